@@ -1,0 +1,151 @@
+"""The Litestar application: routes, sessions, CSRF, templates, error mapping, lifespan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from tracker.api.accounts import AccountApi, TokenApi
+from tracker.api.planning import PlanningApi
+from tracker.api.plans import PlanApi
+from tracker.api.progress import ProgressApi
+from tracker.errors import DomainError
+from tracker.messages import LABELS
+from tracker.plan_model import PlanParseError
+from tracker.plan_templates import TemplateError
+from tracker.schemas import ErrorOut
+from tracker.services.database import close_pool, open_pool
+from tracker.settings import get_settings
+from tracker.web.account_pages import AdminPages, LoginPages
+from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.web.pages import PlanPages, TaskPages
+
+WEB_DIR = Path(__file__).parent / "web"
+# Five evidence files of 10 MB each, plus the form around them.
+MAX_REQUEST_BYTES = 60 * 1024 * 1024
+CSRF_FAILED = "CSRF token verification failed"
+
+
+def _jinja_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["t"] = LABELS
+    return environment
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/schema"))
+
+
+def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+    if _is_api(request):
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
+                        status_code=status_code, media_type=MediaType.JSON)
+    return Template("error.html", status_code=status_code,
+                    context={"status_code": status_code, "detail": detail,
+                             "user": request.scope.get("user")})
+
+
+def _domain_error(request: Request, error: DomainError) -> Response:
+    return _error_response(request, error.status_code, error.message, error.field)
+
+
+def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
+    field = getattr(error, "key", None) or (f"line {error.line}" if getattr(error, "line", None) else None)
+    return _error_response(request, 400, str(error), field or "file")
+
+
+def _validation_error(request: Request, error: ValidationException) -> Response:
+    """Litestar's own validation failures (types, unknown fields), with the field named."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    field = first.get("key")
+    message = first.get("message") or error.detail
+    if field is None and "`$." in str(message):
+        field = str(message).split("`$.", 1)[1].split("`", 1)[0]
+    return _error_response(request, 400, f"参数无效：{message}", field)
+
+
+def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    if _is_api(request):
+        return _error_response(request, 401, error.detail, "authorization")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target)}", status_code=303)
+
+
+def _http_error(request: Request, error: HTTPException) -> Response:
+    if isinstance(error, NotFoundException):
+        detail = "页面或资源不存在"
+    elif isinstance(error, PermissionDeniedException) and error.detail == CSRF_FAILED:
+        detail = "表单安全令牌（CSRF）缺失或已失效，请刷新页面后重试"
+    else:
+        detail = error.detail
+    return _error_response(request, error.status_code, detail, None)
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    return Litestar(
+        route_handlers=[
+            LoginPages,
+            AdminPages,
+            PlanPages,
+            TaskPages,
+            TokenApi,
+            AccountApi,
+            PlanApi,
+            PlanningApi,
+            ProgressApi,
+            create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
+                                       include_in_schema=False),
+        ],
+        middleware=[
+            session_config(settings).middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        # Pages use the session cookie and need CSRF tokens; the API takes only bearer tokens.
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.cookie_secure,
+                               cookie_httponly=True, exclude=["/api/"]),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
+        exception_handlers={
+            DomainError: _domain_error,
+            PlanParseError: _input_error,
+            TemplateError: _input_error,
+            ValidationException: _validation_error,
+            NotAuthorizedException: _not_authorized,
+            HTTPException: _http_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer",
+                                              description="POST /api/tokens 取得的令牌")}),
+            security=[{"BearerToken": []}],
+        ),
+        request_max_body_size=MAX_REQUEST_BYTES,
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        debug=settings.debug,
+    )

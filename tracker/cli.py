@@ -1,0 +1,196 @@
+"""The `tracker` command. Exit codes: 0 done, 1 unexpected failure, 2 bad input, 3 conflict, 4 not found."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from tracker.errors import Conflict, DomainError, NotFound
+from tracker.plan_model import PlanParseError
+from tracker.plan_templates import TemplateError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_CONFLICT = 3
+EXIT_NOT_FOUND = 4
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def _read_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"文件不存在：{path}")
+    return file.read_bytes()
+
+
+def _print_tree(data: dict) -> None:
+    print(data["title"])
+    for key, label in (("doc_number", "文号"), ("issuer", "发文单位"), ("issued_on", "日期"), ("year", "年度")):
+        if data.get(key):
+            print(f"  {label}：{data[key]}")
+    for section in data["sections"]:
+        print(f"{section['number']}、{section['title']}")
+        for item in section["items"]:
+            if item["number"]:
+                print(f"  {item['number']}{item['title'] or ''}")
+            for task in item["tasks"]:
+                number = f"{task['number']}. " if task["number"] else "· "
+                owners = "、".join(task["lead_units"]) or "未分配"
+                text = task["text"] if len(task["text"]) <= 40 else task["text"][:40] + "…"
+                print(f"    {number}{text}［牵头：{owners}］")
+
+
+def cmd_plan_parse(args) -> int:
+    from tracker.documents import read_plan_text
+    from tracker.plan_parsing import parse_plan_text
+
+    plan = parse_plan_text(read_plan_text(_read_file(args.file), args.file))
+    data = plan.to_dict()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_tree(data)
+    return EXIT_OK
+
+
+async def _plan_import(args) -> int:
+    from tracker.plan_sources import load_plan_source
+    from tracker.services.plans import import_plan
+
+    template = load_plan_source(_read_file(args.file), args.file)
+    summary = await import_plan(template, replace=args.replace, source_name=Path(args.file).name)
+    verb = "已替换" if summary.replaced_plan_id else "已导入"
+    print(f"{verb}计划 {summary.plan_id}：{summary.title}")
+    print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
+          f"分工 {summary.assignments} 条，里程碑 {summary.milestones} 个")
+    if summary.units_created:
+        print(f"  新建单位 {len(summary.units_created)} 个：{'、'.join(summary.units_created)}")
+    if summary.unassigned_tasks:
+        print(f"  尚未指定牵头单位的任务 {summary.unassigned_tasks} 项，请协调人分配")
+    return EXIT_OK
+
+
+async def _plan_export(args) -> int:
+    from tracker.plan_templates import dump_template
+    from tracker.services.plans import get_plan, template_from_plan
+
+    text = dump_template(template_from_plan(await get_plan(args.plan)))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"已导出到 {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+async def _plan_list(args) -> int:
+    from tracker.services.plans import list_plans
+
+    for plan in await list_plans():
+        print(f"{plan.id}\t{plan.year or ''}\t{plan.doc_number or ''}\t{plan.title}\t任务 {plan.task_count}")
+    return EXIT_OK
+
+
+async def _db_migrate(args) -> int:
+    from tracker.services.database import migrate
+
+    await migrate()
+    print("数据库已是最新结构")
+    return EXIT_OK
+
+
+async def _demo_load(args) -> int:
+    from tracker.demo import load_demo
+
+    for line in await load_demo():
+        print(line)
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    uvicorn.run("tracker.asgi:create_app", factory=True, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _with_database(handler):
+    """Run an async command with the database engine's pool open (PostgreSQL) and migrations done."""
+
+    def run(args) -> int:
+        async def main() -> int:
+            from tracker.services.database import close_pool, open_pool
+
+            await open_pool()
+            try:
+                return await handler(args)
+            finally:
+                await close_pool()
+
+        return asyncio.run(main())
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracker", description="政务公开工作要点跟踪")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    plan = commands.add_parser("plan", help="计划：解析、导入、导出").add_subparsers(
+        dest="plan_command", required=True)
+    parse = plan.add_parser("parse", help="解析计划文件并打印任务树（不保存）")
+    parse.add_argument("file")
+    parse.add_argument("--format", choices=["json", "text"], default="text")
+    parse.set_defaults(handler=cmd_plan_parse)
+    imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
+    imp.set_defaults(handler=_with_database(_plan_import))
+    exp = plan.add_parser("export", help="把计划导出为模板")
+    exp.add_argument("plan", type=int, help="计划编号")
+    exp.add_argument("--format", choices=["yaml"], default="yaml")
+    exp.add_argument("--out", help="输出文件（默认打印）")
+    exp.set_defaults(handler=_with_database(_plan_export))
+    plan.add_parser("list", help="列出计划").set_defaults(handler=_with_database(_plan_list))
+
+    db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
+    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate))
+
+    demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
+        handler=_with_database(_demo_load))
+
+    serve = commands.add_parser("serve", help="启动网页与接口服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        code, message = error.code, str(error)
+    except NotFound as error:
+        code, message = EXIT_NOT_FOUND, str(error)
+    except Conflict as error:
+        code, message = EXIT_CONFLICT, str(error)
+    except (DomainError, PlanParseError, TemplateError) as error:
+        code, message = EXIT_BAD_INPUT, str(error)
+    print(f"tracker: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Domain errors. Services raise these; the web layer maps them to HTTP in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal with a one-line reason for the user (Chinese), optionally naming a field."""
+
+    status_code = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}：{self.message}" if self.field else self.message
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409

@@ -1,0 +1,207 @@
+"""Shapes at the API edge (msgspec Structs). Services build these from rows; nothing returns ORM rows."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class MilestoneOut(msgspec.Struct):
+    id: int
+    title: str
+    due_on: str
+
+
+class TaskOut(msgspec.Struct):
+    id: int
+    number: str | None
+    text: str
+    lead_units: list[str]
+    cooperating_units: list[str]
+    deadline_text: str | None
+    deadline: str | None  # YYYY-MM-DD, "ongoing" or null
+    milestones: list[MilestoneOut] = []
+    subtasks: list[TaskOut] = []
+
+
+class ItemOut(msgspec.Struct):
+    id: int
+    number: str | None
+    title: str | None
+    tasks: list[TaskOut]
+
+
+class SectionOut(msgspec.Struct):
+    id: int
+    number: str
+    title: str
+    items: list[ItemOut]
+
+
+class ReportingOut(msgspec.Struct):
+    cycle: str
+    due_day: int
+    tolerance_percent: int
+
+
+class PlanSummary(msgspec.Struct):
+    id: int
+    title: str
+    issuer: str | None
+    doc_number: str | None
+    issued_on: str | None
+    year: int | None
+    task_count: int
+    unassigned_count: int
+    created_at: str
+
+
+class PlanDetail(msgspec.Struct):
+    id: int
+    title: str
+    issuer: str | None
+    doc_number: str | None
+    issued_on: str | None
+    year: int | None
+    preamble: str | None
+    interpretation: str | None
+    reporting: ReportingOut
+    units: list[str]
+    milestones: list[MilestoneOut]
+    sections: list[SectionOut]
+
+
+class ImportSummary(msgspec.Struct):
+    plan_id: int
+    title: str
+    sections: int
+    items: int
+    tasks: int
+    assignments: int
+    unassigned_tasks: int
+    milestones: int
+    units_created: list[str]
+    replaced_plan_id: int | None = None
+
+
+class ErrorOut(msgspec.Struct):
+    """Every refusal: a one-line reason, and the field at fault where there is one."""
+
+    status_code: int
+    detail: str
+    field: str | None = None
+
+
+class UnitOut(msgspec.Struct):
+    id: int
+    name: str
+    active: bool
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+    unit_name: str | None
+    active: bool
+
+
+class TokenOut(msgspec.Struct):
+    token: str
+    expires_at: str
+    user: UserOut
+
+
+class ReviewOut(msgspec.Struct):
+    id: int
+    decision: str  # accepted | returned
+    comment: str
+    reviewer: str
+    decided_at: str
+
+
+class AttachmentOut(msgspec.Struct):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
+class UpdateOut(msgspec.Struct):
+    id: int
+    task_id: int
+    unit_id: int
+    unit_name: str
+    role: str
+    period: str
+    version: int
+    percent: int
+    state: str
+    work_done: str
+    problems: str
+    next_steps: str
+    evidence_links: list[str]
+    submitted_by: str
+    submitted_at: str
+    review_state: str  # submitted | accepted | returned
+    reviews: list[ReviewOut]
+    attachments: list[AttachmentOut]
+
+
+class UpdateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What a unit submits. Its unit, role, version and reviewer are never taken from the body."""
+
+    period: str
+    percent: int
+    state: str
+    work_done: str
+    problems: str = ""
+    next_steps: str = ""
+    evidence_links: list[str] = []
+
+
+class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    decision: str  # accept | return
+    comment: str = ""
+
+
+class TaskContext(msgspec.Struct):
+    plan_id: int
+    plan_title: str
+    plan_year: int | None
+    section: str
+    item: str | None
+    parent_id: int | None
+    version: int
+    due_day: int
+
+
+class TaskDetail(msgspec.Struct):
+    task: TaskOut
+    context: TaskContext
+    my_role: str | None  # lead | cooperating | None (not the user's unit's task)
+    updates: list[UpdateOut]  # every version, newest first
+
+
+class MyTaskRow(msgspec.Struct):
+    task_id: int
+    plan_id: int
+    plan_title: str
+    number: str | None
+    text: str
+    role: str
+    deadline: str | None
+    period: str
+    due_on: str
+    latest: UpdateOut | None  # this period's latest version
+    last_percent: int | None  # latest version of any period
+    needs_action: bool
+
+
+class ReviewQueueRow(msgspec.Struct):
+    update: UpdateOut
+    task_text: str
+    task_number: str | None
+    plan_id: int
+    plan_title: str

@@ -1,0 +1,1 @@
+"""Use cases over the database. Services own transactions; they never import HTTP types."""

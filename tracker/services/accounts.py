@@ -1,0 +1,227 @@
+"""Units, users, logins (throttled) and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from tracker.db import write_transaction
+from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.roles import REPORTER, ROLE_LABELS, ROLES
+from tracker.schemas import TokenOut, UnitOut, UserOut
+from tracker.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from tracker.tables import ApiToken, LoginFailure, Unit, User
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_CLIENT = 20
+TOKEN_LIFETIME = dt.timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """Who is making a request; what guards and services check."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+    unit_name: str | None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _user_out(row: dict) -> UserOut:
+    return UserOut(id=row["id"], username=row["username"], display_name=row["display_name"],
+                   role=row["role"], unit_id=row["unit"], unit_name=row.get("unit.name"),
+                   active=row["active"])
+
+
+_USER_COLUMNS = (User.id, User.username, User.display_name, User.role, User.unit, User.unit.name,
+                 User.active)
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+def clean_unit_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("单位名称不能为空", "name")
+    if len(name) > 100:
+        raise InvalidInput("单位名称不能超过100字", "name")
+    return name
+
+
+async def list_units(include_inactive: bool = True) -> list[UnitOut]:
+    query = Unit.select(Unit.id, Unit.name, Unit.active).order_by(Unit.name)
+    if not include_inactive:
+        query = query.where(Unit.active.eq(True))
+    return [UnitOut(**row) for row in await query]
+
+
+async def add_unit(name: str) -> UnitOut:
+    name = clean_unit_name(name)
+    async with write_transaction(Unit._meta.db):
+        if await Unit.exists().where(Unit.name == name):
+            raise Conflict(f"单位“{name}”已存在", "name")
+        row = (await Unit.insert(Unit(name=name)))[0]
+    return UnitOut(id=row["id"], name=name, active=True)
+
+
+async def set_unit_active(unit_id: int, active: bool) -> UnitOut:
+    async with write_transaction(Unit._meta.db):
+        row = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
+        if row is None:
+            raise NotFound(f"单位 {unit_id} 不存在", "unit_id")
+        await Unit.update({Unit.active: active}).where(Unit.id == unit_id)
+    return UnitOut(id=unit_id, name=row["name"], active=active)
+
+
+async def unit_id_by_name(name: str) -> int:
+    row = await Unit.select(Unit.id).where(Unit.name == name.strip()).first()
+    if row is None:
+        raise NotFound(f"单位“{name}”不存在", "unit")
+    return row["id"]
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _check_new_user(username: str, display_name: str, password: str, role: str,
+                    unit_id: int | None) -> None:
+    if not USERNAME_PATTERN.match(username or ""):
+        raise InvalidInput("用户名须为2-50位字母、数字或 _ . -", "username")
+    if not (display_name or "").strip() or len(display_name) > 100:
+        raise InvalidInput("姓名不能为空且不超过100字", "display_name")
+    if role not in ROLES:
+        raise InvalidInput(f"未知角色“{role}”（可用：{'、'.join(ROLES)}）", "role")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
+    if role == REPORTER and unit_id is None:
+        raise InvalidInput("单位填报人必须属于一个单位", "unit")
+
+
+async def add_user(username: str, display_name: str, password: str, role: str,
+                   unit_id: int | None = None) -> UserOut:
+    username = (username or "").strip()
+    _check_new_user(username, display_name, password, role, unit_id)
+    password_hash = await hash_password(password)
+    async with write_transaction(User._meta.db):
+        if unit_id is not None and not await Unit.exists().where(Unit.id == unit_id):
+            raise NotFound(f"单位 {unit_id} 不存在", "unit")
+        if await User.exists().where(User.username == username):
+            raise Conflict(f"用户名“{username}”已被使用", "username")
+        row = (await User.insert(User(username=username, display_name=display_name.strip(),
+                                      password_hash=password_hash, role=role, unit=unit_id)))[0]
+    return await get_user(row["id"])
+
+
+async def get_user(user_id: int) -> UserOut:
+    row = await User.select(*_USER_COLUMNS).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound(f"用户 {user_id} 不存在", "user_id")
+    return _user_out(row)
+
+
+async def list_users() -> list[UserOut]:
+    return [_user_out(row) for row in await User.select(*_USER_COLUMNS).order_by(User.username)]
+
+
+async def set_user_active(user_id: int, active: bool, acting: CurrentUser) -> UserOut:
+    if user_id == acting.id and not active:
+        raise InvalidInput("不能停用自己的账号", "active")
+    async with write_transaction(User._meta.db):
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"用户 {user_id} 不存在", "user_id")
+        await User.update({User.active: active}).where(User.id == user_id)
+        if not active:
+            await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.user == user_id)
+    return await get_user(user_id)
+
+
+async def set_password(user_id: int, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
+    password_hash = await hash_password(password)
+    async with write_transaction(User._meta.db):
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"用户 {user_id} 不存在", "user_id")
+        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+
+
+async def current_user(user_id: int) -> CurrentUser | None:
+    """The active user with this id, or None (deactivated users lose their sessions at once)."""
+    row = await User.select(*_USER_COLUMNS).where(User.id == user_id, User.active.eq(True)).first()
+    if row is None:
+        return None
+    return CurrentUser(id=row["id"], username=row["username"], display_name=row["display_name"],
+                       role=row["role"], unit_id=row["unit"], unit_name=row["unit.name"])
+
+
+# --- logins and tokens ---------------------------------------------------------------------
+
+
+async def _check_throttle(username: str, client: str) -> None:
+    since = _now() - THROTTLE_WINDOW
+    by_user = await LoginFailure.count().where(LoginFailure.username == username,
+                                               LoginFailure.failed_at > since)
+    by_client = await LoginFailure.count().where(LoginFailure.client == client,
+                                                 LoginFailure.failed_at > since)
+    if by_user >= MAX_FAILURES_PER_USER or by_client >= MAX_FAILURES_PER_CLIENT:
+        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+        raise Forbidden(f"登录失败次数过多，请{minutes}分钟后再试", "password")
+
+
+async def authenticate(username: str, password: str, client: str) -> CurrentUser:
+    """Check a password; failures are recorded and throttled per user name and per client."""
+    username = (username or "").strip()[:50]
+    if not username or not password:
+        raise InvalidInput("请输入用户名和密码", "username" if not username else "password")
+    await _check_throttle(username, client)
+    row = await User.select(User.id, User.password_hash, User.active).where(
+        User.username == username).first()
+    ok = await verify_password(row["password_hash"] if row else None, password)
+    if not ok or not row["active"]:
+        await LoginFailure.insert(LoginFailure(username=username, client=client[:64], failed_at=_now()))
+        raise InvalidInput("用户名或密码错误，或账号已停用", "password")
+    await LoginFailure.delete().where(LoginFailure.username == username)
+    user = await current_user(row["id"])
+    assert user is not None
+    return user
+
+
+async def issue_token(user: CurrentUser, name: str = "") -> TokenOut:
+    token = new_token()
+    expires_at = _now() + TOKEN_LIFETIME
+    await ApiToken.insert(ApiToken(user=user.id, token_hash=token_digest(token), name=name[:100],
+                                   expires_at=expires_at))
+    return TokenOut(token=token, expires_at=expires_at.isoformat(timespec="seconds"),
+                    user=await get_user(user.id))
+
+
+async def user_for_token(token: str) -> CurrentUser | None:
+    row = await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked).where(
+        ApiToken.token_hash == token_digest(token)).first()
+    if row is None or row["revoked"] or row["expires_at"] <= _now():
+        return None
+    return await current_user(row["user"])
+
+
+async def revoke_token(token: str) -> None:
+    await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.token_hash == token_digest(token))

@@ -1,0 +1,173 @@
+"""The coordinator's breakdown of a plan: assignments, deadlines, sub-tasks, milestones, cycle.
+
+Edits of a task carry the version the editor saw; the UPDATE's WHERE clause checks it, so two
+people editing at once never overwrite each other silently (the second gets a Conflict).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tracker.db import write_transaction
+from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.schemas import MilestoneOut
+from tracker.services.plans import COOPERATING, LEAD
+from tracker.tables import Milestone, Plan, Task, TaskUnit, Unit
+
+MAX_TASK_TEXT = 5000
+MAX_TITLE = 300
+
+
+@dataclass(frozen=True)
+class TaskEdit:
+    """A coordinator's edit of a task. None leaves a field as it is."""
+
+    lead_unit_ids: list[int] | None = None
+    cooperating_unit_ids: list[int] | None = None
+    deadline: str | None = None  # YYYY-MM-DD | "ongoing" | "" (clears it)
+    deadline_text: str | None = None
+    text: str | None = None
+
+
+def parse_deadline(value: str) -> tuple[dt.date | None, bool]:
+    """(date, ongoing) from YYYY-MM-DD, "ongoing", or "" for none."""
+    value = (value or "").strip()
+    if value == "":
+        return None, False
+    if value == "ongoing":
+        return None, True
+    try:
+        return dt.date.fromisoformat(value), False
+    except ValueError:
+        raise InvalidInput(f"完成时限“{value[:20]}”无效，应为 YYYY-MM-DD 或 ongoing", "deadline") from None
+
+
+async def _check_units(unit_ids: list[int], field: str) -> None:
+    if len(set(unit_ids)) != len(unit_ids):
+        raise InvalidInput("单位重复", field)
+    if unit_ids:
+        found = {row["id"] for row in await Unit.select(Unit.id).where(Unit.id.is_in(unit_ids))}
+        missing = [str(unit_id) for unit_id in unit_ids if unit_id not in found]
+        if missing:
+            raise NotFound(f"单位 {', '.join(missing)} 不存在", field)
+
+
+async def _replace_links(task_id: int, role: str, unit_ids: list[int]) -> None:
+    await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role)
+    if unit_ids:
+        await TaskUnit.insert(*[TaskUnit(task=task_id, unit=unit_id, role=role, position=index)
+                                for index, unit_id in enumerate(unit_ids)])
+
+
+async def edit_task(task_id: int, edit: TaskEdit, expected_version: int) -> int:
+    """Apply an edit if the task is still at `expected_version`; returns the new version."""
+    changes: dict = {}
+    if edit.text is not None:
+        text = edit.text.strip()
+        if not text or len(text) > MAX_TASK_TEXT:
+            raise InvalidInput(f"任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
+        changes[Task.text] = text
+    if edit.deadline is not None:
+        deadline, ongoing = parse_deadline(edit.deadline)
+        changes[Task.deadline] = deadline
+        changes[Task.ongoing] = ongoing
+    if edit.deadline_text is not None:
+        if len(edit.deadline_text) > 100:
+            raise InvalidInput("完成时限原文不能超过100字", "deadline_text")
+        changes[Task.deadline_text] = edit.deadline_text.strip() or None
+    lead = edit.lead_unit_ids
+    cooperating = edit.cooperating_unit_ids
+    if lead is not None and len(lead) > 1:
+        raise InvalidInput("每项任务只能有一个牵头单位", "lead_unit_ids")
+    if lead is not None and cooperating is not None and set(lead) & set(cooperating):
+        raise InvalidInput("同一单位不能既牵头又配合", "cooperating_unit_ids")
+
+    async with write_transaction(Task._meta.db):
+        if lead is not None:
+            await _check_units(lead, "lead_unit_ids")
+        if cooperating is not None:
+            await _check_units(cooperating, "cooperating_unit_ids")
+        changes[Task.version] = expected_version + 1
+        updated = await Task.update(changes).where(
+            Task.id == task_id, Task.version == expected_version).returning(Task.id)
+        if not updated:
+            current = await Task.select(Task.version).where(Task.id == task_id).first()
+            if current is None:
+                raise NotFound(f"任务 {task_id} 不存在", "task_id")
+            raise Conflict(f"任务已被他人修改（当前版本 {current['version']}，你编辑的是版本 "
+                           f"{expected_version}），请刷新后重试", "version")
+        if lead is not None:
+            await _replace_links(task_id, LEAD, lead)
+        if cooperating is not None:
+            if lead is None:
+                current_lead = {row["unit"] for row in await TaskUnit.select(TaskUnit.unit).where(
+                    TaskUnit.task == task_id, TaskUnit.role == LEAD)}
+                if current_lead & set(cooperating):
+                    raise InvalidInput("同一单位不能既牵头又配合", "cooperating_unit_ids")
+            await _replace_links(task_id, COOPERATING, cooperating)
+    return expected_version + 1
+
+
+async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
+                      deadline: str = "") -> int:
+    """Split a task: a sub-task under it, in the same item, reported on like any task."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TASK_TEXT:
+        raise InvalidInput(f"子任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
+    if len(lead_unit_ids) > 1:
+        raise InvalidInput("每项任务只能有一个牵头单位", "lead_unit_ids")
+    deadline_date, ongoing = parse_deadline(deadline)
+    async with write_transaction(Task._meta.db):
+        parent = await Task.select(Task.plan, Task.item).where(Task.id == parent_id).first()
+        if parent is None:
+            raise NotFound(f"任务 {parent_id} 不存在", "task_id")
+        await _check_units(lead_unit_ids, "lead_unit_ids")
+        position = await Task.count().where(Task.parent == parent_id)
+        row = (await Task.insert(Task(
+            plan=parent["plan"], item=parent["item"], parent=parent_id, position=position,
+            number=str(position + 1), text=text, deadline=deadline_date, ongoing=ongoing,
+        )))[0]
+        await _replace_links(row["id"], LEAD, lead_unit_ids)
+    return row["id"]
+
+
+async def add_milestone(plan_id: int, task_id: int | None, title: str, due_on: str) -> MilestoneOut:
+    title = (title or "").strip()
+    if not title or len(title) > MAX_TITLE:
+        raise InvalidInput(f"节点名称不能为空且不超过{MAX_TITLE}字", "title")
+    try:
+        due = dt.date.fromisoformat((due_on or "").strip())
+    except ValueError:
+        raise InvalidInput(f"节点日期“{str(due_on)[:20]}”无效，应为 YYYY-MM-DD", "due_on") from None
+    async with write_transaction(Milestone._meta.db):
+        plan = await Plan.select(Plan.year).where(Plan.id == plan_id).first()
+        if plan is None:
+            raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
+        if plan["year"] and not plan["year"] - 1 <= due.year <= plan["year"] + 1:
+            raise InvalidInput(f"节点日期 {due} 离计划年度 {plan['year']} 太远", "due_on")
+        if task_id is not None and not await Task.exists().where(Task.id == task_id,
+                                                                  Task.plan == plan_id):
+            raise NotFound(f"任务 {task_id} 不在计划 {plan_id} 中", "task_id")
+        row = (await Milestone.insert(Milestone(plan=plan_id, task=task_id, title=title,
+                                                due_on=due)))[0]
+    return MilestoneOut(id=row["id"], title=title, due_on=due.isoformat())
+
+
+async def delete_milestone(plan_id: int, milestone_id: int) -> None:
+    deleted = await Milestone.delete().where(
+        Milestone.id == milestone_id, Milestone.plan == plan_id).returning(Milestone.id)
+    if not deleted:
+        raise NotFound(f"节点 {milestone_id} 不存在", "milestone_id")
+
+
+async def set_reporting(plan_id: int, due_day: int, tolerance_percent: int) -> None:
+    if not 1 <= due_day <= 28:
+        raise InvalidInput("每月报送日须在 1-28 之间", "due_day")
+    if not 0 <= tolerance_percent <= 100:
+        raise InvalidInput("滞后容差须在 0-100 之间", "tolerance_percent")
+    updated = await Plan.update({Plan.report_due_day: due_day,
+                                 Plan.tolerance_percent: tolerance_percent}).where(
+        Plan.id == plan_id).returning(Plan.id)
+    if not updated:
+        raise NotFound(f"计划 {plan_id} 不存在", "plan_id")

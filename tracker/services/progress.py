@@ -1,0 +1,384 @@
+"""Progress updates (进展填报) and their review (审核).
+
+Updates are only ever inserted: a correction is the next version of the same (task, unit,
+period); a review is a new row. So the whole exchange stays in the task's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.db import write_transaction
+from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.periods import check_period_in_year, due_date, period_of, period_start
+from tracker.progress_input import EvidenceFile, UpdateInput, validate_evidence
+from tracker.roles import PLANNERS, READERS_OF_ALL, REPORTER
+from tracker.schemas import (
+    AttachmentOut,
+    MyTaskRow,
+    ReviewOut,
+    ReviewQueueRow,
+    TaskContext,
+    TaskDetail,
+    UpdateOut,
+)
+from tracker.services.accounts import CurrentUser
+from tracker.services.plans import COOPERATING, LEAD, get_plan
+from tracker.settings import get_settings
+from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Section, Task, TaskUnit
+
+SUBMITTED = "submitted"
+ACCEPTED = "accepted"
+RETURNED = "returned"
+DECISIONS = {"accept": ACCEPTED, "return": RETURNED}
+MAX_COMMENT = 1000
+
+
+def attachments_dir() -> Path:
+    """Evidence lives in the data directory, outside anything served as static files."""
+    path = get_settings().data_dir / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    task: dict
+    my_role: str | None
+
+
+async def task_access(user: CurrentUser, task_id: int) -> TaskAccess:
+    """The task if this user may see it. A reporter sees only its unit's tasks; others get 404."""
+    task = await Task.select().where(Task.id == task_id).first()
+    my_role = None
+    if task is not None and user.unit_id is not None:
+        link = await TaskUnit.select(TaskUnit.role).where(
+            TaskUnit.task == task_id, TaskUnit.unit == user.unit_id).first()
+        my_role = link["role"] if link else None
+    if task is None or (user.role not in READERS_OF_ALL and my_role is None):
+        raise NotFound(f"任务 {task_id} 不存在或不属于本单位", "task_id")
+    return TaskAccess(task=task, my_role=my_role)
+
+
+async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
+    """Attach reviews, attachments and names to update rows, in one query each."""
+    ids = [row["id"] for row in rows] or [0]
+    reviews = defaultdict(list)
+    for review in await Review.select(
+        Review.id, Review.update, Review.decision, Review.comment, Review.decided_at,
+        Review.reviewer.display_name,
+    ).where(Review.update.is_in(ids)).order_by(Review.decided_at).order_by(Review.id):
+        reviews[review["update"]].append(ReviewOut(
+            id=review["id"], decision=review["decision"], comment=review["comment"],
+            reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
+    files = defaultdict(list)
+    for file in await Attachment.select(
+        Attachment.id, Attachment.update, Attachment.original_name, Attachment.content_type,
+        Attachment.size,
+    ).where(Attachment.update.is_in(ids)).order_by(Attachment.id):
+        files[file["update"]].append(AttachmentOut(
+            id=file["id"], name=file["original_name"], content_type=file["content_type"],
+            size=file["size"]))
+    return [
+        UpdateOut(
+            id=row["id"], task_id=row["task"], unit_id=row["unit"], unit_name=row["unit.name"],
+            role=row["role"], period=row["period"], version=row["version"], percent=row["percent"],
+            state=row["state"], work_done=row["work_done"], problems=row["problems"],
+            next_steps=row["next_steps"], evidence_links=json.loads(row["evidence_links"]),
+            submitted_by=row["submitted_by.display_name"], submitted_at=_iso(row["submitted_at"]),
+            review_state=reviews[row["id"]][-1].decision if reviews[row["id"]] else SUBMITTED,
+            reviews=reviews[row["id"]], attachments=files[row["id"]],
+        )
+        for row in rows
+    ]
+
+
+_UPDATE_COLUMNS = (
+    ProgressUpdate.all_columns(), ProgressUpdate.unit.name, ProgressUpdate.submitted_by.display_name,
+)
+
+
+def _select_updates():
+    return ProgressUpdate.select(*_UPDATE_COLUMNS)
+
+
+async def get_update(user: CurrentUser, update_id: int) -> UpdateOut:
+    row = await _select_updates().where(ProgressUpdate.id == update_id).first()
+    if row is None:
+        raise NotFound(f"填报 {update_id} 不存在", "update_id")
+    if user.role not in READERS_OF_ALL and row["unit"] != user.unit_id:
+        # A lead unit may read its cooperating units' contributions to its own tasks.
+        access = await task_access(user, row["task"])
+        if access.my_role != LEAD:
+            raise NotFound(f"填报 {update_id} 不存在", "update_id")
+    return (await _updates_out([row]))[0]
+
+
+async def task_detail(user: CurrentUser, task_id: int) -> TaskDetail:
+    access = await task_access(user, task_id)
+    task = access.task
+    plan = await get_plan(task["plan"])
+    node = _find_task(plan, task_id)
+    item = await Item.select(Item.number, Item.title, Item.section).where(Item.id == task["item"]).first()
+    section = await Section.select(Section.number, Section.title).where(
+        Section.id == item["section"]).first()
+    query = _select_updates().where(ProgressUpdate.task == task_id)
+    if user.role not in READERS_OF_ALL and access.my_role == COOPERATING:
+        # A cooperating unit sees its own contributions; the lead sees everyone's.
+        query = query.where(ProgressUpdate.unit == user.unit_id)
+    rows = await query.order_by(ProgressUpdate.period, ascending=False).order_by(
+        ProgressUpdate.version, ascending=False).order_by(ProgressUpdate.id, ascending=False)
+    return TaskDetail(
+        task=node,
+        context=TaskContext(
+            plan_id=plan.id, plan_title=plan.title, plan_year=plan.year,
+            section=f"{section['number']}、{section['title']}",
+            item=f"{item['number'] or ''}{item['title'] or ''}" or None,
+            parent_id=task["parent"], version=task["version"], due_day=plan.reporting.due_day),
+        my_role=access.my_role,
+        updates=await _updates_out(rows),
+    )
+
+
+def _find_task(plan, task_id: int):
+    def walk(tasks):
+        for task in tasks:
+            if task.id == task_id:
+                return task
+            found = walk(task.subtasks)
+            if found:
+                return found
+        return None
+
+    for section in plan.sections:
+        for item in section.items:
+            found = walk(item.tasks)
+            if found:
+                return found
+    raise NotFound(f"任务 {task_id} 不存在", "task_id")
+
+
+def current_period(plan_year: int | None, today: dt.date | None = None) -> str:
+    """The period being reported now: last month, clamped to the plan's year."""
+    today = today or dt.date.today()
+    last_month = period_of(today.replace(day=1) - dt.timedelta(days=1))
+    if plan_year is None:
+        return last_month
+    return min(max(last_month, f"{plan_year}-01"), f"{plan_year}-12")
+
+
+async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskRow]:
+    """The unit's tasks (lead or cooperating) with this period's latest update."""
+    if user.unit_id is None:
+        return []
+    links = await TaskUnit.select(TaskUnit.task, TaskUnit.role).where(TaskUnit.unit == user.unit_id)
+    role_of = {link["task"]: link["role"] for link in links}
+    if not role_of:
+        return []
+    tasks = await Task.select(
+        Task.id, Task.plan, Task.number, Task.text, Task.deadline, Task.ongoing,
+        Task.plan.title, Task.plan.year, Task.plan.report_due_day,
+    ).where(Task.id.is_in(list(role_of))).order_by(Task.plan).order_by(Task.id)
+    updates = await _select_updates().where(
+        ProgressUpdate.task.is_in(list(role_of)), ProgressUpdate.unit == user.unit_id
+    ).order_by(ProgressUpdate.period).order_by(ProgressUpdate.version)
+    outs = await _updates_out(updates)
+    latest_by_period: dict[tuple[int, str], UpdateOut] = {}
+    latest_any: dict[int, UpdateOut] = {}
+    for update in outs:
+        latest_by_period[(update.task_id, update.period)] = update
+        latest_any[update.task_id] = update
+    rows = []
+    for task in tasks:
+        task_period = period or current_period(task["plan.year"])
+        latest = latest_by_period.get((task["id"], task_period))
+        deadline = "ongoing" if task["ongoing"] else (
+            task["deadline"].isoformat() if task["deadline"] else None)
+        rows.append(MyTaskRow(
+            task_id=task["id"], plan_id=task["plan"], plan_title=task["plan.title"],
+            number=task["number"], text=task["text"], role=role_of[task["id"]], deadline=deadline,
+            period=task_period, due_on=due_date(task_period, task["plan.report_due_day"]).isoformat(),
+            latest=latest,
+            last_percent=latest_any[task["id"]].percent if task["id"] in latest_any else None,
+            needs_action=latest is None or latest.review_state == RETURNED,
+        ))
+    return rows
+
+
+async def review_queue() -> list[ReviewQueueRow]:
+    """The latest version of each (task, unit, period) that nobody has decided on yet."""
+    reviewed = {row["update"] for row in await Review.select(Review.update)}
+    latest: dict[tuple[int, int, str], dict] = {}
+    for row in await _select_updates().order_by(ProgressUpdate.version):
+        latest[(row["task"], row["unit"], row["period"])] = row
+    pending = [row for row in latest.values() if row["id"] not in reviewed]
+    pending.sort(key=lambda row: row["submitted_at"])
+    tasks = {
+        t["id"]: t for t in await Task.select(Task.id, Task.number, Task.text, Task.plan,
+                                              Task.plan.title).where(
+            Task.id.is_in([row["task"] for row in pending] or [0]))
+    }
+    return [
+        ReviewQueueRow(update=update, task_text=tasks[update.task_id]["text"],
+                       task_number=tasks[update.task_id]["number"],
+                       plan_id=tasks[update.task_id]["plan"],
+                       plan_title=tasks[update.task_id]["plan.title"])
+        for update in await _updates_out(pending)
+    ]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+async def submit_update(
+    user: CurrentUser,
+    task_id: int,
+    data: UpdateInput,
+    files: Sequence[EvidenceFile] = (),
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> UpdateOut:
+    """Store one update with its evidence files, whole or not at all."""
+    if user.role != REPORTER or user.unit_id is None:
+        raise Forbidden("只有承担该任务的单位填报人可以填报进展", "role")
+    files = validate_evidence(list(files))
+    if idempotency_key is not None and not 8 <= len(idempotency_key) <= 100:
+        raise InvalidInput("Idempotency-Key 须为 8-100 个字符", "idempotency_key")
+    access = await task_access(user, task_id)
+    if access.my_role is None:
+        raise NotFound(f"任务 {task_id} 不存在或不属于本单位", "task_id")
+    plan = await Plan.select(Plan.year).where(Plan.id == access.task["plan"]).first()
+    if plan["year"] is not None:
+        try:
+            check_period_in_year(data.period, plan["year"])
+        except ValueError as error:
+            raise InvalidInput(str(error), "period") from None
+    if period_start(data.period) > (today or dt.date.today()):
+        raise InvalidInput(f"报送周期 {data.period} 尚未开始", "period")
+
+    if idempotency_key:
+        existing = await _by_idempotency_key(user, idempotency_key)
+        if existing is not None:
+            return existing
+
+    stored: list[tuple[EvidenceFile, str, Path]] = []
+    try:
+        for file in files:
+            stored_name = uuid.uuid4().hex
+            path = attachments_dir() / stored_name
+            path.write_bytes(file.content)
+            stored.append((file, stored_name, path))
+        update_id = await _insert_update(user, task_id, access.my_role, data, stored, idempotency_key)
+    except BaseException:
+        for _, _, path in stored:
+            path.unlink(missing_ok=True)
+        raise
+    return await get_update(user, update_id)
+
+
+async def _by_idempotency_key(user: CurrentUser, key: str) -> UpdateOut | None:
+    row = await ProgressUpdate.select(ProgressUpdate.id, ProgressUpdate.submitted_by).where(
+        ProgressUpdate.idempotency_key == key).first()
+    if row is None:
+        return None
+    if row["submitted_by"] != user.id:
+        raise Conflict("Idempotency-Key 已被其他填报使用", "idempotency_key")
+    return await get_update(user, row["id"])
+
+
+async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempotency_key) -> int:
+    engine = ProgressUpdate._meta.db
+    for _attempt in range(5):
+        try:
+            async with write_transaction(engine):
+                last = await ProgressUpdate.select(ProgressUpdate.version).where(
+                    ProgressUpdate.task == task_id, ProgressUpdate.unit == user.unit_id,
+                    ProgressUpdate.period == data.period,
+                ).order_by(ProgressUpdate.version, ascending=False).first()
+                row = (await ProgressUpdate.insert(ProgressUpdate(
+                    task=task_id, unit=user.unit_id, period=data.period,
+                    version=(last["version"] + 1) if last else 1, role=role,
+                    percent=data.percent, state=data.state, work_done=data.work_done,
+                    problems=data.problems, next_steps=data.next_steps,
+                    evidence_links=json.dumps(data.evidence_links, ensure_ascii=False),
+                    submitted_by=user.id, submitted_at=_now(), idempotency_key=idempotency_key,
+                )))[0]
+                if stored:
+                    await Attachment.insert(*[
+                        Attachment(update=row["id"], original_name=file.name, stored_name=name,
+                                   content_type=file.content_type, size=len(file.content),
+                                   sha256=hashlib.sha256(file.content).hexdigest(),
+                                   uploaded_at=_now())
+                        for file, name, _ in stored
+                    ])
+                return row["id"]
+        except Exception as error:  # a concurrent submission took the same version number
+            if not _is_unique_violation(error):
+                raise
+            if idempotency_key and await ProgressUpdate.exists().where(
+                    ProgressUpdate.idempotency_key == idempotency_key):
+                existing = await _by_idempotency_key(user, idempotency_key)
+                return existing.id
+    raise Conflict("同时有其他填报提交，请重试", "version")
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text
+
+
+async def review_update(user: CurrentUser, update_id: int, decision: str, comment: str) -> UpdateOut:
+    """Accept, or return with a comment. Only the latest, undecided version can be reviewed."""
+    if user.role not in PLANNERS:
+        raise Forbidden("只有协调人可以审核", "role")
+    if decision not in DECISIONS:
+        raise InvalidInput(f"未知审核结果“{str(decision)[:20]}”（可用：accept、return）", "decision")
+    comment = (comment or "").strip()
+    if DECISIONS[decision] == RETURNED and not comment:
+        raise InvalidInput("退回时请写明原因", "comment")
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"审核意见不能超过{MAX_COMMENT}字", "comment")
+    async with write_transaction(Review._meta.db):
+        row = await ProgressUpdate.select(
+            ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.period, ProgressUpdate.version
+        ).where(ProgressUpdate.id == update_id).first()
+        if row is None:
+            raise NotFound(f"填报 {update_id} 不存在", "update_id")
+        newer = await ProgressUpdate.exists().where(
+            ProgressUpdate.task == row["task"], ProgressUpdate.unit == row["unit"],
+            ProgressUpdate.period == row["period"], ProgressUpdate.version > row["version"])
+        if newer:
+            raise Conflict("该填报已有更新的版本，请审核最新版本", "update_id")
+        if await Review.exists().where(Review.update == update_id):
+            raise Conflict("该填报已审核过", "update_id")
+        await Review.insert(Review(update=update_id, reviewer=user.id, decision=DECISIONS[decision],
+                                   comment=comment, decided_at=_now()))
+    return await get_update(user, update_id)
+
+
+async def attachment_file(user: CurrentUser, attachment_id: int) -> tuple[Path, str, str]:
+    """(path, original name, content type) of an evidence file the user may read."""
+    row = await Attachment.select(Attachment.update, Attachment.stored_name, Attachment.original_name,
+                                  Attachment.content_type).where(Attachment.id == attachment_id).first()
+    if row is None:
+        raise NotFound(f"附件 {attachment_id} 不存在", "attachment_id")
+    await get_update(user, row["update"])  # raises NotFound when the user may not see it
+    return attachments_dir() / row["stored_name"], row["original_name"], row["content_type"]

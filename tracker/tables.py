@@ -1,0 +1,174 @@
+"""Piccolo tables. Names follow the glossary in the design notes."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+
+class Unit(Table, tablename="unit"):
+    """An organisational unit: 处室、分局、基层单位 (or an outside body named in a plan)."""
+
+    name = Varchar(length=100, unique=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Plan(Table, tablename="plan"):
+    """One year's plan (工作要点 / 实施方案) of one issuing body."""
+
+    title = Varchar(length=300)
+    issuer = Varchar(length=200, null=True, default=None)
+    doc_number = Varchar(length=100, null=True, default=None)
+    issued_on = Date(null=True, default=None)
+    year = Integer(null=True, default=None)
+    preamble = Text(null=True, default=None)
+    interpretation = Text(null=True, default=None)
+    source_name = Varchar(length=300, null=True, default=None)
+    # Reporting cycle: monthly, due on this day of the following month.
+    reporting_cycle = Varchar(length=20, default="monthly")
+    report_due_day = Integer(default=5)
+    # Percentage points behind the linear schedule before a task counts as "behind".
+    tolerance_percent = Integer(default=10)
+    created_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class Section(Table, tablename="plan_section"):
+    """一、 top heading of a plan."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    position = Integer()
+    number = Varchar(length=20)
+    title = Varchar(length=300)
+
+
+class Item(Table, tablename="plan_item"):
+    """（一） second-level heading; number and title are null where a plan skips that level."""
+
+    section = ForeignKey(references=Section, null=False, on_delete=OnDelete.cascade)
+    position = Integer()
+    number = Varchar(length=20, null=True, default=None)
+    title = Varchar(length=300, null=True, default=None)
+
+
+class Task(Table, tablename="task"):
+    """The unit of work that is assigned and reported on."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    item = ForeignKey(references=Item, null=False, on_delete=OnDelete.cascade)
+    parent = ForeignKey(
+        references=LazyTableReference("Task", module_path=__name__),
+        null=True,
+        default=None,
+        on_delete=OnDelete.cascade,
+    )
+    position = Integer()
+    number = Varchar(length=20, null=True, default=None)
+    text = Text()
+    deadline_text = Varchar(length=100, null=True, default=None)
+    deadline = Date(null=True, default=None)
+    ongoing = Boolean(default=False)
+    version = Integer(default=1)
+
+
+class TaskUnit(Table, tablename="task_unit"):
+    """A unit's part in a task: the lead unit (牵头单位) or a cooperating unit (配合单位)."""
+
+    task = ForeignKey(references=Task, null=False, on_delete=OnDelete.cascade)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
+    role = Varchar(length=20)  # "lead" | "cooperating"
+    position = Integer(default=0)
+
+
+class Milestone(Table, tablename="milestone"):
+    """A dated checkpoint (节点) of a task, or of the whole plan when task is null."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    task = ForeignKey(references=Task, null=True, default=None, on_delete=OnDelete.cascade)
+    title = Varchar(length=300)
+    due_on = Date()
+    position = Integer(default=0)
+
+
+class User(Table, tablename="app_user"):
+    """A person who logs in. Reporters belong to one unit and see only its tasks."""
+
+    username = Varchar(length=50, unique=True)
+    display_name = Varchar(length=100)
+    password_hash = Varchar(length=255, secret=True)
+    role = Varchar(length=20)  # coordinator | reporter | leader | admin
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    name = Varchar(length=100, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    revoked = Boolean(default=False)
+
+
+class LoginFailure(Table, tablename="login_failure"):
+    """Failed logins, kept to throttle guessing (per user name and per client address)."""
+
+    username = Varchar(length=50, index=True)
+    client = Varchar(length=64, index=True)
+    failed_at = Timestamptz(index=True)
+
+
+class ProgressUpdate(Table, tablename="progress_update"):
+    """A unit's report (进展填报) on one task for one period. Never updated: a correction is a
+    new row with the next version number."""
+
+    task = ForeignKey(references=Task, null=False, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
+    period = Varchar(length=7, index=True)  # YYYY-MM
+    version = Integer()
+    role = Varchar(length=20)  # lead | cooperating, as assigned when submitted
+    percent = Integer()
+    state = Varchar(length=20)  # not_started | in_progress | done | blocked
+    work_done = Text(default="")
+    problems = Text(default="")
+    next_steps = Text(default="")
+    evidence_links = Text(default="[]")  # JSON list of URLs
+    submitted_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    submitted_at = Timestamptz(index=True)
+    idempotency_key = Varchar(length=100, null=True, default=None, unique=True)
+
+
+class Attachment(Table, tablename="attachment"):
+    """An evidence file, stored outside the web root under a generated name."""
+
+    update = ForeignKey(references=ProgressUpdate, null=False, on_delete=OnDelete.restrict)
+    original_name = Varchar(length=255)
+    stored_name = Varchar(length=100, unique=True)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    uploaded_at = Timestamptz()
+
+
+class Review(Table, tablename="review"):
+    """The coordinator's decision on an update (审核): accepted, or returned with a comment."""
+
+    update = ForeignKey(references=ProgressUpdate, null=False, on_delete=OnDelete.restrict)
+    reviewer = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    decision = Varchar(length=20)  # accepted | returned
+    comment = Text(default="")
+    decided_at = Timestamptz()

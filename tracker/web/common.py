@@ -1,0 +1,36 @@
+"""What every page shares: the current user, fixed notices, and form-error rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from tracker.errors import DomainError, InvalidInput
+from tracker.messages import NOTICES
+
+
+def page(request: Request, template: str, status_code: int = 200, **context) -> Template:
+    user = request.scope.get("user")
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    return Template(template, context={"user": user, "notice": notice, **context},
+                    status_code=status_code)
+
+
+def redirect(path: str, notice: str | None = None) -> Redirect:
+    assert notice is None or notice in NOTICES
+    return Redirect(f"{path}{'?notice=' + notice if notice else ''}", status_code=303)
+
+
+def form_error(error: DomainError) -> dict:
+    return {"field": error.field, "message": error.message}
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"日期“{value[:20]}”无效，应为 YYYY-MM-DD", "as_of") from None

@@ -1,0 +1,199 @@
+"""Pages for plans and tasks: the overview, a task with its history and forms, my tasks,
+the review queue, plan import. Thin: parse the form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import File
+
+from tracker.api.progress import evidence_from_form, form_fields
+from tracker.errors import DomainError, InvalidInput
+from tracker.messages import REVIEW_STATE_LABELS, WARNING_LABELS
+from tracker.periods import plan_periods
+from tracker.plan_model import PlanParseError
+from tracker.plan_sources import load_plan_source
+from tracker.plan_templates import TemplateError, dump_template
+from tracker.progress_input import STATE_LABELS, validate_update
+from tracker.roles import PLANNERS, REPORTER
+from tracker.services import accounts, planning, plans, progress, tracking
+from tracker.status import STATUS_LABELS
+from tracker.uploads import read_upload
+from tracker.web.auth import planner_guard, reader_guard, reporter_guard
+from tracker.web.common import form_error, page, parse_as_of, redirect
+
+LABEL_TABLES = {
+    "status_labels": STATUS_LABELS,
+    "state_labels": STATE_LABELS,
+    "review_labels": REVIEW_STATE_LABELS,
+    "warning_labels": WARNING_LABELS,
+}
+
+
+def _unit_ids(values: list[str], field: str) -> list[int]:
+    try:
+        return [int(value) for value in values if value]
+    except ValueError:
+        raise InvalidInput("单位编号无效", field) from None
+
+
+class PlanPages(Controller):
+    path = "/plans"
+    include_in_schema = False
+    guards = [reader_guard]
+
+    @get("/")
+    async def plan_list(self, request: Request) -> Response:
+        return page(request, "plans.html", plans=await plans.list_plans())
+
+    @get("/{plan_id:int}")
+    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
+        detail = await plans.get_plan(plan_id)
+        facts = await tracking.load_plan_facts(plan_id)
+        day = parse_as_of(as_of) or tracking.default_as_of(detail.year, detail.reporting.due_day)
+        statuses = tracking.statuses_as_of(facts, day)
+        summary = {code: 0 for code in STATUS_LABELS}
+        for item in statuses.values():
+            summary[item.code] += 1
+        return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
+                    warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
+                    can_plan=request.user.role in PLANNERS, **LABEL_TABLES)
+
+    @get("/{plan_id:int}/export.yaml")
+    async def export(self, plan_id: FromPath[int]) -> Response:
+        text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
+        return Response(text, media_type="application/yaml; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
+
+    @post("/{plan_id:int}/reporting", guards=[planner_guard])
+    async def set_reporting(self, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            due_day, tolerance = int(data.get("due_day", "")), int(data.get("tolerance_percent", ""))
+        except ValueError:
+            raise InvalidInput("报送日和容差须为整数", "due_day") from None
+        await planning.set_reporting(plan_id, due_day, tolerance)
+        return redirect(f"/plans/{plan_id}", "saved")
+
+    @post("/{plan_id:int}/milestones", guards=[planner_guard])
+    async def add_milestone(self, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        task = data.get("task_id") or ""
+        await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
+                                     data.get("title", ""), data.get("due_on", ""))
+        return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
+
+    @get("/import", guards=[planner_guard])
+    async def import_form(self, request: Request) -> Response:
+        return page(request, "import.html", error=None, replace=False)
+
+    @post("/import", guards=[planner_guard])
+    async def import_plan(self, request: Request) -> Response:
+        form = await request.form()
+        replace = form.get("replace") == "1"
+        try:
+            content, name = await read_upload(form, "file")
+            summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
+                                              source_name=name)
+        except (DomainError, PlanParseError, TemplateError) as error:
+            message = error.message if isinstance(error, DomainError) else str(error)
+            return page(request, "import.html", status_code=400, replace=replace,
+                        error={"field": "file", "message": message})
+        return redirect(f"/plans/{summary.plan_id}", "imported")
+
+
+class TaskPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    async def _render(self, request: Request, task_id: FromPath[int], status_code: int = 200,
+                      form: dict | None = None, error: dict | None = None) -> Response:
+        detail = await progress.task_detail(request.user, task_id)
+        user = request.user
+        units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
+        year = detail.context.plan_year
+        periods = plan_periods(year) if year else []
+        default_period = progress.current_period(year)
+        return page(request, "task.html", status_code=status_code, detail=detail, units=units,
+                    can_plan=user.role in PLANNERS,
+                    can_report=user.role == REPORTER and detail.my_role is not None,
+                    periods=periods, form=form or {"period": default_period}, error=error,
+                    **LABEL_TABLES)
+
+    @get("/tasks/{task_id:int}")
+    async def task(self, request: Request, task_id: FromPath[int]) -> Response:
+        return await self._render(request, task_id)
+
+    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
+    async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
+        form = await request.form()
+        fields = form_fields(form)
+        try:
+            update = validate_update(fields)
+            await progress.submit_update(request.user, task_id, update,
+                                         await evidence_from_form(form))
+        except InvalidInput as error:
+            return await self._render(request, task_id, 400, form=fields, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "submitted")
+
+    @post("/tasks/{task_id:int}/edit", guards=[planner_guard])
+    async def edit(self, request: Request, task_id: FromPath[int]) -> Response:
+        form = await request.form()
+        lead = form.get("lead_unit_id") or ""
+        try:
+            edit = planning.TaskEdit(
+                lead_unit_ids=_unit_ids([lead], "lead_unit_ids"),
+                cooperating_unit_ids=_unit_ids(form.getall("cooperating_unit_ids", []),
+                                               "cooperating_unit_ids"),
+                deadline=form.get("deadline", ""),
+                deadline_text=form.get("deadline_text", ""),
+            )
+            version = int(form.get("version", "0"))
+            await planning.edit_task(task_id, edit, version)
+        except (InvalidInput, ValueError) as error:
+            if isinstance(error, ValueError):
+                error = InvalidInput("版本号无效", "version")
+            return await self._render(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
+    @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
+    async def add_subtask(self, request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            await planning.add_subtask(task_id, data.get("text", ""),
+                                       _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
+                                       data.get("deadline", ""))
+        except InvalidInput as error:
+            return await self._render(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
+    @get("/my", guards=[reporter_guard])
+    async def my_tasks(self, request: Request, period: FromQuery[str | None] = None) -> Response:
+        if period:
+            period = validate_update({"period": period, "percent": 0, "state": "not_started",
+                                      "work_done": "-"}).period
+        rows = await progress.my_tasks(request.user, period)
+        return page(request, "my_tasks.html", rows=rows, period=period, **LABEL_TABLES)
+
+    @get("/reviews", guards=[planner_guard])
+    async def review_queue(self, request: Request) -> Response:
+        return page(request, "reviews.html", queue=await progress.review_queue(), error=None,
+                    **LABEL_TABLES)
+
+    @post("/updates/{update_id:int}/review", guards=[planner_guard])
+    async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            update = await progress.review_update(request.user, update_id, data.get("decision", ""),
+                                                  data.get("comment", ""))
+        except InvalidInput as error:
+            return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
+                        error={**form_error(error), "update_id": update_id}, **LABEL_TABLES)
+        target = data.get("back") or ""
+        if target == "task":
+            return redirect(f"/tasks/{update.task_id}", "reviewed")
+        return redirect("/reviews", "reviewed")
+
+    @get("/attachments/{attachment_id:int}")
+    async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
+        path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        return File(path=path, filename=name, media_type=content_type,
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
