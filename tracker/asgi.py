@@ -27,12 +27,14 @@ from tracker.api.accounts import AccountApi, TokenApi
 from tracker.api.planning import PlanningApi
 from tracker.api.plans import PlanApi
 from tracker.api.progress import ProgressApi
+from tracker.api.reports import ReportApi
 from tracker.errors import DomainError
 from tracker.messages import LABELS
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
 from tracker.schemas import ErrorOut
 from tracker.services.database import close_pool, open_pool
+from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
@@ -118,6 +120,7 @@ def create_app() -> Litestar:
             PlanApi,
             PlanningApi,
             ProgressApi,
+            ReportApi,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                        include_in_schema=False),
         ],
@@ -146,6 +149,6 @@ def create_app() -> Litestar:
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         on_startup=[open_pool],
-        on_shutdown=[close_pool],
+        on_shutdown=[close_pool, shutdown_workers],
         debug=settings.debug,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -100,6 +101,90 @@ async def _plan_list(args) -> int:
     return EXIT_OK
 
 
+async def _unit_add(args) -> int:
+    from tracker.services import accounts
+
+    unit = await accounts.add_unit(args.name)
+    print(f"已添加单位 {unit.id}：{unit.name}")
+    return EXIT_OK
+
+
+async def _unit_list(args) -> int:
+    from tracker.services import accounts
+
+    for unit in await accounts.list_units():
+        print(f"{unit.id}\t{unit.name}\t{'' if unit.active else '已停用'}")
+    return EXIT_OK
+
+
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("请用 --password-stdin 从标准输入提供密码")
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再次输入密码："):
+        raise CommandError("两次输入的密码不一致")
+    return first
+
+
+async def _user_add(args) -> int:
+    from tracker.services import accounts
+
+    unit_id = await accounts.unit_id_by_name(args.unit) if args.unit else None
+    user = await accounts.add_user(args.username, args.name or args.username, _read_password(args),
+                                   args.role, unit_id)
+    print(f"已添加账号 {user.username}（{accounts.ROLE_LABELS[user.role]}"
+          f"{'，' + user.unit_name if user.unit_name else ''}）")
+    return EXIT_OK
+
+
+async def _user_list(args) -> int:
+    from tracker.services import accounts
+
+    for user in await accounts.list_users():
+        state = "" if user.active else "已停用"
+        print(f"{user.username}\t{user.display_name}\t{user.role}\t{user.unit_name or ''}\t{state}")
+    return EXIT_OK
+
+
+async def _report(args) -> int:
+    """Build the data, render, archive, write the file; a progress bar shows the steps."""
+    import datetime as dt
+
+    from rich.progress import Progress
+
+    from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
+    from tracker.services import report_archive, reports
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise CommandError(f"输出文件须以 .pdf 结尾：{args.out}")
+    if not out.parent.exists():
+        raise CommandError(f"输出目录不存在：{out.parent}")
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise CommandError(f"--as-of 日期无效：{args.as_of}（应为 YYYY-MM-DD）") from None
+    edition = "year_end" if args.kind == "year-end" else "monthly"
+    with Progress(transient=True) as progress:
+        step = progress.add_task("准备数据", total=4)
+        request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
+                                                edition, args.unit)
+        data = await reports.build_report_data(request)
+        progress.update(step, advance=1, description="绘制图表、排版")
+        html = render_html(data)
+        progress.update(step, advance=1, description="生成 PDF/A")
+        pdf = render_pdf(html, pdf_variant=ARCHIVE_VARIANT)
+        progress.update(step, advance=1, description="归档")
+        report = await report_archive.archive(request, pdf, None)
+        out.write_bytes(pdf)
+        progress.update(step, advance=1)
+    print(f"已生成 {out}（{len(pdf) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
+    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}")
+    return EXIT_OK
+
+
 async def _db_migrate(args) -> int:
     from tracker.services.database import migrate
 
@@ -161,6 +246,34 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="输出文件（默认打印）")
     exp.set_defaults(handler=_with_database(_plan_export))
     plan.add_parser("list", help="列出计划").set_defaults(handler=_with_database(_plan_list))
+
+    unit = commands.add_parser("unit", help="单位").add_subparsers(dest="unit_command", required=True)
+    unit_add = unit.add_parser("add", help="添加单位")
+    unit_add.add_argument("name")
+    unit_add.set_defaults(handler=_with_database(_unit_add))
+    unit.add_parser("list", help="列出单位").set_defaults(handler=_with_database(_unit_list))
+
+    user = commands.add_parser("user", help="账号").add_subparsers(dest="user_command", required=True)
+    user_add = user.add_parser("add", help="添加账号（交互输入密码，或 --password-stdin）")
+    user_add.add_argument("username")
+    user_add.add_argument("--name", help="姓名")
+    user_add.add_argument("--role", required=True, choices=["coordinator", "reporter", "leader", "admin"])
+    user_add.add_argument("--unit", help="所属单位名称（填报人必填）")
+    user_add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    user_add.set_defaults(handler=_with_database(_user_add))
+    user.add_parser("list", help="列出账号").set_defaults(handler=_with_database(_user_list))
+
+    report = commands.add_parser("report", help="生成报告（PDF/A，并归档）")
+    report_kinds = report.add_subparsers(dest="kind", required=True)
+    for kind, help_text in (("monthly", "月报（--unit 指定时为单位版）"), ("year-end", "年度总结")):
+        command = report_kinds.add_parser(kind, help=help_text)
+        command.add_argument("--plan", type=int, required=True, help="计划编号")
+        if kind == "monthly":
+            command.add_argument("--period", required=True, help="报送周期，如 2018-09")
+        command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
+        command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
+        command.add_argument("--out", required=True, help="输出 PDF 文件")
+        command.set_defaults(handler=_with_database(_report))
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate))

@@ -65,6 +65,7 @@ _PATTERN = re.compile(
 _SUFFIX = re.compile(r"\s*(以前|之前|前)")
 _ANCHOR_AFTER = re.compile(r"\s*(以前|之前|前|完成|内|截止)")
 _LABEL = re.compile(r"(?:完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限)\s*[:]\s*")
+_LABEL_END = re.compile(r"[);。\n]")  # a labelled phrase runs to the end of its note or sentence
 _NOTE = re.compile(r"\(([^()]{1,200})\)")
 _SEGMENT_SPLIT = re.compile(r"[,;。、]")
 # Ongoing phrases in running text count only when they close a clause ("…，持续推进。").
@@ -182,7 +183,7 @@ def resolve_deadline(text: str | None, year: int | None) -> tuple[str | None, st
     labels = list(_LABEL.finditer(key))
     if labels:
         start = labels[-1].end()
-        end = re.compile(r"[);。\n]").search(key, start)
+        end = _LABEL_END.search(key, start)
         stop = end.start() if end else len(key)
         written, resolved = resolve_deadline_phrase(text[start:stop], year)
         if written:

@@ -88,6 +88,7 @@ NOTICES = {
     "logged_out": "已退出登录。",
     "unit_added": "单位已添加。",
     "user_added": "账号已添加。",
+    "report_ready": "报告已生成并归档，可在下方下载。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

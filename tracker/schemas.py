@@ -205,3 +205,23 @@ class ReviewQueueRow(msgspec.Struct):
     task_number: str | None
     plan_id: int
     plan_title: str
+
+
+class ReportOut(msgspec.Struct):
+    id: int
+    plan_id: int
+    period: str
+    as_of: str
+    edition: str
+    unit_name: str | None
+    sha256: str
+    size: int
+    created_at: str
+    download_url: str
+
+
+class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
+    period: str
+    as_of: str | None = None
+    edition: str = "monthly"  # monthly | unit | year_end
+    unit: str | None = None  # unit name, for the unit edition

@@ -172,3 +172,18 @@ class Review(Table, tablename="review"):
     decision = Varchar(length=20)  # accepted | returned
     comment = Text(default="")
     decided_at = Timestamptz()
+
+
+class GeneratedReport(Table, tablename="generated_report"):
+    """A report as generated and archived (PDF/A), with its parameters and SHA-256."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict)
+    period = Varchar(length=7)
+    as_of = Date()
+    edition = Varchar(length=20)  # monthly | unit | year_end
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
+    sha256 = Varchar(length=64)
+    size = Integer()
+    stored_name = Varchar(length=100, unique=True)
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)

@@ -17,6 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from tracker import charts
+from tracker.reporting.figures import CHART_NAMES, report_chart
 from tracker.reporting.model import ReportData, TaskRow
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
@@ -138,15 +139,7 @@ def _svg_uri(svg: bytes) -> str:
 
 def chart_uris(data: ReportData) -> dict[str, str]:
     """The report's five charts as SVG data: URIs, by name in charts.CHARTS."""
-    svgs = {
-        "sections": charts.completion_by_section(data.sections, fmt="svg"),
-        "units": charts.completion_by_unit(
-            [(u.name, u.percent, u.timeliness) for u in data.units], fmt="svg"),
-        "trend": charts.monthly_trend(data.trend, fmt="svg"),
-        "status": charts.status_mix(data.totals, fmt="svg"),
-        "milestones": charts.milestone_timeline(data.milestones, data.as_of, fmt="svg"),
-    }
-    return {name: _svg_uri(svg) for name, svg in svgs.items()}
+    return {name: _svg_uri(report_chart(data, name, "svg")) for name in CHART_NAMES}
 
 
 def render_html(data: ReportData) -> str:

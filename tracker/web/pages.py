@@ -16,7 +16,7 @@ from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
 from tracker.progress_input import STATE_LABELS, validate_update
 from tracker.roles import PLANNERS, REPORTER
-from tracker.services import accounts, planning, plans, progress, tracking
+from tracker.services import accounts, planning, plans, progress, report_archive, reports, tracking
 from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
@@ -56,6 +56,9 @@ class PlanPages(Controller):
         for item in statuses.values():
             summary[item.code] += 1
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
+                    reports=await report_archive.list_reports(plan_id),
+                    periods=plan_periods(detail.year) if detail.year else [],
+                    default_period=progress.current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
                     can_plan=request.user.role in PLANNERS, **LABEL_TABLES)
 
@@ -64,6 +67,21 @@ class PlanPages(Controller):
         text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
         return Response(text, media_type="application/yaml; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
+
+    @get("/{plan_id:int}/charts/{chart:str}")
+    async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
+                    as_of: FromQuery[str | None] = None) -> Response:
+        content, media_type = await reports.plan_chart(plan_id, chart, parse_as_of(as_of))
+        return Response(content, media_type=media_type)
+
+    @post("/{plan_id:int}/reports")
+    async def generate_report(self, request: Request, plan_id: FromPath[int],
+                              data: URLEncodedBody[dict[str, str]]) -> Response:
+        report_request = await reports.resolve_request(
+            plan_id, data.get("period", ""), parse_as_of(data.get("as_of")),
+            data.get("edition", "monthly"), data.get("unit") or None)
+        report = await report_archive.generate(report_request, request.user.id)
+        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -189,6 +207,11 @@ class TaskPages(Controller):
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
         return redirect("/reviews", "reviewed")
+
+    @get("/reports/{report_id:int}/download", guards=[reader_guard])
+    async def report_download(self, report_id: FromPath[int]) -> File:
+        path, name = await report_archive.report_file(report_id)
+        return File(path=path, filename=name, media_type="application/pdf")
 
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
