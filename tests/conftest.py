@@ -7,6 +7,7 @@ and the secret key all come from the temporary directory.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,10 +19,10 @@ os.environ["TRACKER_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ.pop("TRACKER_DATABASE_URL", None)
 os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parent.parent / "data" / "mplconfig"))
 
+import asyncpg  # noqa: E402
 import pytest  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
-from piccolo.table import sort_table_classes  # noqa: E402
 
 from tests.support.postgres import running_postgres  # noqa: E402
 from tracker.piccolo_app import APP_CONFIG  # noqa: E402
@@ -65,32 +66,47 @@ def _migrate(database_url: str | None, data_dir: Path) -> None:
 
 
 _engines: dict[str, object] = {}
+SQLITE_TEMPLATE_DIR = _TMP / "sqlite-template"
 
 
 @pytest.fixture(scope="session")
 def backend_urls(request):
-    """(database_url, data_dir) per backend, migrated once by the real `tracker db migrate`."""
+    """(database_url, data_dir) per backend, migrated once by the real `tracker db migrate`.
+
+    SQLite is migrated into a template file that every test starts from a copy of."""
     urls: dict[str, str | None] = {}
 
     def get(backend: str):
         if backend not in urls:
             if backend == "sqlite":
                 urls[backend] = None
+                _migrate(None, SQLITE_TEMPLATE_DIR)
             else:
                 urls[backend] = request.getfixturevalue("postgres_url")
-            _migrate(urls[backend], _TMP / "data")
+                _migrate(urls[backend], _TMP / "data")
         return urls[backend], _TMP / "data"
 
     return get
 
 
-async def _clean(engine) -> None:
-    tables = [table._meta.tablename for table in APP_CONFIG.table_classes]
-    if isinstance(engine, PostgresEngine):
-        await engine._run_in_new_connection(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
-        for table in reversed(sort_table_classes(list(APP_CONFIG.table_classes))):
-            await table.delete(force=True)
+async def _clean(backend: str, url: str | None, data_dir: Path) -> None:
+    """An empty database. The history tables refuse DELETE and TRUNCATE (append-only
+    triggers), so SQLite starts from a fresh copy of the migrated file, and PostgreSQL
+    truncates with triggers off for this session (the test cluster's user is a superuser)."""
+    if backend == "sqlite":
+        target = data_dir / "tracker.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SQLITE_TEMPLATE_DIR / "tracker.sqlite", target)
+        return
+    tables = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("SET session_replication_role = replica; "
+                                 f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,9 +117,8 @@ async def database(request, backend_urls):
     if backend not in _engines:
         _engines[backend] = (PostgresEngine(config={"dsn": url}) if url
                              else SQLiteEngine(path=str(data_dir / "tracker.sqlite"), timeout=30))
-    engine = _engines[backend]
-    bind_engine(engine)
-    await _clean(engine)
+    bind_engine(_engines[backend])
+    await _clean(backend, url, data_dir)
     yield backend
 
 

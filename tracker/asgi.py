@@ -33,7 +33,7 @@ from tracker.messages import LABELS
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
 from tracker.schemas import ErrorOut
-from tracker.services.database import close_pool, open_pool
+from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 from tracker.web.account_pages import AdminPages, LoginPages
@@ -148,7 +148,7 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
-        on_startup=[open_pool],
+        on_startup=[open_pool, require_current_schema],
         on_shutdown=[close_pool, shutdown_workers],
         debug=settings.debug,
     )

@@ -202,21 +202,33 @@ async def _demo_load(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    import os
+
     import uvicorn
 
+    # Plain http on a loopback address never leaves the machine: the browser would drop
+    # Secure cookies there. Any other address needs https in front, so keep them Secure.
+    if args.host in ("127.0.0.1", "localhost", "::1"):
+        os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
     uvicorn.run("tracker.asgi:create_app", factory=True, host=args.host, port=args.port)
     return EXIT_OK
 
 
-def _with_database(handler):
-    """Run an async command with the database engine's pool open (PostgreSQL) and migrations done."""
+def _with_database(handler, migrates: bool = False):
+    """Run an async command with the database engine's pool open (PostgreSQL); commands that do
+    not migrate themselves refuse to run on an out-of-date schema."""
 
     def run(args) -> int:
         async def main() -> int:
-            from tracker.services.database import close_pool, open_pool
+            from tracker.services.database import close_pool, open_pool, require_current_schema
 
             await open_pool()
             try:
+                if not migrates:
+                    try:
+                        await require_current_schema()
+                    except RuntimeError as error:
+                        raise CommandError(str(error)) from None
                 return await handler(args)
             finally:
                 await close_pool()
@@ -276,11 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=_with_database(_report))
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
-    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate))
+    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate, migrates=True))
 
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
-        handler=_with_database(_demo_load))
+        handler=_with_database(_demo_load, migrates=True))
 
     serve = commands.add_parser("serve", help="启动网页与接口服务")
     serve.add_argument("--host", default="127.0.0.1")

@@ -40,6 +40,8 @@ class Plan(Table, tablename="plan"):
     report_due_day = Integer(default=5)
     # Percentage points behind the linear schedule before a task counts as "behind".
     tolerance_percent = Integer(default=10)
+    # Reminders go to units that have not reported this many days before the due day.
+    remind_days_before = Integer(default=3)
     created_at = Timestamptz()
     version = Integer(default=1)
 
@@ -187,3 +189,71 @@ class GeneratedReport(Table, tablename="generated_report"):
     stored_name = Varchar(length=100, unique=True)
     created_at = Timestamptz()
     created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class ExtensionRequest(Table, tablename="extension_request"):
+    """A unit's request for a later deadline (延期申请); the original deadline stays on the task."""
+
+    task = ForeignKey(references=Task, null=False, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
+    requested_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    requested_deadline = Date()
+    reason = Text()
+    created_at = Timestamptz()
+    decision = Varchar(length=20, null=True, default=None)  # approved | refused; null: pending
+    decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    decided_at = Timestamptz(null=True, default=None)
+    comment = Text(default="")
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """Who changed what, when, with the values before and after (JSON). Never updated."""
+
+    at = Timestamptz(index=True)
+    user = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    action = Varchar(length=50)
+    entity = Varchar(length=50)
+    entity_id = Integer(null=True, default=None)
+    plan_id = Integer(null=True, default=None, index=True)
+    before = Text(null=True, default=None)
+    after = Text(null=True, default=None)
+    summary = Varchar(length=300, default="")
+
+
+class NotificationChannel(Table, tablename="notification_channel"):
+    """Where notices go: a JSON webhook, a WeCom or DingTalk group robot, or e-mail."""
+
+    plan = ForeignKey(references=Plan, null=True, default=None, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # webhook | wecom | dingtalk | email
+    name = Varchar(length=100)
+    target = Text()  # URL, or comma-separated e-mail addresses
+    secret = Varchar(length=200, null=True, default=None, secret=True)  # DingTalk signing
+    events = Text(default="[]")  # JSON list of event names; empty: all
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Notification(Table, tablename="notification"):
+    """The outbox: one notice for one channel, retried until sent or given up."""
+
+    channel = ForeignKey(references=NotificationChannel, null=False, on_delete=OnDelete.cascade)
+    event = Varchar(length=50)
+    dedupe_key = Varchar(length=200, unique=True)  # the same notice is never queued twice
+    payload = Text()  # JSON: title, text, and event details
+    created_at = Timestamptz()
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    sent_at = Timestamptz(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None)  # given up after the last attempt
+    last_error = Text(default="")
+
+
+class EvidenceUrl(Table, tablename="evidence_url"):
+    """A published page cited as evidence, and what the last check found."""
+
+    url = Varchar(length=500, unique=True)
+    expected_title = Varchar(length=300, null=True, default=None)
+    state = Varchar(length=20, default="unchecked")  # unchecked | ok | dead | no_title | refused
+    http_status = Integer(null=True, default=None)
+    detail = Text(default="")
+    checked_at = Timestamptz(null=True, default=None)

@@ -6,6 +6,7 @@ import contextlib
 import io
 from pathlib import Path
 
+from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -48,3 +49,13 @@ async def close_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+
+
+async def require_current_schema() -> None:
+    """Refuse to run on a database whose migrations are behind the code (clear message, not a
+    "no such table" halfway through someone's work)."""
+    statuses = await CheckMigrationManager(app_name="tracker").get_migration_statuses()
+    pending = [status.migration_id for status in statuses if not status.has_ran]
+    if pending:
+        raise RuntimeError(f"数据库结构不是最新（有 {len(pending)} 个迁移未执行），"
+                           "请先运行 tracker db migrate")

@@ -97,16 +97,27 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int) -> int:
                 raise NotFound(f"任务 {task_id} 不存在", "task_id")
             raise Conflict(f"任务已被他人修改（当前版本 {current['version']}，你编辑的是版本 "
                            f"{expected_version}），请刷新后重试", "version")
-        if lead is not None:
-            await _replace_links(task_id, LEAD, lead)
-        if cooperating is not None:
-            if lead is None:
-                current_lead = {row["unit"] for row in await TaskUnit.select(TaskUnit.unit).where(
-                    TaskUnit.task == task_id, TaskUnit.role == LEAD)}
-                if current_lead & set(cooperating):
-                    raise InvalidInput("同一单位不能既牵头又配合", "cooperating_unit_ids")
-            await _replace_links(task_id, COOPERATING, cooperating)
+        # A unit has one part in a task (a unique index): check the side that is kept.
+        if lead is not None and cooperating is None:
+            if await _linked_units(task_id, COOPERATING) & set(lead):
+                raise InvalidInput("同一单位不能既牵头又配合（请先从配合单位中移除）", "lead_unit_ids")
+        if cooperating is not None and lead is None:
+            if await _linked_units(task_id, LEAD) & set(cooperating):
+                raise InvalidInput("同一单位不能既牵头又配合", "cooperating_unit_ids")
+        # Remove every link being replaced before adding any, so swapping lead and cooperating
+        # units in one edit does not collide with the links it replaces.
+        replaced = {LEAD: lead, COOPERATING: cooperating}
+        replaced = {role: ids for role, ids in replaced.items() if ids is not None}
+        for role in replaced:
+            await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role)
+        for role, unit_ids in replaced.items():
+            await _replace_links(task_id, role, unit_ids)
     return expected_version + 1
+
+
+async def _linked_units(task_id: int, role: str) -> set[int]:
+    return {row["unit"] for row in await TaskUnit.select(TaskUnit.unit).where(
+        TaskUnit.task == task_id, TaskUnit.role == role)}
 
 
 async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],

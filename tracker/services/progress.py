@@ -351,7 +351,8 @@ async def review_update(user: CurrentUser, update_id: int, decision: str, commen
         raise Forbidden("只有协调人可以审核", "role")
     if decision not in DECISIONS:
         raise InvalidInput(f"未知审核结果“{str(decision)[:20]}”（可用：accept、return）", "decision")
-    comment = (comment or "").strip()
+    # A browser sends a line break as CRLF but counts it as one character against maxlength.
+    comment = (comment or "").replace("\r\n", "\n").strip()
     if DECISIONS[decision] == RETURNED and not comment:
         raise InvalidInput("退回时请写明原因", "comment")
     if len(comment) > MAX_COMMENT:

@@ -48,6 +48,11 @@ class LoginPages(Controller):
         request.clear_session()
         return redirect("/login", "logged_out")
 
+    @get("/healthz", include_in_schema=False)
+    async def healthz(self) -> dict[str, str]:
+        """Liveness, without touching the database (also the benchmarks' floor endpoint)."""
+        return {"status": "ok"}
+
     @get("/")
     async def home(self, request: Request) -> Response:
         return redirect("/my" if request.user.role == REPORTER else "/plans")

@@ -3,6 +3,8 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File
@@ -17,16 +19,31 @@ from tracker.plan_templates import TemplateError, dump_template
 from tracker.progress_input import STATE_LABELS, validate_update
 from tracker.roles import PLANNERS, REPORTER
 from tracker.services import accounts, planning, plans, progress, report_archive, reports, tracking
-from tracker.status import STATUS_LABELS
+from tracker.status import DEFAULT_TZ, STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, parse_as_of, redirect
+
+
+def local_time(value: str | None) -> str:
+    """A stored ISO moment as the users' clock shows it: Beijing time, to the minute."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(DEFAULT_TZ)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
 
 LABEL_TABLES = {
     "status_labels": STATUS_LABELS,
     "state_labels": STATE_LABELS,
     "review_labels": REVIEW_STATE_LABELS,
     "warning_labels": WARNING_LABELS,
+    "local_time": local_time,
 }
 
 
@@ -202,7 +219,8 @@ class TaskPages(Controller):
                                                   data.get("comment", ""))
         except InvalidInput as error:
             return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
-                        error={**form_error(error), "update_id": update_id}, **LABEL_TABLES)
+                        error={**form_error(error), "update_id": update_id,
+                               "comment": data.get("comment", "")}, **LABEL_TABLES)
         target = data.get("back") or ""
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
