@@ -24,12 +24,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from tracker.api.accounts import AccountApi, TokenApi
+from tracker.api.ledger import LedgerApi
+from tracker.api.notifications import EvidenceApi, NotificationApi
 from tracker.api.planning import PlanningApi
 from tracker.api.plans import PlanApi
 from tracker.api.progress import ProgressApi
 from tracker.api.reports import ReportApi
+from tracker.api.tracking import TrackingApi
 from tracker.errors import DomainError
 from tracker.messages import LABELS
+from tracker.notify import scheduler
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
 from tracker.schemas import ErrorOut
@@ -38,7 +42,11 @@ from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.web.common import local_time
+from tracker.web.ledger_pages import LedgerPages
+from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
+from tracker.web.tracking_pages import TrackingPages
 
 WEB_DIR = Path(__file__).parent / "web"
 # Five evidence files of 10 MB each, plus the form around them.
@@ -54,6 +62,8 @@ def _jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["t"] = LABELS
+    environment.globals["local_time"] = local_time
+    environment.filters["local_time"] = local_time
     return environment
 
 
@@ -79,15 +89,30 @@ def _input_error(request: Request, error: PlanParseError | TemplateError) -> Res
     return _error_response(request, 400, str(error), field or "file")
 
 
+_TYPE_NAMES = {"int": "整数", "str": "文本", "float": "数字", "bool": "true/false", "array": "列表",
+               "object": "对象", "null": "空值"}
+
+
 def _validation_error(request: Request, error: ValidationException) -> Response:
-    """Litestar's own validation failures (types, unknown fields), with the field named."""
+    """Litestar's own validation failures (types, unknown fields), with the field named and
+    msgspec's common messages said in Chinese."""
     extra = error.extra if isinstance(error.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
     field = first.get("key")
-    message = first.get("message") or error.detail
-    if field is None and "`$." in str(message):
-        field = str(message).split("`$.", 1)[1].split("`", 1)[0]
-    return _error_response(request, 400, f"参数无效：{message}", field)
+    text = str(first.get("message") or error.detail)
+    detail = f"参数无效：{text}"
+    if "unknown field `" in text:  # "Object contains unknown field `unit_id`"
+        field = text.split("unknown field `", 1)[1].split("`", 1)[0]
+        detail = f"不接受字段“{field}”（该字段由系统确定或不存在）"
+    elif "missing required field `" in text:  # "Object missing required field `period`"
+        field = text.split("missing required field `", 1)[1].split("`", 1)[0]
+        detail = f"缺少必填字段“{field}”"
+    elif text.startswith("Expected `"):  # "Expected `int`, got `str` - at `$.percent`"
+        if "`$." in text:
+            field = text.split("`$.", 1)[1].split("`", 1)[0]
+        expected = text.split("`", 2)[1]
+        detail = f"字段“{field}”类型不对，应为{_TYPE_NAMES.get(expected, expected)}"
+    return _error_response(request, 400, detail, field)
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
@@ -121,6 +146,13 @@ def create_app() -> Litestar:
             PlanningApi,
             ProgressApi,
             ReportApi,
+            LedgerApi,
+            LedgerPages,
+            TrackingApi,
+            TrackingPages,
+            NotificationApi,
+            EvidenceApi,
+            NotificationPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                        include_in_schema=False),
         ],
@@ -148,7 +180,7 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
-        on_startup=[open_pool, require_current_schema],
-        on_shutdown=[close_pool, shutdown_workers],
+        on_startup=[open_pool, require_current_schema, scheduler.start],
+        on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
         debug=settings.debug,
     )

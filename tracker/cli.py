@@ -1,4 +1,5 @@
-"""The `tracker` command. Exit codes: 0 done, 1 unexpected failure, 2 bad input, 3 conflict, 4 not found."""
+"""The `tracker` command. Exit codes: 0 done, 1 unexpected failure, 2 bad input, 3 conflict, 4 not found,
+5 authentication failed (remote commands), 6 server unreachable or not a tracker (remote commands)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_CONFLICT = 3
 EXIT_NOT_FOUND = 4
+EXIT_AUTH = 5
+EXIT_UNREACHABLE = 6
 
 
 class CommandError(Exception):
@@ -201,6 +204,23 @@ async def _demo_load(args) -> int:
     return EXIT_OK
 
 
+async def _demo_generate(args) -> int:
+    from tracker.demo_data import generate_city_plan
+    from tracker.services.database import migrate
+
+    for name in ("units", "tasks", "months"):
+        if getattr(args, name) < 1:
+            raise CommandError(f"--{name} 须为正整数")
+    if args.months > 12:
+        raise CommandError("--months 不能超过 12（一个计划年度）")
+    await migrate()
+    plan_id, history = await generate_city_plan(args.units, args.tasks, args.months,
+                                                seed=args.seed)
+    print(f"已生成计划 {plan_id}：单位 {args.units} 个，任务 {args.tasks} 项，"
+          f"{args.months} 个月的进展填报 {history.updates} 条、审核 {history.reviews} 条")
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     import os
 
@@ -210,6 +230,8 @@ def cmd_serve(args) -> int:
     # Secure cookies there. Any other address needs https in front, so keep them Secure.
     if args.host in ("127.0.0.1", "localhost", "::1"):
         os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
+    # The in-process schedule (reminders, outbox, evidence checks) is on unless told otherwise.
+    os.environ.setdefault("TRACKER_SCHEDULER", "1")
     uvicorn.run("tracker.asgi:create_app", factory=True, host=args.host, port=args.port)
     return EXIT_OK
 
@@ -258,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="输出文件（默认打印）")
     exp.set_defaults(handler=_with_database(_plan_export))
     plan.add_parser("list", help="列出计划").set_defaults(handler=_with_database(_plan_list))
+    from tracker import ledger_cli  # plan assign / plan ledger: Excel in and out
+
+    ledger_cli.add_ledger_commands(plan, _with_database)
 
     unit = commands.add_parser("unit", help="单位").add_subparsers(dest="unit_command", required=True)
     unit_add = unit.add_parser("add", help="添加单位")
@@ -286,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出 PDF 文件")
         command.set_defaults(handler=_with_database(_report))
+    from tracker import remote_cli  # the remote commands: login, tasks, submit, update, download
+
+    remote_cli.add_report_download(report_kinds)
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate, migrates=True))
@@ -293,11 +321,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
         handler=_with_database(_demo_load, migrates=True))
+    generate = demo.add_parser("generate", help="生成市级规模的示例计划和进展（用于性能测试）")
+    generate.add_argument("--units", type=int, default=60, help="单位数（默认 60）")
+    generate.add_argument("--tasks", type=int, default=2000, help="任务数（默认 2000）")
+    generate.add_argument("--months", type=int, default=12, help="进展月数（默认 12）")
+    generate.add_argument("--seed", type=int, default=2025, help="随机种子（同一种子生成相同数据）")
+    generate.set_defaults(handler=_with_database(_demo_generate, migrates=True))
+
+    from tracker.notify import commands as notify_commands  # remind, notify, channel, evidence
+
+    notify_commands.add_commands(commands, report_kinds, _with_database)
 
     serve = commands.add_parser("serve", help="启动网页与接口服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=cmd_serve)
+
+    remote_cli.add_remote_commands(commands)
     return parser
 
 

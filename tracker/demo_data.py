@@ -18,9 +18,10 @@ from tracker.db import write_transaction
 from tracker.periods import due_date, periods_between
 from tracker.security import hash_password_sync
 from tracker.services.plans import LEAD
-from tracker.status import DEFAULT_TZ
+from tracker.status import DEFAULT_TZ, end_of_day
 from tracker.tables import (
     Item,
+    Milestone,
     Plan,
     ProgressUpdate,
     Review,
@@ -71,16 +72,20 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
     """Monthly updates for every assigned task of a plan, with reviews, up to `today`."""
     plan = await Plan.select(Plan.report_due_day).where(Plan.id == plan_id).first()
     due_day = plan["report_due_day"]
-    tasks = await Task.select(Task.id, Task.deadline, Task.ongoing).where(Task.plan == plan_id)
+    # Ordered, so one seed gives the same history on every backend.
+    tasks = await Task.select(Task.id, Task.deadline, Task.ongoing).where(
+        Task.plan == plan_id).order_by(Task.id)
     links = await TaskUnit.select(TaskUnit.task, TaskUnit.unit, TaskUnit.role).where(
-        TaskUnit.task.plan == plan_id)
+        TaskUnit.task.plan == plan_id).order_by(TaskUnit.task).order_by(TaskUnit.position).order_by(
+        TaskUnit.id)
     units_of: dict[int, list[tuple[int, str]]] = {}
     for link in links:
         units_of.setdefault(link["task"], []).append((link["unit"], link["role"]))
 
     # A unit files its whole month at once: on time, late, or not at all.
     habit = {(unit_id, period): rng.choices(["on_time", "late", "missing"], [85, 11, 4])[0]
-             for unit_id in submitters for period in periods}
+             for unit_id in sorted(submitters) for period in periods}
+    cutoff = end_of_day(today)  # nothing happens after `today`
     updates: list[ProgressUpdate] = []
     decisions: list[tuple[int, str, str, dt.datetime]] = []  # (index into updates, ...)
     for task in tasks:
@@ -93,7 +98,7 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
             for unit_id, role in units_of.get(task["id"], []):
                 if role != LEAD and rng.random() < 0.5:
                     continue
-                behaviour = habit[(unit_id, period)]
+                behaviour = habit.get((unit_id, period), "missing")  # no reporter: no reports
                 if behaviour == "missing":
                     continue
                 submitted_day = due - dt.timedelta(days=rng.randrange(6)) if behaviour == "on_time" else (
@@ -116,7 +121,9 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
                 )
                 updates.append(update)
                 review_roll = rng.random()
-                if review_roll < 0.1:
+                # Decisions (and corrections) take a day or two; what would fall after today
+                # has not happened yet and stays pending in the review queue.
+                if review_roll < 0.1 and update.submitted_at + dt.timedelta(days=3) < cutoff:
                     returned_at = update.submitted_at + dt.timedelta(days=1)
                     decisions.append((len(updates) - 1, "returned", rng.choice(RETURN_COMMENTS),
                                       returned_at))
@@ -131,12 +138,13 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
                     decisions.append((len(updates) - 1, "accepted", "",
                                       correction.submitted_at + dt.timedelta(days=1)))
                 elif review_roll < 0.95:
-                    decisions.append((len(updates) - 1, "accepted", "",
-                                      update.submitted_at + dt.timedelta(days=1 + rng.randrange(2))))
+                    decided_at = update.submitted_at + dt.timedelta(days=1 + rng.randrange(2))
+                    if decided_at < cutoff:
+                        decisions.append((len(updates) - 1, "accepted", "", decided_at))
     async with write_transaction(ProgressUpdate._meta.db):
         ids = await _bulk_insert(ProgressUpdate, updates)
         reviews = [Review(update=ids[index], reviewer=reviewer_id, decision=decision,
-                          comment=comment, decided_at=min(at, _at(today, rng)))
+                          comment=comment, decided_at=at)
                    for index, decision, comment, at in decisions]
         await _bulk_insert(Review, reviews)
     return HistorySummary(updates=len(updates), reviews=len(decisions))
@@ -145,7 +153,7 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
 async def reporters_for_units(unit_ids: Iterable[int], password_hash: str) -> dict[int, int]:
     """One reporter account per unit (user name unit<id>), created if missing: unit -> user."""
     existing = {row["unit"]: row["id"] for row in await User.select(User.unit, User.id).where(
-        User.role == "reporter")}
+        User.role == "reporter").order_by(User.id, ascending=False)}  # the first one wins
     missing = [unit_id for unit_id in unit_ids if unit_id not in existing]
     if missing:
         rows = [User(username=f"unit{unit_id}", display_name=f"填报员{unit_id}",
@@ -204,6 +212,18 @@ async def generate_city_plan(units: int, tasks: int, months: int, seed: int = 20
                 deadline=dt.date(year, deadline_month, 28) if deadline_month else None,
                 ongoing=deadline_month is None))
         task_ids = await _bulk_insert(Task, task_rows)
+        # Quarterly checkpoints of the whole plan, and a mid-way milestone on every 100th task.
+        quarter_ends = [dt.date(year, 3, 31), dt.date(year, 6, 30), dt.date(year, 9, 30),
+                        dt.date(year, 12, 31)]
+        milestones = [Milestone(plan=plan_id, task=None, title=f"第{'一二三四'[q]}季度工作小结",
+                                due_on=due_on, position=q) for q, due_on in enumerate(quarter_ends)]
+        for index in range(0, len(task_ids), 100):
+            row = task_rows[index]
+            due_on = (row.deadline or dt.date(year, 12, 28)) - dt.timedelta(days=60)
+            milestones.append(Milestone(plan=plan_id, task=task_ids[index],
+                                        title=f"第{index + 1}项任务阶段性成果", due_on=due_on,
+                                        position=0))
+        await _bulk_insert(Milestone, milestones)
         links = []
         for task_id in task_ids:
             chosen = rng.sample(unit_ids, k=min(len(unit_ids), 1 + rng.randrange(3)))
@@ -211,7 +231,8 @@ async def generate_city_plan(units: int, tasks: int, months: int, seed: int = 20
                                position=i) for i, unit_id in enumerate(chosen)]
         await _bulk_insert(TaskUnit, links)
         submitters = await reporters_for_units(unit_ids, password_hash)
-        reviewer = await User.select(User.id).where(User.role.is_in(["coordinator", "admin"])).first()
+        reviewer = await User.select(User.id).where(
+            User.role.is_in(["coordinator", "admin"])).order_by(User.id).first()
         if reviewer is None:
             reviewer_id = (await User.insert(User(
                 username=f"office{seed}", display_name="协调人", password_hash=password_hash,

@@ -89,6 +89,7 @@ NOTICES = {
     "unit_added": "单位已添加。",
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
+    "extension_requested": "延期申请已提交，等待协调人审批。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

@@ -161,21 +161,23 @@ def validate_evidence(files: list[EvidenceFile]) -> list[EvidenceFile]:
         raise InvalidInput(f"附件最多{MAX_ATTACHMENTS}个", "attachments")
     for file in files:
         name = file.name
+        # The name as echoed in a reason: no NUL or other control characters sent back.
+        shown = "".join(ch if ch.isprintable() else "?" for ch in name[:60])
         if not name or "\x00" in name or "/" in name or "\\" in name or ".." in name:
-            raise InvalidInput(f"附件名“{name[:60]!s}”无效（不能含路径、.. 或空字符）", "attachments")
+            raise InvalidInput(f"附件名“{shown}”无效（不能含路径、.. 或空字符）", "attachments")
         if len(name) > MAX_FILENAME_LENGTH:
             raise InvalidInput(f"附件名不能超过{MAX_FILENAME_LENGTH}字符", "attachments")
         suffix = PurePosixPath(name).suffix.lower()
         if suffix not in ALLOWED_TYPES:
-            raise InvalidInput(f"附件“{name}”类型不允许（可用：{' '.join(sorted(ALLOWED_TYPES))}）",
+            raise InvalidInput(f"附件“{shown}”类型不允许（可用：{' '.join(sorted(ALLOWED_TYPES))}）",
                                "attachments")
         if not file.content:
-            raise InvalidInput(f"附件“{name}”是空文件", "attachments")
+            raise InvalidInput(f"附件“{shown}”是空文件", "attachments")
         if len(file.content) > MAX_ATTACHMENT_BYTES:
-            raise InvalidInput(f"附件“{name}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB 上限",
+            raise InvalidInput(f"附件“{shown}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB 上限",
                                "attachments")
         head = file.content[:64].lstrip().lower()
         if any(head.startswith(magic.lower()) for magic in _FORBIDDEN_MAGIC):
-            raise InvalidInput(f"附件“{name}”的内容与类型不符", "attachments")
+            raise InvalidInput(f"附件“{shown}”的内容与类型不符", "attachments")
     return [EvidenceFile(file.name, ALLOWED_TYPES[PurePosixPath(file.name).suffix.lower()], file.content)
             for file in files]

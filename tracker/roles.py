@@ -8,10 +8,10 @@ LEADER = "leader"
 ADMIN = "admin"
 
 ROLE_LABELS = {
-    COORDINATOR: "协调人（办公室）",
-    REPORTER: "单位填报人",
-    LEADER: "局领导（只读）",
-    ADMIN: "系统管理员",
+    COORDINATOR: "协调人",
+    REPORTER: "填报人",
+    LEADER: "局领导",
+    ADMIN: "管理员",
 }
 ROLES = tuple(ROLE_LABELS)
 

@@ -197,6 +197,8 @@ class MyTaskRow(msgspec.Struct):
     latest: UpdateOut | None  # this period's latest version
     last_percent: int | None  # latest version of any period
     needs_action: bool
+    warning: str | None = None  # blue | yellow | red as the deadline (or extension) nears
+    extended_deadline: str | None = None
 
 
 class ReviewQueueRow(msgspec.Struct):
@@ -225,3 +227,159 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     as_of: str | None = None
     edition: str = "monthly"  # monthly | unit | year_end
     unit: str | None = None  # unit name, for the unit edition
+
+
+class AuditOut(msgspec.Struct):
+    id: int
+    at: str
+    user: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    plan_id: int | None
+    summary: str
+    before: object | None
+    after: object | None
+
+
+class ExtensionOut(msgspec.Struct):
+    id: int
+    task_id: int
+    unit_name: str
+    requested_by: str
+    requested_deadline: str
+    original_deadline: str | None
+    reason: str
+    created_at: str
+    decision: str | None  # approved | refused | None (pending)
+    decided_by: str | None
+    decided_at: str | None
+    comment: str
+
+
+class ExtensionIn(msgspec.Struct, forbid_unknown_fields=True):
+    requested_deadline: str
+    reason: str
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    decision: str  # approve | refuse
+    comment: str = ""
+
+
+class ChaseUnit(msgspec.Struct):
+    unit: str
+    missing_tasks: list[str]  # tasks the unit has not reported for the period
+    late: int  # reports for the period that came in after the due day
+
+
+class ChaseTask(msgspec.Struct):
+    task_id: int
+    text: str
+    lead_units: list[str]
+    status: str
+    percent: int
+    expected: float | None
+    deadline: str | None
+    warning: str | None  # blue | yellow | red
+
+
+class ChaseMilestone(msgspec.Struct):
+    title: str
+    due_on: str
+    state: str
+    task_id: int | None
+
+
+class ChasingOut(msgspec.Struct):
+    plan_id: int
+    period: str
+    due_on: str
+    as_of: str
+    not_reported: list[ChaseUnit]
+    overdue: list[ChaseTask]
+    behind: list[ChaseTask]
+    due_soon: list[ChaseTask]
+    missed_milestones: list[ChaseMilestone]
+
+
+class RankingRow(msgspec.Struct):
+    rank: int
+    unit: str
+    tasks: int
+    percent: float
+    timeliness: float | None
+    due: int
+    on_time: int
+    late: int
+    missing: int
+
+
+class RankingOut(msgspec.Struct):
+    plan_id: int
+    period: str
+    as_of: str
+    rule: str
+    rows: list[RankingRow]
+
+
+# --- notices and evidence (tracker/notify, tracker/evidence.py) ---------------------------
+
+
+class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A place notices go. ``events`` empty: every event; ``plan_id`` null: every plan."""
+
+    kind: str  # webhook | wecom | dingtalk | email
+    name: str
+    target: str  # the robot's or webhook's URL, or comma-separated e-mail addresses
+    plan_id: int | None = None
+    events: list[str] = []
+    secret: str | None = None  # DingTalk signing secret (SEC…), or a generic webhook's HMAC key
+
+
+class ChannelOut(msgspec.Struct):
+    id: int
+    kind: str
+    name: str
+    target: str  # a URL's query values (robot keys, tokens) are masked
+    plan_id: int | None
+    plan_title: str | None
+    events: list[str]
+    has_secret: bool
+    active: bool
+    created_at: str
+
+
+class NotificationOut(msgspec.Struct):
+    id: int
+    channel_id: int
+    channel_name: str
+    channel_kind: str
+    event: str
+    title: str
+    state: str  # pending | sent | failed
+    attempts: int
+    next_attempt_at: str | None
+    sent_at: str | None
+    failed_at: str | None
+    last_error: str
+    created_at: str
+
+
+class EvidenceCitation(msgspec.Struct):
+    update_id: int
+    task_id: int
+    plan_id: int
+    unit_name: str
+    period: str
+
+
+class EvidenceOut(msgspec.Struct):
+    id: int
+    url: str
+    expected_title: str | None
+    state: str  # unchecked | ok | dead | no_title | refused
+    http_status: int | None
+    detail: str
+    checked_at: str | None
+    cited_by: list[EvidenceCitation] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -12,8 +13,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "trk_"
 MIN_PASSWORD_LENGTH = 8
-# A fixed hash to verify against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not tell.
+    Made on first use: hashing at import would slow every `tracker` command."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password_sync(password: str) -> str:
@@ -28,7 +34,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +20,20 @@ class Settings:
     # Secure cookies unless told otherwise; `tracker serve` on a loopback address turns them
     # off, since plain http://127.0.0.1 never leaves the machine.
     cookie_secure: bool
+    # Notices (tracker/notify) and evidence checks (tracker/evidence.py); see _outreach_env.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "tracker@localhost"
+    smtp_starttls: bool = False
+    public_url: str | None = None  # the tracker's address, for links in notices
+    scheduler: bool = False  # reminders, outbox and evidence checks inside the server
+    remind_hour: int = 9  # local hour of the daily reminder run
+    notify_timeout: float = 10.0  # seconds for one whole delivery
+    notify_max_attempts: int = 8  # 1+2+4+… minutes: given up after about two hours
+    notify_backoff: float = 60.0  # seconds before the first retry; doubles after each failure
+    evidence_allow_loopback: bool = False  # only for tests that check pages on 127.0.0.1
 
     @property
     def sqlite_path(self) -> Path:
@@ -48,4 +62,31 @@ def get_settings() -> Settings:
         secret_key=_secret_key(data_dir),
         debug=os.environ.get("TRACKER_DEBUG", "") == "1",
         cookie_secure=os.environ.get("TRACKER_COOKIE_SECURE", "1") != "0",
+        **_outreach_env(),
     )
+
+
+def _outreach_env() -> dict:
+    env = os.environ.get
+
+    def number(name: str, default: str, kind=int):
+        try:
+            return kind(env(name) or default)
+        except ValueError:
+            raise ValueError(f"环境变量 {name} 应为数字，现为“{env(name)}”") from None
+
+    return {
+        "smtp_host": env("TRACKER_SMTP_HOST") or None,
+        "smtp_port": number("TRACKER_SMTP_PORT", "25"),
+        "smtp_user": env("TRACKER_SMTP_USER") or None,
+        "smtp_password": env("TRACKER_SMTP_PASSWORD") or None,
+        "smtp_from": env("TRACKER_SMTP_FROM") or "tracker@localhost",
+        "smtp_starttls": env("TRACKER_SMTP_STARTTLS", "") == "1",
+        "public_url": (env("TRACKER_PUBLIC_URL") or "").rstrip("/") or None,
+        "scheduler": env("TRACKER_SCHEDULER", "") == "1",
+        "remind_hour": number("TRACKER_REMIND_HOUR", "9"),
+        "notify_timeout": number("TRACKER_NOTIFY_TIMEOUT", "10", float),
+        "notify_max_attempts": number("TRACKER_NOTIFY_MAX_ATTEMPTS", "8"),
+        "notify_backoff": number("TRACKER_NOTIFY_BACKOFF", "60", float),
+        "evidence_allow_loopback": env("TRACKER_EVIDENCE_ALLOW_LOOPBACK", "") == "1",
+    }

@@ -222,6 +222,11 @@ class Timeliness:
 # --------------------------------------------------------------------------- rule 1: cut-off
 
 
+def today(tz: tzinfo = DEFAULT_TZ) -> date:
+    """The date on the users' calendar (Beijing), not the server's UTC date."""
+    return datetime.now(tz).date()
+
+
 def end_of_day(day: date, tz: tzinfo = DEFAULT_TZ) -> datetime:
     """The first instant after ``day`` in ``tz``; something happened by ``day`` if before it."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
@@ -238,13 +243,18 @@ def counted(moment: datetime, as_of: date, tz: tzinfo = DEFAULT_TZ) -> bool:
 
 def review_state(update: UpdateFacts, as_of: date, tz: tzinfo = DEFAULT_TZ) -> str:
     """The latest review decided by as_of ("accepted" / "returned"), else "submitted"."""
-    decided = [r for r in update.reviews if counted(r.decided_at, as_of, tz)]
-    if not decided:
-        return "submitted"
-    # Reviews come in decision order; max() with the index as tie-break keeps the last one
-    # even if a caller passes them unsorted.
-    _, _, latest = max((r.decided_at, i, r) for i, r in enumerate(decided))
-    return latest.decision
+    return _review_state_before(update, end_of_day(as_of, tz))
+
+
+def _review_state_before(update: UpdateFacts, cutoff: datetime) -> str:
+    # Reviews come in decision order; the latest decision time wins, and among equal times the
+    # later one in the list, even if a caller passes them unsorted. (Facts are checked to be
+    # timezone-aware when they are made, so this hot path compares directly.)
+    latest_at, latest = None, "submitted"
+    for review in update.reviews:
+        if review.decided_at < cutoff and (latest_at is None or review.decided_at >= latest_at):
+            latest_at, latest = review.decided_at, review.decision
+    return latest
 
 
 # --------------------------------------------------------------------------- rules 3-6
@@ -254,10 +264,11 @@ def counting_updates(
     updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAULT_TZ
 ) -> list[UpdateFacts]:
     """Updates submitted by as_of and not returned (as of as_of)."""
+    cutoff = end_of_day(as_of, tz)  # once, not per update: this runs for every task and date
     return [
         u
         for u in updates
-        if counted(u.submitted_at, as_of, tz) and review_state(u, as_of, tz) != "returned"
+        if u.submitted_at < cutoff and _review_state_before(u, cutoff) != "returned"
     ]
 
 
@@ -457,10 +468,6 @@ def done_period(updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAUL
     return first_done
 
 
-def _first_submission(updates: Iterable[UpdateFacts]) -> datetime | None:
-    return min((u.submitted_at for u in updates), default=None)
-
-
 def unit_timeliness(
     unit_id: int,
     tasks: Iterable[TaskFacts],
@@ -486,19 +493,26 @@ def unit_timeliness(
     late: list[tuple[int, str]] = []
     missing: list[tuple[int, str]] = []
     last_due = latest_due_period(as_of, due_day)
+    due_ends: dict[str, datetime] = {}  # period -> end of its due day
     for task in tasks:
         if task.lead_unit_id != unit_id:
             continue
         task_updates = by_task.get(task.task_id, [])
+        first_by_period: dict[str, datetime] = {}
+        for u in task_updates:
+            if u.period not in first_by_period or u.submitted_at < first_by_period[u.period]:
+                first_by_period[u.period] = u.submitted_at
         start = max(period_of(task.start), first) if first else period_of(task.start)
         stop = done_period(task_updates, as_of, tz)
         last = min(last_due, stop) if stop else last_due
         for period in periods_between(start, last):
             item = (task.task_id, period)
-            submitted = _first_submission(u for u in task_updates if u.period == period)
+            submitted = first_by_period.get(period)
+            if period not in due_ends:
+                due_ends[period] = end_of_day(due_date(period, due_day), tz)
             if submitted is None:
                 missing.append(item)
-            elif submitted < end_of_day(due_date(period, due_day), tz):
+            elif submitted < due_ends[period]:
                 on_time.append(item)
             else:
                 late.append(item)

@@ -79,14 +79,14 @@ class AccountApi(Controller):
         return await accounts.list_units()
 
     @post("/units", operation_id="addUnit", status_code=201)
-    async def add_unit(self, data: JSONBody[UnitIn]) -> UnitOut:
+    async def add_unit(self, request: Request, data: JSONBody[UnitIn]) -> UnitOut:
         """Add a unit (admin)."""
-        return await accounts.add_unit(data.name)
+        return await accounts.add_unit(data.name, actor=request.user.id)
 
     @patch("/units/{unit_id:int}", operation_id="updateUnit")
-    async def update_unit(self, unit_id: FromPath[int], data: JSONBody[UnitPatch]) -> UnitOut:
+    async def update_unit(self, request: Request, unit_id: FromPath[int], data: JSONBody[UnitPatch]) -> UnitOut:
         """Activate or deactivate a unit (admin)."""
-        return await accounts.set_unit_active(unit_id, data.active)
+        return await accounts.set_unit_active(unit_id, data.active, actor=request.user.id)
 
     @get("/users", operation_id="listUsers")
     async def list_users(self) -> list[UserOut]:
@@ -94,16 +94,16 @@ class AccountApi(Controller):
         return await accounts.list_users()
 
     @post("/users", operation_id="addUser", status_code=201)
-    async def add_user(self, data: JSONBody[UserIn]) -> UserOut:
+    async def add_user(self, request: Request, data: JSONBody[UserIn]) -> UserOut:
         """Add an account (admin)."""
         return await accounts.add_user(data.username, data.display_name, data.password, data.role,
-                                       data.unit_id)
+                                       data.unit_id, actor=request.user.id)
 
     @patch("/users/{user_id:int}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[int], data: JSONBody[UserPatch]) -> UserOut:
         """Activate or deactivate an account, or set its password (admin)."""
         if data.password is not None:
-            await accounts.set_password(user_id, data.password)
+            await accounts.set_password(user_id, data.password, actor=request.user.id)
         if data.active is not None:
             return await accounts.set_user_active(user_id, data.active, request.user)
         return await accounts.get_user(user_id)

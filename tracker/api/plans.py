@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
@@ -46,12 +46,12 @@ class PlanApi(Controller):
 
     @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard])
     async def import_plan(
-        self, data: PlanUpload, replace: FromQuery[bool] = False
+        self, request: Request, data: PlanUpload, replace: FromQuery[bool] = False
     ) -> ImportSummary:
         """Import a plan from a template (.yaml) or a document (.txt/.docx/.pdf), all or nothing."""
         content, filename = await read_upload(data, "file")
         return await plans.import_plan(load_plan_source(content, filename), replace=replace,
-                                       source_name=filename)
+                                       source_name=filename, actor=request.user.id)
 
 
 

@@ -36,6 +36,18 @@ async def evidence_from_form(form) -> list[EvidenceFile]:
     return files
 
 
+UPDATE_FORM_FIELDS = frozenset({"period", "percent", "state", "work_done", "problems",
+                                "next_steps", "evidence_links", "attachments"})
+
+
+def refuse_unknown_fields(form, allowed: frozenset[str] = UPDATE_FORM_FIELDS) -> None:
+    """A form may not set what the server decides (unit, role, version, reviewer...): refused
+    by name, as the JSON body's unknown fields are."""
+    for key in form.keys():
+        if key not in allowed:
+            raise InvalidInput(f"不允许提交字段“{key[:50]}”", key[:50])
+
+
 def form_fields(form) -> dict:
     """Text fields of a form as a dict; the links textarea may hold several lines."""
     return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -71,6 +83,7 @@ class ProgressApi(Controller):
                                 idempotency_key: IdempotencyKey = None) -> UpdateOut:
         """Submit an update as a multipart form with `attachments` files."""
         form = await request.form()
+        refuse_unknown_fields(form)
         update = validate_update(form_fields(form))
         return await progress.submit_update(request.user, task_id, update,
                                             await evidence_from_form(form), idempotency_key)

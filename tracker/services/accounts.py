@@ -17,6 +17,7 @@ from tracker.security import (
     token_digest,
     verify_password,
 )
+from tracker.services import audit
 from tracker.tables import ApiToken, LoginFailure, Unit, User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
@@ -75,21 +76,26 @@ async def list_units(include_inactive: bool = True) -> list[UnitOut]:
     return [UnitOut(**row) for row in await query]
 
 
-async def add_unit(name: str) -> UnitOut:
+async def add_unit(name: str, actor: int | None = None) -> UnitOut:
     name = clean_unit_name(name)
     async with write_transaction(Unit._meta.db):
         if await Unit.exists().where(Unit.name == name):
             raise Conflict(f"单位“{name}”已存在", "name")
         row = (await Unit.insert(Unit(name=name)))[0]
+        await audit.record(actor, "unit.add", "unit", row["id"], f"添加单位“{name}”",
+                           after={"name": name})
     return UnitOut(id=row["id"], name=name, active=True)
 
 
-async def set_unit_active(unit_id: int, active: bool) -> UnitOut:
+async def set_unit_active(unit_id: int, active: bool, actor: int | None = None) -> UnitOut:
     async with write_transaction(Unit._meta.db):
-        row = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
+        row = await Unit.select(Unit.id, Unit.name, Unit.active).where(Unit.id == unit_id).first()
         if row is None:
             raise NotFound(f"单位 {unit_id} 不存在", "unit_id")
         await Unit.update({Unit.active: active}).where(Unit.id == unit_id)
+        await audit.record(actor, "unit.active", "unit", unit_id,
+                           f"{'启用' if active else '停用'}单位“{row['name']}”",
+                           before={"active": row["active"]}, after={"active": active})
     return UnitOut(id=unit_id, name=row["name"], active=active)
 
 
@@ -118,7 +124,7 @@ def _check_new_user(username: str, display_name: str, password: str, role: str,
 
 
 async def add_user(username: str, display_name: str, password: str, role: str,
-                   unit_id: int | None = None) -> UserOut:
+                   unit_id: int | None = None, actor: int | None = None) -> UserOut:
     username = (username or "").strip()
     _check_new_user(username, display_name, password, role, unit_id)
     password_hash = await hash_password(password)
@@ -129,6 +135,8 @@ async def add_user(username: str, display_name: str, password: str, role: str,
             raise Conflict(f"用户名“{username}”已被使用", "username")
         row = (await User.insert(User(username=username, display_name=display_name.strip(),
                                       password_hash=password_hash, role=role, unit=unit_id)))[0]
+        await audit.record(actor, "user.add", "user", row["id"], f"添加账号 {username}（{role}）",
+                           after={"username": username, "role": role, "unit": unit_id})
     return await get_user(row["id"])
 
 
@@ -147,15 +155,19 @@ async def set_user_active(user_id: int, active: bool, acting: CurrentUser) -> Us
     if user_id == acting.id and not active:
         raise InvalidInput("不能停用自己的账号", "active")
     async with write_transaction(User._meta.db):
-        if not await User.exists().where(User.id == user_id):
+        before = await User.select(User.username, User.active).where(User.id == user_id).first()
+        if before is None:
             raise NotFound(f"用户 {user_id} 不存在", "user_id")
         await User.update({User.active: active}).where(User.id == user_id)
+        await audit.record(acting.id, "user.active", "user", user_id,
+                           f"{'启用' if active else '停用'}账号 {before['username']}",
+                           before={"active": before["active"]}, after={"active": active})
         if not active:
             await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.user == user_id)
     return await get_user(user_id)
 
 
-async def set_password(user_id: int, password: str) -> None:
+async def set_password(user_id: int, password: str, actor: int | None = None) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
     password_hash = await hash_password(password)
@@ -163,6 +175,8 @@ async def set_password(user_id: int, password: str) -> None:
         if not await User.exists().where(User.id == user_id):
             raise NotFound(f"用户 {user_id} 不存在", "user_id")
         await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        # The audit trail notes the change, never the password or its hash.
+        await audit.record(actor, "user.password", "user", user_id, f"重设账号 {user_id} 的密码")
 
 
 async def current_user(user_id: int) -> CurrentUser | None:
@@ -215,12 +229,23 @@ async def issue_token(user: CurrentUser, name: str = "") -> TokenOut:
                     user=await get_user(user.id))
 
 
+# Built once: Piccolo rebuilds a join chain (ApiToken.user.unit.name) on every attribute access.
+_TOKEN_COLUMNS = (
+    ApiToken.expires_at, ApiToken.revoked, ApiToken.user.id, ApiToken.user.username,
+    ApiToken.user.display_name, ApiToken.user.role, ApiToken.user.unit, ApiToken.user.unit.name,
+    ApiToken.user.active,
+)
+
+
 async def user_for_token(token: str) -> CurrentUser | None:
-    row = await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked).where(
+    # One query with the user and unit joined: this runs on every API request.
+    row = await ApiToken.select(*_TOKEN_COLUMNS).where(
         ApiToken.token_hash == token_digest(token)).first()
-    if row is None or row["revoked"] or row["expires_at"] <= _now():
+    if row is None or row["revoked"] or row["expires_at"] <= _now() or not row["user.active"]:
         return None
-    return await current_user(row["user"])
+    return CurrentUser(id=row["user.id"], username=row["user.username"],
+                       display_name=row["user.display_name"], role=row["user.role"],
+                       unit_id=row["user.unit"], unit_name=row["user.unit.name"])
 
 
 async def revoke_token(token: str) -> None:

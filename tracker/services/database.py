@@ -11,8 +11,9 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from tracker.db import enable_wal, is_sqlite
+from tracker.db import PooledSQLiteEngine, enable_wal, is_sqlite
 from tracker.piccolo_app import APP_CONFIG
+from tracker.services import plan_cache
 from tracker.tables import Plan
 
 
@@ -36,6 +37,7 @@ def bind_engine(engine: Engine) -> None:
     """Point every table at `engine` (the tests run the same suite on SQLite and PostgreSQL)."""
     for table in APP_CONFIG.table_classes:
         table._meta.db = engine
+    plan_cache.clear()  # what was read from the previous database
 
 
 async def open_pool() -> None:
@@ -49,6 +51,8 @@ async def close_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):  # the kept SQLite connections
+        await engine.close_pool()
 
 
 async def require_current_schema() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tracker.db import write_transaction
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.schemas import MilestoneOut
+from tracker.services import audit
 from tracker.services.plans import COOPERATING, LEAD
 from tracker.tables import Milestone, Plan, Task, TaskUnit, Unit
 
@@ -60,7 +61,26 @@ async def _replace_links(task_id: int, role: str, unit_ids: list[int]) -> None:
                                 for index, unit_id in enumerate(unit_ids)])
 
 
-async def edit_task(task_id: int, edit: TaskEdit, expected_version: int) -> int:
+async def _assignment(task_id: int) -> dict:
+    """The task's editable fields, for the audit trail's before/after."""
+    task = await Task.select(Task.plan, Task.text, Task.deadline, Task.ongoing, Task.deadline_text,
+                             Task.version).where(Task.id == task_id).first()
+    links = await TaskUnit.select(TaskUnit.unit.name, TaskUnit.role).where(
+        TaskUnit.task == task_id).order_by(TaskUnit.position)
+    return {
+        "plan": task["plan"] if task else None,
+        "text": task["text"] if task else None,
+        "deadline": "ongoing" if task and task["ongoing"] else (
+            task["deadline"].isoformat() if task and task["deadline"] else None),
+        "deadline_text": task["deadline_text"] if task else None,
+        "lead_units": [link["unit.name"] for link in links if link["role"] == LEAD],
+        "cooperating_units": [link["unit.name"] for link in links if link["role"] == COOPERATING],
+        "version": task["version"] if task else None,
+    }
+
+
+async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
+                    actor: int | None = None) -> int:
     """Apply an edit if the task is still at `expected_version`; returns the new version."""
     changes: dict = {}
     if edit.text is not None:
@@ -89,6 +109,7 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int) -> int:
         if cooperating is not None:
             await _check_units(cooperating, "cooperating_unit_ids")
         changes[Task.version] = expected_version + 1
+        before = await _assignment(task_id)
         updated = await Task.update(changes).where(
             Task.id == task_id, Task.version == expected_version).returning(Task.id)
         if not updated:
@@ -112,6 +133,9 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int) -> int:
             await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role)
         for role, unit_ids in replaced.items():
             await _replace_links(task_id, role, unit_ids)
+        after = await _assignment(task_id)
+        await audit.record(actor, "task.edit", "task", task_id, f"修改任务 {task_id} 的分工或时限",
+                           plan_id=after["plan"], before=before, after=after)
     return expected_version + 1
 
 
@@ -121,7 +145,7 @@ async def _linked_units(task_id: int, role: str) -> set[int]:
 
 
 async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
-                      deadline: str = "") -> int:
+                      deadline: str = "", actor: int | None = None) -> int:
     """Split a task: a sub-task under it, in the same item, reported on like any task."""
     text = (text or "").strip()
     if not text or len(text) > MAX_TASK_TEXT:
@@ -140,10 +164,13 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
             number=str(position + 1), text=text, deadline=deadline_date, ongoing=ongoing,
         )))[0]
         await _replace_links(row["id"], LEAD, lead_unit_ids)
+        await audit.record(actor, "task.split", "task", row["id"], f"拆分任务 {parent_id}：新增子任务",
+                           plan_id=parent["plan"], after=await _assignment(row["id"]))
     return row["id"]
 
 
-async def add_milestone(plan_id: int, task_id: int | None, title: str, due_on: str) -> MilestoneOut:
+async def add_milestone(plan_id: int, task_id: int | None, title: str, due_on: str,
+                        actor: int | None = None) -> MilestoneOut:
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
         raise InvalidInput(f"节点名称不能为空且不超过{MAX_TITLE}字", "title")
@@ -162,23 +189,38 @@ async def add_milestone(plan_id: int, task_id: int | None, title: str, due_on: s
             raise NotFound(f"任务 {task_id} 不在计划 {plan_id} 中", "task_id")
         row = (await Milestone.insert(Milestone(plan=plan_id, task=task_id, title=title,
                                                 due_on=due)))[0]
+        await audit.record(actor, "milestone.add", "milestone", row["id"], f"添加节点“{title}”",
+                           plan_id=plan_id, after={"task": task_id, "title": title,
+                                                   "due_on": due.isoformat()})
     return MilestoneOut(id=row["id"], title=title, due_on=due.isoformat())
 
 
-async def delete_milestone(plan_id: int, milestone_id: int) -> None:
-    deleted = await Milestone.delete().where(
-        Milestone.id == milestone_id, Milestone.plan == plan_id).returning(Milestone.id)
-    if not deleted:
-        raise NotFound(f"节点 {milestone_id} 不存在", "milestone_id")
+async def delete_milestone(plan_id: int, milestone_id: int, actor: int | None = None) -> None:
+    async with write_transaction(Milestone._meta.db):
+        row = await Milestone.select().where(Milestone.id == milestone_id,
+                                             Milestone.plan == plan_id).first()
+        if row is None:
+            raise NotFound(f"节点 {milestone_id} 不存在", "milestone_id")
+        await Milestone.delete().where(Milestone.id == milestone_id)
+        await audit.record(actor, "milestone.delete", "milestone", milestone_id,
+                           f"删除节点“{row['title']}”", plan_id=plan_id,
+                           before={"task": row["task"], "title": row["title"],
+                                   "due_on": row["due_on"].isoformat()})
 
 
-async def set_reporting(plan_id: int, due_day: int, tolerance_percent: int) -> None:
+async def set_reporting(plan_id: int, due_day: int, tolerance_percent: int,
+                        actor: int | None = None) -> None:
     if not 1 <= due_day <= 28:
         raise InvalidInput("每月报送日须在 1-28 之间", "due_day")
     if not 0 <= tolerance_percent <= 100:
         raise InvalidInput("滞后容差须在 0-100 之间", "tolerance_percent")
-    updated = await Plan.update({Plan.report_due_day: due_day,
-                                 Plan.tolerance_percent: tolerance_percent}).where(
-        Plan.id == plan_id).returning(Plan.id)
-    if not updated:
-        raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
+    async with write_transaction(Plan._meta.db):
+        before = await Plan.select(Plan.report_due_day, Plan.tolerance_percent).where(
+            Plan.id == plan_id).first()
+        if before is None:
+            raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
+        await Plan.update({Plan.report_due_day: due_day,
+                           Plan.tolerance_percent: tolerance_percent}).where(Plan.id == plan_id)
+        await audit.record(actor, "plan.reporting", "plan", plan_id, "修改报送周期设置",
+                           plan_id=plan_id, before=before,
+                           after={"report_due_day": due_day, "tolerance_percent": tolerance_percent})

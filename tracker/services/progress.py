@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tracker.db import write_transaction
 from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.notify.triggers import notify_update_returned
 from tracker.periods import check_period_in_year, due_date, period_of, period_start
 from tracker.progress_input import EvidenceFile, UpdateInput, validate_evidence
 from tracker.roles import PLANNERS, READERS_OF_ALL, REPORTER
@@ -29,9 +30,13 @@ from tracker.schemas import (
     TaskDetail,
     UpdateOut,
 )
+from tracker.services import audit, evidence
 from tracker.services.accounts import CurrentUser
 from tracker.services.plans import COOPERATING, LEAD, get_plan
+from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings
+from tracker.status import deadline_warning
+from tracker.status import today as local_today
 from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Section, Task, TaskUnit
 
 SUBMITTED = "submitted"
@@ -78,14 +83,15 @@ async def task_access(user: CurrentUser, task_id: int) -> TaskAccess:
     return TaskAccess(task=task, my_role=my_role)
 
 
+_REVIEW_COLUMNS = (Review.id, Review.update, Review.decision, Review.comment, Review.decided_at,
+                   Review.reviewer.display_name)  # built once: joins are costly to rebuild
+
+
 async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
     """Attach reviews, attachments and names to update rows, in one query each."""
     ids = [row["id"] for row in rows] or [0]
     reviews = defaultdict(list)
-    for review in await Review.select(
-        Review.id, Review.update, Review.decision, Review.comment, Review.decided_at,
-        Review.reviewer.display_name,
-    ).where(Review.update.is_in(ids)).order_by(Review.decided_at).order_by(Review.id):
+    for review in await Review.select(*_REVIEW_COLUMNS).where(Review.update.is_in(ids)).order_by(Review.decided_at).order_by(Review.id):
         reviews[review["update"]].append(ReviewOut(
             id=review["id"], decision=review["decision"], comment=review["comment"],
             reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
@@ -125,9 +131,13 @@ async def get_update(user: CurrentUser, update_id: int) -> UpdateOut:
     if row is None:
         raise NotFound(f"填报 {update_id} 不存在", "update_id")
     if user.role not in READERS_OF_ALL and row["unit"] != user.unit_id:
-        # A lead unit may read its cooperating units' contributions to its own tasks.
-        access = await task_access(user, row["task"])
-        if access.my_role != LEAD:
+        # A lead unit may read its cooperating units' contributions to its own tasks. Anyone
+        # else gets the same answer as for an update that does not exist (no task id leaked).
+        try:
+            access = await task_access(user, row["task"])
+        except NotFound:
+            access = None
+        if access is None or access.my_role != LEAD:
             raise NotFound(f"填报 {update_id} 不存在", "update_id")
     return (await _updates_out([row]))[0]
 
@@ -178,7 +188,7 @@ def _find_task(plan, task_id: int):
 
 def current_period(plan_year: int | None, today: dt.date | None = None) -> str:
     """The period being reported now: last month, clamped to the plan's year."""
-    today = today or dt.date.today()
+    today = today or local_today()
     last_month = period_of(today.replace(day=1) - dt.timedelta(days=1))
     if plan_year is None:
         return last_month
@@ -206,9 +216,13 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
     for update in outs:
         latest_by_period[(update.task_id, update.period)] = update
         latest_any[update.task_id] = update
+    extended = await approved_deadlines(list(role_of))
+    today = local_today()
     rows = []
     for task in tasks:
         task_period = period or current_period(task["plan.year"])
+        deadline_in_force = extended.get(task["id"], task["deadline"])
+        last = latest_any.get(task["id"])
         latest = latest_by_period.get((task["id"], task_period))
         deadline = "ongoing" if task["ongoing"] else (
             task["deadline"].isoformat() if task["deadline"] else None)
@@ -219,6 +233,9 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
             latest=latest,
             last_percent=latest_any[task["id"]].percent if task["id"] in latest_any else None,
             needs_action=latest is None or latest.review_state == RETURNED,
+            warning=deadline_warning(deadline_in_force, today,
+                                     last is not None and last.state == "done"),
+            extended_deadline=extended[task["id"]].isoformat() if task["id"] in extended else None,
         ))
     return rows
 
@@ -271,7 +288,7 @@ async def submit_update(
             check_period_in_year(data.period, plan["year"])
         except ValueError as error:
             raise InvalidInput(str(error), "period") from None
-    if period_start(data.period) > (today or dt.date.today()):
+    if period_start(data.period) > (today or local_today()):
         raise InvalidInput(f"报送周期 {data.period} 尚未开始", "period")
 
     if idempotency_key:
@@ -286,11 +303,13 @@ async def submit_update(
             path = attachments_dir() / stored_name
             path.write_bytes(file.content)
             stored.append((file, stored_name, path))
-        update_id = await _insert_update(user, task_id, access.my_role, data, stored, idempotency_key)
+        update_id = await _insert_update(user, task_id, access.my_role, data, stored, idempotency_key,
+                                         access.task["plan"])
     except BaseException:
         for _, _, path in stored:
             path.unlink(missing_ok=True)
         raise
+    await evidence.note_links(data.evidence_links)  # to be checked; never fails the update
     return await get_update(user, update_id)
 
 
@@ -304,7 +323,8 @@ async def _by_idempotency_key(user: CurrentUser, key: str) -> UpdateOut | None:
     return await get_update(user, row["id"])
 
 
-async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempotency_key) -> int:
+async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempotency_key,
+                         plan_id: int | None = None) -> int:
     engine = ProgressUpdate._meta.db
     for _attempt in range(5):
         try:
@@ -329,6 +349,12 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                                    uploaded_at=_now())
                         for file, name, _ in stored
                     ])
+                await audit.record(
+                    user.id, "update.submit", "progress_update", row["id"],
+                    f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
+                    plan_id=plan_id if plan_id is not None else await _plan_of(task_id),
+                    after={"task": task_id, "period": data.period, "percent": data.percent,
+                           "state": data.state, "attachments": [f.name for f, _, _ in stored]})
                 return row["id"]
         except Exception as error:  # a concurrent submission took the same version number
             if not _is_unique_violation(error):
@@ -338,6 +364,11 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                 existing = await _by_idempotency_key(user, idempotency_key)
                 return existing.id
     raise Conflict("同时有其他填报提交，请重试", "version")
+
+
+async def _plan_of(task_id: int) -> int | None:
+    row = await Task.select(Task.plan).where(Task.id == task_id).first()
+    return row["plan"] if row else None
 
 
 def _is_unique_violation(error: Exception) -> bool:
@@ -372,6 +403,12 @@ async def review_update(user: CurrentUser, update_id: int, decision: str, commen
             raise Conflict("该填报已审核过", "update_id")
         await Review.insert(Review(update=update_id, reviewer=user.id, decision=DECISIONS[decision],
                                    comment=comment, decided_at=_now()))
+        await audit.record(user.id, "update.review", "progress_update", update_id,
+                           f"审核填报 {update_id}：{'通过' if decision == 'accept' else '退回'}",
+                           plan_id=await _plan_of(row["task"]),
+                           after={"decision": DECISIONS[decision], "comment": comment})
+    if DECISIONS[decision] == RETURNED:
+        await notify_update_returned(update_id)  # after the commit; never fails the review
     return await get_update(user, update_id)
 
 
@@ -381,5 +418,8 @@ async def attachment_file(user: CurrentUser, attachment_id: int) -> tuple[Path, 
                                   Attachment.content_type).where(Attachment.id == attachment_id).first()
     if row is None:
         raise NotFound(f"附件 {attachment_id} 不存在", "attachment_id")
-    await get_update(user, row["update"])  # raises NotFound when the user may not see it
+    try:
+        await get_update(user, row["update"])
+    except NotFound:  # the same answer as for an attachment that does not exist
+        raise NotFound(f"附件 {attachment_id} 不存在", "attachment_id") from None
     return attachments_dir() / row["stored_name"], row["original_name"], row["content_type"]

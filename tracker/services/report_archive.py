@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.errors import NotFound
+from tracker.notify.triggers import notify_report_published
 from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut
 from tracker.services.reports import ReportRequest, build_report_data
@@ -74,6 +75,15 @@ async def generate(request: ReportRequest, user_id: int | None = None) -> Report
     data = await build_report_data(request)
     pdf = await asyncio.get_running_loop().run_in_executor(_worker_pool(), render_archival_pdf, data)
     return await archive(request, pdf, user_id)
+
+
+async def publish(request: ReportRequest, user_id: int | None = None,
+                  pdf: bytes | None = None) -> ReportOut:
+    """Generate (or take an already rendered PDF), archive, and queue the report_published
+    notice. A notice that cannot be queued is logged; the archived report stands."""
+    report = await archive(request, pdf, user_id) if pdf is not None else await generate(request, user_id)
+    await notify_report_published(report)
+    return report
 
 
 def _report_out(row: dict) -> ReportOut:

@@ -53,7 +53,7 @@ class _FlatTask:
     item: str | None
 
 
-def _flatten(plan: PlanDetail) -> list[_FlatTask]:
+def flatten_plan(plan: PlanDetail) -> list[_FlatTask]:
     rows: list[_FlatTask] = []
 
     def walk(tasks: list[TaskOut], section: str, item: str | None):
@@ -101,14 +101,14 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
                          unit_id=unit_id)
 
 
-def _ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of: dt.date,
+def unit_ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of: dt.date,
              unit_names: dict[int, str], first_period: str) -> list[UnitRow]:
-    all_updates = [u for updates in facts.updates_by_task.values() for u in updates]
+    by_unit = _updates_by_unit(facts)
     rows = []
     for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id is not None}):
         led = [t for t in facts.tasks if t.lead_unit_id == unit_id]
-        timeliness = status.unit_timeliness(unit_id, led, all_updates, as_of, facts.due_day,
-                                            first_period)
+        timeliness = status.unit_timeliness(unit_id, led, by_unit.get(unit_id, []), as_of,
+                                            facts.due_day, first_period)
         rows.append(UnitRow(
             name=unit_names[unit_id], tasks=len(led),
             percent=round(sum(statuses[t.task_id].percent for t in led) / len(led), 1),
@@ -125,13 +125,22 @@ def _ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of: dt
     return ranked
 
 
+def _updates_by_unit(facts: PlanFacts) -> dict[int, list[status.UpdateFacts]]:
+    """A unit's timeliness needs only its own updates: grouped once, not scanned per unit."""
+    by_unit: dict[int, list[status.UpdateFacts]] = defaultdict(list)
+    for updates in facts.updates_by_task.values():
+        for update in updates:
+            by_unit[update.unit_id].append(update)
+    return by_unit
+
+
 async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None
                             ) -> ReportData:
     plan = await get_plan(request.plan_id)
     facts = await load_plan_facts(request.plan_id)
     as_of, period = request.as_of, request.period
     statuses = statuses_as_of(facts, as_of)
-    flat = _flatten(plan)
+    flat = flatten_plan(plan)
     unit_names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
     unit_name = unit_names.get(request.unit_id) if request.unit_id else None
     if unit_name:
@@ -154,14 +163,14 @@ async def build_report_data(request: ReportRequest, generated_at: dt.datetime | 
 
     first_period = period_of(plan_start(dt.date.fromisoformat(plan.issued_on) if plan.issued_on else None,
                                         plan.year))
-    all_updates = [u for updates in facts.updates_by_task.values() for u in updates]
+    by_unit = _updates_by_unit(facts)
     lead_units = sorted({t.lead_unit_id for t in facts.tasks
                          if t.lead_unit_id is not None and t.task_id in task_ids})
     not_reported = []
+    owed = [t for t in facts.tasks if t.task_id in task_ids]
     for unit_id in lead_units:
-        owed = [t for t in facts.tasks if t.task_id in task_ids]
-        timeliness = status.unit_timeliness(unit_id, owed, all_updates, as_of, facts.due_day,
-                                            first_period)
+        timeliness = status.unit_timeliness(unit_id, owed, by_unit.get(unit_id, []), as_of,
+                                            facts.due_day, first_period)
         if any(p == period for _, p in timeliness.missing_items):
             not_reported.append(unit_names[unit_id])
 
@@ -208,7 +217,7 @@ async def build_report_data(request: ReportRequest, generated_at: dt.datetime | 
         edition=request.edition, unit_name=unit_name, totals=totals,
         plan_percent=round(status.plan_percent(selected.values()), 1),
         not_reported=not_reported, sections=section_rows,
-        units=_ranking(facts, statuses, as_of, unit_names, first_period)
+        units=unit_ranking(facts, statuses, as_of, unit_names, first_period)
         if request.edition != "unit" else [],
         ranking_rule=RANKING_RULE, trend=trend, milestones=milestone_rows, tasks=tasks,
         changes=changes, late=late,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from tracker import status
 from tracker.errors import NotFound
+from tracker.services import plan_cache
 from tracker.services.plans import LEAD
-from tracker.tables import Plan, ProgressUpdate, Review, Task, TaskUnit
+from tracker.status import today as local_today
+from tracker.tables import ExtensionRequest, Plan, ProgressUpdate, Review, Task, TaskUnit
 
 
 @dataclass(frozen=True)
@@ -20,16 +22,84 @@ class PlanFacts:
     tolerance_percent: int
     tasks: list[status.TaskFacts]
     updates_by_task: dict[int, list[status.UpdateFacts]]
+    # Approved extensions per task: (approved at, new deadline), oldest first.
+    extensions: dict[int, list[tuple[dt.datetime, dt.date]]]
+    # Results computed from these facts (statuses as of a date, ...), kept with them; a newer
+    # PlanFacts of the same plan inherits those its changes did not touch.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_start(issued_on: dt.date | None, year: int | None) -> dt.date:
     """Work is expected from the plan's issue date, or the start of its year."""
     if issued_on:
         return issued_on
-    return dt.date(year or dt.date.today().year, 1, 1)
+    return dt.date(year or local_today().year, 1, 1)
+
+
+@dataclass(frozen=True)
+class _CachedFacts:
+    structure: tuple
+    history_version: int
+    facts: PlanFacts
 
 
 async def load_plan_facts(plan_id: int) -> PlanFacts:
+    """The plan's facts, from the in-process cache kept exact by `plan_cache`: a read fetches
+    only the progress rows it has not seen, and re-reads the structure only when it changed."""
+    if plan_cache.in_transaction():
+        return await _read_plan_facts(plan_id)
+    async with plan_cache.lock():
+        shape = await plan_cache.structure(plan_id)
+        if shape is None:
+            raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
+        history = await plan_cache.history()
+        cache = plan_cache.state().facts
+        entry = cache.get(plan_id)
+        if entry is not None and entry.structure == shape:
+            if entry.history_version == history.version:
+                return entry.facts
+            changed = history.changes_since(entry.history_version)
+            if changed is not None:
+                facts = _with_changes(entry.facts, history.by_task, *changed)
+                cache[plan_id] = _CachedFacts(shape, history.version, facts)
+                return facts
+        skeleton = await _read_plan_facts(plan_id, with_updates=False)
+        facts = replace(skeleton, updates_by_task={
+            task.task_id: history.by_task[task.task_id] for task in skeleton.tasks
+            if task.task_id in history.by_task})
+        cache[plan_id] = _CachedFacts(shape, history.version, facts)
+        return facts
+
+
+def _with_changes(facts: PlanFacts, by_task: dict[int, list[status.UpdateFacts]],
+                  tasks: set[int], units: set[int]) -> PlanFacts:
+    """`facts` with the updates of `tasks` taken anew; derived results of other tasks and
+    units are kept."""
+    updates = dict(facts.updates_by_task)
+    own = {task.task_id for task in facts.tasks}
+    for task_id in tasks & own:
+        updates[task_id] = by_task[task_id]
+    memo = {}
+    for key, value in facts.memo.items():
+        if key[0] == "statuses":
+            memo[key] = {task_id: s for task_id, s in value.items() if task_id not in tasks}
+        elif key[0] == "timeliness":
+            if key[-1] not in units:
+                memo[key] = value
+        else:  # depends on the structure only
+            memo[key] = value
+    return replace(facts, updates_by_task=updates, memo=memo)
+
+
+def _remember(facts: PlanFacts, key: tuple, value):
+    if len(facts.memo) > 4096:
+        facts.memo.clear()
+    facts.memo[key] = value
+    return value
+
+
+async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts:
+    """The facts straight from the database (inside transactions, and the cache's skeleton)."""
     plan = await Plan.select(Plan.id, Plan.year, Plan.issued_on, Plan.report_due_day,
                              Plan.tolerance_percent).where(Plan.id == plan_id).first()
     if plan is None:
@@ -42,6 +112,10 @@ async def load_plan_facts(plan_id: int) -> PlanFacts:
                          ongoing=row["ongoing"], lead_unit_id=leads.get(row["id"]))
         for row in await Task.select(Task.id, Task.deadline, Task.ongoing).where(Task.plan == plan_id)
     ]
+    if not with_updates:
+        return PlanFacts(plan_id=plan_id, year=plan["year"], due_day=plan["report_due_day"],
+                         tolerance_percent=plan["tolerance_percent"], tasks=tasks,
+                         updates_by_task={}, extensions=await approved_extensions(plan_id))
     reviews = defaultdict(list)
     for row in await Review.select(Review.update, Review.decision, Review.decided_at).where(
             Review.update.task.plan == plan_id).order_by(Review.decided_at).order_by(Review.id):
@@ -58,15 +132,56 @@ async def load_plan_facts(plan_id: int) -> PlanFacts:
             submitted_at=row["submitted_at"], reviews=tuple(reviews[row["id"]])))
     return PlanFacts(plan_id=plan_id, year=plan["year"], due_day=plan["report_due_day"],
                      tolerance_percent=plan["tolerance_percent"], tasks=tasks,
-                     updates_by_task=dict(updates))
+                     updates_by_task=dict(updates),
+                     extensions=await approved_extensions(plan_id))
+
+
+def tasks_as_of(facts: PlanFacts, as_of: dt.date) -> list[status.TaskFacts]:
+    """The tasks with the extensions approved by the end of `as_of` applied."""
+    known = facts.memo.get(("tasks", as_of))
+    if known is not None:
+        return list(known)
+    cutoff = status.end_of_day(as_of)
+    result = []
+    for task in facts.tasks:
+        granted = [deadline for approved_at, deadline in facts.extensions.get(task.task_id, [])
+                   if approved_at < cutoff]
+        result.append(replace(task, extended_deadline=granted[-1]) if granted else task)
+    _remember(facts, ("tasks", as_of), result)
+    return list(result)
 
 
 def statuses_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, status.TaskStatus]:
-    return {
-        task.task_id: status.task_status(task, facts.updates_by_task.get(task.task_id, []), as_of,
-                                         facts.tolerance_percent, facts.due_day)
-        for task in facts.tasks
+    # Statuses computed before for this date are kept unless the task's updates changed.
+    known = facts.memo.get(("statuses", as_of), {})
+    result = {
+        task.task_id: known.get(task.task_id) or status.task_status(
+            task, facts.updates_by_task.get(task.task_id, []), as_of, facts.tolerance_percent,
+            facts.due_day)
+        for task in tasks_as_of(facts, as_of)
     }
+    _remember(facts, ("statuses", as_of), result)
+    return dict(result)
+
+
+def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
+                    first_period: str | None) -> status.Timeliness:
+    """status.unit_timeliness for one unit, given only the tasks it leads and their updates
+    (the same result, without scanning the whole plan for every unit)."""
+    key = ("timeliness", as_of, first_period, unit_id)
+    known = facts.memo.get(key)
+    if known is not None:
+        return known
+    led = facts.memo.get(("led",))
+    if led is None:
+        led = {}
+        for task in facts.tasks:
+            led.setdefault(task.lead_unit_id, []).append(task)
+        _remember(facts, ("led",), led)
+    tasks = led.get(unit_id, [])
+    updates = [u for task in tasks for u in facts.updates_by_task.get(task.task_id, ())]
+    return _remember(facts, key, status.unit_timeliness(unit_id, tasks, updates, as_of,
+                                                         facts.due_day, first_period))
 
 
 def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],
@@ -75,7 +190,7 @@ def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],
     return {
         task.task_id: status.deadline_warning(status.effective_deadline(task), as_of,
                                               statuses[task.task_id].code == "done")
-        for task in facts.tasks
+        for task in tasks_as_of(facts, as_of)
     }
 
 
@@ -85,7 +200,29 @@ async def plan_statuses(plan_id: int, as_of: dt.date) -> dict[int, status.TaskSt
 
 def default_as_of(year: int | None, due_day: int, today: dt.date | None = None) -> dt.date:
     """Today, but a finished year's plan is shown as it stood when its last reports were due."""
-    today = today or dt.date.today()
+    today = today or local_today()
     if year is None:
         return today
     return min(today, dt.date(year + 1, 1, due_day))
+
+
+async def approved_extensions(plan_id: int) -> dict[int, list[tuple[dt.datetime, dt.date]]]:
+    """Per task, the approved extensions as (approved at, new deadline), oldest first."""
+    result: dict[int, list[tuple[dt.datetime, dt.date]]] = {}
+    for row in await ExtensionRequest.select(
+        ExtensionRequest.task, ExtensionRequest.decided_at, ExtensionRequest.requested_deadline,
+    ).where(ExtensionRequest.task.plan == plan_id, ExtensionRequest.decision == "approved").order_by(
+            ExtensionRequest.decided_at):
+        result.setdefault(row["task"], []).append((row["decided_at"], row["requested_deadline"]))
+    return result
+
+
+async def approved_deadlines(task_ids: list[int]) -> dict[int, dt.date]:
+    """The deadline in force now for tasks with an approved extension (the latest one)."""
+    result: dict[int, dt.date] = {}
+    for row in await ExtensionRequest.select(
+        ExtensionRequest.task, ExtensionRequest.requested_deadline,
+    ).where(ExtensionRequest.task.is_in(task_ids or [0]), ExtensionRequest.decision == "approved"
+            ).order_by(ExtensionRequest.decided_at):
+        result[row["task"]] = row["requested_deadline"]
+    return result

@@ -75,14 +75,14 @@ class AdminPages(Controller):
     @post("/units")
     async def add_unit(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
         try:
-            await accounts.add_unit(data.get("name", ""))
+            await accounts.add_unit(data.get("name", ""), actor=request.user.id)
         except DomainError as error:
             return await self._render(request, 400, unit_form=data, error=form_error(error))
         return redirect("/admin", "unit_added")
 
     @post("/units/{unit_id:int}/active")
-    async def unit_active(self, unit_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
-        await accounts.set_unit_active(unit_id, data.get("active") == "1")
+    async def unit_active(self, request: Request, unit_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        await accounts.set_unit_active(unit_id, data.get("active") == "1", actor=request.user.id)
         return redirect("/admin", "saved")
 
     @post("/users")
@@ -91,7 +91,7 @@ class AdminPages(Controller):
         try:
             await accounts.add_user(data.get("username", ""), data.get("display_name", ""),
                                     data.get("password", ""), data.get("role", ""),
-                                    int(unit) if unit.isdigit() else None)
+                                    int(unit) if unit.isdigit() else None, actor=request.user.id)
         except DomainError as error:
             form = {k: v for k, v in data.items() if k != "password"}
             return await self._render(request, 400, user_form=form, error=form_error(error))
@@ -108,7 +108,7 @@ class AdminPages(Controller):
     @post("/users/{user_id:int}/password")
     async def user_password(self, request: Request, user_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         try:
-            await accounts.set_password(user_id, data.get("password", ""))
+            await accounts.set_password(user_id, data.get("password", ""), actor=request.user.id)
         except DomainError as error:
             return await self._render(request, 400, error=form_error(error))
         return redirect("/admin", "saved")

@@ -9,12 +9,14 @@ from litestar.response import Redirect, Template
 
 from tracker.errors import DomainError, InvalidInput
 from tracker.messages import NOTICES
+from tracker.status import DEFAULT_TZ
 
 
 def page(request: Request, template: str, status_code: int = 200, **context) -> Template:
     user = request.scope.get("user")
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    return Template(template, context={"user": user, "notice": notice, **context},
+    return Template(template, context={"user": user, "notice": notice,
+                                       "status_code": status_code, **context},
                     status_code=status_code)
 
 
@@ -34,3 +36,16 @@ def parse_as_of(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"日期“{value[:20]}”无效，应为 YYYY-MM-DD", "as_of") from None
+
+
+def local_time(value: str | None) -> str:
+    """A stored ISO moment as the users' clock shows it: Beijing time, to the minute."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(DEFAULT_TZ)
+    return moment.strftime("%Y-%m-%d %H:%M")

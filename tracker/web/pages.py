@@ -3,14 +3,18 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File
 
-from tracker.api.progress import evidence_from_form, form_fields
+from tracker.api.progress import (
+    UPDATE_FORM_FIELDS,
+    evidence_from_form,
+    form_fields,
+    refuse_unknown_fields,
+)
 from tracker.errors import DomainError, InvalidInput
+from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
 from tracker.messages import REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.periods import plan_periods
 from tracker.plan_model import PlanParseError
@@ -18,32 +22,27 @@ from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
 from tracker.progress_input import STATE_LABELS, validate_update
 from tracker.roles import PLANNERS, REPORTER
-from tracker.services import accounts, planning, plans, progress, report_archive, reports, tracking
-from tracker.status import DEFAULT_TZ, STATUS_LABELS
+from tracker.services import (
+    accounts,
+    evidence,
+    extensions,
+    planning,
+    plans,
+    progress,
+    report_archive,
+    reports,
+    tracking,
+)
+from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, parse_as_of, redirect
-
-
-def local_time(value: str | None) -> str:
-    """A stored ISO moment as the users' clock shows it: Beijing time, to the minute."""
-    if not value:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(DEFAULT_TZ)
-    return moment.strftime("%Y-%m-%d %H:%M")
-
 
 LABEL_TABLES = {
     "status_labels": STATUS_LABELS,
     "state_labels": STATE_LABELS,
     "review_labels": REVIEW_STATE_LABELS,
     "warning_labels": WARNING_LABELS,
-    "local_time": local_time,
 }
 
 
@@ -101,19 +100,20 @@ class PlanPages(Controller):
         return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
-    async def set_reporting(self, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         try:
             due_day, tolerance = int(data.get("due_day", "")), int(data.get("tolerance_percent", ""))
         except ValueError:
             raise InvalidInput("报送日和容差须为整数", "due_day") from None
-        await planning.set_reporting(plan_id, due_day, tolerance)
+        await planning.set_reporting(plan_id, due_day, tolerance, actor=request.user.id)
         return redirect(f"/plans/{plan_id}", "saved")
 
     @post("/{plan_id:int}/milestones", guards=[planner_guard])
-    async def add_milestone(self, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def add_milestone(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         task = data.get("task_id") or ""
         await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
-                                     data.get("title", ""), data.get("due_on", ""))
+                                     data.get("title", ""), data.get("due_on", ""),
+                                     actor=request.user.id)
         return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
 
     @get("/import", guards=[planner_guard])
@@ -127,7 +127,7 @@ class PlanPages(Controller):
         try:
             content, name = await read_upload(form, "file")
             summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
-                                              source_name=name)
+                                              source_name=name, actor=request.user.id)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
@@ -151,7 +151,10 @@ class TaskPages(Controller):
                     can_plan=user.role in PLANNERS,
                     can_report=user.role == REPORTER and detail.my_role is not None,
                     periods=periods, form=form or {"period": default_period}, error=error,
-                    **LABEL_TABLES)
+                    extensions=await extensions.for_task(user, task_id),
+                    evidence_checks=await evidence.evidence_for(
+                        link for u in detail.updates for link in u.evidence_links),
+                    evidence_labels=EVIDENCE_LABELS, **LABEL_TABLES)
 
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
@@ -162,6 +165,7 @@ class TaskPages(Controller):
         form = await request.form()
         fields = form_fields(form)
         try:
+            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token"})
             update = validate_update(fields)
             await progress.submit_update(request.user, task_id, update,
                                          await evidence_from_form(form))
@@ -182,7 +186,7 @@ class TaskPages(Controller):
                 deadline_text=form.get("deadline_text", ""),
             )
             version = int(form.get("version", "0"))
-            await planning.edit_task(task_id, edit, version)
+            await planning.edit_task(task_id, edit, version, actor=request.user.id)
         except (InvalidInput, ValueError) as error:
             if isinstance(error, ValueError):
                 error = InvalidInput("版本号无效", "version")
@@ -194,7 +198,7 @@ class TaskPages(Controller):
         try:
             await planning.add_subtask(task_id, data.get("text", ""),
                                        _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
-                                       data.get("deadline", ""))
+                                       data.get("deadline", ""), actor=request.user.id)
         except InvalidInput as error:
             return await self._render(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")

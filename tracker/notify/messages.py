@@ -1,0 +1,130 @@
+"""What each event says: pure functions from facts to a Notice (Chinese title and text, plus
+the facts themselves for machines reading the generic webhook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tracker.notify.formatters import Notice
+
+TASK_TEXT_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    id: int
+    number: str | None
+    text: str
+
+    def label(self) -> str:
+        text = self.text if len(self.text) <= TASK_TEXT_LIMIT else self.text[:TASK_TEXT_LIMIT] + "…"
+        return f"{self.number}. {text}" if self.number else text
+
+    def as_data(self) -> dict:
+        return {"id": self.id, "number": self.number, "text": self.text}
+
+
+def period_label(period: str) -> str:
+    """"2018-09" → "2018年9月"."""
+    year, month = period.split("-")
+    return f"{year}年{int(month)}月"
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _link(public_url: str | None, path: str) -> str:
+    return f"{public_url}{path}" if public_url else path
+
+
+def _plan(plan_id: int, title: str) -> dict:
+    return {"id": plan_id, "title": title}
+
+
+def reminder(plan_id: int, plan_title: str, period: str, due_on: dt.date, unit_id: int,
+             unit_name: str, tasks: list[TaskRef], public_url: str | None = None) -> Notice:
+    title = f"催报：{unit_name}请于{day_label(due_on)}前报送{period_label(period)}进展"
+    lines = [
+        f"{unit_name}：《{plan_title}》{period_label(period)}进展应于 {due_on.isoformat()} 前报送，"
+        f"以下 {len(tasks)} 项任务尚未填报：",
+        *[f"- {task.label()}" for task in tasks],
+        f"填报入口：{_link(public_url, '/my')}",
+    ]
+    return Notice(event="reminder", title=title, text="\n".join(lines),
+                  plan=_plan(plan_id, plan_title),
+                  data={"period": period, "due_on": due_on.isoformat(),
+                        "unit": {"id": unit_id, "name": unit_name},
+                        "tasks": [task.as_data() for task in tasks]})
+
+
+@dataclass(frozen=True)
+class UnitTasks:
+    unit_id: int
+    unit_name: str
+    tasks: list[TaskRef]
+
+
+def late_list(plan_id: int, plan_title: str, period: str, due_on: dt.date,
+              missing: list[UnitTasks], late: list[UnitTasks], public_url: str | None = None
+              ) -> Notice:
+    """On the due day: who has not reported (and, on a later run, who reported after it)."""
+    title = (f"{period_label(period)}进展报送情况：{len(missing)} 个单位未报送" if missing
+             else f"{period_label(period)}进展报送情况：各牵头单位均已报送")
+    lines = [f"《{plan_title}》{period_label(period)}进展报送截止日为 {due_on.isoformat()}。"]
+    if missing:
+        lines.append(f"尚未报送的单位（{len(missing)} 个）：")
+        lines += [f"- {unit.unit_name}：{'；'.join(task.label() for task in unit.tasks)}"
+                  for unit in missing]
+    else:
+        lines.append("各牵头单位均已报送。")
+    if late:
+        lines.append(f"逾期补报的单位（{len(late)} 个）：{'、'.join(unit.unit_name for unit in late)}")
+    lines.append(f"详情：{_link(public_url, f'/plans/{plan_id}')}")
+
+    def data(units: list[UnitTasks]) -> list[dict]:
+        return [{"id": unit.unit_id, "name": unit.unit_name,
+                 "tasks": [task.as_data() for task in unit.tasks]} for unit in units]
+
+    return Notice(event="late_list", title=title, text="\n".join(lines),
+                  plan=_plan(plan_id, plan_title),
+                  data={"period": period, "due_on": due_on.isoformat(), "missing": data(missing),
+                        "late": data(late)})
+
+
+def update_returned(plan_id: int, plan_title: str, task: TaskRef, unit_id: int, unit_name: str,
+                    update_id: int, period: str, version: int, comment: str, reviewer: str,
+                    public_url: str | None = None) -> Notice:
+    title = f"填报退回：{unit_name} {period_label(period)}进展需修改后重新报送"
+    lines = [
+        f"{unit_name}报送的{period_label(period)}进展（第 {version} 版）已被{reviewer}退回。",
+        f"任务：{task.label()}",
+        f"退回意见：{comment}",
+        f"请修改后重新报送：{_link(public_url, f'/tasks/{task.id}')}",
+    ]
+    return Notice(event="update_returned", title=title, text="\n".join(lines),
+                  plan=_plan(plan_id, plan_title),
+                  data={"update_id": update_id, "task": task.as_data(),
+                        "unit": {"id": unit_id, "name": unit_name}, "period": period,
+                        "version": version, "comment": comment, "reviewer": reviewer})
+
+
+EDITION_LABELS = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
+
+
+def report_published(plan_id: int, plan_title: str, report_id: int, period: str, as_of: str,
+                     edition: str, unit_name: str | None, sha256: str,
+                     public_url: str | None = None) -> Notice:
+    kind = EDITION_LABELS.get(edition, edition)
+    who = f"（{unit_name}）" if unit_name else ""
+    title = f"《{plan_title}》{period_label(period)}{kind}{who}已发布"
+    lines = [
+        f"《{plan_title}》{period_label(period)}{kind}{who}已生成并归档，统计截至 {as_of}。",
+        f"下载：{_link(public_url, f'/reports/{report_id}/download')}",
+        f"SHA-256：{sha256}",
+    ]
+    return Notice(event="report_published", title=title, text="\n".join(lines),
+                  plan=_plan(plan_id, plan_title),
+                  data={"report_id": report_id, "period": period, "as_of": as_of,
+                        "edition": edition, "unit": unit_name, "sha256": sha256})

@@ -1,0 +1,215 @@
+"""Delivering the outbox: httpx for the webhooks and robots, smtplib (in a worker thread) for
+e-mail.
+
+- Every delivery is bounded: connect timeout, and a total time for the whole attempt.
+- A failure is recorded on the notice (``attempts``, ``last_error``) and retried later with a
+  doubling backoff; after ``max_attempts`` the notice is given up (``failed_at``) and shows on
+  the coordinator's page.
+- One channel never holds up another: channels are drained side by side (bounded), each
+  notice in its own try/except; after a failure the rest of that channel's notices wait for
+  the next round instead of each waiting out the same dead server.
+- A notice is claimed before it is sent (see ``outbox``), so two senders never both send it.
+  If a sender dies after the far end accepted a notice but before it wrote "sent", the claim
+  runs out and the notice goes again; every request carries X-Tracker-Dedupe-Key for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+
+import httpx
+
+from tracker.notify import outbox
+from tracker.notify.formatters import (
+    Notice,
+    email_message,
+    email_recipients,
+    http_request,
+    response_error,
+)
+from tracker.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str | None = None
+    port: int = 25
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "tracker@localhost"
+    starttls: bool = False
+
+
+@dataclass(frozen=True)
+class SendConfig:
+    connect_timeout: float = 5.0
+    total_timeout: float = 10.0
+    max_attempts: int = 8
+    backoff: float = 60.0  # seconds before the first retry
+    concurrency: int = 4  # deliveries at once
+    lease: float = 300.0  # seconds a claim lasts; longer than any one attempt
+    smtp: SmtpConfig = SmtpConfig()
+    public_url: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> SendConfig:
+        settings = settings or get_settings()
+        return cls(
+            connect_timeout=min(5.0, settings.notify_timeout),
+            total_timeout=settings.notify_timeout,
+            max_attempts=max(1, settings.notify_max_attempts),
+            backoff=settings.notify_backoff,
+            lease=max(300.0, settings.notify_timeout * 3),
+            smtp=SmtpConfig(host=settings.smtp_host, port=settings.smtp_port,
+                            user=settings.smtp_user, password=settings.smtp_password,
+                            sender=settings.smtp_from, starttls=settings.smtp_starttls),
+            public_url=settings.public_url,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    notification_id: int
+    channel_id: int
+    channel_name: str
+    event: str
+    title: str
+    attempt: int
+    sent: bool
+    error: str = ""  # why it failed (or, when sent, a note such as refused recipients)
+    gave_up: bool = False
+
+
+class DeliveryError(Exception):
+    """A delivery that did not arrive, with a one-line reason for the coordinator."""
+
+
+async def _post(client: httpx.AsyncClient, kind: str, notice: Notice, target: str,
+                secret: str | None) -> None:
+    request = http_request(kind, notice, target, secret)
+    async with client.stream("POST", request.url, content=request.body,
+                             headers=request.headers) as response:
+        body = b""
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) >= MAX_RESPONSE_BYTES:
+                break
+        error = response_error(kind, response.status_code, body)
+    if error:
+        raise DeliveryError(error)
+
+
+def _send_mail(smtp: SmtpConfig, notice: Notice, target: str, timeout: float,
+               public_url: str | None) -> str:
+    """Blocking; runs in a worker thread. Returns a note on recipients refused, if any."""
+    if not smtp.host:
+        raise DeliveryError("未配置邮件服务器（TRACKER_SMTP_HOST）")
+    recipients = email_recipients(target)
+    message = email_message(notice, smtp.sender, recipients, public_url)
+    connect = smtplib.SMTP_SSL if smtp.port == 465 else smtplib.SMTP
+    with connect(smtp.host, smtp.port, timeout=timeout) as client:
+        if smtp.starttls and smtp.port != 465:
+            client.starttls(context=ssl.create_default_context())
+        if smtp.user:
+            client.login(smtp.user, smtp.password or "")
+        refused = client.send_message(message, from_addr=smtp.sender, to_addrs=recipients)
+    return f"部分收件人被拒收：{'、'.join(refused)}" if refused else ""
+
+
+async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig) -> str:
+    """One attempt at one notice; raises DeliveryError with the reason when it fails."""
+    notice = Notice.from_payload(row["event"], row["payload"], row["dedupe_key"])
+    kind, target, secret = row["channel.kind"], row["channel.target"], row["channel.secret"]
+    try:
+        async with asyncio.timeout(config.total_timeout):
+            if kind == "email":
+                return await asyncio.to_thread(_send_mail, config.smtp, notice, target,
+                                               config.total_timeout, config.public_url)
+            await _post(client, kind, notice, target, secret)
+            return ""
+    except TimeoutError:
+        raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None
+    except httpx.TimeoutException:
+        raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None
+    except httpx.HTTPError as error:
+        raise DeliveryError(f"连接失败：{type(error).__name__} {error}".strip()) from None
+    except smtplib.SMTPException as error:
+        raise DeliveryError(f"邮件服务器拒绝：{error}") from None
+    except OSError as error:
+        raise DeliveryError(f"连接失败：{error}") from None
+
+
+async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> Outcome | None:
+    now = dt.datetime.now(dt.UTC)
+    attempt = await outbox.claim(row["id"], row["attempts"], now, dt.timedelta(seconds=config.lease))
+    if attempt is None:
+        return None  # another sender has it
+    try:
+        title = Notice.from_payload(row["event"], row["payload"]).title
+    except (ValueError, KeyError, TypeError):
+        title = ""
+
+    def outcome(sent: bool, error: str = "", gave_up: bool = False) -> Outcome:
+        return Outcome(row["id"], row["channel"], row["channel.name"], row["event"], title,
+                       attempt, sent, error, gave_up)
+
+    try:
+        note = await deliver(client, row, config)
+    except DeliveryError as error:
+        reason = str(error)
+    except Exception as error:  # a bug or a broken payload: recorded, never raised
+        log.exception("notice %s", row["id"])
+        reason = f"{type(error).__name__}: {error}"
+    else:
+        await outbox.mark_sent(row["id"], attempt, note)
+        return outcome(True, note)
+    gave_up = await outbox.mark_failed(row["id"], attempt, reason, config.max_attempts,
+                                       config.backoff)
+    return outcome(False, reason, gave_up)
+
+
+async def _drain_channel(client: httpx.AsyncClient, channel_id: int, config: SendConfig,
+                         slots: asyncio.Semaphore, limit: int) -> list[Outcome]:
+    outcomes = []
+    try:
+        rows = await outbox.due(dt.datetime.now(dt.UTC), channel_id, limit)
+    except Exception:
+        log.exception("reading the outbox of channel %s", channel_id)
+        return outcomes
+    for row in rows:
+        try:
+            async with slots:
+                result = await _attempt(client, row, config)
+        except Exception:  # e.g. the database is busy: this round stops for this channel
+            log.exception("sending notice %s", row["id"])
+            break
+        if result is None:
+            continue
+        outcomes.append(result)
+        if not result.sent:
+            break  # the channel is failing: its other notices wait for the next round
+    return outcomes
+
+
+async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list[Outcome]:
+    """One round over the notices that are due, at most ``limit`` per channel. Never raises
+    for a channel's failure."""
+    config = config or SendConfig.from_settings()
+    channel_ids = await outbox.due_channels(dt.datetime.now(dt.UTC))
+    if not channel_ids:
+        return []
+    slots = asyncio.Semaphore(config.concurrency)
+    timeout = httpx.Timeout(config.total_timeout, connect=config.connect_timeout)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                 headers={"User-Agent": "disclosure-tracker"}) as client:
+        results = await asyncio.gather(
+            *(_drain_channel(client, channel_id, config, slots, limit) for channel_id in channel_ids))
+    return [outcome for channel_outcomes in results for outcome in channel_outcomes]

@@ -1,0 +1,105 @@
+"""Chasing (催报) and ranking (通报) for a period: who has not reported, what is behind or
+overdue, which milestones were missed, and the units ranked by the rule written on the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tracker import status
+from tracker.errors import InvalidInput
+from tracker.periods import check_period_in_year, due_date, parse_period, period_of
+from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
+from tracker.services.plans import plan_tree
+from tracker.services.progress import current_period
+from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
+from tracker.services.tracking import (
+    load_plan_facts,
+    plan_start,
+    statuses_as_of,
+    tasks_as_of,
+    unit_timeliness,
+    warnings_as_of,
+)
+from tracker.status import today as local_today
+from tracker.tables import Milestone, Unit
+
+
+async def _period_and_as_of(plan, period: str | None, as_of: dt.date | None) -> tuple[str, dt.date]:
+    try:
+        if period:
+            period = parse_period(period)
+            if plan.year is not None:
+                check_period_in_year(period, plan.year)
+    except ValueError as error:
+        raise InvalidInput(str(error), "period") from None
+    if period is None:
+        period = current_period(plan.year, as_of)
+    return period, as_of or local_today()
+
+
+def _first_period(plan) -> str:
+    issued = dt.date.fromisoformat(plan.issued_on) if plan.issued_on else None
+    return period_of(plan_start(issued, plan.year))
+
+
+async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None = None) -> ChasingOut:
+    plan = await plan_tree(plan_id)  # read only
+    period, as_of = await _period_and_as_of(plan, period, as_of)
+    facts = await load_plan_facts(plan_id)
+    statuses = statuses_as_of(facts, as_of)
+    warnings = warnings_as_of(facts, statuses, as_of)
+    nodes = {flat.node.id: flat.node for flat in flatten_plan(plan)}
+    names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
+    first = _first_period(plan)
+
+    not_reported = []
+    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=names.get):
+        timeliness = unit_timeliness(facts, unit_id, as_of, first)
+        missing = [task_id for task_id, p in timeliness.missing_items if p == period]
+        late = sum(1 for _, p in timeliness.late_items if p == period)
+        if missing:
+            not_reported.append(ChaseUnit(unit=names[unit_id], late=late,
+                                          missing_tasks=[_label(nodes[t]) for t in missing]))
+
+    def row(task_id: int) -> ChaseTask:
+        node, state = nodes[task_id], statuses[task_id]
+        return ChaseTask(task_id=task_id, text=_label(node), lead_units=list(node.lead_units),
+                         status=state.code, percent=state.percent, expected=state.expected,
+                         deadline=node.deadline, warning=warnings[task_id])
+
+    ordered = [task.task_id for task in tasks_as_of(facts, as_of)]
+    milestones = []
+    for m in await Milestone.select().where(Milestone.plan == plan_id).order_by(Milestone.due_on):
+        state = status.milestone_state(status.MilestoneFacts(m["id"], m["task"], m["due_on"]),
+                                       statuses.get(m["task"]) if m["task"] else None, as_of)
+        if state == "missed":
+            milestones.append(ChaseMilestone(title=m["title"], due_on=m["due_on"].isoformat(),
+                                             state=state, task_id=m["task"]))
+    return ChasingOut(
+        plan_id=plan_id, period=period, due_on=due_date(period, facts.due_day).isoformat(),
+        as_of=as_of.isoformat(), not_reported=not_reported,
+        overdue=[row(t) for t in ordered if statuses[t].code == "overdue"],
+        behind=[row(t) for t in ordered if statuses[t].code == "behind"],
+        due_soon=[row(t) for t in ordered
+                  if warnings[t] in ("blue", "yellow") and statuses[t].code != "done"],
+        missed_milestones=milestones,
+    )
+
+
+def _label(node) -> str:
+    text = node.text if len(node.text) <= 50 else node.text[:50] + "…"
+    return f"{node.number}. {text}" if node.number else text
+
+
+async def ranking(plan_id: int, period: str | None = None, as_of: dt.date | None = None) -> RankingOut:
+    """Units ranked by completion, then timeliness, as of the period's due date by default."""
+    plan = await plan_tree(plan_id)  # read only
+    period, _ = await _period_and_as_of(plan, period, as_of)
+    facts = await load_plan_facts(plan_id)
+    as_of = as_of or due_date(period, facts.due_day)
+    names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
+    rows = unit_ranking(facts, statuses_as_of(facts, as_of), as_of, names, _first_period(plan))
+    return RankingOut(plan_id=plan_id, period=period, as_of=as_of.isoformat(), rule=RANKING_RULE,
+                      rows=[RankingRow(rank=r.rank, unit=r.name, tasks=r.tasks, percent=r.percent,
+                                       timeliness=r.timeliness, due=r.due, on_time=r.on_time,
+                                       late=r.late, missing=r.missing) for r in rows])
