@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.cli import EXIT_OK, CommandError, _read_file
-from tracker.services.ledger_import import AssignmentPreview, AssignmentRowOut, UnitsChange
+
+if TYPE_CHECKING:  # the service pulls in openpyxl and the database: only load it to run
+    from tracker.services.ledger_import import AssignmentPreview, AssignmentRowOut, UnitsChange
 
 OUTCOMES = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
 
