@@ -1,0 +1,335 @@
+"""Report benchmark: the whole `tracker report monthly` command against WeasyPrint alone.
+
+Two plans, each in its own temporary data directory (SQLite):
+
+- seed: the 2018 seed plan with the demo history (`tracker demo load`);
+- city: a generated city-scale plan (`tracker demo generate`: 60 units, 2,000 tasks,
+  12 months of updates).
+
+For each, in the same run and interleaved (so machine load hits both alike), N times:
+
+- total: wall time and peak memory (the child's own max RSS, from wait4) of the real command
+  `tracker report monthly --plan P --period YYYY-MM --out FILE.pdf`: start-up, imports, data
+  as of the date, charts, HTML, WeasyPrint, PDF/A, archive;
+- floor: WeasyPrint alone rendering the same final HTML, saved once from `render_html`:
+  a fresh interpreter times only `render_pdf(html, pdf_variant=ARCHIVE_VARIANT)`.
+
+total - floor is our own work (start-up, data, charts, HTML, archive), shown as % of the floor.
+Medians are printed; aims: seed total < 3 s, city total < 60 s and < 1.5 GB, our work at
+most 25% above the floor.
+
+    .venv/bin/python bench/report_bench.py [--runs N] [--only seed|city] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRACKER = Path(sys.executable).parent / "tracker"
+MB = 1024 * 1024
+
+AIMS = {  # scenario -> (total seconds, peak bytes); and our work <= 25% of the floor
+    "seed": (3.0, None),
+    "city": (60.0, 1.5 * 1024 * MB),
+}
+OUR_WORK_AIM = 0.25
+
+
+@dataclass
+class Scenario:
+    name: str
+    setup: list[str]  # the tracker command that fills the data directory
+    period: str
+    describe: str
+    data_dir: Path | None = None
+    plan_id: int | None = None
+    setup_seconds: float = 0.0
+    totals: list[float] = field(default_factory=list)
+    total_cpus: list[float] = field(default_factory=list)
+    total_peaks: list[int] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)
+    floor_cpus: list[float] = field(default_factory=list)
+    floor_peaks: list[int] = field(default_factory=list)
+    imports: list[float] = field(default_factory=list)
+    breakdown: dict = field(default_factory=dict)
+    pages: int | None = None
+    pdf_bytes: int | None = None
+
+
+def scenarios(units: int, tasks: int, months: int) -> dict[str, Scenario]:
+    return {
+        "seed": Scenario("seed", ["demo", "load"], "2018-12", "2018 seed plan, demo history"),
+        "city": Scenario("city", ["demo", "generate", "--units", str(units), "--tasks", str(tasks),
+                                  "--months", str(months)],
+                         f"2025-{months:02d}", f"generated: {units} units, {tasks} tasks, "
+                                               f"{months} months"),
+    }
+
+
+def environment(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("TRACKER_DATABASE_URL", None)
+    env["TRACKER_DATA_DIR"] = str(data_dir)
+    env.setdefault("MPLCONFIGDIR", str(ROOT / "data" / "mplconfig"))  # keep the font cache
+    return env
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the child
+    peak: int  # the child's max RSS, bytes
+    output: str
+
+
+def measure(argv: list[str], env: dict[str, str], log: Path) -> Measured:
+    """Run argv to the end; its wall time, CPU time and peak memory (wait4: this child only)."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, wait_status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(argv)}\n{output}")
+    # ru_maxrss is in KiB on Linux.
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
+
+
+def prepare(scenario: Scenario, workdir: Path) -> None:
+    scenario.data_dir = workdir / scenario.name
+    env = environment(scenario.data_dir)
+    setup = measure([str(TRACKER), *scenario.setup], env, workdir / f"{scenario.name}-setup.log")
+    scenario.setup_seconds, output = setup.wall, setup.output
+    match = re.search(r"计划\s*(\d+)", output)
+    if match is None:
+        raise SystemExit(f"no plan id in the output of {scenario.setup}:\n{output}")
+    scenario.plan_id = int(match[1])
+    # The final HTML, exactly as the command renders it (same data, same as-of date).
+    html = workdir / f"{scenario.name}.html"
+    dumped = measure([sys.executable, __file__, "_html", str(scenario.plan_id), scenario.period,
+                      str(html)], env, workdir / f"{scenario.name}-html.log")
+    scenario.breakdown = json.loads(dumped.output.strip().splitlines()[-1])
+
+
+def run_once(scenario: Scenario, workdir: Path, index: int) -> None:
+    env = environment(scenario.data_dir)
+    pdf = workdir / f"{scenario.name}-{index}.pdf"
+    total = measure([str(TRACKER), "report", "monthly", "--plan", str(scenario.plan_id),
+                     "--period", scenario.period, "--out", str(pdf)], env,
+                    workdir / f"{scenario.name}-total.log")
+    scenario.totals.append(total.wall)
+    scenario.total_cpus.append(total.cpu)
+    scenario.total_peaks.append(total.peak)
+    scenario.pdf_bytes = pdf.stat().st_size
+    if scenario.pages is None:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
+        found = re.search(r"^Pages:\s+(\d+)", info.stdout, re.M)
+        scenario.pages = int(found[1]) if found else None
+    pdf.unlink()
+
+    html = workdir / f"{scenario.name}.html"
+    floor = measure([sys.executable, __file__, "_floor", str(html)], env,
+                    workdir / f"{scenario.name}-floor.log")
+    timed = json.loads(floor.output.strip().splitlines()[-1])
+    scenario.floors.append(timed["seconds"])
+    scenario.floor_cpus.append(timed["cpu_seconds"])
+    scenario.imports.append(timed["import_seconds"])
+    scenario.floor_peaks.append(floor.peak)
+
+
+# --- the child modes -------------------------------------------------------------------------
+
+
+def child_html(plan_id: int, period: str, out: str) -> None:
+    """Save the report's final HTML; print how long data and charts+HTML took (JSON)."""
+    import asyncio
+
+    from tracker.reporting.render import render_html
+    from tracker.services import reports
+    from tracker.services.database import close_pool, open_pool
+
+    async def main() -> dict:
+        await open_pool()
+        try:
+            request = await reports.resolve_request(plan_id, period)
+            started = time.perf_counter()
+            data = await reports.build_report_data(request)
+            built = time.perf_counter()
+            html = render_html(data)
+            rendered = time.perf_counter()
+        finally:
+            await close_pool()
+        Path(out).write_text(html, encoding="utf-8")
+        return {"data_seconds": built - started, "html_seconds": rendered - built,
+                "html_bytes": len(html.encode()), "tasks": len(data.tasks),
+                "narratives": len(data.narratives), "units": len(data.units)}
+
+    print(json.dumps(asyncio.run(main())))
+
+
+def child_floor(html_path: str) -> None:
+    """WeasyPrint alone: time only render_pdf on the saved HTML (environment checked first).
+    Also reports how long `import weasyprint` took, which any report pays but the floor
+    (by definition) does not include."""
+    started = time.perf_counter()
+    import weasyprint  # noqa: F401
+
+    import_seconds = time.perf_counter() - started
+    from tracker.reporting.render import ARCHIVE_VARIANT, check_environment, render_pdf
+
+    html = Path(html_path).read_text(encoding="utf-8")
+    check_environment()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    pdf = render_pdf(html, pdf_variant=ARCHIVE_VARIANT)
+    print(json.dumps({"seconds": time.perf_counter() - started,
+                      "cpu_seconds": time.process_time() - cpu_started,
+                      "import_seconds": import_seconds, "bytes": len(pdf)}))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summary(scenario: Scenario) -> dict:
+    total, floor = _median(scenario.totals), _median(scenario.floors)
+    total_cpu, floor_cpu = _median(scenario.total_cpus), _median(scenario.floor_cpus)
+    return {
+        "scenario": scenario.name, "describe": scenario.describe, "period": scenario.period,
+        "runs": len(scenario.totals), "setup_seconds": round(scenario.setup_seconds, 2),
+        "total_seconds": round(total, 2), "floor_seconds": round(floor, 2),
+        "ratio": round(total / floor, 3), "our_seconds": round(total - floor, 2),
+        "our_percent_of_floor": round(100 * (total - floor) / floor, 1),
+        "total_cpu_seconds": round(total_cpu, 2), "floor_cpu_seconds": round(floor_cpu, 2),
+        "our_cpu_percent_of_floor": round(100 * (total_cpu - floor_cpu) / floor_cpu, 1),
+        "weasyprint_import_seconds": round(_median(scenario.imports), 2),
+        "total_peak_mb": round(max(scenario.total_peaks) / MB), "floor_peak_mb":
+            round(max(scenario.floor_peaks) / MB),
+        "totals": [round(v, 2) for v in scenario.totals],
+        "floors": [round(v, 2) for v in scenario.floors],
+        "pages": scenario.pages, "pdf_kb": (scenario.pdf_bytes or 0) // 1024,
+        **{key: round(value, 2) if isinstance(value, float) else value
+           for key, value in scenario.breakdown.items()},
+    }
+
+
+def verdicts(row: dict) -> list[str]:
+    seconds, peak = AIMS[row["scenario"]]
+    lines = [f"total < {seconds:g} s: {'yes' if row['total_seconds'] < seconds else 'NO'} "
+             f"({row['total_seconds']} s)"]
+    if peak is not None:
+        lines.append(f"peak < {peak / MB / 1024:g} GB: "
+                     f"{'yes' if row['total_peak_mb'] * MB < peak else 'NO'} "
+                     f"({row['total_peak_mb']} MB)")
+    our = row["our_percent_of_floor"]
+    lines.append(f"our work <= {OUR_WORK_AIM:.0%} of floor: "
+                 f"{'yes' if our <= OUR_WORK_AIM * 100 else 'NO'} ({our}%)")
+    return lines
+
+
+def print_table(rows: list[dict]) -> None:
+    names = [row["scenario"] for row in rows]
+    lines = [
+        ("plan", [row["describe"] for row in rows]),
+        ("report period", [row["period"] for row in rows]),
+        ("pages / PDF KB", [f"{row['pages']} / {row['pdf_kb']}" for row in rows]),
+        ("runs (median of)", [str(row["runs"]) for row in rows]),
+        ("total: whole command, s", [f"{row['total_seconds']:.2f}" for row in rows]),
+        ("floor: WeasyPrint alone, s", [f"{row['floor_seconds']:.2f}" for row in rows]),
+        ("ratio total / floor", [f"{row['ratio']:.2f}" for row in rows]),
+        ("our work (total - floor), s", [f"{row['our_seconds']:.2f}" for row in rows]),
+        ("our work, % of floor", [f"{row['our_percent_of_floor']:.1f}%" for row in rows]),
+        ("  of which data (as of), s", [f"{row.get('data_seconds', 0):.2f}" for row in rows]),
+        ("  of which charts + HTML, s", [f"{row.get('html_seconds', 0):.2f}" for row in rows]),
+        ("  of which import weasyprint, s",
+         [f"{row['weasyprint_import_seconds']:.2f}" for row in rows]),
+        ("CPU: total / floor, s",
+         [f"{row['total_cpu_seconds']:.2f} / {row['floor_cpu_seconds']:.2f}" for row in rows]),
+        ("CPU: our work, % of floor", [f"{row['our_cpu_percent_of_floor']:.1f}%" for row in rows]),
+        ("peak memory total, MB", [str(row["total_peak_mb"]) for row in rows]),
+        ("peak memory floor, MB", [str(row["floor_peak_mb"]) for row in rows]),
+        ("all totals, s", [" ".join(f"{v:.2f}" for v in row["totals"]) for row in rows]),
+        ("all floors, s", [" ".join(f"{v:.2f}" for v in row["floors"]) for row in rows]),
+        ("data set-up (not timed above), s", [f"{row['setup_seconds']:.1f}" for row in rows]),
+    ]
+    width = max(len(label) for label, _ in lines) + 2
+    columns = [max(len(name), *(len(values[i]) for _, values in lines)) + 2
+               for i, name in enumerate(names)]
+    print("report benchmark: `tracker report monthly` (total) against WeasyPrint alone (floor)")
+    print("".ljust(width) + "".join(name.rjust(col) for name, col in zip(names, columns,
+                                                                          strict=True)))
+    for label, values in lines:
+        print(label.ljust(width) + "".join(v.rjust(col) for v, col in zip(values, columns,
+                                                                           strict=True)))
+    print("(one run of data and charts + HTML, in a separate process; the CPU rows are less "
+          "sensitive to other load on the machine than wall time)")
+    print("aims:")
+    for row in rows:
+        for line in verdicts(row):
+            print(f"  {row['scenario']}: {line}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")),
+                        help="runs per measurement, the median is shown (default 3, or BENCH_RUNS)")
+    parser.add_argument("--only", choices=["seed", "city"], action="append",
+                        help="run only this scenario (repeatable)")
+    parser.add_argument("--units", type=int, default=60)
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    chosen = [s for name, s in scenarios(args.units, args.tasks, args.months).items()
+              if not args.only or name in args.only]
+    workdir = Path(tempfile.mkdtemp(prefix="report-bench-"))
+    try:
+        for scenario in chosen:
+            print(f"[{scenario.name}] preparing: tracker {' '.join(scenario.setup)}", flush=True)
+            prepare(scenario, workdir)
+            for index in range(args.runs):
+                run_once(scenario, workdir, index)
+                print(f"[{scenario.name}] run {index + 1}/{args.runs}: total "
+                      f"{scenario.totals[-1]:.2f} s, floor {scenario.floors[-1]:.2f} s",
+                      flush=True)
+        rows = [summary(scenario) for scenario in chosen]
+        print()
+        print_table(rows)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n",
+                                       encoding="utf-8")
+    finally:
+        if args.keep:
+            print(f"data kept in {workdir}")
+        else:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_html":
+        child_html(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif len(sys.argv) > 1 and sys.argv[1] == "_floor":
+        child_floor(sys.argv[2])
+    else:
+        sys.exit(main())
