@@ -21,8 +21,11 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
 
 
 def redirect(path: str, notice: str | None = None) -> Redirect:
+    """303 to a local page, with one of the fixed notices; a #fragment stays last."""
     assert notice is None or notice in NOTICES
-    return Redirect(f"{path}{'?notice=' + notice if notice else ''}", status_code=303)
+    path, _, fragment = path.partition("#")
+    query = f"?notice={notice}" if notice else ""
+    return Redirect(f"{path}{query}{'#' + fragment if fragment else ''}", status_code=303)
 
 
 def form_error(error: DomainError) -> dict:
