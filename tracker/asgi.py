@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -132,6 +134,58 @@ def _http_error(request: Request, error: HTTPException) -> Response:
     return _error_response(request, error.status_code, detail, None)
 
 
+SUBMISSION_PATH = re.compile(r"^/api/tasks/\d+/updates$")  # JSON submissions (small bodies)
+MAX_CONCURRENT_SUBMISSIONS = 4
+MAX_BUFFERED_BODY = 1024 * 1024
+
+
+class SubmissionAdmission:
+    """At most a few JSON progress submissions are worked on at once; the others wait at the
+    door, their bodies already received (a slow client never holds a place).
+
+    One worker runs every request on one event loop. Forty reporters submitting at once would
+    fill its queue: each await of a coordinator's read, and on SQLite each step of the one
+    write transaction holding the lock, would wait behind all of them. Waiting at the door
+    costs nothing and the CPU stays as busy; the reads stay fast (bench/server_bench.py)."""
+
+    def __init__(self, app, limit: int = MAX_CONCURRENT_SUBMISSIONS):
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
+        self._loop = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not SUBMISSION_PATH.match(
+                scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+            if size > MAX_BUFFERED_BODY:  # not a normal submission: no queueing for it
+                await self.app(scope, _replay(messages, receive), send)
+                return
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # tests run apps on several event loops
+            self._slots, self._loop = asyncio.Semaphore(self.limit), loop
+        async with self._slots:
+            await self.app(scope, _replay(messages, receive), send)
+
+
+def _replay(messages: list[dict], receive):
+    """An ASGI receive that hands out the buffered messages first, then the real ones."""
+    pending = list(messages)
+
+    async def replay() -> dict:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
 def create_app() -> Litestar:
     settings = get_settings()
     return Litestar(
@@ -157,6 +211,7 @@ def create_app() -> Litestar:
                                        include_in_schema=False),
         ],
         middleware=[
+            SubmissionAdmission,
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],

@@ -9,6 +9,7 @@ from tracker import status
 from tracker.errors import InvalidInput
 from tracker.periods import check_period_in_year, due_date, parse_period, period_of
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
+from tracker.services import plan_cache
 from tracker.services.plans import plan_tree
 from tracker.services.progress import current_period
 from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
@@ -43,12 +44,13 @@ def _first_period(plan) -> str:
 
 
 async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None = None) -> ChasingOut:
-    plan = await plan_tree(plan_id)  # read only
+    shape = None if plan_cache.in_transaction() else await plan_cache.structure(plan_id)
+    plan = await plan_tree(plan_id, shape)  # read only
     period, as_of = await _period_and_as_of(plan, period, as_of)
-    facts = await load_plan_facts(plan_id)
+    facts = await load_plan_facts(plan_id, shape)
     statuses = statuses_as_of(facts, as_of)
     warnings = warnings_as_of(facts, statuses, as_of)
-    nodes = {flat.node.id: flat.node for flat in flatten_plan(plan)}
+    nodes = _nodes(plan)
     names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
     first = _first_period(plan)
 
@@ -84,6 +86,18 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
                   if warnings[t] in ("blue", "yellow") and statuses[t].code != "done"],
         missed_milestones=milestones,
     )
+
+
+_last_nodes: tuple = (None, {})
+
+
+def _nodes(plan) -> dict:
+    """Task id -> node; worked out once per cached tree (plan_tree returns the same object
+    while the plan's structure is unchanged)."""
+    global _last_nodes
+    if _last_nodes[0] is not plan:
+        _last_nodes = (plan, {flat.node.id: flat.node for flat in flatten_plan(plan)})
+    return _last_nodes[1]
 
 
 def _label(node) -> str:

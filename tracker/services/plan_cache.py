@@ -24,6 +24,7 @@ by `bind_engine`) drops everything when the tables are pointed at another databa
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from dataclasses import dataclass, replace
 
@@ -257,4 +258,16 @@ async def history() -> History:
         current.history = History()
         current.facts.clear()
         await current.history.sync()
+        settle()
     return current.history
+
+
+def settle() -> None:
+    """Take what the caches just loaded out of the cyclic garbage collector's sight.
+
+    A full collection walks every tracked object: with a city-scale history in memory
+    (~240,000 objects) that is a 100-200 ms pause, every few requests. Frozen objects are
+    skipped; they are still freed normally when no longer referenced (none of them form
+    cycles)."""
+    gc.collect(1)
+    gc.freeze()

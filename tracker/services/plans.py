@@ -197,15 +197,16 @@ async def get_plan(plan_id: int) -> PlanDetail:
     return msgspec.msgpack.decode((await _cached_plan(plan_id))[1], type=PlanDetail)
 
 
-async def plan_tree(plan_id: int) -> PlanDetail:
-    """Like get_plan, but the cached object itself: for readers that never modify it."""
+async def plan_tree(plan_id: int, shape: tuple | None = None) -> PlanDetail:
+    """Like get_plan, but the cached object itself: for readers that never modify it.
+    `shape`: plan_cache.structure(plan_id), if the caller has just read it."""
     if plan_cache.in_transaction():
         return await _read_plan(plan_id)
-    return (await _cached_plan(plan_id))[2]
+    return (await _cached_plan(plan_id, shape))[2]
 
 
-async def _cached_plan(plan_id: int) -> tuple[tuple, bytes, PlanDetail]:
-    shape = await plan_cache.structure(plan_id)
+async def _cached_plan(plan_id: int, shape: tuple | None = None) -> tuple[tuple, bytes, PlanDetail]:
+    shape = shape or await plan_cache.structure(plan_id)
     if shape is None:
         raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
     trees = plan_cache.state().trees
@@ -215,6 +216,7 @@ async def _cached_plan(plan_id: int) -> tuple[tuple, bytes, PlanDetail]:
         # Stored under the fingerprint read before it: if the plan changed meanwhile, the
         # next read sees another fingerprint and reads it again.
         cached = trees[plan_id] = (shape, blob, msgspec.msgpack.decode(blob, type=PlanDetail))
+        plan_cache.settle()
     return cached
 
 

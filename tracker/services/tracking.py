@@ -43,13 +43,14 @@ class _CachedFacts:
     facts: PlanFacts
 
 
-async def load_plan_facts(plan_id: int) -> PlanFacts:
+async def load_plan_facts(plan_id: int, shape: tuple | None = None) -> PlanFacts:
     """The plan's facts, from the in-process cache kept exact by `plan_cache`: a read fetches
-    only the progress rows it has not seen, and re-reads the structure only when it changed."""
+    only the progress rows it has not seen, and re-reads the structure only when it changed.
+    `shape`: plan_cache.structure(plan_id), if the caller has just read it."""
     if plan_cache.in_transaction():
         return await _read_plan_facts(plan_id)
     async with plan_cache.lock():
-        shape = await plan_cache.structure(plan_id)
+        shape = shape or await plan_cache.structure(plan_id)
         if shape is None:
             raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
         history = await plan_cache.history()
@@ -86,6 +87,8 @@ def _with_changes(facts: PlanFacts, by_task: dict[int, list[status.UpdateFacts]]
         elif key[0] == "timeliness":
             if key[-1] not in units:
                 memo[key] = value
+        elif key[0] == "timeliness parts":
+            memo[key] = {task_id: piece for task_id, piece in value.items() if task_id not in tasks}
         else:  # depends on the structure only
             memo[key] = value
     return replace(facts, updates_by_task=updates, memo=memo)
@@ -178,10 +181,27 @@ def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
         for task in facts.tasks:
             led.setdefault(task.lead_unit_id, []).append(task)
         _remember(facts, ("led",), led)
-    tasks = led.get(unit_id, [])
-    updates = [u for task in tasks for u in facts.updates_by_task.get(task.task_id, ())]
-    return _remember(facts, key, status.unit_timeliness(unit_id, tasks, updates, as_of,
-                                                         facts.due_day, first_period))
+    # Task by task (each task's items depend only on its own updates), so that after a
+    # submission only that task's part is worked out again.
+    parts_key = ("timeliness parts", as_of, first_period, unit_id)
+    parts = facts.memo.get(parts_key)
+    if parts is None:
+        parts = _remember(facts, parts_key, {})
+    pieces = []
+    for task in led.get(unit_id, []):
+        piece = parts.get(task.task_id)
+        if piece is None:
+            piece = parts[task.task_id] = status.unit_timeliness(
+                unit_id, [task], facts.updates_by_task.get(task.task_id, ()), as_of,
+                facts.due_day, first_period)
+        pieces.append(piece)
+    on_time = sum(piece.on_time for piece in pieces)
+    due = sum(piece.due for piece in pieces)
+    return _remember(facts, key, status.Timeliness(
+        due=due, on_time=on_time, late=sum(piece.late for piece in pieces),
+        missing=sum(piece.missing for piece in pieces), ratio=on_time / due if due else None,
+        missing_items=tuple(item for piece in pieces for item in piece.missing_items),
+        late_items=tuple(item for piece in pieces for item in piece.late_items)))
 
 
 def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],

@@ -1,0 +1,760 @@
+"""Server benchmark: a live `tracker serve` (one uvicorn worker) on SQLite, then PostgreSQL,
+loaded with a generated city-scale plan and driven over loopback by an asyncio httpx load
+generator running in this process (the server is a separate process).
+
+Phases (each printed with requests, errors, req/s, p50/p99 latency and req/s ÷ floor):
+
+  floor          GET /healthz (no database), the trivial Litestar endpoint
+  submit         unit reporters POST /api/tasks/{id}/updates, each to one of its own tasks
+  overview       coordinators GET /api/plans/{id} (the plan tree, JSON)
+  overview page  coordinators GET /plans/{id}?as_of=... (the HTML overview with statuses)
+  chasing        coordinators GET /api/plans/{id}/chasing?period=...&as_of=...
+  mixed:*        40 reporters submitting as fast as they can, and one coordinator each
+                 reading the overview and the chasing list (--mixed-page: the page too)
+  paced N/s:*    the same, with submissions at a steady N per second (--paced-rate)
+
+Aim (issue 4): submissions >= 0.5x the floor's req/s with no "database is locked";
+overview and chasing p99 < 100 ms.
+
+    .venv/bin/python bench/server_bench.py            # both backends, city scale (~6-9 min)
+    .venv/bin/python bench/server_bench.py --quick    # small plan, one repeat (~1-2 min)
+    .venv/bin/python bench/server_bench.py --backends sqlite --repeat 1
+
+Every server and database process is started in its own process group and stopped at the
+end, also on errors and Ctrl-C. Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import glob
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BEIJING = ZoneInfo("Asia/Shanghai")
+GENERATED_PASSWORD = "generated-{seed}"  # tracker/demo_data.py: reporters' password
+COORDINATOR_PASSWORD = "bench-coordinator-pw"
+AIM_SUBMIT_RATIO = 0.5
+AIM_READ_P99_MS = 100.0
+LOCKED = "database is locked"
+PHASES = ("submit", "overview", "overview page", "chasing", "mixed", "paced")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _tracker_bin() -> str:
+    for candidate in (Path(sys.executable).parent / "tracker", ROOT / ".venv" / "bin" / "tracker"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("tracker")
+    if not found:
+        raise SystemExit("cannot find the `tracker` command (run from the project's venv)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a process we started in its own session (its process group id is its pid)."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Let a clean-up finish before a Ctrl-C or SIGTERM that arrives meanwhile takes effect."""
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            raise KeyboardInterrupt(f"signal {received[0]}")
+
+
+def _remove_tree(path: Path) -> None:
+    with _no_interrupts():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root.
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+@contextlib.contextmanager
+def running_postgres(durable: bool) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 in a temporary directory.
+
+    `durable` keeps PostgreSQL's defaults (fsync, synchronous_commit on), as SQLite keeps its
+    own (WAL, synchronous=FULL); otherwise the test suite's fast, non-durable settings."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not candidates:
+        raise RuntimeError("PostgreSQL binaries not found (/usr/lib/postgresql/*/bin)")
+    bin_dir = Path(candidates[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="tracker-bench-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = _free_port()
+    started = False
+    try:
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "tracker",
+                                     "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                       check=True, capture_output=True)
+        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=100 "
+                   "-c shared_buffers=128MB")
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
+                                     "-l", str(root / "server.log"), "-w", "-t", "60", "start"]),
+                       check=True, capture_output=True)
+        started = True
+        yield f"postgresql://tracker@127.0.0.1:{port}/postgres"
+    finally:
+        with _no_interrupts():
+            if started or (data / "postmaster.pid").exists():
+                subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
+                                             "fast", "-w", "-t", "30", "stop"]),
+                               capture_output=True)
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("TRACKER_DATABASE_URL", None)
+    if database_url:
+        env["TRACKER_DATABASE_URL"] = database_url
+    env.update(TRACKER_DATA_DIR=str(data_dir), TRACKER_SECRET_KEY="bench-secret-" + "x" * 32,
+               TRACKER_COOKIE_SECURE="0", TRACKER_SCHEDULER="0",
+               MPLCONFIGDIR=str(data_dir / "mplconfig"))
+    return env
+
+
+def _run_tracker(env: dict, *args: str, stdin: str | None = None, timeout: float = 600) -> str:
+    result = subprocess.run([_tracker_bin(), *args], env=env, input=stdin, text=True,
+                            capture_output=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"tracker {' '.join(args)} failed ({result.returncode}):\n"
+                           f"{result.stdout}\n{result.stderr}")
+    return result.stdout.strip()
+
+
+@contextlib.contextmanager
+def running_server(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = _free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [_tracker_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("server exited at start-up:\n" + log_path.read_text()[-3000:])
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base_url + "/healthz", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.2)
+        yield base_url, process
+    finally:
+        with _no_interrupts():
+            _stop_group(process)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+def _run(coroutine):
+    """asyncio.run, on uvloop when it is installed (the server uses it too)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+@dataclass
+class KindResult:
+    kind: str
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_error: str = ""
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + sum(self.errors.values())
+
+    @property
+    def rate(self) -> float:
+        elapsed = self.finished - self.started
+        return self.requests / elapsed if elapsed > 0 else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))] * 1000
+
+
+RequestMaker = Callable[[httpx.AsyncClient, random.Random], "asyncio.Future[httpx.Response]"]
+
+
+@dataclass
+class Load:
+    """One kind of request: `concurrency` closed-loop workers, `makers[i]` for worker i."""
+
+    kind: str
+    makers: list[RequestMaker]
+    limit: int | None  # requests; None: run until the limited kinds are done (mixed phase)
+    # Requests per second for the whole kind (open loop: the i-th request is due at
+    # start + i/rate, and its latency counts from then); None: each worker sends the next
+    # request as soon as its previous one is answered (closed loop).
+    rate: float | None = None
+
+    @property
+    def concurrency(self) -> int:
+        return len(self.makers)
+
+
+def _classify(response: httpx.Response) -> str | None:
+    if response.status_code < 400:
+        return None
+    text = response.text
+    if LOCKED in text:
+        return "locked"
+    if response.status_code >= 500:
+        return "5xx"
+    return f"{response.status_code}"
+
+
+async def drive(base_url: str, loads: list[Load], max_seconds: float,
+                seed: int = 1) -> dict[str, KindResult]:
+    """Run the loads at once until every limited load has issued its requests (or time)."""
+    results = {load.kind: KindResult(load.kind, load.concurrency) for load in loads}
+    issued = defaultdict(int)
+    stop = asyncio.Event()
+    # One client (one keep-alive connection) per worker: a shared httpx pool costs the load
+    # generator more CPU per request as concurrency grows (~600 req/s at 32 instead of ~1,500).
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {}
+        for load in loads:
+            for index in range(load.concurrency):
+                clients[load.kind, index] = await stack.enter_async_context(httpx.AsyncClient(
+                    base_url=base_url, limits=httpx.Limits(max_connections=1), timeout=120.0))
+        # Connect them all before the clock starts (a paced run would count the connection
+        # set-up of its first requests as latency).
+        await asyncio.gather(*(client.get("/healthz") for client in clients.values()))
+
+        async def worker(load: Load, index: int) -> None:
+            rng = random.Random(seed * 7919 + index * 104729 + sum(map(ord, load.kind)))
+            result = results[load.kind]
+            make = load.makers[index]
+            client = clients[load.kind, index]
+            while not stop.is_set():
+                if load.limit is not None and issued[load.kind] >= load.limit:
+                    return
+                ticket = issued[load.kind]
+                issued[load.kind] += 1
+                begin = time.perf_counter()
+                if load.rate:
+                    due = start + ticket / load.rate
+                    if due > begin:
+                        await asyncio.sleep(due - begin)
+                        if stop.is_set():
+                            return
+                    begin = due
+                try:
+                    response = await make(client, rng)
+                    category = _classify(response)
+                    detail = response.text[:300] if category else ""
+                except httpx.HTTPError as error:
+                    category, detail = "transport", f"{type(error).__name__}: {error}"
+                end = time.perf_counter()
+                result.finished = max(result.finished, end)
+                if category is None:
+                    result.latencies.append(end - begin)
+                else:
+                    result.errors[category] += 1
+                    result.first_error = result.first_error or detail
+
+        async def watchdog() -> None:
+            await asyncio.sleep(max_seconds)
+            stop.set()
+
+        start = time.perf_counter()
+        for result in results.values():
+            result.started = start
+        limited = [asyncio.create_task(worker(load, i)) for load in loads if load.limit is not None
+                   for i in range(load.concurrency)]
+        open_ended = [asyncio.create_task(worker(load, i)) for load in loads if load.limit is None
+                      for i in range(load.concurrency)]
+        timer = asyncio.create_task(watchdog())
+        if limited:
+            await asyncio.gather(*limited)
+        else:
+            await timer
+        stop.set()
+        timer.cancel()
+        await asyncio.gather(*open_ended, return_exceptions=True)
+    return results
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+@dataclass
+class Actors:
+    plan_id: int
+    plan_year: int
+    period: str
+    as_of: str
+    reporters: list[tuple[str, list[int]]]  # (token, task ids of its unit)
+    coordinator_tokens: list[str]
+    coordinator_cookies: list[httpx.Cookies]
+
+
+def _latest_started_period(year: int, months: int) -> str:
+    today = dt.datetime.now(BEIJING).date()
+    wanted = f"{year}-{months:02d}"
+    return min(wanted, f"{today.year}-{today.month:02d}")
+
+
+async def _session_login(base_url: str, username: str, password: str) -> httpx.Cookies:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        page = await client.get("/login")
+        match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        token = match.group(1) if match else client.cookies.get("csrftoken", "")
+        response = await client.post("/login", data={"username": username, "password": password,
+                                                      "_csrf_token": token, "next": "/plans"})
+        if response.status_code not in (302, 303) or "tracker_session" not in client.cookies:
+            raise RuntimeError(f"page login of {username} failed: {response.status_code}")
+        return httpx.Cookies({"tracker_session": client.cookies["tracker_session"]})
+
+
+async def prepare_actors(base_url: str, args, coordinators: list[str],
+                         unit_ids: list[int]) -> Actors:
+    password = GENERATED_PASSWORD.format(seed=args.seed)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        async def token(username: str, secret: str) -> str | None:
+            response = await client.post("/api/tokens", json={"username": username,
+                                                               "password": secret})
+            return response.json()["token"] if response.status_code == 201 else None
+
+        coordinator_tokens = [await token(name, COORDINATOR_PASSWORD) for name in coordinators]
+        if None in coordinator_tokens:
+            raise RuntimeError("coordinator login failed")
+        auth = {"Authorization": f"Bearer {coordinator_tokens[0]}"}
+        plans = (await client.get("/api/plans/", headers=auth)).json()
+        plan = next(p for p in plans if "生成数据" in p["title"])
+        semaphore = asyncio.Semaphore(4)  # argon2 verification is deliberately slow
+
+        async def reporter(unit_id: int) -> tuple[str, list[int]] | None:
+            async with semaphore:
+                secret = await token(f"unit{unit_id}", password)
+            if secret is None:
+                return None
+            rows = (await client.get("/api/my/tasks",
+                                     headers={"Authorization": f"Bearer {secret}"})).json()
+            tasks = [row["task_id"] for row in rows if row["plan_id"] == plan["id"]]
+            return (secret, tasks) if tasks else None
+
+        found = await asyncio.gather(*(reporter(unit_id)
+                                       for unit_id in unit_ids[: args.reporters + 10]))
+        reporters = [r for r in found if r][: args.reporters]
+        if not reporters:
+            raise RuntimeError("no reporter could log in")
+    cookies = [await _session_login(base_url, name, COORDINATOR_PASSWORD) for name in coordinators]
+    as_of = args.as_of or dt.datetime.now(BEIJING).date().isoformat()
+    return Actors(plan_id=plan["id"], plan_year=plan["year"],
+                  period=_latest_started_period(plan["year"], args.months), as_of=as_of,
+                  reporters=reporters, coordinator_tokens=coordinator_tokens,
+                  coordinator_cookies=cookies)
+
+
+def submit_makers(actors: Actors) -> list[RequestMaker]:
+    def maker(token: str, tasks: list[int]) -> RequestMaker:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def make(client: httpx.AsyncClient, rng: random.Random):
+            task_id = rng.choice(tasks)
+            percent = rng.randrange(10, 95)
+            return client.post(
+                f"/api/tasks/{task_id}/updates",
+                headers={**headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+                json={"period": actors.period, "percent": percent, "state": "in_progress",
+                      "work_done": f"基准测试填报：已完成本月工作的{percent}%。",
+                      "problems": "", "next_steps": "继续推进。"})
+        return make
+
+    return [maker(token, tasks) for token, tasks in actors.reporters]
+
+
+def read_makers(actors: Actors, kind: str, concurrency: int) -> list[RequestMaker]:
+    def maker(index: int) -> RequestMaker:
+        token = actors.coordinator_tokens[index % len(actors.coordinator_tokens)]
+        cookies = actors.coordinator_cookies[index % len(actors.coordinator_cookies)]
+        headers = {"Authorization": f"Bearer {token}"}
+        plan = actors.plan_id
+        if kind == "overview":
+            return lambda client, rng: client.get(f"/api/plans/{plan}", headers=headers)
+        if kind == "chasing":
+            url = f"/api/plans/{plan}/chasing?period={actors.period}&as_of={actors.as_of}"
+            return lambda client, rng: client.get(url, headers=headers)
+        if kind == "overview page":
+            url = f"/plans/{plan}?as_of={actors.as_of}"
+            return lambda client, rng: client.get(url, cookies=cookies)
+        raise ValueError(kind)
+
+    return [maker(i) for i in range(concurrency)]
+
+
+@dataclass
+class Row:
+    phase: str
+    concurrency: int
+    runs: list[KindResult]
+    server_cpu: list[float]
+    client_cpu: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)
+
+    def merged_errors(self) -> dict[str, int]:
+        total: dict[str, int] = defaultdict(int)
+        for run in self.runs:
+            for key, value in run.errors.items():
+                total[key] += value
+        return dict(total)
+
+    @property
+    def requests(self) -> int:
+        return sum(run.requests for run in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(run.rate for run in self.runs)
+
+    def p(self, q: float) -> float:
+        values = [run.percentile(q) for run in self.runs if run.latencies]
+        return statistics.median(values) if values else float("nan")
+
+    def as_dict(self, floor: float | None) -> dict:
+        return {"phase": self.phase, "concurrency": self.concurrency, "requests": self.requests,
+                "errors": self.merged_errors(), "rps": round(self.rate, 1),
+                "p50_ms": round(self.p(0.50), 1), "p99_ms": round(self.p(0.99), 1),
+                "x_floor": round(self.rate / floor, 3) if floor else None,
+                "server_cpu": round(statistics.median(self.server_cpu), 2),
+                "client_cpu": round(statistics.median(self.client_cpu), 2),
+                "server_ms_per_request": (round(statistics.median(self.server_ms), 2)
+                                          if self.server_ms else None),
+                "runs_rps": [round(run.rate, 1) for run in self.runs],
+                "first_error": next((run.first_error for run in self.runs if run.first_error), "")}
+
+
+async def run_phase(base_url: str, server_pid: int, name: str, loads: list[Load],
+                    repeat: int, max_seconds: float, rows: dict[str, Row]) -> None:
+    for attempt in range(repeat):
+        cpu_before, busy_before = _cpu_seconds(server_pid), _machine_busy()
+        client_before = time.process_time()
+        wall = time.perf_counter()
+        results = await drive(base_url, loads, max_seconds, seed=attempt + 1)
+        wall = time.perf_counter() - wall
+        cpu = (_cpu_seconds(server_pid) - cpu_before) / wall if wall else 0.0
+        client = (time.process_time() - client_before) / wall if wall else 0.0
+        busy_after = _machine_busy()
+        machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+                   * (os.cpu_count() or 1))
+        for load in loads:
+            label = load.kind if len(loads) == 1 else f"{name}:{load.kind}"
+            row = rows.setdefault(label, Row(label, load.concurrency, [], []))
+            row.runs.append(results[load.kind])
+            row.server_cpu.append(cpu)
+            row.client_cpu.append(client)
+            if len(loads) == 1 and results[load.kind].requests:  # CPU cost per request
+                row.server_ms.append(cpu * wall / results[load.kind].requests * 1000)
+        summary = ", ".join(f"{k} {r.requests} req {r.rate:.0f}/s p99 {r.percentile(0.99):.0f} ms"
+                            for k, r in results.items())
+        print(f"    {name} #{attempt + 1}: {summary}; CPU: server {cpu:.2f}, load generator "
+              f"{client:.2f}, whole machine {machine:.2f} of {os.cpu_count()} cores", flush=True)
+
+
+async def run_load(base_url: str, server_pid: int, args, actors: Actors) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    t = args.phase_seconds
+    reads = ["overview", "overview page", "chasing"]
+    # Warm-up: a few of each request (first template compile, caches, connections).
+    warm = [Load("healthz", [lambda c, r: c.get("/healthz")] * 4, 50),
+            Load("submit", submit_makers(actors)[:4], 8)]
+    warm += [Load(kind, read_makers(actors, kind, 1), 2) for kind in reads]
+    await drive(base_url, warm, max_seconds=max(60.0, t))
+
+    print("  phases:", flush=True)
+    floor = [Load("floor", [lambda c, r: c.get("/healthz")] * args.floor_concurrency,
+                  args.floor_requests)]
+    await run_phase(base_url, server_pid, "floor", floor, args.repeat, t, rows)
+    if "submit" in args.phases:
+        await run_phase(base_url, server_pid, "submit",
+                        [Load("submit", submit_makers(actors), args.submit_requests)],
+                        args.repeat, t, rows)
+    for kind in reads:
+        if kind in args.phases:
+            await run_phase(base_url, server_pid, kind,
+                            [Load(kind, read_makers(actors, kind, args.read_concurrency),
+                                  args.read_requests)], args.repeat, t, rows)
+    # The brief's mixed phase reads the JSON overview and the chasing list; the HTML page
+    # joins with --mixed-page.
+    mixed_reads = ["overview", "chasing"] + (["overview page"] if args.mixed_page else [])
+    mixed = [Load("submit", submit_makers(actors), args.mixed_submits)]
+    mixed += [Load(kind, read_makers(actors, kind, args.mixed_read_concurrency), None)
+              for kind in mixed_reads]
+    if "mixed" in args.phases:
+        await run_phase(base_url, server_pid, "mixed", mixed, args.mixed_repeat, t, rows)
+    if args.paced_rate > 0 and "paced" in args.phases:
+        # Submissions at a steady rate instead of as fast as 40 reporters can go: the reads'
+        # latency when the server is busy but not saturated.
+        paced = [Load("submit", submit_makers(actors),
+                      int(args.paced_rate * args.paced_seconds), rate=args.paced_rate)]
+        paced += [Load(kind, read_makers(actors, kind, args.mixed_read_concurrency), None)
+                  for kind in mixed_reads]
+        await run_phase(base_url, server_pid, f"paced {args.paced_rate:g}/s", paced,
+                        args.mixed_repeat, args.paced_seconds + 30, rows)
+    return rows
+
+
+def run_backend(backend: str, args) -> dict:
+    print(f"\n=== {backend} ===", flush=True)
+    with contextlib.ExitStack() as stack:
+        work = Path(tempfile.mkdtemp(prefix=f"tracker-bench-{backend}-"))
+        if not args.keep:
+            stack.callback(_remove_tree, work)
+        database_url = None
+        if backend == "postgres":
+            database_url = stack.enter_context(running_postgres(durable=not args.pg_fast))
+        env = _env(work / "data", database_url)
+        started = time.perf_counter()
+        _run_tracker(env, "db", "migrate")
+        generated = _run_tracker(env, "demo", "generate", "--units", str(args.units), "--tasks",
+                                 str(args.tasks), "--months", str(args.months), "--seed",
+                                 str(args.seed))
+        coordinators = [f"boss{i + 1}" for i in range(args.coordinators)]
+        for name in coordinators:
+            _run_tracker(env, "user", "add", name, "--role", "coordinator", "--password-stdin",
+                         stdin=COORDINATOR_PASSWORD + "\n")
+        print(f"  data: {generated} ({time.perf_counter() - started:.0f} s)", flush=True)
+        log_path = work / "server.log"
+        base_url, server = stack.enter_context(running_server(env, log_path))
+        # Reporters are `unit<id>` (tracker/demo_data.py); the database holds only these units.
+        unit_ids = [int(line.split("\t")[0]) for line in
+                    _run_tracker(env, "unit", "list").splitlines() if line.strip()]
+        actors = _run(prepare_actors(base_url, args, coordinators, unit_ids))
+        print(f"  server {base_url} (pid {server.pid}); plan {actors.plan_id}, "
+              f"{len(actors.reporters)} reporters, {len(actors.coordinator_tokens)} coordinators, "
+              f"period {actors.period}, as_of {actors.as_of}", flush=True)
+        rows = _run(run_load(base_url, server.pid, args, actors))
+        log_text = log_path.read_text(errors="replace")
+        server_locked = log_text.count(LOCKED)
+        tracebacks = log_text.count("Traceback")
+    floor = rows["floor"].rate if "floor" in rows else None
+    return {"backend": backend, "rows": [row.as_dict(floor) for row in rows.values()],
+            "server_log_locked": server_locked, "server_log_tracebacks": tracebacks,
+            "work_dir": str(work) if args.keep else None}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt_errors(errors: dict[str, int]) -> str:
+    if not errors:
+        return "0"
+    parts = [f"{errors.get('locked', 0)} locked"] if errors.get("locked") else []
+    parts += [f"{errors['5xx']} 5xx"] if errors.get("5xx") else []
+    parts += [f"{v} {k}" for k, v in sorted(errors.items()) if k not in ("locked", "5xx")]
+    return ", ".join(parts)
+
+
+def print_table(result: dict) -> None:
+    print(f"\n{result['backend']}: medians of runs (req/s, p50, p99); requests and errors summed;"
+          " CPU in cores (srv: the uvicorn process, gen: this load generator); srv ms/req: server"
+          " CPU time per request")
+    header = (f"{'phase':<26}{'conc':>5}{'requests':>9}  {'errors':<22}{'req/s':>8}"
+              f"{'p50 ms':>9}{'p99 ms':>9}{'x floor':>9}{'srv CPU':>8}{'gen CPU':>8}"
+              f"{'srv ms/req':>11}")
+    print(header)
+    print("-" * len(header))
+    for row in result["rows"]:
+        ratio = f"{row['x_floor']:.2f}" if row["x_floor"] is not None else "-"
+        cost = (f"{row['server_ms_per_request']:.2f}" if row["server_ms_per_request"] is not None
+                else "-")
+        print(f"{row['phase']:<26}{row['concurrency']:>5}{row['requests']:>9}  "
+              f"{_fmt_errors(row['errors']):<22}{row['rps']:>8.0f}{row['p50_ms']:>9.1f}"
+              f"{row['p99_ms']:>9.1f}{ratio:>9}{row['server_cpu']:>8.2f}{row['client_cpu']:>8.2f}"
+              f"{cost:>11}")
+    print(f"server log: {result['server_log_locked']} x '{LOCKED}', "
+          f"{result['server_log_tracebacks']} tracebacks")
+    by_phase = {row["phase"]: row for row in result["rows"]}
+    verdicts = []
+    if "submit" in by_phase:
+        row = by_phase["submit"]
+        locked = row["errors"].get("locked", 0) + result["server_log_locked"]
+        ok = row["x_floor"] is not None and row["x_floor"] >= AIM_SUBMIT_RATIO and locked == 0
+        verdicts.append(f"submit {row['x_floor']:.2f}x floor (aim >= {AIM_SUBMIT_RATIO}), "
+                        f"{locked} locked: {'MET' if ok else 'NOT MET'}")
+    for phase in by_phase:
+        if phase.split(":")[-1] in ("overview", "overview page", "chasing"):
+            p99 = by_phase[phase]["p99_ms"]
+            verdicts.append(f"{phase} p99 {p99:.0f} ms (aim < {AIM_READ_P99_MS:.0f}): "
+                            f"{'MET' if p99 < AIM_READ_P99_MS else 'NOT MET'}")
+    for verdict in verdicts:
+        print("  " + verdict)
+    for row in result["rows"]:
+        if row["first_error"]:
+            print(f"  first error in {row['phase']}: {row['first_error'][:200]!r}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgres",
+                        help="comma-separated: sqlite, postgres (default both)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small plan, fewer requests, one repeat: a smoke run")
+    parser.add_argument("--units", type=int, help="units in the generated plan (default 60)")
+    parser.add_argument("--tasks", type=int, help="tasks in the generated plan (default 2000)")
+    parser.add_argument("--months", type=int, help="months of history (default 12)")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--reporters", type=int, help="concurrent unit reporters (default 40)")
+    parser.add_argument("--coordinators", type=int, default=2)
+    parser.add_argument("--floor-concurrency", type=int, default=32)
+    parser.add_argument("--floor-requests", type=int, help="default 4000")
+    parser.add_argument("--submit-requests", type=int, help="per run (default 2000)")
+    parser.add_argument("--read-requests", type=int, help="per run and read kind (default 300)")
+    parser.add_argument("--read-concurrency", type=int, default=4,
+                        help="requests in flight for a read phase, spread over the coordinators")
+    parser.add_argument("--mixed-submits", type=int, help="submissions in a mixed run (default 1500)")
+    parser.add_argument("--mixed-read-concurrency", type=int, default=1,
+                        help="in-flight requests per read kind in the mixed phase")
+    parser.add_argument("--repeat", "--runs", type=int, dest="repeat",
+                        help="runs per phase; medians are shown (default BENCH_RUNS or 3)")
+    parser.add_argument("--mixed-repeat", type=int,
+                        help="runs of each mixed phase (default 2)")
+    parser.add_argument("--mixed-page", action="store_true",
+                        help="the HTML overview page is read in the mixed phases too")
+    parser.add_argument("--paced-rate", type=float, default=30.0,
+                        help="submissions/s in the paced mixed phase (0: skip it; default 30)")
+    parser.add_argument("--paced-seconds", type=float, help="length of a paced run (default 20)")
+    parser.add_argument("--phase-seconds", type=float, default=40.0,
+                        help="time cap of one run of a phase")
+    parser.add_argument("--as-of", help="as_of date for the reads (default today, Beijing)")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated, from {', '.join(PHASES)} (the floor always runs)")
+    parser.add_argument("--pg-fast", action="store_true",
+                        help="PostgreSQL without fsync/synchronous_commit (the tests' settings)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    defaults = ({"units": 12, "tasks": 200, "months": 6, "reporters": 10, "floor_requests": 1000,
+                 "submit_requests": 300, "read_requests": 60, "mixed_submits": 200, "repeat": 1,
+                 "mixed_repeat": 1, "paced_seconds": 8}
+                if args.quick else
+                {"units": 60, "tasks": 2000, "months": 12, "reporters": 40, "floor_requests": 4000,
+                 "submit_requests": 2000, "read_requests": 300, "mixed_submits": 1500,
+                 "repeat": int(os.environ.get("BENCH_RUNS") or 3), "mixed_repeat": 2,
+                 "paced_seconds": 20})
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if set(args.phases) - set(PHASES):
+        parser.error(f"unknown phase(s): {', '.join(sorted(set(args.phases) - set(PHASES)))}")
+    unknown = set(args.backends) - {"sqlite", "postgres"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def terminate(signum, frame):  # run the finally blocks (stop servers) on SIGTERM too
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
+    print(f"server benchmark: {args.units} units, {args.tasks} tasks, {args.months} months; "
+          f"{args.reporters} reporters, {args.coordinators} coordinators; repeat {args.repeat}; "
+          f"{os.cpu_count()} CPUs; load generator: httpx in pid {os.getpid()}", flush=True)
+    started = time.perf_counter()
+    results = []
+    for backend in args.backends:
+        results.append(run_backend(backend, args))
+    for result in results:
+        print_table(result)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results},
+                                              ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
