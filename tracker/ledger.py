@@ -46,13 +46,12 @@ from tracker.deadlines import resolve_deadline_phrase
 from tracker.errors import InvalidInput
 from tracker.plan_model import ONGOING
 from tracker.plan_parsing import (
-    _cell_units,
     _header_columns,
     _item_heading,
     _key,
     _Line,
-    _merge,
     _section_heading,
+    table_row_units,
 )
 
 __all__ = [
@@ -254,24 +253,6 @@ def _group_heading(value: str) -> tuple[str, str] | None:
     return None
 
 
-def _row_units(values: dict[str, str], columns: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(lead, cooperating) from the unit cells, read the way plan_parsing reads table rows."""
-    lead: list[str] = []
-    coop: list[str] = []
-    marked, others = _cell_units(values.get("lead", ""))
-    _merge(lead, marked + others)
-    marked, others = _cell_units(values.get("responsible", ""))
-    if "lead" in columns:
-        _merge(coop, marked + others)
-    elif marked:
-        _merge(lead, marked)
-        _merge(coop, others)
-    else:
-        _merge(lead, others)
-    _merge(coop, [u for pair in _cell_units(values.get("cooperating", "")) for u in pair])
-    return lead, [u for u in coop if u not in lead]
-
-
 def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year: int | None,
               group: tuple[str | None, str | None]) -> AssignmentRow:
     task, requirement = values.get("task", ""), values.get("requirement", "")
@@ -280,7 +261,7 @@ def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year
     else:
         text = task or requirement
     problem = lead_problem = None
-    lead, coop = _row_units(values, columns)
+    lead, coop = table_row_units(values, columns)
     if len(lead) > 1:
         hint = "" if "lead" in columns else "（可在牵头单位后注明“（牵头）”）"
         lead_problem = f"牵头单位只能有一个，本行有 {len(lead)} 个：{'、'.join(lead)}{hint}"

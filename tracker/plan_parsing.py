@@ -721,20 +721,7 @@ class _Builder:
             number = None if heading else _row_number(values.get("number", ""))
             units = None
             if {"lead", "responsible", "cooperating"} & cols.keys():
-                lead: list[str] = []
-                coop: list[str] = []
-                marked, others = _cell_units(values.get("lead", ""))
-                _merge(lead, marked + others)
-                marked, others = _cell_units(values.get("responsible", ""))
-                if "lead" in cols:
-                    _merge(coop, marked + others)
-                elif marked:
-                    _merge(lead, marked)
-                    _merge(coop, others)
-                else:
-                    _merge(lead, others)
-                _merge(coop, [u for pair in _cell_units(values.get("cooperating", "")) for u in pair])
-                units = (lead, coop)
+                units = table_row_units(values, cols)
             deadline = (resolve_deadline_phrase(values.get("deadline"), self.year)
                         if "deadline" in cols and values.get("deadline") else None)
             self.task(number, text, line.no, units, deadline)
@@ -845,3 +832,22 @@ def parse_plan_text(text: str) -> ParsedPlan:
         preamble=front.preamble,
         sections=sections,
     )
+
+
+def table_row_units(values: dict[str, str], columns: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(lead, cooperating) units of a task-division table row. 责任单位 is the lead when there
+    is no 牵头单位 column, unless some of its units are marked as leading."""
+    lead: list[str] = []
+    coop: list[str] = []
+    marked, others = _cell_units(values.get("lead", ""))
+    _merge(lead, marked + others)
+    marked, others = _cell_units(values.get("responsible", ""))
+    if "lead" in columns:
+        _merge(coop, marked + others)
+    elif marked:
+        _merge(lead, marked)
+        _merge(coop, others)
+    else:
+        _merge(lead, others)
+    _merge(coop, [u for pair in _cell_units(values.get("cooperating", "")) for u in pair])
+    return lead, [u for u in coop if u not in lead]
