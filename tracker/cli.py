@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.periods import parse_day
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
 
@@ -153,8 +154,6 @@ async def _user_list(args) -> int:
 
 async def _report(args) -> int:
     """Build the data, render, archive, write the file; a progress bar shows the steps."""
-    import datetime as dt
-
     from rich.progress import Progress
 
     from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
@@ -165,10 +164,7 @@ async def _report(args) -> int:
         raise CommandError(f"输出文件须以 .pdf 结尾：{args.out}")
     if not out.parent.exists():
         raise CommandError(f"输出目录不存在：{out.parent}")
-    try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
-    except ValueError:
-        raise CommandError(f"--as-of 日期无效：{args.as_of}（应为 YYYY-MM-DD）") from None
+    as_of = parse_day(args.as_of, "--as-of")
     edition = "year_end" if args.kind == "year-end" else "monthly"
     with Progress(transient=True) as progress:
         step = progress.add_task("准备数据", total=4)

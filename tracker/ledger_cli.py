@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.cli import EXIT_OK, CommandError, _read_file
+from tracker.periods import parse_day
 
 if TYPE_CHECKING:  # the service pulls in openpyxl and the database: only load it to run
     from tracker.services.ledger_import import AssignmentPreview, AssignmentRowOut, UnitsChange
@@ -80,10 +80,7 @@ async def plan_ledger(args) -> int:
         raise CommandError(f"输出文件须以 .xlsx 或 .csv 结尾：{args.out}")
     if not out.parent.exists():
         raise CommandError(f"输出目录不存在：{out.parent}")
-    try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
-    except ValueError:
-        raise CommandError(f"--as-of 日期无效：{args.as_of}（应为 YYYY-MM-DD）") from None
+    as_of = parse_day(args.as_of, "--as-of")
     ledger = await export_ledger(args.plan, fmt, as_of, with_title=args.title)
     out.write_bytes(ledger.content)
     print(f"已导出台账 {out}（统计截至 {ledger.as_of}）")

@@ -18,6 +18,8 @@ import calendar
 import re
 from datetime import date
 
+from tracker.errors import InvalidInput
+
 __all__ = [
     "check_period_in_year",
     "due_date",
@@ -143,3 +145,13 @@ def check_period_in_year(period: str, year: int) -> str:
     if int(normalised[:4]) != year:
         raise ValueError(f"报送周期 {normalised} 不在计划年度 {year} 内")
     return normalised
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """An optional YYYY-MM-DD from a form, query or flag; a bad one is refused naming `field`."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"日期“{value[:20]}”无效，应为 YYYY-MM-DD", field) from None

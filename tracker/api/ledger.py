@@ -9,12 +9,12 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
 from tracker.errors import InvalidInput
+from tracker.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile, export_ledger
 from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard
-from tracker.web.common import parse_as_of
 
 # `file` is an upload, the other fields (upload_id, token, flags) are text.
 LedgerForm = MultipartBody[dict[str, Any]]
@@ -85,10 +85,10 @@ class LedgerApi(Controller):
     async def ledger_xlsx(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None,
                           title: FromQuery[bool] = False) -> Response[bytes]:
         """The ledger (台账) as a formatted workbook, statuses as of `as_of`."""
-        return download(await export_ledger(plan_id, "xlsx", parse_as_of(as_of), title))
+        return download(await export_ledger(plan_id, "xlsx", parse_day(as_of, "as_of"), title))
 
     @get("/{plan_id:int}/ledger.csv", operation_id="ledgerCsv")
     async def ledger_csv(self, plan_id: FromPath[int],
                          as_of: FromQuery[str | None] = None) -> Response[bytes]:
         """The ledger (台账) as CSV (UTF-8 with BOM), statuses as of `as_of`."""
-        return download(await export_ledger(plan_id, "csv", parse_as_of(as_of)))
+        return download(await export_ledger(plan_id, "csv", parse_day(as_of, "as_of")))

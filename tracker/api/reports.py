@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
-from tracker.errors import InvalidInput
+from tracker.periods import parse_day
 from tracker.schemas import ReportIn, ReportOut
 from tracker.services import report_archive, reports
 from tracker.web.auth import reader_guard
-
-
-def parse_date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"日期“{value[:20]}”无效，应为 YYYY-MM-DD", field) from None
 
 
 class ReportApi(Controller):
@@ -34,7 +23,7 @@ class ReportApi(Controller):
         """Generate and archive a report (PDF/A) for a period, as of a date (default: the period's
         due date). The same inputs always give the same figures."""
         report_request = await reports.resolve_request(
-            plan_id, data.period, parse_date(data.as_of, "as_of"), data.edition, data.unit)
+            plan_id, data.period, parse_day(data.as_of, "as_of"), data.edition, data.unit)
         return await report_archive.generate(report_request, request.user.id)
 
     @get("/plans/{plan_id:int}/reports", operation_id="listReports")
@@ -59,5 +48,5 @@ class ReportApi(Controller):
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response[bytes]:
         """A chart (sections, units, trend, status, milestones) as .svg or .png, as of a date."""
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_date(as_of, "as_of"))
+        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)

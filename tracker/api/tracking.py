@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from tracker.api.reports import parse_date
+from tracker.periods import parse_day
 from tracker.schemas import AuditOut, ChasingOut, DecisionIn, ExtensionIn, ExtensionOut, RankingOut
 from tracker.services import audit, chasing, extensions
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
@@ -20,13 +20,13 @@ class TrackingApi(Controller):
                       as_of: FromQuery[str | None] = None) -> ChasingOut:
         """Who has not reported for the period, tasks overdue / behind / due soon, missed
         milestones, as of a date (default today)."""
-        return await chasing.chasing(plan_id, period, parse_date(as_of, "as_of"))
+        return await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
 
     @get("/plans/{plan_id:int}/ranking", operation_id="getRanking", guards=[reader_guard])
     async def ranking(self, plan_id: FromPath[int], period: FromQuery[str | None] = None,
                       as_of: FromQuery[str | None] = None) -> RankingOut:
         """Units ranked by completion, then timeliness; ties share a rank. The rule is returned."""
-        return await chasing.ranking(plan_id, period, parse_date(as_of, "as_of"))
+        return await chasing.ranking(plan_id, period, parse_day(as_of, "as_of"))
 
     @get("/tasks/{task_id:int}/extensions", operation_id="listExtensions")
     async def list_extensions(self, request: Request, task_id: FromPath[int]) -> list[ExtensionOut]:

@@ -12,23 +12,12 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from tracker.errors import InvalidInput
 from tracker.notify import EVENTS, KINDS, NOTICE_STATES
+from tracker.periods import parse_day
 
 # Handlers import the services they need when they run, as in tracker/cli.py: `tracker plan
 # parse` should not pay for httpx and the database tables.
 EXIT_OK = 0
-
-
-def _parse_day(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option} 日期无效：{value}（应为 YYYY-MM-DD）") from None
 
 
 async def _channel_names() -> dict[int, str]:
@@ -66,7 +55,7 @@ async def remind(args) -> int:
     from tracker.notify.sender import send_outbox
     from tracker.notify.triggers import local_today, queue_due_notices
 
-    today = _parse_day(args.today, "--today") or local_today()
+    today = parse_day(args.today, "--today") or local_today()
     queued = await queue_due_notices(today, args.plan)
     print(f"{today.isoformat()}：", end="")
     await print_queued(queued)
@@ -78,7 +67,7 @@ async def report_publish(args) -> int:
     from tracker.notify.sender import send_outbox
     from tracker.services import report_archive, reports
 
-    request = await reports.resolve_request(args.plan, args.period, _parse_day(args.as_of, "--as-of"))
+    request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
     pdf = report_archive.render_archival_pdf(await reports.build_report_data(request))
     report = await report_archive.publish(request, None, pdf)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"

@@ -7,7 +7,7 @@ import datetime as dt
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from tracker.errors import DomainError, InvalidInput
+from tracker.errors import DomainError
 from tracker.messages import NOTICES
 from tracker.status import DEFAULT_TZ
 
@@ -30,15 +30,6 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
 
 def form_error(error: DomainError) -> dict:
     return {"field": error.field, "message": error.message}
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"日期“{value[:20]}”无效，应为 YYYY-MM-DD", "as_of") from None
 
 
 def local_time(value: str | None) -> str:

@@ -7,12 +7,13 @@ from litestar.params import FromPath, FromQuery
 
 from tracker.api.ledger import apply_from_form, download, form_flag
 from tracker.errors import DomainError
+from tracker.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
 from tracker.services.plans import get_plan
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard
-from tracker.web.common import form_error, page, parse_as_of, redirect
+from tracker.web.common import form_error, page, redirect
 
 OUTCOME_LABELS = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
 MATCH_LABELS = {"exact": "原文相同", "normalised": "忽略标点空白后相同", "prefix": "前缀相同",
@@ -33,11 +34,11 @@ class LedgerPages(Controller):
 
     @get("/{plan_id:int}/ledger.xlsx")
     async def ledger_xlsx(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
-        return download(await export_ledger(plan_id, "xlsx", parse_as_of(as_of), with_title=False))
+        return download(await export_ledger(plan_id, "xlsx", parse_day(as_of, "as_of"), with_title=False))
 
     @get("/{plan_id:int}/ledger.csv")
     async def ledger_csv(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
-        return download(await export_ledger(plan_id, "csv", parse_as_of(as_of)))
+        return download(await export_ledger(plan_id, "csv", parse_day(as_of, "as_of")))
 
     @post("/{plan_id:int}/assignments/preview", guards=[planner_guard])
     async def preview(self, request: Request, plan_id: FromPath[int]) -> Response:

@@ -16,7 +16,7 @@ from tracker.api.progress import (
 from tracker.errors import DomainError, InvalidInput
 from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
 from tracker.messages import REVIEW_STATE_LABELS, WARNING_LABELS
-from tracker.periods import plan_periods
+from tracker.periods import parse_day, plan_periods
 from tracker.plan_model import PlanParseError
 from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
@@ -36,7 +36,7 @@ from tracker.services import (
 from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
-from tracker.web.common import form_error, page, parse_as_of, redirect
+from tracker.web.common import form_error, page, redirect
 
 LABEL_TABLES = {
     "status_labels": STATUS_LABELS,
@@ -66,7 +66,7 @@ class PlanPages(Controller):
     async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
         detail = await plans.get_plan(plan_id)
         facts = await tracking.load_plan_facts(plan_id)
-        day = parse_as_of(as_of) or tracking.default_as_of(detail.year, detail.reporting.due_day)
+        day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
         statuses = tracking.statuses_as_of(facts, day)
         summary = {code: 0 for code in STATUS_LABELS}
         for item in statuses.values():
@@ -87,14 +87,14 @@ class PlanPages(Controller):
     @get("/{plan_id:int}/charts/{chart:str}")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response:
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_as_of(as_of))
+        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)
 
     @post("/{plan_id:int}/reports")
     async def generate_report(self, request: Request, plan_id: FromPath[int],
                               data: URLEncodedBody[dict[str, str]]) -> Response:
         report_request = await reports.resolve_request(
-            plan_id, data.get("period", ""), parse_as_of(data.get("as_of")),
+            plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
             data.get("edition", "monthly"), data.get("unit") or None)
         report = await report_archive.generate(report_request, request.user.id)
         return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
