@@ -34,14 +34,16 @@ from tracker.api.progress import ProgressApi
 from tracker.api.reports import ReportApi
 from tracker.api.tracking import TrackingApi
 from tracker.errors import DomainError
-from tracker.messages import LABELS
+from tracker.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.notify import scheduler
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
+from tracker.progress_input import STATE_LABELS
 from tracker.schemas import ErrorOut
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
+from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.web.common import local_time
@@ -64,6 +66,9 @@ def _jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["t"] = LABELS
+    # The code → Chinese label tables every page may show, given once rather than per page.
+    environment.globals.update(status_labels=STATUS_LABELS, state_labels=STATE_LABELS,
+                               review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time
     return environment

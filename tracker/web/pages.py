@@ -15,12 +15,11 @@ from tracker.api.progress import (
 )
 from tracker.errors import DomainError, InvalidInput
 from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
-from tracker.messages import REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.periods import parse_day, plan_periods
 from tracker.plan_model import PlanParseError
 from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
-from tracker.progress_input import STATE_LABELS, validate_update
+from tracker.progress_input import validate_update
 from tracker.roles import PLANNERS, REPORTER
 from tracker.services import (
     accounts,
@@ -37,13 +36,6 @@ from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, redirect
-
-LABEL_TABLES = {
-    "status_labels": STATUS_LABELS,
-    "state_labels": STATE_LABELS,
-    "review_labels": REVIEW_STATE_LABELS,
-    "warning_labels": WARNING_LABELS,
-}
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
@@ -76,7 +68,7 @@ class PlanPages(Controller):
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=progress.current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
-                    can_plan=request.user.role in PLANNERS, **LABEL_TABLES)
+                    can_plan=request.user.role in PLANNERS)
 
     @get("/{plan_id:int}/export.yaml")
     async def export(self, plan_id: FromPath[int]) -> Response:
@@ -154,7 +146,7 @@ class TaskPages(Controller):
                     extensions=await extensions.for_task(user, task_id),
                     evidence_checks=await evidence.evidence_for(
                         link for u in detail.updates for link in u.evidence_links),
-                    evidence_labels=EVIDENCE_LABELS, **LABEL_TABLES)
+                    evidence_labels=EVIDENCE_LABELS)
 
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
@@ -209,12 +201,11 @@ class TaskPages(Controller):
             period = validate_update({"period": period, "percent": 0, "state": "not_started",
                                       "work_done": "-"}).period
         rows = await progress.my_tasks(request.user, period)
-        return page(request, "my_tasks.html", rows=rows, period=period, **LABEL_TABLES)
+        return page(request, "my_tasks.html", rows=rows, period=period)
 
     @get("/reviews", guards=[planner_guard])
     async def review_queue(self, request: Request) -> Response:
-        return page(request, "reviews.html", queue=await progress.review_queue(), error=None,
-                    **LABEL_TABLES)
+        return page(request, "reviews.html", queue=await progress.review_queue(), error=None)
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -224,7 +215,7 @@ class TaskPages(Controller):
         except InvalidInput as error:
             return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
                         error={**form_error(error), "update_id": update_id,
-                               "comment": data.get("comment", "")}, **LABEL_TABLES)
+                               "comment": data.get("comment", "")})
         target = data.get("back") or ""
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")

@@ -6,10 +6,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.errors import DomainError
-from tracker.messages import WARNING_LABELS
 from tracker.periods import parse_day
 from tracker.services import audit, chasing, extensions, plans
-from tracker.status import STATUS_LABELS
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import page, redirect
 
@@ -27,8 +25,7 @@ class TrackingPages(Controller):
         detail = await plans.get_plan(plan_id)
         result = await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
         return page(request, "chasing.html", plan=detail, chase=result,
-                    pending=await extensions.pending(plan_id) if request.user.role != "leader" else [],
-                    status_labels=STATUS_LABELS, warning_labels=WARNING_LABELS)
+                    pending=await extensions.pending(plan_id) if request.user.role != "leader" else [])
 
     @get("/plans/{plan_id:int}/ranking", guards=[reader_guard])
     async def ranking(self, request: Request, plan_id: FromPath[int],
