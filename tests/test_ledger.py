@@ -707,3 +707,17 @@ async def test_cli_assign_and_ledger(database, backend_urls, plan_id, table, tmp
     assert load_workbook(out).active.freeze_panes == "A2"
     wrong = tracker("plan", "ledger", str(plan_id), "--out", str(tmp_path / "x.pdf"))
     assert wrong.returncode == 2
+
+
+@pytest.mark.parametrize(("cell", "reason"), [
+    ("2019-02-30", "完成时限“2019-02-30”不是有效日期（2019年2月只有28天）"),
+    ("2018年2月30日", "完成时限“2018年2月30日”不是有效日期（2018年2月只有28天）"),
+    ("2018-13-01", "完成时限“2018-13-01”的月份不存在"),
+])
+def test_an_impossible_date_refuses_the_row_by_the_task_form_rule(cell, reason):
+    text = f"序号,工作任务,牵头单位,完成时限\r\n1,做好公开,法规处,{cell}\r\n"
+    [row] = read_assignment_table(text.encode(), "分工.csv", 2018).rows
+    assert (row.problem, row.deadline) == (reason, None)
+    with pytest.raises(InvalidInput) as form_error:  # the task form says the same
+        planning.parse_deadline(cell, 2018)
+    assert (form_error.value.message, form_error.value.field) == (reason, "deadline")

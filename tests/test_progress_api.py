@@ -634,3 +634,26 @@ async def test_review_page_refusal_keeps_the_comment(app_client):
     assert done.headers["location"] == f"/tasks/{w.task_id}?notice=reviewed"
     stored = await Review.select(Review.comment).first()
     assert stored["comment"] == "\n".join(["补充材料"] * 200)
+
+
+async def test_task_form_takes_the_deadline_phrases_the_plans_use(app_client):
+    w = await build_world()
+    await login(app_client, w.coordinator.username)
+    url = f"/tasks/{w.task_id}/edit"
+    for version, typed, expected in [(1, "年底前", ("2018-12-31", "年底前")),
+                                     (2, "6月底前", ("2018-06-30", "6月底前")),
+                                     (3, "持续推进", ("ongoing", "持续推进")),
+                                     (4, "2018-10-31", ("2018-10-31", ""))]:
+        saved = await app_client.post(url, data={
+            "version": str(version), "lead_unit_id": str(w.units["局办公室"]), "deadline": typed,
+            "deadline_text": "", **csrf(app_client)})
+        assert saved.status_code == 303, saved.text
+        task = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"])).json()
+        assert (task["task"]["deadline"], task["task"]["deadline_text"] or "") == expected, typed
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "ongoing" not in page.text.replace('"ongoing"', "")  # no technical word on the page
+    refused = await app_client.post(url, data={
+        "version": "5", "deadline": "2019-02-30", "deadline_text": "", **csrf(app_client)})
+    assert refused.status_code == 400
+    assert "完成时限“2019-02-30”不是有效日期（2019年2月只有28天）" in refused.text
+    assert await Task.select(Task.version).where(Task.id == w.task_id).first() == {"version": 5}

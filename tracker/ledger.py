@@ -42,9 +42,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tracker.deadlines import resolve_deadline_phrase
+from tracker.deadlines import DeadlineError, parse_deadline_input
 from tracker.errors import InvalidInput
-from tracker.plan_model import ONGOING
 from tracker.plan_parsing import (
     _header_columns,
     _item_heading,
@@ -228,21 +227,6 @@ class AssignmentTable:
     rows: list[AssignmentRow] = field(default_factory=list)
 
 
-_ISO_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-
-
-def _resolve(text: str, year: int | None) -> str | None:
-    m = _ISO_DATE.fullmatch(_key(text).strip())
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        except ValueError:
-            return None
-    if _key(text).strip().lower() == ONGOING:
-        return ONGOING
-    return resolve_deadline_phrase(text, year)[1]
-
-
 def _group_heading(value: str) -> tuple[str, str] | None:
     """("section" | "item", heading) for a grouping row's value."""
     line = _Line(0, value, _key(value))
@@ -273,12 +257,13 @@ def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year
     deadline_text = values.get("deadline") or None
     date_cell = values.get("deadline_date") or ""
     deadline = None
-    if date_cell:
-        deadline = _resolve(date_cell, year)
-        if deadline is None:
-            problem = problem or f"完成日期“{date_cell[:20]}”无法识别"
-    elif deadline_text:
-        deadline = _resolve(deadline_text, year)
+    try:  # the task form's rule: an impossible date refuses the row, with its reason
+        if date_cell:
+            deadline = parse_deadline_input(date_cell, year)[1]
+        elif deadline_text:
+            deadline = parse_deadline_input(deadline_text, year, require_resolved=False)[1]
+    except DeadlineError as error:
+        problem = str(error)
     if deadline_text and len(deadline_text) > 100:
         problem = problem or "完成时限超过100字"
     number = values.get("number") or None

@@ -23,6 +23,7 @@ LABELS_ZH = {
     "cooperating_units": "配合单位",
     "deadline": "完成时限",
     "ongoing": "持续推进",
+    "deadline_hint": "如 2018-12-31、6月底前、年底前、持续推进",
     "as_written": "原文",
     "milestone": "节点",
     "plan_milestones": "计划节点",
