@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import File
+from litestar.response import File, Redirect
 
 from tracker.api.progress import (
     UPDATE_FORM_FIELDS,
@@ -89,7 +89,8 @@ class PlanPages(Controller):
             plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
             data.get("edition", "monthly"), data.get("unit") or None)
         report = await report_archive.generate(report_request, request.user.id)
-        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
+        # Straight to the file: the browser saves it and stays on the plan page.
+        return Redirect(report.download_url, status_code=303)
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
