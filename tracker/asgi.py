@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+import swagger_ui
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -19,6 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -45,7 +47,12 @@ from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
-from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.web.auth import (
+    PUBLIC_PATHS,
+    SESSION_EXPIRED,
+    AuthenticationMiddleware,
+    session_config,
+)
 from tracker.web.common import local_time
 from tracker.web.ledger_pages import LedgerPages
 from tracker.web.notification_pages import NotificationPages
@@ -53,6 +60,8 @@ from tracker.web.pages import PlanPages, TaskPages
 from tracker.web.tracking_pages import TrackingPages
 
 WEB_DIR = Path(__file__).parent / "web"
+SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent / "static"
+API_DOCS_ASSETS = "/static/apidocs"
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 CSRF_FAILED = "CSRF token verification failed"
@@ -123,10 +132,28 @@ def _validation_error(request: Request, error: ValidationException) -> Response:
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    """Pages go to the login form, which then leads back. A form sent without a valid session
+    (it was shown to a logged-in user, so the login expired) leads back to the page the form
+    was on, never to its POST-only address (which would answer 405)."""
     if _is_api(request):
         return _error_response(request, 401, error.detail, "authorization")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target)}", status_code=303)
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        expired = error.detail == SESSION_EXPIRED
+    else:
+        target, expired = _referring_page(request), True
+    notice = "&notice=session_expired" if expired else ""
+    return Redirect(f"/login?next={quote(target)}{notice}", status_code=303)
+
+
+def _referring_page(request: Request) -> str:
+    """The page of this site the request came from (the Referer), else the home page; without
+    the notice it showed then (a "submitted" notice would drop the draft kept in the browser)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.headers.get("host", ""):
+        return "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(referer.query) if k != "notice"])
+    return (referer.path or "/") + (f"?{query}" if query else "")
 
 
 def _http_error(request: Request, error: HTTPException) -> Response:
@@ -191,6 +218,15 @@ def _replay(messages: list[dict], receive):
     return replay
 
 
+def _api_docs_page() -> SwaggerRenderPlugin:
+    """接口文档 with Swagger UI's files from the installed package, never from a CDN: the page
+    works on an office network without Internet access."""
+    return SwaggerRenderPlugin(
+        js_url=f"{API_DOCS_ASSETS}/swagger-ui-bundle.js", css_url=f"{API_DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{API_DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{API_DOCS_ASSETS}/favicon-32x32.png'>")
+
+
 def create_app() -> Litestar:
     settings = get_settings()
     return Litestar(
@@ -213,6 +249,8 @@ def create_app() -> Litestar:
             EvidenceApi,
             NotificationPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path=API_DOCS_ASSETS, directories=[SWAGGER_UI_DIR],
                                        include_in_schema=False),
         ],
         middleware=[
@@ -238,6 +276,7 @@ def create_app() -> Litestar:
                 "BearerToken": SecurityScheme(type="http", scheme="bearer",
                                               description="POST /api/tokens 取得的令牌")}),
             security=[{"BearerToken": []}],
+            render_plugins=[_api_docs_page()],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         on_startup=[open_pool, require_current_schema, scheduler.start],

@@ -87,6 +87,7 @@ NOTICES = {
     "saved": "已保存。",
     "imported": "计划已导入。",
     "logged_out": "已退出登录。",
+    "session_expired": "登录已过期，请重新登录。登录后回到刚才的页面，未提交的填报内容会自动恢复。",
     "unit_added": "单位已添加。",
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
