@@ -106,10 +106,10 @@ def test_an_expired_login_keeps_the_typed_update_and_never_answers_405(server, c
     form.get_by_role("button", name="提交").click()
     expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
     expect(page.locator("article.update").first).to_contain_text(typed)
-    # Stored on the server: the draft is dropped, the next visit shows an empty form.
+    # Stored on the server: the draft is dropped, the next visit does not bring it back.
     page.goto(server + task_path)
     expect(page.locator("p.draft-restored")).to_have_count(0)
-    expect(form.locator("textarea[name=work_done]")).to_have_value("")
+    expect(form.locator("textarea[name=work_done]")).not_to_have_value(typed)
 
 
 # --- the browser's own checks speak Chinese -------------------------------------------------
@@ -177,3 +177,91 @@ def test_api_docs_render_with_the_network_blocked(server, context):
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     assert page.locator(".swagger-ui .opblock").count() > 20
     assert outside == [], outside
+
+
+# --- bug 3: back button and submit again --------------------------------------------------------
+
+
+def versions_of(page: Page, period: str) -> list[tuple[int, str]]:
+    """(version, review label) of 政策法规处's updates for `period` in the task's history."""
+    pattern = re.compile(rf"{UNIT}（牵头）\s*·\s*{period}\s*·\s*版本\s*(\d+)\s*·.*?·.*?·\s*(\S+)")
+    texts = page.locator("article.update header").all_inner_texts()
+    return [(int(m[1]), m[2]) for text in texts if (m := pattern.search(text))]
+
+
+def test_back_button_and_submit_again_store_one_version(server, context):
+    page = context.new_page()
+    log_in(page, server, "policy")
+    task_path = a_lead_task(page, server, index=2)
+    page.goto(server + task_path)
+    before = versions_of(page, "2018-12")
+    form = page.locator("form.update-form")
+    form.locator("select[name=period]").select_option("2018-12")
+    form.locator("input[name=percent]").fill("55")
+    form.locator("textarea[name=work_done]").fill("十二月完成公开目录年度复核。")
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    after = versions_of(page, "2018-12")
+    assert len(after) == len(before) + 1 and after[0][1] == "待审核", after
+
+    page.go_back()  # the form again, as it was sent
+    expect(form.locator("textarea[name=work_done]")).to_have_value("十二月完成公开目录年度复核。")
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    assert versions_of(page, "2018-12") == after  # nothing stored twice
+
+    # A deliberate correction is a new version; the one it replaces says so, not 待审核.
+    form.locator("select[name=period]").select_option("2018-12")
+    form.locator("input[name=percent]").fill("60")
+    form.locator("textarea[name=work_done]").fill("十二月完成公开目录年度复核，并更新指南。")
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    latest = versions_of(page, "2018-12")
+    assert latest[0] == (after[0][0] + 1, "待审核"), latest
+    assert latest[1] == (after[0][0], f"已被第{after[0][0] + 1}版取代"), latest
+
+
+# --- bug 10: the first update's state, and a resubmission that starts from what was returned ---
+
+
+def test_first_update_defaults_and_a_returned_update_comes_back_prefilled(server, context):
+    page = context.new_page()
+    log_in(page, server, "policy")
+    task_path = a_lead_task(page, server, index=3)
+    page.goto(server + task_path)
+    form = page.locator("form.update-form")
+    expect(form.locator("select[name=state] option:checked")).to_have_text("按进度自动判断")
+    form.locator("select[name=period]").select_option("2018-12")
+    form.locator("input[name=percent]").fill("35")
+    work_done = "十二月已完成规范性文件清理的初审工作。"
+    form.locator("textarea[name=work_done]").fill(work_done)
+    form.locator("textarea[name=next_steps]").fill("一月底前完成复审。")
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    expect(page.locator("article.update").first.locator("header")).to_contain_text("35% · 推进中")
+
+    page.locator("header.top").get_by_role("button", name="退出").click()
+    log_in(page, server, "office")
+    page.goto(f"{server}/reviews")
+    card = page.locator("section.card").filter(has_text=work_done)
+    reason = "请写明初审的文件数量。"
+    card.locator("textarea[name=comment]").fill(reason)
+    card.get_by_role("button", name="退回").click()
+    expect(page.locator("p.notice")).to_have_text("审核结果已保存。")
+
+    page.locator("header.top").get_by_role("button", name="退出").click()
+    log_in(page, server, "policy")
+    page.goto(server + task_path)
+    expect(page.locator("p.returned-reason")).to_contain_text(reason)
+    expect(page.locator("p.returned-reason")).to_contain_text("2018-12")
+    box = page.locator("p.returned-reason").bounding_box()
+    assert box["y"] < form.bounding_box()["y"]  # the reason is read before the form
+    expect(form.locator("select[name=period]")).to_have_value("2018-12")
+    expect(form.locator("input[name=percent]")).to_have_value("35")
+    expect(form.locator("select[name=state]")).to_have_value("in_progress")
+    expect(form.locator("textarea[name=work_done]")).to_have_value(work_done)
+    expect(form.locator("textarea[name=next_steps]")).to_have_value("一月底前完成复审。")
+    form.locator("textarea[name=work_done]").fill(work_done + "共初审文件12件。")
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    expect(page.locator("p.returned-reason")).to_have_count(0)

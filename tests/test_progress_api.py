@@ -657,3 +657,56 @@ async def test_task_form_takes_the_deadline_phrases_the_plans_use(app_client):
     assert refused.status_code == 400
     assert "完成时限“2019-02-30”不是有效日期（2019年2月只有28天）" in refused.text
     assert await Task.select(Task.version).where(Task.id == w.task_id).first() == {"version": 5}
+
+
+def form_token(page_text: str) -> str:
+    return re.search(r'name="_submission" value="([^"]+)"', page_text)[1]
+
+
+async def test_the_same_form_sent_twice_is_stored_once_and_a_replaced_version_says_so(app_client):
+    w = await build_world()
+    await login(app_client, w.lead.username)
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    token = form_token(page.text)
+    url = f"/tasks/{w.task_id}/updates"
+    for _ in range(2):  # submit, back button, submit again
+        sent = await app_client.post(url, data={**form_body(), "_submission": token, **csrf(app_client)})
+        assert sent.status_code == 303, sent.text
+    assert await ProgressUpdate.count() == 1
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    second = form_token(page.text)
+    assert second != token  # a new form is a new submission
+    sent = await app_client.post(url, data={**form_body(work_done="补充：目录已更新"),
+                                            "_submission": second, **csrf(app_client)})
+    assert sent.status_code == 303
+    versions = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["lead"])).json()["updates"]
+    assert [(u["version"], u["review_state"], u["superseded_by"]) for u in versions] == [
+        (2, "submitted", None), (1, "superseded", 2)]
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "已被第2版取代" in page.text and page.text.count("待审核") == 1
+    # The review queue offers the latest version only.
+    queue = (await app_client.get("/api/reviews/queue", headers=w.h["coordinator"])).json()
+    assert [(row["update"]["version"], row["update"]["review_state"]) for row in queue] == [
+        (2, "submitted")]
+    accepted = await app_client.post(f"/api/updates/{versions[0]['id']}/review",
+                                     headers=w.h["coordinator"], json={"decision": "accept"})
+    assert accepted.status_code == 201, accepted.text
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "已被第2版取代" in page.text and "待审核" not in page.text.split("填报记录", 1)[1]
+
+
+async def test_a_first_update_takes_its_state_from_the_percent(app_client):
+    w = await build_world()
+    await login(app_client, w.lead.username)
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert '<option value="" selected>按进度自动判断</option>' in page.text
+    for percent, state in [("30", "in_progress"), ("100", "done"), ("0", "not_started")]:
+        sent = await app_client.post(f"/tasks/{w.task_id}/updates", data={
+            **form_body(percent=percent, state=""), **csrf(app_client)})
+        assert sent.status_code == 303, sent.text
+        latest = await ProgressUpdate.select(ProgressUpdate.percent, ProgressUpdate.state).order_by(
+            ProgressUpdate.id, ascending=False).first()
+        assert latest == {"percent": int(percent), "state": state}
+    refused = await app_client.post(f"/tasks/{w.task_id}/updates", data={
+        **form_body(percent="abc", state=""), **csrf(app_client)})
+    assert refused.status_code == 400 and "完成进度“abc”不是 0-100 的整数" in refused.text

@@ -78,7 +78,8 @@ LABELS_ZH = {
     "tolerance": "滞后容差（百分点）",
 }
 
-REVIEW_STATE_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
+REVIEW_STATE_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回",
+                       "superseded": "已被取代"}
 WARNING_LABELS = {"blue": "临近时限", "yellow": "即将到期", "red": "已超期"}
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.
 NOTICES = {

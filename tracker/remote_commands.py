@@ -52,7 +52,7 @@ EXIT_CODES: dict[type[ClientError], int] = {
     ConflictError: EXIT_CONFLICT,
     ServerUnreachable: EXIT_UNREACHABLE,
 }
-REVIEW_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
+REVIEW_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回", "superseded": "已被取代"}
 ROLE_IN_TASK = {"lead": "牵头", "cooperating": "配合"}
 # How the server's field names read on the command line of `tracker submit`.
 SUBMIT_FLAGS = {

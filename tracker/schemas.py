@@ -144,9 +144,10 @@ class UpdateOut(msgspec.Struct):
     evidence_links: list[str]
     submitted_by: str
     submitted_at: str
-    review_state: str  # submitted | accepted | returned
+    review_state: str  # submitted | accepted | returned | superseded (undecided, replaced)
     reviews: list[ReviewOut]
     attachments: list[AttachmentOut]
+    superseded_by: int | None = None  # the version that replaced this one
 
 
 class UpdateIn(msgspec.Struct, forbid_unknown_fields=True):

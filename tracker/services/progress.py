@@ -19,7 +19,7 @@ from tracker.db import write_transaction
 from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.notify.triggers import notify_update_returned
 from tracker.periods import check_period_in_year, due_date, period_of, period_start
-from tracker.progress_input import EvidenceFile, UpdateInput, validate_evidence
+from tracker.progress_input import AUTO_STATE, EvidenceFile, UpdateInput, validate_evidence
 from tracker.roles import PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.schemas import (
     AttachmentOut,
@@ -42,6 +42,7 @@ from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Secti
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
 RETURNED = "returned"
+SUPERSEDED = "superseded"  # never decided, and a later version replaced it
 DECISIONS = {"accept": ACCEPTED, "return": RETURNED}
 MAX_COMMENT = 1000
 
@@ -95,6 +96,7 @@ async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
         reviews[review["update"]].append(ReviewOut(
             id=review["id"], decision=review["decision"], comment=review["comment"],
             reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
+    latest_version = await _latest_versions(rows)
     files = defaultdict(list)
     for file in await Attachment.select(
         Attachment.id, Attachment.update, Attachment.original_name, Attachment.content_type,
@@ -103,18 +105,39 @@ async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
         files[file["update"]].append(AttachmentOut(
             id=file["id"], name=file["original_name"], content_type=file["content_type"],
             size=file["size"]))
-    return [
-        UpdateOut(
+    outs = []
+    for row in rows:
+        superseded = latest_version[(row["task"], row["unit"], row["period"])] > row["version"]
+        if reviews[row["id"]]:
+            review_state = reviews[row["id"]][-1].decision
+        else:
+            review_state = SUPERSEDED if superseded else SUBMITTED
+        outs.append(UpdateOut(
             id=row["id"], task_id=row["task"], unit_id=row["unit"], unit_name=row["unit.name"],
             role=row["role"], period=row["period"], version=row["version"], percent=row["percent"],
             state=row["state"], work_done=row["work_done"], problems=row["problems"],
             next_steps=row["next_steps"], evidence_links=json.loads(row["evidence_links"]),
             submitted_by=row["submitted_by.display_name"], submitted_at=_iso(row["submitted_at"]),
-            review_state=reviews[row["id"]][-1].decision if reviews[row["id"]] else SUBMITTED,
-            reviews=reviews[row["id"]], attachments=files[row["id"]],
-        )
-        for row in rows
-    ]
+            review_state=review_state, reviews=reviews[row["id"]], attachments=files[row["id"]],
+            superseded_by=row["version"] + 1 if superseded else None,
+        ))
+    return outs
+
+
+async def _latest_versions(rows: list[dict]) -> dict[tuple[int, int, str], int]:
+    """The latest version of each (task, unit, period) the rows belong to, in one query."""
+    latest: dict[tuple[int, int, str], int] = defaultdict(int)
+    if not rows:
+        return latest
+    tasks, units = {row["task"] for row in rows}, {row["unit"] for row in rows}
+    periods = {row["period"] for row in rows}
+    for other in await ProgressUpdate.select(
+            ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.period, ProgressUpdate.version,
+    ).where(ProgressUpdate.task.is_in(list(tasks)), ProgressUpdate.unit.is_in(list(units)),
+            ProgressUpdate.period.is_in(list(periods))):
+        key = (other["task"], other["unit"], other["period"])
+        latest[key] = max(latest[key], other["version"])
+    return latest
 
 
 _UPDATE_COLUMNS = (
@@ -184,6 +207,36 @@ def _find_task(plan, task_id: int):
             if found:
                 return found
     raise NotFound(f"任务 {task_id} 不存在", "task_id")
+
+
+@dataclass(frozen=True)
+class UpdateFormDefaults:
+    """What the update form starts with, and the returned version it corrects (if any)."""
+
+    form: dict[str, str]
+    returned: UpdateOut | None = None
+
+
+def update_form_defaults(updates: Sequence[UpdateOut], unit_id: int | None,
+                         default_period: str) -> UpdateFormDefaults:
+    """A returned update (its period's latest version) is corrected from what it said; else the
+    form starts at the default period with last time's percent and the state set by the percent."""
+    latest: dict[str, UpdateOut] = {}
+    for update in sorted((u for u in updates if u.unit_id == unit_id),
+                         key=lambda u: (u.period, u.version)):
+        latest[update.period] = update
+    returned = [u for u in latest.values() if u.review_state == RETURNED]
+    if returned:
+        update = max(returned, key=lambda u: u.period)
+        return UpdateFormDefaults(form={
+            "period": update.period, "percent": str(update.percent), "state": update.state,
+            "work_done": update.work_done, "problems": update.problems,
+            "next_steps": update.next_steps, "evidence_links": "\n".join(update.evidence_links),
+        }, returned=update)
+    form = {"period": default_period, "state": AUTO_STATE}
+    if latest:
+        form["percent"] = str(latest[max(latest)].percent)
+    return UpdateFormDefaults(form=form)
 
 
 def current_period(plan_year: int | None, today: dt.date | None = None) -> str:

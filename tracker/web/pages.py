@@ -3,6 +3,8 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
+import secrets
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File, Redirect
@@ -19,7 +21,7 @@ from tracker.periods import parse_day, plan_periods
 from tracker.plan_model import PlanParseError
 from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
-from tracker.progress_input import validate_update
+from tracker.progress_input import validate_update, with_state_from_percent
 from tracker.roles import PLANNERS, REPORTER
 from tracker.services import (
     accounts,
@@ -36,6 +38,8 @@ from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, redirect
+
+FORM_TOKEN = "_submission"
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
@@ -139,11 +143,14 @@ class TaskPages(Controller):
         units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
         year = detail.context.plan_year
         periods = plan_periods(year) if year else []
-        default_period = progress.current_period(year)
+        defaults = progress.update_form_defaults(detail.updates, user.unit_id,
+                                                 progress.current_period(year))
+        form = form or defaults.form
+        form.setdefault(FORM_TOKEN, secrets.token_urlsafe(18))
         return page(request, "task.html", status_code=status_code, detail=detail, units=units,
                     can_plan=user.role in PLANNERS,
                     can_report=user.role == REPORTER and detail.my_role is not None,
-                    periods=periods, form=form or {"period": default_period}, error=error,
+                    periods=periods, form=form, returned=defaults.returned, error=error,
                     extensions=await extensions.for_task(user, task_id),
                     evidence_checks=await evidence.evidence_for(
                         link for u in detail.updates for link in u.evidence_links),
@@ -158,10 +165,13 @@ class TaskPages(Controller):
         form = await request.form()
         fields = form_fields(form)
         try:
-            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token"})
-            update = validate_update(fields)
+            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token", FORM_TOKEN})
+            update = validate_update(with_state_from_percent(fields))
+            # The form's one-time token: the same form sent twice (back button, double click)
+            # is stored once, as the API's Idempotency-Key.
             await progress.submit_update(request.user, task_id, update,
-                                         await evidence_from_form(form))
+                                         await evidence_from_form(form),
+                                         idempotency_key=fields.get(FORM_TOKEN) or None)
         except InvalidInput as error:
             return await self._render(request, task_id, 400, form=fields, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "submitted")
