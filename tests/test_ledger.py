@@ -614,6 +614,7 @@ async def test_api_preview_apply_and_roles(app_client, plan_id, table):
         ok = await app_client.get(f"/api/plans/{plan_id}/{path}?as_of=2018-06-30",
                                   headers=as_leader)
         assert ok.status_code == 200 and media in ok.headers["content-type"]
+        assert ok.headers["content-type"].count("charset") <= 1, ok.headers["content-type"]
         assert f'filename="ledger-{plan_id}-2018-06-30.' in ok.headers["content-disposition"]
         denied = await app_client.get(f"/api/plans/{plan_id}/{path}", headers=await bearer(reporter))
         assert denied.status_code == 403

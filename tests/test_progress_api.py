@@ -710,3 +710,41 @@ async def test_a_first_update_takes_its_state_from_the_percent(app_client):
     refused = await app_client.post(f"/tasks/{w.task_id}/updates", data={
         **form_body(percent="abc", state=""), **csrf(app_client)})
     assert refused.status_code == 400 and "完成进度“abc”不是 0-100 的整数" in refused.text
+
+
+async def test_an_empty_milestone_gives_the_task_page_with_the_reason(app_client):
+    w = await build_world()
+    await login(app_client, w.coordinator.username)
+    refused = await app_client.post(f"/plans/{w.plan_id}/milestones", data={
+        "task_id": str(w.task_id), "title": "", "due_on": "", **csrf(app_client)})
+    assert refused.status_code == 400
+    assert "节点名称不能为空" in refused.text and 'action="/tasks/' in refused.text
+    assert "出错了" not in refused.text
+    assert await Milestone.count().where(Milestone.task == w.task_id, Milestone.title == "") == 0
+
+
+async def test_a_task_the_lead_finished_is_not_overdue_for_a_cooperating_unit(app_client):
+    w = await build_world()
+    rows = (await app_client.get("/api/my/tasks", headers=w.h["coop"])).json()
+    assert next(row for row in rows if row["task_id"] == w.task_id)["warning"] == "red"
+    done = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                 json=update_body(percent=100, state="done"))
+    assert done.status_code == 201, done.text
+    rows = (await app_client.get("/api/my/tasks", headers=w.h["coop"])).json()
+    coop_row = next(row for row in rows if row["task_id"] == w.task_id)
+    assert coop_row["role"] == "cooperating" and coop_row["warning"] is None
+    # Before the lead reported done, the passed deadline (2018-12-31) showed for it too.
+
+
+async def test_an_account_with_a_chinese_display_name(app_client):
+    w = await build_world()
+    await login(app_client, w.admin.username)
+    added = await app_client.post("/admin/users", data={
+        "username": "zhang.wei", "display_name": "张伟", "password": "a-long-password-1",
+        "role": "reporter", "unit_id": str(w.units["法规处"]), **csrf(app_client)})
+    assert added.status_code == 303, added.text
+    admin = await app_client.get("/admin")
+    assert "<td>zhang.wei</td><td>张伟</td>" in admin.text
+    app_client.cookies.clear()
+    await login(app_client, "zhang.wei", "a-long-password-1")
+    assert "张伟（填报人 · 法规处）" in (await app_client.get("/my")).text

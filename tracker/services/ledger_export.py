@@ -15,7 +15,7 @@ from tracker.services.plans import get_plan
 from tracker.status import STATUS_LABELS, TaskStatus
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types itself
 FORMATS = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 

@@ -270,6 +270,7 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
         latest_by_period[(update.task_id, update.period)] = update
         latest_any[update.task_id] = update
     extended = await approved_deadlines(list(role_of))
+    done_by_lead = await _done_by_lead([t for t, role in role_of.items() if role != LEAD])
     today = local_today()
     rows = []
     for task in tasks:
@@ -287,10 +288,24 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
             last_percent=latest_any[task["id"]].percent if task["id"] in latest_any else None,
             needs_action=latest is None or latest.review_state == RETURNED,
             warning=deadline_warning(deadline_in_force, today,
-                                     last is not None and last.state == "done"),
+                                     (last is not None and last.state == "done")
+                                     or task["id"] in done_by_lead),
             extended_deadline=extended[task["id"]].isoformat() if task["id"] in extended else None,
         ))
     return rows
+
+
+async def _done_by_lead(task_ids: list[int]) -> set[int]:
+    """Of these tasks, those whose lead unit's latest update says done: a task the lead has
+    finished is not overdue for the units that cooperate on it."""
+    latest: dict[int, tuple[str, int, str]] = {}
+    for row in await ProgressUpdate.select(
+            ProgressUpdate.task, ProgressUpdate.period, ProgressUpdate.version, ProgressUpdate.state,
+    ).where(ProgressUpdate.task.is_in(task_ids or [0]), ProgressUpdate.role == LEAD):
+        key = (row["period"], row["version"], row["state"])
+        if row["task"] not in latest or key[:2] > latest[row["task"]][:2]:
+            latest[row["task"]] = key
+    return {task_id for task_id, (_, _, state) in latest.items() if state == "done"}
 
 
 async def review_queue() -> list[ReviewQueueRow]:

@@ -49,6 +49,28 @@ def _unit_ids(values: list[str], field: str) -> list[int]:
         raise InvalidInput("单位编号无效", field) from None
 
 
+async def task_page(request: Request, task_id: int, status_code: int = 200,
+                    form: dict | None = None, error: dict | None = None) -> Response:
+    """A task with its history and forms; after a refused form, with the reason and what was typed."""
+    detail = await progress.task_detail(request.user, task_id)
+    user = request.user
+    units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
+    year = detail.context.plan_year
+    periods = plan_periods(year) if year else []
+    defaults = progress.update_form_defaults(detail.updates, user.unit_id,
+                                             progress.current_period(year))
+    form = form or defaults.form
+    form.setdefault(FORM_TOKEN, secrets.token_urlsafe(18))
+    return page(request, "task.html", status_code=status_code, detail=detail, units=units,
+                can_plan=user.role in PLANNERS,
+                can_report=user.role == REPORTER and detail.my_role is not None,
+                periods=periods, form=form, returned=defaults.returned, error=error,
+                extensions=await extensions.for_task(user, task_id),
+                evidence_checks=await evidence.evidence_for(
+                    link for u in detail.updates for link in u.evidence_links),
+                evidence_labels=EVIDENCE_LABELS)
+
+
 class PlanPages(Controller):
     path = "/plans"
     include_in_schema = False
@@ -77,7 +99,7 @@ class PlanPages(Controller):
     @get("/{plan_id:int}/export.yaml")
     async def export(self, plan_id: FromPath[int]) -> Response:
         text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
-        return Response(text, media_type="application/yaml; charset=utf-8", headers={
+        return Response(text, media_type="application/yaml", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
 
     @get("/{plan_id:int}/charts/{chart:str}")
@@ -108,9 +130,14 @@ class PlanPages(Controller):
     @post("/{plan_id:int}/milestones", guards=[planner_guard])
     async def add_milestone(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         task = data.get("task_id") or ""
-        await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
-                                     data.get("title", ""), data.get("due_on", ""),
-                                     actor=request.user.id)
+        try:
+            await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
+                                         data.get("title", ""), data.get("due_on", ""),
+                                         actor=request.user.id)
+        except InvalidInput as error:
+            if not task.isdigit():
+                raise
+            return await task_page(request, int(task), 400, error=form_error(error))
         return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
 
     @get("/import", guards=[planner_guard])
@@ -136,29 +163,9 @@ class TaskPages(Controller):
     path = "/"
     include_in_schema = False
 
-    async def _render(self, request: Request, task_id: FromPath[int], status_code: int = 200,
-                      form: dict | None = None, error: dict | None = None) -> Response:
-        detail = await progress.task_detail(request.user, task_id)
-        user = request.user
-        units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
-        year = detail.context.plan_year
-        periods = plan_periods(year) if year else []
-        defaults = progress.update_form_defaults(detail.updates, user.unit_id,
-                                                 progress.current_period(year))
-        form = form or defaults.form
-        form.setdefault(FORM_TOKEN, secrets.token_urlsafe(18))
-        return page(request, "task.html", status_code=status_code, detail=detail, units=units,
-                    can_plan=user.role in PLANNERS,
-                    can_report=user.role == REPORTER and detail.my_role is not None,
-                    periods=periods, form=form, returned=defaults.returned, error=error,
-                    extensions=await extensions.for_task(user, task_id),
-                    evidence_checks=await evidence.evidence_for(
-                        link for u in detail.updates for link in u.evidence_links),
-                    evidence_labels=EVIDENCE_LABELS)
-
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
-        return await self._render(request, task_id)
+        return await task_page(request, task_id)
 
     @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
     async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
@@ -173,7 +180,7 @@ class TaskPages(Controller):
                                          await evidence_from_form(form),
                                          idempotency_key=fields.get(FORM_TOKEN) or None)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, form=fields, error=form_error(error))
+            return await task_page(request, task_id, 400, form=fields, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "submitted")
 
     @post("/tasks/{task_id:int}/edit", guards=[planner_guard])
@@ -193,7 +200,7 @@ class TaskPages(Controller):
         except (InvalidInput, ValueError) as error:
             if isinstance(error, ValueError):
                 error = InvalidInput("版本号无效", "version")
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
@@ -203,7 +210,7 @@ class TaskPages(Controller):
                                        _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
                                        data.get("deadline", ""), actor=request.user.id)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @get("/my", guards=[reporter_guard])
