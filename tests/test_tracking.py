@@ -206,3 +206,44 @@ async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_
     retry = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
                                    json={"version": task["version"], "deadline": "2018-12-25"})
     assert retry.status_code == 200 and retry.json()["version"] == task["version"] + 1
+
+
+async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app_client):
+    from tests.factories import csrf, login
+
+    w = await build_world()
+    today = local_today()
+    new_deadline = (today + dt.timedelta(days=90)).isoformat()
+    asked = await app_client.post(f"/api/tasks/{w.task_id}/extensions", headers=w.h["lead"],
+                                  json={"requested_deadline": new_deadline, "reason": "配套系统改造延后"})
+    assert asked.status_code == 201, asked.text
+    await login(app_client, w.coordinator.username)
+    decided = await app_client.post(f"/extensions/{asked.json()['id']}/decision",
+                                    data={"decision": "approve", **csrf(app_client)},
+                                    follow_redirects=True)
+    assert decided.status_code == 200
+    # The confirmation says what changed; the task page shows the deadline in force.
+    assert "已同意延期申请。" in decided.text
+    assert f"完成时限由 2018-12-31 延至 {new_deadline}" in decided.text
+    assert f'<span class="extended">{new_deadline}</span>' in decided.text
+    assert "（已延期，原定 2018-12-31）" in decided.text
+
+    as_of = {"as_of": today.isoformat()}
+    plan_page = await app_client.get(f"/plans/{w.plan_id}", params=as_of)
+    row = plan_page.text.split(f'href="/tasks/{w.task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert new_deadline in row and "原定 2018-12-31" in row and "已超期" not in row
+    chase = await app_client.get(f"/plans/{w.plan_id}/chasing",
+                                 params={"period": "2018-12", **as_of})
+    assert chase.status_code == 200 and f"{new_deadline}</span>" in chase.text
+    api_chase = (await app_client.get(f"/api/plans/{w.plan_id}/chasing", headers=w.h["coordinator"],
+                                      params={"period": "2018-12", **as_of})).json()
+    listed = [t for group in ("overdue", "behind", "due_soon") for t in api_chase[group]
+              if t["task_id"] == w.task_id]
+    assert listed and all(t["extended_deadline"] == new_deadline for t in listed)
+    assert all(t["warning"] != "red" for t in listed)
+    ledger = await app_client.get(f"/api/plans/{w.plan_id}/ledger.csv", params=as_of,
+                                  headers=w.h["coordinator"])
+    lines = ledger.content.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(",延期至")
+    task_line = next(line for line in lines if "做好公开" in line)
+    assert "2018-12-31" in task_line and task_line.endswith(f",{new_deadline}")

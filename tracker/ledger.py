@@ -337,12 +337,14 @@ class LedgerRow:
     status_code: str  # a key of STATUS_FILLS
     status: str  # its label
     last_period: str  # the period of the latest counted update, "" if none
+    extended_deadline: dt.date | None = None  # an approved extension (the 完成日期 stays original)
 
 
 # (header, width in characters); the header names are the ones read_assignment_table reads.
 LEDGER_COLUMNS: list[tuple[str, int]] = [
     ("部分", 18), ("分项", 22), ("序号", 6), ("工作任务", 60), ("牵头单位", 16), ("配合单位", 24),
     ("完成时限", 16), ("完成日期", 12), ("进度(%)", 8), ("状态", 10), ("最近填报期", 11),
+    ("延期至", 12),
 ]
 # Light fills with dark text, as Excel's own "good / neutral / bad" styles.
 STATUS_FILLS = {
@@ -358,7 +360,8 @@ _STATUS_COLUMN = 10  # 1-based: 状态
 def _values(row: LedgerRow) -> list:
     return [row.section, row.item, row.number, row.task, row.lead_units, row.cooperating_units,
             row.deadline_text, row.deadline if row.deadline is not None else "", row.percent,
-            row.status, row.last_period]
+            row.status, row.last_period,
+            row.extended_deadline if row.extended_deadline is not None else ""]
 
 
 def _text_cell(cell, value: str) -> None:

@@ -93,6 +93,8 @@ NOTICES = {
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
     "extension_requested": "延期申请已提交，等待协调人审批。",
+    "extension_approved": "已同意延期申请。",
+    "extension_refused": "已不同意延期申请，完成时限不变。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

@@ -283,6 +283,7 @@ class ChaseTask(msgspec.Struct):
     expected: float | None
     deadline: str | None
     warning: str | None  # blue | yellow | red
+    extended_deadline: str | None = None  # an approved extension in force as of the date
 
 
 class ChaseMilestone(msgspec.Struct):

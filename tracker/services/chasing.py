@@ -14,6 +14,7 @@ from tracker.services.plans import plan_tree
 from tracker.services.progress import current_period
 from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
 from tracker.services.tracking import (
+    extended_deadlines_as_of,
     load_plan_facts,
     plan_start,
     statuses_as_of,
@@ -50,6 +51,7 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
     facts = await load_plan_facts(plan_id, shape)
     statuses = statuses_as_of(facts, as_of)
     warnings = warnings_as_of(facts, statuses, as_of)
+    extended = extended_deadlines_as_of(facts, as_of)
     nodes = _nodes(plan)
     names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
     first = _first_period(plan)
@@ -67,7 +69,8 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
         node, state = nodes[task_id], statuses[task_id]
         return ChaseTask(task_id=task_id, text=_label(node), lead_units=list(node.lead_units),
                          status=state.code, percent=state.percent, expected=state.expected,
-                         deadline=node.deadline, warning=warnings[task_id])
+                         deadline=node.deadline, warning=warnings[task_id],
+                         extended_deadline=extended.get(task_id))
 
     ordered = [task.task_id for task in tasks_as_of(facts, as_of)]
     milestones = []

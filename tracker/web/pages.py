@@ -66,6 +66,7 @@ async def task_page(request: Request, task_id: int, status_code: int = 200,
                 can_report=user.role == REPORTER and detail.my_role is not None,
                 periods=periods, form=form, returned=defaults.returned, error=error,
                 extensions=await extensions.for_task(user, task_id),
+                extended_deadline=(await tracking.approved_deadlines([task_id])).get(task_id),
                 evidence_checks=await evidence.evidence_for(
                     link for u in detail.updates for link in u.evidence_links),
                 evidence_labels=EVIDENCE_LABELS)
@@ -94,6 +95,7 @@ class PlanPages(Controller):
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=progress.current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
+                    extended=tracking.extended_deadlines_as_of(facts, day),
                     can_plan=request.user.role in PLANNERS)
 
     @get("/{plan_id:int}/export.yaml")

@@ -50,7 +50,8 @@ class TrackingPages(Controller):
     async def decide(self, request: Request, request_id: FromPath[int], data: Form) -> Response:
         decided = await extensions.decide(request.user, request_id, data.get("decision", ""),
                                           data.get("comment", ""))
-        return redirect(f"/tasks/{decided.task_id}", "saved")
+        notice = "extension_approved" if decided.decision == "approved" else "extension_refused"
+        return redirect(f"/tasks/{decided.task_id}", notice)
 
     @get("/audit", guards=[planner_guard])
     async def audit_trail(self, request: Request, plan_id: FromQuery[int | None] = None,
