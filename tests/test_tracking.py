@@ -247,3 +247,46 @@ async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app
     assert lines[0].endswith(",延期至")
     task_line = next(line for line in lines if "做好公开" in line)
     assert "2018-12-31" in task_line and task_line.endswith(f",{new_deadline}")
+
+
+async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and_day(app_client):
+    from tests.factories import login
+
+    w = await build_world()
+    for percent, state in ((40, "in_progress"), (100, "done")):
+        sent = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                     json=update_body(percent=percent, state=state))
+        assert sent.status_code == 201, sent.text
+    latest = sent.json()["id"]
+    reviewed = await app_client.post(f"/api/updates/{latest}/review", headers=w.h["coordinator"],
+                                     json={"decision": "accept"})
+    assert reviewed.status_code == 201
+    edited = await app_client.patch(f"/api/tasks/{w.subtask_id}", headers=w.h["coordinator"],
+                                    json={"version": 1, "deadline": "2018-11-30"})
+    assert edited.status_code == 200, edited.text
+    await login(app_client, w.coordinator.username)
+
+    page = await app_client.get("/audit", params={"task_id": w.task_id})
+    assert page.status_code == 200
+    text = page.text
+    assert "状态</span>：推进中 → 已完成" in text and "进度</span>：40% → 100%" in text
+    assert "审核结果</span>：通过" in text
+    assert w.lead.display_name in text and w.coordinator.display_name in text
+    for leftover in ("\\u", "in_progress", "accepted", '"decision"', "{"):
+        assert leftover not in text.split("<tbody>", 1)[1], leftover
+    assert "2018-11-30" not in text  # the sub-task's edit is another task's
+
+    sub = (await app_client.get("/audit", params={"task_id": w.subtask_id})).text
+    assert "完成时限</span>：— → 2018-11-30" in sub or "完成时限</span>：" in sub
+    by_unit = (await app_client.get("/audit", params={"unit_id": w.units["局办公室"]})).text
+    assert "状态</span>：推进中 → 已完成" in by_unit
+    by_other_unit = (await app_client.get("/audit", params={"unit_id": w.units["其他处"]})).text
+    assert "推进中 → 已完成" not in by_other_unit
+    by_user = (await app_client.get("/audit", params={"user_id": w.coordinator.id})).text
+    assert "审核结果</span>：通过" in by_user and "推进中 → 已完成" not in by_user
+    today = local_today().isoformat()
+    assert "推进中 → 已完成" in (await app_client.get(
+        "/audit", params={"since": today, "until": today})).text
+    assert "暂无记录" in (await app_client.get("/audit", params={"until": "2018-01-01"})).text
+    bad = await app_client.get("/audit", params={"since": "2018-02-30"})
+    assert bad.status_code == 400

@@ -230,6 +230,14 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     unit: str | None = None  # unit name, for the unit edition
 
 
+class AuditChange(msgspec.Struct):
+    """One field of an audited change: its Chinese name, and the values before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
 class AuditOut(msgspec.Struct):
     id: int
     at: str
@@ -241,6 +249,9 @@ class AuditOut(msgspec.Struct):
     summary: str
     before: object | None
     after: object | None
+    changes: list[AuditChange] = []  # the same, as people read it: Chinese names and labels
+
+
 
 
 class ExtensionOut(msgspec.Struct):

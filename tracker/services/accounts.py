@@ -135,7 +135,7 @@ async def add_user(username: str, display_name: str, password: str, role: str,
             raise Conflict(f"用户名“{username}”已被使用", "username")
         row = (await User.insert(User(username=username, display_name=display_name.strip(),
                                       password_hash=password_hash, role=role, unit=unit_id)))[0]
-        await audit.record(actor, "user.add", "user", row["id"], f"添加账号 {username}（{role}）",
+        await audit.record(actor, "user.add", "user", row["id"], f"添加账号 {username}（{ROLE_LABELS.get(role, role)}）",
                            after={"username": username, "role": role, "unit": unit_id})
     return await get_user(row["id"])
 

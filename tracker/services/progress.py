@@ -397,7 +397,8 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
     for _attempt in range(5):
         try:
             async with write_transaction(engine):
-                last = await ProgressUpdate.select(ProgressUpdate.version).where(
+                last = await ProgressUpdate.select(
+                    ProgressUpdate.version, ProgressUpdate.percent, ProgressUpdate.state).where(
                     ProgressUpdate.task == task_id, ProgressUpdate.unit == user.unit_id,
                     ProgressUpdate.period == data.period,
                 ).order_by(ProgressUpdate.version, ascending=False).first()
@@ -421,6 +422,8 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                     user.id, "update.submit", "progress_update", row["id"],
                     f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
                     plan_id=plan_id if plan_id is not None else await _plan_of(task_id),
+                    # The version it corrects, so the trail reads 状态：推进中 → 已完成.
+                    before={"percent": last["percent"], "state": last["state"]} if last else None,
                     after={"task": task_id, "period": data.period, "percent": data.percent,
                            "state": data.state, "attachments": [f.name for f, _, _ in stored]})
                 return row["id"]

@@ -6,8 +6,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.errors import DomainError
+from tracker.messages import AUDIT_ENTITY_LABELS
 from tracker.periods import parse_day
-from tracker.services import audit, chasing, extensions, plans
+from tracker.services import accounts, audit, chasing, extensions, plans, progress
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import page, redirect
 
@@ -55,6 +56,16 @@ class TrackingPages(Controller):
 
     @get("/audit", guards=[planner_guard])
     async def audit_trail(self, request: Request, plan_id: FromQuery[int | None] = None,
-                          entity: FromQuery[str | None] = None) -> Response:
-        return page(request, "audit.html", entries=await audit.entries(plan_id, entity),
-                    plan_id=plan_id, entity=entity)
+                          entity: FromQuery[str | None] = None,
+                          task_id: FromQuery[int | None] = None,
+                          unit_id: FromQuery[int | None] = None,
+                          user_id: FromQuery[int | None] = None,
+                          since: FromQuery[str | None] = None,
+                          until: FromQuery[str | None] = None) -> Response:
+        where = audit.AuditFilter(plan_id=plan_id, entity=entity or None, task_id=task_id,
+                                  unit_id=unit_id, user_id=user_id,
+                                  since=parse_day(since, "since"), until=parse_day(until, "until"))
+        task = await progress.task_detail(request.user, task_id) if task_id else None
+        return page(request, "audit.html", entries=await audit.entries(where=where), where=where,
+                    task=task, units=await accounts.list_units(), users=await accounts.list_users(),
+                    entity_labels=AUDIT_ENTITY_LABELS)
