@@ -290,3 +290,35 @@ async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and
     assert "暂无记录" in (await app_client.get("/audit", params={"until": "2018-01-01"})).text
     bad = await app_client.get("/audit", params={"since": "2018-02-30"})
     assert bad.status_code == 400
+
+
+async def test_units_are_listed_in_the_organisations_order_set_by_the_admin(app_client):
+    from tests.factories import csrf, login
+
+    w = await build_world()
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-08", 20, "2018-09-03")
+    await login(app_client, w.admin.username)
+    names = ["局办公室", "法规处", "其他处"]  # the order they were added in (not by character code)
+
+    def listed(text: str) -> list[str]:
+        return [name for name in sorted(names, key=text.index)]
+
+    assert listed((await app_client.get("/admin")).text.split("<tbody>", 1)[1]) == names
+    for name, position in (("其他处", "1"), ("法规处", "2"), ("局办公室", "3")):
+        moved = await app_client.post(f"/admin/units/{w.units[name]}/position",
+                                      data={"position": position, **csrf(app_client)})
+        assert moved.status_code == 303, moved.text
+    order = ["其他处", "法规处", "局办公室"]
+    assert listed((await app_client.get("/admin")).text.split("<tbody>", 1)[1]) == order
+    units = (await app_client.get("/api/units", headers=w.h["admin"])).json()
+    assert [u["name"] for u in units] == order
+    app_client.cookies.clear()
+    await login(app_client, w.coordinator.username)
+    task_page = (await app_client.get(f"/tasks/{w.task_id}")).text
+    lead_select = task_page.split('name="lead_unit_id"', 1)[1].split("</select>", 1)[0]
+    assert listed(lead_select) == order
+    chase = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    assert [u.unit for u in chase.not_reported] == ["法规处", "局办公室"]
+    bad = await app_client.post(f"/admin/units/{w.units['法规处']}/position",
+                                data={"position": "x", **csrf(app_client)})
+    assert bad.status_code in (400, 403)

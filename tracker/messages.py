@@ -87,7 +87,7 @@ AUDIT_FIELD_LABELS = {
     "title": "名称", "due_on": "日期", "report_due_day": "每月报送日",
     "tolerance_percent": "滞后容差（百分点）", "name": "名称", "active": "启用",
     "username": "用户名", "display_name": "姓名", "role": "角色", "unit": "单位",
-    "task": "任务", "units_created": "新建单位", "tasks_changed": "修改任务数",
+    "task": "任务", "position": "顺序", "units_created": "新建单位", "tasks_changed": "修改任务数",
 }
 AUDIT_DECISION_LABELS = {"accepted": "通过", "returned": "退回", "approved": "同意",
                          "refused": "不同意"}

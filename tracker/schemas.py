@@ -95,6 +95,7 @@ class UnitOut(msgspec.Struct):
     id: int
     name: str
     active: bool
+    position: int = 0  # the organisation's order
 
 
 class UserOut(msgspec.Struct):

@@ -10,6 +10,7 @@ from tracker.errors import InvalidInput
 from tracker.periods import check_period_in_year, due_date, parse_period, period_of
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
 from tracker.services import plan_cache
+from tracker.services.accounts import unit_order
 from tracker.services.plans import plan_tree
 from tracker.services.progress import current_period
 from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
@@ -54,10 +55,11 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
     extended = extended_deadlines_as_of(facts, as_of)
     nodes = _nodes(plan)
     names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
+    order = await unit_order()
     first = _first_period(plan)
 
     not_reported = []
-    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=names.get):
+    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=order.get):
         timeliness = unit_timeliness(facts, unit_id, as_of, first)
         missing = [task_id for task_id, p in timeliness.missing_items if p == period]
         late = sum(1 for _, p in timeliness.late_items if p == period)
