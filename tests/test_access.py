@@ -28,7 +28,7 @@ from tests.test_progress_api import (  # noqa: F401 (the fixture applies here to
     update_body,
 )
 from tracker import security
-from tracker.progress_input import EvidenceFile, validate_update
+from tracker.domain.progress_input import EvidenceFile, validate_update
 from tracker.services import progress
 from tracker.tables import (
     ApiToken,

@@ -36,9 +36,9 @@ from tests.support.live_server import live_server
 from tests.support.tcp_proxy import FaultyProxy
 from tracker.client import BadRequest, RetryPolicy, ServerUnreachable, TrackerClient
 from tracker.client_config import ClientConfig, Login, save_config
-from tracker.errors import InvalidInput
-from tracker.progress_input import UpdateInput
-from tracker.update_batch import read_rows
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import UpdateInput
+from tracker.domain.update_batch import read_rows
 
 PASSWORD = "demo-2018"
 PLAN_ID = 1

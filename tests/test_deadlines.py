@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.deadlines import ONGOING, chinese_number, resolve_deadline, resolve_deadline_phrase
+from tracker.domain.deadlines import (
+    ONGOING,
+    chinese_number,
+    resolve_deadline,
+    resolve_deadline_phrase,
+)
 
 
 @pytest.mark.parametrize("text, year, expected", [

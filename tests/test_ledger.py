@@ -16,19 +16,19 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import run_tracker
 from tests.factories import bearer, csrf, login, make_unit, make_user
-from tracker.errors import Conflict, InvalidInput
-from tracker.ledger import (
+from tracker.domain.errors import Conflict, InvalidInput
+from tracker.domain.ledger import (
     LEDGER_COLUMNS,
     STATUS_FILLS,
     neutralise,
     read_assignment_table,
 )
-from tracker.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask
-from tracker.plan_templates import PlanTemplate, load_template
-from tracker.progress_input import UpdateInput
+from tracker.domain.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask
+from tracker.domain.plan_templates import PlanTemplate, load_template
+from tracker.domain.progress_input import UpdateInput
+from tracker.domain.status import DEFAULT_TZ, STATUS_LABELS
 from tracker.services import accounts, ledger_export, ledger_import, planning, plans, progress
 from tracker.services.tracking import load_plan_facts, statuses_as_of
-from tracker.status import DEFAULT_TZ, STATUS_LABELS
 from tracker.tables import AuditEntry, Unit
 
 PLAN = """\

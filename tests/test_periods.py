@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.periods import (
+from tracker.domain.periods import (
     check_period_in_year,
     due_date,
     latest_due_period,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_plan_templates import MINIMAL
-from tracker.errors import Conflict, NotFound
-from tracker.plan_templates import dump_template, load_template
+from tracker.domain.errors import Conflict, NotFound
+from tracker.domain.plan_templates import dump_template, load_template
 from tracker.services import plans
 from tracker.tables import Item, Milestone, Plan, Section, Task, TaskUnit, Unit
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tracker.plan_templates import TemplateError, dump_template, load_template
+from tracker.domain.plan_templates import TemplateError, dump_template, load_template
 
 MINIMAL = textwrap.dedent("""\
     plan:

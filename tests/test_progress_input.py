@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tracker.errors import InvalidInput
-from tracker.progress_input import (
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import (
     MAX_ATTACHMENT_BYTES,
     EvidenceFile,
     parse_links,

@@ -36,14 +36,15 @@ from matplotlib.image import imread
 
 from tests.conftest import run_tracker
 from tests.factories import bearer, make_user
-from tracker import security, status
+from tracker import security
+from tracker.domain import status
+from tracker.domain.progress_input import validate_update
+from tracker.domain.status import DEFAULT_TZ
 from tracker.plan_sources import load_plan_source
-from tracker.progress_input import validate_update
 from tracker.reporting.render import DataOnlyFetcher, percent
 from tracker.services import plans, progress, report_archive
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of
-from tracker.status import DEFAULT_TZ
 from tracker.tables import Task, Unit
 
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdfimages")

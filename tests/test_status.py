@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.status import (
+from tracker.domain.status import (
     STATUS_LABELS,
     MilestoneFacts,
     ReviewFacts,

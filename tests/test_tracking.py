@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 
 from tests.test_progress_api import build_world, cheap_password_hashing, update_body  # noqa: F401
+from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.status import today as local_today
 from tracker.services import chasing, tracking
-from tracker.status import DEFAULT_TZ
-from tracker.status import today as local_today
 from tracker.tables import AuditEntry, ProgressUpdate, Review, Task
 
 

@@ -33,17 +33,17 @@ from tracker.api.plans import PlanApi
 from tracker.api.progress import ProgressApi
 from tracker.api.reports import ReportApi
 from tracker.api.tracking import TrackingApi
-from tracker.errors import DomainError
-from tracker.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
+from tracker.domain.errors import DomainError
+from tracker.domain.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError
+from tracker.domain.progress_input import STATE_LABELS
+from tracker.domain.status import STATUS_LABELS
 from tracker.notify import scheduler
-from tracker.plan_model import PlanParseError
-from tracker.plan_templates import TemplateError
-from tracker.progress_input import STATE_LABELS
 from tracker.schemas import ErrorOut
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
-from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.web.common import local_time

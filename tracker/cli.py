@@ -10,10 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from tracker.errors import Conflict, DomainError, NotFound
-from tracker.periods import parse_day
-from tracker.plan_model import PlanParseError
-from tracker.plan_templates import TemplateError
+from tracker.domain.errors import Conflict, DomainError, NotFound
+from tracker.domain.periods import parse_day
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -85,7 +85,7 @@ async def _plan_import(args) -> int:
 
 
 async def _plan_export(args) -> int:
-    from tracker.plan_templates import dump_template
+    from tracker.domain.plan_templates import dump_template
     from tracker.services.plans import get_plan, template_from_plan
 
     text = dump_template(template_from_plan(await get_plan(args.plan)))

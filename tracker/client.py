@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from tracker.progress_input import EvidenceFile, UpdateInput
+from tracker.domain.progress_input import EvidenceFile, UpdateInput
 
 RETRIES_ENV = "TRACKER_CLIENT_RETRIES"
 BACKOFF_ENV = "TRACKER_CLIENT_BACKOFF"

@@ -6,9 +6,9 @@ import datetime as dt
 import random
 
 from tracker.demo_data import add_history
-from tracker.errors import Conflict
-from tracker.plan_templates import load_template
-from tracker.roles import ROLE_LABELS
+from tracker.domain.errors import Conflict
+from tracker.domain.plan_templates import load_template
+from tracker.domain.roles import ROLE_LABELS
 from tracker.services import accounts
 from tracker.services.database import migrate
 from tracker.services.plans import find_same_plan, import_plan

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.periods import due_date, periods_between
+from tracker.domain.periods import due_date, periods_between
+from tracker.domain.status import DEFAULT_TZ, end_of_day
 from tracker.security import hash_password_sync
 from tracker.services.plans import LEAD
-from tracker.status import DEFAULT_TZ, end_of_day
 from tracker.tables import (
     Item,
     Milestone,

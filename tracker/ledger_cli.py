@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.cli import EXIT_OK, CommandError, _read_file
-from tracker.periods import parse_day
+from tracker.domain.periods import parse_day
 
 if TYPE_CHECKING:  # the service pulls in openpyxl and the database: only load it to run
     from tracker.services.ledger_import import AssignmentPreview, AssignmentRowOut, UnitsChange

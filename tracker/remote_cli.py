@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.progress_input import STATE_LABELS
+from tracker.domain.progress_input import STATE_LABELS
 
 
 def _handler(name: str):

@@ -39,11 +39,16 @@ from tracker.client import (
     new_idempotency_key,
 )
 from tracker.client_config import ConfigError, Login, load_config, normalise_server, save_config
-from tracker.errors import InvalidInput
-from tracker.periods import check_period_in_year, parse_period, period_start
-from tracker.progress_input import STATE_LABELS, EvidenceFile, validate_evidence, validate_update
-from tracker.roles import ROLE_LABELS
-from tracker.update_batch import CheckedRow, RowProblem, check_rows, read_rows
+from tracker.domain.errors import InvalidInput
+from tracker.domain.periods import check_period_in_year, parse_period, period_start
+from tracker.domain.progress_input import (
+    STATE_LABELS,
+    EvidenceFile,
+    validate_evidence,
+    validate_update,
+)
+from tracker.domain.roles import ROLE_LABELS
+from tracker.domain.update_batch import CheckedRow, RowProblem, check_rows, read_rows
 
 EXIT_CODES: dict[type[ClientError], int] = {
     BadRequest: EXIT_BAD_INPUT,

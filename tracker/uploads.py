@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.datastructures import UploadFile
 
-from tracker.errors import InvalidInput
+from tracker.domain.errors import InvalidInput
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
 

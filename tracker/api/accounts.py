@@ -7,7 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
-from tracker.errors import InvalidInput
+from tracker.domain.errors import InvalidInput
 from tracker.schemas import TokenOut, UnitOut, UserOut
 from tracker.services import accounts
 from tracker.web.auth import admin_guard

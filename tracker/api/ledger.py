@@ -8,8 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
-from tracker.errors import InvalidInput
-from tracker.periods import parse_day
+from tracker.domain.errors import InvalidInput
+from tracker.domain.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile, export_ledger
 from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary

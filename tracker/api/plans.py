@@ -6,8 +6,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
+from tracker.domain.plan_templates import dump_template
 from tracker.plan_sources import load_plan_source
-from tracker.plan_templates import dump_template
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans
 from tracker.uploads import read_upload

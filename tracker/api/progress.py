@@ -9,8 +9,8 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
-from tracker.errors import InvalidInput
-from tracker.progress_input import EvidenceFile, validate_update
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import EvidenceFile, validate_update
 from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
 from tracker.services import progress
 from tracker.web.auth import planner_guard, reporter_guard

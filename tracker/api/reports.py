@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
-from tracker.periods import parse_day
+from tracker.domain.periods import parse_day
 from tracker.schemas import ReportIn, ReportOut
 from tracker.services import report_archive, reports
 from tracker.web.auth import reader_guard

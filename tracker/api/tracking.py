@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from tracker.periods import parse_day
+from tracker.domain.periods import parse_day
 from tracker.schemas import AuditOut, ChasingOut, DecisionIn, ExtensionIn, ExtensionOut, RankingOut
 from tracker.services import audit, chasing, extensions
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard

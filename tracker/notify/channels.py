@@ -9,7 +9,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.db import write_transaction
-from tracker.errors import InvalidInput, NotFound
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.notify import EVENTS, KINDS
 from tracker.notify.formatters import email_recipients
 from tracker.schemas import ChannelIn, ChannelOut

@@ -12,8 +12,8 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
+from tracker.domain.periods import parse_day
 from tracker.notify import EVENTS, KINDS, NOTICE_STATES
-from tracker.periods import parse_day
 
 # Handlers import the services they need when they run, as in tracker/cli.py: `tracker plan
 # parse` should not pay for httpx and the database tables.

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from tracker.errors import InvalidInput, NotFound
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.notify import NOTICE_STATES as STATES
 from tracker.notify.channels import channels_for
 from tracker.notify.formatters import Notice

@@ -17,12 +17,12 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
+from tracker.domain.status import DEFAULT_TZ
 from tracker.notify import outbox
 from tracker.notify.sender import send_outbox
 from tracker.notify.triggers import queue_due_notices
 from tracker.services import evidence
 from tracker.settings import get_settings
-from tracker.status import DEFAULT_TZ
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 5.0

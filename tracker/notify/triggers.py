@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from tracker import status
-from tracker.errors import NotFound
+from tracker.domain import status
+from tracker.domain.errors import NotFound
+from tracker.domain.periods import due_date, latest_due_period, period_of, previous_period
 from tracker.notify import messages
 from tracker.notify.messages import TaskRef, UnitTasks
 from tracker.notify.outbox import Queued, enqueue, enqueue_quietly
-from tracker.periods import due_date, latest_due_period, period_of, previous_period
 from tracker.schemas import ReportOut
 from tracker.services.tracking import PlanFacts, load_plan_facts, tasks_as_of
 from tracker.settings import get_settings

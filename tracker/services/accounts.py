@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.roles import REPORTER, ROLE_LABELS, ROLES
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.roles import REPORTER, ROLE_LABELS, ROLES
 from tracker.schemas import TokenOut, UnitOut, UserOut
 from tracker.security import (
     MIN_PASSWORD_LENGTH,

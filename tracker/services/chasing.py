@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker import status
-from tracker.errors import InvalidInput
-from tracker.periods import check_period_in_year, due_date, parse_period, period_of
+from tracker.domain import status
+from tracker.domain.errors import InvalidInput
+from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_of
+from tracker.domain.status import today as local_today
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
 from tracker.services import plan_cache
 from tracker.services.plans import plan_tree
@@ -21,7 +22,6 @@ from tracker.services.tracking import (
     unit_timeliness,
     warnings_as_of,
 )
-from tracker.status import today as local_today
 from tracker.tables import Milestone, Unit
 
 

@@ -10,9 +10,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from tracker.errors import InvalidInput
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import MAX_LINK_LENGTH, parse_links
 from tracker.evidence import STATE_LABELS, CheckConfig, check_url, new_client
-from tracker.progress_input import MAX_LINK_LENGTH, parse_links
 from tracker.schemas import EvidenceCitation, EvidenceOut
 from tracker.tables import EvidenceUrl, ProgressUpdate
 

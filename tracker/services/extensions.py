@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.roles import PLANNERS, REPORTER
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.schemas import ExtensionOut
 from tracker.services import audit
 from tracker.services.accounts import CurrentUser

@@ -36,9 +36,9 @@ from pathlib import Path
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.deadlines import chinese_number
-from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.ledger import AssignmentRow, AssignmentTable, read_assignment_table
+from tracker.domain.deadlines import chinese_number
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.ledger import AssignmentRow, AssignmentTable, read_assignment_table
 from tracker.plan_parsing import _item_heading, _key, _Line, _section_heading
 from tracker.schemas import ItemOut, PlanDetail, SectionOut, TaskOut
 from tracker.services import accounts, audit, planning

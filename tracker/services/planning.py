@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.schemas import MilestoneOut
 from tracker.services import audit
 from tracker.services.plans import COOPERATING, LEAD

@@ -8,9 +8,15 @@ from collections import defaultdict
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, NotFound
-from tracker.plan_model import MilestoneSpec, ParsedItem, ParsedPlan, ParsedSection, ParsedTask
-from tracker.plan_templates import PlanTemplate, ReportingCycle, iter_tasks
+from tracker.domain.errors import Conflict, NotFound
+from tracker.domain.plan_model import (
+    MilestoneSpec,
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+)
+from tracker.domain.plan_templates import PlanTemplate, ReportingCycle, iter_tasks
 from tracker.schemas import (
     ImportSummary,
     ItemOut,

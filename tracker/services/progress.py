@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.periods import check_period_in_year, due_date, period_of, period_start
+from tracker.domain.progress_input import EvidenceFile, UpdateInput, validate_evidence
+from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
+from tracker.domain.status import deadline_warning
+from tracker.domain.status import today as local_today
 from tracker.notify.triggers import notify_update_returned
-from tracker.periods import check_period_in_year, due_date, period_of, period_start
-from tracker.progress_input import EvidenceFile, UpdateInput, validate_evidence
-from tracker.roles import PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.schemas import (
     AttachmentOut,
     MyTaskRow,
@@ -35,8 +37,6 @@ from tracker.services.accounts import CurrentUser
 from tracker.services.plans import COOPERATING, LEAD, get_plan
 from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings
-from tracker.status import deadline_warning
-from tracker.status import today as local_today
 from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Section, Task, TaskUnit
 
 SUBMITTED = "submitted"

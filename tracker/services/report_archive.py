@@ -14,7 +14,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tracker.errors import NotFound
+from tracker.domain.errors import NotFound
 from tracker.notify.triggers import notify_report_published
 from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut

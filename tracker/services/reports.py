@@ -7,9 +7,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from tracker import status
-from tracker.errors import InvalidInput, NotFound
-from tracker.periods import (
+from tracker.domain import status
+from tracker.domain.errors import InvalidInput, NotFound
+from tracker.domain.periods import (
     check_period_in_year,
     due_date,
     parse_period,

@@ -6,11 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from tracker import status
-from tracker.errors import NotFound
+from tracker.domain import status
+from tracker.domain.errors import NotFound
+from tracker.domain.status import today as local_today
 from tracker.services import plan_cache
 from tracker.services.plans import LEAD
-from tracker.status import today as local_today
 from tracker.tables import ExtensionRequest, Plan, ProgressUpdate, Review, Task, TaskUnit
 
 

@@ -6,8 +6,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.api.accounts import client_address
-from tracker.errors import DomainError
-from tracker.roles import REPORTER, ROLE_LABELS
+from tracker.domain.errors import DomainError
+from tracker.domain.roles import REPORTER, ROLE_LABELS
 from tracker.services import accounts
 from tracker.web.auth import admin_guard, start_session
 from tracker.web.common import form_error, page, redirect

@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.session.client_side import CookieBackendConfig
 
-from tracker.roles import ACCOUNT_MANAGERS, PLANNERS, READERS_OF_ALL, REPORTER
+from tracker.domain.roles import ACCOUNT_MANAGERS, PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.services import accounts
 from tracker.settings import Settings
 

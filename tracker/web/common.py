@@ -7,9 +7,9 @@ import datetime as dt
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from tracker.errors import DomainError
-from tracker.messages import NOTICES
-from tracker.status import DEFAULT_TZ
+from tracker.domain.errors import DomainError
+from tracker.domain.messages import NOTICES
+from tracker.domain.status import DEFAULT_TZ
 
 
 def page(request: Request, template: str, status_code: int = 200, **context) -> Template:

@@ -6,8 +6,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
 from tracker.api.ledger import apply_from_form, download, form_flag
-from tracker.errors import DomainError
-from tracker.periods import parse_day
+from tracker.domain.errors import DomainError
+from tracker.domain.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
 from tracker.services.plans import get_plan

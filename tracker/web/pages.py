@@ -13,14 +13,15 @@ from tracker.api.progress import (
     form_fields,
     refuse_unknown_fields,
 )
-from tracker.errors import DomainError, InvalidInput
+from tracker.domain.errors import DomainError, InvalidInput
+from tracker.domain.periods import parse_day, plan_periods
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError, dump_template
+from tracker.domain.progress_input import validate_update
+from tracker.domain.roles import PLANNERS, REPORTER
+from tracker.domain.status import STATUS_LABELS
 from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
-from tracker.periods import parse_day, plan_periods
-from tracker.plan_model import PlanParseError
 from tracker.plan_sources import load_plan_source
-from tracker.plan_templates import TemplateError, dump_template
-from tracker.progress_input import validate_update
-from tracker.roles import PLANNERS, REPORTER
 from tracker.services import (
     accounts,
     evidence,
@@ -32,7 +33,6 @@ from tracker.services import (
     reports,
     tracking,
 )
-from tracker.status import STATUS_LABELS
 from tracker.uploads import read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, redirect

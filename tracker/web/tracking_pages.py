@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
-from tracker.errors import DomainError
-from tracker.periods import parse_day
+from tracker.domain.errors import DomainError
+from tracker.domain.periods import parse_day
 from tracker.services import audit, chasing, extensions, plans
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import page, redirect

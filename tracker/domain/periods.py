@@ -18,7 +18,7 @@ import calendar
 import re
 from datetime import date
 
-from tracker.errors import InvalidInput
+from tracker.domain.errors import InvalidInput
 
 __all__ = [
     "check_period_in_year",

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from tracker.periods import (
+from tracker.domain.periods import (
     due_date,
     latest_due_period,
     parse_period,

@@ -1,5 +1,5 @@
 """Many progress updates from one file (YAML, JSON or Excel), each row checked with the same
-rules the API applies (`tracker.progress_input.validate_update`), before anything is sent.
+rules the API applies (`tracker.domain.progress_input.validate_update`), before anything is sent.
 
 A row names its task and carries the fields of one update:
 
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from tracker.errors import InvalidInput
-from tracker.progress_input import STATE_LABELS, UpdateInput, validate_update
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import STATE_LABELS, UpdateInput, validate_update
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 2000

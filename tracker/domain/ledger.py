@@ -42,9 +42,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tracker.deadlines import resolve_deadline_phrase
-from tracker.errors import InvalidInput
-from tracker.plan_model import ONGOING
+from tracker.domain.deadlines import resolve_deadline_phrase
+from tracker.domain.errors import InvalidInput
+from tracker.domain.plan_model import ONGOING
 from tracker.plan_parsing import (
     _header_columns,
     _item_heading,

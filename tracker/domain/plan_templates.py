@@ -11,7 +11,13 @@ from typing import Any
 
 import yaml
 
-from tracker.plan_model import MilestoneSpec, ParsedItem, ParsedPlan, ParsedSection, ParsedTask
+from tracker.domain.plan_model import (
+    MilestoneSpec,
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+)
 
 FORMAT_VERSION = 1
 

@@ -13,7 +13,7 @@ import calendar
 import re
 from datetime import date
 
-from tracker.plan_model import ONGOING
+from tracker.domain.plan_model import ONGOING
 
 __all__ = ["ONGOING", "chinese_number", "resolve_deadline", "resolve_deadline_phrase"]
 

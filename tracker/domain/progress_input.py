@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from tracker.errors import InvalidInput
-from tracker.periods import parse_period
+from tracker.domain.errors import InvalidInput
+from tracker.domain.periods import parse_period
 
 STATE_LABELS = {
     "not_started": "未启动",
