@@ -131,7 +131,7 @@ async def app_client(database):
     share one database engine (Litestar's AsyncTestClient runs it in another loop)."""
     import httpx
 
-    from tracker.asgi import create_app
+    from tracker.http.app import create_app
 
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as client:

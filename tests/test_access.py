@@ -48,7 +48,7 @@ CSRF_MESSAGE = "表单安全令牌（CSRF）缺失或已失效，请刷新页面
 
 @cache
 def _app():
-    from tracker.asgi import create_app
+    from tracker.http.app import create_app
 
     return create_app()
 
@@ -314,8 +314,8 @@ COVERED_ELSEWHERE = {
 
 
 # The modules whose routes this matrix answers for (other parts have their own access tests).
-MODULES = {"tracker.api.progress", "tracker.api.planning", "tracker.api.plans",
-           "tracker.api.accounts", "tracker.web.pages", "tracker.web.account_pages"}
+MODULES = {"tracker.http.api.progress", "tracker.http.api.planning", "tracker.http.api.plans",
+           "tracker.http.api.accounts", "tracker.http.pages.plans", "tracker.http.pages.accounts"}
 
 
 def test_every_route_with_an_id_is_in_the_matrix():

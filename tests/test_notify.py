@@ -31,9 +31,9 @@ from tests.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
 from tracker import security
-from tracker.asgi import create_app
 from tracker.domain.errors import NotFound
 from tracker.domain.progress_input import UpdateInput
+from tracker.http.app import create_app
 from tracker.notify import channels, outbox, scheduler, triggers
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
 from tracker.notify.sender import SendConfig, SmtpConfig, send_outbox

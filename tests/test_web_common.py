@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.web.common import local_time, redirect
+from tracker.http.pages.common import local_time, redirect
 
 
 def test_redirect_keeps_the_fragment_after_the_notice():

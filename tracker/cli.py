@@ -228,7 +228,7 @@ def cmd_serve(args) -> int:
         os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
     # The in-process schedule (reminders, outbox, evidence checks) is on unless told otherwise.
     os.environ.setdefault("TRACKER_SCHEDULER", "1")
-    uvicorn.run("tracker.asgi:create_app", factory=True, host=args.host, port=args.port)
+    uvicorn.run("tracker.http.app:create_app", factory=True, host=args.host, port=args.port)
     return EXIT_OK
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
-from tracker.api.accounts import client_address
 from tracker.domain.errors import DomainError
 from tracker.domain.roles import REPORTER, ROLE_LABELS
+from tracker.http.api.accounts import client_address
+from tracker.http.guards import admin_guard, start_session
+from tracker.http.pages.common import form_error, page, redirect
 from tracker.services import accounts
-from tracker.web.auth import admin_guard, start_session
-from tracker.web.common import form_error, page, redirect
 
 
 def safe_next(target: str | None) -> str:

@@ -7,12 +7,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File
 
-from tracker.api.progress import (
-    UPDATE_FORM_FIELDS,
-    evidence_from_form,
-    form_fields,
-    refuse_unknown_fields,
-)
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
 from tracker.domain.plan_model import PlanParseError
@@ -21,6 +15,15 @@ from tracker.domain.progress_input import validate_update
 from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.domain.status import STATUS_LABELS
 from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
+from tracker.http.api.progress import (
+    UPDATE_FORM_FIELDS,
+    evidence_from_form,
+    form_fields,
+    refuse_unknown_fields,
+)
+from tracker.http.guards import planner_guard, reader_guard, reporter_guard
+from tracker.http.pages.common import form_error, page, redirect
+from tracker.http.uploads import read_upload
 from tracker.plan_sources import load_plan_source
 from tracker.services import (
     accounts,
@@ -33,9 +36,6 @@ from tracker.services import (
     reports,
     tracking,
 )
-from tracker.uploads import read_upload
-from tracker.web.auth import planner_guard, reader_guard, reporter_guard
-from tracker.web.common import form_error, page, redirect
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:

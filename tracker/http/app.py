@@ -25,34 +25,34 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from tracker.api.accounts import AccountApi, TokenApi
-from tracker.api.ledger import LedgerApi
-from tracker.api.notifications import EvidenceApi, NotificationApi
-from tracker.api.planning import PlanningApi
-from tracker.api.plans import PlanApi
-from tracker.api.progress import ProgressApi
-from tracker.api.reports import ReportApi
-from tracker.api.tracking import TrackingApi
 from tracker.domain.errors import DomainError
 from tracker.domain.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
 from tracker.domain.progress_input import STATE_LABELS
 from tracker.domain.status import STATUS_LABELS
+from tracker.http.api.accounts import AccountApi, TokenApi
+from tracker.http.api.ledger import LedgerApi
+from tracker.http.api.notifications import EvidenceApi, NotificationApi
+from tracker.http.api.planning import PlanningApi
+from tracker.http.api.plans import PlanApi
+from tracker.http.api.progress import ProgressApi
+from tracker.http.api.reports import ReportApi
+from tracker.http.api.tracking import TrackingApi
+from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.http.pages.accounts import AdminPages, LoginPages
+from tracker.http.pages.common import local_time
+from tracker.http.pages.ledger import LedgerPages
+from tracker.http.pages.notifications import NotificationPages
+from tracker.http.pages.plans import PlanPages, TaskPages
+from tracker.http.pages.tracking import TrackingPages
 from tracker.notify import scheduler
 from tracker.schemas import ErrorOut
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
-from tracker.web.account_pages import AdminPages, LoginPages
-from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
-from tracker.web.common import local_time
-from tracker.web.ledger_pages import LedgerPages
-from tracker.web.notification_pages import NotificationPages
-from tracker.web.pages import PlanPages, TaskPages
-from tracker.web.tracking_pages import TrackingPages
 
-WEB_DIR = Path(__file__).parent / "web"
+WEB_DIR = Path(__file__).parent
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 CSRF_FAILED = "CSRF token verification failed"

@@ -10,11 +10,11 @@ from litestar.params import FromPath, FromQuery, MultipartBody
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import parse_day
+from tracker.http.guards import planner_guard, reader_guard
+from tracker.http.uploads import read_upload
 from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile, export_ledger
 from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary
-from tracker.uploads import read_upload
-from tracker.web.auth import planner_guard, reader_guard
 
 # `file` is an upload, the other fields (upload_id, token, flags) are text.
 LedgerForm = MultipartBody[dict[str, Any]]

@@ -6,9 +6,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from tracker.domain.periods import parse_day
+from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.schemas import AuditOut, ChasingOut, DecisionIn, ExtensionIn, ExtensionOut, RankingOut
 from tracker.services import audit, chasing, extensions
-from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 
 
 class TrackingApi(Controller):

@@ -7,9 +7,9 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import parse_day
+from tracker.http.guards import planner_guard, reader_guard, reporter_guard
+from tracker.http.pages.common import page, redirect
 from tracker.services import audit, chasing, extensions, plans
-from tracker.web.auth import planner_guard, reader_guard, reporter_guard
-from tracker.web.common import page, redirect
 
 Form = URLEncodedBody[dict[str, str]]
 

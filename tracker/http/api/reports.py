@@ -7,9 +7,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
 from tracker.domain.periods import parse_day
+from tracker.http.guards import reader_guard
 from tracker.schemas import ReportIn, ReportOut
 from tracker.services import report_archive, reports
-from tracker.web.auth import reader_guard
 
 
 class ReportApi(Controller):

@@ -7,9 +7,9 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
+from tracker.http.guards import planner_guard
 from tracker.schemas import MilestoneOut, TaskDetail
 from tracker.services import planning, progress
-from tracker.web.auth import planner_guard
 
 
 class TaskPatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -11,9 +11,9 @@ from litestar.response import File
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.progress_input import EvidenceFile, validate_update
+from tracker.http.guards import planner_guard, reporter_guard
 from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
 from tracker.services import progress
-from tracker.web.auth import planner_guard, reporter_guard
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
-from tracker.api.ledger import apply_from_form, download, form_flag
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import parse_day
+from tracker.http.api.ledger import apply_from_form, download, form_flag
+from tracker.http.guards import planner_guard, reader_guard
+from tracker.http.pages.common import form_error, page, redirect
+from tracker.http.uploads import read_upload
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
 from tracker.services.plans import get_plan
-from tracker.uploads import read_upload
-from tracker.web.auth import planner_guard, reader_guard
-from tracker.web.common import form_error, page, redirect
 
 OUTCOME_LABELS = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
 MATCH_LABELS = {"exact": "原文相同", "normalised": "忽略标点空白后相同", "prefix": "前缀相同",

@@ -8,9 +8,9 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
 from tracker.domain.errors import InvalidInput
+from tracker.http.guards import admin_guard
 from tracker.schemas import TokenOut, UnitOut, UserOut
 from tracker.services import accounts
-from tracker.web.auth import admin_guard
 
 
 class TokenIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,10 +8,10 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from tracker.http.guards import planner_guard, reader_guard
 from tracker.notify import channels, outbox
 from tracker.schemas import ChannelIn, ChannelOut, EvidenceOut, NotificationOut
 from tracker.services import evidence
-from tracker.web.auth import planner_guard, reader_guard
 
 # `state` is a name Litestar reserves for the application state; the query keeps it.
 StateQuery = Annotated[str | None, QueryParameter(name="state", required=False)]
