@@ -27,9 +27,8 @@ from tests.test_progress_api import (  # noqa: F401 (the fixture applies here to
     form_body,
     update_body,
 )
-from tracker import security
 from tracker.domain.progress_input import EvidenceFile, validate_update
-from tracker.services import progress
+from tracker.services import progress, security
 from tracker.tables import (
     ApiToken,
     Attachment,

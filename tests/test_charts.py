@@ -16,7 +16,7 @@ import pytest
 from matplotlib.image import imread
 
 from tests.report_samples import sample_report_data
-from tracker import charts
+from tracker.reporting import charts
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -14,11 +14,10 @@ from tests.conftest import run_tracker
 from tests.factories import bearer, login, make_user
 from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
-from tracker import security
 from tracker.domain.progress_input import UpdateInput
-from tracker.evidence import CheckConfig, address_allowed, check_url, judge
 from tracker.plan_sources import load_plan_source
-from tracker.services import evidence, plans, progress
+from tracker.services import evidence, plans, progress, security
+from tracker.services.link_check import CheckConfig, address_allowed, check_url, judge
 from tracker.tables import EvidenceUrl, Task, Unit
 
 TITLE = "关于印发《2018年政务公开工作要点》的通知"

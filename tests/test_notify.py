@@ -30,16 +30,25 @@ from tests.conftest import run_tracker
 from tests.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
-from tracker import security
 from tracker.domain.errors import NotFound
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app
-from tracker.notify import channels, outbox, scheduler, triggers
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
-from tracker.notify.sender import SendConfig, SmtpConfig, send_outbox
+from tracker.notify.sender import SendConfig, SmtpConfig
 from tracker.plan_sources import load_plan_source
 from tracker.schemas import ChannelIn
-from tracker.services import plans, progress, report_archive, reports
+from tracker.services import (
+    channels,
+    outbox,
+    plans,
+    progress,
+    report_archive,
+    reports,
+    scheduler,
+    security,
+)
+from tracker.services import notices as triggers
+from tracker.services.delivery import send_outbox
 from tracker.settings import get_settings
 from tracker.tables import Notification, ProgressUpdate, Task, Unit
 

@@ -19,10 +19,9 @@ from markupsafe import escape
 
 from tests.factories import bearer, csrf, login, make_unit, make_user
 from tests.test_plan_templates import MINIMAL
-from tracker import security
 from tracker.domain.progress_input import MAX_ATTACHMENT_BYTES
 from tracker.plan_sources import load_plan_source
-from tracker.services import plans, progress
+from tracker.services import plans, progress, security
 from tracker.services.accounts import CurrentUser
 from tracker.settings import get_settings
 from tracker.tables import Attachment, Milestone, Plan, ProgressUpdate, Review, Task, Unit

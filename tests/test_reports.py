@@ -36,13 +36,13 @@ from matplotlib.image import imread
 
 from tests.conftest import run_tracker
 from tests.factories import bearer, make_user
-from tracker import security
 from tracker.domain import status
 from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ
 from tracker.plan_sources import load_plan_source
+from tracker.reporting import archive as report_archive
 from tracker.reporting.render import DataOnlyFetcher, percent
-from tracker.services import plans, progress, report_archive
+from tracker.services import plans, progress, security
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import Task, Unit
@@ -516,7 +516,7 @@ def test_cli_refusals_are_one_line(demo_dir, tmp_path, args, code):
 async def test_generated_city_plan_is_consistent(database):
     """`tracker demo generate`'s generator, small: the same seed gives the same history on
     every backend, nothing is reviewed before it was submitted, nothing after `today`."""
-    from tracker.demo_data import generate_city_plan
+    from tracker.services.demo_data import generate_city_plan
     from tracker.tables import ProgressUpdate, Review
 
     plan_id, history = await generate_city_plan(units=6, tasks=60, months=4, seed=11)

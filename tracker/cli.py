@@ -156,8 +156,9 @@ async def _report(args) -> int:
     """Build the data, render, archive, write the file; a progress bar shows the steps."""
     from rich.progress import Progress
 
+    from tracker.reporting import archive as report_archive
+    from tracker.reporting import build as reports
     from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
-    from tracker.services import report_archive, reports
 
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
@@ -193,7 +194,7 @@ async def _db_migrate(args) -> int:
 
 
 async def _demo_load(args) -> int:
-    from tracker.demo import load_demo
+    from tracker.services.demo import load_demo
 
     for line in await load_demo():
         print(line)
@@ -201,8 +202,8 @@ async def _demo_load(args) -> int:
 
 
 async def _demo_generate(args) -> int:
-    from tracker.demo_data import generate_city_plan
     from tracker.services.database import migrate
+    from tracker.services.demo_data import generate_city_plan
 
     for name in ("units", "tasks", "months"):
         if getattr(args, name) < 1:

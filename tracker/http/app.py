@@ -46,10 +46,10 @@ from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.notify import scheduler
+from tracker.reporting.archive import shutdown_workers
 from tracker.schemas import ErrorOut
+from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
-from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 
 WEB_DIR = Path(__file__).parent

@@ -21,7 +21,7 @@ EXIT_OK = 0
 
 
 async def _channel_names() -> dict[int, str]:
-    from tracker.notify import channels
+    from tracker.services import channels
 
     return {channel.id: f"{channel.name}（{KINDS[channel.kind]}）"
             for channel in await channels.list_channels()}
@@ -52,8 +52,8 @@ def print_outcomes(outcomes: list) -> None:
 
 
 async def remind(args) -> int:
-    from tracker.notify.sender import send_outbox
-    from tracker.notify.triggers import local_today, queue_due_notices
+    from tracker.services.delivery import send_outbox
+    from tracker.services.notices import local_today, queue_due_notices
 
     today = parse_day(args.today, "--today") or local_today()
     queued = await queue_due_notices(today, args.plan)
@@ -64,8 +64,9 @@ async def remind(args) -> int:
 
 
 async def report_publish(args) -> int:
-    from tracker.notify.sender import send_outbox
-    from tracker.services import report_archive, reports
+    from tracker.reporting import archive as report_archive
+    from tracker.reporting import build as reports
+    from tracker.services.delivery import send_outbox
 
     request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
     pdf = report_archive.render_archival_pdf(await reports.build_report_data(request))
@@ -77,14 +78,14 @@ async def report_publish(args) -> int:
 
 
 async def notify_send(args) -> int:
-    from tracker.notify.sender import send_outbox
+    from tracker.services.delivery import send_outbox
 
     print_outcomes(await send_outbox())
     return EXIT_OK
 
 
 async def notify_list(args) -> int:
-    from tracker.notify import outbox
+    from tracker.services import outbox
 
     for n in await outbox.list_notifications(args.state, args.limit):
         when = n.sent_at or n.failed_at or n.created_at
@@ -94,8 +95,8 @@ async def notify_list(args) -> int:
 
 
 async def channel_add(args) -> int:
-    from tracker.notify import channels
     from tracker.schemas import ChannelIn
+    from tracker.services import channels
 
     events = [event for event in (args.events or "").split(",") if event.strip()]
     channel = await channels.add_channel(ChannelIn(kind=args.kind, name=args.name, target=args.target,
@@ -108,7 +109,7 @@ async def channel_add(args) -> int:
 
 
 async def channel_list(args) -> int:
-    from tracker.notify import channels
+    from tracker.services import channels
 
     for c in await channels.list_channels(args.plan):
         events = ",".join(c.events) or "*"
@@ -118,8 +119,8 @@ async def channel_list(args) -> int:
 
 
 async def evidence_check(args) -> int:
-    from tracker.evidence import STATE_LABELS
     from tracker.services import evidence
+    from tracker.services.link_check import STATE_LABELS
 
     checked = await evidence.check_due(check_all=args.all, limit=args.limit)
     if not checked:

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from tracker import charts
+from tracker.reporting import charts
 from tracker.reporting.figures import CHART_NAMES, report_chart
 from tracker.reporting.model import ReportData, TaskRow
 

@@ -13,7 +13,7 @@ from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, Ra
 from tracker.services import plan_cache
 from tracker.services.plans import plan_tree
 from tracker.services.progress import current_period
-from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
+from tracker.services.ranking import RANKING_RULE, flatten_plan, unit_ranking
 from tracker.services.tracking import (
     load_plan_facts,
     plan_start,

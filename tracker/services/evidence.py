@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.progress_input import MAX_LINK_LENGTH, parse_links
-from tracker.evidence import STATE_LABELS, CheckConfig, check_url, new_client
 from tracker.schemas import EvidenceCitation, EvidenceOut
+from tracker.services.link_check import STATE_LABELS, CheckConfig, check_url, new_client
 from tracker.tables import EvidenceUrl, ProgressUpdate
 
 log = logging.getLogger(__name__)

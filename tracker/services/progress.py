@@ -22,7 +22,6 @@ from tracker.domain.progress_input import EvidenceFile, UpdateInput, validate_ev
 from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.domain.status import deadline_warning
 from tracker.domain.status import today as local_today
-from tracker.notify.triggers import notify_update_returned
 from tracker.schemas import (
     AttachmentOut,
     MyTaskRow,
@@ -34,6 +33,7 @@ from tracker.schemas import (
 )
 from tracker.services import audit, evidence
 from tracker.services.accounts import CurrentUser
+from tracker.services.notices import notify_update_returned
 from tracker.services.plans import COOPERATING, LEAD, get_plan
 from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings

@@ -9,9 +9,8 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from tracker.http.guards import planner_guard, reader_guard
-from tracker.notify import channels, outbox
 from tracker.schemas import ChannelIn, ChannelOut, EvidenceOut, NotificationOut
-from tracker.services import evidence
+from tracker.services import channels, evidence, outbox
 
 # `state` is a name Litestar reserves for the application state; the query keeps it.
 StateQuery = Annotated[str | None, QueryParameter(name="state", required=False)]

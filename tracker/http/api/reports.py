@@ -8,8 +8,9 @@ from litestar.response import File
 
 from tracker.domain.periods import parse_day
 from tracker.http.guards import reader_guard
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
 from tracker.schemas import ReportIn, ReportOut
-from tracker.services import report_archive, reports
 
 
 class ReportApi(Controller):

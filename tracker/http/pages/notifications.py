@@ -5,11 +5,11 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
-from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
 from tracker.http.guards import planner_guard
 from tracker.http.pages.common import page, redirect
-from tracker.notify import EVENTS, KINDS, channels, outbox
-from tracker.services import evidence
+from tracker.notify import EVENTS, KINDS
+from tracker.services import channels, evidence, outbox
+from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
 
 OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
 

@@ -14,7 +14,6 @@ from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update
 from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.domain.status import STATUS_LABELS
-from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
 from tracker.http.api.progress import (
     UPDATE_FORM_FIELDS,
     evidence_from_form,
@@ -36,6 +35,7 @@ from tracker.services import (
     reports,
     tracking,
 )
+from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from tracker.domain.errors import InvalidInput, NotFound
 from tracker.notify import NOTICE_STATES as STATES
-from tracker.notify.channels import channels_for
 from tracker.notify.formatters import Notice
 from tracker.schemas import NotificationOut
+from tracker.services.channels import channels_for
 from tracker.tables import Notification
 
 log = logging.getLogger(__name__)

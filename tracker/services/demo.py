@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from tracker.demo_data import add_history
 from tracker.domain.errors import Conflict
 from tracker.domain.plan_templates import load_template
 from tracker.domain.roles import ROLE_LABELS
 from tracker.services import accounts
 from tracker.services.database import migrate
+from tracker.services.demo_data import add_history
 from tracker.services.plans import find_same_plan, import_plan
 from tracker.settings import PROJECT_ROOT
 from tracker.tables import User

@@ -23,8 +23,8 @@ from tracker.domain.errors import NotFound
 from tracker.domain.periods import due_date, latest_due_period, period_of, previous_period
 from tracker.notify import messages
 from tracker.notify.messages import TaskRef, UnitTasks
-from tracker.notify.outbox import Queued, enqueue, enqueue_quietly
 from tracker.schemas import ReportOut
+from tracker.services.outbox import Queued, enqueue, enqueue_quietly
 from tracker.services.tracking import PlanFacts, load_plan_facts, tasks_as_of
 from tracker.settings import get_settings
 from tracker.tables import Plan, ProgressUpdate, Review, Task, Unit

@@ -18,23 +18,23 @@ from tracker.domain.periods import (
     previous_period,
 )
 from tracker.reporting.figures import CHART_NAMES, report_chart
-from tracker.reporting.model import ChangeRow, NarrativeRow, ReportData, TaskRow, UnitRow
-from tracker.schemas import PlanDetail, TaskOut
+from tracker.reporting.model import ChangeRow, NarrativeRow, ReportData, TaskRow
+from tracker.schemas import TaskOut
 from tracker.services.plans import get_plan
+from tracker.services.ranking import (
+    RANKING_RULE,
+    FlatTask,
+    flatten_plan,
+    unit_ranking,
+    updates_by_unit,
+)
 from tracker.services.tracking import (
-    PlanFacts,
     default_as_of,
     load_plan_facts,
     plan_start,
     statuses_as_of,
 )
 from tracker.tables import Milestone, ProgressUpdate, Review, Unit
-
-RANKING_RULE = (
-    "排名规则：先按牵头任务的平均完成进度从高到低排列；进度相同的，按报送及时率"
-    "（按时报送次数 ÷ 应报送次数）从高到低排列；两项都相同的并列同一名次，下一名次顺延。"
-    "没有牵头任务的单位不参加排名。"
-)
 
 
 @dataclass(frozen=True)
@@ -44,28 +44,6 @@ class ReportRequest:
     as_of: dt.date
     edition: str = "monthly"  # monthly | unit | year_end
     unit_id: int | None = None
-
-
-@dataclass(frozen=True)
-class _FlatTask:
-    node: TaskOut
-    section: str
-    item: str | None
-
-
-def flatten_plan(plan: PlanDetail) -> list[_FlatTask]:
-    rows: list[_FlatTask] = []
-
-    def walk(tasks: list[TaskOut], section: str, item: str | None):
-        for task in tasks:
-            rows.append(_FlatTask(task, section, item))
-            walk(task.subtasks, section, item)
-
-    for section in plan.sections:
-        for item in section.items:
-            title = f"{item.number or ''}{item.title or ''}" or None
-            walk(item.tasks, f"{section.number}、{section.title}", title)
-    return rows
 
 
 async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | None = None,
@@ -101,39 +79,6 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
                          unit_id=unit_id)
 
 
-def unit_ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of: dt.date,
-             unit_names: dict[int, str], first_period: str) -> list[UnitRow]:
-    by_unit = _updates_by_unit(facts)
-    rows = []
-    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id is not None}):
-        led = [t for t in facts.tasks if t.lead_unit_id == unit_id]
-        timeliness = status.unit_timeliness(unit_id, led, by_unit.get(unit_id, []), as_of,
-                                            facts.due_day, first_period)
-        rows.append(UnitRow(
-            name=unit_names[unit_id], tasks=len(led),
-            percent=round(sum(statuses[t.task_id].percent for t in led) / len(led), 1),
-            timeliness=round(timeliness.ratio * 100, 1) if timeliness.ratio is not None else None,
-            due=timeliness.due, on_time=timeliness.on_time, late=timeliness.late,
-            missing=timeliness.missing, rank=None))
-    rows.sort(key=lambda r: (-r.percent, -(r.timeliness if r.timeliness is not None else -1), r.name))
-    ranked, previous_key, rank = [], None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row.percent, row.timeliness)
-        if key != previous_key:
-            rank, previous_key = position, key
-        ranked.append(UnitRow(**{**row.__dict__, "rank": rank}))
-    return ranked
-
-
-def _updates_by_unit(facts: PlanFacts) -> dict[int, list[status.UpdateFacts]]:
-    """A unit's timeliness needs only its own updates: grouped once, not scanned per unit."""
-    by_unit: dict[int, list[status.UpdateFacts]] = defaultdict(list)
-    for updates in facts.updates_by_task.values():
-        for update in updates:
-            by_unit[update.unit_id].append(update)
-    return by_unit
-
-
 async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None
                             ) -> ReportData:
     plan = await get_plan(request.plan_id)
@@ -148,7 +93,7 @@ async def build_report_data(request: ReportRequest, generated_at: dt.datetime | 
     task_ids = {f.node.id for f in flat}
     selected = {task_id: statuses[task_id] for task_id in task_ids}
 
-    def task_row(flat_task: _FlatTask) -> TaskRow:
+    def task_row(flat_task: FlatTask) -> TaskRow:
         node, state = flat_task.node, selected[flat_task.node.id]
         return TaskRow(section=flat_task.section, item=flat_task.item, number=node.number,
                        text=node.text, lead_units=node.lead_units,
@@ -163,7 +108,7 @@ async def build_report_data(request: ReportRequest, generated_at: dt.datetime | 
 
     first_period = period_of(plan_start(dt.date.fromisoformat(plan.issued_on) if plan.issued_on else None,
                                         plan.year))
-    by_unit = _updates_by_unit(facts)
+    by_unit = updates_by_unit(facts)
     lead_units = sorted({t.lead_unit_id for t in facts.tasks
                          if t.lead_unit_id is not None and t.task_id in task_ids})
     not_reported = []
@@ -232,7 +177,7 @@ def _short(task: TaskOut, limit: int = 40) -> str:
 
 
 async def _narratives(task_ids: set[int], period: str, as_of: dt.date,
-                      flat: list[_FlatTask]) -> list[NarrativeRow]:
+                      flat: list[FlatTask]) -> list[NarrativeRow]:
     """The units' own words for the period: each unit's latest version submitted by as_of that
     was not returned by then."""
     cutoff = status.end_of_day(as_of)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from tracker.db import write_transaction
 from tracker.domain.periods import due_date, periods_between
 from tracker.domain.status import DEFAULT_TZ, end_of_day
-from tracker.security import hash_password_sync
 from tracker.services.plans import LEAD
+from tracker.services.security import hash_password_sync
 from tracker.tables import (
     Item,
     Milestone,

@@ -18,10 +18,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from tracker.domain.status import DEFAULT_TZ
-from tracker.notify import outbox
-from tracker.notify.sender import send_outbox
-from tracker.notify.triggers import queue_due_notices
-from tracker.services import evidence
+from tracker.services import evidence, outbox
+from tracker.services.delivery import send_outbox
+from tracker.services.notices import queue_due_notices
 from tracker.settings import get_settings
 
 log = logging.getLogger(__name__)

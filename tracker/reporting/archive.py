@@ -15,10 +15,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.domain.errors import NotFound
-from tracker.notify.triggers import notify_report_published
+from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut
-from tracker.services.reports import ReportRequest, build_report_data
+from tracker.services.notices import notify_report_published
 from tracker.settings import get_settings
 from tracker.tables import GeneratedReport, Plan
 
