@@ -34,8 +34,8 @@ from openpyxl import Workbook
 
 from tests.support.live_server import live_server
 from tests.support.tcp_proxy import FaultyProxy
-from tracker.client import BadRequest, RetryPolicy, ServerUnreachable, TrackerClient
-from tracker.client_config import ClientConfig, Login, save_config
+from tracker.cli.client import BadRequest, RetryPolicy, ServerUnreachable, TrackerClient
+from tracker.cli.client_config import ClientConfig, Login, save_config
 from tracker.domain.errors import InvalidInput
 from tracker.domain.progress_input import UpdateInput
 from tracker.domain.update_batch import read_rows

@@ -36,17 +36,10 @@ from tracker.http.app import create_app
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
 from tracker.notify.sender import SendConfig, SmtpConfig
 from tracker.plan_sources import load_plan_source
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
 from tracker.schemas import ChannelIn
-from tracker.services import (
-    channels,
-    outbox,
-    plans,
-    progress,
-    report_archive,
-    reports,
-    scheduler,
-    security,
-)
+from tracker.services import channels, outbox, plans, progress, scheduler, security
 from tracker.services import notices as triggers
 from tracker.services.delivery import send_outbox
 from tracker.settings import get_settings

@@ -24,17 +24,9 @@ from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.http.uploads import read_upload
 from tracker.plan_sources import load_plan_source
-from tracker.services import (
-    accounts,
-    evidence,
-    extensions,
-    planning,
-    plans,
-    progress,
-    report_archive,
-    reports,
-    tracking,
-)
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
+from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
 from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
 
 

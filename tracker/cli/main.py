@@ -1,40 +1,35 @@
-"""The `tracker` command. Exit codes: 0 done, 1 unexpected failure, 2 bad input, 3 conflict, 4 not found,
-5 authentication failed (remote commands), 6 server unreachable or not a tracker (remote commands)."""
+"""The `tracker` command: the parser and the local commands (plan, unit, user, report, db, demo,
+serve); ledger, notices and the remote client add their own subcommands. Exit codes are in
+tracker.cli.common.
+
+Handlers import the services they run inside the function: importing the tables, Piccolo,
+matplotlib or WeasyPrint costs seconds, and `tracker --help` or `tracker plan parse` should not
+pay for them (tests/integration/test_cli.py checks the start-up stays light)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
 from pathlib import Path
 
+from tracker.cli import ledger as ledger_cli
+from tracker.cli import notify as notify_commands
+from tracker.cli import remote as remote_cli
+from tracker.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    CommandError,
+    read_file,
+    with_database,
+)
 from tracker.domain.errors import Conflict, DomainError, NotFound
 from tracker.domain.periods import parse_day
 from tracker.domain.plan_model import PlanParseError
-from tracker.domain.plan_templates import TemplateError
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-EXIT_CONFLICT = 3
-EXIT_NOT_FOUND = 4
-EXIT_AUTH = 5
-EXIT_UNREACHABLE = 6
-
-
-class CommandError(Exception):
-    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
-        super().__init__(message)
-        self.code = code
-
-
-def _read_file(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise CommandError(f"文件不存在：{path}")
-    return file.read_bytes()
+from tracker.domain.plan_templates import TemplateError, dump_template
 
 
 def _print_tree(data: dict) -> None:
@@ -58,7 +53,7 @@ def cmd_plan_parse(args) -> int:
     from tracker.documents import read_plan_text
     from tracker.plan_parsing import parse_plan_text
 
-    plan = parse_plan_text(read_plan_text(_read_file(args.file), args.file))
+    plan = parse_plan_text(read_plan_text(read_file(args.file), args.file))
     data = plan.to_dict()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -71,7 +66,7 @@ async def _plan_import(args) -> int:
     from tracker.plan_sources import load_plan_source
     from tracker.services.plans import import_plan
 
-    template = load_plan_source(_read_file(args.file), args.file)
+    template = load_plan_source(read_file(args.file), args.file)
     summary = await import_plan(template, replace=args.replace, source_name=Path(args.file).name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
     print(f"{verb}计划 {summary.plan_id}：{summary.title}")
@@ -85,7 +80,6 @@ async def _plan_import(args) -> int:
 
 
 async def _plan_export(args) -> int:
-    from tracker.domain.plan_templates import dump_template
     from tracker.services.plans import get_plan, template_from_plan
 
     text = dump_template(template_from_plan(await get_plan(args.plan)))
@@ -233,30 +227,6 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
-def _with_database(handler, migrates: bool = False):
-    """Run an async command with the database engine's pool open (PostgreSQL); commands that do
-    not migrate themselves refuse to run on an out-of-date schema."""
-
-    def run(args) -> int:
-        async def main() -> int:
-            from tracker.services.database import close_pool, open_pool, require_current_schema
-
-            await open_pool()
-            try:
-                if not migrates:
-                    try:
-                        await require_current_schema()
-                    except RuntimeError as error:
-                        raise CommandError(str(error)) from None
-                return await handler(args)
-            finally:
-                await close_pool()
-
-        return asyncio.run(main())
-
-    return run
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracker", description="政务公开工作要点跟踪")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -270,22 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
     imp.add_argument("file")
     imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
-    imp.set_defaults(handler=_with_database(_plan_import))
+    imp.set_defaults(handler=with_database(_plan_import))
     exp = plan.add_parser("export", help="把计划导出为模板")
     exp.add_argument("plan", type=int, help="计划编号")
     exp.add_argument("--format", choices=["yaml"], default="yaml")
     exp.add_argument("--out", help="输出文件（默认打印）")
-    exp.set_defaults(handler=_with_database(_plan_export))
-    plan.add_parser("list", help="列出计划").set_defaults(handler=_with_database(_plan_list))
-    from tracker import ledger_cli  # plan assign / plan ledger: Excel in and out
-
-    ledger_cli.add_ledger_commands(plan, _with_database)
+    exp.set_defaults(handler=with_database(_plan_export))
+    plan.add_parser("list", help="列出计划").set_defaults(handler=with_database(_plan_list))
+    ledger_cli.add_ledger_commands(plan, with_database)
 
     unit = commands.add_parser("unit", help="单位").add_subparsers(dest="unit_command", required=True)
     unit_add = unit.add_parser("add", help="添加单位")
     unit_add.add_argument("name")
-    unit_add.set_defaults(handler=_with_database(_unit_add))
-    unit.add_parser("list", help="列出单位").set_defaults(handler=_with_database(_unit_list))
+    unit_add.set_defaults(handler=with_database(_unit_add))
+    unit.add_parser("list", help="列出单位").set_defaults(handler=with_database(_unit_list))
 
     user = commands.add_parser("user", help="账号").add_subparsers(dest="user_command", required=True)
     user_add = user.add_parser("add", help="添加账号（交互输入密码，或 --password-stdin）")
@@ -294,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--role", required=True, choices=["coordinator", "reporter", "leader", "admin"])
     user_add.add_argument("--unit", help="所属单位名称（填报人必填）")
     user_add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
-    user_add.set_defaults(handler=_with_database(_user_add))
-    user.add_parser("list", help="列出账号").set_defaults(handler=_with_database(_user_list))
+    user_add.set_defaults(handler=with_database(_user_add))
+    user.add_parser("list", help="列出账号").set_defaults(handler=with_database(_user_list))
 
     report = commands.add_parser("report", help="生成报告（PDF/A，并归档）")
     report_kinds = report.add_subparsers(dest="kind", required=True)
@@ -307,27 +275,23 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出 PDF 文件")
-        command.set_defaults(handler=_with_database(_report))
-    from tracker import remote_cli  # the remote commands: login, tasks, submit, update, download
-
+        command.set_defaults(handler=with_database(_report))
     remote_cli.add_report_download(report_kinds)
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
-    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate, migrates=True))
+    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=with_database(_db_migrate, migrates=True))
 
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
-        handler=_with_database(_demo_load, migrates=True))
+        handler=with_database(_demo_load, migrates=True))
     generate = demo.add_parser("generate", help="生成市级规模的示例计划和进展（用于性能测试）")
     generate.add_argument("--units", type=int, default=60, help="单位数（默认 60）")
     generate.add_argument("--tasks", type=int, default=2000, help="任务数（默认 2000）")
     generate.add_argument("--months", type=int, default=12, help="进展月数（默认 12）")
     generate.add_argument("--seed", type=int, default=2025, help="随机种子（同一种子生成相同数据）")
-    generate.set_defaults(handler=_with_database(_demo_generate, migrates=True))
+    generate.set_defaults(handler=with_database(_demo_generate, migrates=True))
 
-    from tracker.notify import commands as notify_commands  # remind, notify, channel, evidence
-
-    notify_commands.add_commands(commands, report_kinds, _with_database)
+    notify_commands.add_commands(commands, report_kinds, with_database)
 
     serve = commands.add_parser("serve", help="启动网页与接口服务")
     serve.add_argument("--host", default="127.0.0.1")

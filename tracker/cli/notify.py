@@ -1,4 +1,4 @@
-"""The `tracker` commands for notices and evidence (wired into tracker/cli.py):
+"""The `tracker` commands for notices and evidence (wired into tracker/cli/main.py):
 
     tracker remind [--plan P] [--today YYYY-MM-DD]   queue what is due today, then send
     tracker report publish --plan P --period 2018-09  generate, archive, announce, send
@@ -12,12 +12,12 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
+from tracker.cli.common import EXIT_OK
 from tracker.domain.periods import parse_day
 from tracker.notify import EVENTS, KINDS, NOTICE_STATES
 
-# Handlers import the services they need when they run, as in tracker/cli.py: `tracker plan
-# parse` should not pay for httpx and the database tables.
-EXIT_OK = 0
+# Handlers import the services they need when they run, as in tracker/cli/main.py: `tracker
+# plan parse` should not pay for httpx and the database tables.
 
 
 async def _channel_names() -> dict[int, str]:

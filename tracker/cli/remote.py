@@ -10,7 +10,7 @@
     tracker report download --plan P --period P [--unit U] --out F.pdf
 
 Each takes --server to use another server than the one last logged in to. Only the argument
-parsers are here; the handlers (tracker.remote_commands) are imported when one of these runs,
+parsers are here; the handlers (tracker.cli.remote_commands) are imported when one of these runs,
 so the local commands do not pay for importing httpx at start-up.
 """
 
@@ -23,7 +23,7 @@ from tracker.domain.progress_input import STATE_LABELS
 
 def _handler(name: str):
     def run(args) -> int:
-        from tracker import remote_commands
+        from tracker.cli import remote_commands  # lazy: httpx only loads when a remote command runs
 
         return remote_commands.run(getattr(remote_commands, name), args)
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.cli import EXIT_OK, CommandError, _read_file
+from tracker.cli.common import EXIT_OK, CommandError, read_file
 from tracker.domain.periods import parse_day
 
 if TYPE_CHECKING:  # the service pulls in openpyxl and the database: only load it to run
@@ -53,7 +53,7 @@ def print_preview(preview: AssignmentPreview) -> None:
 async def plan_assign(args) -> int:
     from tracker.services import ledger_import
 
-    content, name = _read_file(args.file), Path(args.file).name
+    content, name = read_file(args.file), Path(args.file).name
     preview = await ledger_import.preview_assignments(args.plan, content, name,
                                                       create_units=args.create_units)
     print_preview(preview)

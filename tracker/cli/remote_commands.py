@@ -1,9 +1,9 @@
-"""Handlers of the remote commands (argument parsers in tracker.remote_cli).
+"""Handlers of the remote commands (argument parsers in tracker.cli.remote).
 
 Input is checked here with the same functions the server uses (`validate_update`,
 `validate_evidence`, `parse_period`), so a bad row is refused before anything is sent and the
 reason reads as it would from the server. Every failure becomes one `CommandError` with its
-exit code; `tracker.cli.main` prints it as the single last line `tracker: <reason>`.
+exit code; `tracker.cli.main.main` prints it as the single last line `tracker: <reason>`.
 """
 
 from __future__ import annotations
@@ -18,17 +18,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tracker.cli import (
-    EXIT_AUTH,
-    EXIT_BAD_INPUT,
-    EXIT_CONFLICT,
-    EXIT_FAILURE,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_UNREACHABLE,
-    CommandError,
-)
-from tracker.client import (
+from tracker.cli.client import (
     AuthFailed,
     BadRequest,
     ClientError,
@@ -38,7 +28,17 @@ from tracker.client import (
     TrackerClient,
     new_idempotency_key,
 )
-from tracker.client_config import ConfigError, Login, load_config, normalise_server, save_config
+from tracker.cli.client_config import ConfigError, Login, load_config, normalise_server, save_config
+from tracker.cli.common import (
+    EXIT_AUTH,
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_FAILURE,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    CommandError,
+)
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import check_period_in_year, parse_period, period_start
 from tracker.domain.progress_input import (
