@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 import yaml
 
-from tests.conftest import SEED_TEMPLATE, SEED_TEXT, run_tracker
-from tests.test_plan_templates import MINIMAL
+from tests.support.commands import run_tracker
+from tests.support.samples import MINIMAL, SEED_TEMPLATE, SEED_TEXT
 
 _names = itertools.count(1)
 

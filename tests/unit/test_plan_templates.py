@@ -2,42 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
+from tests.support.samples import MINIMAL, SEED_TEMPLATE
 from tracker.domain.plan_templates import TemplateError, dump_template, load_template
-
-MINIMAL = textwrap.dedent("""\
-    plan:
-      title: 测试计划
-      issuer: 测试局
-      doc_number: 测办〔2018〕1号
-      issued_on: 2018-03-01
-      year: 2018
-    units: [局办公室, 法规处]
-    milestones:
-      - {title: 半年小结, due_on: 2018-06-30}
-    sections:
-      - number: 一
-        title: 第一部分
-        items:
-          - number: （一）
-            title: 事项
-            tasks:
-              - number: 1
-                text: 做好公开
-                lead_units: [局办公室]
-                cooperating_units: [法规处]
-                deadline_text: 2018年12月底前
-                deadline: 2018-12-31
-                milestones: [{title: 三季度, due_on: 2018-09-30}]
-                subtasks:
-                  - text: 子任务
-                    lead_units: [法规处]
-              - text: 持续任务
-                deadline: ongoing
-    """)
 
 
 def test_reads_every_part_of_a_template():
@@ -65,7 +33,6 @@ def test_dump_then_load_gives_the_same_template():
 
 
 def test_seed_template_round_trips():
-    from tests.conftest import SEED_TEMPLATE
 
     text = SEED_TEMPLATE.read_text(encoding="utf-8")
     template = load_template(text)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.samples import SEED_TEXT
 from tracker.domain.plan_model import ParsedPlan, PlanParseError
 from tracker.plan_parsing import extract_units, parse_plan_text, split_units
 
-SEED = Path(__file__).resolve().parent.parent / "plan_templates" / "suzhou_planning_2018.txt"
+SEED = SEED_TEXT
 
 # The whole expected tree of the seed: (number, title, [(number, task text start), ...]).
 SEED_TREE = [

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Page, Response, expect, sync_playwright
 
 from tests.support.live_server import live_server
+from tests.support.samples import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

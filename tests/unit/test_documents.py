@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -12,11 +11,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from tests.support.samples import SEED_TEXT
 from tracker.documents import DocumentReadError, join_wrapped_lines, read_plan_text
 from tracker.domain.plan_model import PlanParseError
 from tracker.plan_parsing import parse_plan_text
 
-SEED = Path(__file__).resolve().parent.parent / "plan_templates" / "suzhou_planning_2018.txt"
+SEED = SEED_TEXT
 FONT = "STSong-Light"
 CLOSING = "。，、；：！？）》”"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import run_tracker
-from tests.factories import bearer, login, make_user
+from tests.support.commands import run_tracker
+from tests.support.factories import bearer, login, make_user
 from tests.support.http_recorder import recording_server
-from tests.test_plan_templates import MINIMAL
+from tests.support.samples import MINIMAL
 from tracker.domain.progress_input import UpdateInput
 from tracker.plan_sources import load_plan_source
 from tracker.services import evidence, plans, progress, security

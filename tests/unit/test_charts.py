@@ -8,17 +8,17 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from datetime import date
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from tests.report_samples import sample_report_data
+from tests.support.report_samples import sample_report_data
+from tests.support.samples import PROJECT_ROOT
 from tracker.reporting import charts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -170,7 +170,7 @@ def test_wrap_label():
 
 
 def test_no_pyplot():
-    code = ("import sys; from tracker import charts; charts.status_mix({'done': 1}, fmt='png');"
+    code = ("import sys; from tracker.reporting import charts; charts.status_mix({'done': 1}, fmt='png');"
             "print('matplotlib.pyplot' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)

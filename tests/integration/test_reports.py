@@ -34,8 +34,8 @@ import pytest
 from argon2 import PasswordHasher
 from matplotlib.image import imread
 
-from tests.conftest import run_tracker
-from tests.factories import bearer, make_user
+from tests.support.commands import run_tracker
+from tests.support.factories import bearer, make_user
 from tracker.domain import status
 from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_plan_templates import MINIMAL
+from tests.support.samples import MINIMAL
 from tracker.domain.errors import Conflict, NotFound
 from tracker.domain.plan_templates import dump_template, load_template
 from tracker.services import plans
@@ -67,7 +67,7 @@ async def test_unknown_plan_is_not_found(database):
 
 
 async def test_seed_template_imports_with_sample_assignment(database):
-    from tests.conftest import SEED_TEMPLATE
+    from tests.support.samples import SEED_TEMPLATE
 
     summary = await plans.import_plan(load_template(SEED_TEMPLATE.read_text(encoding="utf-8")))
     detail = await plans.get_plan(summary.plan_id)

@@ -8,11 +8,13 @@ import datetime as dt
 
 import pytest
 
-from tests.test_progress_api import build_world, cheap_password_hashing, update_body  # noqa: F401
+from tests.support.world import build_world, update_body
 from tracker.domain.status import DEFAULT_TZ
 from tracker.domain.status import today as local_today
 from tracker.services import chasing, tracking
 from tracker.tables import AuditEntry, ProgressUpdate, Review, Task
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def at(day: str, hour: int = 10) -> dt.datetime:

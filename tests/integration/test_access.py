@@ -18,15 +18,8 @@ from functools import cache
 import httpx
 import pytest
 
-from tests.factories import PASSWORD, bearer, csrf, make_unit, make_user
-from tests.test_progress_api import (  # noqa: F401 (the fixture applies here too)
-    PDF,
-    World,
-    build_world,
-    cheap_password_hashing,
-    form_body,
-    update_body,
-)
+from tests.support.factories import PASSWORD, bearer, csrf, make_unit, make_user
+from tests.support.world import PDF, World, build_world, form_body, update_body
 from tracker.domain.progress_input import EvidenceFile, validate_update
 from tracker.services import progress, security
 from tracker.tables import (
@@ -39,6 +32,8 @@ from tracker.tables import (
     Task,
     TaskUnit,
 )
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 BASE_URL = "https://testserver.local"
 ROLES = ("other", "lead", "coop", "coordinator", "leader", "admin", "anonymous")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from tests.report_samples import PLAN_TITLE, sample_report_data
+from tests.support.report_samples import PLAN_TITLE, sample_report_data
 from tracker.reporting import NarrativeRow
 from tracker.reporting import render as report_render
 from tracker.reporting.render import (

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SEED_TEMPLATE, SEED_TEXT
-from tests.factories import bearer, login, make_unit, make_user
-from tests.test_plan_templates import MINIMAL
+from tests.support.factories import bearer, login, make_unit, make_user
+from tests.support.samples import MINIMAL, SEED_TEMPLATE, SEED_TEXT
 from tracker.tables import Plan
 
 

@@ -2,7 +2,7 @@
 webhooks (WeCom, DingTalk, generic JSON) and a real SMTP sink (aiosmtpd) receives the mail;
 the tests assert what arrived.
 
-The world: MINIMAL (tests/test_plan_templates.py), plan year 2018, reports due on the 5th,
+The world: MINIMAL (tests/support/samples.py), plan year 2018, reports due on the 5th,
 reminders 3 days before. 局办公室 leads 做好公开, 法规处 leads 子任务. 法规处 has reported for
 2018-09 on 2018-09-28, 局办公室 has not.
 """
@@ -26,10 +26,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 
-from tests.conftest import run_tracker
-from tests.factories import bearer, login, make_unit, make_user
+from tests.support.commands import run_tracker
+from tests.support.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
-from tests.test_plan_templates import MINIMAL
+from tests.support.samples import MINIMAL
 from tracker.domain.errors import NotFound
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app

@@ -14,8 +14,8 @@ import msgspec
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.conftest import run_tracker
-from tests.factories import bearer, csrf, login, make_unit, make_user
+from tests.support.commands import run_tracker
+from tests.support.factories import bearer, csrf, login, make_unit, make_user
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import (
     LEDGER_COLUMNS,
