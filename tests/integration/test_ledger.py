@@ -26,7 +26,8 @@ from tracker.domain.ledger import (
 from tracker.domain.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask
 from tracker.domain.plan_templates import PlanTemplate, load_template
 from tracker.domain.progress_input import UpdateInput
-from tracker.domain.status import DEFAULT_TZ, STATUS_LABELS
+from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.services import accounts, ledger_export, ledger_import, planning, plans, progress
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import AuditEntry, Unit

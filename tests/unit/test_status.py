@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.domain.status import (
-    STATUS_LABELS,
     MilestoneFacts,
     ReviewFacts,
     TaskFacts,
@@ -29,6 +28,7 @@ from tracker.domain.status import (
     unit_progress,
     unit_timeliness,
 )
+from tracker.domain.vocabulary import STATUS_LABELS
 
 SH = ZoneInfo("Asia/Shanghai")
 LEAD, HELPER = 1, 2

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from tracker.domain.vocabulary import ROLE_LABELS
+
 COORDINATOR = "coordinator"
 REPORTER = "reporter"
 LEADER = "leader"
 ADMIN = "admin"
 
-ROLE_LABELS = {
-    COORDINATOR: "协调人",
-    REPORTER: "填报人",
-    LEADER: "局领导",
-    ADMIN: "管理员",
-}
 ROLES = tuple(ROLE_LABELS)
 
 # Who may plan (assign, set deadlines and milestones) and review updates.

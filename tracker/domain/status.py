@@ -69,11 +69,10 @@ from tracker.domain.periods import (
     period_of,
     periods_between,
 )
+from tracker.domain.vocabulary import STATUS_LABELS
 
 __all__ = [
     "DEFAULT_TZ",
-    "MILESTONE_LABELS",
-    "STATUS_LABELS",
     "MilestoneFacts",
     "ReviewFacts",
     "TaskFacts",
@@ -103,21 +102,6 @@ __all__ = [
 ]
 
 DEFAULT_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-
-# Status codes and their Chinese labels; the dict order is the display order.
-STATUS_LABELS: dict[str, str] = {
-    "done": "已完成",
-    "on_track": "正常推进",
-    "behind": "滞后",
-    "overdue": "超期",
-    "not_started": "未启动",
-}
-
-MILESTONE_LABELS: dict[str, str] = {
-    "done": "已完成",
-    "pending": "未到期",
-    "missed": "未按期完成",
-}
 
 UPDATE_STATES = ("not_started", "in_progress", "done", "blocked")
 REVIEW_DECISIONS = ("accepted", "returned")
@@ -434,7 +418,7 @@ def deadline_warning(
 
 
 def milestone_state(milestone: MilestoneFacts, status: TaskStatus | None, as_of: date) -> str:
-    """One of MILESTONE_LABELS: done, pending (up to and including due_on) or missed.
+    """One of MILESTONE_STATE_LABELS: done, pending (up to and including due_on) or missed.
 
     ``status`` is the milestone's task status as of the same date, None for plan-level ones.
     """

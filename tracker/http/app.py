@@ -26,11 +26,15 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from tracker.domain.errors import DomainError
-from tracker.domain.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
+from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
-from tracker.domain.progress_input import STATE_LABELS
-from tracker.domain.status import STATUS_LABELS
+from tracker.domain.vocabulary import (
+    REVIEW_STATE_LABELS,
+    STATUS_LABELS,
+    UPDATE_STATE_LABELS,
+    WARNING_LABELS,
+)
 from tracker.http.api.accounts import AccountApi, TokenApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
@@ -67,7 +71,7 @@ def _jinja_environment() -> Environment:
     )
     environment.globals["t"] = LABELS
     # The code → Chinese label tables every page may show, given once rather than per page.
-    environment.globals.update(status_labels=STATUS_LABELS, state_labels=STATE_LABELS,
+    environment.globals.update(status_labels=STATUS_LABELS, state_labels=UPDATE_STATE_LABELS,
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time

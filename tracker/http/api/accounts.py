@@ -8,6 +8,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
 from tracker.domain.errors import InvalidInput
+from tracker.http.forms import client_address
 from tracker.http.guards import admin_guard
 from tracker.schemas import TokenOut, UnitOut, UserOut
 from tracker.services import accounts
@@ -38,10 +39,6 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
     active: bool | None = None
     password: str | None = None
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class TokenApi(Controller):
