@@ -17,3 +17,9 @@ PLANNERS = (COORDINATOR, ADMIN)
 READERS_OF_ALL = (COORDINATOR, ADMIN, LEADER)
 # Who manages units and accounts.
 ACCOUNT_MANAGERS = (ADMIN,)
+
+
+def may_see_task(role: str, part_in_task: str | None) -> bool:
+    """Coordinators, admins and leaders see every task; a reporter only the tasks its unit
+    leads or cooperates on (``part_in_task`` is the unit's TaskUnit role, or None)."""
+    return role in READERS_OF_ALL or part_in_task is not None

@@ -15,7 +15,7 @@ Rules, one function each:
    "returned". Dropping returned updates is what makes the previous counted version (or the
    previous period) count again.
 4. Reporting unit (``reporting_updates``). A task's figures come from its LEAD unit's updates;
-   cooperating units are shown beside (``unit_progress``) but the lead consolidates. A task
+   cooperating units report their own contribution, but the lead consolidates. A task
    without a lead unit uses every unit's updates.
 5. Latest update (``latest_update``). Highest period, then highest version (a correction is a
    new version of the same task/unit/period), then latest submitted_at, then highest id.
@@ -97,7 +97,6 @@ __all__ = [
     "review_state",
     "task_progress",
     "task_status",
-    "unit_progress",
     "unit_timeliness",
 ]
 
@@ -216,6 +215,15 @@ def end_of_day(day: date, tz: tzinfo = DEFAULT_TZ) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
 
 
+def current_period(plan_year: int | None, on: date | None = None) -> str:
+    """The period being reported now: last month, clamped to the plan's year."""
+    on = on or today()
+    last_month = period_of(on.replace(day=1) - timedelta(days=1))
+    if plan_year is None:
+        return last_month
+    return min(max(last_month, f"{plan_year}-01"), f"{plan_year}-12")
+
+
 def counted(moment: datetime, as_of: date, tz: tzinfo = DEFAULT_TZ) -> bool:
     """Whether a submission or decision at ``moment`` had happened by the end of ``as_of``."""
     _require_aware(moment, "moment")
@@ -291,18 +299,6 @@ def task_progress(
 ) -> TaskProgress:
     """The task's figures as of a date, from the reporting unit's latest counting update."""
     mine = reporting_updates(task, updates)
-    return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
-
-
-def unit_progress(
-    task_id: int,
-    unit_id: int,
-    updates: Iterable[UpdateFacts],
-    as_of: date,
-    tz: tzinfo = DEFAULT_TZ,
-) -> TaskProgress:
-    """One unit's own figures for a task (e.g. a cooperating unit, shown beside the lead's)."""
-    mine = [u for u in updates if u.task_id == task_id and u.unit_id == unit_id]
     return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
 
 

@@ -13,6 +13,7 @@ from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update
 from tracker.domain.roles import PLANNERS, REPORTER
+from tracker.domain.status import current_period
 from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
 from tracker.http.forms import (
     UPDATE_FORM_FIELDS,
@@ -57,7 +58,7 @@ class PlanPages(Controller):
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
-                    default_period=progress.current_period(detail.year, day),
+                    default_period=current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
                     can_plan=request.user.role in PLANNERS)
 
@@ -129,7 +130,7 @@ class TaskPages(Controller):
         units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
         year = detail.context.plan_year
         periods = plan_periods(year) if year else []
-        default_period = progress.current_period(year)
+        default_period = current_period(year)
         return page(request, "task.html", status_code=status_code, detail=detail, units=units,
                     can_plan=user.role in PLANNERS,
                     can_report=user.role == REPORTER and detail.my_role is not None,
