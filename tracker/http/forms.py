@@ -8,9 +8,9 @@ from litestar.datastructures import UploadFile
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.progress_input import EvidenceFile
+from tracker.schemas import AssignmentSummary
 from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile
-from tracker.services.ledger_import import AssignmentSummary
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
 

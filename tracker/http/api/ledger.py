@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery, MultipartBody
 from tracker.domain.periods import parse_day
 from tracker.http.forms import apply_from_form, download, form_flag, read_upload
 from tracker.http.guards import planner_guard, reader_guard
+from tracker.schemas import AssignmentPreview, AssignmentSummary
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
-from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary
 
 # `file` is an upload, the other fields (upload_id, token, flags) are text.
 LedgerForm = MultipartBody[dict[str, Any]]
