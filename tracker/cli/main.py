@@ -30,6 +30,7 @@ from tracker.domain.errors import Conflict, DomainError, NotFound
 from tracker.domain.periods import parse_day
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
+from tracker.settings import use_package_piccolo_conf
 
 
 def _print_tree(data: dict) -> None:
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_package_piccolo_conf()
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

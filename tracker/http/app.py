@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,7 +56,7 @@ from tracker.reporting.archive import shutdown_workers
 from tracker.schemas import ErrorOut
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
-from tracker.settings import get_settings
+from tracker.settings import get_settings, use_package_piccolo_conf
 
 WEB_DIR = Path(__file__).parent
 # Five evidence files of 10 MB each, plus the form around them.
@@ -195,7 +197,26 @@ def _replay(messages: list[dict], receive):
     return replay
 
 
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """The database pool, the schema check and the in-process schedule for the app's life;
+    report workers are stopped at the end. What was started is stopped even if a later step
+    fails."""
+    await open_pool()
+    try:
+        await require_current_schema()
+        await scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+    finally:
+        await close_pool()
+        shutdown_workers()
+
+
 def create_app() -> Litestar:
+    use_package_piccolo_conf()
     settings = get_settings()
     return Litestar(
         route_handlers=[
@@ -244,7 +265,6 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
-        on_startup=[open_pool, require_current_schema, scheduler.start],
-        on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
+        lifespan=[lifespan],
         debug=settings.debug,
     )
