@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from matplotlib.image import imread
 
 from tests.support.commands import run_tracker
@@ -43,10 +42,12 @@ from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting.render import DataOnlyFetcher, percent
-from tracker.services import plans, progress, security
+from tracker.services import plans, progress
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import Task, Unit
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdfimages")
 if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
@@ -111,12 +112,6 @@ HOSTILE = [
     "<script>alert(1)</script>",
     '<img src="http://example.com/x.png">',
 ]
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1))
 
 
 @pytest.fixture(scope="module", autouse=True)
