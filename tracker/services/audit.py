@@ -13,12 +13,16 @@ from typing import Any
 
 import msgspec
 
-from tracker.messages import AUDIT_DECISION_LABELS, AUDIT_FIELD_LABELS, LABELS
-from tracker.plan_model import ONGOING
-from tracker.progress_input import STATE_LABELS
-from tracker.roles import ROLE_LABELS
+from tracker.domain.messages import LABELS
+from tracker.domain.plan_model import ONGOING
+from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.vocabulary import (
+    AUDIT_DECISION_LABELS,
+    AUDIT_FIELD_LABELS,
+    ROLE_LABELS,
+    UPDATE_STATE_LABELS,
+)
 from tracker.schemas import AuditChange, AuditOut
-from tracker.status import DEFAULT_TZ
 from tracker.tables import AuditEntry, ExtensionRequest, Milestone, ProgressUpdate, User
 
 
@@ -118,7 +122,7 @@ def _label(field: str, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(_label(field, item) for item in value)
     if field == "state":
-        return STATE_LABELS.get(value, str(value))
+        return UPDATE_STATE_LABELS.get(value, str(value))
     if field == "decision":
         return AUDIT_DECISION_LABELS.get(value, str(value))
     if field == "role":
