@@ -120,8 +120,9 @@ async def test_submit_correct_return_resubmit_accept(app_client):
     # The whole exchange stays in the task's history, newest first.
     detail = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["lead"])).json()
     assert detail["my_role"] == "lead"
-    assert [(u["version"], u["review_state"]) for u in detail["updates"]] == [
-        (3, "accepted"), (2, "returned"), (1, "submitted")]
+    # Version 1 was never decided: version 2 replaced it (issue 11, bug 3: not 待审核 forever).
+    assert [(u["version"], u["review_state"], u["superseded_by"]) for u in detail["updates"]] == [
+        (3, "accepted", None), (2, "returned", 3), (1, "superseded", 2)]
     assert await ProgressUpdate.count() == 3 and await Review.count() == 2
 
 
