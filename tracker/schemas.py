@@ -95,6 +95,7 @@ class UnitOut(msgspec.Struct):
     id: int
     name: str
     active: bool
+    position: int = 0  # the organisation's order
 
 
 class UserOut(msgspec.Struct):
@@ -144,9 +145,10 @@ class UpdateOut(msgspec.Struct):
     evidence_links: list[str]
     submitted_by: str
     submitted_at: str
-    review_state: str  # submitted | accepted | returned
+    review_state: str  # submitted | accepted | returned | superseded (undecided, replaced)
     reviews: list[ReviewOut]
     attachments: list[AttachmentOut]
+    superseded_by: int | None = None  # the version that replaced this one
 
 
 class UpdateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -229,6 +231,14 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     unit: str | None = None  # unit name, for the unit edition
 
 
+class AuditChange(msgspec.Struct):
+    """One field of an audited change: its Chinese name, and the values before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
 class AuditOut(msgspec.Struct):
     id: int
     at: str
@@ -240,6 +250,9 @@ class AuditOut(msgspec.Struct):
     summary: str
     before: object | None
     after: object | None
+    changes: list[AuditChange] = []  # the same, as people read it: Chinese names and labels
+
+
 
 
 class ExtensionOut(msgspec.Struct):
@@ -282,6 +295,7 @@ class ChaseTask(msgspec.Struct):
     expected: float | None
     deadline: str | None
     warning: str | None  # blue | yellow | red
+    extended_deadline: str | None = None  # an approved extension in force as of the date
 
 
 class ChaseMilestone(msgspec.Struct):

@@ -22,6 +22,8 @@ class Unit(Table, tablename="unit"):
     name = Varchar(length=100, unique=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # Place in the organisation's order (组织顺序); 0: where it was added (its id).
+    position = Integer(default=0)
 
 
 class Plan(Table, tablename="plan"):

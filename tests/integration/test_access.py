@@ -283,6 +283,10 @@ ROUTES = [
     Route("POST /admin/units/{id}/active",
           page_post(lambda w, ids, r: f"/admin/units/{ids.scratch_unit}/active", lambda *a: {"active": "1"}),
           (D, D, D, D, D, 303, P)),
+    Route("POST /admin/units/{id}/position",
+          page_post(lambda w, ids, r: f"/admin/units/{ids.scratch_unit}/position",
+                    lambda *a: {"position": "3"}),
+          (D, D, D, D, D, 303, P)),
     Route("POST /admin/users/{id}/active",
           page_post(lambda w, ids, r: f"/admin/users/{ids.scratch_user}/active", lambda *a: {"active": "1"}),
           (D, D, D, D, D, 303, P)),
@@ -352,8 +356,12 @@ async def test_routes_for_every_role(database, group):
                 statuses[role] = response.status_code
                 if response.status_code == 303:
                     path, location = response.request.url.path, response.headers["location"]
-                    if role == "anonymous":
+                    if role == "anonymous" and response.request.method == "GET":
                         assert location == f"/login?next={path}", (route.name, location)
+                    elif role == "anonymous":  # back to the form's page (here none), never
+                        # to its POST-only address, which would answer 405 after the login
+                        assert location == "/login?next=/&notice=session_expired", (
+                            route.name, location)
                     else:
                         assert not location.startswith("/login"), (route.name, role, location)
                 elif group.startswith("api") and response.status_code >= 400:

@@ -42,9 +42,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tracker.domain.deadlines import resolve_deadline_phrase
+from tracker.domain.deadlines import DeadlineError, parse_deadline_input
 from tracker.domain.errors import InvalidInput
-from tracker.domain.plan_model import ONGOING
 from tracker.plan_parsing import (
     _header_columns,
     _item_heading,
@@ -228,21 +227,6 @@ class AssignmentTable:
     rows: list[AssignmentRow] = field(default_factory=list)
 
 
-_ISO_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-
-
-def _resolve(text: str, year: int | None) -> str | None:
-    m = _ISO_DATE.fullmatch(_key(text).strip())
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        except ValueError:
-            return None
-    if _key(text).strip().lower() == ONGOING:
-        return ONGOING
-    return resolve_deadline_phrase(text, year)[1]
-
-
 def _group_heading(value: str) -> tuple[str, str] | None:
     """("section" | "item", heading) for a grouping row's value."""
     line = _Line(0, value, _key(value))
@@ -273,12 +257,13 @@ def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year
     deadline_text = values.get("deadline") or None
     date_cell = values.get("deadline_date") or ""
     deadline = None
-    if date_cell:
-        deadline = _resolve(date_cell, year)
-        if deadline is None:
-            problem = problem or f"完成日期“{date_cell[:20]}”无法识别"
-    elif deadline_text:
-        deadline = _resolve(deadline_text, year)
+    try:  # the task form's rule: an impossible date refuses the row, with its reason
+        if date_cell:
+            deadline = parse_deadline_input(date_cell, year)[1]
+        elif deadline_text:
+            deadline = parse_deadline_input(deadline_text, year, require_resolved=False)[1]
+    except DeadlineError as error:
+        problem = str(error)
     if deadline_text and len(deadline_text) > 100:
         problem = problem or "完成时限超过100字"
     number = values.get("number") or None
@@ -352,12 +337,14 @@ class LedgerRow:
     status_code: str  # a key of STATUS_FILLS
     status: str  # its label
     last_period: str  # the period of the latest counted update, "" if none
+    extended_deadline: dt.date | None = None  # an approved extension (the 完成日期 stays original)
 
 
 # (header, width in characters); the header names are the ones read_assignment_table reads.
 LEDGER_COLUMNS: list[tuple[str, int]] = [
     ("部分", 18), ("分项", 22), ("序号", 6), ("工作任务", 60), ("牵头单位", 16), ("配合单位", 24),
     ("完成时限", 16), ("完成日期", 12), ("进度(%)", 8), ("状态", 10), ("最近填报期", 11),
+    ("延期至", 12),
 ]
 # Light fills with dark text, as Excel's own "good / neutral / bad" styles.
 STATUS_FILLS = {
@@ -373,7 +360,8 @@ _STATUS_COLUMN = 10  # 1-based: 状态
 def _values(row: LedgerRow) -> list:
     return [row.section, row.item, row.number, row.task, row.lead_units, row.cooperating_units,
             row.deadline_text, row.deadline if row.deadline is not None else "", row.percent,
-            row.status, row.last_period]
+            row.status, row.last_period,
+            row.extended_deadline if row.extended_deadline is not None else ""]
 
 
 def _text_cell(cell, value: str) -> None:

@@ -23,6 +23,7 @@ LABELS_ZH = {
     "cooperating_units": "配合单位",
     "deadline": "完成时限",
     "ongoing": "持续推进",
+    "deadline_hint": "如 2018-12-31、6月底前、年底前、持续推进",
     "as_written": "原文",
     "milestone": "节点",
     "plan_milestones": "计划节点",
@@ -84,10 +85,13 @@ NOTICES = {
     "saved": "已保存。",
     "imported": "计划已导入。",
     "logged_out": "已退出登录。",
+    "session_expired": "登录已过期，请重新登录。登录后回到刚才的页面，未提交的填报内容会自动恢复。",
     "unit_added": "单位已添加。",
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
     "extension_requested": "延期申请已提交，等待协调人审批。",
+    "extension_approved": "已同意延期申请。",
+    "extension_refused": "已不同意延期申请，完成时限不变。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

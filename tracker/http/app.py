@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import swagger_ui
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -47,8 +49,19 @@ from tracker.services.database import close_pool, open_pool, require_current_sch
 from tracker.settings import get_settings, use_package_piccolo_conf
 
 WEB_DIR = Path(__file__).parent
+SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent / "static"
+API_DOCS_ASSETS = "/static/apidocs"
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
+
+
+def _api_docs_page() -> SwaggerRenderPlugin:
+    """接口文档 with Swagger UI's files from the installed package, never from a CDN: the page
+    works on an office network without Internet access."""
+    return SwaggerRenderPlugin(
+        js_url=f"{API_DOCS_ASSETS}/swagger-ui-bundle.js", css_url=f"{API_DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{API_DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{API_DOCS_ASSETS}/favicon-32x32.png'>")
 
 
 def _jinja_environment() -> Environment:
@@ -161,6 +174,8 @@ def create_app() -> Litestar:
             NotificationPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                        include_in_schema=False),
+            create_static_files_router(path=API_DOCS_ASSETS, directories=[SWAGGER_UI_DIR],
+                                       include_in_schema=False),
         ],
         middleware=[
             SubmissionAdmission,
@@ -178,6 +193,7 @@ def create_app() -> Litestar:
                 "BearerToken": SecurityScheme(type="http", scheme="bearer",
                                               description="POST /api/tokens 取得的令牌")}),
             security=[{"BearerToken": []}],
+            render_plugins=[_api_docs_page()],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         lifespan=[lifespan],

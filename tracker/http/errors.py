@@ -4,7 +4,7 @@ field at fault named. Services raise plain Python exceptions and never see HTTP.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from tracker.domain.errors import DomainError
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
+from tracker.http.guards import SESSION_EXPIRED
 from tracker.schemas import ErrorOut
 
 CSRF_FAILED = "CSRF token verification failed"
@@ -73,10 +74,28 @@ def _validation_error(request: Request, error: ValidationException) -> Response:
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    """Pages go to the login form, which then leads back. A form sent without a valid session
+    (it was shown to a logged-in user, so the login expired) leads back to the page the form
+    was on, never to its POST-only address (which would answer 405)."""
     if _is_api(request):
         return _error_response(request, 401, error.detail, "authorization")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target)}", status_code=303)
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        expired = error.detail == SESSION_EXPIRED
+    else:
+        target, expired = _referring_page(request), True
+    notice = "&notice=session_expired" if expired else ""
+    return Redirect(f"/login?next={quote(target)}{notice}", status_code=303)
+
+
+def _referring_page(request: Request) -> str:
+    """The page of this site the request came from (the Referer), else the home page; without
+    the notice it showed then (a "submitted" notice would drop the draft kept in the browser)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.headers.get("host", ""):
+        return "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(referer.query) if k != "notice"])
+    return (referer.path or "/") + (f"?{query}" if query else "")
 
 
 def _http_error(request: Request, error: HTTPException) -> Response:

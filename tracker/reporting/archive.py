@@ -21,7 +21,7 @@ from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut
 from tracker.services.notices import notify_report_published
 from tracker.settings import get_settings
-from tracker.tables import GeneratedReport, Plan
+from tracker.tables import AuditEntry, GeneratedReport, Plan
 
 _executor: ProcessPoolExecutor | None = None
 
@@ -71,10 +71,30 @@ async def archive(request: ReportRequest, pdf: bytes, user_id: int | None) -> Re
 
 
 async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
-    """Build the data (as of the request's date), render in the worker, archive."""
+    """Build the data (as of the request's date), render in the worker, archive.
+
+    The same edition, period, unit and as-of date asked again returns the archived copy, unless
+    something in the plan changed since (every change is in the audit trail): repeated clicks
+    do not pile up identical reports."""
+    archived = await _unchanged_copy(request)
+    if archived is not None:
+        return archived
     data = await build_report_data(request)
     pdf = await asyncio.get_running_loop().run_in_executor(_worker_pool(), render_archival_pdf, data)
     return await archive(request, pdf, user_id)
+
+
+async def _unchanged_copy(request: ReportRequest) -> ReportOut | None:
+    row = await GeneratedReport.select(GeneratedReport.id, GeneratedReport.created_at).where(
+        GeneratedReport.plan == request.plan_id, GeneratedReport.period == request.period,
+        GeneratedReport.as_of == request.as_of, GeneratedReport.edition == request.edition,
+        GeneratedReport.unit.is_null() if request.unit_id is None
+        else GeneratedReport.unit == request.unit_id,
+    ).order_by(GeneratedReport.id, ascending=False).first()
+    if row is None or await AuditEntry.exists().where(
+            AuditEntry.plan_id == request.plan_id, AuditEntry.at >= row["created_at"]):
+        return None
+    return await get_report(row["id"])
 
 
 async def publish(request: ReportRequest, user_id: int | None = None,

@@ -3,15 +3,17 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
+import secrets
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import File
+from litestar.response import File, Redirect
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
-from tracker.domain.progress_input import validate_update
+from tracker.domain.progress_input import validate_update, with_state_from_percent
 from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.domain.status import current_period
 from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
@@ -29,12 +31,37 @@ from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
 
+FORM_TOKEN = "_submission"
+
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
     try:
         return [int(value) for value in values if value]
     except ValueError:
         raise InvalidInput("单位编号无效", field) from None
+
+
+async def task_page(request: Request, task_id: int, status_code: int = 200,
+                    form: dict | None = None, error: dict | None = None) -> Response:
+    """A task with its history and forms; after a refused form, with the reason and what was typed."""
+    detail = await progress.task_detail(request.user, task_id)
+    user = request.user
+    units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
+    year = detail.context.plan_year
+    periods = plan_periods(year) if year else []
+    defaults = progress.update_form_defaults(detail.updates, user.unit_id,
+                                             current_period(year))
+    form = form or defaults.form
+    form.setdefault(FORM_TOKEN, secrets.token_urlsafe(18))
+    return page(request, "task.html", status_code=status_code, detail=detail, units=units,
+                can_plan=user.role in PLANNERS,
+                can_report=user.role == REPORTER and detail.my_role is not None,
+                periods=periods, form=form, returned=defaults.returned, error=error,
+                extensions=await extensions.for_task(user, task_id),
+                extended_deadline=(await tracking.approved_deadlines([task_id])).get(task_id),
+                evidence_checks=await evidence.evidence_for(
+                    link for u in detail.updates for link in u.evidence_links),
+                evidence_labels=EVIDENCE_STATE_LABELS)
 
 
 class PlanPages(Controller):
@@ -60,12 +87,13 @@ class PlanPages(Controller):
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
+                    extended=tracking.extended_deadlines_as_of(facts, day),
                     can_plan=request.user.role in PLANNERS)
 
     @get("/{plan_id:int}/export.yaml")
     async def export(self, plan_id: FromPath[int]) -> Response:
         text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
-        return Response(text, media_type="application/yaml; charset=utf-8", headers={
+        return Response(text, media_type="application/yaml", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
 
     @get("/{plan_id:int}/charts/{chart:str}")
@@ -81,7 +109,8 @@ class PlanPages(Controller):
             plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
             data.get("edition", "monthly"), data.get("unit") or None)
         report = await report_archive.generate(report_request, request.user.id)
-        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
+        # Straight to the file: the browser saves it and stays on the plan page.
+        return Redirect(report.download_url, status_code=303)
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -95,9 +124,14 @@ class PlanPages(Controller):
     @post("/{plan_id:int}/milestones", guards=[planner_guard])
     async def add_milestone(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         task = data.get("task_id") or ""
-        await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
-                                     data.get("title", ""), data.get("due_on", ""),
-                                     actor=request.user.id)
+        try:
+            await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
+                                         data.get("title", ""), data.get("due_on", ""),
+                                         actor=request.user.id)
+        except InvalidInput as error:
+            if not task.isdigit():
+                raise
+            return await task_page(request, int(task), 400, error=form_error(error))
         return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
 
     @get("/import", guards=[planner_guard])
@@ -123,38 +157,24 @@ class TaskPages(Controller):
     path = "/"
     include_in_schema = False
 
-    async def _render(self, request: Request, task_id: FromPath[int], status_code: int = 200,
-                      form: dict | None = None, error: dict | None = None) -> Response:
-        detail = await progress.task_detail(request.user, task_id)
-        user = request.user
-        units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
-        year = detail.context.plan_year
-        periods = plan_periods(year) if year else []
-        default_period = current_period(year)
-        return page(request, "task.html", status_code=status_code, detail=detail, units=units,
-                    can_plan=user.role in PLANNERS,
-                    can_report=user.role == REPORTER and detail.my_role is not None,
-                    periods=periods, form=form or {"period": default_period}, error=error,
-                    extensions=await extensions.for_task(user, task_id),
-                    evidence_checks=await evidence.evidence_for(
-                        link for u in detail.updates for link in u.evidence_links),
-                    evidence_labels=EVIDENCE_STATE_LABELS)
-
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
-        return await self._render(request, task_id)
+        return await task_page(request, task_id)
 
     @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
     async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
         form = await request.form()
         fields = form_fields(form)
         try:
-            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token"})
-            update = validate_update(fields)
+            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token", FORM_TOKEN})
+            update = validate_update(with_state_from_percent(fields))
+            # The form's one-time token: the same form sent twice (back button, double click)
+            # is stored once, as the API's Idempotency-Key.
             await progress.submit_update(request.user, task_id, update,
-                                         await evidence_from_form(form))
+                                         await evidence_from_form(form),
+                                         idempotency_key=fields.get(FORM_TOKEN) or None)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, form=fields, error=form_error(error))
+            return await task_page(request, task_id, 400, form=fields, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "submitted")
 
     @post("/tasks/{task_id:int}/edit", guards=[planner_guard])
@@ -174,7 +194,7 @@ class TaskPages(Controller):
         except (InvalidInput, ValueError) as error:
             if isinstance(error, ValueError):
                 error = InvalidInput("版本号无效", "version")
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
@@ -184,7 +204,7 @@ class TaskPages(Controller):
                                        _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
                                        data.get("deadline", ""), actor=request.user.id)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @get("/my", guards=[reporter_guard])
