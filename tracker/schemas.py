@@ -175,6 +175,7 @@ class TaskContext(msgspec.Struct):
     parent_id: int | None
     version: int
     due_day: int
+    attention_note: str | None = None  # 提请领导关注, set by the coordinator
 
 
 class TaskDetail(msgspec.Struct):

@@ -17,11 +17,12 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from tracker import charts
-from tracker.reporting.figures import CHART_NAMES, report_chart
+from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts
 from tracker.reporting.model import ReportData, TaskRow
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
-TEMPLATE = "monthly.html"
+TEMPLATE = "monthly.html"  # the detail layouts: detail, unit, year_end
+LEADERSHIP_TEMPLATE = "leadership.html"  # the leadership edition (the default 月报)
 STYLESHEET = "print.css"
 ARCHIVE_VARIANT = "pdf/a-3b"  # for reports that are archived
 
@@ -137,16 +138,21 @@ def _svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def chart_uris(data: ReportData) -> dict[str, str]:
-    """The report's five charts as SVG data: URIs, by name in charts.CHARTS."""
-    return {name: _svg_uri(report_chart(data, name, "svg")) for name in CHART_NAMES}
+def figures_of(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | None = None
+               ) -> list[dict]:
+    """The report's charts in print order: name, numbered caption, SVG data: URI."""
+    names = report_charts(data)
+    drawn = charts_drawn if charts_drawn is not None else chart_set(data, names, ("svg",))
+    return [{"name": name, "caption": CHART_CAPTIONS[name], "uri": _svg_uri(drawn[name]["svg"])}
+            for name in names]
 
 
-def render_html(data: ReportData) -> str:
+def render_html(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | None = None) -> str:
     """The report as one HTML document; charts are embedded, nothing else is referenced."""
-    return _environment().get_template(TEMPLATE).render(
+    template = LEADERSHIP_TEMPLATE if data.leadership else TEMPLATE
+    return _environment().get_template(template).render(
         data=data,
-        charts=chart_uris(data),
+        figures=figures_of(data, charts_drawn),
         status_order=charts.STATUS_ORDER,
         status_labels=charts.STATUS_LABELS,
         status_colours=charts.STATUS_COLOURS,
@@ -164,5 +170,6 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         stylesheets=[stylesheet], pdf_variant=pdf_variant)
 
 
-def render_report(data: ReportData, *, pdf_variant: str | None = None) -> bytes:
-    return render_pdf(render_html(data), pdf_variant=pdf_variant)
+def render_report(data: ReportData, *, pdf_variant: str | None = None,
+                  charts_drawn: dict[str, dict[str, bytes]] | None = None) -> bytes:
+    return render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)

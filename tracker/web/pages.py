@@ -185,6 +185,19 @@ class TaskPages(Controller):
             return await self._render(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
+    @post("/tasks/{task_id:int}/attention", guards=[planner_guard])
+    async def set_attention(self, request: Request, task_id: FromPath[int],
+                            data: URLEncodedBody[dict[str, str]]) -> Response:
+        note = data.get("attention_note", "") if data.get("flag") == "1" else ""
+        if data.get("flag") == "1" and not note.strip():
+            error = InvalidInput("提请领导关注须写明需要领导协调的事项", "attention_note")
+            return await self._render(request, task_id, 400, error=form_error(error))
+        try:
+            await planning.set_attention(task_id, note, actor=request.user.id)
+        except InvalidInput as error:
+            return await self._render(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
     @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
     async def add_subtask(self, request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         try:
