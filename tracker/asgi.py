@@ -50,6 +50,7 @@ from tracker.web.common import local_time
 from tracker.web.ledger_pages import LedgerPages
 from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
+from tracker.web.report_pages import ReportPages
 from tracker.web.tracking_pages import TrackingPages
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -199,6 +200,7 @@ def create_app() -> Litestar:
             AdminPages,
             PlanPages,
             TaskPages,
+            ReportPages,
             TokenApi,
             AccountApi,
             PlanApi,

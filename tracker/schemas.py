@@ -220,13 +220,14 @@ class ReportOut(msgspec.Struct):
     sha256: str
     size: int
     created_at: str
-    download_url: str
+    download_url: str  # the PDF/A
+    docx_url: str | None = None  # the editable Word copy
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     period: str
     as_of: str | None = None
-    edition: str = "monthly"  # monthly | unit | year_end
+    edition: str = "monthly"  # monthly (leadership) | detail | unit | year_end
     unit: str | None = None  # unit name, for the unit edition
 
 

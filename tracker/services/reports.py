@@ -12,7 +12,6 @@ from tracker.periods import (
     check_period_in_year,
     due_date,
     parse_period,
-    period_of,
 )
 from tracker.reporting.builder import (
     RANKING_RULE,
@@ -26,10 +25,9 @@ from tracker.reporting.builder import (
     short_task,
     unit_ranking,
 )
-from tracker.reporting.figures import CHART_NAMES, report_chart
 from tracker.reporting.model import EDITIONS, NarrativeRow, ReportData
 from tracker.services.plans import get_plan
-from tracker.services.tracking import default_as_of, load_plan_facts, statuses_as_of
+from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import ExtensionRequest, Milestone, ProgressUpdate, Review, Task, Unit
 
 __all__ = ["RANKING_RULE", "ReportRequest", "build_report_data", "flatten_plan",
@@ -77,8 +75,9 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
                          unit_id=unit_id)
 
 
-async def load_report_facts(request: ReportRequest) -> ReportFacts:
-    """Everything the report of `request` is computed from (all the queries are here)."""
+async def load_report_facts(request: ReportRequest, words: bool = True) -> ReportFacts:
+    """Everything the report of `request` is computed from (all the queries are here).
+    `words=False`: without the units' own words (for the charts alone)."""
     plan = await get_plan(request.plan_id)
     facts = await load_plan_facts(request.plan_id)
     unit_names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
@@ -103,7 +102,7 @@ async def load_report_facts(request: ReportRequest) -> ReportFacts:
                                             Task.attention_note.is_not_null())}
     texts: dict[int, UpdateText] = {}
     narratives = []
-    if request.edition == "monthly":
+    if words and request.edition == "monthly":
         latest = [s.last_update_id for s in statuses_as_of(facts, request.as_of).values()
                   if s.last_update_id is not None and s.code in ("overdue", "behind")]
         for chunk in range(0, len(latest), 500):
@@ -112,7 +111,7 @@ async def load_report_facts(request: ReportRequest) -> ReportFacts:
                     ProgressUpdate.next_steps).where(
                     ProgressUpdate.id.is_in(latest[chunk:chunk + 500])):
                 texts[row["id"]] = UpdateText(row["work_done"], row["problems"], row["next_steps"])
-    else:
+    elif words:
         flat = flatten_plan(plan)
         unit_name = unit_names.get(request.unit_id) if request.unit_id else None
         if unit_name:
@@ -125,10 +124,10 @@ async def load_report_facts(request: ReportRequest) -> ReportFacts:
                        narratives=narratives)
 
 
-async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None
-                            ) -> ReportData:
+async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None,
+                            words: bool = True) -> ReportData:
     """The report's model: the facts loaded here, the figures from the pure builder."""
-    loaded = await load_report_facts(request)
+    loaded = await load_report_facts(request, words)
     unit_name = loaded.unit_names.get(request.unit_id) if request.unit_id else None
     return build_report(loaded, request.period, request.as_of, request.edition, unit_name,
                         generated_at)
@@ -168,21 +167,3 @@ async def _returned_by(as_of: dt.date, update_ids: list[int]) -> set[int]:
             Review.decided_at).order_by(Review.id):
         decisions[row["update"]] = row["decision"]
     return {update_id for update_id, decision in decisions.items() if decision == "returned"}
-
-
-CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-
-
-async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[bytes, str]:
-    """One chart of a plan as of a date, e.g. chart="status.svg". Returns (bytes, media type)."""
-    name, _, fmt = chart.partition(".")
-    if name not in CHART_NAMES or fmt not in CHART_MEDIA_TYPES:
-        raise NotFound(f"图表“{chart[:40]}”不存在（可用：{'、'.join(CHART_NAMES)}，.svg 或 .png）",
-                       "chart")
-    plan = await get_plan(plan_id)
-    as_of = as_of or default_as_of(plan.year, plan.reporting.due_day)
-    period = period_of(as_of)
-    if plan.year is not None:
-        period = min(max(period, f"{plan.year}-01"), f"{plan.year}-12")
-    data = await build_report_data(ReportRequest(plan_id=plan_id, period=period, as_of=as_of))
-    return report_chart(data, name, fmt), CHART_MEDIA_TYPES[fmt]

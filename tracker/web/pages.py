@@ -29,7 +29,6 @@ from tracker.services import (
     plans,
     progress,
     report_archive,
-    reports,
     tracking,
 )
 from tracker.status import STATUS_LABELS
@@ -79,17 +78,8 @@ class PlanPages(Controller):
     @get("/{plan_id:int}/charts/{chart:str}")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response:
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)
-
-    @post("/{plan_id:int}/reports")
-    async def generate_report(self, request: Request, plan_id: FromPath[int],
-                              data: URLEncodedBody[dict[str, str]]) -> Response:
-        report_request = await reports.resolve_request(
-            plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
-            data.get("edition", "monthly"), data.get("unit") or None)
-        report = await report_archive.generate(report_request, request.user.id)
-        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -233,11 +223,6 @@ class TaskPages(Controller):
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
         return redirect("/reviews", "reviewed")
-
-    @get("/reports/{report_id:int}/download", guards=[reader_guard])
-    async def report_download(self, report_id: FromPath[int]) -> File:
-        path, name = await report_archive.report_file(report_id)
-        return File(path=path, filename=name, media_type="application/pdf")
 
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
