@@ -39,7 +39,7 @@ RANKING_RULE = (
 
 # How long the leadership edition's lists may grow before "另有 K 项，详见台账": chosen so that
 # the whole edition stays within 8 A4 pages at any plan size.
-WORST_TASKS = 12
+WORST_TASKS = 10
 WORST_MILESTONES = 8
 RECENT_EXTENSIONS = 8
 ATTENTION_ITEMS = 8
@@ -155,24 +155,34 @@ def unit_ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of
 
 
 def _not_reported(loaded: ReportFacts, task_ids: set[int], period: str, as_of: dt.date,
-                  first: str, whole_plan: bool) -> list[str]:
-    """Lead units owing `period`'s report for some of `task_ids` and not having sent it."""
+                  first: str) -> list[str]:
+    """Lead units owing `period`'s report for some of `task_ids` and not having sent it
+    (status rule 11, asked for the one period)."""
     facts = loaded.facts
-    leads = sorted({t.lead_unit_id for t in facts.tasks
-                    if t.lead_unit_id is not None and t.task_id in task_ids})
-    owed = [t for t in facts.tasks if t.task_id in task_ids]
-    names = []
-    for unit_id in leads:
-        if whole_plan:
-            timeliness = unit_timeliness(facts, unit_id, as_of, first)
-        else:
-            updates = [u for t in owed if t.lead_unit_id == unit_id
-                       for u in facts.updates_by_task.get(t.task_id, ())]
-            timeliness = status.unit_timeliness(unit_id, owed, updates, as_of, facts.due_day,
-                                                first)
-        if any(p == period for _, p in timeliness.missing_items):
-            names.append(loaded.unit_names[unit_id])
-    return names
+    late_units = {
+        task.lead_unit_id for task in facts.tasks
+        if task.task_id in task_ids and task.lead_unit_id is not None
+        and status.missing_report(task, facts.updates_by_task.get(task.task_id, ()), period,
+                                  as_of, facts.due_day, first)
+    }
+    return [loaded.unit_names[unit_id] for unit_id in sorted(late_units)]
+
+
+def _progress_trend(facts: PlanFacts, task_ids: set[int], points: list[tuple[str, dt.date]]
+                    ) -> list[tuple[str, float, int]]:
+    """(period, plan completion %, tasks done) at each point: the same progress rules as the
+    statuses (rules 3-6), without the schedule, which the trend does not show."""
+    chosen = [task for task in facts.tasks if task.task_id in task_ids]
+    mine = {task.task_id: status.reporting_updates(task, facts.updates_by_task.get(task.task_id, ()))
+            for task in chosen}
+    trend = []
+    for period, day in points:
+        progress = [status.latest_update(status.counting_updates(mine[task.task_id], day))
+                    for task in chosen]
+        percents = [u.percent if u else 0 for u in progress]
+        done = sum(1 for u in progress if u is not None and (u.state == "done" or u.percent >= 100))
+        trend.append((period, round(sum(percents) / len(percents), 1) if percents else 0.0, done))
+    return trend
 
 
 def _headline(statuses: list[status.TaskStatus], not_reported: int) -> Headline:
@@ -283,7 +293,7 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
     tasks = [task_row(f) for f in flat] if not leadership else []
     totals = status.plan_summary(selected.values())
     totals["total"] = len(selected)
-    not_reported = _not_reported(loaded, task_ids, period, as_of, first, whole_plan)
+    not_reported = _not_reported(loaded, task_ids, period, as_of, first)
 
     sections: dict[str, list[int]] = defaultdict(list)
     for f in flat:
@@ -291,13 +301,9 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
     section_rows = [(title, round(sum(values) / len(values), 1))
                     for title, values in sections.items()]
 
-    trend = []
-    for point in periods_between(first, period):
-        point_as_of = min(due_date(point, facts.due_day), as_of)
-        point_statuses = statuses_as_of(facts, point_as_of)
-        chosen = [point_statuses[task_id] for task_id in task_ids]
-        trend.append((point, round(status.plan_percent(chosen), 1),
-                      sum(1 for s in chosen if s.code == "done")))
+    trend = _progress_trend(facts, task_ids, [
+        (point, min(due_date(point, facts.due_day), as_of))
+        for point in periods_between(first, period)])
 
     nodes = {f.node.id: f.node for f in flat}
     milestone_rows, missed = [], []
@@ -351,17 +357,21 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
         if state.code not in ("overdue", "behind"):
             continue
         words = loaded.update_texts.get(state.last_update_id) if state.last_update_id else None
-        expected = 100.0 if state.code == "overdue" else (state.expected or 0.0)
+        # Overdue: the whole remainder is the gap. Behind a dated schedule: expected - percent.
+        # Ongoing tasks are behind for a missed report (rule 8) and have no schedule: no gap.
+        expected = 100.0 if state.code == "overdue" else state.expected
         exceptions.append(ExceptionRow(
             task=short_task(f.node), lead_unit=_lead(f.node), status=state.code,
-            percent=state.percent, expected=round(expected, 1),
-            gap=round(expected - state.percent, 1),
+            percent=state.percent,
+            expected=round(expected, 1) if expected is not None else None,
+            gap=round(expected - state.percent, 1) if expected is not None else None,
             days_late=-state.days_to_deadline if state.code == "overdue"
             and state.days_to_deadline is not None else None,
             deadline=_deadline_text(f.node, extended.get(f.node.id)),
             problem=_cut(words.problems, SHORT_PROBLEM) if words and words.problems.strip()
             else ""))
-    exceptions.sort(key=lambda row: (-row.gap, -(row.days_late or 0), row.task))
+    exceptions.sort(key=lambda row: (row.gap is None, -(row.gap or 0), -(row.days_late or 0),
+                                     row.task))
 
     month_start = dt.date.fromisoformat(f"{period}-01")
     granted = [
@@ -383,7 +393,7 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
     previous = None
     if before:
         owed_before = _not_reported(loaded, task_ids, previous_period(period), previous_as_of,
-                                    first, whole_plan)
+                                    first)
         previous = _headline([before[task_id] for task_id in task_ids], len(owed_before))
     this_period = "本月"
     if units and len(units) > 2 * RANKING_EACH_END:

@@ -88,8 +88,8 @@ class ExceptionRow:
     lead_unit: str
     status: str  # overdue | behind
     percent: int
-    expected: float | None
-    gap: float  # expected - percent, percentage points (overdue: 100 - percent)
+    expected: float | None  # None: an ongoing task, behind for a missed report
+    gap: float | None  # expected - percent, percentage points (overdue: 100 - percent)
     days_late: int | None  # days past the effective deadline, overdue tasks only
     deadline: str  # as the report prints it
     problem: str  # the lead unit's own 存在问题 in its latest counting update, "" if none
