@@ -17,6 +17,7 @@ from tests.test_reports import (
     AS_OF,
     build_world,
     compact,
+    layout_text,
     page_count,
     poppler,
     text_of,
@@ -187,13 +188,23 @@ def _docx_text(content: bytes) -> str:
     return compact("".join(parts))
 
 
-def _headline_figures(text: str) -> dict[str, str]:
+HEADLINE = ("计划总体完成率", "已完成任务", "正常推进", "滞后任务", "超期任务", "未报送单位")
+
+
+def _pdf_headline(pdf) -> dict[str, tuple[str, str]]:
+    """The 摘要 table's rows (this month, last month), from the PDF's layout text."""
     found = {}
-    for label in ("计划总体完成率", "已完成任务", "正常推进", "滞后任务", "超期任务", "未报送单位"):
-        match = re.search(re.escape(label) + r"([\d.]+%?)([\d.—]+%?)", text)
-        assert match, (label, text[:600])
-        found[label] = match.group(1)
+    for line in layout_text(pdf).splitlines():
+        cells = line.split()
+        if cells and cells[0] in HEADLINE and cells[0] not in found:
+            found[cells[0]] = (cells[1], cells[2])
     return found
+
+
+def _docx_headline(content: bytes) -> dict[str, tuple[str, str]]:
+    table = docx.Document(io.BytesIO(content)).tables[0]
+    return {row.cells[0].text: (row.cells[1].text, row.cells[2].text)
+            for row in table.rows if row.cells[0].text in HEADLINE}
 
 
 async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_client, monkeypatch,
@@ -225,11 +236,16 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
     for code, label in status.STATUS_LABELS.items():
         assert f"{label}{counts[code]}项" in text, label
     assert f"计划总体完成率{percent(plan_percent)}" in text
-    pdf_figures = _headline_figures(text)
-    assert pdf_figures == {
-        "计划总体完成率": f"{plan_percent:.1f}%", "已完成任务": str(counts["done"]),
+    before = statuses_as_of(await load_plan_facts(world.plan_id), dt.date(2018, 9, 5))
+    counts_before = status.plan_summary(before.values())
+    pdf_figures = _pdf_headline(pdf)
+    assert {label: now for label, (now, _) in pdf_figures.items()} == {
+        "计划总体完成率": percent(plan_percent), "已完成任务": str(counts["done"]),
         "正常推进": str(counts["on_track"]), "滞后任务": str(counts["behind"]),
         "超期任务": str(counts["overdue"]), "未报送单位": "1"}
+    assert pdf_figures["计划总体完成率"][1] == percent(
+        round(status.plan_percent(before.values()), 1))
+    assert pdf_figures["超期任务"][1] == str(counts_before["overdue"])
     assert "一、摘要" in text and "五、提请领导关注事项" in text
     assert "执法公示平台需与市局对接，请领导协调。" in text
     assert "需领导协调的事项1项" in text
@@ -238,7 +254,7 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
 
     # The Word copy: the same figures and words.
     word_text = _docx_text(word.content)
-    assert _headline_figures(word_text) == pdf_figures
+    assert _docx_headline(word.content) == pdf_figures
     for code, label in status.STATUS_LABELS.items():
         assert f"{label}{counts[code]}项" in word_text, label
     assert "执法公示平台需与市局对接，请领导协调。" in word_text
