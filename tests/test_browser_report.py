@@ -92,7 +92,10 @@ def _scenario(browser: Browser, tmp_path: Path) -> None:
     page.goto(plan_url)
     widths = page.evaluate("[...document.querySelectorAll('.charts img')].map(i => i.clientWidth)")
     assert widths and min(widths) >= 560, widths
-    page.screenshot(path=SCREENSHOTS / "report-plan-1366.png", full_page=False)
+    page.locator(".charts").scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('.charts img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=120_000)
+    page.screenshot(path=SCREENSHOTS / "report-plan-1366.png", full_page=True)
 
     # The job page shows its progress while the report is made (the page polls its status).
     seen_steps: list[str] = []
@@ -124,4 +127,9 @@ def _scenario(browser: Browser, tmp_path: Path) -> None:
     # On a phone the page still works; the charts scroll sideways inside their frames.
     page.set_viewport_size(PHONE)
     page.goto(plan_url)
+    for image in page.locator(".charts img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('.charts img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=60_000)
+    page.locator(".charts").scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "report-plan-390.png", full_page=False)
