@@ -26,6 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from tracker.reporting.palette import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
+
 LABELS = {
     "no_data": "暂无数据",
     "completion": "完成率",
@@ -45,22 +47,7 @@ LABELS = {
     ),
 }
 
-# The five task statuses, in the order they are shown everywhere (report, pages, charts).
-STATUS_ORDER = ("done", "on_track", "behind", "overdue", "not_started")
-STATUS_LABELS = {
-    "done": "已完成",
-    "on_track": "正常推进",
-    "behind": "滞后",
-    "overdue": "超期",
-    "not_started": "未启动",
-}
-STATUS_COLOURS = {
-    "done": "#2e7d32",  # green
-    "on_track": "#1565c0",  # blue
-    "behind": "#f9a825",  # amber
-    "overdue": "#c62828",  # red
-    "not_started": "#9e9e9e",  # grey
-}
+# Status order, labels and colours: one place (tracker.reporting.palette).
 MILESTONE_STYLE = {  # state -> (marker, colour, filled)
     "done": ("o", STATUS_COLOURS["done"], True),
     "pending": ("o", STATUS_COLOURS["on_track"], False),

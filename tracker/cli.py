@@ -172,10 +172,10 @@ async def _report(args) -> int:
         request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
                                                 edition, args.unit)
         report, reused = await report_archive.produce(
-            request, None, in_process=True,
+            request, None, in_process=True, word=fmt == "docx",
             progress=lambda index, name: progress.update(step, completed=index, description=name))
         progress.update(step, completed=len(report_archive.STEPS))
-    path, _ = await report_archive.report_file(report.id, fmt)
+    path, _ = await report_archive.report_file(report.id, fmt)  # a .docx is made on demand
     content = path.read_bytes()
     out.write_bytes(content)
     print(f"已生成 {out}（{len(content) // 1024} KB，{request.period}，统计截至 {request.as_of}）")

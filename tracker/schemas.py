@@ -221,7 +221,7 @@ class ReportOut(msgspec.Struct):
     size: int
     created_at: str
     download_url: str  # the PDF/A
-    docx_url: str | None = None  # the editable Word copy
+    docx_url: str | None = None  # the editable Word copy (made on its first download)
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):

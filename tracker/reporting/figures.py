@@ -2,8 +2,10 @@
 
 A chart is a pure function of a few plain values (`chart_inputs`), so it is cached by a hash of
 those values: the same plan as of the same date with the same data is drawn once, whoever asks
-(overview page, API, PDF, DOCX); any change in the data changes the key. Drawing is CPU work:
-`services.reports.draw_charts` runs `draw` in the worker process, off the event loop.
+(overview page, API, PDF, DOCX, the next `tracker report` command); any change in the data
+changes the key. The cache is kept in memory and in the data directory (charts/, a few KB per
+chart). Drawing is CPU work: `services.report_archive.draw_charts` runs `draw` in the worker
+process, off the event loop.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import OrderedDict
+from pathlib import Path
 
-from tracker import charts
 from tracker.reporting.model import ReportData
+from tracker.settings import get_settings
 
 CHART_NAMES = ("sections", "units", "trend", "status", "milestones")
 CHART_CAPTIONS = {
@@ -65,23 +68,47 @@ def cache_key(name: str, fmt: str, inputs: tuple) -> str:
     return hashlib.sha256(pickle.dumps((name, fmt, inputs), protocol=5)).hexdigest()
 
 
+def _cache_file(key: str) -> Path:
+    return get_settings().data_dir / "charts" / key[:2] / key
+
+
 def cached(key: str) -> bytes | None:
     content = _cache.get(key)
     if content is not None:
         _cache.move_to_end(key)
+        return content
+    try:
+        content = _cache_file(key).read_bytes()
+    except OSError:
+        return None
+    _remember_here(key, content)
     return content
 
 
-def remember(key: str, content: bytes) -> None:
+def _remember_here(key: str, content: bytes) -> None:
     _cache[key] = content
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
 
 
+def remember(key: str, content: bytes) -> None:
+    _remember_here(key, content)
+    path = _cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(path)  # whole or absent, even with two writers
+    except OSError:
+        pass  # a read-only data directory: the memory cache still works
+
+
 def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """Draw one chart in each of `formats` (one drawing); runs in the worker process."""
-    function = charts.CHARTS[name]
-    return function(*inputs, fmt=formats)
+    """Draw one chart in each of `formats` (one drawing); runs in the worker process.
+    matplotlib is imported here, so a report whose charts are all cached never loads it."""
+    from tracker import charts
+
+    return charts.CHARTS[name](*inputs, fmt=formats)
 
 
 def report_chart(data: ReportData, name: str, fmt: str = "svg") -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import ctypes.util
 import functools
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from tracker import charts
+from tracker.reporting import palette
 from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts
 from tracker.reporting.model import ReportData, TaskRow
 
@@ -33,6 +34,11 @@ LABELS = {
         " libharfbuzz-subset is missing: install the Debian package libharfbuzz-subset0."
     ),
     "fetch_refused": "报告只能引用内嵌（data:）资源，已拒绝：{url}",
+    "font_missing": (
+        "找不到中文字体（fontconfig 中没有 zh 语言的字体），报告会显示成方框。"
+        "请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）。"
+        " No CJK font known to fontconfig: install the Debian package fonts-noto-cjk."
+    ),
     "ongoing": "持续推进",
     "no_deadline": "未定",
     "month": "{year}年{month}月",
@@ -53,13 +59,25 @@ def _harfbuzz_subset_loaded() -> bool:
         return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
+def _cjk_font_known() -> bool:
+    """Whether fontconfig (which WeasyPrint's text goes through) knows a Chinese font. The
+    charts check matplotlib's own font when they draw (charts.cjk_font_path)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                               text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True  # no fc-list to ask: WeasyPrint will say what it finds
+    return bool(found.strip())
+
+
 @functools.cache
 def check_environment() -> None:
     """Raise RuntimeError if a report would be slow (no libharfbuzz-subset) or show boxes
     (no CJK font). Cheap after the first call; call it at start-up to fail early."""
     if not _harfbuzz_subset_loaded():
         raise RuntimeError(LABELS["harfbuzz_missing"])
-    charts.cjk_font_path()
+    if not _cjk_font_known():
+        raise RuntimeError(LABELS["font_missing"])
 
 
 # --- URL fetcher ---------------------------------------------------------------------------
@@ -153,9 +171,9 @@ def render_html(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | No
     return _environment().get_template(template).render(
         data=data,
         figures=figures_of(data, charts_drawn),
-        status_order=charts.STATUS_ORDER,
-        status_labels=charts.STATUS_LABELS,
-        status_colours=charts.STATUS_COLOURS,
+        status_order=palette.STATUS_ORDER,
+        status_labels=palette.STATUS_LABELS,
+        status_colours=palette.STATUS_COLOURS,
     )
 
 

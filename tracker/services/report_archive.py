@@ -36,7 +36,7 @@ from tracker.tables import GeneratedReport, Plan
 
 EDITION_NAMES = {"monthly": "月报", "detail": "月报（详细版）", "unit": "单位月报",
                  "year_end": "年度总结"}
-STEPS = ("准备数据", "绘制图表", "排版 PDF", "生成 Word", "归档")
+STEPS = ("准备数据", "绘制图表", "排版 PDF", "归档", "生成 Word")
 FORMATS = {"pdf": "application/pdf",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 _REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
@@ -156,7 +156,7 @@ async def find_archived(request: ReportRequest, content: str) -> ReportOut | Non
     query = GeneratedReport.select(GeneratedReport.id).where(
         GeneratedReport.plan == request.plan_id, GeneratedReport.period == request.period,
         GeneratedReport.as_of == request.as_of, GeneratedReport.edition == request.edition,
-        GeneratedReport.fingerprint == content, GeneratedReport.docx_name.is_not_null())
+        GeneratedReport.fingerprint == content)
     if request.unit_id is None:
         query = query.where(GeneratedReport.unit.is_null())
     else:
@@ -165,32 +165,62 @@ async def find_archived(request: ReportRequest, content: str) -> ReportOut | Non
     return await get_report(row["id"]) if row else None
 
 
-async def archive(request: ReportRequest, pdf: bytes, docx: bytes, content: str,
+def _model_path(stored_name: str) -> Path:
+    return reports_dir() / (Path(stored_name).stem + ".model")
+
+
+async def archive(request: ReportRequest, data: ReportData, pdf: bytes, content: str,
                   user_id: int | None) -> ReportOut:
+    """Store the PDF/A and the model it was made from (the Word copy is made from that model,
+    now or on its first download), and the row with parameters, SHA-256 and fingerprint."""
     stem = uuid.uuid4().hex
-    pdf_path, docx_path = reports_dir() / f"{stem}.pdf", reports_dir() / f"{stem}.docx"
+    pdf_path = reports_dir() / f"{stem}.pdf"
+    model_path = _model_path(pdf_path.name)
     pdf_path.write_bytes(pdf)
-    docx_path.write_bytes(docx)
+    model_path.write_bytes(pickle.dumps(data, protocol=5))
     try:
         row = (await GeneratedReport.insert(GeneratedReport(
             plan=request.plan_id, period=request.period, as_of=request.as_of,
             edition=request.edition, unit=request.unit_id, sha256=hashlib.sha256(pdf).hexdigest(),
             size=len(pdf), stored_name=pdf_path.name, created_by=user_id, fingerprint=content,
-            docx_name=docx_path.name, docx_size=len(docx),
         )).returning(GeneratedReport.id))[0]
     except BaseException:
         pdf_path.unlink(missing_ok=True)
-        docx_path.unlink(missing_ok=True)
+        model_path.unlink(missing_ok=True)
         raise
     return await get_report(row["id"])
 
 
+async def ensure_word(report_id: int, in_process: bool = False) -> ReportOut:
+    """The archived report with its Word copy, made now from the archived model if it has
+    none yet (same model as the PDF: same words, same figures)."""
+    row = await GeneratedReport.select(GeneratedReport.stored_name,
+                                       GeneratedReport.docx_name).where(
+        GeneratedReport.id == report_id).first()
+    if row is None:
+        raise NotFound(f"报告 {report_id} 不存在", "report_id")
+    if row["docx_name"] is None:
+        model = _model_path(row["stored_name"])
+        if not model.exists():
+            raise NotFound(f"报告 {report_id} 是早期生成的，没有 Word 版；请重新生成", "report_id")
+        data = pickle.loads(model.read_bytes())  # written by archive() above, in our data dir
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg", "png"), in_process)
+        docx = await _run(in_process, render_word, data, drawn)
+        path = reports_dir() / (Path(row["stored_name"]).stem + ".docx")
+        path.write_bytes(docx)
+        await GeneratedReport.update({GeneratedReport.docx_name: path.name,
+                                      GeneratedReport.docx_size: len(docx)}).where(
+            GeneratedReport.id == report_id)
+    return await get_report(report_id)
+
+
 async def produce(request: ReportRequest, user_id: int | None = None, *,
                   progress: Progress | None = None, in_process: bool = False,
-                  publish: bool = False) -> tuple[ReportOut, bool]:
+                  publish: bool = False, word: bool = True) -> tuple[ReportOut, bool]:
     """The report pipeline: the model as of the request's date, the archived copy if its
-    content is unchanged, else charts, PDF/A, Word, archive. `publish` also queues the
-    report_published notice. Returns (report, whether it was already archived)."""
+    content is unchanged, else charts, PDF/A, archive; then the Word copy (`word=False`
+    leaves it to its first download). `publish` also queues the report_published notice.
+    Returns (report, whether it was already archived)."""
     def step(index: int) -> None:
         if progress is not None:
             progress(index, STEPS[index])
@@ -202,13 +232,14 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     reused = report is not None
     if report is None:
         step(1)
-        drawn = await draw_charts(data, figures.report_charts(data), ("svg", "png"), in_process)
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg",), in_process)
         step(2)
         pdf = await _run(in_process, render_archival_pdf, data, drawn)
         step(3)
-        docx = await _run(in_process, render_word, data, drawn)
+        report = await archive(request, data, pdf, content, user_id)
+    if word:
         step(4)
-        report = await archive(request, pdf, docx, content, user_id)
+        report = await ensure_word(report.id, in_process)
     if publish:
         await notify_report_published(report)
     return report, reused
@@ -225,7 +256,7 @@ def _report_out(row: dict) -> ReportOut:
         edition=row["edition"], unit_name=row["unit.name"], sha256=row["sha256"], size=row["size"],
         created_at=row["created_at"].astimezone(dt.UTC).isoformat(timespec="seconds"),
         download_url=f"/reports/{row['id']}/download",
-        docx_url=f"/reports/{row['id']}/download.docx" if row.get("docx_name") else None,
+        docx_url=f"/reports/{row['id']}/download.docx",  # made on its first download if need be
     )
 
 
@@ -257,8 +288,9 @@ async def report_file(report_id: int, fmt: str = "pdf") -> tuple[Path, str]:
     plan = await Plan.select(Plan.title).where(Plan.id == row["plan"]).first()
     year, month = row["period"].split("-")
     unit = f"-{row['unit.name']}" if row["unit.name"] else ""
+    if fmt == "docx" and row["docx_name"] is None:
+        await ensure_word(report_id)
+        return await report_file(report_id, fmt)
     stored = row["stored_name"] if fmt == "pdf" else row["docx_name"]
-    if stored is None:
-        raise NotFound(f"报告 {report_id} 没有 Word 版", "report_id")
     name = f"{plan['title']}-{year}年{int(month)}月{unit}-{EDITION_NAMES[row['edition']]}.{fmt}"
     return reports_dir() / stored, name
