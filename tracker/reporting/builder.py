@@ -40,15 +40,15 @@ RANKING_RULE = (
 # How long the leadership edition's lists may grow before "另有 K 项，详见台账": chosen so that
 # the whole edition stays within 8 A4 pages at any plan size.
 WORST_TASKS = 10
-WORST_MILESTONES = 8
-RECENT_EXTENSIONS = 8
-ATTENTION_ITEMS = 8
+WORST_MILESTONES = 6
+RECENT_EXTENSIONS = 6
+ATTENTION_ITEMS = 6
 RANKING_EACH_END = 5  # top and bottom five; all units when there are at most twice as many
-UNITS_CHARTED = 15  # the unit chart shows the lowest fifteen when there are more
-MILESTONES_CHARTED = 12
+UNITS_CHARTED = 12  # the unit chart shows the lowest twelve when there are more
+MILESTONES_CHARTED = 8
 NOT_REPORTED_NAMED = 30
-SHORT_TEXT = 46
-SHORT_PROBLEM = 60
+SHORT_TEXT = 40
+SHORT_PROBLEM = 40
 
 
 @dataclass(frozen=True)

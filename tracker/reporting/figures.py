@@ -60,6 +60,8 @@ def report_charts(data: ReportData) -> list[str]:
     edition, where an empty chart still says something about the whole plan)."""
     order = ("status", "sections", "units", "trend", "milestones")
     if data.leadership:
+        # Two pages of charts: the short ones first, then the unit chart and the trend.
+        order = ("status", "sections", "milestones", "units", "trend")
         return [name for name in order if name != "units" or data.units]
     return [name for name in order if has_data(data, name)]
 
