@@ -217,6 +217,20 @@ def test_missing_report_agrees_with_unit_timeliness():
                     (task.task_id, period) in owed.missing_items), (task, day, period)
 
 
+def test_latest_counting_agrees_with_rules_3_and_5():
+    loaded = _facts()
+    returned = status.UpdateFacts(
+        update_id=99, task_id=1, unit_id=1, period="2018-09", version=2, percent=90,
+        state="in_progress", submitted_at=_at(dt.date(2018, 10, 4)),
+        reviews=(status.ReviewFacts("returned", _at(dt.date(2018, 10, 5), 9)),))
+    for updates in [*loaded.facts.updates_by_task.values(), [*loaded.facts.updates_by_task[1],
+                                                             returned]]:
+        ordered = status.latest_first(updates)
+        for day in (dt.date(2018, 9, 1), dt.date(2018, 9, 4), dt.date(2018, 10, 4), AS_OF):
+            assert status.latest_counting(ordered, day) == status.latest_update(
+                status.counting_updates(updates, day))
+
+
 def test_trend_count_axis_is_whole_and_not_negative():
     svg = charts.monthly_trend([(f"2018-{m:02d}", 0.0, 0) for m in range(1, 13)], fmt="svg")
     labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg.decode())

@@ -89,6 +89,8 @@ __all__ = [
     "end_of_day",
     "expected_percent",
     "is_done",
+    "latest_counting",
+    "latest_first",
     "latest_update",
     "milestone_state",
     "missed_latest_period",
@@ -290,6 +292,24 @@ def _latest_key(update: UpdateFacts) -> tuple:
 def latest_update(updates: Iterable[UpdateFacts]) -> UpdateFacts | None:
     """Highest period, then version, then submitted_at (then id, for determinism)."""
     return max(updates, key=_latest_key, default=None)
+
+
+def latest_first(updates: Iterable[UpdateFacts]) -> list[UpdateFacts]:
+    """Updates in the order rule 5 prefers them, latest first (for `latest_counting`)."""
+    return sorted(updates, key=_latest_key, reverse=True)
+
+
+def latest_counting(
+    updates_latest_first: list[UpdateFacts], as_of: date, tz: tzinfo = DEFAULT_TZ
+) -> UpdateFacts | None:
+    """Rules 3 and 5 together: the latest update counting as of a date, from updates already in
+    `latest_first` order. The same as ``latest_update(counting_updates(updates, as_of))``, but a
+    caller asking for many dates (the report's trend) sorts once and stops at the first hit."""
+    cutoff = end_of_day(as_of, tz)
+    for update in updates_latest_first:
+        if update.submitted_at < cutoff and _review_state_before(update, cutoff) != "returned":
+            return update
+    return None
 
 
 def _progress_of(update: UpdateFacts | None) -> TaskProgress:

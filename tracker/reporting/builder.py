@@ -173,12 +173,11 @@ def _progress_trend(facts: PlanFacts, task_ids: set[int], points: list[tuple[str
     """(period, plan completion %, tasks done) at each point: the same progress rules as the
     statuses (rules 3-6), without the schedule, which the trend does not show."""
     chosen = [task for task in facts.tasks if task.task_id in task_ids]
-    mine = {task.task_id: status.reporting_updates(task, facts.updates_by_task.get(task.task_id, ()))
-            for task in chosen}
+    mine = {task.task_id: status.latest_first(status.reporting_updates(
+        task, facts.updates_by_task.get(task.task_id, ()))) for task in chosen}
     trend = []
     for period, day in points:
-        progress = [status.latest_update(status.counting_updates(mine[task.task_id], day))
-                    for task in chosen]
+        progress = [status.latest_counting(mine[task.task_id], day) for task in chosen]
         percents = [u.percent if u else 0 for u in progress]
         done = sum(1 for u in progress if u is not None and (u.state == "done" or u.percent >= 100))
         trend.append((period, round(sum(percents) / len(percents), 1) if percents else 0.0, done))
