@@ -67,6 +67,18 @@ def _worker_pool() -> ProcessPoolExecutor:
     return _executor
 
 
+def _warm() -> None:
+    """Runs in the worker process: load matplotlib and WeasyPrint once, before anyone waits."""
+    from tracker import charts  # noqa: F401
+    from tracker.reporting import render  # noqa: F401
+
+
+async def start_workers() -> None:
+    """Start the worker process and load its libraries in the background, so that the first
+    chart or report does not pay for a fresh interpreter (seconds on a busy machine)."""
+    asyncio.get_running_loop().run_in_executor(_worker_pool(), _warm)
+
+
 def shutdown_workers() -> None:
     global _executor
     if _executor is not None:
