@@ -13,8 +13,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from tracker import status
-from tracker.periods import due_date, period_of, periods_between, previous_period
+from tracker.domain import status
+from tracker.domain.periods import due_date, period_of, periods_between, previous_period
 from tracker.reporting.model import (
     AttentionRow,
     ChangeRow,
@@ -26,16 +26,10 @@ from tracker.reporting.model import (
     ReportData,
     Shortlist,
     TaskRow,
-    UnitRow,
 )
 from tracker.schemas import PlanDetail, TaskOut
-from tracker.services.tracking import PlanFacts, plan_start, statuses_as_of, unit_timeliness
-
-RANKING_RULE = (
-    "排名规则：先按牵头任务的平均完成进度从高到低排列；进度相同的，按报送及时率"
-    "（按时报送次数 ÷ 应报送次数）从高到低排列；两项都相同的并列同一名次，下一名次顺延。"
-    "没有牵头任务的单位不参加排名。"
-)
+from tracker.services.ranking import RANKING_RULE, FlatTask, flatten_plan, unit_ranking
+from tracker.services.tracking import PlanFacts, plan_start, statuses_as_of
 
 # How long the leadership edition's lists may grow before "另有 K 项，详见台账": chosen so that
 # the whole edition stays within 8 A4 pages at any plan size.
@@ -49,13 +43,6 @@ MILESTONES_CHARTED = 8
 NOT_REPORTED_NAMED = 30
 SHORT_TEXT = 40
 SHORT_PROBLEM = 40
-
-
-@dataclass(frozen=True)
-class FlatTask:
-    node: TaskOut
-    section: str
-    item: str | None
 
 
 @dataclass(frozen=True)
@@ -96,21 +83,6 @@ class ReportFacts:
     narratives: list[NarrativeRow] = field(default_factory=list)  # detail layouts only
 
 
-def flatten_plan(plan: PlanDetail) -> list[FlatTask]:
-    rows: list[FlatTask] = []
-
-    def walk(tasks: list[TaskOut], section: str, item: str | None):
-        for task in tasks:
-            rows.append(FlatTask(task, section, item))
-            walk(task.subtasks, section, item)
-
-    for section in plan.sections:
-        for item in section.items:
-            title = f"{item.number or ''}{item.title or ''}" or None
-            walk(item.tasks, f"{section.number}、{section.title}", title)
-    return rows
-
-
 def first_period(plan: PlanDetail) -> str:
     issued = dt.date.fromisoformat(plan.issued_on) if plan.issued_on else None
     return period_of(plan_start(issued, plan.year))
@@ -124,34 +96,6 @@ def short_task(task: TaskOut, limit: int = SHORT_TEXT) -> str:
 def _cut(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def unit_ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of: dt.date,
-                 unit_names: dict[int, str], first: str) -> list[UnitRow]:
-    """The 通报 ranking (RANKING_RULE): completion, then timeliness, ties share a rank."""
-    led: dict[int, list[status.TaskFacts]] = defaultdict(list)
-    for task in facts.tasks:
-        if task.lead_unit_id is not None:
-            led[task.lead_unit_id].append(task)
-    rows = []
-    for unit_id in sorted(led):
-        tasks = led[unit_id]
-        timeliness = unit_timeliness(facts, unit_id, as_of, first)
-        rows.append(UnitRow(
-            name=unit_names[unit_id], tasks=len(tasks),
-            percent=round(sum(statuses[t.task_id].percent for t in tasks) / len(tasks), 1),
-            timeliness=round(timeliness.ratio * 100, 1) if timeliness.ratio is not None else None,
-            due=timeliness.due, on_time=timeliness.on_time, late=timeliness.late,
-            missing=timeliness.missing, rank=None))
-    rows.sort(key=lambda r: (-r.percent, -(r.timeliness if r.timeliness is not None else -1),
-                             r.name))
-    ranked, previous_key, rank = [], None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row.percent, row.timeliness)
-        if key != previous_key:
-            rank, previous_key = position, key
-        ranked.append(UnitRow(**{**row.__dict__, "rank": rank}))
-    return ranked
 
 
 def _not_reported(loaded: ReportFacts, task_ids: set[int], period: str, as_of: dt.date,

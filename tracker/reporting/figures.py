@@ -108,7 +108,7 @@ def remember(key: str, content: bytes) -> None:
 def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]:
     """Draw one chart in each of `formats` (one drawing); runs in the worker process.
     matplotlib is imported here, so a report whose charts are all cached never loads it."""
-    from tracker import charts
+    from tracker.reporting import charts
 
     return charts.CHARTS[name](*inputs, fmt=formats)
 

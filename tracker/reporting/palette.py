@@ -1,7 +1,7 @@
 """The task statuses' order, labels and colours, shared by the charts, the report templates and
 the pages. Plain constants: importing them does not load matplotlib."""
 
-from tracker.status import STATUS_LABELS
+from tracker.domain.vocabulary import STATUS_LABELS
 
 # The five task statuses, in the order they are shown everywhere (report, pages, charts).
 STATUS_ORDER = tuple(STATUS_LABELS)
