@@ -177,6 +177,7 @@ class TaskContext(msgspec.Struct):
     parent_id: int | None
     version: int
     due_day: int
+    attention_note: str | None = None  # 提请领导关注, set by the coordinator
 
 
 class TaskDetail(msgspec.Struct):
@@ -221,13 +222,14 @@ class ReportOut(msgspec.Struct):
     sha256: str
     size: int
     created_at: str
-    download_url: str
+    download_url: str  # the PDF/A
+    docx_url: str | None = None  # the editable Word copy (made on its first download)
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     period: str
     as_of: str | None = None
-    edition: str = "monthly"  # monthly | unit | year_end
+    edition: str = "monthly"  # monthly (leadership) | detail | unit | year_end
     unit: str | None = None  # unit name, for the unit edition
 
 

@@ -84,6 +84,8 @@ class Task(Table, tablename="task"):
     deadline = Date(null=True, default=None)
     ongoing = Boolean(default=False)
     version = Integer(default=1)
+    # 提请领导关注: the coordinator's sentence for the leadership report; null when not marked.
+    attention_note = Text(null=True, default=None)
 
 
 class TaskUnit(Table, tablename="task_unit"):
@@ -191,6 +193,11 @@ class GeneratedReport(Table, tablename="generated_report"):
     stored_name = Varchar(length=100, unique=True)
     created_at = Timestamptz()
     created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    # SHA-256 of the report's content (its model without the generation time): generating the
+    # same content again returns this row.
+    fingerprint = Varchar(length=64, null=True, default=None)
+    docx_name = Varchar(length=100, null=True, default=None)  # the editable Word copy
+    docx_size = Integer(null=True, default=None)
 
 
 class ExtensionRequest(Table, tablename="extension_request"):

@@ -255,6 +255,10 @@ ROUTES = [
           page_post(lambda w, ids, r: f"/tasks/{w.task_id}/updates", lambda *a: form_body(), files=True),
           (X, 303, 303, D, D, D, P), writes=(UPDATES, 2)),
     Route("POST /tasks/{id}/edit", _post_edit_form, (D, D, D, 303, D, 303, P), writes=(VERSION, 2)),
+    Route("POST /tasks/{id}/attention",
+          page_post(lambda w, ids, r: f"/tasks/{w.task_id}/attention",
+                    lambda *a: {"flag": "1", "attention_note": "请领导协调"}),
+          (D, D, D, 303, D, 303, P)),
     Route("POST /tasks/{id}/subtasks",
           page_post(lambda w, ids, r: f"/tasks/{w.task_id}/subtasks", lambda *a: {"text": "页面拆分"}),
           (D, D, D, 303, D, 303, P), writes=(TASKS, 2)),
@@ -308,6 +312,8 @@ COVERED_ELSEWHERE = {
     "/plans/{plan_id:int}/reports", "/api/plans/{plan_id:int}/reports",
     "/reports/{report_id:int}/download", "/api/reports/{report_id:int}/download",
     "/api/reports/{report_id:int}", "/static/{file_path:path}", "/schema/{path:str}",
+    "/api/reports/{report_id:int}/download.docx", "/reports/{report_id:int}/download.docx",
+    "/plans/{plan_id:int}/report-jobs/{job_id:str}", "/report-jobs/{job_id:str}",
 }
 
 

@@ -474,12 +474,14 @@ async def test_ledger_xlsx_round_trip(plan_id):
         deadline = task["deadline"]
         expected_date = ("持续推进" if deadline == "ongoing"
                          else dt.datetime.fromisoformat(deadline) if deadline else None)
+        # 完成时限 holds the deadline, 时限原文 the plan's words; then the lead unit's own words.
+        work_done = "已完成" if state.code == "done" else None
         assert values == (
             cells[0].value, cells[1].value, path.rsplit("/", 1)[1], task["text"],
             "、".join(task["lead_units"]) or None, "、".join(task["cooperating_units"]) or None,
-            task["deadline_text"], expected_date, state.percent, STATUS_LABELS[state.code],
-            state.last_period, None)  # 延期至: no extension
-        assert cells[9].fill.fgColor.rgb == "00" + STATUS_FILLS[state.code]
+            expected_date, task["deadline_text"], None, state.percent, STATUS_LABELS[state.code],
+            work_done, None, None, state.last_period)  # 延期至: no extension
+        assert cells[10].fill.fgColor.rgb == "00" + STATUS_FILLS[state.code]
     assert body[0][:2] == ("一、第一部分", "（一）政策解读")
     assert body[3][2] == "3.1"  # the sub-task after its task
     assert codes == {"done", "behind"}  # fills checked for each status that occurs
@@ -500,7 +502,7 @@ async def test_ledger_with_a_title_row_freezes_below_the_header(plan_id):
                                                with_title=True)
     sheet = load_workbook(io.BytesIO(ledger.content)).active
     assert sheet["A1"].value == "分工测试计划台账（截至 2018-06-30）"
-    assert "A1:L1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet.freeze_panes == "A3" and sheet["A2"].value == "部分"
     preview = await ledger_import.preview_assignments(plan_id, ledger.content, ledger.filename)
     assert preview.header_row == 2 and preview.changed == preview.refused == 0
@@ -512,8 +514,9 @@ async def test_ledger_csv_has_a_bom_and_imports_back_unchanged(plan_id):
     rows = list(csv.reader(io.StringIO(ledger.content.decode("utf-8-sig"))))
     assert rows[0] == [name for name, _ in LEDGER_COLUMNS]
     assert rows[1][:8] == ["一、第一部分", "（一）政策解读", "1", "做好政策解读工作，及时发布解读材料。",
-                           "局办公室", "法规处", "2018年12月底前", "2018-12-31"]
-    assert rows[1][8:] == ["0", "滞后", "", ""]  # 40% of the time gone, nothing reported, no extension
+                           "局办公室", "法规处", "2018-12-31", "2018年12月底前"]
+    # no extension, 40% of the time gone, nothing reported
+    assert rows[1][8:] == ["", "0", "滞后", "", "", "", ""]
     preview = await ledger_import.preview_assignments(plan_id, ledger.content, ledger.filename)
     assert preview.changed == preview.refused == 0 and preview.unchanged == 6
 

@@ -347,7 +347,7 @@ async def test_returned_update_and_published_report_are_announced(database, web)
     await progress.review_update(coordinator, again.id, "accept", "")
 
     request = await reports.resolve_request(world.plan_id, "2018-09")
-    report = await report_archive.publish(request, coordinator.id, pdf=b"%PDF-1.4 test report")
+    report, _ = await report_archive.produce(request, coordinator.id, publish=True, word=False)
     await send_outbox(send_config())
     returned, published = [r.json() for r in web.to("/ok/hook")]
     assert returned["event"] == "update_returned"

@@ -149,35 +149,35 @@ async def _user_list(args) -> int:
 
 
 async def _report(args) -> int:
-    """Build the data, render, archive, write the file; a progress bar shows the steps."""
+    """The report pipeline (report_archive.produce), in this process, with a progress bar;
+    then the archived PDF (or, for a .docx name, the Word copy) is copied to --out."""
     from rich.progress import Progress
 
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
-    from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
 
     out = Path(args.out)
-    if out.suffix.lower() != ".pdf":
-        raise CommandError(f"输出文件须以 .pdf 结尾：{args.out}")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in report_archive.FORMATS:
+        raise CommandError(f"输出文件须以 .pdf 或 .docx 结尾：{args.out}")
     if not out.parent.exists():
         raise CommandError(f"输出目录不存在：{out.parent}")
     as_of = parse_day(args.as_of, "--as-of")
-    edition = "year_end" if args.kind == "year-end" else "monthly"
+    edition = "year_end" if args.kind == "year-end" else args.edition
     with Progress(transient=True) as progress:
-        step = progress.add_task("准备数据", total=4)
+        step = progress.add_task(report_archive.STEPS[0], total=len(report_archive.STEPS))
         request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
                                                 edition, args.unit)
-        data = await reports.build_report_data(request)
-        progress.update(step, advance=1, description="绘制图表、排版")
-        html = render_html(data)
-        progress.update(step, advance=1, description="生成 PDF/A")
-        pdf = render_pdf(html, pdf_variant=ARCHIVE_VARIANT)
-        progress.update(step, advance=1, description="归档")
-        report = await report_archive.archive(request, pdf, None)
-        out.write_bytes(pdf)
-        progress.update(step, advance=1)
-    print(f"已生成 {out}（{len(pdf) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
-    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}")
+        report, reused = await report_archive.produce(
+            request, None, in_process=True, word=fmt == "docx",
+            progress=lambda index, name: progress.update(step, completed=index, description=name))
+        progress.update(step, completed=len(report_archive.STEPS))
+    path, _ = await report_archive.report_file(report.id, fmt)  # a .docx is made on demand
+    content = path.read_bytes()
+    out.write_bytes(content)
+    print(f"已生成 {out}（{len(content) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
+    note = "（内容与已归档的报告相同，未重复归档）" if reused else ""
+    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}{note}")
     return EXIT_OK
 
 
@@ -272,9 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--plan", type=int, required=True, help="计划编号")
         if kind == "monthly":
             command.add_argument("--period", required=True, help="报送周期，如 2018-09")
+            command.add_argument("--edition", choices=["monthly", "detail"], default="monthly",
+                                 help="monthly：领导版（默认，不超过 8 页）；detail：详细版（全部任务和填报原文）")
         command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
-        command.add_argument("--out", required=True, help="输出 PDF 文件")
+        command.add_argument("--out", required=True, help="输出文件：.pdf（PDF/A）或 .docx（可编辑的 Word 版）")
         command.set_defaults(handler=with_database(_report))
     remote_cli.add_report_download(report_kinds)
 

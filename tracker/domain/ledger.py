@@ -76,6 +76,8 @@ _EXTRA_COLUMNS = {
     "section": {"部分", "一级标题", "大项"},
     "item": {"分项", "二级标题", "小项"},
     "deadline_date": {"完成日期", "截止日期", "到期日期"},
+    # The tracker's own ledger: 完成时限 holds the deadline, 时限原文 the words of the plan.
+    "deadline_as_written": {"时限原文"},
 }
 _UNIT_ROLES = ("lead", "responsible", "cooperating")
 _DEADLINE_ROLES = ("deadline", "deadline_date")
@@ -254,8 +256,12 @@ def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year
         cooperating = coop if has_coop_column else None
     else:
         cooperating = coop or None
-    deadline_text = values.get("deadline") or None
-    date_cell = values.get("deadline_date") or ""
+    if "deadline_as_written" in columns:
+        deadline_text = values.get("deadline_as_written") or None
+        date_cell = values.get("deadline_date") or values.get("deadline") or ""
+    else:
+        deadline_text = values.get("deadline") or None
+        date_cell = values.get("deadline_date") or ""
     deadline = None
     try:  # the task form's rule: an impossible date refuses the row, with its reason
         if date_cell:
@@ -337,14 +343,19 @@ class LedgerRow:
     status_code: str  # a key of STATUS_FILLS
     status: str  # its label
     last_period: str  # the period of the latest counted update, "" if none
-    extended_deadline: dt.date | None = None  # an approved extension (the 完成日期 stays original)
+    extended_deadline: dt.date | None = None  # an approved extension (完成时限 stays original)
+    # The lead unit's own words in that update (进展情况 / 存在问题 / 下步计划), "" if none.
+    work_done: str = ""
+    problems: str = ""
+    next_steps: str = ""
 
 
 # (header, width in characters); the header names are the ones read_assignment_table reads.
+# 完成时限 holds the deadline (a date, or 持续推进); 时限原文 the plan's own words.
 LEDGER_COLUMNS: list[tuple[str, int]] = [
     ("部分", 18), ("分项", 22), ("序号", 6), ("工作任务", 60), ("牵头单位", 16), ("配合单位", 24),
-    ("完成时限", 16), ("完成日期", 12), ("进度(%)", 8), ("状态", 10), ("最近填报期", 11),
-    ("延期至", 12),
+    ("完成时限", 12), ("时限原文", 16), ("延期至", 12), ("进度(%)", 8), ("状态", 10),
+    ("进展情况", 40), ("存在问题", 30), ("下步计划", 30), ("最近填报期", 11),
 ]
 # Light fills with dark text, as Excel's own "good / neutral / bad" styles.
 STATUS_FILLS = {
@@ -354,14 +365,14 @@ STATUS_FILLS = {
     "overdue": "FFC7CE",
     "not_started": "EDEDED",
 }
-_STATUS_COLUMN = 10  # 1-based: 状态
+_STATUS_COLUMN = 11  # 1-based: 状态
 
 
 def _values(row: LedgerRow) -> list:
     return [row.section, row.item, row.number, row.task, row.lead_units, row.cooperating_units,
-            row.deadline_text, row.deadline if row.deadline is not None else "", row.percent,
-            row.status, row.last_period,
-            row.extended_deadline if row.extended_deadline is not None else ""]
+            row.deadline if row.deadline is not None else "", row.deadline_text,
+            row.extended_deadline if row.extended_deadline is not None else "", row.percent,
+            row.status, row.work_done, row.problems, row.next_steps, row.last_period]
 
 
 def _text_cell(cell, value: str) -> None:

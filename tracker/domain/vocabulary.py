@@ -63,7 +63,8 @@ CHANNEL_KIND_LABELS: dict[str, str] = {
 }
 NOTICE_STATE_LABELS: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
 # Editions of a generated report.
-EDITION_LABELS: dict[str, str] = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
+EDITION_LABELS: dict[str, str] = {"monthly": "月报", "detail": "月报（详细版）",
+                                  "unit": "单位月报", "year_end": "年度总结"}
 # A row of a task-division table (分工表) in the preview, and how it was matched to a task.
 ASSIGNMENT_OUTCOME_LABELS: dict[str, str] = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
 ASSIGNMENT_MATCH_LABELS: dict[str, str] = {

@@ -42,8 +42,9 @@ from tracker.http.pages.common import local_time
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plans import PlanPages, TaskPages
+from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.reporting.archive import shutdown_workers
+from tracker.reporting.archive import shutdown_workers, start_workers
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, use_package_piccolo_conf
@@ -141,6 +142,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         await require_current_schema()
         await scheduler.start()
+        await start_workers()
         try:
             yield
         finally:
@@ -159,6 +161,7 @@ def create_app() -> Litestar:
             AdminPages,
             PlanPages,
             TaskPages,
+            ReportPages,
             TokenApi,
             AccountApi,
             PlanApi,

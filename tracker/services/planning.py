@@ -243,3 +243,28 @@ async def set_reporting(plan_id: int, due_day: int, tolerance_percent: int,
         await audit.record(actor, "plan.reporting", "plan", plan_id, "修改报送周期设置",
                            plan_id=plan_id, before=before,
                            after={"report_due_day": due_day, "tolerance_percent": tolerance_percent})
+
+
+MAX_ATTENTION_NOTE = 200
+
+
+async def set_attention(task_id: int, note: str, actor: int | None = None) -> str | None:
+    """Mark a task 提请领导关注 with the coordinator's sentence (printed in the leadership
+    report), or clear the mark with an empty note. Audited; returns the note now in force."""
+    note = " ".join((note or "").split())
+    if len(note) > MAX_ATTENTION_NOTE:
+        raise InvalidInput(f"提请领导关注事项说明不能超过{MAX_ATTENTION_NOTE}字", "attention_note")
+    async with write_transaction(Task._meta.db):
+        row = await Task.select(Task.plan, Task.attention_note).where(Task.id == task_id).first()
+        if row is None:
+            raise NotFound(f"任务 {task_id} 不存在", "task_id")
+        after = note or None
+        if row["attention_note"] == after:
+            return after
+        await Task.update({Task.attention_note: after}).where(Task.id == task_id)
+        summary = (f"任务 {task_id} 提请领导关注：{note}" if after
+                   else f"取消任务 {task_id} 的提请领导关注")
+        await audit.record(actor, "task.attention", "task", task_id, summary, plan_id=row["plan"],
+                           before={"attention_note": row["attention_note"]},
+                           after={"attention_note": after})
+    return after

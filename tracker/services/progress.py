@@ -168,7 +168,8 @@ async def task_detail(user: CurrentUser, task_id: int) -> TaskDetail:
             plan_id=plan.id, plan_title=plan.title, plan_year=plan.year,
             section=f"{section['number']}、{section['title']}",
             item=f"{item['number'] or ''}{item['title'] or ''}" or None,
-            parent_id=task["parent"], version=task["version"], due_day=plan.reporting.due_day),
+            parent_id=task["parent"], version=task["version"], due_day=plan.reporting.due_day,
+            attention_note=task["attention_note"]),
         my_role=access.my_role,
         updates=await _updates_out(rows),
     )

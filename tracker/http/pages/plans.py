@@ -7,7 +7,7 @@ import secrets
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import File, Redirect
+from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
@@ -28,7 +28,6 @@ from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
-from tracker.reporting import build as reports
 from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
 
 FORM_TOKEN = "_submission"
@@ -99,18 +98,8 @@ class PlanPages(Controller):
     @get("/{plan_id:int}/charts/{chart:str}")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response:
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)
-
-    @post("/{plan_id:int}/reports")
-    async def generate_report(self, request: Request, plan_id: FromPath[int],
-                              data: URLEncodedBody[dict[str, str]]) -> Response:
-        report_request = await reports.resolve_request(
-            plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
-            data.get("edition", "monthly"), data.get("unit") or None)
-        report = await report_archive.generate(report_request, request.user.id)
-        # Straight to the file: the browser saves it and stays on the plan page.
-        return Redirect(report.download_url, status_code=303)
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -197,6 +186,19 @@ class TaskPages(Controller):
             return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
+    @post("/tasks/{task_id:int}/attention", guards=[planner_guard])
+    async def set_attention(self, request: Request, task_id: FromPath[int],
+                            data: URLEncodedBody[dict[str, str]]) -> Response:
+        note = data.get("attention_note", "") if data.get("flag") == "1" else ""
+        if data.get("flag") == "1" and not note.strip():
+            error = InvalidInput("提请领导关注须写明需要领导协调的事项", "attention_note")
+            return await task_page(request, task_id, 400, error=form_error(error))
+        try:
+            await planning.set_attention(task_id, note, actor=request.user.id)
+        except InvalidInput as error:
+            return await task_page(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
     @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
     async def add_subtask(self, request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         try:
@@ -232,11 +234,6 @@ class TaskPages(Controller):
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
         return redirect("/reviews", "reviewed")
-
-    @get("/reports/{report_id:int}/download", guards=[reader_guard])
-    async def report_download(self, report_id: FromPath[int]) -> File:
-        path, name = await report_archive.report_file(report_id)
-        return File(path=path, filename=name, media_type="application/pdf")
 
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
