@@ -12,9 +12,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from tracker.documents import DocumentReadError, join_wrapped_lines, read_plan_text
+from tracker.domain.plan_parsing import (
+    DocumentReadError,
+    join_wrapped_lines,
+    parse_plan_text,
+    read_plan_text,
+)
 from tracker.plan_model import PlanParseError
-from tracker.plan_parsing import parse_plan_text
 
 SEED = Path(__file__).resolve().parent.parent / "plan_templates" / "suzhou_planning_2018.txt"
 FONT = "STSong-Light"

@@ -15,8 +15,8 @@ from tests.factories import bearer, login, make_user
 from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
 from tracker import security
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.evidence import CheckConfig, address_allowed, check_url, judge
-from tracker.plan_sources import load_plan_source
 from tracker.progress_input import UpdateInput
 from tracker.services import evidence, plans, progress
 from tracker.tables import EvidenceUrl, Task, Unit

@@ -32,11 +32,11 @@ from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
 from tracker import security
 from tracker.asgi import create_app
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.errors import NotFound
 from tracker.notify import channels, outbox, scheduler, triggers
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
 from tracker.notify.sender import SendConfig, SmtpConfig, send_outbox
-from tracker.plan_sources import load_plan_source
 from tracker.progress_input import UpdateInput
 from tracker.schemas import ChannelIn
 from tracker.services import plans, progress, report_archive, reports

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker.domain.plan_parsing import extract_units, parse_plan_text, split_units
 from tracker.plan_model import ParsedPlan, PlanParseError
-from tracker.plan_parsing import extract_units, parse_plan_text, split_units
 
 SEED = Path(__file__).resolve().parent.parent / "plan_templates" / "suzhou_planning_2018.txt"
 

@@ -20,7 +20,7 @@ from markupsafe import escape
 from tests.factories import bearer, csrf, login, make_unit, make_user
 from tests.test_plan_templates import MINIMAL
 from tracker import security
-from tracker.plan_sources import load_plan_source
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.progress_input import MAX_ATTACHMENT_BYTES
 from tracker.services import plans, progress
 from tracker.services.accounts import CurrentUser

@@ -37,7 +37,7 @@ from matplotlib.image import imread
 from tests.conftest import run_tracker
 from tests.factories import bearer, make_user
 from tracker import security, status
-from tracker.plan_sources import load_plan_source
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.progress_input import validate_update
 from tracker.reporting.render import DataOnlyFetcher, percent
 from tracker.services import plans, progress, report_archive

@@ -55,10 +55,9 @@ def _print_tree(data: dict) -> None:
 
 
 def cmd_plan_parse(args) -> int:
-    from tracker.documents import read_plan_text
-    from tracker.plan_parsing import parse_plan_text
+    from tracker.domain.plan_parsing import parse_plan_document
 
-    plan = parse_plan_text(read_plan_text(_read_file(args.file), args.file))
+    plan = parse_plan_document(_read_file(args.file), args.file)
     data = plan.to_dict()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -68,7 +67,7 @@ def cmd_plan_parse(args) -> int:
 
 
 async def _plan_import(args) -> int:
-    from tracker.plan_sources import load_plan_source
+    from tracker.domain.plan_parsing.plan_source import load_plan_source
     from tracker.services.plans import import_plan
 
     template = load_plan_source(_read_file(args.file), args.file)

@@ -43,16 +43,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from tracker.deadlines import resolve_deadline_phrase
-from tracker.errors import InvalidInput
-from tracker.plan_model import ONGOING
-from tracker.plan_parsing import (
-    _header_columns,
-    _item_heading,
-    _key,
-    _Line,
-    _section_heading,
+from tracker.domain.plan_parsing import (
+    Line,
+    header_columns,
+    item_heading,
+    match_key,
+    section_heading,
     table_row_units,
 )
+from tracker.errors import InvalidInput
+from tracker.plan_model import ONGOING
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -179,12 +179,12 @@ def sheet_rows(content: bytes, filename: str) -> list[tuple[str | None, list[lis
 
 
 def _header_name(cell: str) -> str:
-    return re.sub(r"\s+|\(.*?\)", "", _key(cell))
+    return re.sub(r"\s+|\(.*?\)", "", match_key(cell))
 
 
 def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = _header_columns(cells)
+        columns = header_columns(cells)
         if not columns:
             continue
         for position, cell in enumerate(cells):
@@ -232,23 +232,23 @@ _ISO_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 
 
 def _resolve(text: str, year: int | None) -> str | None:
-    m = _ISO_DATE.fullmatch(_key(text).strip())
+    m = _ISO_DATE.fullmatch(match_key(text).strip())
     if m:
         try:
             return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
         except ValueError:
             return None
-    if _key(text).strip().lower() == ONGOING:
+    if match_key(text).strip().lower() == ONGOING:
         return ONGOING
     return resolve_deadline_phrase(text, year)[1]
 
 
 def _group_heading(value: str) -> tuple[str, str] | None:
     """("section" | "item", heading) for a grouping row's value."""
-    line = _Line(0, value, _key(value))
-    if _section_heading(line):
+    line = Line(0, value, match_key(value))
+    if section_heading(line):
         return "section", value
-    if _item_heading(line):
+    if item_heading(line):
         return "item", value
     return None
 

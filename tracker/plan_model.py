@@ -99,6 +99,8 @@ class ParsedPlan:
     interpretation: str | None  # the attached 解读 text, kept apart (not tasks)
     preamble: str | None  # the intro paragraph(s) before 一、
     sections: list[ParsedSection]
+    # The text the tasks' line numbers refer to (what was read from the file); not in to_dict.
+    source_text: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """JSON-ready dict with exactly the fields above (tasks include "line")."""

@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
-from tracker.plan_sources import load_plan_source
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.plan_templates import dump_template
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans

@@ -13,11 +13,11 @@ from tracker.api.progress import (
     form_fields,
     refuse_unknown_fields,
 )
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.errors import DomainError, InvalidInput
 from tracker.evidence import STATE_LABELS as EVIDENCE_LABELS
 from tracker.periods import parse_day, plan_periods
 from tracker.plan_model import PlanParseError
-from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import TemplateError, dump_template
 from tracker.progress_input import validate_update
 from tracker.roles import PLANNERS, REPORTER

@@ -23,8 +23,8 @@ import re
 import unicodedata
 from pathlib import PurePath
 
+from tracker.domain.plan_parsing.numbering import heading_level
 from tracker.plan_model import PlanParseError
-from tracker.plan_parsing import heading_level
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DocumentReadError", "read_plan_text"]
 

@@ -1,0 +1,135 @@
+"""Units and deadlines written in a task's text: notes, labels and prose."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.domain.plan_parsing.text import match_key
+
+_LEAD_LABELS = "牵头单位|牵头部门|牵头处室|牵头科室|主责单位|主办单位|牵头责任单位|主要责任单位|牵头"
+_RESP_LABELS = "责任单位|责任部门|责任处室|责任科室|负责单位|负责部门|承办单位|责任主体"
+_COOP_LABELS = "配合单位|配合部门|配合处室|配合科室|协办单位|参与单位|协同单位|参加单位"
+_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
+_LABEL_RE = re.compile(
+    rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
+    rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
+)
+_NOTE_RE = re.compile(r"\(([^()]{1,200})\)")
+_VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
+_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
+_NOTE_LEAD = re.compile(r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责|主办|主责)")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
+_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
+_PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
+_PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
+UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
+_UNIT_TAIL = re.compile(r"等(?:相关)?(?:单位|部门|处室|科室)?$|(?:牵头|负责|配合)$")
+_UNIT_END = re.compile(
+    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
+)
+_VERB_RE = re.compile(
+    r"解读|开展|做好|推进|组织|共同|进行|制定|建立|完善|落实|加强|研究|编制|发布|公开|举办|召开|实施|围绕|针对|通过"
+)
+MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
+
+
+def split_units(text: str | None) -> list[str]:
+    """"局办公室、规划处；宣传部门等" → ["局办公室", "规划处", "宣传部门"] (as written, 等 dropped)."""
+    units: list[str] = []
+    for part in UNIT_SPLIT.split(text or ""):
+        part = part.strip(" \t\u3000\"'“”‘’。.")
+        if part.startswith("由"):
+            part = part[1:]
+        tail = _UNIT_TAIL.search(match_key(part))
+        if tail and tail.start() > 0:
+            part = part[: tail.start()].strip()
+        if part and part not in units and len(part) <= 40:
+            units.append(part)
+    return units
+
+
+def _trim_to_unit(text: str) -> str:
+    """"宣传部门解读重点政策" → "宣传部门": cut a unit name out of the clause that follows it."""
+    key = match_key(text)
+    verb = _VERB_RE.search(key, 1)
+    if verb:
+        text, key = text[: verb.start()], key[: verb.start()]
+    m = _UNIT_END.match(key)
+    return text[: m.end()] if m else ""
+
+
+def merge_units(units: list[str], more: list[str]) -> None:
+    units.extend(u for u in more if u not in units)
+
+
+def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bool:
+    """牵头单位：A、B；责任单位：C；配合单位：D. Returns whether any unit label was found."""
+    labels = list(_LABEL_RE.finditer(key))
+    kinds = [m.lastgroup for m in labels]
+    for index, m in enumerate(labels):
+        if m.lastgroup == "other":
+            continue
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
+        stop = _VALUE_STOP.search(key, m.end(), end)
+        value = split_units(text[m.end(): stop.start() if stop else end])
+        # 责任单位 is the lead unless a 牵头单位 is named too.
+        if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds):
+            merge_units(lead, value)
+        else:
+            merge_units(coop, value)
+    return any(kind != "other" for kind in kinds)
+
+
+def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
+    """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"."""
+    pos = 0
+    for segment in re.split(r"([,;])", key):
+        start, pos = pos, pos + len(segment)
+        seg = segment.strip()
+        if not seg or seg in ",;":
+            continue
+        original = text[start:pos].strip()
+        lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
+        if lead_m and len(lead_m[1]) <= 40:
+            units = split_units(original[lead_m.start(1): lead_m.end(1)])
+            # "A牵头，B负责": B are the units doing the work alongside the lead.
+            (coop if lead and lead_m[2] == "负责" else lead).extend(
+                u for u in units if u not in lead and u not in coop)
+        elif coop_m and len(coop_m[1]) <= 40:
+            merge_units(coop, split_units(original[coop_m.start(1): coop_m.end(1)]))
+
+
+def extract_units(text: str) -> tuple[list[str], list[str]]:
+    """(lead_units, cooperating_units) written in a task's text; only what is written.
+
+    Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
+    labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
+    """
+    key = match_key(text)
+    lead: list[str] = []
+    coop: list[str] = []
+    for note in _NOTE_RE.finditer(key):
+        content, content_key = text[note.start(1): note.end(1)], note[1]
+        if not _UNIT_WORDS.search(content_key):
+            continue
+        if not _labelled_units(content, content_key, lead, coop):
+            _note_units(content, content_key, lead, coop)
+    # Outside notes: mask the notes (same length) so their words are not read twice.
+    masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")", key)
+    _labelled_units(text, masked, lead, coop)
+    for m in _PROSE_LEAD.finditer(masked):
+        merge_units(lead, split_units(text[m.start(1): m.end(1)]))
+        sentence_end = masked.find("。", m.end())
+        sentence_end = len(masked) if sentence_end < 0 else sentence_end
+        with_m = _PROSE_WITH.search(masked, m.end(), sentence_end)
+        if with_m:
+            parts = split_units(text[with_m.start(1): with_m.end(1)])
+            if parts:
+                parts[-1] = _trim_to_unit(parts[-1])
+            merge_units(coop, [p for p in parts if p])
+        coop_m = _PROSE_COOP.match(masked, m.end(), sentence_end)
+        if coop_m:
+            merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
+    return lead, [u for u in coop if u not in lead]
+
+
