@@ -56,8 +56,13 @@ from tracker.domain.plan_parsing.tables import (
     INHERITED,
     SEPARATOR_CELL,
     Table,
+    align_row,
+    cell_type,
+    column_role,
     header_columns,
+    is_bar_line,
     is_table_line,
+    read_cell_lines,
     read_table,
     row_cells,
     row_number,
@@ -97,7 +102,8 @@ class _Builder:
     @property
     def current_section(self) -> ParsedSection:
         if not self.sections:
-            self.sections.append(ParsedSection("一", self.plan_title or DEFAULT_SECTION_TITLE, []))
+            self.sections.append(ParsedSection("一", self.plan_title or DEFAULT_SECTION_TITLE, [],
+                                               implied=True))
         return self.sections[-1]
 
     @property
@@ -123,13 +129,14 @@ class _Builder:
         item = self.current_item
         if number is not None:
             seen = self.numbers.setdefault(id(item), {})
-            if number in seen:
-                raise PlanParseError(MESSAGES["duplicate_task"].format(number=number), line)
+            warnings = [MESSAGES["duplicate_task"].format(number=number)] if number in seen else []
             seen[number] = line
+        else:
+            warnings = []
         lead, coop = units if units is not None else extract_units(text)
         deadline_text, deadline_value = deadline if deadline is not None else resolve_deadline(text, self.year)
         task = ParsedTask(number, text, lead, [u for u in coop if u not in lead],
-                          deadline_text, deadline_value, line)
+                          deadline_text, deadline_value, line, warnings=warnings)
         item.tasks.append(task)
         self.last_task = task if number is not None else None
 
@@ -169,73 +176,109 @@ class _Builder:
         return None
 
     def table(self, table: Table, caption: str | None) -> None:
+        """The rows of a task-division table. Rules (pinned by tests and the corpus):
+
+        * a row holding one value (merged across, or a lone first cell) is a heading: 一、 → a
+          section, （一） → an item, anything else → an item without a number;
+        * heading cells written before a row's own cells ("一、…", "（一）…") open that section/item;
+        * with both a task column and a details column (工作任务 + 具体要求), the task column names
+          the group (an item, new when its value changes) and the details are the task;
+        * a row with fewer cells than the header has merged cells: see tables.align_row; a
+          column it does not have, and the empty cells of a row continuing a group, come from
+          the row above.
+        """
         cols = table.columns
-        appended = bool(self.sections)  # prose came first: the table gets a section of its own
+        width = len(table.header)
+        appended = bool(self.sections) and not self.sections[-1].implied
         if appended:
-            self.section(next_numeral([s.number for s in self.sections]), caption or table.caption or DEFAULT_TABLE_TITLE)
-        title = caption or table.caption or self.plan_title or DEFAULT_TABLE_TITLE
-        numbered_sections = False
+            self.section(next_numeral([s.number for s in self.sections]),
+                         caption or table.caption or DEFAULT_TABLE_TITLE)
+        grouped = "task" in cols and "requirement" in cols
         previous: dict[str, str] = {}
+        group: str | None = None
         header_key = [match_key(c) for c in table.header]
-
-        def cell(cells: list[str], role: str) -> str:
-            index = cols.get(role)
-            return cells[index] if index is not None and index < len(cells) else ""
-
-        for line, cells in table.rows:
+        for no, cells in table.rows:
             filled = [c for c in cells if c]
             if not filled or [match_key(c) for c in cells] == header_key:
                 continue
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
-            first = cells[0]
-            first_line = Line(line.no, first, match_key(first))
-            heading = section_heading(first_line) or item_heading(first_line)
-            merged = len(filled) == len(cells) > 1 and len(set(filled)) == 1
-            only_first = len(filled) == 1 and bool(first) and cols.get("task") != 0 \
-                and cols.get("requirement") != 0 and not re.fullmatch(r"\d{1,3}[.、]?", first)
-            if heading or merged or only_first:
-                previous = {}
-                self.last_task = None
-                row_item = item_heading(first_line)
-                if row_item:
-                    self.item(*row_item)
-                elif appended:
-                    self.item(None, first)
-                elif section_heading(first_line):
-                    self.section(*section_heading(first_line))
-                    numbered_sections = True
-                elif numbered_sections:
-                    self.item(None, first)
-                else:
-                    self.section(next_numeral([s.number for s in self.sections]), first)
-                if merged or only_first:
-                    continue
-            if not self.sections:
-                self.section("一", title)
-            values = {role: cell(cells, role) for role in cols}
-            if not any(values.get(r) for r in ("task", "requirement", "lead", "responsible")):
+            while (len(filled) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
+                   and len(match_key(filled[0]).strip()) > 4):
+                self.table_heading(filled[0], appended)
+                cells = cells[cells.index(filled[0]) + 1:]
+                filled = filled[1:]
+                previous, group = {}, None
+            if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
+                self.table_heading(filled[0], appended)
+                previous, group = {}, None
                 continue
+            number_cell = cells[cols["number"]] if "number" in cols and len(cells) == width else ""
+            if number_cell and cell_type(number_cell) in ("heading", "num") and not re.search(r"\d", number_cell):
+                # 序号 "一" / "（一）" with the heading's title in the next cell
+                title = next((c for c in cells[cols["number"] + 1:] if c), "")
+                self.table_heading(f"{number_cell}{'' if item_heading(Line(0, number_cell, match_key(number_cell))) else '、'}{title}", appended)
+                previous, group = {}, None
+                continue
+            if len(cells) > width:
+                while len(cells) > width and not cells[-1]:
+                    cells = cells[:-1]
+            values = align_row(cells if len(cells) == width else filled, cols, width)
+            absent = {role for role in cols if role not in values}
+            task_value = values.get("task", "")
+            requirement = values.get("requirement", "")
+            if grouped and requirement and task_value and task_value != group:
+                heading = item_heading(Line(0, task_value, match_key(task_value)))
+                if heading:
+                    self.item(heading[0], heading[1] or None)
+                else:
+                    self.item(None, task_value)
+                group = task_value
+                previous = {}
+            continuing = grouped and requirement and not task_value
             for role in INHERITED:
-                if role in values:
-                    values[role] = values[role] or previous.get(role, "")
-                    previous[role] = values[role]
-            task_text, requirement = values.get("task", ""), values.get("requirement", "")
-            if task_text and requirement:
-                sep = "" if task_text[-1] in "：:" else "："
-                text = f"{task_text}{sep}{requirement}"
-            else:
-                text = task_text or requirement
+                if role not in cols:
+                    continue
+                if not values.get(role) and (role in absent or continuing):
+                    values[role] = previous.get(role, "")
+                previous[role] = values.get(role, "")
+            text = requirement if grouped and requirement else (values.get("task") or requirement)
             if not text:
                 continue
-            number = None if heading else row_number(values.get("number", ""))
+            number = row_number(values["number"]) if values.get("number") else None
+            numbered = task_heading(Line(0, text, match_key(text)))
+            if numbered and numbered[1]:
+                number = number or numbered[0]
+                text = numbered[1]
             units = None
             if {"lead", "responsible", "cooperating"} & cols.keys():
                 units = table_row_units(values, cols)
             deadline = (resolve_deadline_phrase(values.get("deadline"), self.year)
-                        if "deadline" in cols and values.get("deadline") else None)
-            self.task(number, text, line.no, units, deadline)
+                        if values.get("deadline") else (None, None))
+            self.task(number, text, no, units, deadline)
             self.last_task = None
+
+    @staticmethod
+    def is_table_heading(value: str, cells: list[str], width: int) -> bool:
+        kind = cell_type(value)
+        if kind == "heading":
+            return True
+        if kind in ("num", "unit", "deadline"):
+            return False
+        merged = len(cells) > 1 and all(c == value for c in cells if c) and sum(1 for c in cells if c) > 1
+        return merged or len(value) <= 30 and "。" not in value
+
+    def table_heading(self, cell: str, appended: bool) -> None:
+        line = Line(0, cell, match_key(cell))
+        section = section_heading(line)
+        item = item_heading(line)
+        if section and not appended:
+            self.section(section[0], section[1])
+        elif item:
+            self.item(item[0], item[1] or None)
+        else:
+            self.item(None, cell)
+        self.last_task = None
 
     def finish(self) -> list[ParsedSection]:
         for section in self.sections:
@@ -253,11 +296,15 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if (is_bar_line(line) or column_role(line.text)) and (stream := read_cell_lines(lines, i)):
+            builder.table(stream[0], builder.take_caption(line.no))
+            i = stream[1]
+            continue
         if is_table_line(line):
             j = i
-            while j < len(lines) and is_table_line(lines[j]):
+            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])):
                 j += 1
-            table = read_table(lines[i:j])
+            table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
             if table:
                 builder.table(table, builder.take_caption(line.no))
                 i = j
@@ -291,7 +338,9 @@ def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
     if section_heading(line) or item_heading(line) or task_heading(line):
         return True
-    return is_table_line(line) and header_columns(row_cells(line)) is not None
+    if is_table_line(line) and header_columns(row_cells(line)) is not None:
+        return True
+    return (is_bar_line(line) or column_role(line.text) is not None) and read_cell_lines(lines, i) is not None
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -17,7 +17,10 @@ _LABEL_RE = re.compile(
 _NOTE_RE = re.compile(r"\(([^()]{1,200})\)")
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
-_NOTE_LEAD = re.compile(r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责|主办|主责)")
+_NOTE_LEAD = re.compile(
+    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责落实|负责|落实|主办|主责)")
+# "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
+_NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
 _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
@@ -89,6 +92,11 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
         if not seg or seg in ",;":
             continue
         original = text[start:pos].strip()
+        joint = _NOTE_JOINT.fullmatch(seg)
+        if joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60:
+            merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
+            merge_units(coop, split_units(original[joint.start(2): joint.end(2)]))
+            continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
         if lead_m and len(lead_m[1]) <= 40:
             units = split_units(original[lead_m.start(1): lead_m.end(1)])
@@ -97,6 +105,23 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
                 u for u in units if u not in lead and u not in coop)
         elif coop_m and len(coop_m[1]) <= 40:
             merge_units(coop, split_units(original[coop_m.start(1): coop_m.end(1)]))
+
+
+_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
+
+
+def role_units(text: str) -> tuple[list[str], list[str]] | None:
+    """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
+    "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
+    key = match_key(text or "")
+    if not _ROLE_MARK.search(key + " "):
+        return None
+    lead: list[str] = []
+    coop: list[str] = []
+    _note_units(text, key, lead, coop)
+    if not lead and not coop:
+        return None
+    return lead, [u for u in coop if u not in lead]
 
 
 def extract_units(text: str) -> tuple[list[str], list[str]]:
