@@ -69,7 +69,13 @@ from tracker.domain.plan_parsing.tables import (
     table_row_units,
 )
 from tracker.domain.plan_parsing.text import Line, match_key, split_lines
-from tracker.domain.plan_parsing.units import extract_units
+from tracker.domain.plan_parsing.units import (
+    extract_units,
+    merge_units,
+    note_deadline,
+    split_clauses,
+    split_note,
+)
 from tracker.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask, PlanParseError
 
 __all__ = ["parse_plan_text"]
@@ -98,6 +104,7 @@ class _Builder:
     issuer: str | None = None
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
+    raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
 
     @property
     def current_section(self) -> ParsedSection:
@@ -147,16 +154,62 @@ class _Builder:
         if styles != style and self.last_task is not None:
             self.paragraph(line)
         else:
-            self.task(number, text, line.no)
+            self.prose(number, text, line.no)
+
+    def prose(self, number: str | None, text: str, line: int) -> None:
+        """A task written as a paragraph: its trailing unit/deadline notes are read and left out
+        of its text; an unnumbered paragraph whose clauses carry their own notes is one task per
+        clause. Units named in the prose itself (由A牵头…) are read but stay in the text."""
+        for clause in ([text] if number is not None else split_clauses(text)):
+            self._prose_task(number, clause, line)
+
+    def _prose_task(self, number: str | None, raw: str, line: int, task: ParsedTask | None = None) -> None:
+        body, notes = split_note(raw)
+        lead, coop = extract_units(raw)
+        deadline = note_deadline(notes, self.year)
+        if task is None:
+            self.task(number, body or raw, line, (lead, coop), deadline)
+            task = self.current_item.tasks[-1]
+            if number is None:
+                self.last_task = None
+        else:
+            task.text = body or raw
+            task.lead_units, task.cooperating_units = lead, [u for u in coop if u not in lead]
+            task.deadline_text, task.deadline = deadline
+        self.raw[id(task)] = raw
 
     def paragraph(self, line: Line) -> None:
         if self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task:
             task = self.last_task
-            task.text = f"{task.text}\n{line.text}" if task.text else line.text
-            task.lead_units, task.cooperating_units = extract_units(task.text)
-            task.deadline_text, task.deadline = resolve_deadline(task.text, self.year)
+            raw = self.raw.get(id(task), task.text)
+            self._prose_task(task.number, f"{raw}\n{line.text}" if raw else line.text, task.line, task)
+            task.end_line = line.no
             return
-        self.task(None, line.text, line.no)
+        if self.note_line(line):
+            return
+        self.prose(None, line.text, line.no)
+
+    def note_line(self, line: Line) -> bool:
+        """A line that is only a remark on the tasks above it ("责任单位：X。", "（牵头单位：X）",
+        "完成时限：年底前"): its units and deadline go to the item's tasks that have none, or else
+        to the last task."""
+        body, notes = split_note(line.text)
+        if body.strip(" 。；;") or not notes or not self.sections:
+            return False
+        item = self.current_item
+        if not item.tasks:
+            return False
+        lead, coop = extract_units(line.text)
+        deadline = note_deadline(notes, self.year)
+        unassigned = [t for t in item.tasks if not t.lead_units and not t.cooperating_units]
+        targets = unassigned if (lead or coop) and item.tasks[-1] in unassigned else [item.tasks[-1]]
+        for task in targets:
+            merge_units(task.lead_units, lead)
+            merge_units(task.cooperating_units, [u for u in coop if u not in task.lead_units])
+            if deadline[0] and not task.deadline_text:
+                task.deadline_text, task.deadline = deadline
+        item.tasks[-1].end_line = line.no
+        return True
 
     def signature(self, issuer: str | None, date: str) -> None:
         """A signature in the body (issuer line and date line) closes the plan text."""
@@ -285,9 +338,11 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     text, line = self.headings[id(item)]
+                    body, notes = split_note(text)
                     lead, coop = extract_units(text)
-                    deadline_text, deadline = resolve_deadline(text, self.year)
-                    item.tasks.append(ParsedTask(None, text, lead, [u for u in coop if u not in lead],
+                    deadline_text, deadline = note_deadline(notes, self.year)
+                    item.title = body.rstrip("。") or text
+                    item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
                                                  deadline_text, deadline, line))
         return self.sections
 
@@ -314,12 +369,12 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             title, rest = split_title(section[1])
             builder.section(section[0], title)
             if rest:
-                builder.task(None, rest, line.no)
+                builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
             title, rest = split_title(item[1])
             builder.item(item[0], title or None, line.no)
             if rest:
-                builder.task(None, rest, line.no)
+                builder.prose(None, rest, line.no)
         elif (task := task_heading(line)) is not None:
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:

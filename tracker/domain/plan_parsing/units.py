@@ -158,3 +158,85 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     return lead, [u for u in coop if u not in lead]
 
 
+
+
+# --- notes: the unit/deadline remarks after a task ---------------------------------------------
+
+_DEADLINE_LABEL = re.compile(rf"(?:{_OTHER_LABELS})\s*:")
+_TRAILING_PUNCT = re.compile(r"[\s。;,，；.]*")
+# A labelled remark after the task's sentence: "…工作。牵头单位：X；完成时限：Y"
+_TRAILING_LABEL = re.compile(
+    rf"(?:^|(?<=[。;.]))\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|{_OTHER_LABELS})\s*:")
+
+
+def is_note(content_key: str) -> bool:
+    """Whether a bracketed remark names units or a deadline (not an aside such as （试行））."""
+    from tracker.deadlines import resolve_deadline_phrase
+
+    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key):
+        return True
+    if len(content_key) <= 25:
+        written, resolved = resolve_deadline_phrase(content_key, 2000)
+        return resolved is not None and len(written or "") >= len(content_key.strip()) - 3
+    return False
+
+
+def split_note(text: str) -> tuple[str, list[str]]:
+    """A task paragraph → (its text without trailing notes, the notes' contents).
+
+    "做好X。（牵头单位：A；完成时限：6月底前）" → ("做好X。", ["牵头单位：A；完成时限：6月底前"]).
+    """
+    key = match_key(text)
+    end = len(key.rstrip())
+    notes: list[str] = []
+    while True:
+        tail = end
+        while tail > 0 and key[tail - 1] in " 。;,，；.":
+            tail -= 1
+        if tail == 0 or key[tail - 1] != ")":
+            break
+        depth, start = 0, tail - 1
+        while start >= 0:
+            depth += {")": 1, "(": -1}.get(key[start], 0)
+            if depth == 0:
+                break
+            start -= 1
+        if start <= 0 or not is_note(key[start + 1: tail - 1]):
+            break
+        notes.insert(0, text[start + 1: tail - 1].strip())
+        end = start
+    body_end = end
+    label = _TRAILING_LABEL.search(key, 0, body_end)
+    if label and label.start() > 0:
+        notes.insert(0, text[label.start(): body_end].strip(" ；;。"))
+        body_end = label.start()
+    return text[:body_end].rstrip(), notes
+
+
+def split_clauses(text: str) -> list[str]:
+    """A paragraph whose clauses each end with their own unit note → one text per clause
+    (up to and including its note); a paragraph with at most one such note stays whole."""
+    key = match_key(text)
+    cuts = []
+    for note in _NOTE_RE.finditer(key):
+        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):
+            continue
+        end = _TRAILING_PUNCT.match(key, note.end()).end()
+        if end < len(key.rstrip()) and len(key[cuts[-1] if cuts else 0: note.start()].strip()) >= 4:
+            cuts.append(end)
+    if not cuts:
+        return [text]
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
+
+
+def note_deadline(notes: list[str], year: int | None) -> tuple[str | None, str | None]:
+    """The deadline stated in a task's notes (the last one wins), or (None, None)."""
+    from tracker.deadlines import resolve_deadline
+
+    found: tuple[str | None, str | None] = (None, None)
+    for note in notes:
+        written, resolved = resolve_deadline(f"（{note}）", year)
+        if written:
+            found = (written, resolved)
+    return found
