@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.units import (
     MARKED_LEAD,
-    UNIT_SPLIT,
     merge_units,
     role_units,
+    split_outside_brackets,
     split_units,
 )
 
@@ -261,8 +261,6 @@ def align_row(cells: list[str], columns: dict[str, int], width: int) -> dict[str
     """The row's cells by column role, for rows with fewer (merged) or more (unheaded) cells."""
     roles = _column_roles(columns, width)
     kinds = [cell_type(c) for c in cells]
-    if len(cells) == width and all(_fit(r, k) > -1 for r, k in zip(roles, kinds, strict=True)):
-        return {role: cells[index] for role, index in columns.items() if index < len(cells)}
     n, m = len(cells), width
     neg = float("-inf")
     best = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -319,7 +317,7 @@ def cell_units(cell: str) -> tuple[list[str], list[str]]:
             return roles
     marked: list[str] = []
     others: list[str] = []
-    for part in UNIT_SPLIT.split(cell or ""):
+    for part in split_outside_brackets(cell or ""):
         m = MARKED_LEAD.search(match_key(part.strip()))
         if m and m.start() > 0:
             merge_units(marked, split_units(part.strip()[: m.start()]))

@@ -21,9 +21,33 @@ KEY_MAP.update({0x3000: " ", 0x00A0: " ", 0x3014: "[", 0x3015: "]", 0x3010: "[",
                  0xFE5D: "[", 0xFE5E: "]"})
 KEY_MAP.update({ord(_TRADITIONAL[i]): _TRADITIONAL[i + 1] for i in range(0, len(_TRADITIONAL), 2)})
 FINANCIAL = str.maketrans("壹贰叁参肆伍陆柒捌玖拾", "一二三三四五六七八九十")
+_traditional_loaded = False
+
+
+def _load_traditional() -> None:
+    """Every traditional character → its simplified form, one for one, from OpenCC's character
+    table (opencc-python-reimplemented ships it as data): the hand-made table above covers only
+    the words the rules match, while a traditional plan's unit names and role words
+    (按職責分工負責) use many more. Phrase conversion is not used: the key must keep its length."""
+    global _traditional_loaded
+    _traditional_loaded = True
+    try:
+        from importlib.resources import files
+
+        table = files("opencc").joinpath("dictionary", "TSCharacters.txt").read_text(encoding="utf-8")
+    except (ImportError, OSError):  # the hand-made table still covers the rules' own words
+        return
+    for row in table.splitlines():
+        traditional, _, simplified = row.partition("\t")
+        simplified = simplified.split(" ")[0]
+        if len(traditional) == 1 and len(simplified) == 1 and traditional != simplified:
+            KEY_MAP.setdefault(ord(traditional), simplified)
 
 
 def match_key(text: str) -> str:
+    """The same-length matching copy of `text` (see the module docstring)."""
+    if not _traditional_loaded:
+        _load_traditional()
     return text.translate(KEY_MAP)
 
 

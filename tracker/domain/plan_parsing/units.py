@@ -14,7 +14,7 @@ _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
     rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
 )
-_NOTE_RE = re.compile(r"\(([^()]{1,200})\)")
+_NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
 _NOTE_LEAD = re.compile(
@@ -33,20 +33,45 @@ _UNIT_END = re.compile(
 _VERB_RE = re.compile(
     r"解读|开展|做好|推进|组织|共同|进行|制定|建立|完善|落实|加强|研究|编制|发布|公开|举办|召开|实施|围绕|针对|通过"
 )
+# Remarks that share a unit list but name no unit: "以下均需各县市区落实", "不再逐一列出".
+_NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详见|同上|下同")
 MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
+
+
+def split_outside_brackets(text: str) -> list[str]:
+    """Split a unit list at 、，；/ but not inside brackets: "各市、县(市、区)教育局" is one unit."""
+    key = match_key(text)
+    parts, start, depth = [], 0, 0
+    for index, ch in enumerate(key):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and UNIT_SPLIT.match(ch):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name.
+    joined: list[str] = []
+    for part in parts:
+        if joined and len(joined[-1].strip()) <= 3 and "(" in match_key(part) and "(" not in match_key(joined[-1]):
+            joined[-1] = f"{joined[-1]}、{part}"
+        else:
+            joined.append(part)
+    return joined
 
 
 def split_units(text: str | None) -> list[str]:
     """"局办公室、规划处；宣传部门等" → ["局办公室", "规划处", "宣传部门"] (as written, 等 dropped)."""
     units: list[str] = []
-    for part in UNIT_SPLIT.split(text or ""):
+    for part in split_outside_brackets(text or ""):
         part = part.strip(" \t\u3000\"'“”‘’。.")
         if part.startswith("由"):
             part = part[1:]
         tail = _UNIT_TAIL.search(match_key(part))
         if tail and tail.start() > 0:
             part = part[: tail.start()].strip()
-        if part and part not in units and len(part) <= 40:
+        if part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part)):
             units.append(part)
     return units
 
@@ -100,8 +125,8 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
         if lead_m and len(lead_m[1]) <= 40:
             units = split_units(original[lead_m.start(1): lead_m.end(1)])
-            # "A牵头，B负责": B are the units doing the work alongside the lead.
-            (coop if lead and lead_m[2] == "负责" else lead).extend(
+            # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
+            (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
         elif coop_m and len(coop_m[1]) <= 40:
             merge_units(coop, split_units(original[coop_m.start(1): coop_m.end(1)]))
