@@ -56,7 +56,4 @@ def parse_plan_document(data: bytes, filename: str) -> ParsedPlan:
 
     The tree's task ``line`` numbers refer to ``plan.source_text``, the text read from the file.
     """
-    text = read_plan_text(data, filename)
-    plan = parse_plan_text(text)
-    plan.source_text = text
-    return plan
+    return parse_plan_text(read_plan_text(data, filename))

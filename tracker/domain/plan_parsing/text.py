@@ -68,3 +68,37 @@ def split_lines(text: str) -> list[Line]:
             result.append(Line(number, stripped, match_key(stripped), row.strip(" \u3000\xa0")))
     return result
 
+
+
+# --- text whose line breaks were collapsed into spaces ---------------------------------------
+# Some crawls and copies keep a whole article on one line, the line breaks turned into spaces
+# (or dropped). Such a line is unfolded: a space between two Chinese characters (or a digit) was
+# a line break, and a heading written inline (…公开（一）做好… / …。2.做好…) starts a line.
+
+FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
+_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])")
+_INLINE_HEADING = re.compile(
+    r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
+    r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
+    r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d)[\u4e00-\u9fff“])")
+
+
+def unfold(text: str) -> str:
+    """Break folded lines (see above); other lines are returned unchanged."""
+    if not any(len(row) > FOLDED_LINE for row in text.splitlines()):
+        return text
+    rows = []
+    for row in text.splitlines():
+        unfolded = _FOLD_SPACE.sub("\n", row)
+        key = match_key(unfolded)
+        if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 3:
+            row = unfolded
+            cuts = [m.start() for m in _INLINE_HEADING.finditer(key)]
+            pieces, start = [], 0
+            for cut in cuts:
+                pieces.append(row[start:cut])
+                start = cut
+            pieces.append(row[start:])
+            row = "\n".join(p for p in pieces)
+        rows.append(row)
+    return "\n".join(rows)

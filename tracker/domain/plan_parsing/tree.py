@@ -68,7 +68,7 @@ from tracker.domain.plan_parsing.tables import (
     row_number,
     table_row_units,
 )
-from tracker.domain.plan_parsing.text import Line, match_key, split_lines
+from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
     extract_units,
     merge_units,
@@ -402,8 +402,11 @@ def _is_structural(lines: list[Line], i: int) -> bool:
 
 
 def parse_plan_text(text: str) -> ParsedPlan:
-    """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason."""
-    lines = split_lines(text or "")
+    """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
+
+    The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
+    text = unfold(text or "")
+    lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])
     body_start = next((i for i in range(len(lines)) if _is_structural(lines, i)), None)
@@ -435,6 +438,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
         interpretation=interpretation,
         preamble=front.preamble,
         sections=sections,
+        source_text=text,
     )
 
 
