@@ -161,7 +161,7 @@ def test_docx_table_with_merged_cells():
         "序号\t工作任务\t牵头单位\t配合单位\t完成时限",
         "\t".join(["一、推进决策公开"] * 5),
         "1\t发布重大政策\t局办公室\t规划处\t2018年12月底前",
-        "2\t解读重大政策\t\t宣传处、法规处\t持续推进",
+        "2\t解读重大政策\t局办公室\t宣传处、法规处\t持续推进",  # merged down: repeated
     ]
     plan = parse_plan_text(text)
     assert (plan.title, plan.year, plan.issuer, plan.issued_on) == (

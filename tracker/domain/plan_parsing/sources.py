@@ -2,9 +2,8 @@
 
 * .txt — UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (which covers GBK/GB2312).
 * .docx — paragraphs and tables in document order; a table row becomes one tab-separated line.
-  A horizontally merged cell is repeated in every column it spans (so a row merged across the
-  table reads as one repeated value); a vertically merged cell is written once, in its top row,
-  and left empty below (the parser lets empty 工作任务/牵头单位/完成时限 cells inherit from above).
+  A merged cell is repeated in every column and every row it spans (so a row merged across the
+  table reads as one repeated value, and a 牵头单位 merged down three rows assigns all three).
   Several paragraphs in one cell are joined with "；" unless the first ends in punctuation.
 * .pdf — the text layer (pypdf). Lines that the PDF wrapped are re-joined: a line is joined with the
   next when it does not end in 。；：！？, the next line is not a heading, and the line is "full"
@@ -149,14 +148,19 @@ def _table_lines(table, qn) -> list[str]:
     from docx.table import _Cell
 
     lines = []
+    above: dict[int, str] = {}  # grid column → text of the cell that starts a vertical merge
     for tr in table._tbl.tr_lst:
         cells: list[str] = []
         before = tr.trPr.find(qn("w:gridBefore")) if tr.trPr is not None else None
         if before is not None:
             cells.extend([""] * int(before.get(qn("w:val"), "0")))
         for tc in tr.tc_lst:
-            continued = tc.vMerge == "continue"  # the lower part of a vertically merged cell
-            text = "" if continued else _cell_text(_Cell(tc, table))
+            column = len(cells)
+            if tc.vMerge == "continue":  # the lower part of a vertically merged cell
+                text = above.get(column, "")
+            else:
+                text = _cell_text(_Cell(tc, table))
+                above[column] = text
             cells.extend([text] * tc.grid_span)
         lines.append("\t".join(cells))
     return lines

@@ -114,7 +114,7 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     header: list[str] = []
     i = start
     barred = False
-    while i < len(lines) and (is_bar_line(lines[i]) or column_role(lines[i].text)):
+    while i < len(lines) and (is_bar_line(lines[i]) or _header_cell(lines[i])):
         if is_bar_line(lines[i]):
             barred = True
             if header and i + 1 < len(lines) and is_bar_line(lines[i + 1]):
@@ -124,7 +124,7 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
             header.append(lines[i].text)
         i += 1
     columns = header_columns(header)
-    if columns is None or len(header) < 2:
+    if columns is None or len(header) < 2 or not {"lead", "responsible", "cooperating", "deadline"} & columns.keys():
         return None
     cells: list[tuple[int, str]] = []  # (line, text); "" marks a row end
     previous_bar = False
@@ -145,6 +145,13 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
         i += 1
     rows = _stream_rows(cells, columns, len(header))
     return Table(columns, header, rows), i
+
+
+def _header_cell(line: Line) -> bool:
+    """A line that is only a column name (a header cell of a table written one cell per line)."""
+    key = line.key.strip()
+    return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+            and column_role(key) is not None)
 
 
 def _ends_stream(line: Line) -> bool:

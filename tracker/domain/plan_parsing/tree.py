@@ -256,7 +256,7 @@ class _Builder:
                 continue
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
-            while (len(filled) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
+            while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
                    and len(match_key(filled[0]).strip()) > 4):
                 self.table_heading(filled[0], appended)
                 cells = cells[cells.index(filled[0]) + 1:]
