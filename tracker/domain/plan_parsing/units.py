@@ -232,7 +232,7 @@ def split_note(text: str) -> tuple[str, list[str]]:
         end = start
     body_end = end
     label = _TRAILING_LABEL.search(key, 0, body_end)
-    if label and label.start() > 0:
+    if label:
         notes.insert(0, text[label.start(): body_end].strip(" ；;。"))
         body_end = label.start()
     return text[:body_end].rstrip(), notes
