@@ -249,7 +249,7 @@ def test_whitespace_only_docx():
         read_plan_text(make_docx(["", "   "]), "a.docx")
 
 
-@pytest.mark.parametrize("filename", ["plan.doc", "plan.xlsx", "plan", "plan.txt.exe"])
+@pytest.mark.parametrize("filename", ["plan.xlsx", "plan", "plan.txt.exe"])
 def test_unsupported_extension(filename):
     with pytest.raises(DocumentReadError, match="不支持的文件类型"):
         read_plan_text(b"abc", filename)
@@ -302,7 +302,7 @@ def test_pdf_without_a_text_layer():
     pdf.rect(100, 100, 200, 300, fill=1)  # a "scan": graphics only
     pdf.showPage()
     pdf.save()
-    with pytest.raises(DocumentReadError, match="没有文字层"):
+    with pytest.raises(DocumentReadError, match="扫描件，无文字层"):
         read_plan_text(buffer.getvalue(), "scan.pdf")
 
 
