@@ -543,3 +543,19 @@ def test_token_soup_never_crashes(tokens):
 def test_seed_with_damage_never_crashes(position, insert):
     text = seed_text()
     _check(text[:position] + insert + text[position:])
+
+
+CELLS = ["序号", "工作任务", "具体要求", "牵头单位", "责任单位", "配合单位", "完成时限", "1", "2", "一、甲",
+         "（一）乙", "局办公室", "A处牵头,B处配合", "宣传处会办公室", "各科室等按职责分工落实", "年底前",
+         "持续推进", "2019年6月底前", "做好工作。", "", " ", "|", "—"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=6)), max_size=7),
+                max_size=12),
+       st.sampled_from(["\t", " | ", "\n|\n", "\n"]))
+def test_arbitrary_tables_never_crash(rows, separator):
+    """Tables as tab/pipe rows or one cell per line, ragged and merged: a tree or a reason."""
+    row_end = "\n|\n|\n" if separator == "\n|\n" else "\n"
+    _check(row_end.join(separator.join(row) for row in rows))
+    _check("某局2019年任务分解表\n序号\t工作任务\t牵头单位\t完成时限\n" + "\n".join("\t".join(r) for r in rows))

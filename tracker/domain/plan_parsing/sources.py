@@ -363,7 +363,8 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     current = lines[0]
     for line, following in zip(lines, lines[1:], strict=False):
         wrapped = (_width(line) >= full and line[-1] not in _SENTENCE_END
-                   and not _LAYOUT_GAP.search(line) and heading_level(following) is None)
+                   and not _LAYOUT_GAP.search(line) and heading_level(following) is None
+                   and "\t" not in line and "\t" not in following)  # table rows stay rows
         if wrapped and heading_level(current) in ("section", "item") and not _CLAUSE.search(current):
             # A heading title (no clause punctuation) that fills the line: only a short tail
             # can be its continuation; a sentence-like heading wraps as prose does.
