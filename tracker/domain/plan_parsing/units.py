@@ -109,8 +109,10 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
 
 
 def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
-    """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"."""
+    """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"; units listed before a
+    role word without one of their own ("A，B、C负责落实") share that role."""
     pos = 0
+    pending: list[str] = []
     for segment in re.split(r"([,;])", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
@@ -118,20 +120,27 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
             continue
         original = text[start:pos].strip()
         joint = _NOTE_JOINT.fullmatch(seg)
-        if joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60:
+        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and "、" not in joint[1]
+                and not _ROLE_END.search(joint[2]) and joint[1][-1] not in "委员工协学商联总"):
             merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
             merge_units(coop, split_units(original[joint.start(2): joint.end(2)]))
+            pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
         if lead_m and len(lead_m[1]) <= 40:
-            units = split_units(original[lead_m.start(1): lead_m.end(1)])
+            units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
+            pending = []
         elif coop_m and len(coop_m[1]) <= 40:
-            merge_units(coop, split_units(original[coop_m.start(1): coop_m.end(1)]))
+            merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
+            pending = []
+        elif len(seg) <= 40:
+            pending.extend(split_units(original))
 
 
+_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助)$")
 _ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
 
 
