@@ -47,7 +47,7 @@ def split_outside_brackets(text: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and UNIT_SPLIT.match(ch):
+        elif depth == 0 and (UNIT_SPLIT.match(ch) or (ch == "和" and key[index + 1: index + 2] == "各")):
             parts.append(text[start:index])
             start = index + 1
     parts.append(text[start:])
@@ -99,16 +99,19 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
             continue
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
         stop = _VALUE_STOP.search(key, m.end(), end)
-        value = split_units(text[m.end(): stop.start() if stop else end])
+        value_end = stop.start() if stop else end
         # 责任单位 is the lead unless a 牵头单位 is named too.
-        if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds):
-            merge_units(lead, value)
+        target = lead if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds) else coop
+        value_key = key[m.end(): value_end]
+        if _ROLE_VERB.search(value_key):  # 责任处室：A牵头，B负责落实 / 责任科室：A、B，C配合
+            _note_units(text[m.end(): value_end], value_key, lead, coop, plain=target)
         else:
-            merge_units(coop, value)
+            merge_units(target, split_units(text[m.end(): value_end]))
     return any(kind != "other" for kind in kinds)
 
 
-def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
+def _note_units(text: str, key: str, lead: list[str], coop: list[str],
+                plain: list[str] | None = None) -> None:
     """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"; units listed before a
     role word without one of their own ("A，B、C负责落实") share that role."""
     pos = 0
@@ -136,10 +139,13 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str]) -> None:
         elif coop_m and len(coop_m[1]) <= 40:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
             pending = []
+        elif plain is not None:
+            merge_units(plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
 
 
+_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助")
 _ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助)$")
 _ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
 
