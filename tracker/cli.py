@@ -43,10 +43,11 @@ def _print_tree(data: dict) -> None:
         if data.get(key):
             print(f"  {label}：{data[key]}")
     for section in data["sections"]:
-        print(f"{section['number']}、{section['title']}")
+        if section["number"] is not None:  # null: the document writes no section level
+            print(f"{section['number']}、{section['title']}")
         for item in section["items"]:
-            if item["number"]:
-                print(f"  {item['number']}{item['title'] or ''}")
+            if item["number"] or item["title"]:
+                print(f"  {item['number'] or ''}{item['title'] or ''}")
             for task in item["tasks"]:
                 number = f"{task['number']}. " if task["number"] else "· "
                 owners = "、".join(task["lead_units"]) or "未分配"
