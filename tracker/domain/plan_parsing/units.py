@@ -54,7 +54,9 @@ def split_outside_brackets(text: str) -> list[str]:
     # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name.
     joined: list[str] = []
     for part in parts:
-        if joined and len(joined[-1].strip()) <= 3 and "(" in match_key(part) and "(" not in match_key(joined[-1]):
+        place = joined[-1].strip() if joined else ""
+        if (0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
+                and "(" in match_key(part) and "(" not in match_key(place)):
             joined[-1] = f"{joined[-1]}、{part}"
         else:
             joined.append(part)
