@@ -13,7 +13,7 @@ from dataclasses import replace
 import httpx
 
 from tracker.domain.plan_parsing import DocumentReadError
-from tracker.evidence import (
+from tracker.services.link_check import (
     CheckConfig,
     Refused,
     TooManyRedirects,

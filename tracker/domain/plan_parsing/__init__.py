@@ -11,6 +11,7 @@ Pure: no I/O; fetching a web page is the caller's job (tracker.services.plan_fet
 
 from __future__ import annotations
 
+from tracker.domain.plan_model import ParsedPlan, PlanParseError
 from tracker.domain.plan_parsing.numbering import (
     heading_level,
     is_heading_line,
@@ -27,7 +28,6 @@ from tracker.domain.plan_parsing.tables import header_columns, table_row_units
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.tree import parse_plan_text
 from tracker.domain.plan_parsing.units import extract_units, split_units
-from tracker.plan_model import ParsedPlan, PlanParseError
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.deadlines import chinese_number
+from tracker.domain.deadlines import chinese_number
 from tracker.domain.plan_parsing.numbering import is_heading_line
 from tracker.domain.plan_parsing.text import Line, match_key
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.deadlines import chinese_number
+from tracker.domain.deadlines import chinese_number
 from tracker.domain.plan_parsing.text import FINANCIAL, Line, match_key
 
 _NUMERAL = "一二三四五六七八九十百〇零两壹贰叁参肆伍陆柒捌玖拾"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from tracker.domain.plan_parsing import parse_plan_document
-from tracker.plan_templates import PlanTemplate, TemplateError, load_template, template_from_parsed
+from tracker.domain.plan_templates import (
+    PlanTemplate,
+    TemplateError,
+    load_template,
+    template_from_parsed,
+)
 
 TEMPLATE_SUFFIXES = {".yaml", ".yml"}
 

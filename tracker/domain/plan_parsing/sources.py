@@ -27,8 +27,8 @@ import re
 import unicodedata
 from pathlib import PurePath
 
+from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_parsing.numbering import heading_level
-from tracker.plan_model import PlanParseError
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DocumentReadError", "read_plan_text"]
 

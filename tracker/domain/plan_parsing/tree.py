@@ -33,7 +33,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tracker.deadlines import resolve_deadline, resolve_deadline_phrase
+from tracker.domain.deadlines import resolve_deadline, resolve_deadline_phrase
+from tracker.domain.plan_model import (
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+    PlanParseError,
+)
 from tracker.domain.plan_parsing.front import (
     ATTACHMENT_RE,
     date_only,
@@ -76,7 +83,6 @@ from tracker.domain.plan_parsing.units import (
     split_clauses,
     split_note,
 )
-from tracker.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask, PlanParseError
 
 __all__ = ["parse_plan_text"]
 

@@ -213,7 +213,7 @@ _TRAILING_LABEL = re.compile(
 
 def is_note(content_key: str) -> bool:
     """Whether a bracketed remark names units or a deadline (not an aside such as （试行））."""
-    from tracker.deadlines import resolve_deadline_phrase
+    from tracker.domain.deadlines import resolve_deadline_phrase
 
     if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key):
         return True
@@ -274,7 +274,7 @@ def split_clauses(text: str) -> list[str]:
 
 def note_deadline(notes: list[str], year: int | None) -> tuple[str | None, str | None]:
     """The deadline stated in a task's notes (the last one wins), or (None, None)."""
-    from tracker.deadlines import resolve_deadline
+    from tracker.domain.deadlines import resolve_deadline
 
     found: tuple[str | None, str | None] = (None, None)
     for note in notes:
