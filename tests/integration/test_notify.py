@@ -30,11 +30,11 @@ from tests.support.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
 from tracker.domain.errors import NotFound
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
 from tracker.notify.sender import SendConfig, SmtpConfig
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.schemas import ChannelIn

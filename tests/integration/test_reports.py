@@ -36,10 +36,10 @@ from matplotlib.image import imread
 from tests.support.commands import run_tracker
 from tests.support.factories import bearer, make_user
 from tracker.domain import status
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ
 from tracker.domain.vocabulary import STATUS_LABELS
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting.render import DataOnlyFetcher, percent
 from tracker.services import planning, plans, progress

@@ -9,6 +9,7 @@ WeasyPrint) ~3.3 s; `tracker --help` or `tracker plan parse` should not pay for 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -40,10 +41,11 @@ def _print_tree(data: dict) -> None:
         if data.get(key):
             print(f"  {label}：{data[key]}")
     for section in data["sections"]:
-        print(f"{section['number']}、{section['title']}")
+        if section["number"] is not None:  # null: the document writes no section level
+            print(f"{section['number']}、{section['title']}")
         for item in section["items"]:
-            if item["number"]:
-                print(f"  {item['number']}{item['title'] or ''}")
+            if item["number"] or item["title"]:
+                print(f"  {item['number'] or ''}{item['title'] or ''}")
             for task in item["tasks"]:
                 number = f"{task['number']}. " if task["number"] else "· "
                 owners = "、".join(task["lead_units"]) or "未分配"
@@ -52,10 +54,9 @@ def _print_tree(data: dict) -> None:
 
 
 def cmd_plan_parse(args) -> int:
-    from tracker.documents import read_plan_text
-    from tracker.plan_parsing import parse_plan_text
+    from tracker.domain.plan_parsing import parse_plan_document
 
-    plan = parse_plan_text(read_plan_text(read_file(args.file), args.file))
+    plan = parse_plan_document(*_read_source(args.file))
     data = plan.to_dict()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -64,12 +65,29 @@ def cmd_plan_parse(args) -> int:
     return EXIT_OK
 
 
+def _read_source(source: str) -> tuple[bytes, str]:
+    """(bytes, file name) of a local file or, for an http(s) address, the fetched document."""
+    from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
+
+    if looks_like_url(source):
+        return asyncio.run(fetch_plan_document(source))
+    return read_file(source), source
+
+
 async def _plan_import(args) -> int:
-    from tracker.plan_sources import load_plan_source
+    from tracker.domain.plan_parsing.plan_source import load_plan_source
+    from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
+
+    if looks_like_url(args.file):
+        data, name = await fetch_plan_document(args.file)
+        source_name = args.file[:200]
+    else:
+        data, name = read_file(args.file), args.file
+        source_name = Path(args.file).name
+    template = load_plan_source(data, name)
     from tracker.services.plans import import_plan
 
-    template = load_plan_source(read_file(args.file), args.file)
-    summary = await import_plan(template, replace=args.replace, source_name=Path(args.file).name)
+    summary = await import_plan(template, replace=args.replace, source_name=source_name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
     print(f"{verb}计划 {summary.plan_id}：{summary.title}")
     print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
@@ -234,11 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="计划：解析、导入、导出").add_subparsers(
         dest="plan_command", required=True)
     parse = plan.add_parser("parse", help="解析计划文件并打印任务树（不保存）")
-    parse.add_argument("file")
+    parse.add_argument("file", help="文件路径，或 http(s) 网址")
     parse.add_argument("--format", choices=["json", "text"], default="text")
     parse.set_defaults(handler=cmd_plan_parse)
-    imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
-    imp.add_argument("file")
+    imp = plan.add_parser("import", help="从模板（YAML）、文件（txt/docx/pdf/html/ofd）或网址导入计划")
+    imp.add_argument("file", help="文件路径，或 http(s) 网址")
     imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
     imp.set_defaults(handler=with_database(_plan_import))
     exp = plan.add_parser("export", help="把计划导出为模板")

@@ -44,12 +44,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from tracker.domain.deadlines import DeadlineError, parse_deadline_input
 from tracker.domain.errors import InvalidInput
-from tracker.plan_parsing import (
-    _header_columns,
-    _item_heading,
-    _key,
-    _Line,
-    _section_heading,
+from tracker.domain.plan_parsing import (
+    Line,
+    header_columns,
+    item_heading,
+    match_key,
+    section_heading,
     table_row_units,
 )
 
@@ -180,12 +180,12 @@ def sheet_rows(content: bytes, filename: str) -> list[tuple[str | None, list[lis
 
 
 def _header_name(cell: str) -> str:
-    return re.sub(r"\s+|\(.*?\)", "", _key(cell))
+    return re.sub(r"\s+|\(.*?\)", "", match_key(cell))
 
 
 def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = _header_columns(cells)
+        columns = header_columns(cells)
         if not columns:
             continue
         for position, cell in enumerate(cells):
@@ -231,10 +231,10 @@ class AssignmentTable:
 
 def _group_heading(value: str) -> tuple[str, str] | None:
     """("section" | "item", heading) for a grouping row's value."""
-    line = _Line(0, value, _key(value))
-    if _section_heading(line):
+    line = Line(0, value, match_key(value))
+    if section_heading(line):
         return "section", value
-    if _item_heading(line):
+    if item_heading(line):
         return "item", value
     return None
 

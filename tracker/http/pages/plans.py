@@ -12,6 +12,7 @@ from litestar.response import File
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
 from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update, with_state_from_percent
 from tracker.domain.roles import PLANNERS, REPORTER
@@ -26,7 +27,6 @@ from tracker.http.forms import (
 )
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
 
