@@ -34,6 +34,7 @@ from tracker.domain.status import STATUS_LABELS
 from tracker.http.api.accounts import AccountApi, TokenApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
+from tracker.http.api.plan_drafts import PlanDraftApi
 from tracker.http.api.planning import PlanningApi
 from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
@@ -44,10 +45,11 @@ from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import local_time
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
+from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.tracking import TrackingPages
 from tracker.reporting.archive import shutdown_workers
-from tracker.schemas import ErrorOut
+from tracker.schemas import ErrorOut, FieldErrorOut
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings
@@ -78,9 +80,11 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    errors: list[FieldErrorOut] | None = None) -> Response:
     if _is_api(request):
-        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
+                                 errors=errors or []),
                         status_code=status_code, media_type=MediaType.JSON)
     return Template("error.html", status_code=status_code,
                     context={"status_code": status_code, "detail": detail,
@@ -88,7 +92,8 @@ def _error_response(request: Request, status_code: int, detail: str, field: str 
 
 
 def _domain_error(request: Request, error: DomainError) -> Response:
-    return _error_response(request, error.status_code, error.message, error.field)
+    errors = [FieldErrorOut(field=f, message=m) for f, m in getattr(error, "errors", [])]
+    return _error_response(request, error.status_code, error.message, error.field, errors)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
@@ -198,9 +203,11 @@ def create_app() -> Litestar:
             LoginPages,
             AdminPages,
             PlanPages,
+            PlanDraftPages,
             TaskPages,
             TokenApi,
             AccountApi,
+            PlanDraftApi,
             PlanApi,
             PlanningApi,
             ProgressApi,

@@ -23,10 +23,18 @@ from tracker.http.api.progress import (
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.http.uploads import read_upload
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
-from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
+from tracker.services import (
+    accounts,
+    evidence,
+    extensions,
+    plan_drafts,
+    planning,
+    plans,
+    progress,
+    tracking,
+)
 from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
 
 
@@ -106,17 +114,17 @@ class PlanPages(Controller):
 
     @post("/import", guards=[planner_guard])
     async def import_plan(self, request: Request) -> Response:
+        """Parse the upload into a draft and show it for review; nothing is stored yet."""
         form = await request.form()
         replace = form.get("replace") == "1"
         try:
             content, name = await read_upload(form, "file")
-            summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
-                                              source_name=name, actor=request.user.id)
+            draft = plan_drafts.create_draft(request.user.id, content, name, replace=replace)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
                         error={"field": "file", "message": message})
-        return redirect(f"/plans/{summary.plan_id}", "imported")
+        return redirect(f"/plans/drafts/{draft.id}")
 
 
 class TaskPages(Controller):
