@@ -63,11 +63,26 @@ def cmd_plan_parse(args) -> int:
 
 
 async def _plan_import(args) -> int:
-    from tracker.plan_sources import load_plan_source
-    from tracker.services.plans import import_plan
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
 
-    template = load_plan_source(read_file(args.file), args.file)
-    summary = await import_plan(template, replace=args.replace, source_name=Path(args.file).name)
+    template, _ = plan_drafts.read_source(read_file(args.file), args.file)
+    directory = await plan_drafts.unit_directory()
+    if args.review:
+        reviewed, comments = review.review_template(template, directory)
+        Path(args.review).write_text(dump_template(reviewed, **comments), encoding="utf-8")
+        print(REVIEW["yaml_written"].format(
+            path=args.review, tasks=sum(1 for _ in review.iter_task_paths(reviewed)),
+            warned=review.warned_tasks(reviewed, directory), new=len(reviewed.new_units)))
+        return EXIT_OK
+    choices = review.choices_from_template(template)
+    undecided = review.undecided_units(template, directory, choices)
+    if undecided and not args.create_units:
+        raise CommandError(REVIEW["err_units_unknown"].format(names="、".join(undecided)))
+    summary = await plan_drafts.store_checked(
+        template, choices, create_all=args.create_units, replace=args.replace,
+        source_name=Path(args.file).name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
     print(f"{verb}计划 {summary.plan_id}：{summary.title}")
     print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
@@ -240,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
     imp.add_argument("file")
     imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
+    imp.add_argument("--review", metavar="OUT.yaml",
+                     help="不导入，写出待核对的 YAML（警告写在注释中），改正后再导入该文件")
+    imp.add_argument("--create-units", action="store_true",
+                     help="新建本系统没有的单位（默认拒绝，列出这些单位）")
     imp.set_defaults(handler=with_database(_plan_import))
     exp = plan.add_parser("export", help="把计划导出为模板")
     exp.add_argument("plan", type=int, help="计划编号")

@@ -502,3 +502,10 @@ def review_template(template: PlanTemplate, directory: UnitDirectory) -> tuple[P
 def warned_tasks(template: PlanTemplate, directory: UnitDirectory,
                  choices: dict[str, UnitChoice] | None = None) -> int:
     return sum(1 for task in iter_tasks(template.plan) if task_warnings(task, directory, choices))
+
+
+def undecided_units(template: PlanTemplate, directory: UnitDirectory,
+                    choices: dict[str, UnitChoice]) -> list[str]:
+    """Names the tasks use that are neither known units nor decided by the coordinator."""
+    return [m.name for m in unit_matches(template, directory)
+            if m.kind == NEW and m.name not in choices]
