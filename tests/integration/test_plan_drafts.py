@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.support.factories import bearer, csrf, login, make_unit, make_user
-from tests.support.samples import SEED_TEXT
+from tests.support.samples import MINIMAL, SEED_TEXT
 from tracker.services import audit
 from tracker.tables import Plan, Task, TaskUnit, Unit
 
@@ -262,3 +262,18 @@ async def test_direct_api_import_refuses_unknown_units_unless_allowed(office):
                                 files=upload("seed.txt", SEED_TEXT.read_bytes()))
     assert allowed.status_code == 201, allowed.text
     assert allowed.json()["units_created"] == ["政策制定业务部门", "宣传部门"]
+
+
+async def test_open_drafts_are_listed_and_a_template_is_previewed_too(office):
+    draft_id = await _page_draft(office)
+    listed = await office.get("/plans/import")
+    assert "未保存的导入草稿" in listed.text and f'href="/plans/drafts/{draft_id}"' in listed.text
+    discarded = await office.post(f"/plans/drafts/{draft_id}/discard", data=csrf(office))
+    assert discarded.headers["location"] == "/plans/import?notice=draft_discarded"
+    assert f'href="/plans/drafts/{draft_id}"' not in (await office.get("/plans/import")).text
+
+    template = (await office.post("/plans/import", data=csrf(office),
+                                  files=upload("p.yaml", MINIMAL.encode()))).headers["location"]
+    page = await office.get(template)
+    assert page.status_code == 200 and "no-source" in page.text
+    assert 'name="unit:法规处"' in page.text  # a template's units are asked about too

@@ -143,6 +143,10 @@ def test_the_check_resolves_units_and_names_every_field_at_fault():
     assert (tasks[1].lead_units, tasks[1].cooperating_units) == (["办公室"], ["新处"])
     assert checked.units_to_create == ["新处"]
     assert checked.template.units == ["信息中心", "办公室", "新处"]
+    draft.plan.sections[0].items[0].tasks[2].deadline_text = "10月底前"  # text only: resolved
+    assert review.check_draft(draft, directory, {
+        "宣传处": review.UnitChoice(review.CREATE), "新处": review.UnitChoice(review.CREATE)},
+    ).template.plan.sections[0].items[0].tasks[2].deadline == "2018-10-31"
     assert draft.plan.sections[0].items[0].tasks[0].lead_units == ["宣传处"]  # the draft is kept
 
     unassigned = review.check_draft(draft, directory, {

@@ -144,6 +144,7 @@ REVIEW = {
     "choice_create": "新建该单位",
     "choice_unassigned": "不分配（从任务中去掉）",
     "choice_map": "对应到：{unit}",
+    "open_drafts": "未保存的导入草稿",
     "tasks_heading": "任务",
     "tasks_hint": "日期写 YYYY-MM-DD 或“持续推进”，留空则按完成时限和年度换算；要拆分一项任务，先在其内容中换行标出拆分处，再点“拆分”（不换行则在第一句后拆分）。",
     "warnings_count": "需核对 {count} 处",

@@ -421,6 +421,9 @@ def check_draft(template: PlanTemplate, directory: UnitDirectory,
                 numbers.setdefault(task.number, index)
             if task.deadline_text and len(task.deadline_text) > 100:
                 errors.append((f"{task_key}.deadline_text", REVIEW["err_deadline_text_long"]))
+            if task.deadline is None and task.deadline_text:
+                # Text without a date (a YAML or API edit): the date it stands for, if any.
+                task.deadline = resolve_deadline_phrase(task.deadline_text, plan.year)[1]
             if task.deadline not in (None, ONGOING):
                 try:
                     dt.date.fromisoformat(task.deadline)

@@ -26,7 +26,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from tracker.domain.errors import DomainError
-from tracker.domain.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
+from tracker.domain.messages import LABELS, REVIEW, REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
 from tracker.domain.progress_input import STATE_LABELS
@@ -68,6 +68,7 @@ def _jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["t"] = LABELS
+    environment.globals["review_text"] = REVIEW  # the import preview's texts
     # The code → Chinese label tables every page may show, given once rather than per page.
     environment.globals.update(status_labels=STATUS_LABELS, state_labels=STATE_LABELS,
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)

@@ -9,6 +9,7 @@ are swept when a new one is made; a stored draft is deleted.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -137,6 +138,29 @@ def load_draft(draft_id: str, user_id: int) -> Draft:
                  template=stored.template,
                  choices={n: review.UnitChoice(c.action, c.unit) for n, c in stored.choices.items()},
                  replace=stored.replace)
+
+
+@dataclass
+class DraftListed:
+    id: str
+    file_name: str
+    title: str
+    saved_at: str  # ISO, UTC
+
+
+def list_drafts(user_id: int) -> list[DraftListed]:
+    """The user's drafts not yet stored, newest first (to come back to one later)."""
+    found = []
+    for path in _directory().glob("*.json"):
+        try:
+            stored = msgspec.json.decode(path.read_bytes(), type=_Stored)
+            modified = path.stat().st_mtime
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        if stored.owner == user_id:
+            saved_at = dt.datetime.fromtimestamp(modified, dt.UTC).isoformat(timespec="seconds")
+            found.append(DraftListed(path.stem, stored.file_name, stored.template.plan.title, saved_at))
+    return sorted(found, key=lambda d: d.saved_at, reverse=True)
 
 
 def discard_draft(draft_id: str, user_id: int) -> None:

@@ -9,7 +9,6 @@ from litestar.params import FromPath
 
 from tracker.domain import plan_review as review
 from tracker.domain.errors import DomainError
-from tracker.domain.messages import REVIEW
 from tracker.http.guards import planner_guard
 from tracker.http.pages.common import page, redirect
 from tracker.schemas import PlanDraftOut
@@ -64,7 +63,7 @@ def render(request: Request, draft: PlanDraftOut, errors: list[tuple[str, str]] 
             for task in item.tasks:
                 if task.line and task.line not in line_tasks:
                     line_tasks[task.line] = anchor(task.key)
-    return page(request, "plan_draft.html", status_code=status_code, draft=draft, r=REVIEW,
+    return page(request, "plan_draft.html", status_code=status_code, draft=draft,
                 errors=dict(reversed(errors or [])), error_list=errors or [], typed=typed or {},
                 items=items, line_tasks=line_tasks, anchor=anchor)
 

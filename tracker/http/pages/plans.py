@@ -110,7 +110,8 @@ class PlanPages(Controller):
 
     @get("/import", guards=[planner_guard])
     async def import_form(self, request: Request) -> Response:
-        return page(request, "import.html", error=None, replace=False)
+        return page(request, "import.html", error=None, replace=False,
+                    drafts=plan_drafts.list_drafts(request.user.id))
 
     @post("/import", guards=[planner_guard])
     async def import_plan(self, request: Request) -> Response:
@@ -123,7 +124,8 @@ class PlanPages(Controller):
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
-                        error={"field": "file", "message": message})
+                        error={"field": "file", "message": message},
+                        drafts=plan_drafts.list_drafts(request.user.id))
         return redirect(f"/plans/drafts/{draft.id}")
 
 
