@@ -277,3 +277,27 @@ async def test_open_drafts_are_listed_and_a_template_is_previewed_too(office):
     page = await office.get(template)
     assert page.status_code == 200 and "no-source" in page.text
     assert 'name="unit:法规处"' in page.text  # a template's units are asked about too
+
+
+def test_a_form_edit_keeps_what_it_does_not_send_and_a_new_year_moves_text_deadlines():
+    """No database: the form's edits applied to a draft in memory."""
+    from tracker.domain import plan_review as review
+    from tracker.domain.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask
+    from tracker.domain.plan_templates import PlanTemplate
+    from tracker.services import plan_drafts
+
+    task = ParsedTask(number="1", text="甲", lead_units=["办公室"], cooperating_units=["信息中心"],
+                      deadline_text="年底前", deadline="2017-12-31")
+    plan = ParsedPlan(title="计划", issuer=None, doc_number=None, issued_on=None, year=2017,
+                      interpretation=None, preamble=None, sections=[ParsedSection(
+                          number="一", title="部分", items=[ParsedItem(None, None, [task])])])
+    draft = plan_drafts.Draft(id="0" * 32, owner=1, version=1, file_name="p.txt", source_text="",
+                              template=PlanTemplate(plan=plan, units=[]))
+    form = plan_drafts.DraftForm(version=1, year="2018", tasks={(0, 0, 0): review.TaskEdit(
+        text="甲改", deadline_text="年底前", deadline="2017-12-31")})
+    assert plan_drafts.apply_form(draft, form) == []
+    edited = draft.template.plan.sections[0].items[0].tasks[0]
+    assert edited.text == "甲改" and edited.lead_units == ["办公室"]
+    assert edited.cooperating_units == ["信息中心"] and edited.deadline == "2018-12-31"
+    bad = plan_drafts.DraftForm(version=1, year="18年", action="split:nonsense")
+    assert plan_drafts.apply_form(draft, bad) == [("plan.year", "年度应为四位数字")]

@@ -119,7 +119,7 @@ def _write(draft: Draft) -> None:
                      choices={name: UnitChoiceIn(c.action, c.unit) for name, c in draft.choices.items()},
                      replace=draft.replace)
     path = _path(draft.id)
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f"{draft.id}.{secrets.token_hex(4)}.tmp")
     temporary.write_bytes(msgspec.json.encode(stored))
     os.replace(temporary, path)  # a reader never sees half a draft
 
@@ -290,12 +290,6 @@ def apply_form(draft: Draft, form: DraftForm) -> list[tuple[str, str]]:
         value = getattr(form, name)
         if value is not None:
             setattr(plan, name, value.strip() or None)
-    if form.year is not None:
-        year = form.year.strip()
-        if year and not (year.isdigit() and len(year) == 4):
-            errors.append(("plan.year", REVIEW["err_year_format"]))
-        else:
-            review.change_year(template, int(year) if year else None)
     if form.replace is not None:
         draft.replace = form.replace
     for path, edit in form.tasks.items():
@@ -310,6 +304,12 @@ def apply_form(draft: Draft, form: DraftForm) -> list[tuple[str, str]]:
                                                          review.task_path_key(path))
         except InvalidInput as error:
             errors.append((error.field or "", error.message))
+    if form.year is not None:  # after the task edits, which read dates with the year they saw
+        year = form.year.strip()
+        if year and not (year.isdigit() and len(year) == 4):
+            errors.append(("plan.year", REVIEW["err_year_format"]))
+        else:
+            review.change_year(template, int(year) if year else None)
     for name, value in form.choices.items():
         try:
             choice = _choice(name, value)

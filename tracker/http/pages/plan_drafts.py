@@ -36,10 +36,11 @@ def read_form(form) -> plan_drafts.DraftForm:
         if field != "text" or not prefix.startswith("sections["):
             continue
         path = plan_drafts.parse_task_key(prefix)
+        lead, cooperating = form.get(f"{prefix}.lead_units"), form.get(f"{prefix}.cooperating_units")
         tasks[path] = review.TaskEdit(
             text=form.get(f"{prefix}.text"), number=form.get(f"{prefix}.number"),
-            lead_units=review.split_unit_names(form.get(f"{prefix}.lead_units", "")),
-            cooperating_units=review.split_unit_names(form.get(f"{prefix}.cooperating_units", "")),
+            lead_units=None if lead is None else review.split_unit_names(lead),
+            cooperating_units=None if cooperating is None else review.split_unit_names(cooperating),
             deadline_text=form.get(f"{prefix}.deadline_text"),
             deadline=form.get(f"{prefix}.deadline"))
     return plan_drafts.DraftForm(
