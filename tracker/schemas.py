@@ -89,7 +89,8 @@ class ErrorOut(msgspec.Struct):
     status_code: int
     detail: str
     field: str | None = None
-    errors: list[FieldErrorOut] = []  # every field at fault, when there are several
+    # Every field at fault, when a refusal names several (left out otherwise).
+    errors: list[FieldErrorOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class UnitOut(msgspec.Struct):

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -85,7 +86,7 @@ def _error_response(request: Request, status_code: int, detail: str, field: str 
                     errors: list[FieldErrorOut] | None = None) -> Response:
     if _is_api(request):
         return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
-                                 errors=errors or []),
+                                 errors=errors or msgspec.UNSET),
                         status_code=status_code, media_type=MediaType.JSON)
     return Template("error.html", status_code=status_code,
                     context={"status_code": status_code, "detail": detail,
