@@ -77,8 +77,6 @@ LABELS_ZH = {
     "tolerance": "滞后容差（百分点）",
 }
 
-REVIEW_STATE_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
-WARNING_LABELS = {"blue": "临近时限", "yellow": "即将到期", "red": "已超期"}
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.
 NOTICES = {
     "submitted": "填报已提交，等待审核。",

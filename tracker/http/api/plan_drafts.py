@@ -7,8 +7,8 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from tracker.http.api.plans import PlanUpload
+from tracker.http.forms import read_upload
 from tracker.http.guards import planner_guard
-from tracker.http.uploads import read_upload
 from tracker.schemas import ImportSummary, PlanDraftIn, PlanDraftOut
 from tracker.services import plan_drafts
 

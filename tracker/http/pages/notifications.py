@@ -5,13 +5,15 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
+from tracker.domain.vocabulary import (
+    CHANNEL_KIND_LABELS,
+    EVIDENCE_STATE_LABELS,
+    NOTICE_EVENT_LABELS,
+    NOTICE_STATE_LABELS,
+)
 from tracker.http.guards import planner_guard
 from tracker.http.pages.common import page, redirect
-from tracker.notify import EVENTS, KINDS
 from tracker.services import channels, evidence, outbox
-from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
-
-OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
 
 
 class NotificationPages(Controller):
@@ -25,8 +27,8 @@ class NotificationPages(Controller):
         return page(request, "notifications.html", channels=await channels.list_channels(),
                     failed=await outbox.list_notifications("failed", 50),
                     recent=await outbox.list_notifications(None, 50), evidence=links,
-                    events=EVENTS, kinds=KINDS, outbox_labels=OUTBOX_LABELS,
-                    evidence_labels=EVIDENCE_LABELS)
+                    events=NOTICE_EVENT_LABELS, kinds=CHANNEL_KIND_LABELS, outbox_labels=NOTICE_STATE_LABELS,
+                    evidence_labels=EVIDENCE_STATE_LABELS)
 
     @post("/{notification_id:int}/retry")
     async def retry(self, notification_id: FromPath[int]) -> Response:
