@@ -89,6 +89,8 @@ class ErrorOut(msgspec.Struct):
     status_code: int
     detail: str
     field: str | None = None
+    # Every field at fault, when a refusal names several (left out otherwise).
+    errors: list[FieldErrorOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class UnitOut(msgspec.Struct):
@@ -401,6 +403,96 @@ class EvidenceOut(msgspec.Struct):
     cited_by: list[EvidenceCitation] = []
 
 
+# --- the import preview: a draft plan the coordinator corrects before it is stored ------------
+
+
+class DraftWarning(msgspec.Struct):
+    code: str  # no_unit | unknown_unit | deadline_unresolved | parser
+    message: str
+    field: str  # the task's field it is about
+
+
+class DraftMilestone(msgspec.Struct):
+    title: str
+    due_on: str  # YYYY-MM-DD
+
+
+class DraftTask(msgspec.Struct, kw_only=True):
+    number: str | None = None
+    text: str
+    lead_units: list[str] = []
+    cooperating_units: list[str] = []
+    deadline_text: str | None = None  # as written
+    deadline: str | None = None  # YYYY-MM-DD, "ongoing" or null
+    line: int | None = None  # source lines the task came from
+    end_line: int | None = None
+    milestones: list[DraftMilestone] = []
+    subtasks: list[DraftTask] = []
+    key: str | None = None  # output only: sections[s].items[i].tasks[t], the field prefix
+    warnings: list[DraftWarning] = []  # output only
+
+
+class DraftItem(msgspec.Struct, kw_only=True):
+    number: str | None = None
+    title: str | None = None
+    tasks: list[DraftTask] = []
+
+
+class DraftSection(msgspec.Struct, kw_only=True):
+    number: str
+    title: str
+    items: list[DraftItem] = []
+
+
+class DraftPlanMeta(msgspec.Struct, kw_only=True):
+    title: str = ""
+    issuer: str | None = None
+    doc_number: str | None = None
+    issued_on: str | None = None
+    year: int | None = None
+    preamble: str | None = None
+    interpretation: str | None = None
+
+
+class UnitChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
+    action: str  # create | map | unassigned
+    unit: str | None = None  # map: a known unit's name
+
+
+class DraftUnit(msgspec.Struct):
+    name: str  # as written in the plan
+    match: str  # exact | alias | new
+    unit: str | None  # the known unit it stands for (exact, alias)
+    candidates: list[str]  # new: known units with the same alias key
+    choice: UnitChoiceIn | None  # the coordinator's decision so far
+
+
+class PlanDraftOut(msgspec.Struct):
+    id: str
+    version: int
+    file_name: str
+    replace: bool
+    plan: DraftPlanMeta
+    sections: list[DraftSection]
+    units: list[DraftUnit]
+    warnings: int  # tasks with something to check
+    known_units: list[str]
+    source_lines: list[str]  # the text the tasks' line numbers refer to (line 1 first)
+
+
+class PlanDraftIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The corrected tree to store (PUT); `version` is the draft's version the edits start from."""
+
+    version: int
+    plan: DraftPlanMeta
+    sections: list[DraftSection]
+    unit_choices: dict[str, UnitChoiceIn] = {}
+    replace: bool = False
+
+
+class FieldErrorOut(msgspec.Struct):
+    field: str
+    message: str
 # --- accounts (input) ----------------------------------------------------------------------
 
 

@@ -75,7 +75,9 @@ def _read_source(source: str) -> tuple[bytes, str]:
 
 
 async def _plan_import(args) -> int:
-    from tracker.domain.plan_parsing.plan_source import load_plan_source
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
     from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
 
     if looks_like_url(args.file):
@@ -84,10 +86,22 @@ async def _plan_import(args) -> int:
     else:
         data, name = read_file(args.file), args.file
         source_name = Path(args.file).name
-    template = load_plan_source(data, name)
-    from tracker.services.plans import import_plan
-
-    summary = await import_plan(template, replace=args.replace, source_name=source_name)
+    template, _ = plan_drafts.read_source(data, name)
+    directory = await plan_drafts.unit_directory()
+    if args.review:
+        reviewed, comments = review.review_template(template, directory)
+        Path(args.review).write_text(dump_template(reviewed, **comments), encoding="utf-8")
+        print(REVIEW["yaml_written"].format(
+            path=args.review, tasks=sum(1 for _ in review.iter_task_paths(reviewed)),
+            warned=review.warned_tasks(reviewed, directory), new=len(reviewed.new_units)))
+        return EXIT_OK
+    choices = review.choices_from_template(template)
+    undecided = review.undecided_units(template, directory, choices)
+    if undecided and not args.create_units:
+        raise CommandError(REVIEW["err_units_unknown"].format(names="、".join(undecided)))
+    summary = await plan_drafts.store_checked(
+        template, choices, create_all=args.create_units, replace=args.replace,
+        source_name=source_name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
     print(f"{verb}计划 {summary.plan_id}：{summary.title}")
     print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
@@ -258,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = plan.add_parser("import", help="从模板（YAML）、文件（txt/docx/pdf/html/ofd）或网址导入计划")
     imp.add_argument("file", help="文件路径，或 http(s) 网址")
     imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
+    imp.add_argument("--review", metavar="OUT.yaml",
+                     help="不导入，写出待核对的 YAML（警告写在注释中），改正后再导入该文件")
+    imp.add_argument("--create-units", action="store_true",
+                     help="新建本系统没有的单位（默认拒绝，列出这些单位）")
     imp.set_defaults(handler=with_database(_plan_import))
     exp = plan.add_parser("export", help="把计划导出为模板")
     exp.add_argument("plan", type=int, help="计划编号")

@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from tracker.domain.messages import LABELS
+from tracker.domain.messages import LABELS, REVIEW
 from tracker.domain.vocabulary import (
     REVIEW_STATE_LABELS,
     STATUS_LABELS,
@@ -30,6 +30,7 @@ from tracker.domain.vocabulary import (
 from tracker.http.api.accounts import AccountApi, TokenApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
+from tracker.http.api.plan_drafts import PlanDraftApi
 from tracker.http.api.planning import PlanningApi
 from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
@@ -41,6 +42,7 @@ from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import local_time
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
+from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
@@ -73,6 +75,7 @@ def _jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["t"] = LABELS
+    environment.globals["review_text"] = REVIEW  # the import preview's texts
     # The code → Chinese label tables every page may show, given once rather than per page.
     environment.globals.update(status_labels=STATUS_LABELS, state_labels=UPDATE_STATE_LABELS,
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
@@ -160,10 +163,12 @@ def create_app() -> Litestar:
             LoginPages,
             AdminPages,
             PlanPages,
+            PlanDraftPages,
             TaskPages,
             ReportPages,
             TokenApi,
             AccountApi,
+            PlanDraftApi,
             PlanApi,
             PlanningApi,
             ProgressApi,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -20,7 +21,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
 from tracker.http.guards import SESSION_EXPIRED
-from tracker.schemas import ErrorOut
+from tracker.schemas import ErrorOut, FieldErrorOut
 
 CSRF_FAILED = "CSRF token verification failed"
 
@@ -29,9 +30,11 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    errors: list[FieldErrorOut] | None = None) -> Response:
     if _is_api(request):
-        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
+                                 errors=errors or msgspec.UNSET),
                         status_code=status_code, media_type=MediaType.JSON)
     return Template("error.html", status_code=status_code,
                     context={"status_code": status_code, "detail": detail,
@@ -39,7 +42,8 @@ def _error_response(request: Request, status_code: int, detail: str, field: str 
 
 
 def _domain_error(request: Request, error: DomainError) -> Response:
-    return _error_response(request, error.status_code, error.message, error.field)
+    errors = [FieldErrorOut(field=f, message=m) for f, m in getattr(error, "errors", [])]
+    return _error_response(request, error.status_code, error.message, error.field, errors)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.domain.errors import Conflict, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.messages import REVIEW
 from tracker.domain.plan_model import (
     COOPERATING,
     LEAD,
@@ -50,13 +52,17 @@ async def find_same_plan(plan: ParsedPlan) -> int | None:
     return row["id"] if row else None
 
 
-async def _ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Map unit names to ids, creating those not yet known; returns (ids, created names)."""
+async def _ensure_units(names: list[str], create: bool | Collection[str]) -> tuple[dict[str, int], list[str]]:
+    """Map unit names to ids, creating those not yet known that `create` allows (all when True);
+    any other unknown name refuses the import (units are never created silently)."""
     ids: dict[str, int] = {}
     if names:
         for row in await Unit.select(Unit.id, Unit.name).where(Unit.name.is_in(names)):
             ids[row["name"]] = row["id"]
     created = [name for name in names if name not in ids]
+    refused = [name for name in created if create is not True and name not in create]
+    if refused:
+        raise InvalidInput(REVIEW["err_units_unknown_api"].format(names="、".join(refused)), "units")
     for name in created:
         row = (await Unit.insert(Unit(name=name)))[0]
         ids[name] = row["id"]
@@ -65,9 +71,13 @@ async def _ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
 
 async def import_plan(
     template: PlanTemplate, *, replace: bool = False, source_name: str | None = None,
-    actor: int | None = None,
+    actor: int | None = None, create_units: bool | Collection[str] = True,
 ) -> ImportSummary:
-    """Store a plan with its tree, units, assignments and milestones, all or nothing."""
+    """Store a plan with its tree, units, assignments and milestones, all or nothing.
+
+    `create_units`: the unknown unit names that may be created (True: all of them, for the
+    demo and templates loaded by code); the import page, API and CLI pass what the coordinator
+    chose (tracker.domain.plan_review)."""
     plan = template.plan
     async with write_transaction(Plan._meta.db):
         existing = await find_same_plan(plan)
@@ -87,7 +97,7 @@ async def import_plan(
             for name in [*task.lead_units, *task.cooperating_units]:
                 if name not in unit_names:
                     unit_names.append(name)
-        unit_ids, units_created = await _ensure_units(unit_names)
+        unit_ids, units_created = await _ensure_units(unit_names, create_units)
 
         plan_row = Plan(
             title=plan.title,

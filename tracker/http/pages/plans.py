@@ -12,7 +12,6 @@ from litestar.response import File
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
 from tracker.domain.plan_model import PlanParseError
-from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update, with_state_from_percent
 from tracker.domain.roles import PLANNERS, REPORTER
@@ -28,7 +27,16 @@ from tracker.http.forms import (
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.reporting import archive as report_archive
-from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
+from tracker.services import (
+    accounts,
+    evidence,
+    extensions,
+    plan_drafts,
+    planning,
+    plans,
+    progress,
+    tracking,
+)
 
 FORM_TOKEN = "_submission"
 
@@ -125,21 +133,23 @@ class PlanPages(Controller):
 
     @get("/import", guards=[planner_guard])
     async def import_form(self, request: Request) -> Response:
-        return page(request, "import.html", error=None, replace=False)
+        return page(request, "import.html", error=None, replace=False,
+                    drafts=plan_drafts.list_drafts(request.user.id))
 
     @post("/import", guards=[planner_guard])
     async def import_plan(self, request: Request) -> Response:
+        """Parse the upload into a draft and show it for review; nothing is stored yet."""
         form = await request.form()
         replace = form.get("replace") == "1"
         try:
             content, name = await read_upload(form, "file")
-            summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
-                                              source_name=name, actor=request.user.id)
+            draft = plan_drafts.create_draft(request.user.id, content, name, replace=replace)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
-                        error={"field": "file", "message": message})
-        return redirect(f"/plans/{summary.plan_id}", "imported")
+                        error={"field": "file", "message": message},
+                        drafts=plan_drafts.list_drafts(request.user.id))
+        return redirect(f"/plans/drafts/{draft.id}")
 
 
 class TaskPages(Controller):
