@@ -41,7 +41,8 @@ from tracker.http.api.reports import ReportApi
 from tracker.http.api.tracking import TrackingApi
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.http.pages.accounts import AdminPages, LoginPages
-from tracker.http.pages.common import local_time
+from tracker.http.pages.common import load_unread, local_time, query_with
+from tracker.http.pages.inbox import InboxPages
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plans import PlanPages, TaskPages
@@ -71,6 +72,7 @@ def _jinja_environment() -> Environment:
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time
+    environment.globals["query_with"] = query_with
     return environment
 
 
@@ -212,6 +214,7 @@ def create_app() -> Litestar:
             NotificationApi,
             EvidenceApi,
             NotificationPages,
+            InboxPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                        include_in_schema=False),
         ],
@@ -240,6 +243,7 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
+        before_request=load_unread,
         on_startup=[open_pool, require_current_schema, scheduler.start],
         on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
         debug=settings.debug,

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.domain.periods import check_period_in_year, due_date, period_of, period_start
+from tracker.domain.periods import (
+    check_period_in_year,
+    due_date,
+    parse_period,
+    period_of,
+    period_start,
+)
 from tracker.domain.progress_input import EvidenceFile, UpdateInput, validate_evidence
 from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.domain.status import deadline_warning
@@ -33,7 +39,7 @@ from tracker.schemas import (
 )
 from tracker.services import audit, evidence
 from tracker.services.accounts import CurrentUser
-from tracker.services.notices import notify_update_returned
+from tracker.services.notices import note_update_returned, notify_update_returned
 from tracker.services.plans import COOPERATING, LEAD, get_plan
 from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings
@@ -240,26 +246,70 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
     return rows
 
 
-async def review_queue() -> list[ReviewQueueRow]:
-    """The latest version of each (task, unit, period) that nobody has decided on yet."""
+REVIEW_PAGE_SIZE = 50
+
+
+async def _pending_updates(unit_id: int | None = None, period: str | None = None) -> list[dict]:
+    """(id, submitted_at) of the latest version of each (task, unit, period) that nobody has
+    decided on yet, oldest first; only the few columns needed to choose them."""
     reviewed = {row["update"] for row in await Review.select(Review.update)}
+    query = ProgressUpdate.select(ProgressUpdate.id, ProgressUpdate.task, ProgressUpdate.unit,
+                                  ProgressUpdate.period, ProgressUpdate.submitted_at)
+    if unit_id is not None:
+        query = query.where(ProgressUpdate.unit == unit_id)
+    if period is not None:
+        query = query.where(ProgressUpdate.period == period)
     latest: dict[tuple[int, int, str], dict] = {}
-    for row in await _select_updates().order_by(ProgressUpdate.version):
+    for row in await query.order_by(ProgressUpdate.version):
         latest[(row["task"], row["unit"], row["period"])] = row
     pending = [row for row in latest.values() if row["id"] not in reviewed]
-    pending.sort(key=lambda row: row["submitted_at"])
+    pending.sort(key=lambda row: (row["submitted_at"], row["id"]))
+    return pending
+
+
+async def _queue_rows(update_ids: list[int]) -> list[ReviewQueueRow]:
+    rows = {row["id"]: row for row in await _select_updates().where(
+        ProgressUpdate.id.is_in(update_ids or [0]))}
+    ordered = [rows[update_id] for update_id in update_ids if update_id in rows]
     tasks = {
         t["id"]: t for t in await Task.select(Task.id, Task.number, Task.text, Task.plan,
                                               Task.plan.title).where(
-            Task.id.is_in([row["task"] for row in pending] or [0]))
+            Task.id.is_in([row["task"] for row in ordered] or [0]))
     }
     return [
         ReviewQueueRow(update=update, task_text=tasks[update.task_id]["text"],
                        task_number=tasks[update.task_id]["number"],
                        plan_id=tasks[update.task_id]["plan"],
                        plan_title=tasks[update.task_id]["plan.title"])
-        for update in await _updates_out(pending)
+        for update in await _updates_out(ordered)
     ]
+
+
+async def review_queue() -> list[ReviewQueueRow]:
+    """The latest version of each (task, unit, period) that nobody has decided on yet."""
+    return await _queue_rows([row["id"] for row in await _pending_updates()])
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    rows: list[ReviewQueueRow]
+    total: int  # undecided updates matching the filter, on every page
+
+
+async def review_queue_page(unit_id: int | None = None, period: str | None = None,
+                            page: int = 1, per_page: int = REVIEW_PAGE_SIZE) -> ReviewPage:
+    """One page of the queue, filtered by unit and period: a city's queue is thousands of
+    updates, and only the page's own are loaded in full."""
+    if period is not None:
+        try:
+            period = parse_period(period)
+        except ValueError as error:
+            raise InvalidInput(str(error), "period") from None
+    pending = await _pending_updates(unit_id, period)
+    pages = max(1, -(-len(pending) // per_page))
+    page = min(max(page, 1), pages)
+    chosen = pending[(page - 1) * per_page:page * per_page]
+    return ReviewPage(await _queue_rows([row["id"] for row in chosen]), len(pending))
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -407,6 +457,8 @@ async def review_update(user: CurrentUser, update_id: int, decision: str, commen
                            f"审核填报 {update_id}：{'通过' if decision == 'accept' else '退回'}",
                            plan_id=await _plan_of(row["task"]),
                            after={"decision": DECISIONS[decision], "comment": comment})
+        if DECISIONS[decision] == RETURNED:
+            await note_update_returned(update_id)  # the unit's in-app notice, with the review
     if DECISIONS[decision] == RETURNED:
         await notify_update_returned(update_id)  # after the commit; never fails the review
     return await get_update(user, update_id)

@@ -3,12 +3,15 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, Parameter, URLEncodedBody
 from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
+from tracker.domain.plan_filter import count_tasks, filter_sections, parse_filter
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update
@@ -21,7 +24,7 @@ from tracker.http.api.progress import (
     refuse_unknown_fields,
 )
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
-from tracker.http.pages.common import form_error, page, redirect
+from tracker.http.pages.common import form_error, page, pager, redirect
 from tracker.http.uploads import read_upload
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
@@ -37,6 +40,11 @@ def _unit_ids(values: list[str], field: str) -> list[int]:
         raise InvalidInput("单位编号无效", field) from None
 
 
+# A plan this small shows every section open; a bigger one opens a section on demand (a
+# 2,000-task tree is tens of thousands of pixels tall on a phone).
+OPEN_ALL_UP_TO = 30
+
+
 class PlanPages(Controller):
     path = "/plans"
     include_in_schema = False
@@ -47,7 +55,11 @@ class PlanPages(Controller):
         return page(request, "plans.html", plans=await plans.list_plans())
 
     @get("/{plan_id:int}")
-    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
+    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None,
+                       unit: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
+                       section: FromQuery[str | None] = None,
+                       q: FromQuery[str | None] = None) -> Response:
+        wanted = parse_filter(unit, status, section, q)
         detail = await plans.get_plan(plan_id)
         facts = await tracking.load_plan_facts(plan_id)
         day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
@@ -55,7 +67,11 @@ class PlanPages(Controller):
         summary = {code: 0 for code in STATUS_LABELS}
         for item in statuses.values():
             summary[item.code] += 1
+        shown = filter_sections(detail.sections, {k: v.code for k, v in statuses.items()}, wanted)
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
+                    wanted=wanted, shown_sections=shown,
+                    shown_count=sum(count_tasks(i.tasks) for s in shown for i in s.items),
+                    total_count=len(statuses), open_all=wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=progress.current_period(detail.year, day),
@@ -195,9 +211,25 @@ class TaskPages(Controller):
         rows = await progress.my_tasks(request.user, period)
         return page(request, "my_tasks.html", rows=rows, period=period)
 
+    async def _reviews(self, request: Request, status_code: int = 200, error: dict | None = None,
+                       unit: str | None = None, period: str | None = None,
+                       page_no: int = 1) -> Response:
+        unit = (unit or "").strip()
+        if unit and not unit.isdigit():
+            raise InvalidInput("单位编号无效", "unit")
+        result = await progress.review_queue_page(int(unit) if unit else None, period or None,
+                                                  page_no)
+        return page(request, "reviews.html", status_code=status_code, queue=result.rows,
+                    total=result.total, error=error,
+                    units=await accounts.list_units(include_inactive=False),
+                    filters={"unit": unit, "period": period or ""},
+                    pages=pager(page_no, result.total, progress.REVIEW_PAGE_SIZE))
+
     @get("/reviews", guards=[planner_guard])
-    async def review_queue(self, request: Request) -> Response:
-        return page(request, "reviews.html", queue=await progress.review_queue(), error=None)
+    async def review_queue(self, request: Request, unit: FromQuery[str | None] = None,
+                           period: FromQuery[str | None] = None,
+                           page_no: Annotated[int, Parameter(query="page", ge=1)] = 1) -> Response:
+        return await self._reviews(request, unit=unit, period=period, page_no=page_no)
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -205,9 +237,8 @@ class TaskPages(Controller):
             update = await progress.review_update(request.user, update_id, data.get("decision", ""),
                                                   data.get("comment", ""))
         except InvalidInput as error:
-            return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
-                        error={**form_error(error), "update_id": update_id,
-                               "comment": data.get("comment", "")})
+            return await self._reviews(request, 400, {**form_error(error), "update_id": update_id,
+                                                      "comment": data.get("comment", "")})
         target = data.get("back") or ""
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
