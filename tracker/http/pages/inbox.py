@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from tracker.domain.messages import INBOX_KIND_LABELS
 from tracker.http.pages.common import page, pager, redirect
@@ -23,7 +23,7 @@ class InboxPages(Controller):
 
     @get("/")
     async def notices(self, request: Request,
-                      page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
+                      page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
                       unread: FromQuery[bool] = False) -> Response:
         items, total = await inbox.notices_for(request.user.id, page_no, unread)
         return page(request, "inbox.html", items=items, kinds=INBOX_KIND_LABELS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
@@ -228,7 +228,7 @@ class TaskPages(Controller):
     @get("/reviews", guards=[planner_guard])
     async def review_queue(self, request: Request, unit: FromQuery[str | None] = None,
                            period: FromQuery[str | None] = None,
-                           page_no: Annotated[int, Parameter(query="page", ge=1)] = 1) -> Response:
+                           page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         return await self._reviews(request, unit=unit, period=period, page_no=page_no)
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])
