@@ -218,7 +218,7 @@ class TaskPages(Controller):
         if unit and not unit.isdigit():
             raise InvalidInput("单位编号无效", "unit")
         result = await progress.review_queue_page(int(unit) if unit else None, period or None,
-                                                  page_no)
+                                                  page_no, progress.REVIEW_PAGE_SIZE)
         return page(request, "reviews.html", status_code=status_code, queue=result.rows,
                     total=result.total, error=error,
                     units=await accounts.list_units(include_inactive=False),
