@@ -132,6 +132,15 @@ def report_published(plan_id: int, plan_title: str, report_id: int, period: str,
 
 # --- in-app only (站内通知) ----------------------------------------------------------------------
 
+def in_app_text(notice: Notice) -> str:
+    """A channel notice's text for the 通知 page: without its last line when that is the link
+    (in the tracker the notice's title is the link)."""
+    lines = notice.text.split("\n")
+    if len(lines) > 1 and ("：/" in lines[-1] or "：http" in lines[-1]):
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
 def deadline_soon(plan_id: int, plan_title: str, task: TaskRef, unit_name: str, deadline: dt.date,
                   days_left: int) -> Notice:
     when = "今天" if days_left == 0 else f"{days_left} 天后"

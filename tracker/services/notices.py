@@ -105,7 +105,7 @@ async def queue_reminders(plan: dict, today: dt.date, public_url: str | None) ->
         key = f"reminder:{plan['id']}:{period}:{unit_id}"
         async with write_transaction(Plan._meta.db):  # the channels and the unit's inbox together
             queued += await enqueue(notice, key, plan["id"])
-            await inbox.notify_unit(unit_id, "reminder", notice.title, notice.text,
+            await inbox.notify_unit(unit_id, "reminder", notice.title, messages.in_app_text(notice),
                                     f"/my?period={period}", key)
     return queued
 
@@ -198,7 +198,8 @@ async def note_update_returned(update_id: int) -> None:
     found = await update_returned_notice(update_id)
     if found is not None:
         notice, _, unit_id = found
-        await inbox.notify_unit(unit_id, "update_returned", notice.title, notice.text,
+        await inbox.notify_unit(unit_id, "update_returned", notice.title,
+                                messages.in_app_text(notice),
                                 f"/tasks/{notice.data['task']['id']}",
                                 f"update_returned:{update_id}")
 

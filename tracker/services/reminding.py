@@ -115,7 +115,8 @@ async def _remind_unit(user: CurrentUser, plan_id: int, plan_title: str, period:
             sequence = earlier["sequence"] + 1 if earlier else 1
             key = f"chase:{plan_id}:{period}:{unit_id}:{today.isoformat()}:{sequence}"
             queued = await enqueue(notice, key, plan_id)
-            recipients = await inbox.notify_unit(unit_id, "reminder", notice.title, notice.text,
+            recipients = await inbox.notify_unit(unit_id, "reminder", notice.title,
+                                                 messages.in_app_text(notice),
                                                  f"/my?period={period}", key)
             channel_names = [IN_APP] + await _channel_names([q.channel_id for q in queued])
             await ChaseRecord.insert(ChaseRecord(

@@ -40,9 +40,9 @@ def _unit_ids(values: list[str], field: str) -> list[int]:
         raise InvalidInput("单位编号无效", field) from None
 
 
-# A plan this small shows every section open; a bigger one opens a section on demand (a
-# 2,000-task tree is tens of thousands of pixels tall on a phone).
-OPEN_ALL_UP_TO = 30
+# A plan this small shows every section open; a bigger one opens a section on demand, or all of
+# them with ?expand=1 (the 2018 seed plan's 19 tasks are 5,700 px of cards on a phone).
+OPEN_ALL_UP_TO = 10
 
 
 class PlanPages(Controller):
@@ -58,7 +58,8 @@ class PlanPages(Controller):
     async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None,
                        unit: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
                        section: FromQuery[str | None] = None,
-                       q: FromQuery[str | None] = None) -> Response:
+                       q: FromQuery[str | None] = None,
+                       expand: FromQuery[bool] = False) -> Response:
         wanted = parse_filter(unit, status, section, q)
         detail = await plans.get_plan(plan_id)
         facts = await tracking.load_plan_facts(plan_id)
@@ -71,7 +72,8 @@ class PlanPages(Controller):
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
                     wanted=wanted, shown_sections=shown,
                     shown_count=sum(count_tasks(i.tasks) for s in shown for i in s.items),
-                    total_count=len(statuses), open_all=wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
+                    total_count=len(statuses), open_all=expand or wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
+                    expanded=expand,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=progress.current_period(detail.year, day),
