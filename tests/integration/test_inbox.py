@@ -132,3 +132,23 @@ async def _user_id(username: str) -> int:
     from tracker.tables import User
 
     return (await User.select(User.id).where(User.username == username).first())["id"]
+
+
+async def test_scheduled_reminders_also_reach_the_inbox_once(database):
+    w = await build_world()
+    await notices.queue_due_notices(today=dt.date(2018, 10, 3), plan_id=w.plan_id)
+    [reminder], _ = await inbox.notices_for(w.lead.id)
+    assert reminder.kind == "reminder" and "2018年9月" in reminder.title
+    assert "填报入口" not in reminder.body  # the title is the link in the tracker
+    await notices.queue_due_notices(today=dt.date(2018, 10, 4), plan_id=w.plan_id)
+    assert await inbox.unread_count(w.lead.id) == 1
+
+
+async def test_the_unread_badge_is_one_indexed_count(database):
+    if database != "sqlite":
+        pytest.skip("the plan is checked on SQLite; PostgreSQL has the same index")
+    w = await build_world()
+    rows = await InboxNotice.raw(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM inbox_notice WHERE recipient = {} "
+        "AND read_at IS NULL", w.lead.id)
+    assert any("inbox_notice_unread" in row["detail"] for row in rows), rows
