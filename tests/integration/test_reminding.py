@@ -101,7 +101,8 @@ async def test_chasing_page_reminds_and_shows_history_and_badge(app_client, data
     assert sent.status_code == 200
     assert "已向局办公室催报2018年9月进展" in sent.text
     assert "今日已催报" in sent.text and "再次催报" in sent.text
-    assert "催报记录（1）" in sent.text
+    assert "催报记录（1）" in sent.text and "本期已催报 1 次" in sent.text
+    assert f'id="history-unit-{w.units["局办公室"]}"' in sent.text
     twice = await app_client.post(f"/plans/{w.plan_id}/chasing/remind",
                                   data={"period": PERIOD, "unit_id": str(w.units["局办公室"]),
                                         **csrf(app_client)})

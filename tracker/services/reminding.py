@@ -148,11 +148,11 @@ async def _channel_names(channel_ids: list[int]) -> list[str]:
 
 
 async def history(plan_id: int, period: str) -> list[ChaseEntry]:
-    """The period's reminders, newest first."""
+    """The period's reminders, unit by unit, newest first within each unit."""
     rows = await ChaseRecord.select(
         ChaseRecord.all_columns(), ChaseRecord.unit.name,
     ).where(ChaseRecord.plan == plan_id, ChaseRecord.period == period).order_by(
-        ChaseRecord.id, ascending=False)
+        ChaseRecord.unit.name).order_by(ChaseRecord.id, ascending=False)
     people = {row["id"]: row["display_name"] for row in await User.select(
         User.id, User.display_name).where(
         User.id.is_in([r["reminded_by"] for r in rows if r["reminded_by"]] or [0]))}
@@ -168,7 +168,7 @@ def reminded_today(entries: list[ChaseEntry], today: dt.date | None = None) -> d
     """Per unit, its latest reminder of today (the page offers 再次催报 for these)."""
     today = today or local_today()
     latest: dict[int, ChaseEntry] = {}
-    for entry in entries:  # newest first
+    for entry in entries:  # newest first within each unit
         if entry.day == today and entry.unit_id not in latest:
             latest[entry.unit_id] = entry
     return latest
