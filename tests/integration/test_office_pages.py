@@ -141,3 +141,22 @@ async def test_channels_are_set_up_tested_and_disabled_on_a_page(app_client, dat
     assert (await app_client.post("/notifications/channels", data={
         "kind": "webhook", "name": "x", "target": "https://a.example", **csrf(app_client)})
             ).status_code == 403
+
+
+async def test_a_big_plan_lists_its_sections_as_links(app_client, database, monkeypatch):
+    from tracker.http.pages import plans as plan_pages
+
+    w = await build_world()
+    monkeypatch.setattr(plan_pages, "SECTIONS_ONLY_FROM", 3)
+    await _coordinator(app_client, w)
+    page = await app_client.get(f"/plans/{w.plan_id}")
+    assert 'class="section-index"' in page.text and "做好公开" not in page.text
+    assert "&amp;section=" in page.text and "请选择部分或按条件筛选" in page.text
+    one = await app_client.get(f"/plans/{w.plan_id}?section={(await _first_section(w))}")
+    assert "做好公开" in one.text and 'class="section-index"' not in one.text
+
+
+async def _first_section(w) -> int:
+    from tracker.tables import Section
+
+    return (await Section.select(Section.id).where(Section.plan == w.plan_id).first())["id"]

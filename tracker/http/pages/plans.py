@@ -43,6 +43,9 @@ def _unit_ids(values: list[str], field: str) -> list[int]:
 # A plan this small shows every section open; a bigger one opens a section on demand, or all of
 # them with ?expand=1 (the 2018 seed plan's 19 tasks are 5,700 px of cards on a phone).
 OPEN_ALL_UP_TO = 10
+# Past this many tasks the unfiltered tree lists its sections only, each a link to its own page
+# (?section=N): a city's 2,000 tasks are a 1.1 MB page even folded.
+SECTIONS_ONLY_FROM = 300
 
 
 class PlanPages(Controller):
@@ -74,6 +77,7 @@ class PlanPages(Controller):
                     shown_count=sum(count_tasks(i.tasks) for s in shown for i in s.items),
                     total_count=len(statuses), open_all=expand or wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
                     expanded=expand,
+                    sections_only=not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=progress.current_period(detail.year, day),
