@@ -15,6 +15,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
 os.environ["TRACKER_DATA_DIR"] = str(_TMP / "data")
 os.environ["TRACKER_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ.pop("TRACKER_DATABASE_URL", None)
+os.environ.setdefault("PICCOLO_CONF", "tracker.conf")  # as the entry points set it
 os.environ["TRACKER_SCHEDULER"] = "0"  # `tracker serve` in tests: no reminders, no outside fetches
 os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parent.parent / "data" / "mplconfig"))
 

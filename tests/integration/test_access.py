@@ -323,7 +323,7 @@ def test_every_route_with_an_id_is_in_the_matrix():
             if handler.fn.__module__ in MODULES:
                 in_app |= {(method, re.sub(r"\{[^}]+\}", "{}", route.path))
                            for method in set(handler.http_methods) - {"OPTIONS", "HEAD"}}
-    assert sorted(in_app - in_matrix) == [], "add these routes to ROUTES in tests/test_access.py"
+    assert sorted(in_app - in_matrix) == [], "add these routes to ROUTES in tests/integration/test_access.py"
     assert sorted(in_matrix - in_app) == [], "these routes are gone: remove them from ROUTES"
 
 

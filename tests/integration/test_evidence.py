@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 
 from tests.support.commands import run_tracker
 from tests.support.factories import bearer, login, make_user
@@ -16,9 +15,11 @@ from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
 from tracker.domain.progress_input import UpdateInput
 from tracker.plan_sources import load_plan_source
-from tracker.services import evidence, plans, progress, security
+from tracker.services import evidence, plans, progress
 from tracker.services.link_check import CheckConfig, address_allowed, check_url, judge
 from tracker.tables import EvidenceUrl, Task, Unit
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 TITLE = "关于印发《2018年政务公开工作要点》的通知"
 FILLER = "各处室、各分局：现将工作要点印发给你们，请认真贯彻落实。" * 20
@@ -57,12 +58,6 @@ def site():
             "/huge.html": (200, HTML, huge_page),
         })
         yield server
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1))
 
 
 # --- one check -------------------------------------------------------------------------------

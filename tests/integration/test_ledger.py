@@ -26,7 +26,9 @@ from tracker.domain.ledger import (
 from tracker.domain.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask
 from tracker.domain.plan_templates import PlanTemplate, load_template
 from tracker.domain.progress_input import UpdateInput
-from tracker.domain.status import DEFAULT_TZ, STATUS_LABELS
+from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.vocabulary import STATUS_LABELS
+from tracker.schemas import UnitsChange
 from tracker.services import accounts, ledger_export, ledger_import, planning, plans, progress
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import AuditEntry, Unit
@@ -422,7 +424,7 @@ async def test_inactive_units_and_a_lead_named_as_cooperating_are_refused(plan_i
         ("refused", "“局办公室”是该任务的牵头单位，不能同时配合"),
         ("refused", "单位“宣传处”已停用"),
         ("change", None)]
-    assert preview.rows[2].lead == ledger_import.UnitsChange(["规划处"], ["法规处"])
+    assert preview.rows[2].lead == UnitsChange(["规划处"], ["法规处"])
 
 
 async def test_two_rows_for_one_task_are_both_refused(plan_id, tmp_path):

@@ -24,7 +24,6 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from argon2 import PasswordHasher
 
 from tests.support.commands import run_tracker
 from tests.support.factories import bearer, login, make_unit, make_user
@@ -39,11 +38,13 @@ from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.schemas import ChannelIn
-from tracker.services import channels, outbox, plans, progress, scheduler, security
+from tracker.services import channels, outbox, plans, progress, scheduler
 from tracker.services import notices as triggers
 from tracker.services.delivery import send_outbox
 from tracker.settings import get_settings
 from tracker.tables import Notification, ProgressUpdate, Task, Unit
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 SECRET = "SEC0123456789abcdef"
 REMIND_DAY = dt.date(2018, 10, 2)  # 3 days before 2018-10-05, the due day of 2018-09
@@ -51,13 +52,6 @@ DUE_DAY = dt.date(2018, 10, 5)
 
 
 # --- servers -------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2 with its cheapest parameters: these tests are about notices, not logins."""
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1))
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from matplotlib.image import imread
 
 from tests.support.commands import run_tracker
@@ -39,13 +38,16 @@ from tests.support.factories import bearer, make_user
 from tracker.domain import status
 from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting.render import DataOnlyFetcher, percent
-from tracker.services import plans, progress, security
+from tracker.services import plans, progress
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import Task, Unit
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdfimages")
 if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
@@ -110,12 +112,6 @@ HOSTILE = [
     "<script>alert(1)</script>",
     '<img src="http://example.com/x.png">',
 ]
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -281,7 +277,7 @@ async def test_monthly_report_figures_fonts_and_reproducibility(app_client, monk
     assert "统计截至2018年10月5日" in text
     assert "测办〔2018〕9号" in text
     assert f"共有工作任务{sum(counts.values())}项" in text
-    for code, label in status.STATUS_LABELS.items():
+    for code, label in STATUS_LABELS.items():
         assert f"{label}{counts[code]}项" in text, label
     assert f"计划总体完成率{percent(round(plan_percent, 1))}" in text
     assert "有1个单位未报送2018年9月进展" in text
@@ -324,7 +320,7 @@ async def test_monthly_report_figures_fonts_and_reproducibility(app_client, monk
     assert "补报：九月回应关切十二件" in later_text
     assert "统计截至2018年10月31日" in later_text
     counts_later, _ = await expected_figures(world.plan_id, dt.date(2018, 10, 31))
-    for code, label in status.STATUS_LABELS.items():
+    for code, label in STATUS_LABELS.items():
         assert f"{label}{counts_later[code]}项" in later_text, label
 
 
@@ -346,7 +342,7 @@ async def test_unit_and_year_end_editions(app_client, monkeypatch, tmp_path):
     text = text_of(pdf)
     assert "2018年年度总结" in text and "四、本年变化" in text
     counts, plan_percent = await expected_figures(world.plan_id, dt.date(2019, 1, 5))
-    for code, label in status.STATUS_LABELS.items():
+    for code, label in STATUS_LABELS.items():
         assert f"{label}{counts[code]}项" in text, label
     assert f"计划总体完成率{percent(round(plan_percent, 1))}" in text
 

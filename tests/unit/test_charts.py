@@ -141,7 +141,7 @@ def test_timeline_states_and_as_of_outside_the_range():
          ("年度报告", date(2019, 1, 15), "pending")],
         date(2019, 3, 1), fmt="svg")
     text = svg_text(svg)
-    for word in ("印发方案", "中期评估", "年度报告", "已完成", "未到期", "已逾期", "统计截至3月1日"):
+    for word in ("印发方案", "中期评估", "年度报告", "已完成", "未到期", "未按期完成", "统计截至3月1日"):
         assert word in text
 
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.domain.status import (
-    STATUS_LABELS,
     MilestoneFacts,
     ReviewFacts,
     TaskFacts,
@@ -26,9 +25,9 @@ from tracker.domain.status import (
     review_state,
     task_progress,
     task_status,
-    unit_progress,
     unit_timeliness,
 )
+from tracker.domain.vocabulary import STATUS_LABELS
 
 SH = ZoneInfo("Asia/Shanghai")
 LEAD, HELPER = 1, 2
@@ -181,7 +180,6 @@ def test_figures_come_from_the_lead_unit():
     as_of = date(2018, 10, 10)
     assert task_progress(task, [lead, helper], as_of).percent == 40
     assert status(task, [lead, helper], as_of).code != "done"
-    assert unit_progress(1, HELPER, [lead, helper], as_of).percent == 100
 
 
 def test_without_a_lead_any_unit_reports():

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from tracker.cli.common import EXIT_OK
 from tracker.domain.periods import parse_day
-from tracker.notify import EVENTS, KINDS, NOTICE_STATES
+from tracker.domain.vocabulary import (
+    CHANNEL_KIND_LABELS,
+    EVIDENCE_STATE_LABELS,
+    NOTICE_EVENT_LABELS,
+    NOTICE_STATE_LABELS,
+)
 
 # Handlers import the services they need when they run, as in tracker/cli/main.py: `tracker
 # plan parse` should not pay for httpx and the database tables.
@@ -23,7 +28,7 @@ from tracker.notify import EVENTS, KINDS, NOTICE_STATES
 async def _channel_names() -> dict[int, str]:
     from tracker.services import channels
 
-    return {channel.id: f"{channel.name}（{KINDS[channel.kind]}）"
+    return {channel.id: f"{channel.name}（{CHANNEL_KIND_LABELS[channel.kind]}）"
             for channel in await channels.list_channels()}
 
 
@@ -34,7 +39,7 @@ async def print_queued(queued: list) -> None:
     names = await _channel_names()
     print(f"已排队 {len(queued)} 条通知：")
     for item in queued:
-        print(f"  {EVENTS[item.event]} → {names.get(item.channel_id, item.channel_id)}：{item.title}")
+        print(f"  {NOTICE_EVENT_LABELS[item.event]} → {names.get(item.channel_id, item.channel_id)}：{item.title}")
 
 
 def print_outcomes(outcomes: list) -> None:
@@ -89,7 +94,7 @@ async def notify_list(args) -> int:
 
     for n in await outbox.list_notifications(args.state, args.limit):
         when = n.sent_at or n.failed_at or n.created_at
-        print(f"{n.id}\t{n.state}\t{when}\t{n.channel_name}\t{EVENTS.get(n.event, n.event)}\t"
+        print(f"{n.id}\t{n.state}\t{when}\t{n.channel_name}\t{NOTICE_EVENT_LABELS.get(n.event, n.event)}\t"
               f"{n.title}\t尝试 {n.attempts}\t{n.last_error}")
     return EXIT_OK
 
@@ -103,8 +108,8 @@ async def channel_add(args) -> int:
                                                    plan_id=args.plan, events=events,
                                                    secret=args.secret))
     scope = channel.plan_title or "全部计划"
-    listening = "、".join(EVENTS[e] for e in channel.events) or "全部事件"
-    print(f"已添加通知渠道 {channel.id}：{channel.name}（{KINDS[channel.kind]}，{scope}，{listening}）")
+    listening = "、".join(NOTICE_EVENT_LABELS[e] for e in channel.events) or "全部事件"
+    print(f"已添加通知渠道 {channel.id}：{channel.name}（{CHANNEL_KIND_LABELS[channel.kind]}，{scope}，{listening}）")
     return EXIT_OK
 
 
@@ -120,13 +125,12 @@ async def channel_list(args) -> int:
 
 async def evidence_check(args) -> int:
     from tracker.services import evidence
-    from tracker.services.link_check import STATE_LABELS
 
     checked = await evidence.check_due(check_all=args.all, limit=args.limit)
     if not checked:
         print("没有需要核验的佐证链接")
     for link in checked:
-        print(f"{STATE_LABELS[link.state]}\t{link.url}\t{link.detail}")
+        print(f"{EVIDENCE_STATE_LABELS[link.state]}\t{link.url}\t{link.detail}")
     bad = sum(1 for link in checked if link.state != "ok")
     print(f"核验 {len(checked)} 个链接，{bad} 个有问题")
     return EXIT_OK
@@ -158,18 +162,18 @@ def add_commands(commands, report_kinds, with_database) -> None:
     notify.add_parser("send", help="发送到期的通知（失败的按退避重试）").set_defaults(
         handler=with_database(notify_send))
     cmd = notify.add_parser("list", help="列出通知")
-    cmd.add_argument("--state", choices=list(NOTICE_STATES))
+    cmd.add_argument("--state", choices=list(NOTICE_STATE_LABELS))
     cmd.add_argument("--limit", type=int, default=50)
     cmd.set_defaults(handler=with_database(notify_list))
 
     channel = commands.add_parser("channel", help="通知渠道").add_subparsers(
         dest="channel_command", required=True)
     cmd = channel.add_parser("add", help="添加通知渠道")
-    cmd.add_argument("kind", choices=list(KINDS), help="webhook、wecom（企业微信）、dingtalk（钉钉）、email")
+    cmd.add_argument("kind", choices=list(CHANNEL_KIND_LABELS), help="webhook、wecom（企业微信）、dingtalk（钉钉）、email")
     cmd.add_argument("name", help="渠道名称，如 办公室工作群")
     cmd.add_argument("target", help="机器人或 Webhook 地址；email 为逗号分隔的收件地址")
     cmd.add_argument("--plan", type=int, help="只用于该计划（默认：全部计划）")
-    cmd.add_argument("--events", help=f"逗号分隔的事件（默认全部）：{','.join(EVENTS)}")
+    cmd.add_argument("--events", help=f"逗号分隔的事件（默认全部）：{','.join(NOTICE_EVENT_LABELS)}")
     cmd.add_argument("--secret", help="钉钉加签密钥（SEC…），或 JSON Webhook 的签名密钥")
     cmd.set_defaults(handler=with_database(channel_add))
     cmd = channel.add_parser("list", help="列出通知渠道")

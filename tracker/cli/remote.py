@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.domain.progress_input import STATE_LABELS
+from tracker.domain.vocabulary import UPDATE_STATE_LABELS
 
 
 def _handler(name: str):
@@ -73,7 +73,7 @@ def add_remote_commands(commands) -> None:
     submit.add_argument("task_id", nargs="?", type=int, metavar="TASK_ID", help="任务编号")
     submit.add_argument("--period", help="报送周期，如 2018-09")
     submit.add_argument("--percent", help="完成进度 0-100")
-    submit.add_argument("--state", help=f"状态：{'、'.join(f'{k}（{v}）' for k, v in STATE_LABELS.items())}")
+    submit.add_argument("--state", help=f"状态：{'、'.join(f'{k}（{v}）' for k, v in UPDATE_STATE_LABELS.items())}")
     submit.add_argument("--work-done", help="工作进展")
     submit.add_argument("--problems", help="存在问题")
     submit.add_argument("--next-steps", help="下步计划")

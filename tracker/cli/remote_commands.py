@@ -42,13 +42,13 @@ from tracker.cli.common import (
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import check_period_in_year, parse_period, period_start
 from tracker.domain.progress_input import (
-    STATE_LABELS,
     EvidenceFile,
     validate_evidence,
     validate_update,
 )
 from tracker.domain.roles import ROLE_LABELS
 from tracker.domain.update_batch import CheckedRow, RowProblem, check_rows, read_rows
+from tracker.domain.vocabulary import REVIEW_STATE_LABELS, UPDATE_STATE_LABELS
 
 EXIT_CODES: dict[type[ClientError], int] = {
     BadRequest: EXIT_BAD_INPUT,
@@ -57,7 +57,6 @@ EXIT_CODES: dict[type[ClientError], int] = {
     ConflictError: EXIT_CONFLICT,
     ServerUnreachable: EXIT_UNREACHABLE,
 }
-REVIEW_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
 ROLE_IN_TASK = {"lead": "牵头", "cooperating": "配合"}
 # How the server's field names read on the command line of `tracker submit`.
 SUBMIT_FLAGS = {
@@ -74,7 +73,7 @@ FIELD_LABELS = {
     "attachments": "附件", "username": "用户名", "password": "密码", "unit": "单位",
     "as_of": "统计截至日期", "edition": "报告版本", "file": "--file", "role": "角色",
 }
-_STATES_BY_LABEL = {label: state for state, label in STATE_LABELS.items()}
+_STATES_BY_LABEL = {label: state for state, label in UPDATE_STATE_LABELS.items()}
 
 
 def exit_code(error: ClientError) -> int:
@@ -246,7 +245,7 @@ def _latest_label(latest: dict | None) -> str:
     if latest is None:
         return "未填报"
     return (f"第{latest['version']}版 {latest['percent']}% "
-            f"{REVIEW_LABELS.get(latest['review_state'], latest['review_state'])}")
+            f"{REVIEW_STATE_LABELS.get(latest['review_state'], latest['review_state'])}")
 
 
 def cmd_tasks(args) -> int:
@@ -307,8 +306,8 @@ def _stored_line(update: dict) -> str:
     files = f"，附件 {len(update['attachments'])} 个" if update["attachments"] else ""
     return (f"任务 {update['task_id']} {update['period']} 第{update['version']}版"
             f"（填报编号 {update['id']}）：{update['percent']}%，"
-            f"{STATE_LABELS.get(update['state'], update['state'])}{files}，"
-            f"{REVIEW_LABELS.get(update['review_state'], update['review_state'])}")
+            f"{UPDATE_STATE_LABELS.get(update['state'], update['state'])}{files}，"
+            f"{REVIEW_STATE_LABELS.get(update['review_state'], update['review_state'])}")
 
 
 def cmd_submit(args) -> int:
@@ -451,8 +450,8 @@ def cmd_update_show(args) -> int:
     print(f"填报 {update['id']}：任务 {update['task_id']}，{update['unit_name']}"
           f"（{ROLE_IN_TASK.get(update['role'], update['role'])}），"
           f"{update['period']} 第{update['version']}版")
-    print(f"  审核状态：{REVIEW_LABELS.get(update['review_state'], update['review_state'])}")
-    print(f"  进度：{update['percent']}%，{STATE_LABELS.get(update['state'], update['state'])}")
+    print(f"  审核状态：{REVIEW_STATE_LABELS.get(update['review_state'], update['review_state'])}")
+    print(f"  进度：{update['percent']}%，{UPDATE_STATE_LABELS.get(update['state'], update['state'])}")
     print(f"  提交：{update['submitted_by']}，{update['submitted_at']}")
     for key, label in (("work_done", "工作进展"), ("problems", "存在问题"), ("next_steps", "下步计划")):
         if update[key]:
@@ -464,7 +463,7 @@ def cmd_update_show(args) -> int:
     if update["reviews"]:
         print("  审核记录：")
         for review in update["reviews"]:
-            decision = REVIEW_LABELS.get(review["decision"], review["decision"])
+            decision = REVIEW_STATE_LABELS.get(review["decision"], review["decision"])
             comment = f"：{review['comment']}" if review["comment"] else ""
             print(f"    {review['decided_at']} {review['reviewer']} {decision}{comment}")
     return EXIT_OK

@@ -96,17 +96,7 @@ LABELS_ZH = {
     "remind_all": "一键催报全部未报单位",
     "chase_history": "催报记录",
 }
-# In-app notices (站内通知), by kind.
-INBOX_KIND_LABELS = {
-    "reminder": "催报",
-    "update_returned": "填报退回",
-    "deadline_soon": "临近时限",
-    "extension_requested": "延期申请",
-    "extension_decided": "延期审批",
-}
 
-REVIEW_STATE_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
-WARNING_LABELS = {"blue": "临近时限", "yellow": "即将到期", "red": "已超期"}
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.
 NOTICES = {
     "submitted": "填报已提交，等待审核。",

@@ -7,15 +7,16 @@ belongs to); empty items and sections are left out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import msgspec
 
 from tracker.domain.errors import InvalidInput
-from tracker.domain.status import STATUS_LABELS
+from tracker.domain.vocabulary import STATUS_LABELS
 
-if TYPE_CHECKING:  # the tree's shapes (msgspec Structs); nothing is imported at run time
-    from tracker.schemas import SectionOut, TaskOut
+# The tree's shapes are the API's msgspec Structs (tracker.schemas.SectionOut, ItemOut, TaskOut),
+# which this layer does not import: anything with the same fields works.
+SectionOut = TaskOut = Any
 
 MAX_TEXT = 100
 

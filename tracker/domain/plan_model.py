@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ONGOING = "ongoing"
+# The two parts a unit can have in a task (TaskUnit.role).
+LEAD = "lead"
+COOPERATING = "cooperating"
 
 
 class PlanParseError(ValueError):

@@ -14,13 +14,8 @@ from urllib.parse import urlsplit
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import parse_period
+from tracker.domain.vocabulary import UPDATE_STATE_LABELS
 
-STATE_LABELS = {
-    "not_started": "未启动",
-    "in_progress": "推进中",
-    "done": "已完成",
-    "blocked": "受阻",
-}
 TEXT_LIMITS = {"work_done": 2000, "problems": 2000, "next_steps": 2000}
 TEXT_LABELS = {"work_done": "工作进展", "problems": "存在问题", "next_steps": "下步计划"}
 MAX_LINKS = 10
@@ -136,8 +131,8 @@ def validate_update(raw: Mapping) -> UpdateInput:
         raise InvalidInput(str(error), "period") from None
     percent = parse_percent(raw.get("percent"))
     state = raw.get("state")
-    if state not in STATE_LABELS:
-        raise InvalidInput(f"未知状态“{str(state)[:20]}”（可用：{'、'.join(STATE_LABELS)}）", "state")
+    if state not in UPDATE_STATE_LABELS:
+        raise InvalidInput(f"未知状态“{str(state)[:20]}”（可用：{'、'.join(UPDATE_STATE_LABELS)}）", "state")
     if state == "done" and percent != 100:
         raise InvalidInput("状态为“已完成”时完成进度应为 100", "percent")
     if state == "not_started" and percent != 0:

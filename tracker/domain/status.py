@@ -15,7 +15,7 @@ Rules, one function each:
    "returned". Dropping returned updates is what makes the previous counted version (or the
    previous period) count again.
 4. Reporting unit (``reporting_updates``). A task's figures come from its LEAD unit's updates;
-   cooperating units are shown beside (``unit_progress``) but the lead consolidates. A task
+   cooperating units report their own contribution, but the lead consolidates. A task
    without a lead unit uses every unit's updates.
 5. Latest update (``latest_update``). Highest period, then highest version (a correction is a
    new version of the same task/unit/period), then latest submitted_at, then highest id.
@@ -69,11 +69,10 @@ from tracker.domain.periods import (
     period_of,
     periods_between,
 )
+from tracker.domain.vocabulary import STATUS_LABELS
 
 __all__ = [
     "DEFAULT_TZ",
-    "MILESTONE_LABELS",
-    "STATUS_LABELS",
     "MilestoneFacts",
     "ReviewFacts",
     "TaskFacts",
@@ -98,26 +97,10 @@ __all__ = [
     "review_state",
     "task_progress",
     "task_status",
-    "unit_progress",
     "unit_timeliness",
 ]
 
 DEFAULT_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-
-# Status codes and their Chinese labels; the dict order is the display order.
-STATUS_LABELS: dict[str, str] = {
-    "done": "已完成",
-    "on_track": "正常推进",
-    "behind": "滞后",
-    "overdue": "超期",
-    "not_started": "未启动",
-}
-
-MILESTONE_LABELS: dict[str, str] = {
-    "done": "已完成",
-    "pending": "未到期",
-    "missed": "未按期完成",
-}
 
 UPDATE_STATES = ("not_started", "in_progress", "done", "blocked")
 REVIEW_DECISIONS = ("accepted", "returned")
@@ -232,6 +215,15 @@ def end_of_day(day: date, tz: tzinfo = DEFAULT_TZ) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
 
 
+def current_period(plan_year: int | None, on: date | None = None) -> str:
+    """The period being reported now: last month, clamped to the plan's year."""
+    on = on or today()
+    last_month = period_of(on.replace(day=1) - timedelta(days=1))
+    if plan_year is None:
+        return last_month
+    return min(max(last_month, f"{plan_year}-01"), f"{plan_year}-12")
+
+
 def counted(moment: datetime, as_of: date, tz: tzinfo = DEFAULT_TZ) -> bool:
     """Whether a submission or decision at ``moment`` had happened by the end of ``as_of``."""
     _require_aware(moment, "moment")
@@ -307,18 +299,6 @@ def task_progress(
 ) -> TaskProgress:
     """The task's figures as of a date, from the reporting unit's latest counting update."""
     mine = reporting_updates(task, updates)
-    return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
-
-
-def unit_progress(
-    task_id: int,
-    unit_id: int,
-    updates: Iterable[UpdateFacts],
-    as_of: date,
-    tz: tzinfo = DEFAULT_TZ,
-) -> TaskProgress:
-    """One unit's own figures for a task (e.g. a cooperating unit, shown beside the lead's)."""
-    mine = [u for u in updates if u.task_id == task_id and u.unit_id == unit_id]
     return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
 
 
@@ -434,7 +414,7 @@ def deadline_warning(
 
 
 def milestone_state(milestone: MilestoneFacts, status: TaskStatus | None, as_of: date) -> str:
-    """One of MILESTONE_LABELS: done, pending (up to and including due_on) or missed.
+    """One of MILESTONE_STATE_LABELS: done, pending (up to and including due_on) or missed.
 
     ``status`` is the milestone's task status as of the same date, None for plan-level ones.
     """

@@ -22,7 +22,8 @@ from pathlib import Path
 import yaml
 
 from tracker.domain.errors import InvalidInput
-from tracker.domain.progress_input import STATE_LABELS, UpdateInput, validate_update
+from tracker.domain.progress_input import UpdateInput, validate_update
+from tracker.domain.vocabulary import UPDATE_STATE_LABELS
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 2000
@@ -39,7 +40,7 @@ COLUMNS = {
     "idempotency_key": ("idempotency_key", "幂等键"),
 }
 _ALIASES = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-_STATES_BY_LABEL = {label: state for state, label in STATE_LABELS.items()}
+_STATES_BY_LABEL = {label: state for state, label in UPDATE_STATE_LABELS.items()}
 # Links in one spreadsheet cell: one per line, or separated by spaces or semicolons.
 _LINK_SEPARATORS = re.compile(r"[\s;；，]+")
 

@@ -1,36 +1,30 @@
-"""The Litestar application: routes, sessions, CSRF, templates, error mapping, lifespan."""
+"""The Litestar application: routes, sessions, CSRF, templates, lifespan (errors: http/errors.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-    ValidationException,
-)
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from tracker.domain.errors import DomainError
-from tracker.domain.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
-from tracker.domain.plan_model import PlanParseError
-from tracker.domain.plan_templates import TemplateError
-from tracker.domain.progress_input import STATE_LABELS
-from tracker.domain.status import STATUS_LABELS
+from tracker.domain.messages import LABELS
+from tracker.domain.vocabulary import (
+    REVIEW_STATE_LABELS,
+    STATUS_LABELS,
+    UPDATE_STATE_LABELS,
+    WARNING_LABELS,
+)
 from tracker.http.api.accounts import AccountApi, TokenApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
@@ -39,6 +33,7 @@ from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
 from tracker.http.api.reports import ReportApi
 from tracker.http.api.tracking import TrackingApi
+from tracker.http.errors import EXCEPTION_HANDLERS
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import load_unread, local_time, query_with
@@ -48,15 +43,13 @@ from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.tracking import TrackingPages
 from tracker.reporting.archive import shutdown_workers
-from tracker.schemas import ErrorOut
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
-from tracker.settings import get_settings
+from tracker.settings import get_settings, use_package_piccolo_conf
 
 WEB_DIR = Path(__file__).parent
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
-CSRF_FAILED = "CSRF token verification failed"
 
 
 def _jinja_environment() -> Environment:
@@ -68,77 +61,12 @@ def _jinja_environment() -> Environment:
     )
     environment.globals["t"] = LABELS
     # The code → Chinese label tables every page may show, given once rather than per page.
-    environment.globals.update(status_labels=STATUS_LABELS, state_labels=STATE_LABELS,
+    environment.globals.update(status_labels=STATUS_LABELS, state_labels=UPDATE_STATE_LABELS,
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time
     environment.globals["query_with"] = query_with
     return environment
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/schema"))
-
-
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
-    if _is_api(request):
-        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
-                        status_code=status_code, media_type=MediaType.JSON)
-    return Template("error.html", status_code=status_code,
-                    context={"status_code": status_code, "detail": detail,
-                             "user": request.scope.get("user")})
-
-
-def _domain_error(request: Request, error: DomainError) -> Response:
-    return _error_response(request, error.status_code, error.message, error.field)
-
-
-def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
-    field = getattr(error, "key", None) or (f"line {error.line}" if getattr(error, "line", None) else None)
-    return _error_response(request, 400, str(error), field or "file")
-
-
-_TYPE_NAMES = {"int": "整数", "str": "文本", "float": "数字", "bool": "true/false", "array": "列表",
-               "object": "对象", "null": "空值"}
-
-
-def _validation_error(request: Request, error: ValidationException) -> Response:
-    """Litestar's own validation failures (types, unknown fields), with the field named and
-    msgspec's common messages said in Chinese."""
-    extra = error.extra if isinstance(error.extra, list) else []
-    first = extra[0] if extra and isinstance(extra[0], dict) else {}
-    field = first.get("key")
-    text = str(first.get("message") or error.detail)
-    detail = f"参数无效：{text}"
-    if "unknown field `" in text:  # "Object contains unknown field `unit_id`"
-        field = text.split("unknown field `", 1)[1].split("`", 1)[0]
-        detail = f"不接受字段“{field}”（该字段由系统确定或不存在）"
-    elif "missing required field `" in text:  # "Object missing required field `period`"
-        field = text.split("missing required field `", 1)[1].split("`", 1)[0]
-        detail = f"缺少必填字段“{field}”"
-    elif text.startswith("Expected `"):  # "Expected `int`, got `str` - at `$.percent`"
-        if "`$." in text:
-            field = text.split("`$.", 1)[1].split("`", 1)[0]
-        expected = text.split("`", 2)[1]
-        detail = f"字段“{field}”类型不对，应为{_TYPE_NAMES.get(expected, expected)}"
-    return _error_response(request, 400, detail, field)
-
-
-def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
-    if _is_api(request):
-        return _error_response(request, 401, error.detail, "authorization")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target)}", status_code=303)
-
-
-def _http_error(request: Request, error: HTTPException) -> Response:
-    if isinstance(error, NotFoundException):
-        detail = "页面或资源不存在"
-    elif isinstance(error, PermissionDeniedException) and error.detail == CSRF_FAILED:
-        detail = "表单安全令牌（CSRF）缺失或已失效，请刷新页面后重试"
-    else:
-        detail = error.detail
-    return _error_response(request, error.status_code, detail, None)
 
 
 SUBMISSION_PATH = re.compile(r"^/api/tasks/\d+/updates$")  # JSON submissions (small bodies)
@@ -193,7 +121,26 @@ def _replay(messages: list[dict], receive):
     return replay
 
 
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """The database pool, the schema check and the in-process schedule for the app's life;
+    report workers are stopped at the end. What was started is stopped even if a later step
+    fails."""
+    await open_pool()
+    try:
+        await require_current_schema()
+        await scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+    finally:
+        await close_pool()
+        shutdown_workers()
+
+
 def create_app() -> Litestar:
+    use_package_piccolo_conf()
     settings = get_settings()
     return Litestar(
         route_handlers=[
@@ -227,14 +174,7 @@ def create_app() -> Litestar:
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.cookie_secure,
                                cookie_httponly=True, exclude=["/api/"]),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
-        exception_handlers={
-            DomainError: _domain_error,
-            PlanParseError: _input_error,
-            TemplateError: _input_error,
-            ValidationException: _validation_error,
-            NotAuthorizedException: _not_authorized,
-            HTTPException: _http_error,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
             components=Components(security_schemes={
@@ -244,7 +184,6 @@ def create_app() -> Litestar:
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         before_request=load_unread,
-        on_startup=[open_pool, require_current_schema, scheduler.start],
-        on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
+        lifespan=[lifespan],
         debug=settings.debug,
     )

@@ -30,7 +30,6 @@ from tracker.notify.formatters import (
     http_request,
     response_error,
 )
-from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -56,21 +55,6 @@ class SendConfig:
     lease: float = 300.0  # seconds a claim lasts; longer than any one attempt
     smtp: SmtpConfig = SmtpConfig()
     public_url: str | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> SendConfig:
-        settings = settings or get_settings()
-        return cls(
-            connect_timeout=min(5.0, settings.notify_timeout),
-            total_timeout=settings.notify_timeout,
-            max_attempts=max(1, settings.notify_max_attempts),
-            backoff=settings.notify_backoff,
-            lease=max(300.0, settings.notify_timeout * 3),
-            smtp=SmtpConfig(host=settings.smtp_host, port=settings.smtp_port,
-                            user=settings.smtp_user, password=settings.smtp_password,
-                            sender=settings.smtp_from, starttls=settings.smtp_starttls),
-            public_url=settings.public_url,
-        )
 
 
 class DeliveryError(Exception):

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.domain.errors import NotFound
+from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut
@@ -22,7 +23,6 @@ from tracker.services.notices import notify_report_published
 from tracker.settings import get_settings
 from tracker.tables import GeneratedReport, Plan
 
-EDITION_NAMES = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
 _executor: ProcessPoolExecutor | None = None
 
 
@@ -122,5 +122,5 @@ async def report_file(report_id: int) -> tuple[Path, str]:
     plan = await Plan.select(Plan.title).where(Plan.id == row["plan"]).first()
     year, month = row["period"].split("-")
     unit = f"-{row['unit.name']}" if row["unit.name"] else ""
-    name = f"{plan['title']}-{year}年{int(month)}月{unit}-{EDITION_NAMES[row['edition']]}.pdf"
+    name = f"{plan['title']}-{year}年{int(month)}月{unit}-{EDITION_LABELS[row['edition']]}.pdf"
     return reports_dir() / row["stored_name"], name

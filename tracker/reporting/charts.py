@@ -26,6 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from tracker.domain.vocabulary import MILESTONE_STATE_LABELS, STATUS_LABELS
+
 LABELS = {
     "no_data": "暂无数据",
     "completion": "完成率",
@@ -36,7 +38,6 @@ LABELS = {
     "no_value": "—",
     "as_of": "统计截至 {month}月{day}日",
     "month": "{month}月",
-    "milestone_states": {"done": "已完成", "pending": "未到期", "missed": "已逾期"},
     "font_missing": (
         "找不到中文字体（Noto Sans CJK SC 等），图表会显示成方框。"
         "请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk），"
@@ -47,13 +48,6 @@ LABELS = {
 
 # The five task statuses, in the order they are shown everywhere (report, pages, charts).
 STATUS_ORDER = ("done", "on_track", "behind", "overdue", "not_started")
-STATUS_LABELS = {
-    "done": "已完成",
-    "on_track": "正常推进",
-    "behind": "滞后",
-    "overdue": "超期",
-    "not_started": "未启动",
-}
 STATUS_COLOURS = {
     "done": "#2e7d32",  # green
     "on_track": "#1565c0",  # blue
@@ -365,7 +359,7 @@ def milestone_timeline(milestones: list[tuple[str, date, str]], as_of: date,
     handles = [
         Line2D([], [], linestyle="", marker=marker, markeredgecolor=colour,
                                 markerfacecolor=colour if filled else "white",
-                                label=LABELS["milestone_states"][state])
+                                label=MILESTONE_STATE_LABELS[state])
         for state, (marker, colour, filled) in MILESTONE_STYLE.items()
     ]
     fig.legend(handles=handles, loc="lower center", ncols=3, frameon=False,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.db import write_transaction
 from tracker.domain.errors import InvalidInput, NotFound
-from tracker.notify import EVENTS, KINDS
+from tracker.domain.vocabulary import CHANNEL_KIND_LABELS, NOTICE_EVENT_LABELS
 from tracker.notify.formatters import email_recipients
 from tracker.schemas import ChannelIn, ChannelOut
 from tracker.tables import NotificationChannel, Plan
@@ -43,8 +43,8 @@ def events_of(raw: str) -> list[str]:
 
 def clean_channel(data: ChannelIn) -> ChannelIn:
     """Check a new channel; each refusal names its field."""
-    if data.kind not in KINDS:
-        raise InvalidInput(f"未知渠道类型“{data.kind[:20]}”（可用：{'、'.join(KINDS)}）", "kind")
+    if data.kind not in CHANNEL_KIND_LABELS:
+        raise InvalidInput(f"未知渠道类型“{data.kind[:20]}”（可用：{'、'.join(CHANNEL_KIND_LABELS)}）", "kind")
     name = (data.name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("渠道名称不能为空，且不超过100字", "name")
@@ -62,9 +62,9 @@ def clean_channel(data: ChannelIn) -> ChannelIn:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInput("Webhook 地址须为 http(s) 地址", "target")
     events = list(dict.fromkeys(event.strip() for event in data.events if event.strip()))
-    unknown = [event for event in events if event not in EVENTS]
+    unknown = [event for event in events if event not in NOTICE_EVENT_LABELS]
     if unknown:
-        raise InvalidInput(f"未知事件“{'、'.join(unknown)[:60]}”（可用：{'、'.join(EVENTS)}）", "events")
+        raise InvalidInput(f"未知事件“{'、'.join(unknown)[:60]}”（可用：{'、'.join(NOTICE_EVENT_LABELS)}）", "events")
     secret = (data.secret or "").strip() or None
     if secret and data.kind not in ("dingtalk", "webhook"):
         raise InvalidInput("只有钉钉机器人和 JSON Webhook 可以设置签名密钥", "secret")
@@ -113,13 +113,6 @@ async def list_channels(plan_id: int | None = None) -> list[ChannelOut]:
     if plan_id is not None:
         query = query.where((NotificationChannel.plan == plan_id) | NotificationChannel.plan.is_null())
     return [_channel_out(row) for row in await query]
-
-
-async def set_channel_active(channel_id: int, active: bool) -> ChannelOut:
-    await get_channel(channel_id)
-    await NotificationChannel.update({NotificationChannel.active: active}).where(
-        NotificationChannel.id == channel_id)
-    return await get_channel(channel_id)
 
 
 async def channels_for(event: str, plan_id: int | None) -> list[dict]:

@@ -16,10 +16,27 @@ import httpx
 from tracker.domain.status import DEFAULT_TZ
 from tracker.notify import messages
 from tracker.notify.formatters import Notice
-from tracker.notify.sender import DeliveryError, SendConfig, deliver
+from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
 from tracker.services import channels, outbox
+from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+
+def send_config(settings: Settings | None = None) -> SendConfig:
+    """The delivery limits and the SMTP server from the settings."""
+    settings = settings or get_settings()
+    return SendConfig(
+        connect_timeout=min(5.0, settings.notify_timeout),
+        total_timeout=settings.notify_timeout,
+        max_attempts=max(1, settings.notify_max_attempts),
+        backoff=settings.notify_backoff,
+        lease=max(300.0, settings.notify_timeout * 3),
+        smtp=SmtpConfig(host=settings.smtp_host, port=settings.smtp_port,
+                        user=settings.smtp_user, password=settings.smtp_password,
+                        sender=settings.smtp_from, starttls=settings.smtp_starttls),
+        public_url=settings.public_url,
+    )
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,7 @@ async def _drain_channel(client: httpx.AsyncClient, channel_id: int, config: Sen
 async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list[Outcome]:
     """One round over the notices that are due, at most ``limit`` per channel. Never raises
     for a channel's failure."""
-    config = config or SendConfig.from_settings()
+    config = config or send_config()
     channel_ids = await outbox.due_channels(dt.datetime.now(dt.UTC))
     if not channel_ids:
         return []
@@ -114,7 +131,7 @@ class TestOutcome:
 async def send_test(channel_id: int, sent_by: str, config: SendConfig | None = None) -> TestOutcome:
     """Send a test message to one channel at once, outside the outbox (nothing is queued or
     retried): the coordinator sees straight away whether the robot or mailbox answers."""
-    config = config or SendConfig.from_settings()
+    config = config or send_config()
     row = await channels.channel_for_sending(channel_id)
     notice = messages.channel_test(row["channel.name"], sent_by,
                                    dt.datetime.now(DEFAULT_TZ))

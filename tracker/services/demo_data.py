@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from tracker.db import write_transaction
 from tracker.domain.periods import due_date, periods_between
+from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.domain.status import DEFAULT_TZ, end_of_day
-from tracker.services.plans import LEAD
 from tracker.services.security import hash_password_sync
 from tracker.tables import (
     Item,
@@ -227,7 +227,7 @@ async def generate_city_plan(units: int, tasks: int, months: int, seed: int = 20
         links = []
         for task_id in task_ids:
             chosen = rng.sample(unit_ids, k=min(len(unit_ids), 1 + rng.randrange(3)))
-            links += [TaskUnit(task=task_id, unit=unit_id, role=LEAD if i == 0 else "cooperating",
+            links += [TaskUnit(task=task_id, unit=unit_id, role=LEAD if i == 0 else COOPERATING,
                                position=i) for i, unit_id in enumerate(chosen)]
         await _bulk_insert(TaskUnit, links)
         submitters = await reporters_for_units(unit_ids, password_hash)

@@ -8,8 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.domain.ledger import STATUS_FILLS, table_xlsx
-from tracker.domain.messages import LABELS, WARNING_LABELS
-from tracker.domain.status import STATUS_LABELS
+from tracker.domain.messages import LABELS
+from tracker.domain.vocabulary import STATUS_LABELS, WARNING_LABELS
 from tracker.services import chasing
 from tracker.services.ledger_export import XLSX_TYPE
 from tracker.services.plans import get_plan

@@ -8,14 +8,14 @@ import datetime as dt
 
 from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.plan_model import LEAD
 from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.notify import messages
 from tracker.notify.messages import TaskRef
 from tracker.schemas import ExtensionOut
 from tracker.services import audit, inbox
+from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
-from tracker.services.plans import LEAD
-from tracker.services.progress import task_access
 from tracker.tables import ExtensionRequest, Plan, Task, User
 
 MAX_REASON = 1000

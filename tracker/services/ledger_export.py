@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from tracker.domain.ledger import LedgerRow, ledger_csv, ledger_xlsx
 from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import ONGOING
-from tracker.domain.status import STATUS_LABELS, TaskStatus
+from tracker.domain.status import TaskStatus
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.schemas import PlanDetail, TaskOut
 from tracker.services import tracking
 from tracker.services.plans import get_plan

@@ -31,13 +31,6 @@ import httpx
 
 from tracker.settings import Settings, get_settings
 
-STATE_LABELS = {
-    "unchecked": "未核验",
-    "ok": "可访问",
-    "dead": "失效",
-    "no_title": "未见预期标题",
-    "refused": "拒绝检查",
-}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 ERROR_TITLE = re.compile(
     r"(?<![0-9])404(?![0-9])|not\s*found|页面不存在|页面未找到|找不到|无法找到|出错了|错误页|"

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from tracker.domain.errors import InvalidInput, NotFound
-from tracker.notify import NOTICE_STATES as STATES
+from tracker.domain.vocabulary import NOTICE_STATE_LABELS
 from tracker.notify.formatters import Notice
 from tracker.schemas import NotificationOut
 from tracker.services.channels import channels_for
@@ -203,8 +203,8 @@ async def get_notification(notification_id: int) -> NotificationOut:
 
 async def list_notifications(state: str | None = None, limit: int = 100) -> list[NotificationOut]:
     """Newest first; ``state`` pending, sent or failed."""
-    if state is not None and state not in STATES:
-        raise InvalidInput(f"未知状态“{state[:20]}”（可用：{'、'.join(STATES)}）", "state")
+    if state is not None and state not in NOTICE_STATE_LABELS:
+        raise InvalidInput(f"未知状态“{state[:20]}”（可用：{'、'.join(NOTICE_STATE_LABELS)}）", "state")
     query = Notification.select(*_COLUMNS).order_by(Notification.id, ascending=False).limit(limit)
     if state == "sent":
         query = query.where(Notification.sent_at.is_not_null())

@@ -10,6 +10,9 @@ import msgspec
 from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, NotFound
 from tracker.domain.plan_model import (
+    COOPERATING,
+    LEAD,
+    ONGOING,
     MilestoneSpec,
     ParsedItem,
     ParsedPlan,
@@ -29,10 +32,6 @@ from tracker.schemas import (
 )
 from tracker.services import audit, plan_cache
 from tracker.tables import Item, Milestone, Plan, ProgressUpdate, Section, Task, TaskUnit, Unit
-
-LEAD = "lead"
-COOPERATING = "cooperating"
-ONGOING = "ongoing"
 
 
 def _date_or_none(value: str | None) -> dt.date | None:

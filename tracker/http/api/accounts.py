@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
 from tracker.domain.errors import InvalidInput
+from tracker.http.forms import client_address
 from tracker.http.guards import admin_guard
-from tracker.schemas import TokenOut, UnitOut, UserOut
+from tracker.schemas import (
+    TokenIn,
+    TokenOut,
+    UnitIn,
+    UnitOut,
+    UnitPatch,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from tracker.services import accounts
-
-
-class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    password: str
-    name: str = ""
-
-
-class UnitIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-
-
-class UnitPatch(msgspec.Struct, forbid_unknown_fields=True):
-    active: bool
-
-
-class UserIn(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    display_name: str
-    password: str
-    role: str
-    unit_id: int | None = None
-
-
-class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
-    active: bool | None = None
-    password: str | None = None
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class TokenApi(Controller):

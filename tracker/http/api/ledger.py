@@ -5,58 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
-from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import parse_day
+from tracker.http.forms import apply_from_form, download, form_flag, read_upload
 from tracker.http.guards import planner_guard, reader_guard
-from tracker.http.uploads import read_upload
+from tracker.schemas import AssignmentPreview, AssignmentSummary
 from tracker.services import ledger_import
-from tracker.services.ledger_export import LedgerFile, export_ledger
-from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary
+from tracker.services.ledger_export import export_ledger
 
 # `file` is an upload, the other fields (upload_id, token, flags) are text.
 LedgerForm = MultipartBody[dict[str, Any]]
-TRUE = ("1", "true", "on", "yes")
-
-
-def form_flag(form, name: str) -> bool:
-    value = form.get(name)
-    return isinstance(value, str) and value.strip().lower() in TRUE
-
-
-def form_text(form, name: str) -> str | None:
-    value = form.get(name)
-    return value.strip() or None if isinstance(value, str) else None
-
-
-async def apply_from_form(form, plan_id: int, user_id: int) -> AssignmentSummary:
-    """Apply a staged upload (`upload_id`, as previewed) or a file posted again (`file`, with the
-    preview's `token` to refuse if anything changed since)."""
-    upload_id = form_text(form, "upload_id")
-    skip_refused = form_flag(form, "skip_refused")
-    if upload_id:
-        content, seen = ledger_import.load_upload(upload_id, plan_id, user_id)
-        summary = await ledger_import.apply_assignments(
-            plan_id, content, seen.file_name, create_units=seen.create_units,
-            skip_refused=skip_refused, expected=seen, actor=user_id)
-        ledger_import.discard_upload(upload_id)
-        return summary
-    if not isinstance(form.get("file"), UploadFile):
-        raise InvalidInput("请上传分工表文件（file）或提供预览返回的 upload_id", "file")
-    content, name = await read_upload(form, "file", ledger_import.MAX_LEDGER_BYTES)
-    return await ledger_import.apply_assignments(
-        plan_id, content, name, create_units=form_flag(form, "create_units"),
-        skip_refused=skip_refused, expected_token=form_text(form, "token"), actor=user_id)
-
-
-def download(ledger: LedgerFile) -> Response[bytes]:
-    return Response(ledger.content, media_type=ledger.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{ledger.filename}"',
-        "X-Content-Type-Options": "nosniff"})
-
-
 class LedgerApi(Controller):
     path = "/api/plans"
     tags = ["台账 ledger"]

@@ -3,44 +3,20 @@ deadlines, sub-tasks, milestones, the reporting cycle."""
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from tracker.http.guards import planner_guard
-from tracker.schemas import MilestoneOut, TaskDetail
+from tracker.schemas import (
+    MilestoneIn,
+    MilestoneOut,
+    ReportingIn,
+    SubtaskIn,
+    TaskDetail,
+    TaskPatch,
+    TaskVersion,
+)
 from tracker.services import planning, progress
-
-
-class TaskPatch(msgspec.Struct, forbid_unknown_fields=True):
-    version: int  # the version the editor saw; a stale one gets 409
-    lead_unit_ids: list[int] | None = None
-    cooperating_unit_ids: list[int] | None = None
-    deadline: str | None = None
-    deadline_text: str | None = None
-    text: str | None = None
-
-
-class TaskVersion(msgspec.Struct):
-    task_id: int
-    version: int
-
-
-class SubtaskIn(msgspec.Struct, forbid_unknown_fields=True):
-    text: str
-    lead_unit_ids: list[int] = []
-    deadline: str = ""
-
-
-class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
-    due_on: str
-    task_id: int | None = None
-
-
-class ReportingIn(msgspec.Struct, forbid_unknown_fields=True):
-    due_day: int
-    tolerance_percent: int = 10
 
 
 class PlanningApi(Controller):

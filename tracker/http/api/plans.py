@@ -7,8 +7,8 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
 from tracker.domain.plan_templates import dump_template
+from tracker.http.forms import read_upload
 from tracker.http.guards import planner_guard, reader_guard
-from tracker.http.uploads import read_upload
 from tracker.plan_sources import load_plan_source
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans

@@ -5,52 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
-from tracker.domain.errors import InvalidInput
-from tracker.domain.progress_input import EvidenceFile, validate_update
+from tracker.domain.progress_input import validate_update
+from tracker.http.forms import evidence_from_form, form_fields, refuse_unknown_fields
 from tracker.http.guards import planner_guard, reporter_guard
 from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
 from tracker.services import progress
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
-
-
-async def evidence_from_form(form) -> list[EvidenceFile]:
-    """The `attachments` files of a multipart form (one or several)."""
-    uploads = form.getall("attachments", []) if hasattr(form, "getall") else form.get("attachments", [])
-    if not isinstance(uploads, list):
-        uploads = [uploads]
-    files = []
-    for upload in uploads:
-        if not isinstance(upload, UploadFile):
-            if upload in ("", None):
-                continue
-            raise InvalidInput("附件须以文件上传", "attachments")
-        if not upload.filename:
-            continue
-        content = await upload.read()
-        files.append(EvidenceFile(upload.filename, upload.content_type or "", content))
-    return files
-
-
-UPDATE_FORM_FIELDS = frozenset({"period", "percent", "state", "work_done", "problems",
-                                "next_steps", "evidence_links", "attachments"})
-
-
-def refuse_unknown_fields(form, allowed: frozenset[str] = UPDATE_FORM_FIELDS) -> None:
-    """A form may not set what the server decides (unit, role, version, reviewer...): refused
-    by name, as the JSON body's unknown fields are."""
-    for key in form.keys():
-        if key not in allowed:
-            raise InvalidInput(f"不允许提交字段“{key[:50]}”", key[:50])
-
-
-def form_fields(form) -> dict:
-    """Text fields of a form as a dict; the links textarea may hold several lines."""
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 class ProgressApi(Controller):

@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.domain.errors import DomainError
 from tracker.domain.roles import REPORTER, ROLE_LABELS
-from tracker.http.api.accounts import client_address
+from tracker.http.forms import client_address
 from tracker.http.guards import admin_guard, start_session
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.services import accounts

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from tracker.domain.messages import INBOX_KIND_LABELS
+from tracker.domain.vocabulary import INBOX_KIND_LABELS
 from tracker.http.pages.common import page, pager, redirect
 from tracker.services import inbox
 

@@ -7,17 +7,13 @@ from litestar.params import FromPath, FromQuery
 
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import parse_day
-from tracker.http.api.ledger import apply_from_form, download, form_flag
+from tracker.domain.vocabulary import ASSIGNMENT_MATCH_LABELS, ASSIGNMENT_OUTCOME_LABELS
+from tracker.http.forms import apply_from_form, download, form_flag, read_upload
 from tracker.http.guards import planner_guard, reader_guard
 from tracker.http.pages.common import form_error, page, redirect
-from tracker.http.uploads import read_upload
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
 from tracker.services.plans import get_plan
-
-OUTCOME_LABELS = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
-MATCH_LABELS = {"exact": "原文相同", "normalised": "忽略标点空白后相同", "prefix": "前缀相同",
-                "number": "按序号"}
 
 
 class LedgerPages(Controller):
@@ -29,8 +25,8 @@ class LedgerPages(Controller):
                       status_code: int = 200) -> Response:
         plan = await get_plan(plan_id)
         return page(request, "ledger_preview.html", status_code=status_code, plan=plan,
-                    preview=preview, error=error, outcome_labels=OUTCOME_LABELS,
-                    match_labels=MATCH_LABELS)
+                    preview=preview, error=error, outcome_labels=ASSIGNMENT_OUTCOME_LABELS,
+                    match_labels=ASSIGNMENT_MATCH_LABELS)
 
     @get("/{plan_id:int}/ledger.xlsx")
     async def ledger_xlsx(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:

@@ -7,14 +7,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from tracker.domain.errors import DomainError, InvalidInput
+from tracker.domain.vocabulary import (
+    CHANNEL_KIND_LABELS,
+    EVIDENCE_STATE_LABELS,
+    NOTICE_EVENT_LABELS,
+    NOTICE_STATE_LABELS,
+)
 from tracker.http.guards import planner_guard
 from tracker.http.pages.common import form_error, page, redirect
-from tracker.notify import EVENTS, KINDS
 from tracker.schemas import ChannelIn
 from tracker.services import channels, delivery, evidence, outbox, plans
-from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
-
-OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
 
 
 class NotificationPages(Controller):
@@ -29,8 +31,9 @@ class NotificationPages(Controller):
                     channels=await channels.list_channels(), plans=await plans.list_plans(),
                     failed=await outbox.list_notifications("failed", 50),
                     recent=await outbox.list_notifications(None, 50), evidence=links,
-                    events=EVENTS, kinds=KINDS, outbox_labels=OUTBOX_LABELS,
-                    evidence_labels=EVIDENCE_LABELS, error=error, form=form or {}, test=test)
+                    events=NOTICE_EVENT_LABELS, kinds=CHANNEL_KIND_LABELS,
+                    outbox_labels=NOTICE_STATE_LABELS, evidence_labels=EVIDENCE_STATE_LABELS,
+                    error=error, form=form or {}, test=test)
 
     @get("/")
     async def overview(self, request: Request) -> Response:

@@ -16,21 +16,21 @@ from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update
 from tracker.domain.roles import PLANNERS, REPORTER
-from tracker.domain.status import STATUS_LABELS
-from tracker.http.api.progress import (
+from tracker.domain.status import current_period
+from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
+from tracker.http.forms import (
     UPDATE_FORM_FIELDS,
     evidence_from_form,
     form_fields,
+    read_upload,
     refuse_unknown_fields,
 )
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, pager, redirect
-from tracker.http.uploads import read_upload
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
-from tracker.services.link_check import STATE_LABELS as EVIDENCE_LABELS
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
@@ -80,7 +80,7 @@ class PlanPages(Controller):
                     sections_only=not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
-                    default_period=progress.current_period(detail.year, day),
+                    default_period=current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
                     can_plan=request.user.role in PLANNERS)
 
@@ -152,7 +152,7 @@ class TaskPages(Controller):
         units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
         year = detail.context.plan_year
         periods = plan_periods(year) if year else []
-        default_period = progress.current_period(year)
+        default_period = current_period(year)
         return page(request, "task.html", status_code=status_code, detail=detail, units=units,
                     can_plan=user.role in PLANNERS,
                     can_report=user.role == REPORTER and detail.my_role is not None,
@@ -160,7 +160,7 @@ class TaskPages(Controller):
                     extensions=await extensions.for_task(user, task_id),
                     evidence_checks=await evidence.evidence_for(
                         link for u in detail.updates for link in u.evidence_links),
-                    evidence_labels=EVIDENCE_LABELS)
+                    evidence_labels=EVIDENCE_STATE_LABELS)
 
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
