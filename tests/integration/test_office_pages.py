@@ -132,6 +132,7 @@ async def test_channels_are_set_up_tested_and_disabled_on_a_page(app_client, dat
     assert len(sent) == 1 and "key=SECRET" in str(sent[0].url) and "测试消息" in sent[0].content.decode()
     disabled = await app_client.post(f"/notifications/channels/{channel['id']}/active",
                                      data={"active": "0", **csrf(app_client)})
+    assert disabled.status_code == 303, disabled.text[-1500:]
     assert disabled.headers["location"] == "/notifications?notice=channel_disabled"
     assert (await NotificationChannel.select(NotificationChannel.active).first())["active"] is False
     await app_client.post("/logout", data=csrf(app_client))

@@ -115,6 +115,14 @@ async def list_channels(plan_id: int | None = None) -> list[ChannelOut]:
     return [_channel_out(row) for row in await query]
 
 
+async def set_channel_active(channel_id: int, active: bool) -> ChannelOut:
+    """Stop (or resume) sending to a channel; what it was sent stays in the outbox's history."""
+    await get_channel(channel_id)
+    await NotificationChannel.update({NotificationChannel.active: active}).where(
+        NotificationChannel.id == channel_id)
+    return await get_channel(channel_id)
+
+
 async def channels_for(event: str, plan_id: int | None) -> list[dict]:
     """Active channels that take this event for this plan (their own plan's, or every plan's)."""
     query = NotificationChannel.select(NotificationChannel.id, NotificationChannel.events).where(
