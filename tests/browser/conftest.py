@@ -1,6 +1,9 @@
-"""One live server and one Chromium for the whole browser session (each test opens its own
+"""One live server and one Chromium for all the browser tests (each test opens its own
 contexts): starting either costs seconds, and the tests do not depend on each other's data
-beyond what each one checks for itself."""
+beyond what each one checks for itself.
+
+Package scope, not session: Playwright's sync API keeps an event loop running while it is
+open, and the asyncio tests that run after this package need it closed."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
@@ -30,7 +33,7 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url() -> str:
     """The real `tracker serve` on the demo data, plus a unit that has not reported
     (tests/support/browser_world.py)."""
@@ -38,7 +41,7 @@ def base_url() -> str:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`, which installs "
