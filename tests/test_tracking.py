@@ -183,6 +183,68 @@ async def test_progress_history_cannot_be_updated_or_deleted_even_through_the_or
     assert await Review.count() == 1
 
 
+async def test_history_cannot_be_rewritten_by_replace_upsert_truncate_or_disabling_triggers(
+        app_client, database):
+    """An insert that collides with a stored row must not replace it (SQLite's REPLACE deletes
+    the old row without firing DELETE triggers), an upsert must not update it, and on
+    PostgreSQL the app's own role can neither TRUNCATE nor switch the triggers off."""
+    w = await build_world()
+    response = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                     json=update_body(), )
+    update_id = response.json()["id"]
+    review = await app_client.post(f"/api/updates/{update_id}/review", headers=w.h["coordinator"],
+                                   json={"decision": "return", "comment": "请补充"})
+    assert review.status_code == 200, review.text
+    audit_id = (await AuditEntry.select(AuditEntry.id).first())["id"]
+    before = {
+        "progress_update": await ProgressUpdate.raw("SELECT * FROM progress_update"),
+        "audit_entry": await AuditEntry.raw("SELECT * FROM audit_entry ORDER BY id"),
+        "review": await Review.raw("SELECT * FROM review"),
+    }
+    copy_update = ("INSERT {verb} progress_update (id, task, unit, period, version, role, percent, "
+                   "state, work_done, problems, next_steps, evidence_links, submitted_by, "
+                   "submitted_at, idempotency_key) SELECT {id}, task, unit, period, {version}, "
+                   "role, 99, state, '改写', problems, next_steps, evidence_links, submitted_by, "
+                   "submitted_at, idempotency_key FROM progress_update WHERE id = {source} {tail}")
+    attempts = [
+        # Same id; then a new id colliding on the (task, unit, period, version) key.
+        copy_update.format(verb="INTO", id=update_id, version="version", source=update_id,
+                           tail="ON CONFLICT (id) DO UPDATE SET percent = 99"),
+        f"INSERT INTO audit_entry (id, at, action, entity, summary) VALUES ({audit_id}, "
+        "CURRENT_TIMESTAMP, 'x', 'x', '改写') ON CONFLICT (id) DO UPDATE SET summary = '改写'",
+        f"INSERT INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
+        f"SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review "
+        "WHERE true ON CONFLICT (id) DO UPDATE SET decision = 'accepted'",
+    ]
+    if database == "sqlite":
+        attempts += [
+            copy_update.format(verb="OR REPLACE INTO", id=update_id, version="version",
+                               source=update_id, tail=""),
+            copy_update.format(verb="OR REPLACE INTO", id=update_id + 1000, version="version",
+                               source=update_id, tail=""),
+            f"REPLACE INTO audit_entry (id, at, action, entity, summary) VALUES ({audit_id}, "
+            "CURRENT_TIMESTAMP, 'x', 'x', '改写')",
+            "REPLACE INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
+            "SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review",
+        ]
+    for sql in attempts:
+        with pytest.raises(Exception, match="append-only"):
+            await ProgressUpdate.raw(sql)
+    if database == "postgres":
+        for sql in ("TRUNCATE progress_update CASCADE", "TRUNCATE audit_entry",
+                    "ALTER TABLE progress_update DISABLE TRIGGER ALL",
+                    "ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only",
+                    "DROP TRIGGER review_append_only ON review"):
+            with pytest.raises(Exception, match="permission denied|must be owner"):
+                await ProgressUpdate.raw(sql)
+    after = {
+        "progress_update": await ProgressUpdate.raw("SELECT * FROM progress_update"),
+        "audit_entry": await AuditEntry.raw("SELECT * FROM audit_entry ORDER BY id"),
+        "review": await Review.raw("SELECT * FROM review"),
+    }
+    assert after == before
+
+
 async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_client):
     w = await build_world()
     version = (await app_client.get(f"/api/tasks/{w.task_id}",

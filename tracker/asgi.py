@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -33,7 +34,7 @@ from tracker.api.plans import PlanApi
 from tracker.api.progress import ProgressApi
 from tracker.api.reports import ReportApi
 from tracker.api.tracking import TrackingApi
-from tracker.errors import DomainError
+from tracker.errors import DomainError, TooManyRequests
 from tracker.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.notify import scheduler
 from tracker.plan_model import PlanParseError
@@ -47,6 +48,7 @@ from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.web.common import local_time
+from tracker.web.edge import SecurityHeaders, check_request_input, request_id
 from tracker.web.ledger_pages import LedgerPages
 from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
@@ -56,6 +58,7 @@ WEB_DIR = Path(__file__).parent / "web"
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 CSRF_FAILED = "CSRF token verification failed"
+log = logging.getLogger("tracker.errors")
 
 
 def _jinja_environment() -> Environment:
@@ -78,17 +81,30 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    headers: dict[str, str] | None = None) -> Response:
+    rid = request_id(request.scope) or None
     if _is_api(request):
-        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
-                        status_code=status_code, media_type=MediaType.JSON)
-    return Template("error.html", status_code=status_code,
-                    context={"status_code": status_code, "detail": detail,
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
+                                 request_id=rid),
+                        status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    return Template("error.html", status_code=status_code, headers=headers,
+                    context={"status_code": status_code, "detail": detail, "request_id": rid,
                              "user": request.scope.get("user")})
 
 
 def _domain_error(request: Request, error: DomainError) -> Response:
-    return _error_response(request, error.status_code, error.message, error.field)
+    headers = ({"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests)
+               else None)
+    return _error_response(request, error.status_code, error.message, error.field, headers)
+
+
+def _unexpected_error(request: Request, error: Exception) -> Response:
+    """A bug or an outage: logged once, with its traceback and the request id the user sees,
+    so "出错了" with that id can be found in the log."""
+    log.error("unexpected error, request id %s: %s %s", request_id(request.scope),
+              request.method, request.url.path, exc_info=error)
+    return _error_response(request, 500, LABELS.unexpected_error, None)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
@@ -216,6 +232,7 @@ def create_app() -> Litestar:
                                        include_in_schema=False),
         ],
         middleware=[
+            SecurityHeaders,
             SubmissionAdmission,
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
@@ -231,7 +248,9 @@ def create_app() -> Litestar:
             ValidationException: _validation_error,
             NotAuthorizedException: _not_authorized,
             HTTPException: _http_error,
+            Exception: _unexpected_error,
         },
+        before_request=check_request_input,
         openapi_config=OpenAPIConfig(
             title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
             components=Components(security_schemes={

@@ -75,6 +75,8 @@ LABELS_ZH = {
     "inactive": "已停用",
     "due_day": "每月报送日",
     "tolerance": "滞后容差（百分点）",
+    "request_id": "请求编号",
+    "unexpected_error": "系统内部错误，请稍后重试；如仍出错，请把请求编号告诉管理员",
 }
 
 REVIEW_STATE_LABELS = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from tracker.errors import InvalidInput
 from tracker.periods import parse_period
+from tracker.text_rules import check_text
 
 STATE_LABELS = {
     "not_started": "未启动",
@@ -91,8 +92,7 @@ def _text(raw: Mapping, name: str, required: bool) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{TEXT_LABELS[name]}须为文本", name)
     value = value.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{TEXT_LABELS[name]}含有非法字符", name)
+    check_text(value, name, TEXT_LABELS[name])
     if required and not value:
         raise InvalidInput(f"请填写{TEXT_LABELS[name]}", name)
     limit = TEXT_LIMITS[name]

@@ -89,6 +89,7 @@ class ErrorOut(msgspec.Struct):
     status_code: int
     detail: str
     field: str | None = None
+    request_id: str | None = None  # also in the X-Request-ID header and the server log
 
 
 class UnitOut(msgspec.Struct):
