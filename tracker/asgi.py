@@ -48,7 +48,7 @@ from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.web.common import local_time
-from tracker.web.edge import SecurityHeaders, check_request_input, request_id
+from tracker.web.edge import add_security_headers, check_request_input, request_id
 from tracker.web.ledger_pages import LedgerPages
 from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
@@ -83,7 +83,7 @@ def _is_api(request: Request) -> bool:
 
 def _error_response(request: Request, status_code: int, detail: str, field: str | None,
                     headers: dict[str, str] | None = None) -> Response:
-    rid = request_id(request.scope) or None
+    rid = request_id(request.scope)
     if _is_api(request):
         return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
                                  request_id=rid),
@@ -232,7 +232,6 @@ def create_app() -> Litestar:
                                        include_in_schema=False),
         ],
         middleware=[
-            SecurityHeaders,
             SubmissionAdmission,
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
@@ -251,6 +250,7 @@ def create_app() -> Litestar:
             Exception: _unexpected_error,
         },
         before_request=check_request_input,
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
             components=Components(security_schemes={

@@ -31,46 +31,37 @@ _COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+_OWN_HEADERS = {name for name, _ in _COMMON_HEADERS} | {
+    b"cache-control", b"content-security-policy", REQUEST_ID_HEADER.encode()}
 
 
 def request_id(scope) -> str:
-    """The id of the request being handled (set by SecurityHeaders), for logs and error pages."""
-    return scope.get("state", {}).get("request_id", "")
+    """The id of the request being handled, made on first use, for logs, error pages and the
+    X-Request-ID header."""
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = secrets.token_hex(8)
+    return state["request_id"]
 
 
-class SecurityHeaders:
-    """ASGI middleware: gives each request an id and every response (errors and static files
-    included) the security headers. Pages and API answers show a user's data, so nothing but
-    the static assets may be kept by a browser or a proxy."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = secrets.token_hex(8)
-        scope.setdefault("state", {})["request_id"] = rid
-        path = scope["path"]
-        policy = SCHEMA_CONTENT_SECURITY_POLICY if path.startswith("/schema") else (
-            CONTENT_SECURITY_POLICY)
-        static = path.startswith("/static/")
-
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(name, value) for name, value in message.get("headers", [])
-                           if name.lower() not in (b"cache-control", b"x-request-id")
-                           or (static and name.lower() == b"cache-control")]
-                headers += _COMMON_HEADERS
-                headers.append((b"content-security-policy", policy.encode()))
-                headers.append((REQUEST_ID_HEADER.encode(), rid.encode()))
-                if not static:
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+async def add_security_headers(message, scope) -> None:
+    """before_send: the request id and the security headers on every answer, errors, 404s of
+    unknown paths and static files included. Pages and API answers show a user's data, so
+    nothing but the static assets may be kept by a browser or a proxy."""
+    if message["type"] != "http.response.start":
+        return
+    path = scope.get("path", "")
+    static = path.startswith("/static/")
+    policy = SCHEMA_CONTENT_SECURITY_POLICY if path.startswith("/schema") else (
+        CONTENT_SECURITY_POLICY)
+    headers = [(name, value) for name, value in message.get("headers", [])
+               if name.lower() not in _OWN_HEADERS or (static and name.lower() == b"cache-control")]
+    headers += _COMMON_HEADERS
+    headers.append((b"content-security-policy", policy.encode()))
+    headers.append((REQUEST_ID_HEADER.encode(), request_id(scope).encode()))
+    if not static:
+        headers.append((b"cache-control", b"no-store"))
+    message["headers"] = headers
 
 
 def _expects_json(request: Request) -> bool:
