@@ -190,11 +190,11 @@ async def test_history_cannot_be_rewritten_by_replace_upsert_truncate_or_disabli
     PostgreSQL the app's own role can neither TRUNCATE nor switch the triggers off."""
     w = await build_world()
     response = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
-                                     json=update_body(), )
+                                     json=update_body())
     update_id = response.json()["id"]
     review = await app_client.post(f"/api/updates/{update_id}/review", headers=w.h["coordinator"],
                                    json={"decision": "return", "comment": "请补充"})
-    assert review.status_code == 200, review.text
+    assert review.status_code == 201, review.text
     audit_id = (await AuditEntry.select(AuditEntry.id).first())["id"]
     before = {
         "progress_update": await ProgressUpdate.raw("SELECT * FROM progress_update"),
