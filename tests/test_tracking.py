@@ -212,8 +212,8 @@ async def test_history_cannot_be_rewritten_by_replace_upsert_truncate_or_disabli
                            tail="ON CONFLICT (id) DO UPDATE SET percent = 99"),
         f"INSERT INTO audit_entry (id, at, action, entity, summary) VALUES ({audit_id}, "
         "CURRENT_TIMESTAMP, 'x', 'x', '改写') ON CONFLICT (id) DO UPDATE SET summary = '改写'",
-        f"INSERT INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
-        f"SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review "
+        "INSERT INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
+        "SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review "
         "WHERE true ON CONFLICT (id) DO UPDATE SET decision = 'accepted'",
     ]
     if database == "sqlite":

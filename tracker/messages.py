@@ -92,6 +92,7 @@ NOTICES = {
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
     "extension_requested": "延期申请已提交，等待协调人审批。",
+    "throttle_cleared": "已解除该登录限速。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.db import write_transaction
+from tracker.db import is_unique_violation, write_transaction
 from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.notify.triggers import notify_update_returned
 from tracker.periods import check_period_in_year, due_date, period_of, period_start
@@ -357,7 +357,7 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                            "state": data.state, "attachments": [f.name for f, _, _ in stored]})
                 return row["id"]
         except Exception as error:  # a concurrent submission took the same version number
-            if not _is_unique_violation(error):
+            if not is_unique_violation(error):
                 raise
             if idempotency_key and await ProgressUpdate.exists().where(
                     ProgressUpdate.idempotency_key == idempotency_key):
@@ -369,11 +369,6 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
 async def _plan_of(task_id: int) -> int | None:
     row = await Task.select(Task.plan).where(Task.id == task_id).first()
     return row["plan"] if row else None
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "unique" in text
 
 
 async def review_update(user: CurrentUser, update_id: int, decision: str, comment: str) -> UpdateOut:

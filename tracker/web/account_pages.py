@@ -6,9 +6,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.api.accounts import client_address
-from tracker.errors import DomainError
+from tracker.errors import DomainError, TooManyRequests
 from tracker.roles import REPORTER, ROLE_LABELS
-from tracker.services import accounts
+from tracker.services import accounts, login_throttle
 from tracker.web.auth import admin_guard, start_session
 from tracker.web.common import form_error, page, redirect
 
@@ -34,8 +34,12 @@ class LoginPages(Controller):
             user = await accounts.authenticate(data.get("username", ""), data.get("password", ""),
                                                client_address(request))
         except DomainError as error:
-            return page(request, "login.html", status_code=400, next=safe_next(data.get("next")),
-                        form={"username": data.get("username", "")}, error=form_error(error))
+            response = page(request, "login.html", status_code=error.status_code,
+                            next=safe_next(data.get("next")),
+                            form={"username": data.get("username", "")}, error=form_error(error))
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
         request.clear_session()
         start_session(request, user)
         target = safe_next(data.get("next"))
@@ -66,7 +70,7 @@ class AdminPages(Controller):
     async def _render(self, request: Request, status_code: int = 200, **context) -> Response:
         return page(request, "admin.html", status_code=status_code,
                     units=await accounts.list_units(), users=await accounts.list_users(),
-                    roles=ROLE_LABELS, **{"unit_form": {}, "user_form": {}, "error": None, **context})
+                    throttled=await login_throttle.throttled(), roles=ROLE_LABELS, **{"unit_form": {}, "user_form": {}, "error": None, **context})
 
     @get("/")
     async def admin(self, request: Request) -> Response:
@@ -104,6 +108,11 @@ class AdminPages(Controller):
         except DomainError as error:
             return await self._render(request, 400, error=form_error(error))
         return redirect("/admin", "saved")
+
+    @post("/throttles/{throttle_id:int}/clear")
+    async def clear_throttle(self, request: Request, throttle_id: FromPath[int]) -> Response:
+        await login_throttle.clear(throttle_id, request.user.id)
+        return redirect("/admin#throttled", "throttle_cleared")
 
     @post("/users/{user_id:int}/password")
     async def user_password(self, request: Request, user_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
