@@ -5,6 +5,8 @@ application/json, the browser security headers, and a request id on every answer
 from __future__ import annotations
 
 import logging
+import socket
+import time
 
 import pytest
 
@@ -162,3 +164,35 @@ async def test_an_unexpected_error_is_logged_once_with_the_id_the_user_sees(
     rid = page.headers["x-request-id"]
     assert "请求编号" in page.text and rid in page.text and "系统内部错误" in page.text
     assert len([r for r in caplog.records if rid in r.getMessage()]) == 1
+
+
+async def test_readiness_sees_the_database_and_liveness_does_not(app_client, database):
+    from piccolo.engine.postgres import PostgresEngine
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from tracker.services.database import bind_engine, current_engine
+
+    assert (await app_client.get("/healthz")).status_code == 200
+    ready = await app_client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ok"}
+    working = current_engine()
+    # A database server that accepts connections and never answers (an outage mid-flight).
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    broken = (PostgresEngine(config={"dsn": f"postgresql://tracker@127.0.0.1:{port}/postgres",
+                                      "timeout": 1})
+              if database == "postgres" else SQLiteEngine(path="/nonexistent/dir/tracker.sqlite"))
+    try:
+        bind_engine(broken)
+        started = time.monotonic()
+        ready = await app_client.get("/readyz")
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["status"] == "unavailable" and "数据库" in ready.json()["detail"]
+        assert time.monotonic() - started < 4  # a short timeout, not the driver's own
+        assert (await app_client.get("/healthz")).status_code == 200
+    finally:
+        bind_engine(working)
+        silent.close()
+    assert (await app_client.get("/readyz")).status_code == 200

@@ -9,6 +9,7 @@ from tracker.api.accounts import client_address
 from tracker.errors import DomainError, TooManyRequests
 from tracker.roles import REPORTER, ROLE_LABELS
 from tracker.services import accounts, login_throttle
+from tracker.services.database import database_ready
 from tracker.web.auth import admin_guard, start_session
 from tracker.web.common import form_error, page, redirect
 
@@ -56,6 +57,15 @@ class LoginPages(Controller):
     async def healthz(self) -> dict[str, str]:
         """Liveness, without touching the database (also the benchmarks' floor endpoint)."""
         return {"status": "ok"}
+
+    @get("/readyz", include_in_schema=False)
+    async def readyz(self) -> Response:
+        """Readiness: 200 when the database answers within two seconds, 503 otherwise."""
+        problem = await database_ready()
+        if problem:
+            return Response({"status": "unavailable", "detail": problem}, status_code=503,
+                            headers={"Retry-After": "5"})
+        return Response({"status": "ok"})
 
     @get("/")
     async def home(self, request: Request) -> Response:

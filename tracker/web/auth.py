@@ -17,7 +17,7 @@ from tracker.settings import Settings
 
 SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours
 SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # and a login lasts one working day at most
-PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz"]
+PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz", "/readyz"]
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:
