@@ -155,6 +155,8 @@ class ProgressUpdate(Table, tablename="progress_update"):
     submitted_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
     submitted_at = Timestamptz(index=True)
     idempotency_key = Varchar(length=100, null=True, default=None, unique=True)
+    # SHA-256 of what was submitted with the key (services.progress.request_fingerprint).
+    request_fingerprint = Varchar(length=64, null=True, default=None)
 
 
 class Attachment(Table, tablename="attachment"):
