@@ -28,6 +28,7 @@ from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 from tests.support.postgres import APP_ROLE, create_app_role, running_postgres  # noqa: E402
 from tracker.piccolo_app import APP_CONFIG  # noqa: E402
 from tracker.services.database import bind_engine  # noqa: E402
+from tracker.services.history_check import find_gaps  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = PROJECT_ROOT / "plan_templates" / "suzhou_planning_2018.txt"
@@ -48,6 +49,11 @@ def run_tracker(*args: str, database_url: str | None = None, data_dir: Path | No
         [str(Path(sys.executable).parent / "tracker"), *args],
         env=env, capture_output=True, text=True, input=input_text, timeout=120,
     )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "audit_gaps: the test leaves history without audit "
+                            "entries on purpose (the database fixture's check skips it)")
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +134,12 @@ async def database(request, backend_urls):
     bind_engine(_engines[backend])
     await _clean(backend, url, data_dir)
     yield backend
+    # Whatever the test wrote, every update, review and task edit has its audit entry
+    # (`tracker db check`), unless the test made a gap on purpose.
+    if not request.node.get_closest_marker("audit_gaps"):
+        bind_engine(_engines[backend])
+        gaps = await find_gaps()
+        assert not gaps, "\n".join(gaps.lines())
 
 
 @pytest.fixture

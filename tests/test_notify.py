@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 
 from tests.conftest import run_tracker
-from tests.factories import bearer, login, make_unit, make_user
+from tests.factories import bearer, insert_past_update, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.test_plan_templates import MINIMAL
 from tracker import security
@@ -41,7 +41,7 @@ from tracker.progress_input import UpdateInput
 from tracker.schemas import ChannelIn
 from tracker.services import plans, progress, report_archive, reports
 from tracker.settings import get_settings
-from tracker.tables import Notification, ProgressUpdate, Task, Unit
+from tracker.tables import Notification, Task, Unit
 
 SECRET = "SEC0123456789abcdef"
 REMIND_DAY = dt.date(2018, 10, 2)  # 3 days before 2018-10-05, the due day of 2018-09
@@ -123,10 +123,10 @@ async def build_world() -> World:
     tasks = {row["text"]: row["id"] for row in await Task.select(Task.id, Task.text)}
     reporter = await make_user("reporter", units["法规处"])
     # History as it stood: 法规处 reported for September on 28 September 2018.
-    await ProgressUpdate.insert(ProgressUpdate(
+    await insert_past_update(
         task=tasks["子任务"], unit=units["法规处"], period="2018-09", version=1, role="lead",
         percent=50, state="in_progress", work_done="已完成一半", submitted_by=reporter.id,
-        submitted_at=dt.datetime(2018, 9, 28, 2, 0, tzinfo=dt.UTC)))
+        submitted_at=dt.datetime(2018, 9, 28, 2, 0, tzinfo=dt.UTC))
     return World(summary.plan_id, tasks, units)
 
 

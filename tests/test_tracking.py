@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import run_tracker
+from tests.factories import insert_past_update
 from tests.test_progress_api import build_world, cheap_password_hashing, update_body  # noqa: F401
 from tracker.services import chasing, tracking
 from tracker.status import DEFAULT_TZ
@@ -22,11 +24,9 @@ def at(day: str, hour: int = 10) -> dt.datetime:
 async def insert_update(task_id: int, unit_id: int, user_id: int, period: str, percent: int,
                         submitted: str, state: str = "in_progress", version: int = 1) -> int:
     """History with controlled dates, as it would have been submitted back then."""
-    row = await ProgressUpdate.insert(ProgressUpdate(
+    return await insert_past_update(
         task=task_id, unit=unit_id, period=period, version=version, role="lead", percent=percent,
-        state=state, work_done="按计划推进", submitted_by=user_id, submitted_at=at(submitted),
-    )).returning(ProgressUpdate.id)
-    return row[0]["id"]
+        state=state, work_done="按计划推进", submitted_by=user_id, submitted_at=at(submitted))
 
 
 async def test_chasing_lists_who_has_not_reported_and_what_is_late(app_client):
@@ -268,3 +268,43 @@ async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_
     retry = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
                                    json={"version": task["version"], "deadline": "2018-12-25"})
     assert retry.status_code == 200 and retry.json()["version"] == task["version"] + 1
+
+
+@pytest.mark.audit_gaps
+async def test_db_check_lists_history_without_its_audit_entries(app_client, database, backend_urls):
+    w = await build_world()
+    url, data_dir = backend_urls(database)
+    clean = run_tracker("db", "check", database_url=url, data_dir=data_dir)
+    assert clean.returncode == 0, clean.stderr
+    assert "检查通过" in clean.stdout
+    submitted = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                      json=update_body())
+    assert submitted.status_code == 201
+    # Stored around the services: an update, a review and a task edit with no audit entry.
+    stray = (await ProgressUpdate.insert(ProgressUpdate(
+        task=w.task_id, unit=w.units["局办公室"], period="2018-08", version=1, role="lead",
+        percent=10, state="in_progress", work_done="绕过服务写入", submitted_by=w.lead.id,
+        submitted_at=at("2018-09-03"))).returning(ProgressUpdate.id))[0]["id"]
+    await Review.raw("INSERT INTO review (\"update\", reviewer, decision, comment, decided_at) "
+                     "VALUES ({}, {}, 'accepted', '', CURRENT_TIMESTAMP)",
+                     submitted.json()["id"], w.coordinator.id)
+    await Task.update({Task.version: Task.version + 2}).where(Task.id == w.subtask_id)
+    result = run_tracker("db", "check", database_url=url, data_dir=data_dir)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"缺少审计记录的进展填报（1）：{stray}",
+        "缺少审计记录的审核（1）：1",
+        f"缺少审计记录的任务修改（2 次，1 项任务）：{w.subtask_id}",
+    ]
+
+
+async def test_generated_demo_history_has_its_audit_entries(database):
+    """`tracker demo generate` and `tracker demo load` write history in bulk: each update and
+    review still comes with its audit entry (the fixture's check fails otherwise)."""
+    from tracker.demo_data import generate_city_plan
+    from tracker.services.history_check import find_gaps
+
+    _, history = await generate_city_plan(units=4, tasks=30, months=3, seed=5)
+    assert history.updates > 30 and history.reviews > 0
+    assert not await find_gaps()
+    assert await AuditEntry.count().where(AuditEntry.action == "update.submit") == history.updates

@@ -192,6 +192,18 @@ async def _db_migrate(args) -> int:
     return EXIT_OK
 
 
+async def _db_check(args) -> int:
+    from tracker.services.history_check import find_gaps
+
+    gaps = await find_gaps()
+    if gaps:
+        for line in gaps.lines():
+            print(line, file=sys.stderr)
+        return EXIT_FAILURE
+    print("检查通过：每条进展填报、审核和任务修改都有审计记录")
+    return EXIT_OK
+
+
 async def _demo_load(args) -> int:
     from tracker.demo import load_demo
 
@@ -313,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate, migrates=True))
+    db.add_parser("check", help="列出缺少审计记录的填报、审核和任务修改（有则退出码 1）").set_defaults(
+        handler=_with_database(_db_check))
 
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
