@@ -363,6 +363,13 @@ async def test_bad_report_requests_are_refused(app_client, monkeypatch):
         assert response.json()["field"] == field, response.text
     response = await app_client.post(url, json={"period": "2018-09", "unit": "没有这个处"}, headers=h)
     assert (response.status_code, response.json()["field"]) == (404, "unit")
+    # A period that has not begun has nothing to report (in the plan's year or not).
+    monkeypatch.setattr(status, "today", lambda tz=None: dt.date(2018, 9, 20))
+    for body in ({"period": "2018-10"}, {"period": "2018-12", "edition": "year_end"}):
+        response = await app_client.post(url, json=body, headers=h)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["field"] == "period"
+        assert response.json()["detail"].endswith("尚未开始，不能生成报告")
     response = await app_client.post("/api/plans/999/reports", json={"period": "2018-09"}, headers=h)
     assert response.status_code == 404
     response = await app_client.post(url, json={"period": "2018-09"}, headers=world.h["reporter"])

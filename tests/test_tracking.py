@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import run_tracker
-from tests.factories import insert_past_update
+from tests.factories import csrf, insert_past_update, login
 from tests.test_progress_api import build_world, cheap_password_hashing, update_body  # noqa: F401
 from tracker.services import chasing, tracking
 from tracker.status import DEFAULT_TZ
@@ -308,3 +308,27 @@ async def test_generated_demo_history_has_its_audit_entries(database):
     assert history.updates > 30 and history.reviews > 0
     assert not await find_gaps()
     assert await AuditEntry.count().where(AuditEntry.action == "update.submit") == history.updates
+
+
+async def test_a_deadline_before_the_plan_was_issued_is_saved_with_a_warning(app_client):
+    w = await build_world()  # the plan was issued on 2018-03-01
+    version = (await app_client.get(f"/api/tasks/{w.task_id}",
+                                    headers=w.h["coordinator"])).json()["context"]["version"]
+    early = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                   json={"version": version, "deadline": "2018-02-28"})
+    assert early.status_code == 200, early.text
+    assert early.json()["warnings"] == ["完成时限 2018-02-28 早于计划印发日期 2018-03-01，请核对"]
+    fine = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                  json={"version": version + 1, "deadline": "2018-03-01"})
+    assert fine.json()["warnings"] == []
+    subtask = await app_client.post(f"/api/tasks/{w.task_id}/subtasks", headers=w.h["coordinator"],
+                                    json={"text": "补充任务", "deadline": "2017-12-31"})
+    assert subtask.status_code == 201 and len(subtask.json()["warnings"]) == 1
+    await login(app_client, w.coordinator.username)
+    page = await app_client.post(f"/tasks/{w.task_id}/edit", data={
+        "version": str(version + 2), "lead_unit_id": str(w.units["局办公室"]),
+        "deadline": "2018-01-15", "deadline_text": "", **csrf(app_client)})
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/tasks/{w.task_id}?notice=saved_deadline_before_issue"
+    shown = await app_client.get(page.headers["location"])
+    assert "完成时限早于计划印发日期" in shown.text

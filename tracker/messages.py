@@ -86,6 +86,7 @@ NOTICES = {
     "submitted": "填报已提交，等待审核。",
     "reviewed": "审核结果已保存。",
     "saved": "已保存。",
+    "saved_deadline_before_issue": "已保存。注意：完成时限早于计划印发日期，请核对是否填错。",
     "imported": "计划已导入。",
     "logged_out": "已退出登录。",
     "unit_added": "单位已添加。",
