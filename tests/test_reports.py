@@ -19,6 +19,7 @@ returns a September update): the September report must not change.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -26,7 +27,6 @@ import re
 import shutil
 import subprocess
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,12 +115,6 @@ HOSTILE = [
 def cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                             parallelism=1))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def stop_report_workers():
-    yield
-    report_archive.shutdown_workers()
 
 
 # --- poppler ---------------------------------------------------------------------------------
@@ -378,6 +372,18 @@ async def test_bad_report_requests_are_refused(app_client, monkeypatch):
     assert (await app_client.get("/api/reports/999/download", headers=h)).status_code == 404
 
 
+async def test_a_render_over_its_limit_is_stopped_and_the_user_told(app_client, monkeypatch):
+    world = await build_world(monkeypatch)
+    monkeypatch.setenv("TRACKER_REPORT_TIMEOUT", "0.05")
+    response = await app_client.post(f"/api/plans/{world.plan_id}/reports",
+                                     json={"period": "2018-09"}, headers=world.h["coordinator"])
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "report"
+    assert response.json()["detail"].startswith("报告生成超过0.05秒，已停止")
+    assert (await app_client.get(f"/api/plans/{world.plan_id}/reports",
+                                 headers=world.h["coordinator"])).json() == []
+
+
 # --- safe rendering --------------------------------------------------------------------------
 
 
@@ -393,12 +399,12 @@ async def test_hostile_narrative_is_text_and_nothing_is_fetched(app_client, monk
         return original(self, url, headers)
 
     monkeypatch.setattr(DataOnlyFetcher, "fetch", spy)
-    threads = ThreadPoolExecutor(max_workers=1)
-    monkeypatch.setattr(report_archive, "_worker_pool", lambda: threads)
-    try:
-        _, pdf = await generate(app_client, world, tmp_path, "hostile")
-    finally:
-        threads.shutdown()
+
+    async def in_this_process(data, archival=False):
+        return await asyncio.to_thread(report_archive.render_archival_pdf, data)
+
+    monkeypatch.setattr(report_archive, "render_pdf", in_this_process)
+    _, pdf = await generate(app_client, world, tmp_path, "hostile")
     text = text_of(pdf)
     for hostile in HOSTILE:
         assert compact(hostile) in text, hostile

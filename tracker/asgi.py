@@ -42,7 +42,6 @@ from tracker.plan_templates import TemplateError
 from tracker.progress_input import STATE_LABELS
 from tracker.schemas import ErrorOut
 from tracker.services.database import close_pool, open_pool, require_current_schema
-from tracker.services.report_archive import shutdown_workers
 from tracker.settings import get_settings
 from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
@@ -260,6 +259,6 @@ def create_app() -> Litestar:
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         on_startup=[open_pool, require_current_schema, scheduler.start],
-        on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
+        on_shutdown=[scheduler.stop, close_pool],
         debug=settings.debug,
     )

@@ -1,51 +1,34 @@
 """Generating, archiving and serving monthly reports.
 
-Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a worker process, off
-the event loop. Archived reports are PDF/A, kept with their parameters and SHA-256.
+Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a limited child
+process, off the event loop (tracker/reporting/worker.py). Archived reports are PDF/A, kept
+with their parameters and SHA-256.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-import multiprocessing
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.errors import NotFound
 from tracker.notify.triggers import notify_report_published
 from tracker.reporting.model import ReportData
+from tracker.reporting.worker import render_pdf
 from tracker.schemas import ReportOut
 from tracker.services.reports import ReportRequest, build_report_data
 from tracker.settings import get_settings
 from tracker.tables import GeneratedReport, Plan
 
 EDITION_NAMES = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
-_executor: ProcessPoolExecutor | None = None
 
 
 def render_archival_pdf(data: ReportData) -> bytes:
-    """Runs in the worker process."""
+    """In this process (the CLI's `report publish`); the server renders through render_pdf."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
     return render_report(data, pdf_variant=ARCHIVE_VARIANT)
-
-
-def _worker_pool() -> ProcessPoolExecutor:
-    global _executor
-    if _executor is None:
-        # spawn: a clean interpreter, not a fork of a running event loop and open connections.
-        _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _executor
-
-
-def shutdown_workers() -> None:
-    global _executor
-    if _executor is not None:
-        _executor.shutdown(cancel_futures=True)
-        _executor = None
 
 
 def reports_dir() -> Path:
@@ -73,7 +56,7 @@ async def archive(request: ReportRequest, pdf: bytes, user_id: int | None) -> Re
 async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
     """Build the data (as of the request's date), render in the worker, archive."""
     data = await build_report_data(request)
-    pdf = await asyncio.get_running_loop().run_in_executor(_worker_pool(), render_archival_pdf, data)
+    pdf = await render_pdf(data, archival=True)
     return await archive(request, pdf, user_id)
 
 
