@@ -14,6 +14,7 @@ from tracker.errors import Conflict, DomainError, NotFound
 from tracker.periods import parse_day
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
+from tracker.text_rules import check_text
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -354,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        # The one text rule of the pages and the API, for every text argument too.
+        for name, value in vars(args).items():
+            if isinstance(value, str):
+                check_text(value, name)
         return args.handler(args)
     except CommandError as error:
         code, message = error.code, str(error)
