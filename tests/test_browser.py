@@ -79,9 +79,10 @@ class Browser:
         """Save a full-page screenshot, and check the page fits a small laptop's width."""
         page = self.page
         expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-        # The load event waits for the images. (Not wait_for_function: its predicate is
+        # Every image loaded, lazy ones included. (Not wait_for_function: its predicate is
         # evaluated with eval(), which the page's script-src 'self' rightly refuses.)
-        page.wait_for_load_state("load")
+        for image in page.locator("img").all():
+            expect(image).to_have_js_property("complete", True)
         broken = page.evaluate("[...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
