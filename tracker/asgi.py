@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -81,11 +82,11 @@ def _is_api(request: Request) -> bool:
 
 
 def _error_response(request: Request, status_code: int, detail: str, field: str | None,
-                    headers: dict[str, str] | None = None) -> Response:
-    rid = request_id(request.scope)
+                    headers: dict[str, str] | None = None, show_id: bool = False) -> Response:
+    rid = request_id(request.scope) if show_id else None
     if _is_api(request):
         return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
-                                 request_id=rid),
+                                 request_id=rid or msgspec.UNSET),
                         status_code=status_code, media_type=MediaType.JSON, headers=headers)
     return Template("error.html", status_code=status_code, headers=headers,
                     context={"status_code": status_code, "detail": detail, "request_id": rid,
@@ -103,7 +104,7 @@ def _unexpected_error(request: Request, error: Exception) -> Response:
     so "出错了" with that id can be found in the log."""
     log.error("unexpected error, request id %s: %s %s", request_id(request.scope),
               request.method, request.url.path, exc_info=error)
-    return _error_response(request, 500, LABELS.unexpected_error, None)
+    return _error_response(request, 500, LABELS.unexpected_error, None, show_id=True)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:

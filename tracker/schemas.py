@@ -89,7 +89,9 @@ class ErrorOut(msgspec.Struct):
     status_code: int
     detail: str
     field: str | None = None
-    request_id: str | None = None  # also in the X-Request-ID header and the server log
+    # For unexpected errors (500): the id in the server log's entry; every answer also carries
+    # it as X-Request-ID. Left out of other refusals.
+    request_id: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class UnitOut(msgspec.Struct):
