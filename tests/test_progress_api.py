@@ -326,7 +326,7 @@ async def test_edit_task_checks_the_version(app_client):
         "version": 1, "cooperating_unit_ids": [w.units["法规处"], w.units["其他处"]],
         "deadline": "2018-11-30", "deadline_text": "11月底前"})
     assert edited.status_code == 200, edited.text
-    assert edited.json() == {"task_id": w.task_id, "version": 2}
+    assert edited.json() == {"task_id": w.task_id, "version": 2, "warnings": []}
     task = (await app_client.get(url, headers=headers)).json()
     assert task["context"]["version"] == 2
     assert (task["task"]["lead_units"], task["task"]["cooperating_units"]) == (
