@@ -23,7 +23,7 @@ import re
 import unicodedata
 from pathlib import PurePath
 
-from tracker.plan_model import PlanParseError
+from tracker.domain.plan_model import PlanParseError
 from tracker.plan_parsing import heading_level
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DocumentReadError", "read_plan_text"]

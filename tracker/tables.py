@@ -22,6 +22,8 @@ class Unit(Table, tablename="unit"):
     name = Varchar(length=100, unique=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # Place in the organisation's order (组织顺序); 0: where it was added (its id).
+    position = Integer(default=0)
 
 
 class Plan(Table, tablename="plan"):
@@ -128,7 +130,7 @@ class ApiToken(Table, tablename="api_token"):
 
 class LoginThrottle(Table, tablename="login_throttle"):
     """Recent failed logins under one key (an account, an address, or both), and when the
-    delay they earned ends (tracker/login_throttle.py). Unique on (scope, key)."""
+    delay they earned ends (tracker/domain/login_throttle.py). Unique on (scope, key)."""
 
     scope = Varchar(length=10)  # pair | account | address
     key = Varchar(length=200)

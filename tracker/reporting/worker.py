@@ -24,7 +24,7 @@ import signal
 import threading
 from dataclasses import dataclass
 
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
 from tracker.reporting.model import ReportData
 
 BIG_REPORT_TASKS = 300

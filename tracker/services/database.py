@@ -53,7 +53,7 @@ async def close_pool() -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):  # the kept SQLite connections
-        await engine.close_pool()
+        await engine.close_connection_pool()
 
 
 async def require_current_schema() -> None:

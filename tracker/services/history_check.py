@@ -1,7 +1,7 @@
 """`tracker db check`: every stored update, review and task edit has its audit entry.
 
 Each of them is written in the same transaction as its entry (services/progress.py,
-services/planning.py, demo_data.py), so a gap means a path that bypassed the services, or a
+services/planning.py, services/demo_data.py), so a gap means a path that bypassed the services, or a
 database restored from an inconsistent copy."""
 
 from __future__ import annotations

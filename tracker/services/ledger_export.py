@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.ledger import LedgerRow, ledger_csv, ledger_xlsx
-from tracker.messages import LABELS
-from tracker.plan_model import ONGOING
+from tracker.domain.ledger import LedgerRow, ledger_csv, ledger_xlsx
+from tracker.domain.messages import LABELS
+from tracker.domain.plan_model import ONGOING
+from tracker.domain.status import TaskStatus
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.schemas import PlanDetail, TaskOut
 from tracker.services import tracking
 from tracker.services.plans import get_plan
-from tracker.status import STATUS_LABELS, TaskStatus
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types itself
 FORMATS = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 
@@ -33,7 +34,8 @@ def _deadline(task: TaskOut) -> dt.date | str | None:
     return dt.date.fromisoformat(task.deadline) if task.deadline else None
 
 
-def ledger_rows(plan: PlanDetail, statuses: dict[int, TaskStatus]) -> list[LedgerRow]:
+def ledger_rows(plan: PlanDetail, statuses: dict[int, TaskStatus],
+                extended: dict[int, str] | None = None) -> list[LedgerRow]:
     """The plan's tasks in document order, sub-tasks after their task ("1.2")."""
     rows: list[LedgerRow] = []
 
@@ -47,7 +49,9 @@ def ledger_rows(plan: PlanDetail, statuses: dict[int, TaskStatus]) -> list[Ledge
             cooperating_units="、".join(task.cooperating_units),
             deadline_text=task.deadline_text or "", deadline=_deadline(task),
             percent=state.percent, status_code=state.code, status=STATUS_LABELS[state.code],
-            last_period=state.last_period or ""))
+            last_period=state.last_period or "",
+            extended_deadline=dt.date.fromisoformat(extended[task.id])
+            if extended and task.id in extended else None))
         for sub in task.subtasks:
             add(sub, chain, section, item)
 
@@ -66,7 +70,8 @@ async def export_ledger(plan_id: int, fmt: str, as_of: dt.date | None = None,
     plan = await get_plan(plan_id)
     facts = await tracking.load_plan_facts(plan_id)
     day = as_of or tracking.default_as_of(plan.year, plan.reporting.due_day)
-    rows = ledger_rows(plan, tracking.statuses_as_of(facts, day))
+    rows = ledger_rows(plan, tracking.statuses_as_of(facts, day),
+                       tracking.extended_deadlines_as_of(facts, day))
     if fmt == "xlsx":
         title = f"{plan.title}台账（截至 {day.isoformat()}）" if with_title else None
         content = ledger_xlsx(rows, title=title)

@@ -1,5 +1,5 @@
 """Login throttle counters in the database, so every instance sees the same counts; the rule
-itself is tracker/login_throttle.py."""
+itself is tracker/domain/login_throttle.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 
 import msgspec
 
-from tracker import login_throttle as rule
 from tracker.db import is_unique_violation, write_transaction
-from tracker.errors import TooManyRequests
+from tracker.domain import login_throttle as rule
+from tracker.domain.errors import TooManyRequests
 from tracker.services import audit
 from tracker.tables import LoginThrottle
 

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.deadlines import deadline_warning
-from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.deadlines import ONGOING, DeadlineError, deadline_warning, parse_deadline_input
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.schemas import MilestoneOut
 from tracker.services import audit
-from tracker.services.plans import COOPERATING, LEAD
 from tracker.tables import Milestone, Plan, Task, TaskUnit, Unit
 
 MAX_TASK_TEXT = 5000
@@ -32,17 +32,32 @@ class TaskEdit:
     text: str | None = None
 
 
-def parse_deadline(value: str) -> tuple[dt.date | None, bool]:
-    """(date, ongoing) from YYYY-MM-DD, "ongoing", or "" for none."""
-    value = (value or "").strip()
-    if value == "":
-        return None, False
-    if value == "ongoing":
-        return None, True
+def parse_deadline(value: str, year: int | None) -> tuple[dt.date | None, bool, str | None]:
+    """(date, ongoing, phrase as written) from what the task form takes: a date, a phrase the
+    plans use (持续推进, 年底前, 6月底前 in the plan's `year`), "ongoing", or "" for none."""
     try:
-        return dt.date.fromisoformat(value), False
+        written, resolved = parse_deadline_input(value, year)
+    except DeadlineError as error:
+        raise InvalidInput(str(error), "deadline") from None
+    if resolved is None:
+        return None, False, None
+    if resolved == ONGOING:
+        return None, True, written
+    phrase = written if written and not _is_plain_date(written) else None
+    return dt.date.fromisoformat(resolved), False, phrase
+
+
+def _is_plain_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"完成时限“{value[:20]}”无效，应为 YYYY-MM-DD 或 ongoing", "deadline") from None
+        return False
+    return True
+
+
+async def _plan_year_of_task(task_id: int) -> int | None:
+    row = await Task.select(Task.plan.year).where(Task.id == task_id).first()
+    return row["plan.year"] if row else None
 
 
 async def _check_units(unit_ids: list[int], field: str) -> None:
@@ -89,14 +104,16 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
         if not text or len(text) > MAX_TASK_TEXT:
             raise InvalidInput(f"任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
         changes[Task.text] = text
-    if edit.deadline is not None:
-        deadline, ongoing = parse_deadline(edit.deadline)
-        changes[Task.deadline] = deadline
-        changes[Task.ongoing] = ongoing
     if edit.deadline_text is not None:
         if len(edit.deadline_text) > 100:
             raise InvalidInput("完成时限原文不能超过100字", "deadline_text")
         changes[Task.deadline_text] = edit.deadline_text.strip() or None
+    if edit.deadline is not None:
+        deadline, ongoing, phrase = parse_deadline(edit.deadline, await _plan_year_of_task(task_id))
+        changes[Task.deadline] = deadline
+        changes[Task.ongoing] = ongoing
+        if phrase:  # a phrase typed as the deadline is also what is written
+            changes[Task.deadline_text] = phrase
     lead = edit.lead_unit_ids
     cooperating = edit.cooperating_unit_ids
     if lead is not None and len(lead) > 1:
@@ -162,7 +179,7 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
         raise InvalidInput(f"子任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
     if len(lead_unit_ids) > 1:
         raise InvalidInput("每项任务只能有一个牵头单位", "lead_unit_ids")
-    deadline_date, ongoing = parse_deadline(deadline)
+    deadline_date, ongoing, phrase = parse_deadline(deadline, await _plan_year_of_task(parent_id))
     async with write_transaction(Task._meta.db):
         parent = await Task.select(Task.plan, Task.item).where(Task.id == parent_id).first()
         if parent is None:
@@ -172,6 +189,7 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
         row = (await Task.insert(Task(
             plan=parent["plan"], item=parent["item"], parent=parent_id, position=position,
             number=str(position + 1), text=text, deadline=deadline_date, ongoing=ongoing,
+            deadline_text=phrase,
         )))[0]
         await _replace_links(row["id"], LEAD, lead_unit_ids)
         await audit.record(actor, "task.split", "task", row["id"], f"拆分任务 {parent_id}：新增子任务",

@@ -6,11 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from tracker import status
-from tracker.errors import NotFound
+from tracker.domain import status
+from tracker.domain.errors import NotFound
+from tracker.domain.plan_model import LEAD
+from tracker.domain.status import today as local_today
 from tracker.services import plan_cache
-from tracker.services.plans import LEAD
-from tracker.status import today as local_today
 from tracker.tables import ExtensionRequest, Plan, ProgressUpdate, Review, Task, TaskUnit
 
 
@@ -154,6 +154,12 @@ def tasks_as_of(facts: PlanFacts, as_of: dt.date) -> list[status.TaskFacts]:
     return list(result)
 
 
+def extended_deadlines_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, str]:
+    """Task id → the deadline (ISO) an extension approved by `as_of` set, for every view."""
+    return {task.task_id: task.extended_deadline.isoformat() for task in tasks_as_of(facts, as_of)
+            if task.extended_deadline is not None}
+
+
 def statuses_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, status.TaskStatus]:
     # Statuses computed before for this date are kept unless the task's updates changed.
     known = facts.memo.get(("statuses", as_of), {})
@@ -212,10 +218,6 @@ def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],
                                               statuses[task.task_id].code == "done")
         for task in tasks_as_of(facts, as_of)
     }
-
-
-async def plan_statuses(plan_id: int, as_of: dt.date) -> dict[int, status.TaskStatus]:
-    return statuses_as_of(await load_plan_facts(plan_id), as_of)
 
 
 def default_as_of(year: int | None, due_day: int, today: dt.date | None = None) -> dt.date:
