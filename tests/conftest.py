@@ -32,12 +32,18 @@ from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
 from tests.support.commands import run_tracker  # noqa: E402
-from tests.support.postgres import running_postgres  # noqa: E402
+from tests.support.postgres import APP_ROLE, create_app_role, running_postgres  # noqa: E402
 from tracker.piccolo_app import APP_CONFIG  # noqa: E402
 from tracker.services import security  # noqa: E402
 from tracker.services.database import bind_engine  # noqa: E402
+from tracker.services.history_check import find_gaps  # noqa: E402
 
 BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "audit_gaps: the test leaves history without audit "
+                            "entries on purpose (the database fixture's check skips it)")
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +70,9 @@ SQLITE_TEMPLATE_DIR = _TMP / "sqlite-template"
 def backend_urls(request):
     """(database_url, data_dir) per backend, migrated once by the real `tracker db migrate`.
 
-    SQLite is migrated into a template file that every test starts from a copy of."""
+    SQLite is migrated into a template file that every test starts from a copy of. PostgreSQL
+    is migrated by the owner role, and the tests (and the app under test) then run as the
+    application role, which owns nothing, as the README says to deploy it."""
     urls: dict[str, str | None] = {}
 
     def get(backend: str):
@@ -73,8 +81,9 @@ def backend_urls(request):
                 urls[backend] = None
                 _migrate(None, SQLITE_TEMPLATE_DIR)
             else:
-                urls[backend] = request.getfixturevalue("postgres_url")
-                _migrate(urls[backend], _TMP / "data")
+                owner_url = request.getfixturevalue("postgres_url")
+                _migrate(owner_url, _TMP / "data")
+                urls[backend] = create_app_role(owner_url)
         return urls[backend], _TMP / "data"
 
     return get
@@ -92,12 +101,16 @@ async def _clean(backend: str, url: str | None, data_dir: Path) -> None:
         shutil.copyfile(SQLITE_TEMPLATE_DIR / "tracker.sqlite", target)
         return
     tables = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
-    connection = await asyncpg.connect(url)
+    connection = await asyncpg.connect(owner_url(url))
     try:
         await connection.execute("SET session_replication_role = replica; "
                                  f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     finally:
         await connection.close()
+
+
+def owner_url(app_url: str) -> str:
+    return app_url.replace(f"://{APP_ROLE}@", "://tracker@", 1)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -111,6 +124,12 @@ async def database(request, backend_urls):
     bind_engine(_engines[backend])
     await _clean(backend, url, data_dir)
     yield backend
+    # Whatever the test wrote, every update, review and task edit has its audit entry
+    # (`tracker db check`), unless the test made a gap on purpose.
+    if not request.node.get_closest_marker("audit_gaps"):
+        bind_engine(_engines[backend])
+        gaps = await find_gaps()
+        assert not gaps, "\n".join(gaps.lines())
 
 
 @pytest.fixture

@@ -38,6 +38,12 @@ def write_transaction(engine: Engine):
     return engine.transaction()
 
 
+def is_unique_violation(error: Exception) -> bool:
+    """A unique key refused a row (sqlite3.IntegrityError or asyncpg's UniqueViolationError)."""
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text
+
+
 def enable_wal(sqlite_path: Path) -> None:
     """WAL mode lets readers run during a write; it is a property of the file, set once."""
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)

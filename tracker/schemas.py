@@ -91,6 +91,9 @@ class ErrorOut(msgspec.Struct):
     field: str | None = None
     # Every field at fault, when a refusal names several (left out otherwise).
     errors: list[FieldErrorOut] | msgspec.UnsetType = msgspec.UNSET
+    # For unexpected errors (500): the id in the server log's entry; every answer also carries
+    # it as X-Request-ID. Left out of other refusals.
+    request_id: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class UnitOut(msgspec.Struct):
@@ -540,6 +543,7 @@ class TaskPatch(msgspec.Struct, forbid_unknown_fields=True):
 class TaskVersion(msgspec.Struct):
     task_id: int
     version: int
+    warnings: list[str] = []  # accepted, but worth a second look (e.g. a deadline before issue)
 
 
 class SubtaskIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -130,12 +130,15 @@ class ApiToken(Table, tablename="api_token"):
     revoked = Boolean(default=False)
 
 
-class LoginFailure(Table, tablename="login_failure"):
-    """Failed logins, kept to throttle guessing (per user name and per client address)."""
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Recent failed logins under one key (an account, an address, or both), and when the
+    delay they earned ends (tracker/domain/login_throttle.py). Unique on (scope, key)."""
 
-    username = Varchar(length=50, index=True)
-    client = Varchar(length=64, index=True)
-    failed_at = Timestamptz(index=True)
+    scope = Varchar(length=10)  # pair | account | address
+    key = Varchar(length=200)
+    failures = Integer(default=0)
+    last_failure_at = Timestamptz()
+    blocked_until = Timestamptz(null=True, default=None, index=True)
 
 
 class ProgressUpdate(Table, tablename="progress_update"):
@@ -156,6 +159,8 @@ class ProgressUpdate(Table, tablename="progress_update"):
     submitted_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
     submitted_at = Timestamptz(index=True)
     idempotency_key = Varchar(length=100, null=True, default=None, unique=True)
+    # SHA-256 of what was submitted with the key (services.progress.request_fingerprint).
+    request_fingerprint = Varchar(length=64, null=True, default=None)
 
 
 class Attachment(Table, tablename="attachment"):

@@ -49,11 +49,19 @@ class Browser:
         self.base_url = base_url
         self.shots: list[str] = []
         self.server_errors: list[str] = []
+        self.policy_violations: list[str] = []
+        self.pages_without_policy: list[str] = []
         page.on("response", self._check_response)
+        # Chromium reports what the Content-Security-Policy blocked on the console.
+        page.on("console", lambda message: self.policy_violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
 
     def _check_response(self, response: Response) -> None:
         if response.status >= 500:
             self.server_errors.append(f"{response.status} {response.url}")
+        if response.request.resource_type == "document" and "script-src 'self'" not in (
+                response.headers.get("content-security-policy", "")):
+            self.pages_without_policy.append(response.url)
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -62,13 +70,17 @@ class Browser:
         """Save a full-page screenshot, and check the page fits a small laptop's width."""
         page = self.page
         expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-        # Charts are drawn in the server's worker process: allow for a busy machine.
-        page.wait_for_function("[...document.images].every(image => image.complete)",
-                               timeout=60_000)
+        # Every image loaded, lazy ones included. (Not wait_for_function: its predicate is
+        # evaluated with eval(), which the page's script-src 'self' rightly refuses.)
+        for image in page.locator("img").all():
+            expect(image).to_have_js_property("complete", True)
         broken = page.evaluate("[...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name}: the page is {overflow}px wider than the 1366px window"
+        # The stylesheet applied under the policy (the header is laid out by site.css).
+        assert page.evaluate("getComputedStyle(document.querySelector('header.top')).display"
+                             ) == "flex", f"{name}: site.css did not apply"
         number = len(self.shots) + 1
         page.screenshot(path=SCREENSHOTS / f"{number:02d}-{name}.png", full_page=True)
         self.shots.append(name)
@@ -139,6 +151,9 @@ def test_report_return_resubmit_accept(tmp_path: Path, base_url: str, chromium,
                 page.screenshot(path=SCREENSHOTS / "failure.png", full_page=True)
             raise
         assert not browser.server_errors, browser.server_errors
+        # Every page works under the Content-Security-Policy: nothing it blocked.
+        assert not browser.policy_violations, browser.policy_violations
+        assert not browser.pages_without_policy, browser.pages_without_policy
     finally:
         context.close()
 

@@ -185,6 +185,11 @@ async def test_units_and_users_from_the_shell(cli_env):
                       "--password-stdin", input_text="long-enough-1\n")
     assert no_unit.returncode == 4 and "无此处" in no_unit.stderr
     assert tracker(cli_env, "user", "list").stdout.splitlines()[0].startswith("zhang\t")
+    # The pages' and the API's text rule holds for arguments too: one line, exit 2.
+    bidi = tracker(cli_env, "unit", "add", "宣\u202e传处")
+    assert bidi.returncode == 2
+    assert bidi.stderr == "tracker: name：“name”第2个字符是文字方向控制字符（U+202E），请删除后重试\n"
+    assert "宣\u202e传处" not in tracker(cli_env, "unit", "list").stdout
 
 
 def test_an_unmigrated_database_is_refused_with_a_clear_reason(tmp_path):

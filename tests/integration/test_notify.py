@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.support.commands import run_tracker
-from tests.support.factories import bearer, login, make_unit, make_user
+from tests.support.factories import bearer, insert_past_update, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
 from tracker.domain.errors import NotFound
@@ -42,7 +42,7 @@ from tracker.services import channels, outbox, plans, progress, scheduler
 from tracker.services import notices as triggers
 from tracker.services.delivery import send_outbox
 from tracker.settings import get_settings
-from tracker.tables import Notification, ProgressUpdate, Task, Unit
+from tracker.tables import Notification, Task, Unit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
@@ -119,10 +119,10 @@ async def build_world() -> World:
     tasks = {row["text"]: row["id"] for row in await Task.select(Task.id, Task.text)}
     reporter = await make_user("reporter", units["法规处"])
     # History as it stood: 法规处 reported for September on 28 September 2018.
-    await ProgressUpdate.insert(ProgressUpdate(
+    await insert_past_update(
         task=tasks["子任务"], unit=units["法规处"], period="2018-09", version=1, role="lead",
         percent=50, state="in_progress", work_done="已完成一半", submitted_by=reporter.id,
-        submitted_at=dt.datetime(2018, 9, 28, 2, 0, tzinfo=dt.UTC)))
+        submitted_at=dt.datetime(2018, 9, 28, 2, 0, tzinfo=dt.UTC))
     return World(summary.plan_id, tasks, units)
 
 

@@ -187,10 +187,25 @@ async def test_idempotency_key_replay_returns_the_same_update(app_client):
     assert await ProgressUpdate.count() == 1 and await Attachment.count() == 1
     assert len(attachment_files() - before) == 1  # the replay wrote no second file
 
-    json_replay = await app_client.post(f"/api/tasks/{w.task_id}/updates", json=update_body(),
-                                        headers={**w.h["lead"], **key})
-    assert json_replay.status_code == 201 and json_replay.json()["id"] == responses[0].json()["id"]
-    assert await ProgressUpdate.count() == 1
+    # The key is bound to its request: the same key with another body (here, without the
+    # attachment), or for another task, is a conflict naming it, never the old answer.
+    other_body = await app_client.post(f"/api/tasks/{w.task_id}/updates", json=update_body(),
+                                       headers={**w.h["lead"], **key})
+    assert other_body.status_code == 409, other_body.text
+    assert other_body.json()["field"] == "idempotency_key"
+    assert "内容不同的另一份填报" in other_body.json()["detail"]
+    coop_key = {"Idempotency-Key": "retry-0002-abcdef"}
+    on_subtask = await app_client.post(f"/api/tasks/{w.subtask_id}/updates", json=update_body(),
+                                       headers={**w.h["coop"], **coop_key})
+    assert on_subtask.status_code == 201
+    other_task = await app_client.post(f"/api/tasks/{w.task_id}/updates", json=update_body(),
+                                       headers={**w.h["coop"], **coop_key})
+    assert other_task.status_code == 409 and other_task.json()["field"] == "idempotency_key"
+    assert f"已用于任务 {w.subtask_id} 的填报" in other_task.json()["detail"]
+    replay = await app_client.post(f"/api/tasks/{w.subtask_id}/updates", json=update_body(),
+                                   headers={**w.h["coop"], **coop_key})
+    assert replay.status_code == 201 and replay.json()["id"] == on_subtask.json()["id"]
+    assert await ProgressUpdate.count() == 2
 
     taken = await app_client.post(f"/api/tasks/{w.task_id}/updates", json=update_body(),
                                   headers={**w.h["coop"], **key})
@@ -201,7 +216,7 @@ async def test_idempotency_key_replay_returns_the_same_update(app_client):
     # Without a key, a second submission is a new version.
     fresh = await app_client.post(f"/api/tasks/{w.task_id}/updates", json=update_body(),
                                   headers=w.h["lead"])
-    assert fresh.json()["version"] == 2 and await ProgressUpdate.count() == 2
+    assert fresh.json()["version"] == 2 and await ProgressUpdate.count() == 3
 
 
 async def test_attachments_stored_under_generated_names_and_downloaded_safely(app_client):
@@ -257,7 +272,7 @@ async def test_edit_task_checks_the_version(app_client):
         "version": 1, "cooperating_unit_ids": [w.units["法规处"], w.units["其他处"]],
         "deadline": "2018-11-30", "deadline_text": "11月底前"})
     assert edited.status_code == 200, edited.text
-    assert edited.json() == {"task_id": w.task_id, "version": 2}
+    assert edited.json() == {"task_id": w.task_id, "version": 2, "warnings": []}
     task = (await app_client.get(url, headers=headers)).json()
     assert task["context"]["version"] == 2
     assert (task["task"]["lead_units"], task["task"]["cooperating_units"]) == (

@@ -43,12 +43,6 @@ from tracker.services.tracking import PlanFacts, load_plan_facts, statuses_as_of
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_report_workers():
-    yield
-    report_archive.shutdown_workers()
-
-
 # --- the builder, from facts alone --------------------------------------------------------------
 
 

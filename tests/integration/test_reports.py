@@ -19,6 +19,7 @@ returns a September update): the September report must not change.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -26,7 +27,6 @@ import re
 import shutil
 import subprocess
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,10 +114,6 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_report_workers():
-    yield
-    report_archive.shutdown_workers()
 
 
 # --- poppler ---------------------------------------------------------------------------------
@@ -367,12 +363,31 @@ async def test_bad_report_requests_are_refused(app_client, monkeypatch):
         assert response.json()["field"] == field, response.text
     response = await app_client.post(url, json={"period": "2018-09", "unit": "没有这个处"}, headers=h)
     assert (response.status_code, response.json()["field"]) == (404, "unit")
+    # A period that has not begun has nothing to report (in the plan's year or not).
+    monkeypatch.setattr(status, "today", lambda tz=None: dt.date(2018, 9, 20))
+    for body in ({"period": "2018-10"}, {"period": "2018-12", "edition": "year_end"}):
+        response = await app_client.post(url, json=body, headers=h)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["field"] == "period"
+        assert response.json()["detail"].endswith("尚未开始，不能生成报告")
     response = await app_client.post("/api/plans/999/reports", json={"period": "2018-09"}, headers=h)
     assert response.status_code == 404
     response = await app_client.post(url, json={"period": "2018-09"}, headers=world.h["reporter"])
     assert response.status_code == 403
     assert (await app_client.get("/api/reports/999", headers=h)).status_code == 404
     assert (await app_client.get("/api/reports/999/download", headers=h)).status_code == 404
+
+
+async def test_a_render_over_its_limit_is_stopped_and_the_user_told(app_client, monkeypatch):
+    world = await build_world(monkeypatch)
+    monkeypatch.setenv("TRACKER_REPORT_TIMEOUT", "0.05")
+    response = await app_client.post(f"/api/plans/{world.plan_id}/reports",
+                                     json={"period": "2018-09"}, headers=world.h["coordinator"])
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "report"
+    assert response.json()["detail"].startswith("报告生成超过0.05秒，已停止")
+    assert (await app_client.get(f"/api/plans/{world.plan_id}/reports",
+                                 headers=world.h["coordinator"])).json() == []
 
 
 # --- safe rendering --------------------------------------------------------------------------
@@ -390,12 +405,13 @@ async def test_hostile_narrative_is_text_and_nothing_is_fetched(app_client, monk
         return original(self, url, headers)
 
     monkeypatch.setattr(DataOnlyFetcher, "fetch", spy)
-    threads = ThreadPoolExecutor(max_workers=1)
-    monkeypatch.setattr(report_archive, "_worker_pool", lambda: threads)
-    try:
-        _, pdf = await generate(app_client, world, tmp_path, "hostile", edition="detail")
-    finally:
-        threads.shutdown()
+
+    async def in_this_process(function, *args, lane="small", limits=None):
+        return await asyncio.to_thread(function, *args)
+
+    # Rendered in a thread of this process, so the test sees every fetch the renderer makes.
+    monkeypatch.setattr(report_archive, "run_limited", in_this_process)
+    _, pdf = await generate(app_client, world, tmp_path, "hostile", edition="detail")
     text = text_of(pdf)
     for hostile in HOSTILE:
         assert compact(hostile) in text, hostile

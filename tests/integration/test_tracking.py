@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from tests.support.commands import run_tracker
+from tests.support.factories import csrf, insert_past_update, login
 from tests.support.world import build_world, update_body
 from tracker.domain.status import DEFAULT_TZ
 from tracker.domain.status import today as local_today
@@ -24,11 +26,9 @@ def at(day: str, hour: int = 10) -> dt.datetime:
 async def insert_update(task_id: int, unit_id: int, user_id: int, period: str, percent: int,
                         submitted: str, state: str = "in_progress", version: int = 1) -> int:
     """History with controlled dates, as it would have been submitted back then."""
-    row = await ProgressUpdate.insert(ProgressUpdate(
+    return await insert_past_update(
         task=task_id, unit=unit_id, period=period, version=version, role="lead", percent=percent,
-        state=state, work_done="按计划推进", submitted_by=user_id, submitted_at=at(submitted),
-    )).returning(ProgressUpdate.id)
-    return row[0]["id"]
+        state=state, work_done="按计划推进", submitted_by=user_id, submitted_at=at(submitted))
 
 
 async def test_chasing_lists_who_has_not_reported_and_what_is_late(app_client):
@@ -185,6 +185,68 @@ async def test_progress_history_cannot_be_updated_or_deleted_even_through_the_or
     assert await Review.count() == 1
 
 
+async def test_history_cannot_be_rewritten_by_replace_upsert_truncate_or_disabling_triggers(
+        app_client, database):
+    """An insert that collides with a stored row must not replace it (SQLite's REPLACE deletes
+    the old row without firing DELETE triggers), an upsert must not update it, and on
+    PostgreSQL the app's own role can neither TRUNCATE nor switch the triggers off."""
+    w = await build_world()
+    response = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                     json=update_body())
+    update_id = response.json()["id"]
+    review = await app_client.post(f"/api/updates/{update_id}/review", headers=w.h["coordinator"],
+                                   json={"decision": "return", "comment": "请补充"})
+    assert review.status_code == 201, review.text
+    audit_id = (await AuditEntry.select(AuditEntry.id).first())["id"]
+    before = {
+        "progress_update": await ProgressUpdate.raw("SELECT * FROM progress_update"),
+        "audit_entry": await AuditEntry.raw("SELECT * FROM audit_entry ORDER BY id"),
+        "review": await Review.raw("SELECT * FROM review"),
+    }
+    copy_update = ("INSERT {verb} progress_update (id, task, unit, period, version, role, percent, "
+                   "state, work_done, problems, next_steps, evidence_links, submitted_by, "
+                   "submitted_at, idempotency_key) SELECT {id}, task, unit, period, {version}, "
+                   "role, 99, state, '改写', problems, next_steps, evidence_links, submitted_by, "
+                   "submitted_at, idempotency_key FROM progress_update WHERE id = {source} {tail}")
+    attempts = [
+        # Same id; then a new id colliding on the (task, unit, period, version) key.
+        copy_update.format(verb="INTO", id=update_id, version="version", source=update_id,
+                           tail="ON CONFLICT (id) DO UPDATE SET percent = 99"),
+        f"INSERT INTO audit_entry (id, at, action, entity, summary) VALUES ({audit_id}, "
+        "CURRENT_TIMESTAMP, 'x', 'x', '改写') ON CONFLICT (id) DO UPDATE SET summary = '改写'",
+        "INSERT INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
+        "SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review "
+        "WHERE true ON CONFLICT (id) DO UPDATE SET decision = 'accepted'",
+    ]
+    if database == "sqlite":
+        attempts += [
+            copy_update.format(verb="OR REPLACE INTO", id=update_id, version="version",
+                               source=update_id, tail=""),
+            copy_update.format(verb="OR REPLACE INTO", id=update_id + 1000, version="version",
+                               source=update_id, tail=""),
+            f"REPLACE INTO audit_entry (id, at, action, entity, summary) VALUES ({audit_id}, "
+            "CURRENT_TIMESTAMP, 'x', 'x', '改写')",
+            "REPLACE INTO review (id, \"update\", reviewer, decision, comment, decided_at) "
+            "SELECT id, \"update\", reviewer, 'accepted', '改写', decided_at FROM review",
+        ]
+    for sql in attempts:
+        with pytest.raises(Exception, match="append-only"):
+            await ProgressUpdate.raw(sql)
+    if database == "postgres":
+        for sql in ("TRUNCATE progress_update CASCADE", "TRUNCATE audit_entry",
+                    "ALTER TABLE progress_update DISABLE TRIGGER ALL",
+                    "ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only",
+                    "DROP TRIGGER review_append_only ON review"):
+            with pytest.raises(Exception, match="permission denied|must be owner"):
+                await ProgressUpdate.raw(sql)
+    after = {
+        "progress_update": await ProgressUpdate.raw("SELECT * FROM progress_update"),
+        "audit_entry": await AuditEntry.raw("SELECT * FROM audit_entry ORDER BY id"),
+        "review": await Review.raw("SELECT * FROM review"),
+    }
+    assert after == before
+
+
 async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_client):
     w = await build_world()
     version = (await app_client.get(f"/api/tasks/{w.task_id}",
@@ -210,9 +272,71 @@ async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_
     assert retry.status_code == 200 and retry.json()["version"] == task["version"] + 1
 
 
-async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app_client):
-    from tests.factories import csrf, login
+@pytest.mark.audit_gaps
+async def test_db_check_lists_history_without_its_audit_entries(app_client, database, backend_urls):
+    w = await build_world()
+    url, data_dir = backend_urls(database)
+    clean = run_tracker("db", "check", database_url=url, data_dir=data_dir)
+    assert clean.returncode == 0, clean.stderr
+    assert "检查通过" in clean.stdout
+    submitted = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                      json=update_body())
+    assert submitted.status_code == 201
+    # Stored around the services: an update, a review and a task edit with no audit entry.
+    stray = (await ProgressUpdate.insert(ProgressUpdate(
+        task=w.task_id, unit=w.units["局办公室"], period="2018-08", version=1, role="lead",
+        percent=10, state="in_progress", work_done="绕过服务写入", submitted_by=w.lead.id,
+        submitted_at=at("2018-09-03"))).returning(ProgressUpdate.id))[0]["id"]
+    await Review.raw("INSERT INTO review (\"update\", reviewer, decision, comment, decided_at) "
+                     "VALUES ({}, {}, 'accepted', '', CURRENT_TIMESTAMP)",
+                     submitted.json()["id"], w.coordinator.id)
+    await Task.update({Task.version: Task.version + 2}).where(Task.id == w.subtask_id)
+    result = run_tracker("db", "check", database_url=url, data_dir=data_dir)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"缺少审计记录的进展填报（1）：{stray}",
+        "缺少审计记录的审核（1）：1",
+        f"缺少审计记录的任务修改（2 次，1 项任务）：{w.subtask_id}",
+    ]
 
+
+async def test_generated_demo_history_has_its_audit_entries(database):
+    """`tracker demo generate` and `tracker demo load` write history in bulk: each update and
+    review still comes with its audit entry (the fixture's check fails otherwise)."""
+    from tracker.services.demo_data import generate_city_plan
+    from tracker.services.history_check import find_gaps
+
+    _, history = await generate_city_plan(units=4, tasks=30, months=3, seed=5)
+    assert history.updates > 30 and history.reviews > 0
+    assert not await find_gaps()
+    assert await AuditEntry.count().where(AuditEntry.action == "update.submit") == history.updates
+
+
+async def test_a_deadline_before_the_plan_was_issued_is_saved_with_a_warning(app_client):
+    w = await build_world()  # the plan was issued on 2018-03-01
+    version = (await app_client.get(f"/api/tasks/{w.task_id}",
+                                    headers=w.h["coordinator"])).json()["context"]["version"]
+    early = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                   json={"version": version, "deadline": "2018-02-28"})
+    assert early.status_code == 200, early.text
+    assert early.json()["warnings"] == ["完成时限 2018-02-28 早于计划印发日期 2018-03-01，请核对"]
+    fine = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                  json={"version": version + 1, "deadline": "2018-03-01"})
+    assert fine.json()["warnings"] == []
+    subtask = await app_client.post(f"/api/tasks/{w.task_id}/subtasks", headers=w.h["coordinator"],
+                                    json={"text": "补充任务", "deadline": "2017-12-31"})
+    assert subtask.status_code == 201 and len(subtask.json()["warnings"]) == 1
+    await login(app_client, w.coordinator.username)
+    page = await app_client.post(f"/tasks/{w.task_id}/edit", data={
+        "version": str(version + 2), "lead_unit_id": str(w.units["局办公室"]),
+        "deadline": "2018-01-15", "deadline_text": "", **csrf(app_client)})
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/tasks/{w.task_id}?notice=saved_deadline_before_issue"
+    shown = await app_client.get(page.headers["location"])
+    assert "完成时限早于计划印发日期" in shown.text
+
+
+async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app_client):
     w = await build_world()
     today = local_today()
     new_deadline = (today + dt.timedelta(days=90)).isoformat()
@@ -252,8 +376,6 @@ async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app
 
 
 async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and_day(app_client):
-    from tests.factories import login
-
     w = await build_world()
     for percent, state in ((40, "in_progress"), (100, "done")):
         sent = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
@@ -295,8 +417,6 @@ async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and
 
 
 async def test_units_are_listed_in_the_organisations_order_set_by_the_admin(app_client):
-    from tests.factories import csrf, login
-
     w = await build_world()
     await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-08", 20, "2018-09-03")
     await login(app_client, w.admin.username)

@@ -41,3 +41,17 @@ async def login(client: AsyncClient, username: str, password: str = PASSWORD):
 
 def csrf(client: AsyncClient) -> dict[str, str]:
     return {"_csrf_token": client.cookies["csrftoken"]}
+
+
+async def insert_past_update(**fields) -> int:
+    """History as it was submitted back then (a controlled `submitted_at`), stored like the
+    service stores it: the update and its audit entry in one transaction (`tracker db check`)."""
+    from tracker.db import write_transaction
+    from tracker.tables import AuditEntry, ProgressUpdate
+
+    async with write_transaction(ProgressUpdate._meta.db):
+        row = await ProgressUpdate.insert(ProgressUpdate(**fields)).returning(ProgressUpdate.id)
+        await AuditEntry.insert(AuditEntry(
+            at=fields["submitted_at"], user=fields["submitted_by"], action="update.submit",
+            entity="progress_update", entity_id=row[0]["id"], summary="测试数据：过去的填报"))
+    return row[0]["id"]

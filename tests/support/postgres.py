@@ -70,3 +70,21 @@ def running_postgres() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+APP_ROLE = "tracker_app"
+
+
+def create_app_role(owner_url: str) -> str:
+    """A login role that may read and write rows but owns nothing, as the README says to run
+    the app: it cannot TRUNCATE, ALTER TABLE (so cannot disable the history triggers) or create
+    tables. Returns its URL; the owner (`tracker`) keeps running migrations."""
+    statements = (
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+        f"THEN CREATE ROLE {APP_ROLE} LOGIN; END IF; END $$;"
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};"
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};"
+    )
+    subprocess.run([str(_bin_dir() / "psql"), "-v", "ON_ERROR_STOP=1", "-q", "-d", owner_url,
+                    "-c", statements], check=True, capture_output=True)
+    return owner_url.replace("://tracker@", f"://{APP_ROLE}@", 1)

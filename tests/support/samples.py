@@ -40,3 +40,11 @@ MINIMAL = textwrap.dedent("""\
               - text: 持续任务
                 deadline: ongoing
     """)
+
+# One of each kind of character the text rule refuses, with the reason its message gives.
+REFUSED_TEXT = {
+    "nul": ("宣传\x00处", "控制字符（U+0000）"),
+    "surrogate": ("宣传\ud800处", "无效的代理字符（U+D800）"),
+    "bidi": ("宣传\u202e处", "文字方向控制字符（U+202E）"),
+    "zero_width": ("宣\u200b传处", "不可见的零宽字符（U+200B）"),
+}

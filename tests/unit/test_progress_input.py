@@ -107,7 +107,7 @@ def test_status_and_percent_must_agree(changes, message):
         ({"work_done": "字" * 2001}, "work_done", "工作进展不能超过2000字（现为2001字）"),
         ({"problems": "问" * 2001}, "problems", "存在问题不能超过2000字（现为2001字）"),
         ({"next_steps": "计" * 2001}, "next_steps", "下步计划不能超过2000字（现为2001字）"),
-        ({"work_done": "进展\x00"}, "work_done", "工作进展含有非法字符"),
+        ({"work_done": "进展\x00"}, "work_done", "“工作进展”第3个字符是控制字符（U+0000），请删除后重试"),
         ({"work_done": 5}, "work_done", "工作进展须为文本"),
         ({"problems": ["a"]}, "problems", "存在问题须为文本"),
     ],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from matplotlib.image import imread
 
 from tests.support.report_samples import PLAN_TITLE, sample_report_data
-from tracker.reporting import NarrativeRow
+from tracker.reporting import NarrativeRow, worker
 from tracker.reporting import render as report_render
 from tracker.reporting.render import (
     ARCHIVE_VARIANT,
@@ -239,3 +241,51 @@ def test_missing_harfbuzz_subset_is_reported(monkeypatch):
             report_render.check_environment()
     finally:
         report_render.check_environment.cache_clear()
+
+
+# --- the render worker's limits (tracker/reporting/worker.py) --------------------------------
+
+
+async def test_a_render_in_the_worker_makes_a_pdf():
+    pdf = await worker.render_pdf(sample_report_data(), limits=worker.RenderLimits(120, 1536))
+    assert pdf.startswith(b"%PDF")
+
+
+async def test_a_render_over_its_time_is_stopped():
+    started = time.monotonic()
+    with pytest.raises(worker.ReportStopped, match=r"报告生成超过0.2秒，已停止"):
+        await worker.render_pdf(sample_report_data(200, 8), limits=worker.RenderLimits(0.2, 1536))
+    assert time.monotonic() - started < 10
+
+
+async def test_a_render_over_its_memory_is_stopped():
+    with pytest.raises(worker.ReportStopped, match=r"报告生成所需内存超过64 MB，已停止"):
+        await worker.render_pdf(sample_report_data(), limits=worker.RenderLimits(60, 64))
+
+
+async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
+    """The big lane busy (its render held open here), a small report still renders at once;
+    a second big one waits its turn."""
+    release = threading.Event()
+    order: list[str] = []
+
+    def fake_run(data, archival, limits):
+        name = f"{worker.lane_of(data)}-{len(data.tasks)}"
+        if name.startswith("big"):
+            release.wait(30)
+        order.append(name)
+        return name.encode()
+
+    monkeypatch.setattr(worker, "_run", fake_run)
+    big = sample_report_data(worker.BIG_REPORT_TASKS + 1)
+    big2 = sample_report_data(worker.BIG_REPORT_TASKS + 2)
+    first = asyncio.create_task(worker.render_pdf(big))
+    second = asyncio.create_task(worker.render_pdf(big2))
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(worker.render_pdf(sample_report_data(20)), 10) == b"small-20"
+    assert not first.done() and not second.done()
+    release.set()
+    assert await first == f"big-{worker.BIG_REPORT_TASKS + 1}".encode()
+    await second
+    assert order == ["small-20", f"big-{worker.BIG_REPORT_TASKS + 1}",
+                     f"big-{worker.BIG_REPORT_TASKS + 2}"]

@@ -22,6 +22,7 @@ from tracker.cli import remote as remote_cli
 from tracker.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_CONFLICT,
+    EXIT_FAILURE,
     EXIT_NOT_FOUND,
     EXIT_OK,
     CommandError,
@@ -32,6 +33,7 @@ from tracker.domain.errors import Conflict, DomainError, NotFound
 from tracker.domain.periods import parse_day
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
+from tracker.domain.text_rules import check_text
 from tracker.settings import use_package_piccolo_conf
 
 
@@ -221,6 +223,18 @@ async def _db_migrate(args) -> int:
     return EXIT_OK
 
 
+async def _db_check(args) -> int:
+    from tracker.services.history_check import find_gaps
+
+    gaps = await find_gaps()
+    if gaps:
+        for line in gaps.lines():
+            print(line, file=sys.stderr)
+        return EXIT_FAILURE
+    print("检查通过：每条进展填报、审核和任务修改都有审计记录")
+    return EXIT_OK
+
+
 async def _demo_load(args) -> int:
     from tracker.services.demo import load_demo
 
@@ -318,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=with_database(_db_migrate, migrates=True))
+    db.add_parser("check", help="列出缺少审计记录的填报、审核和任务修改（有则退出码 1）").set_defaults(
+        handler=with_database(_db_check))
 
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
@@ -344,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     use_package_piccolo_conf()
     args = build_parser().parse_args(argv)
     try:
+        # The one text rule of the pages and the API, for every text argument too.
+        for name, value in vars(args).items():
+            if isinstance(value, str):
+                check_text(value, name)
         return args.handler(args)
     except CommandError as error:
         code, message = error.code, str(error)

@@ -15,8 +15,8 @@ from datetime import date
 
 from tracker.domain.plan_model import ONGOING
 
-__all__ = ["ONGOING", "DeadlineError", "chinese_number", "parse_deadline_input", "resolve_deadline",
-           "resolve_deadline_phrase"]
+__all__ = ["ONGOING", "DeadlineError", "chinese_number", "deadline_warning", "parse_deadline_input",
+           "resolve_deadline", "resolve_deadline_phrase"]
 
 # Matching runs on a same-length "key" copy of the text (full-width digits and brackets made
 # ASCII, traditional characters made simplified) so that slices of the key map back to the
@@ -211,6 +211,14 @@ def _is_whole_note_segment(key: str, m: re.Match, note_spans: list[tuple[int, in
             if not before and after in ("", "前", "以前", "之前", "完成", "前完成"):
                 return True
     return False
+
+
+def deadline_warning(deadline: date | None, issued_on: date | None) -> str | None:
+    """A deadline before the plan was issued is allowed (a plan may record work already done,
+    or be loaded late) but is most often a typing slip: say so, without refusing."""
+    if deadline is not None and issued_on is not None and deadline < issued_on:
+        return f"完成时限 {deadline.isoformat()} 早于计划印发日期 {issued_on.isoformat()}，请核对"
+    return None
 
 
 class DeadlineError(ValueError):

@@ -31,3 +31,17 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+
+
+class TooManyRequests(DomainError):
+    """Slow down: `retry_after` seconds before the next attempt is looked at."""
+
+    status_code = 429
+
+    def __init__(self, message: str, field: str | None = None, retry_after: int = 1):
+        super().__init__(message, field)
+        self.retry_after = retry_after

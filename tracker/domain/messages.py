@@ -96,6 +96,8 @@ LABELS_ZH = {
     "remind_again": "再次催报",
     "remind_all": "一键催报全部未报单位",
     "chase_history": "催报记录",
+    "request_id": "请求编号",
+    "unexpected_error": "系统内部错误，请稍后重试；如仍出错，请把请求编号告诉管理员",
 }
 
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.
@@ -103,6 +105,7 @@ NOTICES = {
     "submitted": "填报已提交，等待审核。",
     "reviewed": "审核结果已保存。",
     "saved": "已保存。",
+    "saved_deadline_before_issue": "已保存。注意：完成时限早于计划印发日期，请核对是否填错。",
     "imported": "计划已导入。",
     "draft_saved": "修改已保存在草稿中（尚未导入）。",
     "draft_discarded": "已放弃导入草稿。",
@@ -112,6 +115,7 @@ NOTICES = {
     "user_added": "账号已添加。",
     "report_ready": "报告已生成并归档，可在下方下载。",
     "extension_requested": "延期申请已提交，等待协调人审批。",
+    "throttle_cleared": "已解除该登录限速。",
     "extension_approved": "已同意延期申请。",
     "extension_refused": "已不同意延期申请，完成时限不变。",
     "all_read": "通知已全部标为已读。",

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import parse_period
+from tracker.domain.text_rules import check_text
 from tracker.domain.vocabulary import UPDATE_STATE_LABELS
 
 TEXT_LIMITS = {"work_done": 2000, "problems": 2000, "next_steps": 2000}
@@ -86,8 +87,7 @@ def _text(raw: Mapping, name: str, required: bool) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{TEXT_LABELS[name]}须为文本", name)
     value = value.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{TEXT_LABELS[name]}含有非法字符", name)
+    check_text(value, name, TEXT_LABELS[name])
     if required and not value:
         raise InvalidInput(f"请填写{TEXT_LABELS[name]}", name)
     limit = TEXT_LIMITS[name]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import swagger_ui
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -36,6 +36,7 @@ from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
 from tracker.http.api.reports import ReportApi
 from tracker.http.api.tracking import TrackingApi
+from tracker.http.edge import add_security_headers, check_request_input
 from tracker.http.errors import EXCEPTION_HANDLERS
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.http.pages.accounts import AdminPages, LoginPages
@@ -47,7 +48,6 @@ from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.reporting.archive import shutdown_workers, start_workers
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, use_package_piccolo_conf
@@ -138,23 +138,28 @@ def _replay(messages: list[dict], receive):
     return replay
 
 
+async def _before_request(request: Request) -> None:
+    """Before every handler: the input rules (which refuse by raising), then a page's
+    unread-notice count."""
+    await check_request_input(request)
+    await load_unread(request)
+
+
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
-    """The database pool, the schema check and the in-process schedule for the app's life;
-    report workers are stopped at the end. What was started is stopped even if a later step
-    fails."""
+    """The database pool, the schema check and the in-process schedule for the app's life
+    (reports render in a child process per report, tracker/reporting/worker.py: nothing to stop).
+    What was started is stopped even if a later step fails."""
     await open_pool()
     try:
         await require_current_schema()
         await scheduler.start()
-        await start_workers()
         try:
             yield
         finally:
             await scheduler.stop()
     finally:
         await close_pool()
-        shutdown_workers()
 
 
 def create_app() -> Litestar:
@@ -198,6 +203,8 @@ def create_app() -> Litestar:
                                cookie_httponly=True, exclude=["/api/"]),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_before_request,
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
             components=Components(security_schemes={
@@ -207,7 +214,6 @@ def create_app() -> Litestar:
             render_plugins=[_api_docs_page()],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
-        before_request=load_unread,
         lifespan=[lifespan],
         debug=settings.debug,
     )

@@ -4,6 +4,7 @@ field at fault named. Services raise plain Python exceptions and never see HTTP.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import msgspec
@@ -17,13 +18,16 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from tracker.domain.errors import DomainError
+from tracker.domain.errors import DomainError, TooManyRequests
+from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
+from tracker.http.edge import request_id
 from tracker.http.guards import SESSION_EXPIRED
 from tracker.schemas import ErrorOut, FieldErrorOut
 
 CSRF_FAILED = "CSRF token verification failed"
+log = logging.getLogger("tracker.errors")
 
 
 def _is_api(request: Request) -> bool:
@@ -31,19 +35,33 @@ def _is_api(request: Request) -> bool:
 
 
 def _error_response(request: Request, status_code: int, detail: str, field: str | None,
-                    errors: list[FieldErrorOut] | None = None) -> Response:
+                    errors: list[FieldErrorOut] | None = None,
+                    headers: dict[str, str] | None = None, show_id: bool = False) -> Response:
+    rid = request_id(request.scope) if show_id else None
     if _is_api(request):
         return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
-                                 errors=errors or msgspec.UNSET),
-                        status_code=status_code, media_type=MediaType.JSON)
-    return Template("error.html", status_code=status_code,
-                    context={"status_code": status_code, "detail": detail,
+                                 errors=errors or msgspec.UNSET,
+                                 request_id=rid or msgspec.UNSET),
+                        status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    return Template("error.html", status_code=status_code, headers=headers,
+                    context={"status_code": status_code, "detail": detail, "request_id": rid,
                              "user": request.scope.get("user")})
 
 
 def _domain_error(request: Request, error: DomainError) -> Response:
     errors = [FieldErrorOut(field=f, message=m) for f, m in getattr(error, "errors", [])]
-    return _error_response(request, error.status_code, error.message, error.field, errors)
+    headers = ({"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests)
+               else None)
+    return _error_response(request, error.status_code, error.message, error.field, errors,
+                           headers)
+
+
+def _unexpected_error(request: Request, error: Exception) -> Response:
+    """A bug or an outage: logged once, with its traceback and the request id the user sees,
+    so "出错了" with that id can be found in the log."""
+    log.error("unexpected error, request id %s: %s %s", request_id(request.scope),
+              request.method, request.url.path, exc_info=error)
+    return _error_response(request, 500, LABELS.unexpected_error, None, show_id=True)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
@@ -119,4 +137,5 @@ EXCEPTION_HANDLERS = {
     ValidationException: _validation_error,
     NotAuthorizedException: _not_authorized,
     HTTPException: _http_error,
+    Exception: _unexpected_error,
 }

@@ -18,7 +18,7 @@ from tracker.settings import Settings
 SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours
 SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # and a login lasts one working day at most
 SESSION_EXPIRED = "登录已过期，请重新登录"
-PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz"]
+PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz", "/readyz"]
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:

@@ -2,24 +2,22 @@
 the page's 生成 button (through a background job), the API, `tracker report …` and
 `tracker report publish` all call.
 
-Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a worker process, off
-the event loop (the command line renders in its own process). Archived reports are PDF/A, with
-an editable Word copy, kept with their parameters, SHA-256 and the fingerprint of their content:
-asking again for a report whose content is unchanged returns the archived copy, not a new row.
+Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a limited child
+process per step, off the event loop (tracker/reporting/worker.py: time and memory limits, a
+lane for big reports); the command line renders in its own process. Archived reports are PDF/A,
+with an editable Word copy, kept with their parameters, SHA-256 and the fingerprint of their
+content: asking again for a report whose content is unchanged returns the archived copy.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import multiprocessing
 import pickle
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.domain.errors import NotFound
@@ -28,6 +26,7 @@ from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.reporting import figures
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
+from tracker.reporting.worker import lane_of, run_limited
 from tracker.schemas import ReportOut
 from tracker.services.notices import notify_report_published
 from tracker.services.plans import get_plan
@@ -39,13 +38,12 @@ STEPS = ("准备数据", "绘制图表", "排版 PDF", "归档", "生成 Word")
 FORMATS = {"pdf": "application/pdf",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 _REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
-_executor: ProcessPoolExecutor | None = None
 
 Progress = Callable[[int, str], None]  # (step index, step name)
 
 
 def render_archival_pdf(data: ReportData, charts_drawn: dict | None = None) -> bytes:
-    """Runs in the worker process."""
+    """Runs in the render child (or in this process for the command line)."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
     return render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=charts_drawn)
@@ -58,39 +56,13 @@ def render_word(data: ReportData, charts_drawn: dict) -> bytes:
     return render_docx(data, charts_drawn)
 
 
-def _worker_pool() -> ProcessPoolExecutor:
-    global _executor
-    if _executor is None:
-        # spawn: a clean interpreter, not a fork of a running event loop and open connections.
-        _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _executor
-
-
-def _warm() -> None:
-    """Runs in the worker process: load matplotlib and WeasyPrint once, before anyone waits."""
-    from tracker.reporting import (
-        charts,  # noqa: F401
-        render,  # noqa: F401
-    )
-
-
-async def start_workers() -> None:
-    """Start the worker process and load its libraries in the background, so that the first
-    chart or report does not pay for a fresh interpreter (seconds on a busy machine)."""
-    asyncio.get_running_loop().run_in_executor(_worker_pool(), _warm)
-
-
-def shutdown_workers() -> None:
-    global _executor
-    if _executor is not None:
-        _executor.shutdown(cancel_futures=True)
-        _executor = None
-
-
 async def _run(in_process: bool, function, *args):
+    """`function(*args)` here (the command line) or in a limited render child in the lane of
+    the report it works on (the server)."""
     if in_process:
         return function(*args)
-    return await asyncio.get_running_loop().run_in_executor(_worker_pool(), function, *args)
+    lane = lane_of(args[0]) if args and isinstance(args[0], ReportData) else "small"
+    return await run_limited(function, *args, lane=lane)
 
 
 def reports_dir() -> Path:

@@ -12,6 +12,7 @@ from tracker.domain.periods import (
     check_period_in_year,
     due_date,
     parse_period,
+    period_start,
 )
 from tracker.reporting.builder import (
     ExtensionFact,
@@ -39,7 +40,8 @@ class ReportRequest:
 
 
 async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | None = None,
-                          edition: str = "monthly", unit_name: str | None = None) -> ReportRequest:
+                          edition: str = "monthly", unit_name: str | None = None,
+                          today: dt.date | None = None) -> ReportRequest:
     """Check the parameters; as_of defaults to the period's due date (when reports are in).
     A year-end report covers the plan's year up to its December reports."""
     plan = await get_plan(plan_id)
@@ -53,6 +55,8 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
             check_period_in_year(period, plan.year)
     except ValueError as error:
         raise InvalidInput(str(error), "period") from None
+    if period_start(period) > (today or status.today()):
+        raise InvalidInput(f"报送周期 {period} 尚未开始，不能生成报告", "period")
     if edition not in EDITIONS:
         raise InvalidInput(f"未知报告类型“{edition}”（可用：{'、'.join(EDITIONS)}）", "edition")
     unit_id = None

@@ -1,4 +1,4 @@
-"""Units, users, logins (throttled) and API tokens."""
+"""Units, users, logins (throttled: tracker/services/login_throttle.py) and API tokens."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.roles import REPORTER, ROLE_LABELS, ROLES
 from tracker.schemas import TokenOut, UnitOut, UserOut
-from tracker.services import audit
+from tracker.services import audit, login_throttle
 from tracker.services.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -18,12 +18,9 @@ from tracker.services.security import (
     token_digest,
     verify_password,
 )
-from tracker.tables import ApiToken, LoginFailure, Unit, User
+from tracker.tables import ApiToken, Unit, User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_CLIENT = 20
 TOKEN_LIFETIME = dt.timedelta(days=90)
 
 
@@ -217,30 +214,20 @@ async def current_user(user_id: int) -> CurrentUser | None:
 # --- logins and tokens ---------------------------------------------------------------------
 
 
-async def _check_throttle(username: str, client: str) -> None:
-    since = _now() - THROTTLE_WINDOW
-    by_user = await LoginFailure.count().where(LoginFailure.username == username,
-                                               LoginFailure.failed_at > since)
-    by_client = await LoginFailure.count().where(LoginFailure.client == client,
-                                                 LoginFailure.failed_at > since)
-    if by_user >= MAX_FAILURES_PER_USER or by_client >= MAX_FAILURES_PER_CLIENT:
-        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-        raise Forbidden(f"登录失败次数过多，请{minutes}分钟后再试", "password")
-
-
 async def authenticate(username: str, password: str, client: str) -> CurrentUser:
-    """Check a password; failures are recorded and throttled per user name and per client."""
+    """Check a password; failures slow further attempts down (tracker/domain/login_throttle.py)."""
     username = (username or "").strip()[:50]
     if not username or not password:
         raise InvalidInput("请输入用户名和密码", "username" if not username else "password")
-    await _check_throttle(username, client)
+    client = client[:100]
+    await login_throttle.check(username, client)
     row = await User.select(User.id, User.password_hash, User.active).where(
         User.username == username).first()
     ok = await verify_password(row["password_hash"] if row else None, password)
     if not ok or not row["active"]:
-        await LoginFailure.insert(LoginFailure(username=username, client=client[:64], failed_at=_now()))
+        await login_throttle.record_failure(username, client)
         raise InvalidInput("用户名或密码错误，或账号已停用", "password")
-    await LoginFailure.delete().where(LoginFailure.username == username)
+    await login_throttle.record_success(username, client)
     user = await current_user(row["id"])
     assert user is not None
     return user

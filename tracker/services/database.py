@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from pathlib import Path
@@ -63,3 +64,19 @@ async def require_current_schema() -> None:
     if pending:
         raise RuntimeError(f"数据库结构不是最新（有 {len(pending)} 个迁移未执行），"
                            "请先运行 tracker db migrate")
+
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def database_ready(timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
+    """None when a read of a real table answers within `timeout`; otherwise why not (for
+    /readyz: a load balancer must stop sending requests to an instance whose database is
+    gone, and must not wait for it to find out)."""
+    try:
+        await asyncio.wait_for(Plan.raw("SELECT id FROM plan LIMIT 1"), timeout)
+    except TimeoutError:
+        return f"数据库在{timeout:g}秒内无响应"
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+        return f"数据库不可用：{type(error).__name__}"
+    return None

@@ -20,6 +20,7 @@ from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.domain.status import DEFAULT_TZ, end_of_day
 from tracker.services.security import hash_password_sync
 from tracker.tables import (
+    AuditEntry,
     Item,
     Milestone,
     Plan,
@@ -147,6 +148,23 @@ async def add_history(plan_id: int, periods: list[str], submitters: dict[int, in
                           comment=comment, decided_at=at)
                    for index, decision, comment, at in decisions]
         await _bulk_insert(Review, reviews)
+        # Generated history is history like any other: each update and review has its audit
+        # entry, in the same transaction (`tracker db check`).
+        await _bulk_insert(AuditEntry, [
+            AuditEntry(at=update.submitted_at, user=update.submitted_by, action="update.submit",
+                       entity="progress_update", entity_id=update_id, plan_id=plan_id,
+                       summary=f"填报任务 {update.task} {update.period} 进展 {update.percent}%（生成数据）",
+                       after=json.dumps({"task": update.task, "period": update.period,
+                                         "percent": update.percent, "state": update.state}))
+            for update, update_id in zip(updates, ids, strict=True)
+        ] + [
+            AuditEntry(at=at, user=reviewer_id, action="update.review", entity="progress_update",
+                       entity_id=ids[index], plan_id=plan_id,
+                       summary=f"审核填报 {ids[index]}：{'通过' if decision == 'accepted' else '退回'}（生成数据）",
+                       after=json.dumps({"decision": decision, "comment": comment},
+                                        ensure_ascii=False))
+            for index, decision, comment, at in decisions
+        ])
     return HistorySummary(updates=len(updates), reviews=len(decisions))
 
 

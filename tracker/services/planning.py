@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.domain.deadlines import ONGOING, DeadlineError, parse_deadline_input
+from tracker.domain.deadlines import ONGOING, DeadlineError, deadline_warning, parse_deadline_input
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.schemas import MilestoneOut
@@ -155,6 +155,15 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
         await audit.record(actor, "task.edit", "task", task_id, f"修改任务 {task_id} 的分工或时限",
                            plan_id=after["plan"], before=before, after=after)
     return expected_version + 1
+
+
+async def deadline_warnings(task_id: int) -> list[str]:
+    """What is accepted but worth a second look in a task as stored (deadlines.deadline_warning)."""
+    row = await Task.select(Task.deadline, Task.plan.issued_on).where(Task.id == task_id).first()
+    if row is None:
+        return []
+    warning = deadline_warning(row["deadline"], row["plan.issued_on"])
+    return [warning] if warning else []
 
 
 async def _linked_units(task_id: int, role: str) -> set[int]:

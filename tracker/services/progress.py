@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.db import write_transaction
+from tracker.db import is_unique_violation, write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
@@ -382,8 +382,9 @@ async def submit_update(
     if period_start(data.period) > (today or local_today()):
         raise InvalidInput(f"报送周期 {data.period} 尚未开始", "period")
 
+    fingerprint = request_fingerprint(task_id, data, files) if idempotency_key else None
     if idempotency_key:
-        existing = await _by_idempotency_key(user, idempotency_key)
+        existing = await _by_idempotency_key(user, idempotency_key, task_id, fingerprint)
         if existing is not None:
             return existing
 
@@ -395,7 +396,7 @@ async def submit_update(
             path.write_bytes(file.content)
             stored.append((file, stored_name, path))
         update_id = await _insert_update(user, task_id, access.my_role, data, stored, idempotency_key,
-                                         access.task["plan"])
+                                         fingerprint, access.task["plan"])
     except BaseException:
         for _, _, path in stored:
             path.unlink(missing_ok=True)
@@ -404,18 +405,39 @@ async def submit_update(
     return await get_update(user, update_id)
 
 
-async def _by_idempotency_key(user: CurrentUser, key: str) -> UpdateOut | None:
-    row = await ProgressUpdate.select(ProgressUpdate.id, ProgressUpdate.submitted_by).where(
-        ProgressUpdate.idempotency_key == key).first()
+def request_fingerprint(task_id: int, data: UpdateInput, files: Sequence[EvidenceFile]) -> str:
+    """What an idempotency key is bound to: the task and everything the update says. A retry
+    of the same submission (JSON or multipart, whatever its boundary) has the same one."""
+    content = {"task": task_id, "period": data.period, "percent": data.percent,
+               "state": data.state, "work_done": data.work_done, "problems": data.problems,
+               "next_steps": data.next_steps, "evidence_links": data.evidence_links,
+               "files": [[file.name, hashlib.sha256(file.content).hexdigest()] for file in files]}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
+                          ).hexdigest()
+
+
+async def _by_idempotency_key(user: CurrentUser, key: str, task_id: int,
+                              fingerprint: str | None) -> UpdateOut | None:
+    """The update this key already stored, when the request is the same one again; a key
+    reused by another user, for another task or with another body is a conflict."""
+    row = await ProgressUpdate.select(
+        ProgressUpdate.id, ProgressUpdate.submitted_by, ProgressUpdate.task,
+        ProgressUpdate.request_fingerprint).where(ProgressUpdate.idempotency_key == key).first()
     if row is None:
         return None
     if row["submitted_by"] != user.id:
-        raise Conflict("Idempotency-Key 已被其他填报使用", "idempotency_key")
+        raise Conflict("Idempotency-Key 已被其他用户的填报使用，请换一个新的键", "idempotency_key")
+    if row["task"] != task_id:
+        raise Conflict(f"Idempotency-Key 已用于任务 {row['task']} 的填报，不能用于任务 {task_id}",
+                       "idempotency_key")
+    if row["request_fingerprint"] is not None and row["request_fingerprint"] != fingerprint:
+        raise Conflict("Idempotency-Key 已用于内容不同的另一份填报；新的填报请换一个新的键",
+                       "idempotency_key")
     return await get_update(user, row["id"])
 
 
 async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempotency_key,
-                         plan_id: int | None = None) -> int:
+                         fingerprint: str | None = None, plan_id: int | None = None) -> int:
     engine = ProgressUpdate._meta.db
     for _attempt in range(5):
         try:
@@ -432,6 +454,7 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                     problems=data.problems, next_steps=data.next_steps,
                     evidence_links=json.dumps(data.evidence_links, ensure_ascii=False),
                     submitted_by=user.id, submitted_at=_now(), idempotency_key=idempotency_key,
+                    request_fingerprint=fingerprint,
                 )))[0]
                 if stored:
                     await Attachment.insert(*[
@@ -451,11 +474,11 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                            "state": data.state, "attachments": [f.name for f, _, _ in stored]})
                 return row["id"]
         except Exception as error:  # a concurrent submission took the same version number
-            if not _is_unique_violation(error):
+            if not is_unique_violation(error):
                 raise
             if idempotency_key and await ProgressUpdate.exists().where(
                     ProgressUpdate.idempotency_key == idempotency_key):
-                existing = await _by_idempotency_key(user, idempotency_key)
+                existing = await _by_idempotency_key(user, idempotency_key, task_id, fingerprint)
                 return existing.id
     raise Conflict("同时有其他填报提交，请重试", "version")
 
@@ -463,11 +486,6 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
 async def _plan_of(task_id: int) -> int | None:
     row = await Task.select(Task.plan).where(Task.id == task_id).first()
     return row["plan"] if row else None
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "unique" in text
 
 
 async def review_update(user: CurrentUser, update_id: int, decision: str, comment: str) -> UpdateOut:

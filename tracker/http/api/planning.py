@@ -35,14 +35,16 @@ class PlanningApi(Controller):
             lead_unit_ids=data.lead_unit_ids, cooperating_unit_ids=data.cooperating_unit_ids,
             deadline=data.deadline, deadline_text=data.deadline_text, text=data.text)
         version = await planning.edit_task(task_id, edit, data.version, actor=request.user.id)
-        return TaskVersion(task_id=task_id, version=version)
+        return TaskVersion(task_id=task_id, version=version,
+                           warnings=await planning.deadline_warnings(task_id))
 
     @post("/tasks/{task_id:int}/subtasks", operation_id="addSubtask", status_code=201, guards=[planner_guard])
     async def add_subtask(self, request: Request, task_id: FromPath[int], data: JSONBody[SubtaskIn]) -> TaskVersion:
         """Split a task: add a sub-task with its own lead unit and deadline."""
         new_id = await planning.add_subtask(task_id, data.text, data.lead_unit_ids, data.deadline,
                                             actor=request.user.id)
-        return TaskVersion(task_id=new_id, version=1)
+        return TaskVersion(task_id=new_id, version=1,
+                           warnings=await planning.deadline_warnings(new_id))
 
     @post("/plans/{plan_id:int}/milestones", operation_id="addMilestone", status_code=201, guards=[planner_guard])
     async def add_milestone(self, request: Request, plan_id: FromPath[int], data: JSONBody[MilestoneIn]) -> MilestoneOut:

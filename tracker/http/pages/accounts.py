@@ -5,12 +5,13 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
-from tracker.domain.errors import DomainError
+from tracker.domain.errors import DomainError, TooManyRequests
 from tracker.domain.roles import REPORTER, ROLE_LABELS
 from tracker.http.forms import client_address
 from tracker.http.guards import admin_guard, start_session
 from tracker.http.pages.common import form_error, page, redirect
-from tracker.services import accounts
+from tracker.services import accounts, login_throttle
+from tracker.services.database import database_ready
 
 
 def safe_next(target: str | None) -> str:
@@ -34,8 +35,12 @@ class LoginPages(Controller):
             user = await accounts.authenticate(data.get("username", ""), data.get("password", ""),
                                                client_address(request))
         except DomainError as error:
-            return page(request, "login.html", status_code=400, next=safe_next(data.get("next")),
-                        form={"username": data.get("username", "")}, error=form_error(error))
+            response = page(request, "login.html", status_code=error.status_code,
+                            next=safe_next(data.get("next")),
+                            form={"username": data.get("username", "")}, error=form_error(error))
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
         request.clear_session()
         start_session(request, user)
         target = safe_next(data.get("next"))
@@ -53,6 +58,15 @@ class LoginPages(Controller):
         """Liveness, without touching the database (also the benchmarks' floor endpoint)."""
         return {"status": "ok"}
 
+    @get("/readyz", include_in_schema=False)
+    async def readyz(self) -> Response:
+        """Readiness: 200 when the database answers within two seconds, 503 otherwise."""
+        problem = await database_ready()
+        if problem:
+            return Response({"status": "unavailable", "detail": problem}, status_code=503,
+                            headers={"Retry-After": "5"})
+        return Response({"status": "ok"})
+
     @get("/")
     async def home(self, request: Request) -> Response:
         return redirect("/my" if request.user.role == REPORTER else "/plans")
@@ -66,7 +80,7 @@ class AdminPages(Controller):
     async def _render(self, request: Request, status_code: int = 200, **context) -> Response:
         return page(request, "admin.html", status_code=status_code,
                     units=await accounts.list_units(), users=await accounts.list_users(),
-                    roles=ROLE_LABELS, **{"unit_form": {}, "user_form": {}, "error": None, **context})
+                    throttled=await login_throttle.throttled(), roles=ROLE_LABELS, **{"unit_form": {}, "user_form": {}, "error": None, **context})
 
     @get("/")
     async def admin(self, request: Request) -> Response:
@@ -116,6 +130,11 @@ class AdminPages(Controller):
         except DomainError as error:
             return await self._render(request, 400, error=form_error(error))
         return redirect("/admin", "saved")
+
+    @post("/throttles/{throttle_id:int}/clear")
+    async def clear_throttle(self, request: Request, throttle_id: FromPath[int]) -> Response:
+        await login_throttle.clear(throttle_id, request.user.id)
+        return redirect("/admin#throttled", "throttle_cleared")
 
     @post("/users/{user_id:int}/password")
     async def user_password(self, request: Request, user_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:

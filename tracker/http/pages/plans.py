@@ -215,7 +215,8 @@ class TaskPages(Controller):
             if isinstance(error, ValueError):
                 error = InvalidInput("版本号无效", "version")
             return await task_page(request, task_id, 400, error=form_error(error))
-        return redirect(f"/tasks/{task_id}", "saved")
+        warned = await planning.deadline_warnings(task_id)
+        return redirect(f"/tasks/{task_id}", "saved_deadline_before_issue" if warned else "saved")
 
     @post("/tasks/{task_id:int}/attention", guards=[planner_guard])
     async def set_attention(self, request: Request, task_id: FromPath[int],

@@ -1,0 +1,167 @@
+"""Where every server-side render runs: one child process per report, with a time and a memory
+limit, in two lanes by size so a small report never waits behind a big one.
+
+- Each render is its own process, forked from a fork server that has already imported
+  WeasyPrint and matplotlib (a fork costs milliseconds; a fresh interpreter would cost
+  seconds). The child sets RLIMIT_AS (memory) and RLIMIT_CPU before rendering; the parent
+  kills it when the wall-clock limit passes. A stopped render raises ReportStopped with the
+  reason in Chinese, which the pages and the API show to the user.
+- Lanes: reports with more than BIG_REPORT_TASKS task rows render in the "big" lane, the rest
+  in the "small" lane; each lane renders one report at a time (two cores: one each), so a
+  city-scale report in progress leaves the small lane free for everyone else's.
+
+Limits come from the environment: TRACKER_REPORT_TIMEOUT (seconds, default 120) and
+TRACKER_REPORT_MEMORY_MB (default 1536).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+from dataclasses import dataclass
+
+from tracker.domain.errors import DomainError
+from tracker.reporting.model import ReportData
+
+BIG_REPORT_TASKS = 300
+LANES = ("small", "big")
+_PRELOAD = ["tracker.reporting.render"]
+
+
+class ReportStopped(DomainError):
+    """A render went over its time or memory limit and was stopped."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    seconds: float
+    memory_mb: int
+
+    @classmethod
+    def from_environment(cls) -> RenderLimits:
+        def number(name: str, default: str, kind):
+            try:
+                return kind(os.environ.get(name) or default)
+            except ValueError:
+                raise ValueError(f"环境变量 {name} 应为数字，现为“{os.environ.get(name)}”") from None
+
+        return cls(seconds=number("TRACKER_REPORT_TIMEOUT", "120", float),
+                   memory_mb=number("TRACKER_REPORT_MEMORY_MB", "1536", int))
+
+
+def lane_of(data: ReportData) -> str:
+    return "big" if len(data.tasks) > BIG_REPORT_TASKS else "small"
+
+
+def _render_pdf(data: ReportData, archival: bool) -> bytes:
+    from tracker.reporting.render import ARCHIVE_VARIANT, render_report
+
+    return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None)
+
+
+def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> None:
+    """The child: limit itself, run, send ("ok", result) or ("error", kind, text)."""
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = max(1, int(limits.seconds) + 1)  # the parent's wall clock usually acts first
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    try:
+        connection.send(("ok", function(*args)))
+    except MemoryError:
+        connection.send(("error", "memory", ""))
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises
+        connection.send(("error", "failed", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+_context = None
+_context_lock = threading.Lock()
+
+
+def _fork_server():
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            _context = context
+    return _context
+
+
+def _run(function, args: tuple, limits: RenderLimits):
+    """In a thread of the server: start the child, wait at most the limit, collect."""
+    context = _fork_server()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_call_in_child, args=(sender, function, args, limits),
+                            daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.seconds):
+            raise ReportStopped(
+                f"报告生成超过{limits.seconds:g}秒，已停止。请缩小范围（如按单位生成），"
+                "或请管理员调大 TRACKER_REPORT_TIMEOUT", "report")
+        try:
+            result = receiver.recv()
+        except EOFError:  # the child died without a word
+            child.join(5)
+            result = _death(child.exitcode)
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if result[0] == "ok":
+        return result[1]
+    if result[1] == "time":
+        raise ReportStopped(
+            f"报告生成占用处理器超过{limits.seconds:g}秒，已停止。请缩小范围（如按单位生成），"
+            "或请管理员调大 TRACKER_REPORT_TIMEOUT", "report")
+    if result[1] == "memory":
+        raise ReportStopped(
+            f"报告生成所需内存超过{limits.memory_mb} MB，已停止。请缩小范围（如按单位生成），"
+            "或请管理员调大 TRACKER_REPORT_MEMORY_MB", "report")
+    raise RuntimeError(f"报告渲染失败：{result[2]}")
+
+
+def _death(exitcode: int | None) -> tuple[str, str, str]:
+    """Why a child that sent nothing died: the CPU limit's signal, another signal (the
+    allocator or a C library giving up at the memory limit), or a plain failure."""
+    if exitcode == -signal.SIGXCPU:
+        return "error", "time", ""
+    if exitcode is not None and exitcode < 0:
+        return "error", "memory", ""
+    return "error", "failed", f"渲染进程意外退出（退出码 {exitcode}）"
+
+
+_lanes: dict[tuple[int, str], asyncio.Semaphore] = {}
+
+
+def _lane(name: str) -> asyncio.Semaphore:
+    key = (id(asyncio.get_running_loop()), name)  # tests run several event loops
+    if key not in _lanes:
+        _lanes[key] = asyncio.Semaphore(1)
+    return _lanes[key]
+
+
+async def run_limited(function, *args, lane: str = "small",
+                      limits: RenderLimits | None = None):
+    """`function(*args)` (a module-level function: charts, PDF, Word) in a limited child
+    process, in its lane."""
+    limits = limits or RenderLimits.from_environment()
+    async with _lane(lane):
+        return await asyncio.to_thread(_run, function, args, limits)
+
+
+async def render_pdf(data: ReportData, archival: bool = False,
+                     limits: RenderLimits | None = None) -> bytes:
+    """The PDF of `data` (PDF/A when `archival`), rendered in a limited child process in its
+    lane."""
+    return await run_limited(_render_pdf, data, archival, lane=lane_of(data), limits=limits)
