@@ -126,6 +126,15 @@ class ApiToken(Table, tablename="api_token"):
     revoked = Boolean(default=False)
 
 
+class UserSession(Table, tablename="user_session"):
+    """A logged-in page session; the cookie carries a random id, only its SHA-256 is stored.
+    Logout deletes the row; a password, role or active change deletes all of the user's."""
+
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    session_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+
+
 class LoginFailure(Table, tablename="login_failure"):
     """Failed logins, kept to throttle guessing (per user name and per client address)."""
 

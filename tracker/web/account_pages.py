@@ -9,7 +9,7 @@ from tracker.api.accounts import client_address
 from tracker.errors import DomainError
 from tracker.roles import REPORTER, ROLE_LABELS
 from tracker.services import accounts
-from tracker.web.auth import admin_guard, start_session
+from tracker.web.auth import admin_guard, end_session, start_session
 from tracker.web.common import form_error, page, redirect
 
 
@@ -36,8 +36,8 @@ class LoginPages(Controller):
         except DomainError as error:
             return page(request, "login.html", status_code=400, next=safe_next(data.get("next")),
                         form={"username": data.get("username", "")}, error=form_error(error))
-        request.clear_session()
-        start_session(request, user)
+        await end_session(request)
+        await start_session(request, user)
         target = safe_next(data.get("next"))
         if target == "/":
             target = "/my" if user.role == REPORTER else "/plans"
@@ -45,7 +45,7 @@ class LoginPages(Controller):
 
     @post("/logout")
     async def logout(self, request: Request) -> Response:
-        request.clear_session()
+        await end_session(request)
         return redirect("/login", "logged_out")
 
     @get("/healthz", include_in_schema=False)

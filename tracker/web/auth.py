@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -16,12 +15,13 @@ from tracker.services import accounts
 from tracker.settings import Settings
 
 SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours
-SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # and a login lasts one working day at most
 PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz"]
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:
-    """Encrypted, signed cookie sessions: nothing to fixate, nothing to store server-side."""
+    """Encrypted, signed cookies carrying a random session id that is checked against the
+    database on every request (tracker.services.accounts.user_for_session), so logout and a
+    password, role or active change end the session at once."""
     return CookieBackendConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
         key="tracker_session",
@@ -32,8 +32,15 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     )
 
 
-def start_session(connection: ASGIConnection, user: accounts.CurrentUser) -> None:
-    connection.set_session({"user_id": user.id, "login_at": int(time.time())})
+async def start_session(connection: ASGIConnection, user: accounts.CurrentUser) -> None:
+    connection.set_session({"sid": await accounts.start_session(user)})
+
+
+async def end_session(connection: ASGIConnection) -> None:
+    session = connection.session if "session" in connection.scope else {}
+    if isinstance(session.get("sid"), str):
+        await accounts.end_session(session["sid"])
+    connection.clear_session()
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -50,14 +57,13 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("令牌无效、已过期或已吊销，请重新登录")
             return AuthenticationResult(user=user, auth="token")
         session = connection.session if "session" in connection.scope else {}
-        user_id, login_at = session.get("user_id"), session.get("login_at")
-        if not isinstance(user_id, int) or not isinstance(login_at, int) or (
-                time.time() - login_at > SESSION_ABSOLUTE_SECONDS):
+        session_id = session.get("sid")
+        if not isinstance(session_id, str):
             raise NotAuthorizedException("请先登录")
-        user = await accounts.current_user(user_id)
+        user = await accounts.user_for_session(session_id)
         if user is None:
             connection.clear_session()
-            raise NotAuthorizedException("账号已停用或不存在，请重新登录")
+            raise NotAuthorizedException("登录已失效（已退出、已过期或账号有变更），请重新登录")
         return AuthenticationResult(user=user, auth="session")
 
 
