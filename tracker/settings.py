@@ -34,6 +34,8 @@ class Settings:
     notify_max_attempts: int = 8  # 1+2+4+… minutes: given up after about two hours
     notify_backoff: float = 60.0  # seconds before the first retry; doubles after each failure
     evidence_allow_loopback: bool = False  # only for tests that check pages on 127.0.0.1
+    # Webhook hosts that may resolve to private (intranet) or loopback addresses.
+    webhook_private_hosts: frozenset[str] = frozenset()
 
     @property
     def sqlite_path(self) -> Path:
@@ -89,4 +91,8 @@ def _outreach_env() -> dict:
         "notify_max_attempts": number("TRACKER_NOTIFY_MAX_ATTEMPTS", "8"),
         "notify_backoff": number("TRACKER_NOTIFY_BACKOFF", "60", float),
         "evidence_allow_loopback": env("TRACKER_EVIDENCE_ALLOW_LOOPBACK", "") == "1",
+        "webhook_private_hosts": frozenset(
+            host.strip().lower().rstrip(".") for host in
+            (env("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS") or "").replace("，", ",").split(",")
+            if host.strip()),
     }

@@ -12,6 +12,7 @@ from tracker.db import write_transaction
 from tracker.errors import InvalidInput, NotFound
 from tracker.notify import EVENTS, KINDS
 from tracker.notify.formatters import email_recipients
+from tracker.notify.targets import Refused, Unreachable, target_problem, vet_target, webhook_policy
 from tracker.schemas import ChannelIn, ChannelOut
 from tracker.tables import NotificationChannel, Plan
 
@@ -57,10 +58,8 @@ def clean_channel(data: ChannelIn) -> ChannelIn:
         if not addresses or bad:
             raise InvalidInput(f"电子邮件地址无效：{'、'.join(bad)[:100] or target[:100]}", "target")
         target = ", ".join(addresses)
-    else:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInput("Webhook 地址须为 http(s) 地址", "target")
+    elif problem := target_problem(data.kind, target):
+        raise InvalidInput(problem, "target")
     events = list(dict.fromkeys(event.strip() for event in data.events if event.strip()))
     unknown = [event for event in events if event not in EVENTS]
     if unknown:
@@ -90,6 +89,11 @@ _COLUMNS = (NotificationChannel.id, NotificationChannel.kind, NotificationChanne
 
 async def add_channel(data: ChannelIn) -> ChannelOut:
     data = clean_channel(data)
+    if data.kind != "email":
+        try:
+            await vet_target(data.kind, data.target, webhook_policy())
+        except (Refused, Unreachable) as error:
+            raise InvalidInput(str(error), "target") from None
     async with write_transaction(NotificationChannel._meta.db):
         if data.plan_id is not None and not await Plan.exists().where(Plan.id == data.plan_id):
             raise NotFound(f"计划 {data.plan_id} 不存在", "plan_id")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from tracker.addresses import AddressPolicy
 from tracker.notify import outbox
 from tracker.notify.formatters import (
     Notice,
@@ -32,6 +33,7 @@ from tracker.notify.formatters import (
     http_request,
     response_error,
 )
+from tracker.notify.targets import Refused, Unreachable, vet_target, webhook_policy
 from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ class SendConfig:
     lease: float = 300.0  # seconds a claim lasts; longer than any one attempt
     smtp: SmtpConfig = SmtpConfig()
     public_url: str | None = None
+    addresses: AddressPolicy = AddressPolicy()  # where webhooks may go (tracker.notify.targets)
+    # httpx's own injection point: tests route the robots' official hosts to a local recorder.
+    transport: httpx.AsyncBaseTransport | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> SendConfig:
@@ -72,6 +77,7 @@ class SendConfig:
                             user=settings.smtp_user, password=settings.smtp_password,
                             sender=settings.smtp_from, starttls=settings.smtp_starttls),
             public_url=settings.public_url,
+            addresses=webhook_policy(settings),
         )
 
 
@@ -93,10 +99,19 @@ class DeliveryError(Exception):
 
 
 async def _post(client: httpx.AsyncClient, kind: str, notice: Notice, target: str,
-                secret: str | None) -> None:
+                secret: str | None, addresses: AddressPolicy) -> None:
+    try:  # checked again at every delivery: the channel may predate the rule, DNS may change
+        address = await vet_target(kind, target, addresses)
+    except (Refused, Unreachable) as error:
+        raise DeliveryError(f"拒绝发送：{error}") from None
     request = http_request(kind, notice, target, secret)
-    async with client.stream("POST", request.url, content=request.body,
-                             headers=request.headers) as response:
+    url, headers, extensions = httpx.URL(request.url), dict(request.headers), {}
+    if address is not None:  # to the address that was checked; Host and SNI keep the name
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.raw_host.decode("ascii")
+        url = url.copy_with(host=address)
+    async with client.stream("POST", url, content=request.body, headers=headers,
+                             extensions=extensions) as response:
         body = b""
         async for chunk in response.aiter_bytes():
             body += chunk
@@ -133,7 +148,7 @@ async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig) -> s
             if kind == "email":
                 return await asyncio.to_thread(_send_mail, config.smtp, notice, target,
                                                config.total_timeout, config.public_url)
-            await _post(client, kind, notice, target, secret)
+            await _post(client, kind, notice, target, secret, config.addresses)
             return ""
     except TimeoutError:
         raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None
@@ -208,7 +223,8 @@ async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list
         return []
     slots = asyncio.Semaphore(config.concurrency)
     timeout = httpx.Timeout(config.total_timeout, connect=config.connect_timeout)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+    # A proxy from the environment is fine: webhooks go to the checked address, not the name.
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=config.transport,
                                  headers={"User-Agent": "disclosure-tracker"}) as client:
         results = await asyncio.gather(
             *(_drain_channel(client, channel_id, config, slots, limit) for channel_id in channel_ids))
