@@ -47,14 +47,16 @@ from tracker.status import STATUS_LABELS
 from tracker.web.account_pages import AdminPages, LoginPages
 from tracker.web.auth import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.web.common import local_time
+from tracker.web.json_body import check_json_body, explain_validation
 from tracker.web.ledger_pages import LedgerPages
 from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
 from tracker.web.tracking_pages import TrackingPages
 
 WEB_DIR = Path(__file__).parent / "web"
-# Five evidence files of 10 MB each, plus the form around them.
-MAX_REQUEST_BYTES = 60 * 1024 * 1024
+# Every body is small unless its route takes files (tracker.uploads.MAX_UPLOAD_REQUEST_BYTES):
+# a JSON update or a form is a few KB; a 10 MB one is refused (413) before it is read whole.
+MAX_REQUEST_BYTES = 256 * 1024
 CSRF_FAILED = "CSRF token verification failed"
 
 
@@ -96,29 +98,12 @@ def _input_error(request: Request, error: PlanParseError | TemplateError) -> Res
     return _error_response(request, 400, str(error), field or "file")
 
 
-_TYPE_NAMES = {"int": "整数", "str": "文本", "float": "数字", "bool": "true/false", "array": "列表",
-               "object": "对象", "null": "空值"}
-
-
 def _validation_error(request: Request, error: ValidationException) -> Response:
     """Litestar's own validation failures (types, unknown fields), with the field named and
     msgspec's common messages said in Chinese."""
     extra = error.extra if isinstance(error.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
-    field = first.get("key")
-    text = str(first.get("message") or error.detail)
-    detail = f"参数无效：{text}"
-    if "unknown field `" in text:  # "Object contains unknown field `unit_id`"
-        field = text.split("unknown field `", 1)[1].split("`", 1)[0]
-        detail = f"不接受字段“{field}”（该字段由系统确定或不存在）"
-    elif "missing required field `" in text:  # "Object missing required field `period`"
-        field = text.split("missing required field `", 1)[1].split("`", 1)[0]
-        detail = f"缺少必填字段“{field}”"
-    elif text.startswith("Expected `"):  # "Expected `int`, got `str` - at `$.percent`"
-        if "`$." in text:
-            field = text.split("`$.", 1)[1].split("`", 1)[0]
-        expected = text.split("`", 2)[1]
-        detail = f"字段“{field}”类型不对，应为{_TYPE_NAMES.get(expected, expected)}"
+    detail, field = explain_validation(str(first.get("message") or error.detail), first.get("key"))
     return _error_response(request, 400, detail, field)
 
 
@@ -240,6 +225,7 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
+        before_request=check_json_body,
         on_startup=[open_pool, require_current_schema, scheduler.start],
         on_shutdown=[scheduler.stop, close_pool, shutdown_workers],
         debug=settings.debug,

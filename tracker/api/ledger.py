@@ -13,7 +13,7 @@ from tracker.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile, export_ledger
 from tracker.services.ledger_import import AssignmentPreview, AssignmentSummary
-from tracker.uploads import read_upload
+from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard
 
 # `file` is an upload, the other fields (upload_id, token, flags) are text.
@@ -63,7 +63,8 @@ class LedgerApi(Controller):
     guards = [reader_guard]
 
     @post("/{plan_id:int}/assignments/preview", operation_id="previewAssignments",
-          status_code=200, guards=[planner_guard])
+          status_code=200, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def preview(self, request: Request, plan_id: FromPath[int],
                       data: LedgerForm) -> AssignmentPreview:
         """What a 任务分工表 (`file`: .xlsx/.csv; `create_units`) would change; nothing is written."""
@@ -74,7 +75,8 @@ class LedgerApi(Controller):
         return preview
 
     @post("/{plan_id:int}/assignments/apply", operation_id="applyAssignments", status_code=200,
-          guards=[planner_guard])
+          guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def apply(self, request: Request, plan_id: FromPath[int],
                     data: LedgerForm) -> AssignmentSummary:
         """Apply a previewed table in one transaction (`upload_id`, or `file` + `token`;

@@ -10,7 +10,7 @@ from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import dump_template
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans
-from tracker.uploads import read_upload
+from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard
 
 PlanUpload = MultipartBody[dict[str, UploadFile]]
@@ -38,13 +38,15 @@ class PlanApi(Controller):
         return Response(text, media_type="application/yaml; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
 
-    @post("/parse", operation_id="parsePlan", status_code=200, guards=[planner_guard])
+    @post("/parse", operation_id="parsePlan", status_code=200, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def parse_plan(self, data: PlanUpload) -> dict:
         """Parse an uploaded document (field `file`) and return its tree; nothing is stored."""
         content, filename = await read_upload(data, "file")
         return load_plan_source(content, filename).plan.to_dict()
 
-    @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard])
+    @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def import_plan(
         self, request: Request, data: PlanUpload, replace: FromQuery[bool] = False
     ) -> ImportSummary:

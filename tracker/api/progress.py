@@ -13,6 +13,7 @@ from tracker.errors import InvalidInput
 from tracker.progress_input import EvidenceFile, validate_update
 from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
 from tracker.services import progress
+from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES
 from tracker.web.auth import planner_guard, reporter_guard
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
@@ -78,7 +79,8 @@ class ProgressApi(Controller):
                                             idempotency_key=idempotency_key)
 
     @post("/tasks/{task_id:int}/updates/multipart", operation_id="submitUpdateWithFiles",
-          guards=[reporter_guard])
+          guards=[reporter_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def submit_with_files(self, request: Request, task_id: FromPath[int],
                                 idempotency_key: IdempotencyKey = None) -> UpdateOut:
         """Submit an update as a multipart form with `attachments` files."""
@@ -98,7 +100,9 @@ class ProgressApi(Controller):
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
         """Download an evidence file."""
         path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        # Always a download, never shown inline: a file claiming to be a PDF may hold HTML.
         return File(path=path, filename=name, media_type=content_type,
+                    content_disposition_type="attachment",
                     headers={"X-Content-Type-Options": "nosniff"})
 
     @get("/reviews/queue", operation_id="listReviewQueue", guards=[planner_guard])

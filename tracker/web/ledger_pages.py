@@ -11,7 +11,7 @@ from tracker.periods import parse_day
 from tracker.services import ledger_import
 from tracker.services.ledger_export import export_ledger
 from tracker.services.plans import get_plan
-from tracker.uploads import read_upload
+from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard
 from tracker.web.common import form_error, page, redirect
 
@@ -40,7 +40,8 @@ class LedgerPages(Controller):
     async def ledger_csv(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
         return download(await export_ledger(plan_id, "csv", parse_day(as_of, "as_of")))
 
-    @post("/{plan_id:int}/assignments/preview", guards=[planner_guard])
+    @post("/{plan_id:int}/assignments/preview", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def preview(self, request: Request, plan_id: FromPath[int]) -> Response:
         form = await request.form()
         try:
@@ -54,7 +55,8 @@ class LedgerPages(Controller):
         ledger_import.stage_upload(preview, content, request.user.id)
         return await self._render(request, plan_id, preview=preview)
 
-    @post("/{plan_id:int}/assignments/apply", guards=[planner_guard])
+    @post("/{plan_id:int}/assignments/apply", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def apply(self, request: Request, plan_id: FromPath[int]) -> Response:
         form = await request.form()
         try:

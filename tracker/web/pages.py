@@ -33,7 +33,7 @@ from tracker.services import (
     tracking,
 )
 from tracker.status import STATUS_LABELS
-from tracker.uploads import read_upload
+from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, redirect
 
@@ -112,7 +112,8 @@ class PlanPages(Controller):
     async def import_form(self, request: Request) -> Response:
         return page(request, "import.html", error=None, replace=False)
 
-    @post("/import", guards=[planner_guard])
+    @post("/import", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def import_plan(self, request: Request) -> Response:
         form = await request.form()
         replace = form.get("replace") == "1"
@@ -152,7 +153,8 @@ class TaskPages(Controller):
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
         return await self._render(request, task_id)
 
-    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
+    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
         form = await request.form()
         fields = form_fields(form)
@@ -229,7 +231,9 @@ class TaskPages(Controller):
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
         path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        # Always a download, never shown inline: a file claiming to be a PDF may hold HTML.
         return File(path=path, filename=name, media_type=content_type,
+                    content_disposition_type="attachment",
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
