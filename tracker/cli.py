@@ -14,6 +14,7 @@ from tracker.errors import Conflict, DomainError, NotFound
 from tracker.periods import parse_day
 from tracker.plan_model import PlanParseError
 from tracker.plan_templates import TemplateError
+from tracker.settings import ConfigError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         code, message = EXIT_NOT_FOUND, str(error)
     except Conflict as error:
         code, message = EXIT_CONFLICT, str(error)
-    except (DomainError, PlanParseError, TemplateError) as error:
+    except (DomainError, PlanParseError, TemplateError, ConfigError) as error:
         code, message = EXIT_BAD_INPUT, str(error)
     print(f"tracker: {message}", file=sys.stderr)
     return code

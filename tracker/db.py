@@ -15,9 +15,7 @@ SQLITE_POOL_SIZE = 4
 
 
 def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
-    if database_url:
-        if not database_url.startswith(("postgres://", "postgresql://")):
-            raise ValueError(f"TRACKER_DATABASE_URL 只支持 postgresql:// 地址：{database_url}")
+    if database_url:  # checked by tracker.settings: postgresql://
         return PostgresEngine(config={"dsn": database_url})
     # A busy timeout lets concurrent writers wait for the lock instead of failing at once.
     return PooledSQLiteEngine(path=str(sqlite_path), timeout=30)
