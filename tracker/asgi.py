@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,6 +35,7 @@ from tracker.api.plans import PlanApi
 from tracker.api.progress import ProgressApi
 from tracker.api.reports import ReportApi
 from tracker.api.tracking import TrackingApi
+from tracker.db import DATABASE_ERRORS, database_unavailable
 from tracker.errors import DomainError
 from tracker.messages import LABELS, REVIEW_STATE_LABELS, WARNING_LABELS
 from tracker.notify import scheduler
@@ -53,6 +56,7 @@ from tracker.web.notification_pages import NotificationPages
 from tracker.web.pages import PlanPages, TaskPages
 from tracker.web.tracking_pages import TrackingPages
 
+log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 # Every body is small unless its route takes files (tracker.uploads.MAX_UPLOAD_REQUEST_BYTES):
 # a JSON update or a form is a few KB; a 10 MB one is refused (413) before it is read whole.
@@ -80,11 +84,12 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
         return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
-                        status_code=status_code, media_type=MediaType.JSON)
-    return Template("error.html", status_code=status_code,
+                        status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    return Template("error.html", status_code=status_code, headers=headers,
                     context={"status_code": status_code, "detail": detail,
                              "user": request.scope.get("user")})
 
@@ -105,6 +110,29 @@ def _validation_error(request: Request, error: ValidationException) -> Response:
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
     detail, field = explain_validation(str(first.get("message") or error.detail), first.get("key"))
     return _error_response(request, 400, detail, field)
+
+
+DATABASE_RETRY_SECONDS = 10
+_outage = {"logged_at": 0.0, "suppressed": 0}
+
+
+def _database_error(request: Request, error: Exception) -> Response:
+    """The database away: 503 with Retry-After and a Chinese message, and one log line per
+    minute of outage instead of a traceback per request. Anything else is a bug: logged with
+    its traceback, 500."""
+    if not database_unavailable(error):
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return _error_response(request, 500, "服务器内部错误，请稍后重试或联系管理员", None)
+    now = time.monotonic()
+    if now - _outage["logged_at"] >= 60:
+        log.warning("database unavailable (%s: %s); answering 503%s", type(error).__name__,
+                    str(error)[:200], f", {_outage['suppressed']} more since the last line"
+                    if _outage["suppressed"] else "")
+        _outage.update(logged_at=now, suppressed=0)
+    else:
+        _outage["suppressed"] += 1
+    return _error_response(request, 503, "数据库暂时无法连接，请稍后重试", None,
+                           {"Retry-After": str(DATABASE_RETRY_SECONDS)})
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
@@ -216,6 +244,7 @@ def create_app() -> Litestar:
             ValidationException: _validation_error,
             NotAuthorizedException: _not_authorized,
             HTTPException: _http_error,
+            **{kind: _database_error for kind in DATABASE_ERRORS},
         },
         openapi_config=OpenAPIConfig(
             title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
