@@ -128,7 +128,7 @@ class ApiToken(Table, tablename="api_token"):
 
 class UserSession(Table, tablename="user_session"):
     """A logged-in page session; the cookie carries a random id, only its SHA-256 is stored.
-    Logout deletes the row; a password, role or active change deletes all of the user's."""
+    Logout deletes the row; a new password or a deactivation deletes all of the user's."""
 
     user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
     session_hash = Varchar(length=64, unique=True)

@@ -38,7 +38,6 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
     active: bool | None = None
     password: str | None = None
-    role: str | None = None
 
 
 def client_address(request: Request) -> str:
@@ -102,12 +101,10 @@ class AccountApi(Controller):
 
     @patch("/users/{user_id:int}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[int], data: JSONBody[UserPatch]) -> UserOut:
-        """Activate or deactivate an account, set its password or change its role (admin);
-        each change ends the account's sessions and tokens."""
+        """Activate or deactivate an account, or set its password (admin); deactivating or a
+        new password ends the account's sessions and tokens."""
         if data.password is not None:
             await accounts.set_password(user_id, data.password, actor=request.user.id)
-        if data.role is not None:
-            await accounts.set_user_role(user_id, data.role, request.user)
         if data.active is not None:
             return await accounts.set_user_active(user_id, data.active, request.user)
         return await accounts.get_user(user_id)

@@ -168,28 +168,6 @@ async def set_user_active(user_id: int, active: bool, acting: CurrentUser) -> Us
     return await get_user(user_id)
 
 
-async def set_user_role(user_id: int, role: str, acting: CurrentUser) -> UserOut:
-    """A new role ends the user's sessions and tokens: what they may do was decided at login."""
-    if role not in ROLES:
-        raise InvalidInput(f"未知角色“{role[:20]}”（可用：{'、'.join(ROLES)}）", "role")
-    if user_id == acting.id:
-        raise InvalidInput("不能修改自己的角色", "role")
-    async with write_transaction(User._meta.db):
-        before = await User.select(User.username, User.role, User.unit).where(
-            User.id == user_id).first()
-        if before is None:
-            raise NotFound(f"用户 {user_id} 不存在", "user_id")
-        if role == REPORTER and before["unit"] is None:
-            raise InvalidInput("单位填报人必须属于一个单位", "role")
-        if role != before["role"]:
-            await User.update({User.role: role}).where(User.id == user_id)
-            await audit.record(acting.id, "user.role", "user", user_id,
-                               f"修改账号 {before['username']} 的角色",
-                               before={"role": before["role"]}, after={"role": role})
-            await _end_every_login(user_id)
-    return await get_user(user_id)
-
-
 async def set_password(user_id: int, password: str, actor: int | None = None) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
