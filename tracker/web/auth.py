@@ -21,7 +21,7 @@ PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz"]
 def session_config(settings: Settings) -> CookieBackendConfig:
     """Encrypted, signed cookies carrying a random session id that is checked against the
     database on every request (tracker.services.accounts.user_for_session), so logout and a
-    password, role or active change end the session at once."""
+    new password or a deactivation end the session at once."""
     return CookieBackendConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
         key="tracker_session",
