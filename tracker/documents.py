@@ -25,6 +25,7 @@ from pathlib import PurePath
 
 from tracker.plan_model import PlanParseError
 from tracker.plan_parsing import heading_level
+from tracker.upload_parsing import check_zip_archive
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DocumentReadError", "read_plan_text"]
 
@@ -114,6 +115,7 @@ _PUNCTUATION_END = "。；;，,：:！？!?、"
 
 
 def _read_docx(data: bytes) -> str:
+    check_zip_archive(data)
     try:
         import docx
         from docx.oxml.ns import qn

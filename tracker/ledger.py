@@ -53,6 +53,7 @@ from tracker.plan_parsing import (
     _section_heading,
     table_row_units,
 )
+from tracker.upload_parsing import check_zip_archive
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -116,6 +117,7 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_sheets(content: bytes) -> list[tuple[str, list[list[str]]]]:
+    check_zip_archive(content, FIELD)
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):

@@ -10,6 +10,7 @@ from tracker.plan_sources import load_plan_source
 from tracker.plan_templates import dump_template
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans
+from tracker.upload_parsing import parse_off_loop
 from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard
 
@@ -43,7 +44,7 @@ class PlanApi(Controller):
     async def parse_plan(self, data: PlanUpload) -> dict:
         """Parse an uploaded document (field `file`) and return its tree; nothing is stored."""
         content, filename = await read_upload(data, "file")
-        return load_plan_source(content, filename).plan.to_dict()
+        return (await parse_off_loop(load_plan_source, content, filename)).plan.to_dict()
 
     @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard],
           request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
@@ -52,7 +53,8 @@ class PlanApi(Controller):
     ) -> ImportSummary:
         """Import a plan from a template (.yaml) or a document (.txt/.docx/.pdf), all or nothing."""
         content, filename = await read_upload(data, "file")
-        return await plans.import_plan(load_plan_source(content, filename), replace=replace,
+        return await plans.import_plan(await parse_off_loop(load_plan_source, content, filename),
+                                       replace=replace,
                                        source_name=filename, actor=request.user.id)
 
 

@@ -51,7 +51,8 @@ class LedgerPages(Controller):
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await self._render(request, plan_id, error=form_error(error), status_code=400)
+            return await self._render(request, plan_id, error=form_error(error),
+                                      status_code=error.status_code)
         ledger_import.stage_upload(preview, content, request.user.id)
         return await self._render(request, plan_id, preview=preview)
 

@@ -33,6 +33,7 @@ from tracker.services import (
     tracking,
 )
 from tracker.status import STATUS_LABELS
+from tracker.upload_parsing import parse_off_loop
 from tracker.uploads import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.web.auth import planner_guard, reader_guard, reporter_guard
 from tracker.web.common import form_error, page, redirect
@@ -119,11 +120,13 @@ class PlanPages(Controller):
         replace = form.get("replace") == "1"
         try:
             content, name = await read_upload(form, "file")
-            summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
+            summary = await plans.import_plan(await parse_off_loop(load_plan_source, content, name),
+                                              replace=replace,
                                               source_name=name, actor=request.user.id)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
-            return page(request, "import.html", status_code=400, replace=replace,
+            status = error.status_code if isinstance(error, DomainError) else 400
+            return page(request, "import.html", status_code=status, replace=replace,
                         error={"field": "file", "message": message})
         return redirect(f"/plans/{summary.plan_id}", "imported")
 
