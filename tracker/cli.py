@@ -193,6 +193,25 @@ async def _db_migrate(args) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args) -> int:
+    from tracker.services.backup import create_backup
+
+    manifest = create_backup(Path(args.out))
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    print(f"已备份到 {args.out}：数据库（{manifest['backend']}）和 {len(manifest['files']) - 1} 个文件，"
+          f"共 {size / (1024 * 1024):.1f} MB；清单 manifest.json 含各文件 SHA-256")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from tracker.services.backup import restore_backup
+
+    manifest = restore_backup(Path(args.backup), force=args.force)
+    print(f"已从 {args.backup} 恢复（备份时间 {manifest['created_at']}，校验通过的文件 "
+          f"{len(manifest['files'])} 个）；如程序版本较新，请再运行 tracker db migrate")
+    return EXIT_OK
+
+
 async def _demo_load(args) -> int:
     from tracker.demo import load_demo
 
@@ -314,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=_with_database(_db_migrate, migrates=True))
+
+    backup = commands.add_parser("backup", help="在线备份数据库、佐证材料和归档报告（含 SHA-256 清单）")
+    backup.add_argument("out", help="备份目录（须不存在）")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="校验备份并恢复到新的数据目录和空数据库")
+    restore.add_argument("backup", help="备份目录")
+    restore.add_argument("--force", action="store_true", help="覆盖非空的数据目录或数据库")
+    restore.set_defaults(handler=cmd_restore)
 
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
