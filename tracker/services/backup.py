@@ -82,10 +82,13 @@ def _run(command: list[str]) -> None:
 def _copy_sqlite(source: Path, target: Path) -> None:
     if not source.exists():
         raise BackupError(f"数据库文件不存在：{source}")
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as src, \
-            sqlite3.connect(target) as dst:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
         src.backup(dst)  # all pages in one step: one consistent snapshot
-    sqlite3.connect(target).close()
+    finally:
+        dst.close()
+        src.close()
 
 
 def create_backup(out: Path) -> dict:
