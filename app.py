@@ -1,5 +1,5 @@
 """ASGI entry point: `uvicorn app:app` from the project root (the `tracker serve` command does this)."""
 
-from tracker.asgi import create_app
+from tracker.http.app import create_app
 
 app = create_app()

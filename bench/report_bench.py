@@ -157,9 +157,12 @@ def child_html(plan_id: int, period: str, out: str) -> None:
     """Save the report's final HTML; print how long data and charts+HTML took (JSON)."""
     import asyncio
 
+    from tracker.reporting import build as reports
     from tracker.reporting.render import render_html
-    from tracker.services import reports
     from tracker.services.database import close_pool, open_pool
+    from tracker.settings import use_package_piccolo_conf
+
+    use_package_piccolo_conf()
 
     async def main() -> dict:
         await open_pool()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,37 +15,23 @@ _TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
 os.environ["TRACKER_DATA_DIR"] = str(_TMP / "data")
 os.environ["TRACKER_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ.pop("TRACKER_DATABASE_URL", None)
+os.environ.setdefault("PICCOLO_CONF", "tracker.conf")  # as the entry points set it
 os.environ["TRACKER_SCHEDULER"] = "0"  # `tracker serve` in tests: no reminders, no outside fetches
 os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parent.parent / "data" / "mplconfig"))
 
 import asyncpg  # noqa: E402
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
+from tests.support.commands import run_tracker  # noqa: E402
 from tests.support.postgres import running_postgres  # noqa: E402
 from tracker.piccolo_app import APP_CONFIG  # noqa: E402
+from tracker.services import security  # noqa: E402
 from tracker.services.database import bind_engine  # noqa: E402
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEED_TEXT = PROJECT_ROOT / "plan_templates" / "suzhou_planning_2018.txt"
-SEED_TEMPLATE = PROJECT_ROOT / "plan_templates" / "suzhou_planning_2018.yaml"
 BACKENDS = ["sqlite", "postgres"]
-
-
-def run_tracker(*args: str, database_url: str | None = None, data_dir: Path | None = None,
-                input_text: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real `tracker` command in a subprocess against the given database."""
-    env = dict(os.environ)
-    env.pop("TRACKER_DATABASE_URL", None)
-    if database_url:
-        env["TRACKER_DATABASE_URL"] = database_url
-    if data_dir:
-        env["TRACKER_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "tracker"), *args],
-        env=env, capture_output=True, text=True, input=input_text, timeout=120,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -131,8 +115,16 @@ async def app_client(database):
     share one database engine (Litestar's AsyncTestClient runs it in another loop)."""
     import httpx
 
-    from tracker.asgi import create_app
+    from tracker.http.app import create_app
 
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as client:
         yield client
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch):
+    """Real argon2 with its cheapest parameters, so the many logins of a test module stay fast
+    (use it with ``pytestmark = pytest.mark.usefixtures("cheap_password_hashing")``)."""
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                            parallelism=1))

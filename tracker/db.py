@@ -229,7 +229,11 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._pool = _SQLitePool(self.connection_kwargs, self._pool_size)
         return self._pool
 
-    async def close_pool(self) -> None:
+    async def start_connection_pool(self) -> None:
+        """Piccolo's hook: the pool starts on first use (per event loop), nothing to do here."""
+
+    async def close_connection_pool(self) -> None:
+        """Piccolo's hook: close the kept connections."""
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -238,28 +242,37 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = await self.pool()
         return _PooledConnection(pool, await pool.acquire())
 
-    async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic",
-                                     table=None):
-        connection = await self.get_connection()
-        try:
-            return await self._run_in_existing_connection(connection, query, args, query_type, table)
-        finally:
-            await connection.close()
+    # Piccolo's public entry points for SQL and DDL, run on a kept connection: the one of the
+    # current transaction, or one borrowed from the pool for this statement (autocommit, as
+    # Piccolo's connections are: isolation_level=None).
 
-    async def _run_in_existing_connection(self, connection, query: str, args=None,
-                                          query_type: str = "generic", table=None):
-        if not isinstance(connection, _PooledConnection):
-            return await super()._run_in_existing_connection(connection, query, args, query_type,
-                                                             table)
-        # Kept connections have foreign keys on and the dict row factory set once.
-        if query_type == "insert" and self.get_version_sync() < 3.35:
-            async with connection.execute(query, args or []) as cursor:
-                await cursor.fetchall()
-                assert table is not None
-                pk = await self._get_inserted_pk(cursor, table)
-                return [{table._meta.primary_key._meta.db_column_name: pk}]
-        # One trip to the connection's thread (execute, fetch, close) instead of three.
-        return await connection.execute_fetchall(query, args or [])
+    async def run_querystring(self, querystring, in_pool: bool = False):
+        if querystring.query_type == "insert" and self.get_version_sync() < 3.35:
+            # No RETURNING before SQLite 3.35: Piccolo's own path looks the new row up.
+            return await super().run_querystring(querystring, in_pool)
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run_logged(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        return await self._run_logged(ddl, [])
+
+    async def _run_logged(self, query: str, args: list):
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=query)
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            response = await transaction.connection.execute_fetchall(query, args)
+        else:
+            connection = await self.get_connection()
+            try:
+                # One trip to the connection's thread (execute, fetch, close) instead of three.
+                response = await connection.execute_fetchall(query, args)
+            finally:
+                await connection.close()
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
 
     def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
                     allow_nested: bool = True) -> SQLiteTransaction:

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from pathlib import PurePath
 
-from tracker.plan_model import PlanParseError
+from tracker.domain.plan_model import PlanParseError
 from tracker.plan_parsing import heading_level
 from tracker.upload_parsing import check_zip_archive
 

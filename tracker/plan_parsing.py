@@ -34,8 +34,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from tracker.deadlines import chinese_number, resolve_deadline, resolve_deadline_phrase
-from tracker.plan_model import ParsedItem, ParsedPlan, ParsedSection, ParsedTask, PlanParseError
+from tracker.domain.deadlines import chinese_number, resolve_deadline, resolve_deadline_phrase
+from tracker.domain.plan_model import (
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+    PlanParseError,
+)
 
 __all__ = ["extract_units", "heading_level", "is_heading_line", "parse_plan_text", "split_units"]
 

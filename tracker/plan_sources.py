@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from tracker.documents import read_plan_text
+from tracker.domain.plan_templates import (
+    PlanTemplate,
+    TemplateError,
+    load_template,
+    template_from_parsed,
+)
 from tracker.plan_parsing import parse_plan_text
-from tracker.plan_templates import PlanTemplate, TemplateError, load_template, template_from_parsed
 
 TEMPLATE_SUFFIXES = {".yaml", ".yml"}
 

@@ -383,3 +383,124 @@ class EvidenceOut(msgspec.Struct):
     detail: str
     checked_at: str | None
     cited_by: list[EvidenceCitation] = []
+
+
+# --- accounts (input) ----------------------------------------------------------------------
+
+
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+    name: str = ""
+
+
+class UnitIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+
+
+class UnitPatch(msgspec.Struct, forbid_unknown_fields=True):
+    active: bool
+
+
+class UserIn(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    display_name: str
+    password: str
+    role: str
+    unit_id: int | None = None
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    active: bool | None = None
+    password: str | None = None
+
+
+# --- planning (input) ----------------------------------------------------------------------
+
+
+class TaskPatch(msgspec.Struct, forbid_unknown_fields=True):
+    version: int  # the version the editor saw; a stale one gets 409
+    lead_unit_ids: list[int] | None = None
+    cooperating_unit_ids: list[int] | None = None
+    deadline: str | None = None
+    deadline_text: str | None = None
+    text: str | None = None
+
+
+class TaskVersion(msgspec.Struct):
+    task_id: int
+    version: int
+
+
+class SubtaskIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+    lead_unit_ids: list[int] = []
+    deadline: str = ""
+
+
+class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: str
+    due_on: str
+    task_id: int | None = None
+
+
+class ReportingIn(msgspec.Struct, forbid_unknown_fields=True):
+    due_day: int
+    tolerance_percent: int = 10
+
+
+# --- bulk assignment from a task-division table (ledger import) ----------------------------
+
+
+class UnitsChange(msgspec.Struct):
+    before: list[str]
+    after: list[str]
+
+
+class DeadlineChange(msgspec.Struct):
+    before_text: str | None
+    before: str | None  # YYYY-MM-DD | "ongoing" | None
+    after_text: str | None
+    after: str | None
+
+
+class AssignmentRowOut(msgspec.Struct):
+    row: int  # the sheet's row number
+    number: str | None  # 序号 as written
+    text: str  # 工作任务 as written
+    outcome: str  # "change" | "same" | "refused"
+    reason: str | None = None  # why refused
+    task_id: int | None = None
+    task_path: str | None = None  # 一/（一）/1
+    task_text: str | None = None
+    task_version: int | None = None
+    matched_by: str | None = None  # exact | normalised | prefix | number
+    lead: UnitsChange | None = None  # None: unchanged
+    cooperating: UnitsChange | None = None
+    deadline: DeadlineChange | None = None
+    new_units: list[str] = []  # units this row would create
+
+
+class AssignmentPreview(msgspec.Struct):
+    plan_id: int
+    file_name: str
+    sheet: str | None
+    header_row: int
+    columns: dict[str, str]  # role → header as written
+    create_units: bool
+    rows: list[AssignmentRowOut]
+    changed: int
+    unchanged: int
+    refused: int
+    units_to_create: list[str]
+    token: str  # a digest of the rows: apply with it refuses if anything changed since
+    upload_id: str | None = None  # the staged file, for confirming without uploading again
+
+
+class AssignmentSummary(msgspec.Struct):
+    plan_id: int
+    tasks_changed: int
+    rows_unchanged: int
+    rows_skipped: int
+    units_created: list[str]
+    task_ids: list[int]

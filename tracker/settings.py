@@ -121,3 +121,13 @@ def _outreach_env() -> dict:
             (env("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS") or "").replace("，", ",").split(",")
             if host.strip()),
     }
+
+
+PICCOLO_CONF = "tracker.conf"
+
+
+def use_package_piccolo_conf() -> None:
+    """Point Piccolo at the package's configuration (tracker.conf), unless PICCOLO_CONF already
+    names another. The entry points call this (the `tracker` command, the app factory), so
+    importing the package changes nothing; the root piccolo_conf.py serves `piccolo` itself."""
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)

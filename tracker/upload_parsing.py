@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
-from tracker.errors import InvalidInput, TooLarge
+from tracker.domain.errors import InvalidInput, TooLarge
 
 T = TypeVar("T")
 

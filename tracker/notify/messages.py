@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.notify.formatters import Notice
 
 TASK_TEXT_LIMIT = 40
@@ -110,7 +111,6 @@ def update_returned(plan_id: int, plan_title: str, task: TaskRef, unit_id: int, 
                         "version": version, "comment": comment, "reviewer": reviewer})
 
 
-EDITION_LABELS = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
 
 
 def report_published(plan_id: int, plan_title: str, report_id: int, period: str, as_of: str,

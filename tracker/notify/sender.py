@@ -1,4 +1,4 @@
-"""Delivering the outbox: httpx for the webhooks and robots, smtplib (in a worker thread) for
+"""Delivering one notice: httpx for the webhooks and robots, smtplib (in a worker thread) for
 e-mail.
 
 - Every delivery is bounded: connect timeout, and a total time for the whole attempt.
@@ -16,7 +16,6 @@ e-mail.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import smtplib
 import ssl
@@ -25,7 +24,6 @@ from dataclasses import dataclass, field
 import httpx
 
 from tracker.addresses import AddressPolicy
-from tracker.notify import outbox
 from tracker.notify.formatters import (
     Notice,
     email_message,
@@ -33,8 +31,7 @@ from tracker.notify.formatters import (
     http_request,
     response_error,
 )
-from tracker.notify.targets import Refused, Unreachable, vet_target, webhook_policy
-from tracker.settings import Settings, get_settings
+from tracker.notify.targets import Refused, Unreachable, vet_target
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -63,35 +60,6 @@ class SendConfig:
     addresses: AddressPolicy = AddressPolicy()  # where webhooks may go (tracker.notify.targets)
     # httpx's own injection point: tests route the robots' official hosts to a local recorder.
     transport: httpx.AsyncBaseTransport | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> SendConfig:
-        settings = settings or get_settings()
-        return cls(
-            connect_timeout=min(5.0, settings.notify_timeout),
-            total_timeout=settings.notify_timeout,
-            max_attempts=max(1, settings.notify_max_attempts),
-            backoff=settings.notify_backoff,
-            lease=max(300.0, settings.notify_timeout * 3),
-            smtp=SmtpConfig(host=settings.smtp_host, port=settings.smtp_port,
-                            user=settings.smtp_user, password=settings.smtp_password,
-                            sender=settings.smtp_from, starttls=settings.smtp_starttls),
-            public_url=settings.public_url,
-            addresses=webhook_policy(settings),
-        )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    notification_id: int
-    channel_id: int
-    channel_name: str
-    event: str
-    title: str
-    attempt: int
-    sent: bool
-    error: str = ""  # why it failed (or, when sent, a note such as refused recipients)
-    gave_up: bool = False
 
 
 class DeliveryError(Exception):
@@ -160,72 +128,3 @@ async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig) -> s
         raise DeliveryError(f"邮件服务器拒绝：{error}") from None
     except OSError as error:
         raise DeliveryError(f"连接失败：{error}") from None
-
-
-async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> Outcome | None:
-    now = dt.datetime.now(dt.UTC)
-    attempt = await outbox.claim(row["id"], row["attempts"], now, dt.timedelta(seconds=config.lease))
-    if attempt is None:
-        return None  # another sender has it
-    try:
-        title = Notice.from_payload(row["event"], row["payload"]).title
-    except (ValueError, KeyError, TypeError):
-        title = ""
-
-    def outcome(sent: bool, error: str = "", gave_up: bool = False) -> Outcome:
-        return Outcome(row["id"], row["channel"], row["channel.name"], row["event"], title,
-                       attempt, sent, error, gave_up)
-
-    try:
-        note = await deliver(client, row, config)
-    except DeliveryError as error:
-        reason = str(error)
-    except Exception as error:  # a bug or a broken payload: recorded, never raised
-        log.exception("notice %s", row["id"])
-        reason = f"{type(error).__name__}: {error}"
-    else:
-        await outbox.mark_sent(row["id"], attempt, note)
-        return outcome(True, note)
-    gave_up = await outbox.mark_failed(row["id"], attempt, reason, config.max_attempts,
-                                       config.backoff)
-    return outcome(False, reason, gave_up)
-
-
-async def _drain_channel(client: httpx.AsyncClient, channel_id: int, config: SendConfig,
-                         slots: asyncio.Semaphore, limit: int) -> list[Outcome]:
-    outcomes = []
-    try:
-        rows = await outbox.due(dt.datetime.now(dt.UTC), channel_id, limit)
-    except Exception:
-        log.exception("reading the outbox of channel %s", channel_id)
-        return outcomes
-    for row in rows:
-        try:
-            async with slots:
-                result = await _attempt(client, row, config)
-        except Exception:  # e.g. the database is busy: this round stops for this channel
-            log.exception("sending notice %s", row["id"])
-            break
-        if result is None:
-            continue
-        outcomes.append(result)
-        if not result.sent:
-            break  # the channel is failing: its other notices wait for the next round
-    return outcomes
-
-
-async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list[Outcome]:
-    """One round over the notices that are due, at most ``limit`` per channel. Never raises
-    for a channel's failure."""
-    config = config or SendConfig.from_settings()
-    channel_ids = await outbox.due_channels(dt.datetime.now(dt.UTC))
-    if not channel_ids:
-        return []
-    slots = asyncio.Semaphore(config.concurrency)
-    timeout = httpx.Timeout(config.total_timeout, connect=config.connect_timeout)
-    # A proxy from the environment is fine: webhooks go to the checked address, not the name.
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=config.transport,
-                                 headers={"User-Agent": "disclosure-tracker"}) as client:
-        results = await asyncio.gather(
-            *(_drain_channel(client, channel_id, config, slots, limit) for channel_id in channel_ids))
-    return [outcome for channel_outcomes in results for outcome in channel_outcomes]

@@ -82,7 +82,7 @@ class Unit(Table, tablename="unit", schema=None):
 
 ID = "2026-11-26T20:47:54:129657"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "plans: units, plans, sections, items, tasks, task units, milestones"
 
 
 async def forwards():

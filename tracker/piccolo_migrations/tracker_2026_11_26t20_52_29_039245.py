@@ -67,7 +67,7 @@ class User(Table, tablename="app_user", schema=None):
 
 ID = "2026-11-26T20:52:29:039245"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "accounts and progress: users, API tokens, login failures, updates, reviews, attachments"
 
 
 async def forwards():

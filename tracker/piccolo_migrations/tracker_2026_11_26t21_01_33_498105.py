@@ -54,7 +54,7 @@ class User(Table, tablename="app_user", schema=None):
 
 ID = "2026-11-26T21:01:33:498105"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "generated reports (the archive)"
 
 
 async def forwards():

@@ -82,7 +82,7 @@ class User(Table, tablename="app_user", schema=None):
 
 ID = "2026-11-26T21:04:08:476709"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "extension requests, audit trail, notification channels and outbox, evidence links"
 
 
 async def forwards():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker import charts
+from tracker.reporting import charts
 from tracker.reporting.model import ReportData
 
 CHART_NAMES = ("sections", "units", "trend", "status", "milestones")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tracker.services.ranking import UnitRow  # the ranking (通报) is a service's rule
+
 EDITIONS = ("monthly", "unit", "year_end")
 
 
@@ -27,19 +29,6 @@ class TaskRow:
     status: str  # done | on_track | behind | overdue | not_started
     expected: float | None  # percent the linear schedule expects by the as-of date
     last_period: str | None  # the last period the lead unit reported, "2018-09"
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    name: str
-    tasks: int
-    percent: float
-    timeliness: float | None  # updates on time ÷ updates due, percent; None if none were due
-    due: int
-    on_time: int
-    late: int
-    missing: int
-    rank: int | None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from tracker import charts
+from tracker.domain.vocabulary import STATUS_LABELS
+from tracker.reporting import charts
 from tracker.reporting.figures import CHART_NAMES, report_chart
 from tracker.reporting.model import ReportData, TaskRow
 
@@ -148,7 +149,7 @@ def render_html(data: ReportData) -> str:
         data=data,
         charts=chart_uris(data),
         status_order=charts.STATUS_ORDER,
-        status_labels=charts.STATUS_LABELS,
+        status_labels=STATUS_LABELS,
         status_colours=charts.STATUS_COLOURS,
     )
 

@@ -7,17 +7,17 @@ import re
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.roles import REPORTER, ROLE_LABELS, ROLES
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.roles import REPORTER, ROLE_LABELS, ROLES
 from tracker.schemas import TokenOut, UnitOut, UserOut
-from tracker.security import (
+from tracker.services import audit
+from tracker.services.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     new_token,
     token_digest,
     verify_password,
 )
-from tracker.services import audit
 from tracker.tables import ApiToken, LoginFailure, Unit, User, UserSession
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")

@@ -31,7 +31,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from tracker.errors import Conflict, InvalidInput
+from tracker.domain.errors import Conflict, InvalidInput
 from tracker.settings import get_settings
 
 FORMAT = 1

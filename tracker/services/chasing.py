@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker import status
-from tracker.errors import InvalidInput
-from tracker.periods import check_period_in_year, due_date, parse_period, period_of
+from tracker.domain import status
+from tracker.domain.errors import InvalidInput
+from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_of
+from tracker.domain.status import current_period
+from tracker.domain.status import today as local_today
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
 from tracker.services import plan_cache
 from tracker.services.plans import plan_tree
-from tracker.services.progress import current_period
-from tracker.services.reports import RANKING_RULE, flatten_plan, unit_ranking
+from tracker.services.ranking import RANKING_RULE, flatten_plan, unit_ranking
 from tracker.services.tracking import (
     load_plan_facts,
     plan_start,
@@ -21,7 +22,6 @@ from tracker.services.tracking import (
     unit_timeliness,
     warnings_as_of,
 )
-from tracker.status import today as local_today
 from tracker.tables import Milestone, Unit
 
 

@@ -43,7 +43,7 @@ def bind_engine(engine: Engine) -> None:
 
 class _OneLine(logging.Filter):
     """asyncpg's pool logs a traceback each time it fails to reconnect while the database is
-    away; one line says as much (the requests meanwhile get 503, tracker.asgi)."""
+    away; one line says as much (the requests meanwhile get 503, tracker.http.errors)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
@@ -67,7 +67,7 @@ async def close_pool() -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):  # the kept SQLite connections
-        await engine.close_pool()
+        await engine.close_connection_pool()
 
 
 async def require_current_schema() -> None:

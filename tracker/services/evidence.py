@@ -10,10 +10,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from tracker.errors import InvalidInput
-from tracker.evidence import STATE_LABELS, CheckConfig, check_url, new_client
-from tracker.progress_input import MAX_LINK_LENGTH, parse_links
+from tracker.domain.errors import InvalidInput
+from tracker.domain.progress_input import MAX_LINK_LENGTH, parse_links
+from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS
 from tracker.schemas import EvidenceCitation, EvidenceOut
+from tracker.services.link_check import CheckConfig, check_url, new_client
 from tracker.tables import EvidenceUrl, ProgressUpdate
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,8 @@ async def check_due(check_all: bool = False, limit: int = DEFAULT_LIMIT,
 
 async def list_evidence(state: str | None = None, plan_id: int | None = None) -> list[EvidenceOut]:
     """Registered links with who cited them; ``state`` e.g. dead, ``plan_id`` only that plan's."""
-    if state is not None and state not in STATE_LABELS:
-        raise InvalidInput(f"未知状态“{state[:20]}”（可用：{'、'.join(STATE_LABELS)}）", "state")
+    if state is not None and state not in EVIDENCE_STATE_LABELS:
+        raise InvalidInput(f"未知状态“{state[:20]}”（可用：{'、'.join(EVIDENCE_STATE_LABELS)}）", "state")
     citations: dict[str, list[EvidenceCitation]] = defaultdict(list)
     query = ProgressUpdate.select(
         ProgressUpdate.id, ProgressUpdate.task, ProgressUpdate.task.plan, ProgressUpdate.unit.name,

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.roles import PLANNERS, REPORTER
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.plan_model import LEAD
+from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.schemas import ExtensionOut
 from tracker.services import audit
+from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
-from tracker.services.plans import LEAD
-from tracker.services.progress import task_access
 from tracker.tables import ExtensionRequest, User
 
 MAX_REASON = 1000

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.ledger import LedgerRow, ledger_csv, ledger_xlsx
-from tracker.messages import LABELS
-from tracker.plan_model import ONGOING
+from tracker.domain.ledger import LedgerRow, ledger_csv, ledger_xlsx
+from tracker.domain.messages import LABELS
+from tracker.domain.plan_model import ONGOING
+from tracker.domain.status import TaskStatus
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.schemas import PlanDetail, TaskOut
 from tracker.services import tracking
 from tracker.services.plans import get_plan
-from tracker.status import STATUS_LABELS, TaskStatus
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

@@ -36,11 +36,21 @@ from pathlib import Path
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.deadlines import chinese_number
-from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.ledger import AssignmentRow, AssignmentTable, read_assignment_table
+from tracker.domain.deadlines import chinese_number
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.ledger import AssignmentRow, AssignmentTable, read_assignment_table
 from tracker.plan_parsing import _item_heading, _key, _Line, _section_heading
-from tracker.schemas import ItemOut, PlanDetail, SectionOut, TaskOut
+from tracker.schemas import (
+    AssignmentPreview,
+    AssignmentRowOut,
+    AssignmentSummary,
+    DeadlineChange,
+    ItemOut,
+    PlanDetail,
+    SectionOut,
+    TaskOut,
+    UnitsChange,
+)
 from tracker.services import accounts, audit, planning
 from tracker.services.plans import get_plan
 from tracker.settings import get_settings
@@ -50,63 +60,6 @@ from tracker.upload_parsing import parse_off_loop
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
 MIN_PREFIX = 4
 STAGED_SECONDS = 24 * 60 * 60
-
-
-# --- shapes ----------------------------------------------------------------------------------
-
-
-class UnitsChange(msgspec.Struct):
-    before: list[str]
-    after: list[str]
-
-
-class DeadlineChange(msgspec.Struct):
-    before_text: str | None
-    before: str | None  # YYYY-MM-DD | "ongoing" | None
-    after_text: str | None
-    after: str | None
-
-
-class AssignmentRowOut(msgspec.Struct):
-    row: int  # the sheet's row number
-    number: str | None  # 序号 as written
-    text: str  # 工作任务 as written
-    outcome: str  # "change" | "same" | "refused"
-    reason: str | None = None  # why refused
-    task_id: int | None = None
-    task_path: str | None = None  # 一/（一）/1
-    task_text: str | None = None
-    task_version: int | None = None
-    matched_by: str | None = None  # exact | normalised | prefix | number
-    lead: UnitsChange | None = None  # None: unchanged
-    cooperating: UnitsChange | None = None
-    deadline: DeadlineChange | None = None
-    new_units: list[str] = []  # units this row would create
-
-
-class AssignmentPreview(msgspec.Struct):
-    plan_id: int
-    file_name: str
-    sheet: str | None
-    header_row: int
-    columns: dict[str, str]  # role → header as written
-    create_units: bool
-    rows: list[AssignmentRowOut]
-    changed: int
-    unchanged: int
-    refused: int
-    units_to_create: list[str]
-    token: str  # a digest of the rows: apply with it refuses if anything changed since
-    upload_id: str | None = None  # the staged file, for confirming without uploading again
-
-
-class AssignmentSummary(msgspec.Struct):
-    plan_id: int
-    tasks_changed: int
-    rows_unchanged: int
-    rows_skipped: int
-    units_created: list[str]
-    task_ids: list[int]
 
 
 # --- the plan's tasks, flattened -------------------------------------------------------------

@@ -28,7 +28,7 @@ import gc
 import time
 from dataclasses import dataclass, replace
 
-from tracker import status
+from tracker.domain import status
 from tracker.tables import Plan, ProgressUpdate
 
 MAX_GAPS = 2000

@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.schemas import MilestoneOut
 from tracker.services import audit
-from tracker.services.plans import COOPERATING, LEAD
 from tracker.tables import Milestone, Plan, Task, TaskUnit, Unit
 
 MAX_TASK_TEXT = 5000

@@ -8,9 +8,18 @@ from collections import defaultdict
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, NotFound
-from tracker.plan_model import MilestoneSpec, ParsedItem, ParsedPlan, ParsedSection, ParsedTask
-from tracker.plan_templates import PlanTemplate, ReportingCycle, iter_tasks
+from tracker.domain.errors import Conflict, NotFound
+from tracker.domain.plan_model import (
+    COOPERATING,
+    LEAD,
+    ONGOING,
+    MilestoneSpec,
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+)
+from tracker.domain.plan_templates import PlanTemplate, ReportingCycle, iter_tasks
 from tracker.schemas import (
     ImportSummary,
     ItemOut,
@@ -23,10 +32,6 @@ from tracker.schemas import (
 )
 from tracker.services import audit, plan_cache
 from tracker.tables import Item, Milestone, Plan, ProgressUpdate, Section, Task, TaskUnit, Unit
-
-LEAD = "lead"
-COOPERATING = "cooperating"
-ONGOING = "ongoing"
 
 
 def _date_or_none(value: str | None) -> dt.date | None:

@@ -12,15 +12,16 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.db import write_transaction
-from tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.notify.triggers import notify_update_returned
-from tracker.periods import check_period_in_year, due_date, period_of, period_start
-from tracker.progress_input import EvidenceFile, UpdateInput, validate_evidence
-from tracker.roles import PLANNERS, READERS_OF_ALL, REPORTER
+from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker.domain.periods import check_period_in_year, due_date, period_start
+from tracker.domain.plan_model import COOPERATING, LEAD
+from tracker.domain.progress_input import EvidenceFile, UpdateInput, validate_evidence
+from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
+from tracker.domain.status import current_period, deadline_warning
+from tracker.domain.status import today as local_today
 from tracker.schemas import (
     AttachmentOut,
     MyTaskRow,
@@ -31,12 +32,12 @@ from tracker.schemas import (
     UpdateOut,
 )
 from tracker.services import audit, evidence
+from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
-from tracker.services.plans import COOPERATING, LEAD, get_plan
+from tracker.services.notices import notify_update_returned
+from tracker.services.plans import get_plan
 from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings
-from tracker.status import deadline_warning
-from tracker.status import today as local_today
 from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Section, Task, TaskUnit
 
 SUBMITTED = "submitted"
@@ -62,25 +63,6 @@ def _iso(value: dt.datetime) -> str:
 
 
 # --- reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskAccess:
-    task: dict
-    my_role: str | None
-
-
-async def task_access(user: CurrentUser, task_id: int) -> TaskAccess:
-    """The task if this user may see it. A reporter sees only its unit's tasks; others get 404."""
-    task = await Task.select().where(Task.id == task_id).first()
-    my_role = None
-    if task is not None and user.unit_id is not None:
-        link = await TaskUnit.select(TaskUnit.role).where(
-            TaskUnit.task == task_id, TaskUnit.unit == user.unit_id).first()
-        my_role = link["role"] if link else None
-    if task is None or (user.role not in READERS_OF_ALL and my_role is None):
-        raise NotFound(f"任务 {task_id} 不存在或不属于本单位", "task_id")
-    return TaskAccess(task=task, my_role=my_role)
 
 
 _REVIEW_COLUMNS = (Review.id, Review.update, Review.decision, Review.comment, Review.decided_at,
@@ -184,15 +166,6 @@ def _find_task(plan, task_id: int):
             if found:
                 return found
     raise NotFound(f"任务 {task_id} 不存在", "task_id")
-
-
-def current_period(plan_year: int | None, today: dt.date | None = None) -> str:
-    """The period being reported now: last month, clamped to the plan's year."""
-    today = today or local_today()
-    last_month = period_of(today.replace(day=1) - dt.timedelta(days=1))
-    if plan_year is None:
-        return last_month
-    return min(max(last_month, f"{plan_year}-01"), f"{plan_year}-12")
 
 
 async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskRow]:

@@ -6,11 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from tracker import status
-from tracker.errors import NotFound
+from tracker.domain import status
+from tracker.domain.errors import NotFound
+from tracker.domain.plan_model import LEAD
+from tracker.domain.status import today as local_today
 from tracker.services import plan_cache
-from tracker.services.plans import LEAD
-from tracker.status import today as local_today
 from tracker.tables import ExtensionRequest, Plan, ProgressUpdate, Review, Task, TaskUnit
 
 
@@ -212,10 +212,6 @@ def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],
                                               statuses[task.task_id].code == "done")
         for task in tasks_as_of(facts, as_of)
     }
-
-
-async def plan_statuses(plan_id: int, as_of: dt.date) -> dict[int, status.TaskStatus]:
-    return statuses_as_of(await load_plan_facts(plan_id), as_of)
 
 
 def default_as_of(year: int | None, due_day: int, today: dt.date | None = None) -> dt.date:

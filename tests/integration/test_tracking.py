@@ -1,0 +1,210 @@
+"""Chasing, ranking, extension requests, the audit trail, append-only history and concurrent
+edits, on SQLite and PostgreSQL, through the services and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from tests.support.world import build_world, update_body
+from tracker.domain.status import DEFAULT_TZ
+from tracker.domain.status import today as local_today
+from tracker.services import chasing, tracking
+from tracker.tables import AuditEntry, ProgressUpdate, Review, Task
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), DEFAULT_TZ)
+
+
+async def insert_update(task_id: int, unit_id: int, user_id: int, period: str, percent: int,
+                        submitted: str, state: str = "in_progress", version: int = 1) -> int:
+    """History with controlled dates, as it would have been submitted back then."""
+    row = await ProgressUpdate.insert(ProgressUpdate(
+        task=task_id, unit=unit_id, period=period, version=version, role="lead", percent=percent,
+        state=state, work_done="按计划推进", submitted_by=user_id, submitted_at=at(submitted),
+    )).returning(ProgressUpdate.id)
+    return row[0]["id"]
+
+
+async def test_chasing_lists_who_has_not_reported_and_what_is_late(app_client):
+    w = await build_world()
+    # 做好公开 (lead 局办公室, deadline 2018-12-31) reported for September on time; the sub-task
+    # (lead 法规处, no deadline: ongoing by reporting) never reported.
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 20, "2018-10-03")
+    result = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    assert [(u.unit, len(u.missing_tasks)) for u in result.not_reported] == [("法规处", 1)]
+    assert result.not_reported[0].missing_tasks == ["子任务"]
+    assert result.due_on == "2018-10-05"
+    # Expected by 2018-10-06 on a linear schedule from 2018-03-01 to 2018-12-31 is ~66 %: behind.
+    assert [t.task_id for t in result.behind] == [w.task_id, w.subtask_id, w.ongoing_task_id]
+    assert result.overdue == []
+    assert [m.title for m in result.missed_milestones] == ["半年小结", "三季度"]
+
+    in_january = await chasing.chasing(w.plan_id, "2018-12", dt.date(2019, 1, 2))
+    assert [t.task_id for t in in_january.overdue] == [w.task_id]
+    assert in_january.overdue[0].warning == "red"
+
+    response = await app_client.get(f"/api/plans/{w.plan_id}/chasing",
+                                    params={"period": "2018-09", "as_of": "2018-10-06"},
+                                    headers=w.h["coordinator"])
+    assert response.status_code == 200
+    assert [u["unit"] for u in response.json()["not_reported"]] == ["法规处"]
+    bad = await app_client.get(f"/api/plans/{w.plan_id}/chasing", params={"period": "2019-01"},
+                               headers=w.h["coordinator"])
+    assert bad.status_code == 400 and bad.json()["field"] == "period"
+    refused = await app_client.get(f"/api/plans/{w.plan_id}/chasing", headers=w.h["lead"])
+    assert refused.status_code == 403
+
+
+async def test_ranking_orders_by_completion_then_timeliness_and_shares_ties(app_client):
+    w = await build_world()
+    # Both units lead one task at 50 %; 局办公室 on time, 法规处 late: same completion, so
+    # timeliness decides. A third unit with the same figures as 法规处 would share its rank.
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 50, "2018-10-05")
+    await insert_update(w.subtask_id, w.units["法规处"], w.coop.id, "2018-09", 50, "2018-10-06")
+    result = await chasing.ranking(w.plan_id, "2018-09", dt.date(2018, 10, 10))
+    assert [(r.rank, r.unit, r.percent) for r in result.rows] == [
+        (1, "局办公室", 50.0), (2, "法规处", 50.0)]
+    assert result.rows[0].timeliness > result.rows[1].timeliness
+    assert "并列" in result.rule
+    page = await app_client.get(f"/api/plans/{w.plan_id}/ranking", params={"period": "2018-09"},
+                                headers=w.h["leader"])
+    assert page.status_code == 200 and page.json()["rule"] == result.rule
+
+
+async def test_units_with_equal_figures_share_a_rank(app_client):
+    w = await build_world()
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 50, "2018-10-05")
+    await insert_update(w.subtask_id, w.units["法规处"], w.coop.id, "2018-09", 50, "2018-10-02")
+    tied = await chasing.ranking(w.plan_id, "2018-09", dt.date(2018, 10, 10))
+    # One of seven monthly reports due since the plan's start (2018-03) came in: 1/7 each.
+    assert [(r.rank, r.percent, r.timeliness) for r in tied.rows] == [(1, 50.0, 14.3),
+                                                                      (1, 50.0, 14.3)]
+    assert sorted(r.unit for r in tied.rows) == ["局办公室", "法规处"]
+
+
+async def test_an_approved_extension_moves_the_deadline_from_its_approval_on(app_client):
+    w = await build_world()
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-12", 60, "2019-01-03")
+    asked = await app_client.post(f"/api/tasks/{w.task_id}/extensions", headers=w.h["lead"],
+                                  json={"requested_deadline": "2019-03-31", "reason": "配套系统改造延后"})
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["original_deadline"] == "2018-12-31"
+    again = await app_client.post(f"/api/tasks/{w.task_id}/extensions", headers=w.h["lead"],
+                                  json={"requested_deadline": "2019-04-30", "reason": "再延"})
+    assert again.status_code == 409
+    coop = await app_client.post(f"/api/tasks/{w.task_id}/extensions", headers=w.h["coop"],
+                                 json={"requested_deadline": "2019-03-31", "reason": "x"})
+    assert coop.status_code == 403
+    earlier = await app_client.post(f"/api/tasks/{w.subtask_id}/extensions", headers=w.h["coop"],
+                                    json={"requested_deadline": "2018-01-01", "reason": "x"})
+    assert earlier.status_code == 400 and earlier.json()["field"] == "requested_deadline"
+
+    request_id = asked.json()["id"]
+    refuse_without_reason = await app_client.post(
+        f"/api/extensions/{request_id}/decision", headers=w.h["coordinator"],
+        json={"decision": "refuse"})
+    assert refuse_without_reason.status_code == 400
+    approved = await app_client.post(f"/api/extensions/{request_id}/decision",
+                                     headers=w.h["coordinator"], json={"decision": "approve"})
+    assert approved.status_code == 200 and approved.json()["decision"] == "approved"
+    twice = await app_client.post(f"/api/extensions/{request_id}/decision",
+                                  headers=w.h["coordinator"], json={"decision": "refuse",
+                                                                     "comment": "不行"})
+    assert twice.status_code == 409
+
+    facts = await tracking.load_plan_facts(w.plan_id)
+    approved_on = local_today()
+    # Before the approval the task was overdue; from the approval on it is judged against the
+    # new deadline, and the original deadline stays on the task.
+    assert tracking.statuses_as_of(facts, dt.date(2019, 1, 10))[w.task_id].code == "overdue"
+    after = tracking.statuses_as_of(facts, approved_on)[w.task_id]
+    assert after.code == "overdue"  # 2019-03-31 has long passed today too
+    task = await Task.select(Task.deadline).where(Task.id == w.task_id).first()
+    assert task["deadline"] == dt.date(2018, 12, 31)
+    ext = [e for e in facts.extensions[w.task_id]]
+    assert [deadline for _, deadline in ext] == [dt.date(2019, 3, 31)]
+    shifted = tracking.tasks_as_of(facts, approved_on)
+    assert {t.task_id: t.extended_deadline for t in shifted}[w.task_id] == dt.date(2019, 3, 31)
+    page = await app_client.get(f"/api/tasks/{w.task_id}/extensions", headers=w.h["lead"])
+    assert [e["decision"] for e in page.json()] == ["approved"]
+
+
+async def test_every_change_is_in_the_audit_trail_with_before_and_after(app_client):
+    w = await build_world()
+    detail = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"])).json()
+    edited = await app_client.patch(
+        f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+        json={"version": detail["context"]["version"], "lead_unit_ids": [w.units["法规处"]],
+              "cooperating_unit_ids": [], "deadline": "2018-11-30"})
+    assert edited.status_code == 200, edited.text
+    submitted = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["coop"],
+                                      json=update_body())
+    assert submitted.status_code == 201, submitted.text
+    trail = await app_client.get("/api/audit", params={"plan_id": w.plan_id},
+                                 headers=w.h["coordinator"])
+    assert trail.status_code == 200
+    actions = [e["action"] for e in trail.json()]
+    assert actions[:2] == ["update.submit", "task.edit"] and "plan.import" in actions
+    edit = trail.json()[1]
+    assert edit["user"] == "coordinator用户"
+    assert edit["before"]["lead_units"] == ["局办公室"] and edit["after"]["lead_units"] == ["法规处"]
+    assert edit["before"]["deadline"] == "2018-12-31" and edit["after"]["deadline"] == "2018-11-30"
+    assert (await app_client.get("/api/audit", headers=w.h["leader"])).status_code == 403
+    assert (await app_client.get("/api/audit", headers=w.h["admin"])).status_code == 200
+    page = await app_client.get("/audit")
+    assert page.status_code == 303  # pages need a login
+
+
+async def test_progress_history_cannot_be_updated_or_deleted_even_through_the_orm(app_client):
+    w = await build_world()
+    response = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                     json=update_body())
+    update_id = response.json()["id"]
+    await app_client.post(f"/api/updates/{update_id}/review", headers=w.h["coordinator"],
+                          json={"decision": "accept"})
+    for table, column in ((ProgressUpdate, ProgressUpdate.percent),
+                          (AuditEntry, AuditEntry.summary)):
+        value = 99 if column is ProgressUpdate.percent else "改写"
+        with pytest.raises(Exception, match="append-only"):
+            await table.update({column: value}, force=True)
+        with pytest.raises(Exception, match="append-only"):
+            await table.delete(force=True)
+    # Review's foreign key column is named `update`, which hides Table.update(): raw SQL it is.
+    with pytest.raises(Exception, match="append-only"):
+        await Review.raw("UPDATE review SET comment = '改写'")
+    with pytest.raises(Exception, match="append-only"):
+        await Review.raw("DELETE FROM review")
+    row = await ProgressUpdate.select(ProgressUpdate.percent).where(ProgressUpdate.id == update_id).first()
+    assert row["percent"] == 40
+    assert await Review.count() == 1
+
+
+async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_client):
+    w = await build_world()
+    version = (await app_client.get(f"/api/tasks/{w.task_id}",
+                                    headers=w.h["coordinator"])).json()["context"]["version"]
+    deadlines = [f"2018-12-{day:02d}" for day in range(1, 21)]
+
+    async def edit(deadline: str):
+        return await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                      json={"version": version, "deadline": deadline})
+
+    responses = await asyncio.gather(*(edit(d) for d in deadlines))
+    accepted = [r for r in responses if r.status_code == 200]
+    refused = [r for r in responses if r.status_code == 409]
+    assert len(accepted) + len(refused) == 20
+    assert len(accepted) == 1
+    assert all("已被他人修改" in r.json()["detail"] and r.json()["field"] == "version" for r in refused)
+    task = await Task.select(Task.version, Task.deadline).where(Task.id == w.task_id).first()
+    assert task["version"] == version + len(accepted)
+    assert task["deadline"].isoformat() == accepted[0].request.content.decode().split('"deadline":"')[1][:10]
+    # Retrying with the version just read succeeds: each accepted write bumps it once.
+    retry = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
+                                   json={"version": task["version"], "deadline": "2018-12-25"})
+    assert retry.status_code == 200 and retry.json()["version"] == task["version"] + 1

@@ -1,0 +1,240 @@
+"""The monthly report as real PDFs, checked with poppler (pdftotext, pdffonts, pdfinfo, ...)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+from tests.support.report_samples import PLAN_TITLE, sample_report_data
+from tracker.reporting import NarrativeRow
+from tracker.reporting import render as report_render
+from tracker.reporting.render import (
+    ARCHIVE_VARIANT,
+    DataOnlyFetcher,
+    render_html,
+    render_pdf,
+    render_report,
+)
+
+POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdfimages", "pdftoppm")
+if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
+    pytest.fail(f"poppler-utils is needed for the report tests (missing {missing}): "
+                "make setup-test installs it", pytrace=False)
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src="file:///etc/passwd">',
+    '<img src="http://example.com/x.png">',
+]
+
+
+def poppler(tool: str, *args: str | Path) -> str:
+    result = subprocess.run([tool, *map(str, args)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def text_of(pdf: Path, *pages: int) -> str:
+    """The PDF's text without whitespace, so line breaks and spacing do not matter."""
+    page_args = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    return re.sub(r"\s+", "", poppler("pdftotext", "-layout", *page_args, pdf, "-"))
+
+
+def page_count(pdf: Path) -> int:
+    return int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", pdf), re.M)[1])
+
+
+def hostile_data(n_tasks: int = 20):
+    """Sample data whose narratives, a section title and a unit name carry markup and URLs."""
+    data = sample_report_data(n_tasks)
+    narratives = [
+        NarrativeRow(unit="局办公室", task=text, period=data.period, work_done=text,
+                     problems=text, next_steps="无")
+        for text in HOSTILE
+    ]
+    sections = [*data.sections, ('五、<img src="http://example.com/s.png">', 50.0)]
+    units = [replace(data.units[0], name='<img src="file:///etc/hosts">'), *data.units[1:]]
+    return replace(data, narratives=[*narratives, *data.narratives], sections=sections,
+                   units=units)
+
+
+@pytest.fixture(scope="module")
+def fetched(request):
+    """Every URL WeasyPrint asks the fetcher for, while the module's reports render."""
+    urls: list[str] = []
+    original = DataOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        urls.append(url)
+        return original(self, url, headers)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(DataOnlyFetcher, "fetch", spy)
+    request.addfinalizer(patch.undo)
+    return urls
+
+
+@pytest.fixture(scope="module")
+def report20(tmp_path_factory, fetched) -> Path:
+    started = time.perf_counter()
+    pdf = render_report(hostile_data(20))
+    print(f"\n20-task report: {time.perf_counter() - started:.2f} s, {len(pdf) // 1024} KiB")
+    path = tmp_path_factory.mktemp("report") / "report20.pdf"
+    path.write_bytes(pdf)
+    return path
+
+
+def test_text_has_title_period_figures_and_units(report20):
+    data = sample_report_data(20)
+    text = text_of(report20)
+    assert PLAN_TITLE in text
+    assert "2018年9月工作进展月报" in text
+    assert "统计截至2018年10月5日" in text
+    assert "苏规办〔2018〕17号" in text
+    for label, count in [("已完成", 7), ("正常推进", 6), ("滞后", 3), ("超期", 2), ("未启动", 2)]:
+        assert f"{label}{count}项" in text
+    assert f"共有工作任务{data.totals['total']}项" in text
+    assert "60.8%" in text
+    for unit in data.units[1:]:
+        assert unit.name in text
+    for heading in ("一、总体情况", "二、图表", "三、任务进展明细", "四、本月变化",
+                    "五、超期和滞后任务", "六、未报送单位", "七、单位通报排名", "各单位填报原文"):
+        assert heading in text
+    assert "排名规则" in text
+
+
+def test_markup_from_data_is_literal_text(report20):
+    text = text_of(report20)
+    for hostile in HOSTILE:
+        assert re.sub(r"\s+", "", hostile) in text
+    assert '<imgsrc="file:///etc/hosts">' in text
+
+
+def test_html_is_escaped():
+    html = render_html(hostile_data())
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<img src="file:' not in html
+    assert '<img src="http:' not in html
+
+
+def test_only_data_uris_are_fetched(report20, fetched):
+    assert fetched, "the charts are fetched as data: URIs"
+    assert all(url.startswith("data:image/svg+xml;base64,") for url in fetched)
+
+
+def test_no_raster_images_in_the_report(report20):
+    # The charts are vector SVG; any raster image would have come from somewhere else.
+    listing = poppler("pdfimages", "-list", report20).splitlines()
+    assert len(listing) == 2, listing  # the two header lines only
+
+
+def test_fetcher_refuses_everything_but_data():
+    fetcher = DataOnlyFetcher()
+    for url in ("file:///etc/passwd", "http://example.com/x.png", "https://example.com/",
+                "ftp://example.com/x"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain;base64,5aW9").read() == "好".encode()
+
+
+def test_raw_urls_in_html_are_refused(tmp_path, fetched):
+    # Were the template ever to let a URL through, the fetcher is the second wall.
+    before = len(fetched)
+    html = ('<p>测试</p><img src="file:///etc/passwd"><img src="http://example.com/x.png">'
+            '<img src="relative.png"><link rel="stylesheet" href="file:///etc/passwd">'
+            '<div style="background: url(https://example.com/bg.png)">背景</div>'
+            '<svg><image href="http://example.com/svg.png" width="10" height="10"/></svg>')
+    pdf = tmp_path / "raw.pdf"
+    pdf.write_bytes(render_pdf(html))
+    asked = set(fetched[before:])
+    assert asked == {"file:///etc/passwd", "http://example.com/x.png",
+                     "https://example.com/bg.png", "http://example.com/svg.png"}
+    assert len(poppler("pdfimages", "-list", pdf).splitlines()) == 2  # nothing was loaded
+    assert "测试" in text_of(pdf)
+
+
+def test_fonts_are_cjk_embedded_subsets(report20):
+    rows = poppler("pdffonts", report20).splitlines()[2:]
+    assert rows
+    names = [row.split()[0] for row in rows]
+    assert any("CJK-SC" in name and "Serif" in name for name in names), names
+    assert any("CJK-SC" in name and "Sans" in name for name in names), names
+    for row in rows:
+        name = row.split()[0]
+        emb, sub = re.search(r"\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row).group(1, 2)
+        assert emb == "yes", row
+        assert sub == "yes" and re.match(r"^[A-Z]{6}\+", name), row
+
+
+def test_page_count_and_running_header(report20):
+    pages = page_count(report20)
+    assert 5 <= pages <= 12
+    cover = text_of(report20, 1)
+    assert "—" not in cover  # no page number on the cover
+    second = text_of(report20, 2)
+    assert "—1—" in second  # the cover does not count
+    assert PLAN_TITLE in second and "2018年9月" in second  # running header
+    assert f"—{pages - 1}—" in text_of(report20, pages)
+
+
+def test_pages_render_as_pictures(report20, tmp_path):
+    poppler("pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", report20, tmp_path / "page")
+    for png in sorted(tmp_path.glob("page-*.png")):
+        pixels = imread(png)[..., :3]
+        assert (pixels.min(axis=-1) < 0.5).sum() > 500, png
+
+
+def test_large_report_has_more_pages(report20, tmp_path):
+    started = time.perf_counter()
+    pdf = render_report(sample_report_data(200, 8))
+    print(f"\n200-task report: {time.perf_counter() - started:.2f} s, {len(pdf) // 1024} KiB")
+    path = tmp_path / "report200.pdf"
+    path.write_bytes(pdf)
+    assert page_count(path) > page_count(report20) + 10
+
+
+def test_pdfa_variant(tmp_path):
+    path = tmp_path / "archive.pdf"
+    path.write_bytes(render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT))
+    metadata = poppler("pdfinfo", "-meta", path)
+    assert re.search(r"pdfaid:part(>|=\")3", metadata)
+    assert PLAN_TITLE in text_of(path)
+    assert "no" not in [row.split()[-5] for row in poppler("pdffonts", path).splitlines()[2:]]
+
+
+def test_unit_edition_title(tmp_path):
+    data = sample_report_data(edition="unit", unit_name="局办公室")
+    text = re.sub(r"\s+", "", render_html(data))
+    assert "2018年9月工作进展月报（局办公室）" in text
+
+
+def test_year_end_edition_title():
+    data = sample_report_data(edition="year_end")
+    assert "2018年年度总结" in re.sub(r"\s+", "", render_html(data))
+
+
+def test_empty_report_renders(tmp_path):
+    data = replace(sample_report_data(0, 0), trend=[], milestones=[], not_reported=[])
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(render_report(data))
+    text = text_of(path)
+    assert "暂无任务" in text and "暂无数据" in text
+    assert page_count(path) >= 3
+
+
+def test_missing_harfbuzz_subset_is_reported(monkeypatch):
+    monkeypatch.setattr(report_render, "_harfbuzz_subset_loaded", lambda: False)
+    report_render.check_environment.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="libharfbuzz-subset0"):
+            report_render.check_environment()
+    finally:
+        report_render.check_environment.cache_clear()

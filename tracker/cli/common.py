@@ -1,0 +1,58 @@
+"""What every `tracker` subcommand shares: exit codes, the one-line error, reading an input
+file, and running an async handler with the database open.
+
+Exit codes: 0 done, 1 unexpected failure, 2 bad input, 3 conflict, 4 not found, 5 authentication
+failed (remote commands), 6 server unreachable or not a tracker (remote commands)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_CONFLICT = 3
+EXIT_NOT_FOUND = 4
+EXIT_AUTH = 5
+EXIT_UNREACHABLE = 6
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def read_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"文件不存在：{path}")
+    return file.read_bytes()
+
+
+def with_database(handler, migrates: bool = False):
+    """Run an async command with the database engine's pool open (PostgreSQL); commands that do
+    not migrate themselves refuse to run on an out-of-date schema."""
+
+    def run(args) -> int:
+        async def main() -> int:
+            # Lazy: the database layer (Piccolo, the tables) is only loaded to run a command.
+            from tracker.services.database import close_pool, open_pool, require_current_schema
+
+            await open_pool()
+            try:
+                if not migrates:
+                    try:
+                        await require_current_schema()
+                    except RuntimeError as error:
+                        raise CommandError(str(error)) from None
+                return await handler(args)
+            finally:
+                await close_pool()
+
+        return asyncio.run(main())
+
+    return run
+
+

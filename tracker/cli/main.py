@@ -1,0 +1,350 @@
+"""The `tracker` command: the parser and the local commands (plan, unit, user, report, db, demo,
+serve); ledger, notices and the remote client add their own subcommands. Exit codes are in
+tracker.cli.common.
+
+Handlers import the services they run inside the function, for start-up time: importing this
+module takes ~0.17 s, tracker.services.plans ~0.6 s more, tracker.reporting.build (matplotlib,
+WeasyPrint) ~3.3 s; `tracker --help` or `tracker plan parse` should not pay for them."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from tracker.cli import ledger as ledger_cli
+from tracker.cli import notify as notify_commands
+from tracker.cli import remote as remote_cli
+from tracker.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    CommandError,
+    read_file,
+    with_database,
+)
+from tracker.domain.errors import Conflict, DomainError, NotFound
+from tracker.domain.periods import parse_day
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError, dump_template
+from tracker.settings import ConfigError, use_package_piccolo_conf
+
+
+def _print_tree(data: dict) -> None:
+    print(data["title"])
+    for key, label in (("doc_number", "文号"), ("issuer", "发文单位"), ("issued_on", "日期"), ("year", "年度")):
+        if data.get(key):
+            print(f"  {label}：{data[key]}")
+    for section in data["sections"]:
+        print(f"{section['number']}、{section['title']}")
+        for item in section["items"]:
+            if item["number"]:
+                print(f"  {item['number']}{item['title'] or ''}")
+            for task in item["tasks"]:
+                number = f"{task['number']}. " if task["number"] else "· "
+                owners = "、".join(task["lead_units"]) or "未分配"
+                text = task["text"] if len(task["text"]) <= 40 else task["text"][:40] + "…"
+                print(f"    {number}{text}［牵头：{owners}］")
+
+
+def cmd_plan_parse(args) -> int:
+    from tracker.documents import read_plan_text
+    from tracker.plan_parsing import parse_plan_text
+
+    plan = parse_plan_text(read_plan_text(read_file(args.file), args.file))
+    data = plan.to_dict()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_tree(data)
+    return EXIT_OK
+
+
+async def _plan_import(args) -> int:
+    from tracker.plan_sources import load_plan_source
+    from tracker.services.plans import import_plan
+
+    template = load_plan_source(read_file(args.file), args.file)
+    summary = await import_plan(template, replace=args.replace, source_name=Path(args.file).name)
+    verb = "已替换" if summary.replaced_plan_id else "已导入"
+    print(f"{verb}计划 {summary.plan_id}：{summary.title}")
+    print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
+          f"分工 {summary.assignments} 条，里程碑 {summary.milestones} 个")
+    if summary.units_created:
+        print(f"  新建单位 {len(summary.units_created)} 个：{'、'.join(summary.units_created)}")
+    if summary.unassigned_tasks:
+        print(f"  尚未指定牵头单位的任务 {summary.unassigned_tasks} 项，请协调人分配")
+    return EXIT_OK
+
+
+async def _plan_export(args) -> int:
+    from tracker.services.plans import get_plan, template_from_plan
+
+    text = dump_template(template_from_plan(await get_plan(args.plan)))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"已导出到 {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+async def _plan_list(args) -> int:
+    from tracker.services.plans import list_plans
+
+    for plan in await list_plans():
+        print(f"{plan.id}\t{plan.year or ''}\t{plan.doc_number or ''}\t{plan.title}\t任务 {plan.task_count}")
+    return EXIT_OK
+
+
+async def _unit_add(args) -> int:
+    from tracker.services import accounts
+
+    unit = await accounts.add_unit(args.name)
+    print(f"已添加单位 {unit.id}：{unit.name}")
+    return EXIT_OK
+
+
+async def _unit_list(args) -> int:
+    from tracker.services import accounts
+
+    for unit in await accounts.list_units():
+        print(f"{unit.id}\t{unit.name}\t{'' if unit.active else '已停用'}")
+    return EXIT_OK
+
+
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("请用 --password-stdin 从标准输入提供密码")
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再次输入密码："):
+        raise CommandError("两次输入的密码不一致")
+    return first
+
+
+async def _user_add(args) -> int:
+    from tracker.services import accounts
+
+    unit_id = await accounts.unit_id_by_name(args.unit) if args.unit else None
+    user = await accounts.add_user(args.username, args.name or args.username, _read_password(args),
+                                   args.role, unit_id)
+    print(f"已添加账号 {user.username}（{accounts.ROLE_LABELS[user.role]}"
+          f"{'，' + user.unit_name if user.unit_name else ''}）")
+    return EXIT_OK
+
+
+async def _user_list(args) -> int:
+    from tracker.services import accounts
+
+    for user in await accounts.list_users():
+        state = "" if user.active else "已停用"
+        print(f"{user.username}\t{user.display_name}\t{user.role}\t{user.unit_name or ''}\t{state}")
+    return EXIT_OK
+
+
+async def _report(args) -> int:
+    """Build the data, render, archive, write the file; a progress bar shows the steps."""
+    from rich.progress import Progress
+
+    from tracker.reporting import archive as report_archive
+    from tracker.reporting import build as reports
+    from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise CommandError(f"输出文件须以 .pdf 结尾：{args.out}")
+    if not out.parent.exists():
+        raise CommandError(f"输出目录不存在：{out.parent}")
+    as_of = parse_day(args.as_of, "--as-of")
+    edition = "year_end" if args.kind == "year-end" else "monthly"
+    with Progress(transient=True) as progress:
+        step = progress.add_task("准备数据", total=4)
+        request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
+                                                edition, args.unit)
+        data = await reports.build_report_data(request)
+        progress.update(step, advance=1, description="绘制图表、排版")
+        html = render_html(data)
+        progress.update(step, advance=1, description="生成 PDF/A")
+        pdf = render_pdf(html, pdf_variant=ARCHIVE_VARIANT)
+        progress.update(step, advance=1, description="归档")
+        report = await report_archive.archive(request, pdf, None)
+        out.write_bytes(pdf)
+        progress.update(step, advance=1)
+    print(f"已生成 {out}（{len(pdf) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
+    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}")
+    return EXIT_OK
+
+
+async def _db_migrate(args) -> int:
+    from tracker.services.database import migrate
+
+    await migrate()
+    print("数据库已是最新结构")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from tracker.services.backup import create_backup
+
+    manifest = create_backup(Path(args.out))
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    print(f"已备份到 {args.out}：数据库（{manifest['backend']}）和 {len(manifest['files']) - 1} 个文件，"
+          f"共 {size / (1024 * 1024):.1f} MB；清单 manifest.json 含各文件 SHA-256")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from tracker.services.backup import restore_backup
+
+    manifest = restore_backup(Path(args.backup), force=args.force)
+    print(f"已从 {args.backup} 恢复（备份时间 {manifest['created_at']}，校验通过的文件 "
+          f"{len(manifest['files'])} 个）；如程序版本较新，请再运行 tracker db migrate")
+    return EXIT_OK
+
+
+async def _demo_load(args) -> int:
+    from tracker.services.demo import load_demo
+
+    for line in await load_demo():
+        print(line)
+    return EXIT_OK
+
+
+async def _demo_generate(args) -> int:
+    from tracker.services.database import migrate
+    from tracker.services.demo_data import generate_city_plan
+
+    for name in ("units", "tasks", "months"):
+        if getattr(args, name) < 1:
+            raise CommandError(f"--{name} 须为正整数")
+    if args.months > 12:
+        raise CommandError("--months 不能超过 12（一个计划年度）")
+    await migrate()
+    plan_id, history = await generate_city_plan(args.units, args.tasks, args.months,
+                                                seed=args.seed)
+    print(f"已生成计划 {plan_id}：单位 {args.units} 个，任务 {args.tasks} 项，"
+          f"{args.months} 个月的进展填报 {history.updates} 条、审核 {history.reviews} 条")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    import uvicorn  # lazy: only `tracker serve` needs the server
+
+    # Plain http on a loopback address never leaves the machine: the browser would drop
+    # Secure cookies there. Any other address needs https in front, so keep them Secure.
+    if args.host in ("127.0.0.1", "localhost", "::1"):
+        os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
+    # The in-process schedule (reminders, outbox, evidence checks) is on unless told otherwise.
+    os.environ.setdefault("TRACKER_SCHEDULER", "1")
+    uvicorn.run("tracker.http.app:create_app", factory=True, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracker", description="政务公开工作要点跟踪")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    plan = commands.add_parser("plan", help="计划：解析、导入、导出").add_subparsers(
+        dest="plan_command", required=True)
+    parse = plan.add_parser("parse", help="解析计划文件并打印任务树（不保存）")
+    parse.add_argument("file")
+    parse.add_argument("--format", choices=["json", "text"], default="text")
+    parse.set_defaults(handler=cmd_plan_parse)
+    imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
+    imp.set_defaults(handler=with_database(_plan_import))
+    exp = plan.add_parser("export", help="把计划导出为模板")
+    exp.add_argument("plan", type=int, help="计划编号")
+    exp.add_argument("--format", choices=["yaml"], default="yaml")
+    exp.add_argument("--out", help="输出文件（默认打印）")
+    exp.set_defaults(handler=with_database(_plan_export))
+    plan.add_parser("list", help="列出计划").set_defaults(handler=with_database(_plan_list))
+    ledger_cli.add_ledger_commands(plan, with_database)
+
+    unit = commands.add_parser("unit", help="单位").add_subparsers(dest="unit_command", required=True)
+    unit_add = unit.add_parser("add", help="添加单位")
+    unit_add.add_argument("name")
+    unit_add.set_defaults(handler=with_database(_unit_add))
+    unit.add_parser("list", help="列出单位").set_defaults(handler=with_database(_unit_list))
+
+    user = commands.add_parser("user", help="账号").add_subparsers(dest="user_command", required=True)
+    user_add = user.add_parser("add", help="添加账号（交互输入密码，或 --password-stdin）")
+    user_add.add_argument("username")
+    user_add.add_argument("--name", help="姓名")
+    user_add.add_argument("--role", required=True, choices=["coordinator", "reporter", "leader", "admin"])
+    user_add.add_argument("--unit", help="所属单位名称（填报人必填）")
+    user_add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    user_add.set_defaults(handler=with_database(_user_add))
+    user.add_parser("list", help="列出账号").set_defaults(handler=with_database(_user_list))
+
+    report = commands.add_parser("report", help="生成报告（PDF/A，并归档）")
+    report_kinds = report.add_subparsers(dest="kind", required=True)
+    for kind, help_text in (("monthly", "月报（--unit 指定时为单位版）"), ("year-end", "年度总结")):
+        command = report_kinds.add_parser(kind, help=help_text)
+        command.add_argument("--plan", type=int, required=True, help="计划编号")
+        if kind == "monthly":
+            command.add_argument("--period", required=True, help="报送周期，如 2018-09")
+        command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
+        command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
+        command.add_argument("--out", required=True, help="输出 PDF 文件")
+        command.set_defaults(handler=with_database(_report))
+    remote_cli.add_report_download(report_kinds)
+
+    db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
+    db.add_parser("migrate", help="执行数据库迁移").set_defaults(handler=with_database(_db_migrate, migrates=True))
+
+    backup = commands.add_parser("backup", help="在线备份数据库、佐证材料和归档报告（含 SHA-256 清单）")
+    backup.add_argument("out", help="备份目录（须不存在）")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="校验备份并恢复到新的数据目录和空数据库")
+    restore.add_argument("backup", help="备份目录")
+    restore.add_argument("--force", action="store_true", help="覆盖非空的数据目录或数据库")
+    restore.set_defaults(handler=cmd_restore)
+
+    demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
+        handler=with_database(_demo_load, migrates=True))
+    generate = demo.add_parser("generate", help="生成市级规模的示例计划和进展（用于性能测试）")
+    generate.add_argument("--units", type=int, default=60, help="单位数（默认 60）")
+    generate.add_argument("--tasks", type=int, default=2000, help="任务数（默认 2000）")
+    generate.add_argument("--months", type=int, default=12, help="进展月数（默认 12）")
+    generate.add_argument("--seed", type=int, default=2025, help="随机种子（同一种子生成相同数据）")
+    generate.set_defaults(handler=with_database(_demo_generate, migrates=True))
+
+    notify_commands.add_commands(commands, report_kinds, with_database)
+
+    serve = commands.add_parser("serve", help="启动网页与接口服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    remote_cli.add_remote_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    use_package_piccolo_conf()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        code, message = error.code, str(error)
+    except NotFound as error:
+        code, message = EXIT_NOT_FOUND, str(error)
+    except Conflict as error:
+        code, message = EXIT_CONFLICT, str(error)
+    except (DomainError, PlanParseError, TemplateError, ConfigError) as error:
+        code, message = EXIT_BAD_INPUT, str(error)
+    print(f"tracker: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

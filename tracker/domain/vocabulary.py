@@ -1,0 +1,72 @@
+"""Every code the tracker stores or sends, with its Chinese label: one table per kind of code,
+each written once. Pages, the API, reports, charts, notices and the CLI all read these.
+
+Dict order is display order.
+"""
+
+from __future__ import annotations
+
+# The derived status of a task (tracker.domain.status decides which).
+STATUS_LABELS: dict[str, str] = {
+    "done": "已完成",
+    "on_track": "正常推进",
+    "behind": "滞后",
+    "overdue": "超期",
+    "not_started": "未启动",
+}
+# A milestone as of a date: done, not yet due, or past its date and not done.
+MILESTONE_STATE_LABELS: dict[str, str] = {
+    "done": "已完成",
+    "pending": "未到期",
+    "missed": "未按期完成",
+}
+# The state a unit reports in a progress update (not the derived status above).
+UPDATE_STATE_LABELS: dict[str, str] = {
+    "not_started": "未启动",
+    "in_progress": "推进中",
+    "done": "已完成",
+    "blocked": "受阻",
+}
+# The coordinator's review of an update.
+REVIEW_STATE_LABELS: dict[str, str] = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
+# How close a task is to its deadline.
+WARNING_LABELS: dict[str, str] = {"blue": "临近时限", "yellow": "即将到期", "red": "已超期"}
+# The check of an evidence link.
+EVIDENCE_STATE_LABELS: dict[str, str] = {
+    "unchecked": "未核验",
+    "ok": "可访问",
+    "dead": "失效",
+    "no_title": "未见预期标题",
+    "refused": "拒绝检查",
+}
+# Roles of accounts (tracker.domain.roles says what each may do).
+ROLE_LABELS: dict[str, str] = {
+    "coordinator": "协调人",
+    "reporter": "填报人",
+    "leader": "局领导",
+    "admin": "管理员",
+}
+# Notices: what they announce, where they go, where a notice stands.
+NOTICE_EVENT_LABELS: dict[str, str] = {
+    "reminder": "催报提醒",
+    "late_list": "逾期未报名单",
+    "update_returned": "填报退回",
+    "report_published": "月报发布",
+}
+CHANNEL_KIND_LABELS: dict[str, str] = {
+    "webhook": "JSON Webhook",
+    "wecom": "企业微信群机器人",
+    "dingtalk": "钉钉群机器人",
+    "email": "电子邮件",
+}
+NOTICE_STATE_LABELS: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
+# Editions of a generated report.
+EDITION_LABELS: dict[str, str] = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
+# A row of a task-division table (分工表) in the preview, and how it was matched to a task.
+ASSIGNMENT_OUTCOME_LABELS: dict[str, str] = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
+ASSIGNMENT_MATCH_LABELS: dict[str, str] = {
+    "exact": "原文相同",
+    "normalised": "忽略标点空白后相同",
+    "prefix": "前缀相同",
+    "number": "按序号",
+}

@@ -1,0 +1,53 @@
+"""JSON API: monthly reports (generate, list, download) and the plan's charts."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import File
+
+from tracker.domain.periods import parse_day
+from tracker.http.guards import reader_guard
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
+from tracker.schemas import ReportIn, ReportOut
+
+
+class ReportApi(Controller):
+    path = "/api"
+    tags = ["报告 reports"]
+    guards = [reader_guard]
+
+    @post("/plans/{plan_id:int}/reports", operation_id="generateReport", status_code=201)
+    async def generate(self, request: Request, plan_id: FromPath[int],
+                       data: JSONBody[ReportIn]) -> ReportOut:
+        """Generate and archive a report (PDF/A) for a period, as of a date (default: the period's
+        due date). The same inputs always give the same figures."""
+        report_request = await reports.resolve_request(
+            plan_id, data.period, parse_day(data.as_of, "as_of"), data.edition, data.unit)
+        return await report_archive.generate(report_request, request.user.id)
+
+    @get("/plans/{plan_id:int}/reports", operation_id="listReports")
+    async def list_reports(self, plan_id: FromPath[int]) -> list[ReportOut]:
+        """Archived reports of a plan, newest first, with their SHA-256."""
+        return await report_archive.list_reports(plan_id)
+
+    @get("/reports/{report_id:int}", operation_id="getReport")
+    async def get_report(self, report_id: FromPath[int]) -> ReportOut:
+        """One archived report's parameters and checksum."""
+        return await report_archive.get_report(report_id)
+
+    @get("/reports/{report_id:int}/download", operation_id="downloadReport",
+         media_type="application/pdf")
+    async def download(self, report_id: FromPath[int]) -> File:
+        """The archived PDF."""
+        path, name = await report_archive.report_file(report_id)
+        return File(path=path, filename=name, media_type="application/pdf")
+
+    @get("/plans/{plan_id:int}/charts/{chart:str}", operation_id="getChart",
+         media_type="image/svg+xml")
+    async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
+                    as_of: FromQuery[str | None] = None) -> Response[bytes]:
+        """A chart (sections, units, trend, status, milestones) as .svg or .png, as of a date."""
+        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        return Response(content, media_type=media_type)

@@ -1,0 +1,188 @@
+"""The Litestar application: routes, sessions, CSRF, templates, lifespan (errors: http/errors.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from tracker.domain.messages import LABELS
+from tracker.domain.vocabulary import (
+    REVIEW_STATE_LABELS,
+    STATUS_LABELS,
+    UPDATE_STATE_LABELS,
+    WARNING_LABELS,
+)
+from tracker.http.api.accounts import AccountApi, TokenApi
+from tracker.http.api.ledger import LedgerApi
+from tracker.http.api.notifications import EvidenceApi, NotificationApi
+from tracker.http.api.planning import PlanningApi
+from tracker.http.api.plans import PlanApi
+from tracker.http.api.progress import ProgressApi
+from tracker.http.api.reports import ReportApi
+from tracker.http.api.tracking import TrackingApi
+from tracker.http.errors import EXCEPTION_HANDLERS
+from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.http.json_body import check_json_body
+from tracker.http.pages.accounts import AdminPages, LoginPages
+from tracker.http.pages.common import local_time
+from tracker.http.pages.ledger import LedgerPages
+from tracker.http.pages.notifications import NotificationPages
+from tracker.http.pages.plans import PlanPages, TaskPages
+from tracker.http.pages.tracking import TrackingPages
+from tracker.reporting.archive import shutdown_workers
+from tracker.services import scheduler
+from tracker.services.database import close_pool, open_pool, require_current_schema
+from tracker.settings import get_settings, use_package_piccolo_conf
+
+WEB_DIR = Path(__file__).parent
+# Every body is small unless its route takes files (tracker.http.forms.MAX_UPLOAD_REQUEST_BYTES):
+# a JSON update or a form is a few KB; a 10 MB one is refused (413) before it is read whole.
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def _jinja_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["t"] = LABELS
+    # The code → Chinese label tables every page may show, given once rather than per page.
+    environment.globals.update(status_labels=STATUS_LABELS, state_labels=UPDATE_STATE_LABELS,
+                               review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
+    environment.globals["local_time"] = local_time
+    environment.filters["local_time"] = local_time
+    return environment
+
+
+SUBMISSION_PATH = re.compile(r"^/api/tasks/\d+/updates$")  # JSON submissions (small bodies)
+MAX_CONCURRENT_SUBMISSIONS = 4
+MAX_BUFFERED_BODY = 1024 * 1024
+
+
+class SubmissionAdmission:
+    """At most a few JSON progress submissions are worked on at once; the others wait at the
+    door, their bodies already received (a slow client never holds a place).
+
+    One worker runs every request on one event loop. Forty reporters submitting at once would
+    fill its queue: each await of a coordinator's read, and on SQLite each step of the one
+    write transaction holding the lock, would wait behind all of them. Waiting at the door
+    costs nothing and the CPU stays as busy; the reads stay fast (bench/server_bench.py)."""
+
+    def __init__(self, app, limit: int = MAX_CONCURRENT_SUBMISSIONS):
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
+        self._loop = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not SUBMISSION_PATH.match(
+                scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+            if size > MAX_BUFFERED_BODY:  # not a normal submission: no queueing for it
+                await self.app(scope, _replay(messages, receive), send)
+                return
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # tests run apps on several event loops
+            self._slots, self._loop = asyncio.Semaphore(self.limit), loop
+        async with self._slots:
+            await self.app(scope, _replay(messages, receive), send)
+
+
+def _replay(messages: list[dict], receive):
+    """An ASGI receive that hands out the buffered messages first, then the real ones."""
+    pending = list(messages)
+
+    async def replay() -> dict:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """The database pool, the schema check and the in-process schedule for the app's life;
+    report workers are stopped at the end. What was started is stopped even if a later step
+    fails."""
+    await open_pool()
+    try:
+        await require_current_schema()
+        await scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+    finally:
+        await close_pool()
+        shutdown_workers()
+
+
+def create_app() -> Litestar:
+    use_package_piccolo_conf()
+    settings = get_settings()
+    return Litestar(
+        route_handlers=[
+            LoginPages,
+            AdminPages,
+            PlanPages,
+            TaskPages,
+            TokenApi,
+            AccountApi,
+            PlanApi,
+            PlanningApi,
+            ProgressApi,
+            ReportApi,
+            LedgerApi,
+            LedgerPages,
+            TrackingApi,
+            TrackingPages,
+            NotificationApi,
+            EvidenceApi,
+            NotificationPages,
+            create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
+                                       include_in_schema=False),
+        ],
+        middleware=[
+            SubmissionAdmission,
+            session_config(settings).middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        # Pages use the session cookie and need CSRF tokens; the API takes only bearer tokens.
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.cookie_secure,
+                               cookie_httponly=True, exclude=["/api/"]),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="政务公开工作要点跟踪 API", version="0.1.0", path="/schema",
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer",
+                                              description="POST /api/tokens 取得的令牌")}),
+            security=[{"BearerToken": []}],
+        ),
+        request_max_body_size=MAX_REQUEST_BYTES,
+        before_request=check_json_body,
+        lifespan=[lifespan],
+        debug=settings.debug,
+    )

@@ -1,0 +1,112 @@
+"""Error mapping, in one table: domain errors, bad plan files, Litestar's validation and HTTP
+errors become a JSON ErrorOut on the API and the error page on pages, in Chinese, with the
+field at fault named. Services raise plain Python exceptions and never see HTTP."""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+
+from tracker.db import DATABASE_ERRORS, database_unavailable
+from tracker.domain.errors import DomainError
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError
+from tracker.http.json_body import explain_validation
+from tracker.schemas import ErrorOut
+
+log = logging.getLogger(__name__)
+CSRF_FAILED = "CSRF token verification failed"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/schema"))
+
+
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    headers: dict[str, str] | None = None) -> Response:
+    if _is_api(request):
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
+                        status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    return Template("error.html", status_code=status_code, headers=headers,
+                    context={"status_code": status_code, "detail": detail,
+                             "user": request.scope.get("user")})
+
+
+def _domain_error(request: Request, error: DomainError) -> Response:
+    return _error_response(request, error.status_code, error.message, error.field)
+
+
+def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
+    field = getattr(error, "key", None) or (f"line {error.line}" if getattr(error, "line", None) else None)
+    return _error_response(request, 400, str(error), field or "file")
+
+
+def _validation_error(request: Request, error: ValidationException) -> Response:
+    """Litestar's own validation failures (types, unknown fields), with the field named and
+    msgspec's common messages said in Chinese."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    detail, field = explain_validation(str(first.get("message") or error.detail), first.get("key"))
+    return _error_response(request, 400, detail, field)
+
+
+DATABASE_RETRY_SECONDS = 10
+_outage = {"logged_at": 0.0, "suppressed": 0}
+
+
+def _database_error(request: Request, error: Exception) -> Response:
+    """The database away: 503 with Retry-After and a Chinese message, and one log line per
+    minute of outage instead of a traceback per request. Anything else is a bug: logged with
+    its traceback, 500."""
+    if not database_unavailable(error):
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return _error_response(request, 500, "服务器内部错误，请稍后重试或联系管理员", None)
+    now = time.monotonic()
+    if now - _outage["logged_at"] >= 60:
+        log.warning("database unavailable (%s: %s); answering 503%s", type(error).__name__,
+                    str(error)[:200], f", {_outage['suppressed']} more since the last line"
+                    if _outage["suppressed"] else "")
+        _outage.update(logged_at=now, suppressed=0)
+    else:
+        _outage["suppressed"] += 1
+    return _error_response(request, 503, "数据库暂时无法连接，请稍后重试", None,
+                           {"Retry-After": str(DATABASE_RETRY_SECONDS)})
+
+
+def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    if _is_api(request):
+        return _error_response(request, 401, error.detail, "authorization")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target)}", status_code=303)
+
+
+def _http_error(request: Request, error: HTTPException) -> Response:
+    if isinstance(error, NotFoundException):
+        detail = "页面或资源不存在"
+    elif isinstance(error, PermissionDeniedException) and error.detail == CSRF_FAILED:
+        detail = "表单安全令牌（CSRF）缺失或已失效，请刷新页面后重试"
+    else:
+        detail = error.detail
+    return _error_response(request, error.status_code, detail, None)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain_error,
+    PlanParseError: _input_error,
+    TemplateError: _input_error,
+    ValidationException: _validation_error,
+    NotAuthorizedException: _not_authorized,
+    HTTPException: _http_error,
+    **{kind: _database_error for kind in DATABASE_ERRORS},
+}

@@ -1,0 +1,235 @@
+"""Pages for plans and tasks: the overview, a task with its history and forms, my tasks,
+the review queue, plan import. Thin: parse the form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import File
+
+from tracker.domain.errors import DomainError, InvalidInput
+from tracker.domain.periods import parse_day, plan_periods
+from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_templates import TemplateError, dump_template
+from tracker.domain.progress_input import validate_update
+from tracker.domain.roles import PLANNERS, REPORTER
+from tracker.domain.status import current_period
+from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
+from tracker.http.forms import (
+    MAX_UPLOAD_REQUEST_BYTES,
+    UPDATE_FORM_FIELDS,
+    evidence_from_form,
+    form_fields,
+    read_upload,
+    refuse_unknown_fields,
+)
+from tracker.http.guards import planner_guard, reader_guard, reporter_guard
+from tracker.http.pages.common import form_error, page, redirect
+from tracker.plan_sources import load_plan_source
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
+from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
+from tracker.upload_parsing import parse_off_loop
+
+
+def _unit_ids(values: list[str], field: str) -> list[int]:
+    try:
+        return [int(value) for value in values if value]
+    except ValueError:
+        raise InvalidInput("单位编号无效", field) from None
+
+
+class PlanPages(Controller):
+    path = "/plans"
+    include_in_schema = False
+    guards = [reader_guard]
+
+    @get("/")
+    async def plan_list(self, request: Request) -> Response:
+        return page(request, "plans.html", plans=await plans.list_plans())
+
+    @get("/{plan_id:int}")
+    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
+        detail = await plans.get_plan(plan_id)
+        facts = await tracking.load_plan_facts(plan_id)
+        day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
+        statuses = tracking.statuses_as_of(facts, day)
+        summary = {code: 0 for code in STATUS_LABELS}
+        for item in statuses.values():
+            summary[item.code] += 1
+        return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
+                    reports=await report_archive.list_reports(plan_id),
+                    periods=plan_periods(detail.year) if detail.year else [],
+                    default_period=current_period(detail.year, day),
+                    warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
+                    can_plan=request.user.role in PLANNERS)
+
+    @get("/{plan_id:int}/export.yaml")
+    async def export(self, plan_id: FromPath[int]) -> Response:
+        text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
+        return Response(text, media_type="application/yaml; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
+
+    @get("/{plan_id:int}/charts/{chart:str}")
+    async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
+                    as_of: FromQuery[str | None] = None) -> Response:
+        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        return Response(content, media_type=media_type)
+
+    @post("/{plan_id:int}/reports")
+    async def generate_report(self, request: Request, plan_id: FromPath[int],
+                              data: URLEncodedBody[dict[str, str]]) -> Response:
+        report_request = await reports.resolve_request(
+            plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
+            data.get("edition", "monthly"), data.get("unit") or None)
+        report = await report_archive.generate(report_request, request.user.id)
+        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
+
+    @post("/{plan_id:int}/reporting", guards=[planner_guard])
+    async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            due_day, tolerance = int(data.get("due_day", "")), int(data.get("tolerance_percent", ""))
+        except ValueError:
+            raise InvalidInput("报送日和容差须为整数", "due_day") from None
+        await planning.set_reporting(plan_id, due_day, tolerance, actor=request.user.id)
+        return redirect(f"/plans/{plan_id}", "saved")
+
+    @post("/{plan_id:int}/milestones", guards=[planner_guard])
+    async def add_milestone(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        task = data.get("task_id") or ""
+        await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
+                                     data.get("title", ""), data.get("due_on", ""),
+                                     actor=request.user.id)
+        return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
+
+    @get("/import", guards=[planner_guard])
+    async def import_form(self, request: Request) -> Response:
+        return page(request, "import.html", error=None, replace=False)
+
+    @post("/import", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
+    async def import_plan(self, request: Request) -> Response:
+        form = await request.form()
+        replace = form.get("replace") == "1"
+        try:
+            content, name = await read_upload(form, "file")
+            summary = await plans.import_plan(await parse_off_loop(load_plan_source, content, name),
+                                              replace=replace,
+                                              source_name=name, actor=request.user.id)
+        except (DomainError, PlanParseError, TemplateError) as error:
+            message = error.message if isinstance(error, DomainError) else str(error)
+            status = error.status_code if isinstance(error, DomainError) else 400
+            return page(request, "import.html", status_code=status, replace=replace,
+                        error={"field": "file", "message": message})
+        return redirect(f"/plans/{summary.plan_id}", "imported")
+
+
+class TaskPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    async def _render(self, request: Request, task_id: FromPath[int], status_code: int = 200,
+                      form: dict | None = None, error: dict | None = None) -> Response:
+        detail = await progress.task_detail(request.user, task_id)
+        user = request.user
+        units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
+        year = detail.context.plan_year
+        periods = plan_periods(year) if year else []
+        default_period = current_period(year)
+        return page(request, "task.html", status_code=status_code, detail=detail, units=units,
+                    can_plan=user.role in PLANNERS,
+                    can_report=user.role == REPORTER and detail.my_role is not None,
+                    periods=periods, form=form or {"period": default_period}, error=error,
+                    extensions=await extensions.for_task(user, task_id),
+                    evidence_checks=await evidence.evidence_for(
+                        link for u in detail.updates for link in u.evidence_links),
+                    evidence_labels=EVIDENCE_STATE_LABELS)
+
+    @get("/tasks/{task_id:int}")
+    async def task(self, request: Request, task_id: FromPath[int]) -> Response:
+        return await self._render(request, task_id)
+
+    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
+    async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
+        form = await request.form()
+        fields = form_fields(form)
+        try:
+            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token"})
+            update = validate_update(fields)
+            await progress.submit_update(request.user, task_id, update,
+                                         await evidence_from_form(form))
+        except InvalidInput as error:
+            return await self._render(request, task_id, 400, form=fields, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "submitted")
+
+    @post("/tasks/{task_id:int}/edit", guards=[planner_guard])
+    async def edit(self, request: Request, task_id: FromPath[int]) -> Response:
+        form = await request.form()
+        lead = form.get("lead_unit_id") or ""
+        try:
+            edit = planning.TaskEdit(
+                lead_unit_ids=_unit_ids([lead], "lead_unit_ids"),
+                cooperating_unit_ids=_unit_ids(form.getall("cooperating_unit_ids", []),
+                                               "cooperating_unit_ids"),
+                deadline=form.get("deadline", ""),
+                deadline_text=form.get("deadline_text", ""),
+            )
+            version = int(form.get("version", "0"))
+            await planning.edit_task(task_id, edit, version, actor=request.user.id)
+        except (InvalidInput, ValueError) as error:
+            if isinstance(error, ValueError):
+                error = InvalidInput("版本号无效", "version")
+            return await self._render(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
+    @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
+    async def add_subtask(self, request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            await planning.add_subtask(task_id, data.get("text", ""),
+                                       _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
+                                       data.get("deadline", ""), actor=request.user.id)
+        except InvalidInput as error:
+            return await self._render(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
+    @get("/my", guards=[reporter_guard])
+    async def my_tasks(self, request: Request, period: FromQuery[str | None] = None) -> Response:
+        if period:
+            period = validate_update({"period": period, "percent": 0, "state": "not_started",
+                                      "work_done": "-"}).period
+        rows = await progress.my_tasks(request.user, period)
+        return page(request, "my_tasks.html", rows=rows, period=period)
+
+    @get("/reviews", guards=[planner_guard])
+    async def review_queue(self, request: Request) -> Response:
+        return page(request, "reviews.html", queue=await progress.review_queue(), error=None)
+
+    @post("/updates/{update_id:int}/review", guards=[planner_guard])
+    async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            update = await progress.review_update(request.user, update_id, data.get("decision", ""),
+                                                  data.get("comment", ""))
+        except InvalidInput as error:
+            return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
+                        error={**form_error(error), "update_id": update_id,
+                               "comment": data.get("comment", "")})
+        target = data.get("back") or ""
+        if target == "task":
+            return redirect(f"/tasks/{update.task_id}", "reviewed")
+        return redirect("/reviews", "reviewed")
+
+    @get("/reports/{report_id:int}/download", guards=[reader_guard])
+    async def report_download(self, report_id: FromPath[int]) -> File:
+        path, name = await report_archive.report_file(report_id)
+        return File(path=path, filename=name, media_type="application/pdf")
+
+    @get("/attachments/{attachment_id:int}")
+    async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
+        path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        # Always a download, never shown inline: a file claiming to be a PDF may hold HTML.
+        return File(path=path, filename=name, media_type=content_type,
+                    content_disposition_type="attachment",
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+

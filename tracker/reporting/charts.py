@@ -1,0 +1,384 @@
+"""Charts for the report and the pages: data in, SVG or PNG bytes out.
+
+Pure functions over plain data. Each builds its own `matplotlib.figure.Figure` (pyplot keeps
+global state and leaks in a server) under a per-figure `rc_context`. The rc_context changes
+matplotlib's global rcParams while it is active, so draw charts from one thread per process
+(reports are rendered in a worker process anyway).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import io
+import math
+import unicodedata
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import matplotlib
+from matplotlib import dates as mdates
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from tracker.domain.vocabulary import MILESTONE_STATE_LABELS, STATUS_LABELS
+
+LABELS = {
+    "no_data": "暂无数据",
+    "completion": "完成率",
+    "timeliness": "报送及时率",
+    "percent_axis": "完成率（%）",
+    "plan_completion": "计划完成率（%）",
+    "tasks_done": "已完成任务数",
+    "no_value": "—",
+    "as_of": "统计截至 {month}月{day}日",
+    "month": "{month}月",
+    "font_missing": (
+        "找不到中文字体（Noto Sans CJK SC 等），图表会显示成方框。"
+        "请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk），"
+        "然后删除 matplotlib 字体缓存（MPLCONFIGDIR）重试。"
+        " No CJK font found by matplotlib: install the Debian package fonts-noto-cjk."
+    ),
+}
+
+# The five task statuses, in the order they are shown everywhere (report, pages, charts).
+STATUS_ORDER = ("done", "on_track", "behind", "overdue", "not_started")
+STATUS_COLOURS = {
+    "done": "#2e7d32",  # green
+    "on_track": "#1565c0",  # blue
+    "behind": "#f9a825",  # amber
+    "overdue": "#c62828",  # red
+    "not_started": "#9e9e9e",  # grey
+}
+MILESTONE_STYLE = {  # state -> (marker, colour, filled)
+    "done": ("o", STATUS_COLOURS["done"], True),
+    "pending": ("o", STATUS_COLOURS["on_track"], False),
+    "missed": ("X", STATUS_COLOURS["overdue"], True),
+}
+SERIES_COLOURS = {"completion": "#1565c0", "timeliness": "#ef8f00", "done": "#90caf9"}
+
+CJK_FAMILIES = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+    "WenQuanYi Zen Hei",
+]
+_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [*CJK_FAMILIES, "DejaVu Sans"],
+    "font.size": 9,
+    "axes.unicode_minus": False,  # CJK fonts lack U+2212
+    "svg.fonttype": "none",  # text stays text: small SVG, WeasyPrint draws it with the CJK font
+    "svg.hashsalt": "tracker",  # stable element ids, so the same data gives the same bytes
+    "text.parse_math": False,  # task and unit names may contain "$"
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+FORMATS = ("svg", "png")
+PNG_DPI = 150
+WIDTH = 6.2  # inches: the text width of an A4 page with the report's margins
+FONT_PT = 9
+WRAP_COLUMNS = 28  # ~14 CJK characters per label line
+MAX_LABEL_LINES = 3
+NO_LINE_START = "，、。；：？！）》」』”’…,.;:?!)"  # punctuation that must not begin a line
+
+
+@functools.cache
+def cjk_font_path() -> str:
+    """The file of the first CJK font matplotlib finds; RuntimeError if there is none."""
+    for family in CJK_FAMILIES:
+        try:
+            return str(font_manager.findfont(FontProperties(family=family),
+                                             fallback_to_default=False))
+        except ValueError:
+            continue
+    raise RuntimeError(LABELS["font_missing"])
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _columns(text: str) -> int:
+    """Display width: CJK characters count two columns, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap_label(text: str, columns: int = WRAP_COLUMNS, max_lines: int = MAX_LABEL_LINES) -> str:
+    """Wrap a label into lines of at most `columns` display columns, of even length (no
+    one-character last line); cut with "…" past `max_lines`."""
+    text = " ".join(text.split())
+    lines_needed = max(1, math.ceil(_columns(text) / columns))
+    target = columns if lines_needed > max_lines else math.ceil(_columns(text) / lines_needed)
+    lines, line, width = [], "", 0
+    for ch in text:
+        w = _columns(ch)
+        full = width >= target or width + w > columns
+        if full and line and ch not in NO_LINE_START:
+            lines.append(line)
+            line, width = "", 0
+        line += ch
+        width += w
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:-1] + "…"
+    return "\n".join(lines)
+
+
+def _label_inches(labels: list[str]) -> float:
+    """Width in inches of the widest wrapped label line at FONT_PT."""
+    widest = max((_columns(line) for label in labels for line in label.split("\n")), default=0)
+    return widest * FONT_PT / 2 / 72
+
+
+def _new_figure(height: float) -> Figure:
+    fig = Figure(figsize=(WIDTH, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    else:
+        fig.savefig(buffer, format="png", dpi=PNG_DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def _empty(fmt: str, height: float = 1.6) -> bytes:
+    fig = _new_figure(height)
+    fig.text(0.5, 0.5, LABELS["no_data"], ha="center", va="center", fontsize=12,
+             color="#757575")
+    return _save(fig, fmt)
+
+
+def _chart(func: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Check `fmt` and the CJK font, then draw under the charts' rcParams."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> bytes:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments["fmt"] not in FORMATS:
+            raise ValueError(f"fmt must be one of {FORMATS}, not {bound.arguments['fmt']!r}")
+        cjk_font_path()
+        with matplotlib.rc_context(_RC):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _percent_axis(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
+
+
+def _margins(fig: Figure, labels: list[str], height: float, *, bottom: float = 0.45,
+             top: float = 0.15, right: float = 0.45) -> None:
+    """Margins from the label width, in inches, so no tight_layout pass is needed."""
+    left = _label_inches(labels) + 0.2
+    fig.subplots_adjust(left=left / WIDTH, right=1 - right / WIDTH,
+                        bottom=bottom / height, top=1 - top / height)
+
+
+def _row_height(labels: list[str], per_line: float = 0.17, minimum: float = 0.3) -> list[float]:
+    return [max(minimum, per_line * (label.count("\n") + 1) + 0.08) for label in labels]
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+@_chart
+def completion_by_section(sections: list[tuple[str, float]], fmt: str = "svg") -> bytes:
+    """Horizontal bars: completion percent (0-100) per plan section, in plan order."""
+    if not sections:
+        return _empty(fmt)
+    labels = [wrap_label(title) for title, _ in sections]
+    values = [max(0.0, min(100.0, float(percent))) for _, percent in sections]
+    height = sum(_row_height(labels)) + 0.7
+    fig = _new_figure(height)
+    _margins(fig, labels, height)
+    ax = fig.add_subplot()
+    y = range(len(labels))
+    ax.barh(y, values, height=0.6, color=SERIES_COLOURS["completion"])
+    ax.barh(y, [100 - v for v in values], left=values, height=0.6, color="#e3eaf3")
+    for i, value in enumerate(values):
+        ax.text(value + 1, i, f"{value:.0f}%", va="center", fontsize=8)
+    ax.set_yticks(list(y), labels)
+    ax.invert_yaxis()  # first section at the top, as in the plan
+    ax.set_xlim(0, 110)
+    ax.set_xticks(range(0, 101, 20))
+    _percent_axis(ax.xaxis)
+    ax.tick_params(axis="y", length=0)
+    return _save(fig, fmt)
+
+
+@_chart
+def completion_by_unit(units: list[tuple[str, float, float | None]], fmt: str = "svg") -> bytes:
+    """Grouped horizontal bars per unit: completion % and reporting timeliness %."""
+    if not units:
+        return _empty(fmt)
+    labels = [wrap_label(name) for name, _, _ in units]
+    height = sum(_row_height(labels, minimum=0.36)) + 0.85
+    fig = _new_figure(height)
+    _margins(fig, labels, height, bottom=0.7)
+    ax = fig.add_subplot()
+    bar = 0.36
+    for i, (_, completion, timeliness) in enumerate(units):
+        ax.barh(i - bar / 2, completion, height=bar, color=SERIES_COLOURS["completion"])
+        ax.text(completion + 1, i - bar / 2, f"{completion:.0f}%", va="center", fontsize=7)
+        if timeliness is None:
+            ax.text(1, i + bar / 2, LABELS["no_value"], va="center", fontsize=7)
+        else:
+            ax.barh(i + bar / 2, timeliness, height=bar, color=SERIES_COLOURS["timeliness"])
+            ax.text(timeliness + 1, i + bar / 2, f"{timeliness:.0f}%", va="center", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 110)
+    ax.set_xticks(range(0, 101, 20))
+    _percent_axis(ax.xaxis)
+    ax.tick_params(axis="y", length=0)
+    handles = [Patch(color=SERIES_COLOURS[key], label=LABELS[key])
+               for key in ("completion", "timeliness")]
+    fig.legend(handles=handles, loc="lower center", ncols=2, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    return _save(fig, fmt)
+
+
+@_chart
+def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> bytes:
+    """Plan completion % per period (line, left axis) over tasks done (bars, right axis)."""
+    if not points:
+        return _empty(fmt)
+    height = 2.5
+    fig = _new_figure(height)
+    fig.subplots_adjust(left=0.7 / WIDTH, right=1 - 0.7 / WIDTH, bottom=0.65 / height,
+                        top=1 - 0.2 / height)
+    ax = fig.add_subplot()
+    x = list(range(len(points)))
+    periods = [period for period, _, _ in points]
+    bars = ax.twinx()
+    bars.bar(x, [done for _, _, done in points], width=0.5, color=SERIES_COLOURS["done"])
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_ylabel(LABELS["tasks_done"])
+    bars.spines["right"].set_visible(True)
+    bars.spines["top"].set_visible(False)
+    ax.set_zorder(bars.get_zorder() + 1)  # line over bars
+    ax.patch.set_visible(False)
+    percents = [percent for _, percent, _ in points]
+    ax.plot(x, percents, color=SERIES_COLOURS["completion"], marker="o", markersize=4)
+    if len(points) <= 12:
+        for xi, percent in zip(x, percents, strict=True):
+            ax.annotate(f"{percent:.0f}%", (xi, percent), textcoords="offset points",
+                        xytext=(0, 5), ha="center", fontsize=7)
+    ax.set_ylim(0, 105)
+    _percent_axis(ax.yaxis)
+    ax.set_ylabel(LABELS["plan_completion"])
+    ax.set_xticks(x, periods, rotation=45 if len(points) > 8 else 0,
+                  ha="right" if len(points) > 8 else "center")
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    handles = [
+        Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
+                                label=LABELS["plan_completion"]),
+        Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncols=2, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    return _save(fig, fmt)
+
+
+@_chart
+def status_mix(counts: dict[str, int], fmt: str = "svg") -> bytes:
+    """One horizontal bar split by status, with a legend of labels and counts."""
+    values = [max(0, int(counts.get(status, 0))) for status in STATUS_ORDER]
+    total = sum(values)
+    if total == 0:
+        return _empty(fmt)
+    height = 1.2
+    fig = _new_figure(height)
+    fig.subplots_adjust(left=0.15 / WIDTH, right=1 - 0.15 / WIDTH, bottom=0.5 / height,
+                        top=1 - 0.1 / height)
+    ax = fig.add_subplot()
+    left = 0
+    for status, value in zip(STATUS_ORDER, values, strict=True):
+        if value:
+            ax.barh(0, value, left=left, height=0.8, color=STATUS_COLOURS[status])
+            if value / total >= 0.06:  # only where the number fits inside the segment
+                ax.text(left + value / 2, 0, str(value), ha="center", va="center",
+                        color="white", fontsize=9, fontweight="bold")
+        left += value
+    ax.set_xlim(0, total)
+    ax.set_axis_off()
+    handles = [
+        Patch(color=STATUS_COLOURS[status],
+                                 label=f"{STATUS_LABELS[status]} {value}")
+        for status, value in zip(STATUS_ORDER, values, strict=True)
+    ]
+    fig.legend(handles=handles, loc="lower center", ncols=5, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    return _save(fig, fmt)
+
+
+@_chart
+def milestone_timeline(milestones: list[tuple[str, date, str]], as_of: date,
+                       fmt: str = "svg") -> bytes:
+    """Milestones as markers on a time axis, one row each, with a line at the as-of date."""
+    if not milestones:
+        return _empty(fmt)
+    labels = [wrap_label(title) for title, _, _ in milestones]
+    height = sum(_row_height(labels)) + 0.85
+    fig = _new_figure(height)
+    _margins(fig, labels, height, bottom=0.75, top=0.3, right=0.3)
+    ax = fig.add_subplot()
+    days = [due for _, due, _ in milestones] + [as_of]
+    start, end = min(days) - timedelta(days=10), max(days) + timedelta(days=10)
+    for i, (_, due, state) in enumerate(milestones):
+        marker, colour, filled = MILESTONE_STYLE.get(state, MILESTONE_STYLE["pending"])
+        ax.plot([start, due], [i, i], color="#e0e0e0", linewidth=0.8, zorder=1)
+        ax.scatter([due], [i], marker=marker, s=40, zorder=3, edgecolors=colour,
+                   facecolors=colour if filled else "white", linewidths=1.4)
+    ax.axvline(as_of, color="#616161", linestyle="--", linewidth=1)
+    ax.text(as_of, -0.7, LABELS["as_of"].format(month=as_of.month, day=as_of.day),
+            ha="center", va="bottom", fontsize=8, color="#424242")
+    ax.set_xlim(start, end)
+    ax.set_ylim(len(milestones) - 0.5, -0.8)  # first milestone at the top
+    ax.set_yticks(range(len(labels)), labels)
+    ax.tick_params(axis="y", length=0)
+    locator = mdates.MonthLocator() if (end - start).days <= 550 else mdates.YearLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: _month_label(mdates.num2date(v).date(), start, end)))
+    handles = [
+        Line2D([], [], linestyle="", marker=marker, markeredgecolor=colour,
+                                markerfacecolor=colour if filled else "white",
+                                label=MILESTONE_STATE_LABELS[state])
+        for state, (marker, colour, filled) in MILESTONE_STYLE.items()
+    ]
+    fig.legend(handles=handles, loc="lower center", ncols=3, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    return _save(fig, fmt)
+
+
+def _month_label(day: date, start: date, end: date) -> str:
+    """"9月"; the year goes on a second line at January when the axis spans years."""
+    label = LABELS["month"].format(month=day.month)
+    if start.year != end.year and day.month == 1:
+        label += f"\n{day.year}"
+    return label
+
+
+CHARTS: dict[str, Callable[..., bytes]] = {
+    "sections": completion_by_section,
+    "units": completion_by_unit,
+    "trend": monthly_trend,
+    "status": status_mix,
+    "milestones": milestone_timeline,
+}
