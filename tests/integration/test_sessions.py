@@ -5,14 +5,16 @@ that makes it. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.factories import csrf
-from tests.test_access import BASE_URL, _app, quick_login
-from tests.test_progress_api import (  # noqa: F401 (the fixture applies here too)
+from tests.integration.test_access import BASE_URL, _app, quick_login
+from tests.support.factories import csrf
+from tests.support.world import (
     build_world,
-    cheap_password_hashing,
 )
 from tracker.tables import ApiToken, User, UserSession
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def _clone(cookies: httpx.Cookies) -> httpx.AsyncClient:

@@ -12,21 +12,24 @@ import shutil
 import uuid
 
 import asyncpg
+import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from tests.conftest import run_tracker
-from tests.test_progress_api import (  # noqa: F401 (the fixture applies here too)
+from tests.support.world import (
     PDF,
     build_world,
-    cheap_password_hashing,
     form_body,
 )
-from tracker.services import report_archive, reports
+from tracker.reporting import archive as report_archive
+from tracker.reporting import build as reports
 from tracker.services.database import bind_engine, current_engine
 from tracker.tables import Attachment, GeneratedReport, ProgressUpdate
 
 SUBMISSIONS_EACH = 6
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 async def _restored_facts(engine) -> tuple[set[int], dict[str, str], dict[str, str]]:

@@ -3,15 +3,18 @@ files always downloaded, never shown inline (a polyglot starting with %PDF and h
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import run_tracker
-from tests.factories import login
-from tests.test_progress_api import (  # noqa: F401 (the fixture applies here too)
+from tests.support.factories import login
+from tests.support.world import (
     build_world,
-    cheap_password_hashing,
     form_body,
 )
 
 POLYGLOT = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def test_a_sqlite_address_is_accepted_and_anything_else_refused_in_one_line(tmp_path):

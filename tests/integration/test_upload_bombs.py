@@ -14,12 +14,14 @@ from functools import cache
 import pytest
 from openpyxl import Workbook
 
-from tests.test_progress_api import build_world, cheap_password_hashing  # noqa: F401
+from tests.support.world import build_world
 from tracker import upload_parsing
-from tracker.errors import InvalidInput, TooLarge
+from tracker.domain.errors import InvalidInput, TooLarge
 from tracker.tables import TaskUnit
 
 BOMB_BYTES = 55 * 1024 * 1024
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def _bomb(member: str, base: bytes) -> bytes:

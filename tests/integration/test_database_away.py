@@ -10,12 +10,13 @@ import logging
 import pytest
 from piccolo.engine.postgres import PostgresEngine
 
-from tests.factories import bearer, make_user
-from tests.test_access import quick_login
-from tests.test_progress_api import cheap_password_hashing  # noqa: F401
-from tracker import asgi
+from tests.integration.test_access import quick_login
+from tests.support.factories import bearer, make_user
 from tracker.db import PooledSQLiteEngine
+from tracker.http import errors as asgi
 from tracker.services.database import bind_engine, current_engine, open_pool
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 class CuttableProxy:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from tests.factories import bearer, make_unit, make_user
-from tests.test_progress_api import (  # noqa: F401 (the fixture applies here too)
+import pytest
+
+from tests.support.factories import bearer, make_unit, make_user
+from tests.support.world import (
     build_world,
-    cheap_password_hashing,
     update_body,
 )
-from tracker.asgi import create_app
+from tracker.http.app import create_app
 from tracker.tables import ProgressUpdate
 
 MALFORMED = {
@@ -27,6 +28,8 @@ MALFORMED = {
     "empty": b"",
     "wrong top type": b"[1, 2, 3]",
 }
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @cache
