@@ -35,7 +35,7 @@ from tests.support.commands import run_tracker
 from tests.support.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
-from tracker.addresses import AddressPolicy
+from tracker.domain.addresses import AddressPolicy
 from tracker.domain.errors import NotFound
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app

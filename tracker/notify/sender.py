@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tracker.addresses import AddressPolicy
+from tracker.domain.addresses import AddressPolicy
+from tracker.domain.channel_targets import ROBOT_HOSTS
 from tracker.notify.formatters import (
     Notice,
     email_message,
@@ -31,7 +32,6 @@ from tracker.notify.formatters import (
     http_request,
     response_error,
 )
-from tracker.notify.targets import Refused, Unreachable, vet_target
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -57,7 +57,7 @@ class SendConfig:
     lease: float = 300.0  # seconds a claim lasts; longer than any one attempt
     smtp: SmtpConfig = SmtpConfig()
     public_url: str | None = None
-    addresses: AddressPolicy = AddressPolicy()  # where webhooks may go (tracker.notify.targets)
+    addresses: AddressPolicy = AddressPolicy()  # where webhooks may go (services.delivery checks)
     # httpx's own injection point: tests route the robots' official hosts to a local recorder.
     transport: httpx.AsyncBaseTransport | None = None
 
@@ -67,11 +67,7 @@ class DeliveryError(Exception):
 
 
 async def _post(client: httpx.AsyncClient, kind: str, notice: Notice, target: str,
-                secret: str | None, addresses: AddressPolicy) -> None:
-    try:  # checked again at every delivery: the channel may predate the rule, DNS may change
-        address = await vet_target(kind, target, addresses)
-    except (Refused, Unreachable) as error:
-        raise DeliveryError(f"拒绝发送：{error}") from None
+                secret: str | None, address: str | None) -> None:
     request = http_request(kind, notice, target, secret)
     url, headers, extensions = httpx.URL(request.url), dict(request.headers), {}
     if address is not None:  # to the address that was checked; Host and SNI keep the name
@@ -107,16 +103,22 @@ def _send_mail(smtp: SmtpConfig, notice: Notice, target: str, timeout: float,
     return f"部分收件人被拒收：{'、'.join(refused)}" if refused else ""
 
 
-async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig) -> str:
-    """One attempt at one notice; raises DeliveryError with the reason when it fails."""
+async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig,
+                  address: str | None) -> str:
+    """One attempt at one notice; raises DeliveryError with the reason when it fails.
+
+    A webhook goes to ``address``, the one the caller checked against the address rule just
+    before (services.delivery); robots (address None) go by name to their official host."""
     notice = Notice.from_payload(row["event"], row["payload"], row["dedupe_key"])
     kind, target, secret = row["channel.kind"], row["channel.target"], row["channel.secret"]
+    if address is None and kind not in ROBOT_HOSTS and kind != "email":
+        raise DeliveryError("拒绝发送：Webhook 地址未经检查")
     try:
         async with asyncio.timeout(config.total_timeout):
             if kind == "email":
                 return await asyncio.to_thread(_send_mail, config.smtp, notice, target,
                                                config.total_timeout, config.public_url)
-            await _post(client, kind, notice, target, secret, config.addresses)
+            await _post(client, kind, notice, target, secret, address)
             return ""
     except TimeoutError:
         raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None

@@ -9,11 +9,14 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.db import write_transaction
+from tracker.domain.addresses import AddressPolicy, Refused, Unreachable
+from tracker.domain.channel_targets import ROBOT_HOSTS, target_problem, webhook_host_port
 from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.vocabulary import CHANNEL_KIND_LABELS, NOTICE_EVENT_LABELS
 from tracker.notify.formatters import email_recipients
-from tracker.notify.targets import Refused, Unreachable, target_problem, vet_target, webhook_policy
 from tracker.schemas import ChannelIn, ChannelOut
+from tracker.services.addresses import vetted_address
+from tracker.settings import Settings, get_settings
 from tracker.tables import NotificationChannel, Plan
 
 EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
@@ -32,6 +35,23 @@ def mask_target(kind: str, target: str) -> str:
     query = urlencode([(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)],
                       safe="*")
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, query, ""))
+
+
+def webhook_policy(settings: Settings | None = None) -> AddressPolicy:
+    """Webhooks go to public addresses, and to an intranet only for the hosts listed in
+    TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS."""
+    settings = settings or get_settings()
+    return AddressPolicy(private_hosts=settings.webhook_private_hosts)
+
+
+async def vet_target(kind: str, target: str, policy: AddressPolicy) -> str | None:
+    """The checked address a webhook must be sent to (None for robots, which go by name to
+    their official host). Raises Refused or Unreachable with a one-line reason."""
+    if problem := target_problem(kind, target):
+        raise Refused(problem)
+    if kind in ROBOT_HOSTS:
+        return None
+    return await vetted_address(*webhook_host_port(target), policy)
 
 
 def events_of(raw: str) -> list[str]:

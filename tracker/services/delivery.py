@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from tracker.domain.addresses import Refused, Unreachable
 from tracker.notify.formatters import Notice
 from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
-from tracker.notify.targets import webhook_policy
 from tracker.services import outbox
+from tracker.services.channels import vet_target, webhook_policy
 from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,23 @@ class Outcome:
     gave_up: bool = False
 
 
+async def _checked_delivery(client: httpx.AsyncClient, row: dict, config: SendConfig) -> str:
+    """The target is checked again at every delivery (the channel may predate the rule, DNS
+    answers change), and the sender connects to the address that was checked. The check and
+    the sending share the one time limit."""
+    kind, target = row["channel.kind"], row["channel.target"]
+    try:
+        async with asyncio.timeout(config.total_timeout):
+            address = None
+            if kind != "email":
+                try:
+                    address = await vet_target(kind, target, config.addresses)
+                except (Refused, Unreachable) as error:
+                    raise DeliveryError(f"拒绝发送：{error}") from None
+            return await deliver(client, row, config, address)
+    except TimeoutError:
+        raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None
+
 
 async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> Outcome | None:
     now = dt.datetime.now(dt.UTC)
@@ -68,7 +86,7 @@ async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> 
                        attempt, sent, error, gave_up)
 
     try:
-        note = await deliver(client, row, config)
+        note = await _checked_delivery(client, row, config)
     except DeliveryError as error:
         reason = str(error)
     except Exception as error:  # a bug or a broken payload: recorded, never raised

@@ -4,7 +4,7 @@ carrying the expected title.
 The URL comes from a user, so the check is bounded like any fetch of untrusted input:
 
 - only http and https; no user name or password in the address;
-- the host is resolved first and every address must be public (tracker.addresses, the rule
+- the host is resolved first and every address must be public (tracker.domain.addresses, the rule
   notification channels follow too; loopback only with TRACKER_EVIDENCE_ALLOW_LOOPBACK=1, for
   tests). The request then goes to the address that was checked (Host header and TLS SNI keep
   the name), so a second DNS answer cannot swap in an internal one;
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from tracker.addresses import AddressPolicy, Refused, Unreachable, address_allowed, vetted_address
+from tracker.domain.addresses import AddressPolicy, Refused, Unreachable, address_allowed
+from tracker.services.addresses import vetted_address
 from tracker.settings import Settings, get_settings
 
 __all__ = ["CheckConfig", "CheckResult", "Refused", "Unreachable", "address_allowed", "check_url"]

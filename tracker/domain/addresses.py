@@ -9,13 +9,14 @@ checks (佐证链接) and notification channels (webhooks).
   or when a test turns it on (TRACKER_EVIDENCE_ALLOW_LOOPBACK).
 - A name is resolved first and every address must pass; the caller then connects to the
   address that was checked, so a second DNS answer cannot swap in an internal one.
+
+Pure: the rule and the choice among a name's addresses. Resolving the name is
+tracker.services.addresses.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
 from dataclasses import dataclass
 
 # Metadata services outside link-local space (Alibaba Cloud's is in 100.64.0.0/10).
@@ -64,23 +65,9 @@ def address_allowed(address: str, allow_loopback: bool = False, allow_private: b
     return allow_private and ip.is_private and not ip.is_reserved
 
 
-async def addresses_of(host: str, port: int) -> list[str]:
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise Unreachable(f"域名无法解析：{host}（{error}）") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
-
-
-async def vetted_address(host: str, port: int, policy: AddressPolicy) -> str:
-    """The address to connect to, after checking every address the host resolves to."""
+def checked_address(host: str, addresses: list[str], policy: AddressPolicy) -> str:
+    """The address to connect to, once every address the host resolved to has passed."""
     allow_private, allow_loopback = policy.for_host(host)
-    addresses = await addresses_of(host, port)
     for address in addresses:
         if not address_allowed(address, allow_loopback, allow_private):
             raise Refused(f"{host} 指向内网、本机或保留地址（{address}），不予访问")
