@@ -23,9 +23,9 @@ import re
 import unicodedata
 from pathlib import PurePath
 
+from tracker.domain.archives import check_zip_archive
 from tracker.domain.plan_model import PlanParseError
 from tracker.plan_parsing import heading_level
-from tracker.upload_parsing import check_zip_archive
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DocumentReadError", "read_plan_text"]
 

@@ -15,8 +15,9 @@ import pytest
 from openpyxl import Workbook
 
 from tests.support.world import build_world
-from tracker import upload_parsing
+from tracker.domain.archives import check_zip_archive
 from tracker.domain.errors import InvalidInput, TooLarge
+from tracker.services import parsing
 from tracker.tables import TaskUnit
 
 BOMB_BYTES = 55 * 1024 * 1024
@@ -69,15 +70,15 @@ def test_declared_sizes_are_checked_before_parsing():
     assert len(bomb) < 400 * 1024
     started = time.perf_counter()
     with pytest.raises(TooLarge, match="超过 40 MB 上限"):
-        upload_parsing.check_zip_archive(bomb)
+        check_zip_archive(bomb)
     assert time.perf_counter() - started < 0.1
     # Over the ratio, under the total: 10 MB of one repeated byte in ~10 KB.
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/sharedStrings.xml", b"A" * (10 * 1024 * 1024))
     with pytest.raises(TooLarge, match="压缩比异常"):
-        upload_parsing.check_zip_archive(packed.getvalue())
-    upload_parsing.check_zip_archive(b"not a zip")  # left to the parser to refuse in its words
+        check_zip_archive(packed.getvalue())
+    check_zip_archive(b"not a zip")  # left to the parser to refuse in its words
 
 
 async def test_bombs_are_refused_at_once_while_healthz_answers(app_client):
@@ -121,14 +122,14 @@ async def test_bombs_are_refused_at_once_while_healthz_answers(app_client):
 async def test_slow_parsing_is_refused_after_the_time_limit_and_the_loop_keeps_answering(
         app_client, monkeypatch):
     await build_world()
-    monkeypatch.setattr(upload_parsing, "PARSE_SECONDS", 0.3)
+    monkeypatch.setattr(parsing, "PARSE_SECONDS", 0.3)
 
     def slow_parser(_: bytes) -> str:
         time.sleep(1.5)
         return "never used"
 
     started = time.perf_counter()
-    parse = asyncio.create_task(upload_parsing.parse_off_loop(slow_parser, b"x"))
+    parse = asyncio.create_task(parsing.parse_off_loop(slow_parser, b"x"))
     health = await app_client.get("/healthz")
     assert health.status_code == 200 and time.perf_counter() - started < 0.3
     with pytest.raises(InvalidInput, match="文件解析超过 0.3 秒") as refused:

@@ -42,6 +42,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from tracker.domain.archives import check_zip_archive
 from tracker.domain.deadlines import resolve_deadline_phrase
 from tracker.domain.errors import InvalidInput
 from tracker.domain.plan_model import ONGOING
@@ -53,7 +54,6 @@ from tracker.plan_parsing import (
     _section_heading,
     table_row_units,
 )
-from tracker.upload_parsing import check_zip_archive
 
 __all__ = [
     "LEDGER_COLUMNS",

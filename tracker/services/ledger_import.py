@@ -52,10 +52,10 @@ from tracker.schemas import (
     UnitsChange,
 )
 from tracker.services import accounts, audit, planning
+from tracker.services.parsing import parse_off_loop
 from tracker.services.plans import get_plan
 from tracker.settings import get_settings
 from tracker.tables import Task, Unit
-from tracker.upload_parsing import parse_off_loop
 
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
 MIN_PREFIX = 4

@@ -12,7 +12,7 @@ from tracker.http.guards import planner_guard, reader_guard
 from tracker.plan_sources import load_plan_source
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plans
-from tracker.upload_parsing import parse_off_loop
+from tracker.services.parsing import parse_off_loop
 
 PlanUpload = MultipartBody[dict[str, UploadFile]]
 

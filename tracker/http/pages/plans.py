@@ -29,7 +29,7 @@ from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
-from tracker.upload_parsing import parse_off_loop
+from tracker.services.parsing import parse_off_loop
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
