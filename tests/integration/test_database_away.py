@@ -13,7 +13,7 @@ from piccolo.engine.postgres import PostgresEngine
 from tests.integration.test_access import quick_login
 from tests.support.factories import bearer, make_user
 from tracker.db import PooledSQLiteEngine
-from tracker.http import errors as asgi
+from tracker.http import errors
 from tracker.services.database import bind_engine, current_engine, open_pool
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -63,7 +63,7 @@ class CuttableProxy:
 
 async def test_the_database_away_is_503_with_retry_after_and_one_log_line(
         app_client, database, pg_url, tmp_path, caplog, monkeypatch):
-    monkeypatch.setitem(asgi._outage, "logged_at", -1e9)  # a fresh outage
+    monkeypatch.setitem(errors._outage, "logged_at", -1e9)  # a fresh outage
     admin = await make_user("admin")
     h = await bearer(admin)
     await quick_login(app_client, admin.username)
@@ -101,7 +101,7 @@ async def test_the_database_away_is_503_with_retry_after_and_one_log_line(
         # One line from the app for the whole outage; no traceback from anyone (asyncpg's
         # reconnecting pool included).
         records = [r for r in caplog.records if r.levelno >= logging.WARNING]
-        assert len([r for r in records if r.name == "tracker.asgi"]) == 1, records
+        assert len([r for r in records if r.name == errors.log.name]) == 1, records
         assert not any(r.exc_info or "Traceback" in r.getMessage() for r in records), records
     finally:
         if proxy is not None:
