@@ -40,7 +40,7 @@ from tracker.domain.errors import NotFound
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
-from tracker.notify.sender import SendConfig, SmtpConfig
+from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
@@ -545,6 +545,18 @@ async def test_a_listed_intranet_host_may_be_private_and_is_checked_again_at_sen
     assert web.to("/ok/hook") == []
     [sent] = await send_outbox(send_config())
     assert sent.sent and len(web.to("/ok/hook")) == 1
+
+
+async def test_the_sender_refuses_a_webhook_whose_address_was_not_checked(web):
+    """notify.sender connects only to an address services.delivery checked; called without
+    one it sends nothing, rather than resolve the name itself."""
+    row = {"event": "reminder", "payload": '{"title": "催报", "text": "请报送"}',
+           "dedupe_key": "unchecked:1", "channel.kind": "webhook",
+           "channel.target": f"{web.url}/ok/hook", "channel.secret": None}
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(DeliveryError, match="^拒绝发送：Webhook 地址未经检查$"):
+            await deliver(client, row, SendConfig(), None)
+    assert web.to("/ok/hook") == []
 
 
 async def test_the_outbox_keeps_the_status_never_the_answer(database, web):
