@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -15,12 +17,32 @@ SQLITE_POOL_SIZE = 4
 
 
 def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
-    if database_url:
-        if not database_url.startswith(("postgres://", "postgresql://")):
-            raise ValueError(f"TRACKER_DATABASE_URL 只支持 postgresql:// 地址：{database_url}")
+    if database_url:  # checked by tracker.settings: postgresql://
         return PostgresEngine(config={"dsn": database_url})
     # A busy timeout lets concurrent writers wait for the lock instead of failing at once.
     return PooledSQLiteEngine(path=str(sqlite_path), timeout=30)
+
+
+# Errors that mean "the database cannot be reached right now" (stopped, restarting, network
+# cut, pool exhausted, file locked or missing), as opposed to a bug in a query.
+DATABASE_ERRORS = (OSError, sqlite3.OperationalError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_UNAVAILABLE_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
+                       errno.ENETUNREACH, errno.ETIMEDOUT, errno.EPIPE}
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    if isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                          asyncpg.exceptions.TooManyConnectionsError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        text = str(error).lower()
+        return "connection" in text or "pool" in text
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).lower().startswith(_SQLITE_UNAVAILABLE)
+    if isinstance(error, OSError):  # asyncpg: "Multiple exceptions: [Errno 111] Connect call failed"
+        return error.errno in _UNAVAILABLE_ERRNOS or "connect call failed" in str(error).lower()
+    return False
 
 
 def is_sqlite(engine: Engine) -> bool:

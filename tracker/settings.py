@@ -11,9 +11,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ConfigError(ValueError):
+    """A setting from the environment that cannot be used; the message names it (one line)."""
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None
+    database_url: str | None  # PostgreSQL; None means the SQLite file at sqlite_path
     data_dir: Path
     secret_key: str
     debug: bool
@@ -34,10 +38,31 @@ class Settings:
     notify_max_attempts: int = 8  # 1+2+4+… minutes: given up after about two hours
     notify_backoff: float = 60.0  # seconds before the first retry; doubles after each failure
     evidence_allow_loopback: bool = False  # only for tests that check pages on 127.0.0.1
+    # Webhook hosts that may resolve to private (intranet) or loopback addresses.
+    webhook_private_hosts: frozenset[str] = frozenset()
+
+    sqlite_file: Path | None = None  # from TRACKER_DATABASE_URL=sqlite:///…
 
     @property
     def sqlite_path(self) -> Path:
-        return self.data_dir / "tracker.sqlite"
+        return self.sqlite_file or self.data_dir / "tracker.sqlite"
+
+
+def _database(url: str) -> tuple[str | None, Path | None]:
+    """(PostgreSQL URL, SQLite file) from TRACKER_DATABASE_URL: postgresql://…, or
+    sqlite:///relative/path and sqlite:////absolute/path as SQLAlchemy spells them."""
+    if not url:
+        return None, None
+    if url.startswith(("postgres://", "postgresql://")):
+        return url, None
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///").split("?", 1)[0]
+        if not path or path.endswith("/"):
+            raise ConfigError("TRACKER_DATABASE_URL 的 sqlite:/// 地址缺少文件路径")
+        return None, Path(path).resolve()
+    scheme = url.split(":", 1)[0][:20] if ":" in url else "（无协议）"
+    raise ConfigError(f"TRACKER_DATABASE_URL 须为 postgresql://… 或 sqlite:///文件路径，"
+                      f"不支持“{scheme}”")
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -56,8 +81,10 @@ def _secret_key(data_dir: Path) -> str:
 def get_settings() -> Settings:
     data_dir = Path(os.environ.get("TRACKER_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    database_url, sqlite_file = _database(os.environ.get("TRACKER_DATABASE_URL", "").strip())
     return Settings(
-        database_url=os.environ.get("TRACKER_DATABASE_URL") or None,
+        database_url=database_url,
+        sqlite_file=sqlite_file,
         data_dir=data_dir,
         secret_key=_secret_key(data_dir),
         debug=os.environ.get("TRACKER_DEBUG", "") == "1",
@@ -73,7 +100,7 @@ def _outreach_env() -> dict:
         try:
             return kind(env(name) or default)
         except ValueError:
-            raise ValueError(f"环境变量 {name} 应为数字，现为“{env(name)}”") from None
+            raise ConfigError(f"环境变量 {name} 应为数字，现为“{env(name)}”") from None
 
     return {
         "smtp_host": env("TRACKER_SMTP_HOST") or None,
@@ -89,6 +116,10 @@ def _outreach_env() -> dict:
         "notify_max_attempts": number("TRACKER_NOTIFY_MAX_ATTEMPTS", "8"),
         "notify_backoff": number("TRACKER_NOTIFY_BACKOFF", "60", float),
         "evidence_allow_loopback": env("TRACKER_EVIDENCE_ALLOW_LOOPBACK", "") == "1",
+        "webhook_private_hosts": frozenset(
+            host.strip().lower().rstrip(".") for host in
+            (env("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS") or "").replace("，", ",").split(",")
+            if host.strip()),
     }
 
 

@@ -130,6 +130,15 @@ class ApiToken(Table, tablename="api_token"):
     revoked = Boolean(default=False)
 
 
+class UserSession(Table, tablename="user_session"):
+    """A logged-in page session; the cookie carries a random id, only its SHA-256 is stored.
+    Logout deletes the row; a new password or a deactivation deletes all of the user's."""
+
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    session_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+
+
 class LoginThrottle(Table, tablename="login_throttle"):
     """Recent failed logins under one key (an account, an address, or both), and when the
     delay they earned ends (tracker/domain/login_throttle.py). Unique on (scope, key)."""

@@ -52,7 +52,9 @@ async def test_nul_surrogate_bidi_refused_with_400_on_every_json_endpoint(app_cl
             response = await app_client.request(method, url, headers=headers,
                                                 content=template.replace("{bad}", bad).encode())
             assert response.status_code == 400, (url, kind, response.text)
-            assert response.json()["field"] == field, (url, kind, response.text)
+            # A lone surrogate escape is refused as soon as the JSON body is decoded.
+            expected = "body" if kind == "surrogate" else field
+            assert response.json()["field"] == expected, (url, kind, response.text)
             assert REFUSED_TEXT[kind][1] in response.json()["detail"], (url, kind, response.text)
     assert {table: await table.count() for table in counts} == counts  # nothing stored
     task = await Task.select(Task.text, Task.version).where(Task.id == w.task_id).first()

@@ -2,6 +2,11 @@
 webhooks (WeCom, DingTalk, generic JSON) and a real SMTP sink (aiosmtpd) receives the mail;
 the tests assert what arrived.
 
+The loopback webhooks are allowed by TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS=127.0.0.1, as an
+office lists its intranet systems. Robots may only be at their official hosts: their channels
+name those, and the sender's httpx transport routes the official hosts to the recorder, at
+/<outcome>/<wecom|ding> where the outcome is the key's first part (key=ok-k → /ok/wecom).
+
 The world: MINIMAL (tests/support/samples.py), plan year 2018, reports due on the 5th,
 reminders 3 days before. 局办公室 leads 做好公开, 法规处 leads 子任务. 法规处 has reported for
 2018-09 on 2018-09-28, 局办公室 has not.
@@ -22,6 +27,7 @@ from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -29,12 +35,13 @@ from tests.support.commands import run_tracker
 from tests.support.factories import bearer, insert_past_update, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
+from tracker.domain.addresses import AddressPolicy
 from tracker.domain.errors import NotFound
 from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
-from tracker.notify.sender import SendConfig, SmtpConfig
+from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.schemas import ChannelIn
@@ -57,12 +64,48 @@ DUE_DAY = dt.date(2018, 10, 5)
 @pytest.fixture(scope="module")
 def web():
     with recording_server() as recorder:
+        ROBOTS["url"] = recorder.url
         yield recorder
 
 
 @pytest.fixture(autouse=True)
 def fresh_requests(web):
     web.requests.clear()
+
+
+@pytest.fixture(autouse=True)
+def loopback_listed(monkeypatch):
+    """The recorder on 127.0.0.1 is a listed intranet host, for the app and `tracker` runs."""
+    monkeypatch.setenv("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS")
+    get_settings.cache_clear()
+
+
+WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
+DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token="
+ROBOT_PATHS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "ding"}
+
+
+class RobotsToRecorder(httpx.AsyncBaseTransport):
+    """The robots' official hosts answered by the recorder; everything else as usual."""
+
+    def __init__(self, recorder_url: str):
+        self.recorder = httpx.URL(recorder_url)
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in ROBOT_PATHS:
+            token = request.url.params.get("key") or request.url.params.get("access_token") or ""
+            path = f"/{token.split('-', 1)[0]}/{ROBOT_PATHS[request.url.host]}"
+            request.url = request.url.copy_with(scheme="http", host=self.recorder.host,
+                                                port=self.recorder.port, path=path)
+            request.headers["host"] = f"{self.recorder.host}:{self.recorder.port}"
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 class Sink:
@@ -97,9 +140,14 @@ def fresh_mail(smtp):
     smtp[0].messages.clear()
 
 
+ROBOTS = {}
+
+
 def send_config(smtp_port: int | None = None, **changes) -> SendConfig:
     values = {"connect_timeout": 0.5, "total_timeout": 0.6, "max_attempts": 3, "backoff": 0.0,
-              "smtp": SmtpConfig(host="127.0.0.1", port=smtp_port or 25, sender="tracker@example.gov.cn")}
+              "smtp": SmtpConfig(host="127.0.0.1", port=smtp_port or 25, sender="tracker@example.gov.cn"),
+              "addresses": AddressPolicy(private_hosts=frozenset({"127.0.0.1"})),
+              "transport": RobotsToRecorder(ROBOTS["url"])}
     return SendConfig(**{**values, **changes})
 
 
@@ -148,10 +196,11 @@ def test_dingtalk_signature_follows_the_documented_scheme():
 def test_robot_answers_are_judged_by_status_and_errcode():
     assert response_error("wecom", 200, b'{"errcode":0,"errmsg":"ok"}') is None
     assert response_error("dingtalk", 200, b'{"errcode":310000,"errmsg":"sign not match"}') == (
-        "errcode 310000：sign not match")
-    assert response_error("wecom", 200, b"<html>") .startswith("应答不是 JSON")
+        "HTTP 200：机器人拒收，errcode 310000")
+    assert response_error("wecom", 200, b"<html>") == "HTTP 200：应答不是 JSON"
     assert response_error("webhook", 204, b"") is None
-    assert response_error("webhook", 500, b"boom") == "HTTP 500：boom"
+    # Never the far end's text: it is whatever an internal service chose to answer.
+    assert response_error("webhook", 500, b"root:x:0:0 secret") == "HTTP 500 Internal Server Error"
 
 
 def test_wecom_content_is_cut_to_4096_bytes_on_a_character_boundary():
@@ -166,13 +215,8 @@ async def test_reminders_and_late_list_arrive_once_in_each_format(database, web,
                                                                    backend_urls):
     sink, smtp_port = smtp
     world = await build_world()
-    wecom = await add("wecom", "办公室企业微信群", f"{web.url}/ok/wecom?key=robot-key", world.plan_id,
-                      ["reminder", "late_list"])
-    await add("dingtalk", "钉钉群", f"{web.url}/ok/ding?access_token=tok", world.plan_id,
-                     ["reminder"], secret=SECRET)
     await add("email", "办公室邮箱", "office@example.gov.cn, lead@example.gov.cn", None, ["reminder"])
     await add("webhook", "督办系统", f"{web.url}/ok/hook", None, ["late_list"])
-    assert wecom.target.endswith("key=***") and "robot-key" not in wecom.target
 
     # `tracker remind`, the real command, twice on the reminder day.
     url, data_dir = backend_urls(database)
@@ -183,15 +227,26 @@ async def test_reminders_and_late_list_arrive_once_in_each_format(database, web,
     first = run_tracker("remind", "--plan", str(world.plan_id), "--today", REMIND_DAY.isoformat(),
                         database_url=url, data_dir=data_dir)
     assert first.returncode == 0, first.stderr
-    assert "已排队 3 条通知" in first.stdout and "成功 3 条，失败 0 条" in first.stdout
+    assert "已排队 1 条通知" in first.stdout and "成功 1 条，失败 0 条" in first.stdout
     second = run_tracker("remind", "--plan", str(world.plan_id), "--today", REMIND_DAY.isoformat(),
                          database_url=url, data_dir=data_dir)
     assert second.returncode == 0, second.stderr
     assert "没有新排队的通知" in second.stdout and "没有待发送的通知" in second.stdout
 
+    # The robots, added now, get the same day's reminder (sent in-process: their official
+    # hosts are routed to the recorder).
+    get_settings.cache_clear()  # TRACKER_PUBLIC_URL, for the links
+    wecom = await add("wecom", "办公室企业微信群", f"{WECOM}ok-robot-key", world.plan_id,
+                      ["reminder", "late_list"])
+    await add("dingtalk", "钉钉群", f"{DINGTALK}ok-tok", world.plan_id, ["reminder"], secret=SECRET)
+    assert wecom.target.endswith("key=***") and "robot-key" not in wecom.target
+    assert len(await triggers.queue_due_notices(REMIND_DAY, world.plan_id)) == 2
+    assert await triggers.queue_due_notices(REMIND_DAY, world.plan_id) == []
+    assert [o.sent for o in await send_outbox(send_config(smtp_port))] == [True, True]
+
     # WeCom: one markdown message, for the unit that has not reported, naming its task.
     [wecom_request] = web.to("/ok/wecom")
-    assert wecom_request.query == {"key": ["robot-key"]}
+    assert wecom_request.query == {"key": ["ok-robot-key"]}
     body = wecom_request.json()
     assert set(body) == {"msgtype", "markdown"} and body["msgtype"] == "markdown"
     assert set(body["markdown"]) == {"content"}
@@ -207,7 +262,7 @@ async def test_reminders_and_late_list_arrive_once_in_each_format(database, web,
     body = ding_request.json()
     assert body["msgtype"] == "markdown" and set(body["markdown"]) == {"title", "text"}
     assert "催报" in body["markdown"]["title"] and "做好公开" in body["markdown"]["text"]
-    assert ding_request.query["access_token"] == ["tok"]
+    assert ding_request.query["access_token"] == ["ok-tok"]
     timestamp = ding_request.query["timestamp"][0]
     assert abs(int(timestamp) / 1000 - time.time()) < 120
     assert ding_request.query["sign"] == [dingtalk_sign(SECRET, int(timestamp))]
@@ -254,10 +309,10 @@ async def test_no_reminder_outside_the_window_or_the_plan_year(database):
 async def test_dead_and_hanging_webhooks_are_retried_then_given_up_without_blocking_others(
         database, web, smtp):
     await add("webhook", "坏掉的系统", f"{web.url}/fail/hook")
-    await add("wecom", "卡住的机器人", f"{web.url}/hang/wecom?key=k")
-    await add("dingtalk", "密钥不对", f"{web.url}/errcode/ding?access_token=t", secret="wrong")
+    await add("wecom", "卡住的机器人", f"{WECOM}hang-k")
+    await add("dingtalk", "密钥不对", f"{DINGTALK}errcode-t", secret="wrong")
     await add("email", "邮箱", "office@example.gov.cn")
-    await add("wecom", "正常的群", f"{web.url}/ok/wecom?key=k")
+    await add("wecom", "正常的群", f"{WECOM}ok-k")
     notice = Notice(event="report_published", title="测试通知", text="月报已发布")
     assert len(await outbox.enqueue(notice, "test:1", None)) == 5
 
@@ -266,12 +321,12 @@ async def test_dead_and_hanging_webhooks_are_retried_then_given_up_without_block
     outcomes = {o.channel_name: o for o in await send_outbox(send_config(smtp[1], backoff=60.0))}
     assert time.monotonic() - started < 3, "a hanging webhook held up the round"
     assert outcomes["正常的群"].sent and outcomes["邮箱"].sent
-    assert outcomes["坏掉的系统"].error == "HTTP 500：internal error"
+    assert outcomes["坏掉的系统"].error == "HTTP 500 Internal Server Error"
     assert outcomes["卡住的机器人"].error.startswith("超时")
-    assert outcomes["密钥不对"].error == "errcode 310000：sign not match"
+    assert outcomes["密钥不对"].error == "HTTP 200：机器人拒收，errcode 310000"
     assert await send_outbox(send_config(smtp[1])) == []
     row = await Notification.select(Notification.next_attempt_at, Notification.attempts).where(
-        Notification.dedupe_key.like("test:1:%"), Notification.last_error == "HTTP 500：internal error").first()
+        Notification.dedupe_key.like("test:1:%"), Notification.last_error == "HTTP 500 Internal Server Error").first()
     assert row["attempts"] == 1
     assert row["next_attempt_at"] > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=50)
 
@@ -319,7 +374,7 @@ async def test_mail_without_a_server_fails_with_a_clear_reason(database):
 
 async def test_two_senders_at_once_send_each_notice_once(database, web):
     await add("webhook", "系统", f"{web.url}/ok/hook")
-    await add("wecom", "群", f"{web.url}/ok/wecom?key=k")
+    await add("wecom", "群", f"{WECOM}ok-k")
     for number in range(6):
         await outbox.enqueue(Notice(event="reminder", title=f"第{number}条", text="内容"),
                              f"race:{number}", None)
@@ -367,7 +422,7 @@ async def test_coordinator_manages_channels_and_sees_failures(app_client, web):
     reporter = await make_user("reporter", await make_unit())
     h = await bearer(coordinator)
     created = await app_client.post("/api/channels", headers=h, json={
-        "kind": "dingtalk", "name": "钉钉群", "target": f"{web.url}/fail/ding?access_token=secret-token",
+        "kind": "dingtalk", "name": "钉钉群", "target": f"{DINGTALK}fail-secret-token",
         "events": ["reminder"], "secret": SECRET})
     assert created.status_code == 201, created.text
     channel = created.json()
@@ -387,13 +442,13 @@ async def test_coordinator_manages_channels_and_sees_failures(app_client, web):
     await send_outbox(send_config(max_attempts=1))
     failed = (await app_client.get("/api/notifications?state=failed", headers=h)).json()
     assert [(n["title"], n["state"], n["last_error"]) for n in failed] == [
-        ("催报测试", "failed", "HTTP 500：internal error")]
+        ("催报测试", "failed", "HTTP 500 Internal Server Error")]
     assert (await app_client.get("/api/notifications?state=lost", headers=h)).status_code == 400
 
     await login(app_client, "coord")
     page = await app_client.get("/notifications")
     assert page.status_code == 200
-    assert "钉钉群" in page.text and "HTTP 500：internal error" in page.text and "secret-token" not in page.text
+    assert "钉钉群" in page.text and "HTTP 500 Internal Server Error" in page.text and "secret-token" not in page.text
 
 
 async def test_schedule_runs_jobs_survives_errors_and_stops_cleanly(database, web):
@@ -449,3 +504,65 @@ def _release_hanging_requests(web):
     yield
     web.release.set()
 
+
+
+# --- where channels may send (issue 12.2) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "target", "reason"), [
+    ("webhook", "http://169.254.169.254/latest/meta-data/", "指向内网、本机或保留地址"),
+    ("webhook", "http://[fd00:ec2::254]/", "指向内网、本机或保留地址"),
+    ("webhook", "http://100.100.100.200/latest/meta-data/", "指向内网、本机或保留地址"),
+    ("webhook", "http://0.0.0.0:8000/", "指向内网、本机或保留地址"),
+    ("webhook", "http://localhost:9/", "指向内网、本机或保留地址"),
+    ("webhook", "http://10.1.2.3/hook", "指向内网、本机或保留地址"),  # private, not listed
+    ("webhook", "http://user:pw@example.gov.cn/hook", "不能含用户名或密码"),
+    ("wecom", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "官方地址"),
+    ("wecom", "https://127.0.0.1/cgi-bin/webhook/send?key=k", "官方地址"),
+    ("dingtalk", "https://oapi.dingtalk.com.evil.example/robot/send?access_token=t", "官方地址"),
+    ("dingtalk", "https://oapi.dingtalk.com:8443/robot/send?access_token=t", "官方地址"),
+])
+async def test_channels_to_internal_or_unofficial_addresses_are_refused(app_client, kind, target,
+                                                                       reason, monkeypatch):
+    monkeypatch.setenv("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS", "intranet.example.gov.cn")
+    get_settings.cache_clear()
+    h = await bearer(await make_user("admin"))
+    refused = await app_client.post("/api/channels", headers=h,
+                                    json={"kind": kind, "name": "渠道", "target": target})
+    assert refused.status_code == 400 and refused.json()["field"] == "target", refused.text
+    assert reason in refused.json()["detail"]
+    assert await channels.list_channels() == []
+
+
+async def test_a_listed_intranet_host_may_be_private_and_is_checked_again_at_send_time(
+        database, web, monkeypatch):
+    """127.0.0.1 is listed while the channel is added; by the time of sending the listing is
+    gone (as if the name now resolved elsewhere): nothing is sent, the reason is recorded."""
+    await add("webhook", "内网督办系统", f"{web.url}/ok/hook")
+    await outbox.enqueue(Notice(event="reminder", title="催报", text="请报送"), "vet:1", None)
+    [outcome] = await send_outbox(send_config(addresses=AddressPolicy()))
+    assert not outcome.sent and outcome.error.startswith("拒绝发送：127.0.0.1 指向内网、本机或保留地址")
+    assert web.to("/ok/hook") == []
+    [sent] = await send_outbox(send_config())
+    assert sent.sent and len(web.to("/ok/hook")) == 1
+
+
+async def test_the_sender_refuses_a_webhook_whose_address_was_not_checked(web):
+    """notify.sender connects only to an address services.delivery checked; called without
+    one it sends nothing, rather than resolve the name itself."""
+    row = {"event": "reminder", "payload": '{"title": "催报", "text": "请报送"}',
+           "dedupe_key": "unchecked:1", "channel.kind": "webhook",
+           "channel.target": f"{web.url}/ok/hook", "channel.secret": None}
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(DeliveryError, match="^拒绝发送：Webhook 地址未经检查$"):
+            await deliver(client, row, SendConfig(), None)
+    assert web.to("/ok/hook") == []
+
+
+async def test_the_outbox_keeps_the_status_never_the_answer(database, web):
+    web.pages["/leak"] = (502, {"content-type": "text/plain"}, b"internal-db-password=hunter2")
+    await add("webhook", "会回显的系统", f"{web.url}/leak")
+    await outbox.enqueue(Notice(event="reminder", title="催报", text="请报送"), "leak:1", None)
+    [outcome] = await send_outbox(send_config(max_attempts=1))
+    assert outcome.error == "HTTP 502 Bad Gateway"
+    assert await Notification.count().where(Notification.last_error.like("%hunter2%")) == 0

@@ -269,7 +269,8 @@ async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
     release = threading.Event()
     order: list[str] = []
 
-    def fake_run(data, archival, limits):
+    def fake_run(function, args, limits):
+        data = args[0]
         name = f"{worker.lane_of(data)}-{len(data.tasks)}"
         if name.startswith("big"):
             release.wait(30)

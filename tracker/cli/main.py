@@ -34,7 +34,7 @@ from tracker.domain.periods import parse_day
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.text_rules import check_text
-from tracker.settings import use_package_piccolo_conf
+from tracker.settings import ConfigError, use_package_piccolo_conf
 
 
 def _print_tree(data: dict) -> None:
@@ -235,6 +235,25 @@ async def _db_check(args) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args) -> int:
+    from tracker.services.backup import create_backup
+
+    manifest = create_backup(Path(args.out))
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    print(f"已备份到 {args.out}：数据库（{manifest['backend']}）和 {len(manifest['files']) - 1} 个文件，"
+          f"共 {size / (1024 * 1024):.1f} MB；清单 manifest.json 含各文件 SHA-256")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from tracker.services.backup import restore_backup
+
+    manifest = restore_backup(Path(args.backup), force=args.force)
+    print(f"已从 {args.backup} 恢复（备份时间 {manifest['created_at']}，校验通过的文件 "
+          f"{len(manifest['files'])} 个）；如程序版本较新，请再运行 tracker db migrate")
+    return EXIT_OK
+
+
 async def _demo_load(args) -> int:
     from tracker.services.demo import load_demo
 
@@ -335,6 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("check", help="列出缺少审计记录的填报、审核和任务修改（有则退出码 1）").set_defaults(
         handler=with_database(_db_check))
 
+    backup = commands.add_parser("backup", help="在线备份数据库、佐证材料和归档报告（含 SHA-256 清单）")
+    backup.add_argument("out", help="备份目录（须不存在）")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="校验备份并恢复到新的数据目录和空数据库")
+    restore.add_argument("backup", help="备份目录")
+    restore.add_argument("--force", action="store_true", help="覆盖非空的数据目录或数据库")
+    restore.set_defaults(handler=cmd_restore)
+
     demo = commands.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="载入 2018 年示例计划与示例账号").set_defaults(
         handler=with_database(_demo_load, migrates=True))
@@ -371,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         code, message = EXIT_NOT_FOUND, str(error)
     except Conflict as error:
         code, message = EXIT_CONFLICT, str(error)
-    except (DomainError, PlanParseError, TemplateError) as error:
+    except (DomainError, PlanParseError, TemplateError, ConfigError) as error:
         code, message = EXIT_BAD_INPUT, str(error)
     print(f"tracker: {message}", file=sys.stderr)
     return code

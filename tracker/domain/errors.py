@@ -8,10 +8,12 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, status_code: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        if status_code is not None:
+            self.status_code = status_code
 
     def __str__(self) -> str:
         return f"{self.field}：{self.message}" if self.field else self.message
@@ -45,3 +47,9 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, field: str | None = None, retry_after: int = 1):
         super().__init__(message, field)
         self.retry_after = retry_after
+
+
+class TooLarge(DomainError):
+    """An upload whose content (e.g. an archive's declared uncompressed size) is over a limit."""
+
+    status_code = 413

@@ -42,6 +42,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from tracker.domain.archives import check_zip_archive
 from tracker.domain.deadlines import DeadlineError, parse_deadline_input
 from tracker.domain.errors import InvalidInput
 from tracker.domain.plan_parsing import (
@@ -117,6 +118,7 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_sheets(content: bytes) -> list[tuple[str, list[list[str]]]]:
+    check_zip_archive(content, FIELD)
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):

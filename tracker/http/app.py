@@ -39,6 +39,7 @@ from tracker.http.api.tracking import TrackingApi
 from tracker.http.edge import add_security_headers, check_request_input
 from tracker.http.errors import EXCEPTION_HANDLERS
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
+from tracker.http.json_body import check_json_body
 from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import load_unread, local_time, query_with
 from tracker.http.pages.inbox import InboxPages
@@ -55,8 +56,9 @@ from tracker.settings import get_settings, use_package_piccolo_conf
 WEB_DIR = Path(__file__).parent
 SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent / "static"
 API_DOCS_ASSETS = "/static/apidocs"
-# Five evidence files of 10 MB each, plus the form around them.
-MAX_REQUEST_BYTES = 60 * 1024 * 1024
+# Every body is small unless its route takes files (tracker.http.forms.MAX_UPLOAD_REQUEST_BYTES):
+# a JSON update or a form is a few KB; a 10 MB one is refused (413) before it is read whole.
+MAX_REQUEST_BYTES = 256 * 1024
 
 
 def _api_docs_page() -> SwaggerRenderPlugin:
@@ -139,8 +141,9 @@ def _replay(messages: list[dict], receive):
 
 
 async def _before_request(request: Request) -> None:
-    """Before every handler: the input rules (which refuse by raising), then a page's
-    unread-notice count."""
+    """Before every handler: the JSON body decoded once, the input rules (both refuse by
+    raising), then a page's unread-notice count."""
+    await check_json_body(request)
     await check_request_input(request)
     await load_unread(request)
 

@@ -5,6 +5,7 @@ field at fault named. Services raise plain Python exceptions and never see HTTP.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import msgspec
@@ -18,14 +19,17 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
+from tracker.db import DATABASE_ERRORS, database_unavailable
 from tracker.domain.errors import DomainError, TooManyRequests
 from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
 from tracker.http.edge import request_id
 from tracker.http.guards import SESSION_EXPIRED
+from tracker.http.json_body import explain_validation
 from tracker.schemas import ErrorOut, FieldErrorOut
 
+log = logging.getLogger(__name__)
 CSRF_FAILED = "CSRF token verification failed"
 log = logging.getLogger("tracker.errors")
 
@@ -69,30 +73,35 @@ def _input_error(request: Request, error: PlanParseError | TemplateError) -> Res
     return _error_response(request, 400, str(error), field or "file")
 
 
-_TYPE_NAMES = {"int": "整数", "str": "文本", "float": "数字", "bool": "true/false", "array": "列表",
-               "object": "对象", "null": "空值"}
-
-
 def _validation_error(request: Request, error: ValidationException) -> Response:
     """Litestar's own validation failures (types, unknown fields), with the field named and
     msgspec's common messages said in Chinese."""
     extra = error.extra if isinstance(error.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
-    field = first.get("key")
-    text = str(first.get("message") or error.detail)
-    detail = f"参数无效：{text}"
-    if "unknown field `" in text:  # "Object contains unknown field `unit_id`"
-        field = text.split("unknown field `", 1)[1].split("`", 1)[0]
-        detail = f"不接受字段“{field}”（该字段由系统确定或不存在）"
-    elif "missing required field `" in text:  # "Object missing required field `period`"
-        field = text.split("missing required field `", 1)[1].split("`", 1)[0]
-        detail = f"缺少必填字段“{field}”"
-    elif text.startswith("Expected `"):  # "Expected `int`, got `str` - at `$.percent`"
-        if "`$." in text:
-            field = text.split("`$.", 1)[1].split("`", 1)[0]
-        expected = text.split("`", 2)[1]
-        detail = f"字段“{field}”类型不对，应为{_TYPE_NAMES.get(expected, expected)}"
+    detail, field = explain_validation(str(first.get("message") or error.detail), first.get("key"))
     return _error_response(request, 400, detail, field)
+
+
+DATABASE_RETRY_SECONDS = 10
+_outage = {"logged_at": 0.0, "suppressed": 0}
+
+
+def _database_error(request: Request, error: Exception) -> Response:
+    """The database away: 503 with Retry-After and a Chinese message, and one log line per
+    minute of outage instead of a traceback per request. Anything else is a bug: logged with
+    its traceback, 500."""
+    if not database_unavailable(error):
+        return _unexpected_error(request, error)
+    now = time.monotonic()
+    if now - _outage["logged_at"] >= 60:
+        log.warning("database unavailable (%s: %s); answering 503%s", type(error).__name__,
+                    str(error)[:200], f", {_outage['suppressed']} more since the last line"
+                    if _outage["suppressed"] else "")
+        _outage.update(logged_at=now, suppressed=0)
+    else:
+        _outage["suppressed"] += 1
+    return _error_response(request, 503, "数据库暂时无法连接，请稍后重试", None,
+                           headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
@@ -138,4 +147,5 @@ EXCEPTION_HANDLERS = {
     NotAuthorizedException: _not_authorized,
     HTTPException: _http_error,
     Exception: _unexpected_error,
+    **{kind: _database_error for kind in DATABASE_ERRORS},
 }

@@ -13,6 +13,9 @@ from tracker.services import ledger_import
 from tracker.services.ledger_export import LedgerFile
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
+# The body limit of the routes that take files (the others take 256 KB, tracker.http.app):
+# five evidence files of 10 MB each, plus the form around them.
+MAX_UPLOAD_REQUEST_BYTES = 60 * 1024 * 1024
 
 
 async def read_upload(form: dict, field: str, limit: int = MAX_PLAN_BYTES) -> tuple[bytes, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -22,7 +21,9 @@ PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz", "/rea
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:
-    """Encrypted, signed cookie sessions: nothing to fixate, nothing to store server-side."""
+    """Encrypted, signed cookies carrying a random session id that is checked against the
+    database on every request (tracker.services.accounts.user_for_session), so logout and a
+    new password or a deactivation end the session at once."""
     return CookieBackendConfig(
         secret=hashlib.sha256(settings.secret_key.encode()).digest(),
         key="tracker_session",
@@ -33,8 +34,15 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     )
 
 
-def start_session(connection: ASGIConnection, user: accounts.CurrentUser) -> None:
-    connection.set_session({"user_id": user.id, "login_at": int(time.time())})
+async def start_session(connection: ASGIConnection, user: accounts.CurrentUser) -> None:
+    connection.set_session({"sid": await accounts.start_session(user)})
+
+
+async def end_session(connection: ASGIConnection) -> None:
+    session = connection.session if "session" in connection.scope else {}
+    if isinstance(session.get("sid"), str):
+        await accounts.end_session(session["sid"])
+    connection.clear_session()
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -51,15 +59,13 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("令牌无效、已过期或已吊销，请重新登录")
             return AuthenticationResult(user=user, auth="token")
         session = connection.session if "session" in connection.scope else {}
-        user_id, login_at = session.get("user_id"), session.get("login_at")
-        if not isinstance(user_id, int) or not isinstance(login_at, int):
+        session_id = session.get("sid")
+        if not isinstance(session_id, str):
             raise NotAuthorizedException("请先登录")
-        if time.time() - login_at > SESSION_ABSOLUTE_SECONDS:
-            raise NotAuthorizedException(SESSION_EXPIRED)
-        user = await accounts.current_user(user_id)
+        user = await accounts.user_for_session(session_id)
         if user is None:
-            connection.clear_session()
-            raise NotAuthorizedException("账号已停用或不存在，请重新登录")
+            connection.clear_session()  # logged out, expired, or the account changed since
+            raise NotAuthorizedException(SESSION_EXPIRED)
         return AuthenticationResult(user=user, auth="session")
 
 

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from http import HTTPStatus
 
 import httpx
 
@@ -129,22 +130,28 @@ def http_request(kind: str, notice: Notice, url: str, secret: str | None = None)
 
 
 def response_error(kind: str, status: int, body: bytes) -> str | None:
-    """Why a response means the notice did not arrive, or None when it did.
+    """Why a response means the notice did not arrive, or None when it did: the status code
+    and a short reason of our own, never the far end's text (it would carry whatever an
+    internal service answers into the outbox and the coordinator's page).
 
     Any non-2xx fails; the robots answer 200 with ``{"errcode": non-zero}`` when they refuse
     (bad key, bad signature, rate limit), so for them the errcode decides."""
-    snippet = body[:200].decode("utf-8", errors="replace").strip()
     if not 200 <= status < 300:
-        return f"HTTP {status}" + (f"：{snippet}" if snippet else "")
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+        return f"HTTP {status} {phrase}".strip()
     if kind in ("wecom", "dingtalk"):
         try:
             answer = json.loads(body)
         except ValueError:
-            return f"应答不是 JSON：{snippet[:80]}"
+            return f"HTTP {status}：应答不是 JSON"
         if not isinstance(answer, dict) or "errcode" not in answer:
-            return f"应答缺少 errcode：{snippet[:80]}"
+            return f"HTTP {status}：应答缺少 errcode"
         if answer["errcode"] != 0:
-            return f"errcode {answer['errcode']}：{str(answer.get('errmsg', ''))[:120]}"
+            code = answer["errcode"]
+            return f"HTTP {status}：机器人拒收，errcode {code if isinstance(code, int) else '?'}"
     return None
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from tracker.domain.addresses import AddressPolicy
+from tracker.domain.channel_targets import ROBOT_HOSTS
 from tracker.notify.formatters import (
     Notice,
     email_message,
@@ -55,6 +57,9 @@ class SendConfig:
     lease: float = 300.0  # seconds a claim lasts; longer than any one attempt
     smtp: SmtpConfig = SmtpConfig()
     public_url: str | None = None
+    addresses: AddressPolicy = AddressPolicy()  # where webhooks may go (services.delivery checks)
+    # httpx's own injection point: tests route the robots' official hosts to a local recorder.
+    transport: httpx.AsyncBaseTransport | None = None
 
 
 class DeliveryError(Exception):
@@ -62,10 +67,15 @@ class DeliveryError(Exception):
 
 
 async def _post(client: httpx.AsyncClient, kind: str, notice: Notice, target: str,
-                secret: str | None) -> None:
+                secret: str | None, address: str | None) -> None:
     request = http_request(kind, notice, target, secret)
-    async with client.stream("POST", request.url, content=request.body,
-                             headers=request.headers) as response:
+    url, headers, extensions = httpx.URL(request.url), dict(request.headers), {}
+    if address is not None:  # to the address that was checked; Host and SNI keep the name
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.raw_host.decode("ascii")
+        url = url.copy_with(host=address)
+    async with client.stream("POST", url, content=request.body, headers=headers,
+                             extensions=extensions) as response:
         body = b""
         async for chunk in response.aiter_bytes():
             body += chunk
@@ -93,16 +103,22 @@ def _send_mail(smtp: SmtpConfig, notice: Notice, target: str, timeout: float,
     return f"部分收件人被拒收：{'、'.join(refused)}" if refused else ""
 
 
-async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig) -> str:
-    """One attempt at one notice; raises DeliveryError with the reason when it fails."""
+async def deliver(client: httpx.AsyncClient, row: dict, config: SendConfig,
+                  address: str | None) -> str:
+    """One attempt at one notice; raises DeliveryError with the reason when it fails.
+
+    A webhook goes to ``address``, the one the caller checked against the address rule just
+    before (services.delivery); robots (address None) go by name to their official host."""
     notice = Notice.from_payload(row["event"], row["payload"], row["dedupe_key"])
     kind, target, secret = row["channel.kind"], row["channel.target"], row["channel.secret"]
+    if address is None and kind not in ROBOT_HOSTS and kind != "email":
+        raise DeliveryError("拒绝发送：Webhook 地址未经检查")
     try:
         async with asyncio.timeout(config.total_timeout):
             if kind == "email":
                 return await asyncio.to_thread(_send_mail, config.smtp, notice, target,
                                                config.total_timeout, config.public_url)
-            await _post(client, kind, notice, target, secret)
+            await _post(client, kind, notice, target, secret, address)
             return ""
     except TimeoutError:
         raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None

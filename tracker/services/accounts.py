@@ -18,10 +18,11 @@ from tracker.services.security import (
     token_digest,
     verify_password,
 )
-from tracker.tables import ApiToken, Unit, User
+from tracker.tables import ApiToken, Unit, User, UserSession
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
 TOKEN_LIFETIME = dt.timedelta(days=90)
+SESSION_LIFETIME = dt.timedelta(hours=10)  # a page login lasts one working day at most
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ async def set_user_active(user_id: int, active: bool, acting: CurrentUser) -> Us
                            f"{'启用' if active else '停用'}账号 {before['username']}",
                            before={"active": before["active"]}, after={"active": active})
         if not active:
-            await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.user == user_id)
+            await _end_every_login(user_id)
     return await get_user(user_id)
 
 
@@ -198,6 +199,7 @@ async def set_password(user_id: int, password: str, actor: int | None = None) ->
         if not await User.exists().where(User.id == user_id):
             raise NotFound(f"用户 {user_id} 不存在", "user_id")
         await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        await _end_every_login(user_id)
         # The audit trail notes the change, never the password or its hash.
         await audit.record(actor, "user.password", "user", user_id, f"重设账号 {user_id} 的密码")
 
@@ -209,6 +211,49 @@ async def current_user(user_id: int) -> CurrentUser | None:
         return None
     return CurrentUser(id=row["id"], username=row["username"], display_name=row["display_name"],
                        role=row["role"], unit_id=row["unit"], unit_name=row["unit.name"])
+
+
+async def _end_every_login(user_id: int) -> None:
+    """Inside the caller's transaction: every page session and API token of the user ends."""
+    await UserSession.delete().where(UserSession.user == user_id)
+    await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.user == user_id,
+                                                          ApiToken.revoked.eq(False))
+
+
+# --- page sessions -------------------------------------------------------------------------
+
+
+async def start_session(user: CurrentUser) -> str:
+    """A new server-side session; returns the random id for the (encrypted) cookie."""
+    session_id = new_token()
+    now = _now()
+    await UserSession.delete().where(UserSession.created_at < now - SESSION_LIFETIME)
+    await UserSession.insert(UserSession(user=user.id, session_hash=token_digest(session_id),
+                                         created_at=now))
+    return session_id
+
+
+_SESSION_COLUMNS = (
+    UserSession.created_at, UserSession.user.id, UserSession.user.username,
+    UserSession.user.display_name, UserSession.user.role, UserSession.user.unit,
+    UserSession.user.unit.name, UserSession.user.active,
+)
+
+
+async def user_for_session(session_id: str) -> CurrentUser | None:
+    """The user of a live session, or None (logged out, expired, or the user changed since).
+    One indexed query with the user and unit joined: this runs on every page request."""
+    row = await UserSession.select(*_SESSION_COLUMNS).where(
+        UserSession.session_hash == token_digest(session_id)).first()
+    if row is None or not row["user.active"] or row["created_at"] <= _now() - SESSION_LIFETIME:
+        return None
+    return CurrentUser(id=row["user.id"], username=row["user.username"],
+                       display_name=row["user.display_name"], role=row["user.role"],
+                       unit_id=row["user.unit"], unit_name=row["user.unit.name"])
+
+
+async def end_session(session_id: str) -> None:
+    await UserSession.delete().where(UserSession.session_hash == token_digest(session_id))
 
 
 # --- logins and tokens ---------------------------------------------------------------------

@@ -9,10 +9,14 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.db import write_transaction
+from tracker.domain.addresses import AddressPolicy, Refused, Unreachable
+from tracker.domain.channel_targets import ROBOT_HOSTS, target_problem, webhook_host_port
 from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.vocabulary import CHANNEL_KIND_LABELS, NOTICE_EVENT_LABELS
 from tracker.notify.formatters import email_recipients
 from tracker.schemas import ChannelIn, ChannelOut
+from tracker.services.addresses import vetted_address
+from tracker.settings import Settings, get_settings
 from tracker.tables import NotificationChannel, Plan
 
 EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
@@ -31,6 +35,23 @@ def mask_target(kind: str, target: str) -> str:
     query = urlencode([(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)],
                       safe="*")
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, query, ""))
+
+
+def webhook_policy(settings: Settings | None = None) -> AddressPolicy:
+    """Webhooks go to public addresses, and to an intranet only for the hosts listed in
+    TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS."""
+    settings = settings or get_settings()
+    return AddressPolicy(private_hosts=settings.webhook_private_hosts)
+
+
+async def vet_target(kind: str, target: str, policy: AddressPolicy) -> str | None:
+    """The checked address a webhook must be sent to (None for robots, which go by name to
+    their official host). Raises Refused or Unreachable with a one-line reason."""
+    if problem := target_problem(kind, target):
+        raise Refused(problem)
+    if kind in ROBOT_HOSTS:
+        return None
+    return await vetted_address(*webhook_host_port(target), policy)
 
 
 def events_of(raw: str) -> list[str]:
@@ -57,10 +78,8 @@ def clean_channel(data: ChannelIn) -> ChannelIn:
         if not addresses or bad:
             raise InvalidInput(f"电子邮件地址无效：{'、'.join(bad)[:100] or target[:100]}", "target")
         target = ", ".join(addresses)
-    else:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInput("Webhook 地址须为 http(s) 地址", "target")
+    elif problem := target_problem(data.kind, target):
+        raise InvalidInput(problem, "target")
     events = list(dict.fromkeys(event.strip() for event in data.events if event.strip()))
     unknown = [event for event in events if event not in NOTICE_EVENT_LABELS]
     if unknown:
@@ -90,6 +109,11 @@ _COLUMNS = (NotificationChannel.id, NotificationChannel.kind, NotificationChanne
 
 async def add_channel(data: ChannelIn) -> ChannelOut:
     data = clean_channel(data)
+    if data.kind != "email":
+        try:
+            await vet_target(data.kind, data.target, webhook_policy())
+        except (Refused, Unreachable) as error:
+            raise InvalidInput(str(error), "target") from None
     async with write_transaction(NotificationChannel._meta.db):
         if data.plan_id is not None and not await Plan.exists().where(Plan.id == data.plan_id):
             raise NotFound(f"计划 {data.plan_id} 不存在", "plan_id")

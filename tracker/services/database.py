@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 from pathlib import Path
 
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
@@ -41,9 +42,23 @@ def bind_engine(engine: Engine) -> None:
     plan_cache.clear()  # what was read from the previous database
 
 
+class _OneLine(logging.Filter):
+    """asyncpg's pool logs a traceback each time it fails to reconnect while the database is
+    away; one line says as much (the requests meanwhile get 503, tracker.http.errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()} ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
 async def open_pool() -> None:
     """PostgreSQL without a pool opens a connection per query (~95 req/s instead of ~1,200)."""
     engine = current_engine()
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, _OneLine) for f in pool_log.filters):
+        pool_log.addFilter(_OneLine())
     if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=1, max_size=20)
 

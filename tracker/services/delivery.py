@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from tracker.domain.addresses import Refused, Unreachable
 from tracker.domain.status import DEFAULT_TZ
 from tracker.notify import messages
 from tracker.notify.formatters import Notice
 from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
 from tracker.services import channels, outbox
+from tracker.services.channels import vet_target, webhook_policy
 from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ def send_config(settings: Settings | None = None) -> SendConfig:
                         user=settings.smtp_user, password=settings.smtp_password,
                         sender=settings.smtp_from, starttls=settings.smtp_starttls),
         public_url=settings.public_url,
+        addresses=webhook_policy(settings),
     )
 
 
@@ -51,6 +54,23 @@ class Outcome:
     error: str = ""  # why it failed (or, when sent, a note such as refused recipients)
     gave_up: bool = False
 
+
+async def _checked_delivery(client: httpx.AsyncClient, row: dict, config: SendConfig) -> str:
+    """The target is checked again at every delivery (the channel may predate the rule, DNS
+    answers change), and the sender connects to the address that was checked. The check and
+    the sending share the one time limit."""
+    kind, target = row["channel.kind"], row["channel.target"]
+    try:
+        async with asyncio.timeout(config.total_timeout):
+            address = None
+            if kind != "email":
+                try:
+                    address = await vet_target(kind, target, config.addresses)
+                except (Refused, Unreachable) as error:
+                    raise DeliveryError(f"拒绝发送：{error}") from None
+            return await deliver(client, row, config, address)
+    except TimeoutError:
+        raise DeliveryError(f"超时：{config.total_timeout:g} 秒内未完成") from None
 
 
 async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> Outcome | None:
@@ -68,7 +88,7 @@ async def _attempt(client: httpx.AsyncClient, row: dict, config: SendConfig) -> 
                        attempt, sent, error, gave_up)
 
     try:
-        note = await deliver(client, row, config)
+        note = await _checked_delivery(client, row, config)
     except DeliveryError as error:
         reason = str(error)
     except Exception as error:  # a bug or a broken payload: recorded, never raised
@@ -114,7 +134,8 @@ async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list
         return []
     slots = asyncio.Semaphore(config.concurrency)
     timeout = httpx.Timeout(config.total_timeout, connect=config.connect_timeout)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+    # A proxy from the environment is fine: webhooks go to the checked address, not the name.
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=config.transport,
                                  headers={"User-Agent": "disclosure-tracker"}) as client:
         results = await asyncio.gather(
             *(_drain_channel(client, channel_id, config, slots, limit) for channel_id in channel_ids))

@@ -52,6 +52,7 @@ from tracker.schemas import (
     UnitsChange,
 )
 from tracker.services import accounts, audit, planning
+from tracker.services.parsing import parse_off_loop
 from tracker.services.plans import get_plan
 from tracker.settings import get_settings
 from tracker.tables import Task, Unit
@@ -393,7 +394,7 @@ async def preview_assignments(plan_id: int, content: bytes, file_name: str,
     """What the table would change, row by row; nothing is written."""
     _check_size(content)
     plan = await get_plan(plan_id)
-    table = read_assignment_table(content, file_name, plan.year)
+    table = await parse_off_loop(read_assignment_table, content, file_name, plan.year)
     return await _preview(plan, table, file_name, create_units)
 
 
@@ -429,9 +430,11 @@ async def apply_assignments(
     `expected` (or just its `expected_token`) is the preview the user confirmed: if the result
     would now differ (a task edited, a unit added since), nothing is written (Conflict)."""
     _check_size(content)
+    # Parsed before the transaction: no write lock is held while a worker reads the file.
+    table = await parse_off_loop(read_assignment_table, content, file_name,
+                                 (await get_plan(plan_id)).year)
     async with write_transaction(Task._meta.db):
         plan = await get_plan(plan_id)
-        table = read_assignment_table(content, file_name, plan.year)
         preview = await _preview(plan, table, file_name, create_units)
         if expected is not None and expected.token != preview.token:
             changes = _differences(expected, preview)

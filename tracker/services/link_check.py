@@ -4,11 +4,10 @@ carrying the expected title.
 The URL comes from a user, so the check is bounded like any fetch of untrusted input:
 
 - only http and https; no user name or password in the address;
-- the host is resolved first and every address must be public: private, loopback,
-  link-local, reserved, multicast and other non-global addresses are refused (loopback only
-  with TRACKER_EVIDENCE_ALLOW_LOOPBACK=1, for tests). The request then goes to the address
-  that was checked (Host header and TLS SNI keep the name), so a second DNS answer cannot
-  swap in an internal one;
+- the host is resolved first and every address must be public (tracker.domain.addresses, the rule
+  notification channels follow too; loopback only with TRACKER_EVIDENCE_ALLOW_LOOPBACK=1, for
+  tests). The request then goes to the address that was checked (Host header and TLS SNI keep
+  the name), so a second DNS answer cannot swap in an internal one;
 - redirects are followed by hand, at most five, each target checked the same way;
 - a connect timeout and a total time limit, and at most ``max_bytes`` of the body are read
   (streamed, after decompression), so a huge or endless page costs nothing more.
@@ -22,14 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import html
-import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 
 import httpx
 
+from tracker.domain.addresses import AddressPolicy, Refused, Unreachable, address_allowed
+from tracker.services.addresses import vetted_address
 from tracker.settings import Settings, get_settings
+
+__all__ = ["CheckConfig", "CheckResult", "Refused", "Unreachable", "address_allowed", "check_url"]
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 ERROR_TITLE = re.compile(
@@ -67,39 +68,6 @@ class CheckResult:
     title: str | None = None
 
 
-class Refused(Exception):
-    pass
-
-
-class Unreachable(Exception):
-    pass
-
-
-def address_allowed(address: str, allow_loopback: bool = False) -> bool:
-    """Only globally routable unicast addresses (loopback too when allowed, for tests)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None:
-            ip = embedded
-    if ip.is_loopback:
-        return allow_loopback
-    return ip.is_global and not ip.is_multicast
-
-
-async def _addresses(host: str, port: int) -> list[str]:
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise Unreachable(f"域名无法解析：{host}（{error}）") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
-
-
 async def _vet(url: httpx.URL, config: CheckConfig) -> str:
     """The address to connect to, after checking the scheme and every address of the host."""
     if url.scheme not in ("http", "https"):
@@ -108,14 +76,9 @@ async def _vet(url: httpx.URL, config: CheckConfig) -> str:
         raise Refused("地址缺少主机名")
     if url.userinfo:
         raise Refused("地址中不能含用户名或密码")
-    host = url.raw_host.decode("ascii")
-    addresses = await _addresses(host, url.port or (443 if url.scheme == "https" else 80))
-    for address in addresses:
-        if not address_allowed(address, config.allow_loopback):
-            raise Refused(f"{url.host} 指向内网、本机或保留地址（{address}），不予检查")
-    if not addresses:
-        raise Unreachable(f"域名无法解析：{url.host}")
-    return addresses[0]
+    return await vetted_address(url.raw_host.decode("ascii"),
+                                url.port or (443 if url.scheme == "https" else 80),
+                                AddressPolicy(allow_loopback=config.allow_loopback))
 
 
 def _charset(content_type: str, head: bytes) -> str | None:

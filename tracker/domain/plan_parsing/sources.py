@@ -27,6 +27,7 @@ import re
 import unicodedata
 from pathlib import PurePath
 
+from tracker.domain.archives import check_zip_archive
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_parsing.numbering import heading_level
 
@@ -185,6 +186,7 @@ _PUNCTUATION_END = "。；;，,：:！？!?、"
 
 
 def _read_docx(data: bytes) -> str:
+    check_zip_archive(data)
     try:
         import docx
         from docx.oxml.ns import qn

@@ -79,7 +79,8 @@ class AccountApi(Controller):
 
     @patch("/users/{user_id:int}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[int], data: JSONBody[UserPatch]) -> UserOut:
-        """Activate or deactivate an account, or set its password (admin)."""
+        """Activate or deactivate an account, or set its password (admin); deactivating or a
+        new password ends the account's sessions and tokens."""
         if data.password is not None:
             await accounts.set_password(user_id, data.password, actor=request.user.id)
         if data.active is not None:

@@ -8,7 +8,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, MultipartBody
 
 from tracker.domain.periods import parse_day
-from tracker.http.forms import apply_from_form, download, form_flag, read_upload
+from tracker.http.forms import (
+    MAX_UPLOAD_REQUEST_BYTES,
+    apply_from_form,
+    download,
+    form_flag,
+    read_upload,
+)
 from tracker.http.guards import planner_guard, reader_guard
 from tracker.schemas import AssignmentPreview, AssignmentSummary
 from tracker.services import ledger_import
@@ -22,7 +28,8 @@ class LedgerApi(Controller):
     guards = [reader_guard]
 
     @post("/{plan_id:int}/assignments/preview", operation_id="previewAssignments",
-          status_code=200, guards=[planner_guard])
+          status_code=200, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def preview(self, request: Request, plan_id: FromPath[int],
                       data: LedgerForm) -> AssignmentPreview:
         """What a 任务分工表 (`file`: .xlsx/.csv; `create_units`) would change; nothing is written."""
@@ -33,7 +40,8 @@ class LedgerApi(Controller):
         return preview
 
     @post("/{plan_id:int}/assignments/apply", operation_id="applyAssignments", status_code=200,
-          guards=[planner_guard])
+          guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def apply(self, request: Request, plan_id: FromPath[int],
                     data: LedgerForm) -> AssignmentSummary:
         """Apply a previewed table in one transaction (`upload_id`, or `file` + `token`;

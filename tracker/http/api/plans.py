@@ -9,10 +9,11 @@ from litestar.params import FromPath, FromQuery, MultipartBody
 from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.plan_review import choices_from_template
 from tracker.domain.plan_templates import dump_template
-from tracker.http.forms import read_upload
+from tracker.http.forms import MAX_UPLOAD_REQUEST_BYTES, read_upload
 from tracker.http.guards import planner_guard, reader_guard
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
 from tracker.services import plan_drafts, plans
+from tracker.services.parsing import parse_off_loop
 
 PlanUpload = MultipartBody[dict[str, UploadFile]]
 
@@ -39,13 +40,15 @@ class PlanApi(Controller):
         return Response(text, media_type="application/yaml; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
 
-    @post("/parse", operation_id="parsePlan", status_code=200, guards=[planner_guard])
+    @post("/parse", operation_id="parsePlan", status_code=200, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def parse_plan(self, data: PlanUpload) -> dict:
         """Parse an uploaded document (field `file`) and return its tree; nothing is stored."""
         content, filename = await read_upload(data, "file")
-        return load_plan_source(content, filename).plan.to_dict()
+        return (await parse_off_loop(load_plan_source, content, filename)).plan.to_dict()
 
-    @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard])
+    @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def import_plan(
         self, request: Request, data: PlanUpload, replace: FromQuery[bool] = False,
         create_units: FromQuery[bool] = False,
@@ -54,7 +57,7 @@ class PlanApi(Controller):
         Units not known to the tracker are refused unless `create_units` (or decided in the
         template's `new_units`); to review first, use /api/plans/drafts."""
         content, filename = await read_upload(data, "file")
-        template = load_plan_source(content, filename)
+        template = await parse_off_loop(load_plan_source, content, filename)
         return await plan_drafts.store_checked(
             template, choices_from_template(template), create_all=create_units, replace=replace,
             source_name=filename, actor=request.user.id)

@@ -9,7 +9,12 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
 from tracker.domain.progress_input import validate_update
-from tracker.http.forms import evidence_from_form, form_fields, refuse_unknown_fields
+from tracker.http.forms import (
+    MAX_UPLOAD_REQUEST_BYTES,
+    evidence_from_form,
+    form_fields,
+    refuse_unknown_fields,
+)
 from tracker.http.guards import planner_guard, reporter_guard
 from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
 from tracker.services import progress
@@ -42,7 +47,8 @@ class ProgressApi(Controller):
                                             idempotency_key=idempotency_key)
 
     @post("/tasks/{task_id:int}/updates/multipart", operation_id="submitUpdateWithFiles",
-          guards=[reporter_guard])
+          guards=[reporter_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def submit_with_files(self, request: Request, task_id: FromPath[int],
                                 idempotency_key: IdempotencyKey = None) -> UpdateOut:
         """Submit an update as a multipart form with `attachments` files."""
@@ -62,7 +68,9 @@ class ProgressApi(Controller):
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
         """Download an evidence file."""
         path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        # Always a download, never shown inline: a file claiming to be a PDF may hold HTML.
         return File(path=path, filename=name, media_type=content_type,
+                    content_disposition_type="attachment",
                     headers={"X-Content-Type-Options": "nosniff"})
 
     @get("/reviews/queue", operation_id="listReviewQueue", guards=[planner_guard])

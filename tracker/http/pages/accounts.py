@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from tracker.domain.errors import DomainError, TooManyRequests
 from tracker.domain.roles import REPORTER, ROLE_LABELS
 from tracker.http.forms import client_address
-from tracker.http.guards import admin_guard, start_session
+from tracker.http.guards import admin_guard, end_session, start_session
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.services import accounts, login_throttle
 from tracker.services.database import database_ready
@@ -41,8 +41,8 @@ class LoginPages(Controller):
             if isinstance(error, TooManyRequests):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response
-        request.clear_session()
-        start_session(request, user)
+        await end_session(request)
+        await start_session(request, user)
         target = safe_next(data.get("next"))
         if target == "/":
             target = "/my" if user.role == REPORTER else "/plans"
@@ -50,7 +50,7 @@ class LoginPages(Controller):
 
     @post("/logout")
     async def logout(self, request: Request) -> Response:
-        request.clear_session()
+        await end_session(request)
         return redirect("/login", "logged_out")
 
     @get("/healthz", include_in_schema=False)

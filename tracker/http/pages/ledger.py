@@ -8,7 +8,13 @@ from litestar.params import FromPath, FromQuery
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import ASSIGNMENT_MATCH_LABELS, ASSIGNMENT_OUTCOME_LABELS
-from tracker.http.forms import apply_from_form, download, form_flag, read_upload
+from tracker.http.forms import (
+    MAX_UPLOAD_REQUEST_BYTES,
+    apply_from_form,
+    download,
+    form_flag,
+    read_upload,
+)
 from tracker.http.guards import planner_guard, reader_guard
 from tracker.http.pages.common import form_error, page, redirect
 from tracker.services import ledger_import
@@ -36,7 +42,8 @@ class LedgerPages(Controller):
     async def ledger_csv(self, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
         return download(await export_ledger(plan_id, "csv", parse_day(as_of, "as_of")))
 
-    @post("/{plan_id:int}/assignments/preview", guards=[planner_guard])
+    @post("/{plan_id:int}/assignments/preview", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def preview(self, request: Request, plan_id: FromPath[int]) -> Response:
         form = await request.form()
         try:
@@ -46,11 +53,13 @@ class LedgerPages(Controller):
         except DomainError as error:
             if error.status_code == 404:
                 raise
-            return await self._render(request, plan_id, error=form_error(error), status_code=400)
+            return await self._render(request, plan_id, error=form_error(error),
+                                      status_code=error.status_code)
         ledger_import.stage_upload(preview, content, request.user.id)
         return await self._render(request, plan_id, preview=preview)
 
-    @post("/{plan_id:int}/assignments/apply", guards=[planner_guard])
+    @post("/{plan_id:int}/assignments/apply", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def apply(self, request: Request, plan_id: FromPath[int]) -> Response:
         form = await request.form()
         try:

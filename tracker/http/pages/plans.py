@@ -20,6 +20,7 @@ from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.domain.status import current_period
 from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
 from tracker.http.forms import (
+    MAX_UPLOAD_REQUEST_BYTES,
     UPDATE_FORM_FIELDS,
     evidence_from_form,
     form_fields,
@@ -39,6 +40,7 @@ from tracker.services import (
     progress,
     tracking,
 )
+from tracker.services.parsing import parse_off_loop
 
 FORM_TOKEN = "_submission"
 
@@ -157,17 +159,20 @@ class PlanPages(Controller):
         return page(request, "import.html", error=None, replace=False,
                     drafts=plan_drafts.list_drafts(request.user.id))
 
-    @post("/import", guards=[planner_guard])
+    @post("/import", guards=[planner_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def import_plan(self, request: Request) -> Response:
         """Parse the upload into a draft and show it for review; nothing is stored yet."""
         form = await request.form()
         replace = form.get("replace") == "1"
         try:
             content, name = await read_upload(form, "file")
-            draft = plan_drafts.create_draft(request.user.id, content, name, replace=replace)
+            draft = await parse_off_loop(plan_drafts.create_draft, request.user.id, content, name,
+                                         replace)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
-            return page(request, "import.html", status_code=400, replace=replace,
+            status = error.status_code if isinstance(error, DomainError) else 400
+            return page(request, "import.html", status_code=status, replace=replace,
                         error={"field": "file", "message": message},
                         drafts=plan_drafts.list_drafts(request.user.id))
         return redirect(f"/plans/drafts/{draft.id}")
@@ -181,7 +186,8 @@ class TaskPages(Controller):
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
         return await task_page(request, task_id)
 
-    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
+    @post("/tasks/{task_id:int}/updates", guards=[reporter_guard],
+          request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
     async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
         form = await request.form()
         fields = form_fields(form)
@@ -285,7 +291,9 @@ class TaskPages(Controller):
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:
         path, name, content_type = await progress.attachment_file(request.user, attachment_id)
+        # Always a download, never shown inline: a file claiming to be a PDF may hold HTML.
         return File(path=path, filename=name, media_type=content_type,
+                    content_disposition_type="attachment",
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
