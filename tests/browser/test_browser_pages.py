@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORT
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_browser import PASSWORD, VIEWPORT
 from tests.support.live_server import live_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "pages"

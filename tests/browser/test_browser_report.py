@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, VIEWPORT, Browser
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_browser import SCREENSHOTS, VIEWPORT, Browser
 from tests.support.live_server import live_server
 
 NOTE = "行政许可公示平台需与市局系统对接，请分管领导协调。"

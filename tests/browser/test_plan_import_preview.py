@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_browser import PASSWORD
 from tests.support.live_server import live_server
 from tests.support.samples import PROJECT_ROOT
 
