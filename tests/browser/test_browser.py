@@ -73,7 +73,7 @@ class Browser:
         # Every image loaded, lazy ones included. (Not wait_for_function: its predicate is
         # evaluated with eval(), which the page's script-src 'self' rightly refuses.)
         for image in page.locator("img").all():
-            expect(image).to_have_js_property("complete", True)
+            expect(image).to_have_js_property("complete", True, timeout=60_000)
         broken = page.evaluate("[...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -385,6 +385,8 @@ async def submit_update(
     fingerprint = request_fingerprint(task_id, data, files) if idempotency_key else None
     if idempotency_key:
         existing = await _by_idempotency_key(user, idempotency_key, task_id, fingerprint)
+        if existing is None:
+            existing = await _same_as_latest(user, task_id, data.period, fingerprint)
         if existing is not None:
             return existing
 
@@ -414,6 +416,20 @@ def request_fingerprint(task_id: int, data: UpdateInput, files: Sequence[Evidenc
                "files": [[file.name, hashlib.sha256(file.content).hexdigest()] for file in files]}
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
                           ).hexdigest()
+
+
+async def _same_as_latest(user: CurrentUser, task_id: int, period: str,
+                          fingerprint: str | None) -> UpdateOut | None:
+    """A page form sent again after the back button comes with a fresh token (pages are not
+    cached, so the form is fetched anew) but the same content: when this user's latest version
+    for the period is exactly that content, it is the same submission, not a new version."""
+    row = await ProgressUpdate.select(
+        ProgressUpdate.id, ProgressUpdate.submitted_by, ProgressUpdate.request_fingerprint).where(
+        ProgressUpdate.task == task_id, ProgressUpdate.unit == user.unit_id,
+        ProgressUpdate.period == period).order_by(ProgressUpdate.version, ascending=False).first()
+    if row is None or row["submitted_by"] != user.id or row["request_fingerprint"] != fingerprint:
+        return None
+    return await get_update(user, row["id"])
 
 
 async def _by_idempotency_key(user: CurrentUser, key: str, task_id: int,
