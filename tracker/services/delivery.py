@@ -162,7 +162,7 @@ async def send_test(channel_id: int, sent_by: str, config: SendConfig | None = N
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
                                  headers={"User-Agent": "disclosure-tracker"}) as client:
         try:
-            note = await deliver(client, row, config)
+            note = await _checked_delivery(client, row, config)
         except DeliveryError as error:
             return TestOutcome(row["channel.name"], False, str(error))
     return TestOutcome(row["channel.name"], True, note)
