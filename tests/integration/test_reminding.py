@@ -13,6 +13,7 @@ from tests.support.world import build_world
 from tracker.domain.errors import Forbidden, InvalidInput
 from tracker.schemas import ChannelIn
 from tracker.services import channels, inbox, reminding
+from tracker.settings import get_settings
 from tracker.tables import ChaseRecord, InboxNotice, Notification
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -20,9 +21,20 @@ PERIOD = "2018-09"
 TODAY = dt.date(2026, 11, 28)
 
 
+@pytest.fixture(autouse=True)
+def loopback_listed(monkeypatch):
+    """The channels point at a closed loopback port, a listed intranet host: what is queued is
+    what these tests check, not what arrives."""
+    monkeypatch.setenv("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS")
+    get_settings.cache_clear()
+
+
 async def _channel(name: str = "办公室群") -> int:
     return (await channels.add_channel(ChannelIn(kind="webhook", name=name,
-                                                 target="https://hooks.example.cn/x"))).id
+                                                 target="http://127.0.0.1:9/x"))).id
 
 
 async def test_remind_one_unit_goes_through_channels_and_inbox_and_is_recorded(database):
