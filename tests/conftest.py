@@ -21,6 +21,12 @@ os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parent.parent
 
 import asyncpg  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# The property tests check logic, not speed: on a shared 2-core machine one example can take
+# several times Hypothesis's default 200 ms deadline, which made them fail at random.
+hypothesis_settings.register_profile("tracker", deadline=None)
+hypothesis_settings.load_profile("tracker")
 from argon2 import PasswordHasher  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402

@@ -288,6 +288,8 @@ class ChaseUnit(msgspec.Struct):
     unit: str
     missing_tasks: list[str]  # tasks the unit has not reported for the period
     late: int  # reports for the period that came in after the due day
+    unit_id: int = 0
+    missing_task_ids: list[int] = []
 
 
 class ChaseTask(msgspec.Struct):

@@ -270,3 +270,33 @@ class EvidenceUrl(Table, tablename="evidence_url"):
     http_status = Integer(null=True, default=None)
     detail = Text(default="")
     checked_at = Timestamptz(null=True, default=None)
+
+
+class InboxNotice(Table, tablename="inbox_notice"):
+    """An in-app notice (站内通知) for one person: a returned update, a deadline coming up, a
+    decision on an extension, a 催报. Written in the transaction of the event that causes it."""
+
+    recipient = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=30)  # update_returned | deadline_soon | extension_decided | ...
+    title = Varchar(length=300)
+    body = Text(default="")
+    link = Varchar(length=300, default="")  # a local path, e.g. /tasks/12
+    dedupe_key = Varchar(length=200, null=True, default=None, unique=True)
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)
+
+
+class ChaseRecord(Table, tablename="chase_record"):
+    """One 催报 sent by a coordinator to a unit for a period: who, when, through which channels.
+    ``sequence`` counts the reminders of that unit, period and day (1: the first, 2: 再次催报)."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.cascade)
+    period = Varchar(length=7)
+    day = Date()  # the users' (Beijing) day it was sent on
+    sequence = Integer(default=1)
+    reminded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    reminded_at = Timestamptz()
+    channels = Text(default="[]")  # JSON list of the channels' names, 站内通知 first
+    tasks = Integer(default=0)  # tasks not reported when it was sent
+    recipients = Integer(default=0)  # in-app notices written

@@ -15,19 +15,10 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from playwright.sync_api import Page, Response, expect, sync_playwright
+from playwright.sync_api import Page, Response, expect
 
-from tests.support.live_server import live_server
-from tests.support.samples import PROJECT_ROOT
+from tests.browser.conftest import SCREENSHOTS
 
-SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--no-proxy-server",  # the server is on 127.0.0.1: never through a proxy from the environment
-]
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "demo-2018"
 PERIOD = "2018-09"
@@ -132,33 +123,24 @@ def submit_update(page: Page) -> None:
     page.locator("form.update-form").get_by_role("button", name="提交").click()
 
 
-def test_report_return_resubmit_accept(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`, which installs "
-                    "Debian's chromium package (scripts/system-packages.sh test)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
+def test_report_return_resubmit_accept(tmp_path: Path, base_url: str, chromium,
+                                       screenshots: Path) -> None:
     attachment = tmp_path / ATTACHMENT_NAME
     attachment.write_bytes(PDF_BYTES)
-
-    with live_server() as base_url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        browser = Browser(page, base_url)
         try:
-            context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            browser = Browser(page, base_url)
-            try:
-                _scenario(browser, attachment)
-            except BaseException:
-                with contextlib.suppress(Exception):  # keep the original error
-                    page.screenshot(path=SCREENSHOTS / "failure.png", full_page=True)
-                raise
-            assert not browser.server_errors, browser.server_errors
-        finally:
-            chromium.close()
+            _scenario(browser, attachment)
+        except BaseException:
+            with contextlib.suppress(Exception):  # keep the original error
+                page.screenshot(path=SCREENSHOTS / "failure.png", full_page=True)
+            raise
+        assert not browser.server_errors, browser.server_errors
+    finally:
+        context.close()
 
 
 def _scenario(browser: Browser, attachment: Path) -> None:
@@ -335,8 +317,12 @@ def _scenario(browser: Browser, attachment: Path) -> None:
     expect(returned.get_by_role("link", name=ATTACHMENT_NAME)).to_be_visible()
     browser.shot("office-task-accepted-history")
 
-    # The coordinator's overview of the plan, with the task in it.
+    # The coordinator's overview of the plan: sections are folded; the unit filter finds the task.
     page.locator("header.top nav").get_by_role("link", name="年度计划").click()
     page.locator("table.list tbody a").first.click()
+    search = page.locator("form.filter")
+    search.locator("select[name=unit]").select_option(UNIT)
+    search.get_by_role("button", name="筛选").click()
+    expect(page.locator("p.tree-count")).to_contain_text("符合条件的任务")
     expect(page.locator("tr.task").filter(has=page.locator(f'a[href="{task_path}"]'))).to_be_visible()
     browser.shot("office-plan-overview")

@@ -58,9 +58,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def live_server(cookie_secure: bool = False, attempts: int = 3) -> Iterator[str]:
+def live_server(cookie_secure: bool = False, attempts: int = 3,
+                setup: list[list[str]] | None = None) -> Iterator[str]:
     """Load the demo data into a fresh data directory, serve it, yield `http://127.0.0.1:PORT`.
 
+    `setup`: commands run after the demo is loaded, with the server's environment (e.g. a
+    script that adds a unit and its reporter).
     `cookie_secure=False` sets TRACKER_COOKIE_SECURE=0, since the server speaks plain http.
     (Chromium does keep Secure cookies from http://127.0.0.1, a "potentially trustworthy"
     origin, so `cookie_secure=True` works in it too.)
@@ -82,6 +85,11 @@ def live_server(cookie_secure: bool = False, attempts: int = 3) -> Iterator[str]
                                 capture_output=True, text=True, timeout=120)
         if loaded.returncode != 0:
             raise RuntimeError(f"`tracker demo load` failed:\n{loaded.stdout}\n{loaded.stderr}")
+        for command in setup or []:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+                                  cwd=Path(__file__).resolve().parents[2])
+            if done.returncode != 0:
+                raise RuntimeError(f"setup {command} failed:\n{done.stdout}\n{done.stderr}")
         for _ in range(attempts):
             port = _free_port()  # another process may take it before the server binds: retry
             base_url = f"http://{HOST}:{port}"

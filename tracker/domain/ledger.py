@@ -382,12 +382,15 @@ def _text_cell(cell, value: str) -> None:
         cell.data_type = "s"
 
 
-def ledger_xlsx(rows: Iterable[LedgerRow], title: str | None = None) -> bytes:
-    """The ledger as a formatted workbook: optional title row, bold frozen header, widths,
-    wrapped text, a fill per status, filters, printable on A4 landscape."""
+def table_xlsx(sheet_name: str, columns: list[tuple[str, int]], rows: Iterable[list],
+               title: str | None = None,
+               fills: Iterable[tuple[int, str] | None] | None = None) -> bytes:
+    """A formatted one-sheet workbook: optional title row, bold frozen header, widths, wrapped
+    text, filters, printable on A4 landscape. Every text cell is neutralised (no formulas).
+    ``fills``: per row, (1-based column, RGB) to colour, or None."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "台账"
+    sheet.title = sheet_name
     thin = Side(style="thin", color="A6A6A6")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_row = 1
@@ -395,10 +398,10 @@ def ledger_xlsx(rows: Iterable[LedgerRow], title: str | None = None) -> bytes:
         _text_cell(sheet.cell(1, 1), title)
         sheet.cell(1, 1).font = Font(bold=True, size=14)
         sheet.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LEDGER_COLUMNS))
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
         sheet.row_dimensions[1].height = 28
         header_row = 2
-    for column, (name, width) in enumerate(LEDGER_COLUMNS, start=1):
+    for column, (name, width) in enumerate(columns, start=1):
         cell = sheet.cell(header_row, column)
         _text_cell(cell, name)
         cell.font = Font(bold=True)
@@ -407,24 +410,25 @@ def ledger_xlsx(rows: Iterable[LedgerRow], title: str | None = None) -> bytes:
         cell.border = border
         sheet.column_dimensions[get_column_letter(column)].width = width
     wrap = Alignment(vertical="top", wrap_text=True)
+    fill_list = list(fills) if fills is not None else None
     count = 0
-    for count, row in enumerate(rows, start=1):
+    for count, values in enumerate(rows, start=1):
         r = header_row + count
-        for column, value in enumerate(_values(row), start=1):
+        for column, value in enumerate(values, start=1):
             cell = sheet.cell(r, column)
             if isinstance(value, str):
                 _text_cell(cell, value)
-            else:
+            elif value is not None:
                 cell.value = value
                 if isinstance(value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
             cell.alignment = wrap
             cell.border = border
-        fill = STATUS_FILLS.get(row.status_code)
+        fill = fill_list[count - 1] if fill_list and count <= len(fill_list) else None
         if fill:
-            sheet.cell(r, _STATUS_COLUMN).fill = PatternFill("solid", fgColor=fill)
+            sheet.cell(r, fill[0]).fill = PatternFill("solid", fgColor=fill[1])
     sheet.freeze_panes = sheet.cell(header_row + 1, 1).coordinate
-    last = get_column_letter(len(LEDGER_COLUMNS))
+    last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + max(count, 1)}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
@@ -435,6 +439,14 @@ def ledger_xlsx(rows: Iterable[LedgerRow], title: str | None = None) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def ledger_xlsx(rows: Iterable[LedgerRow], title: str | None = None) -> bytes:
+    """The ledger as a formatted workbook, with a fill per status."""
+    rows = list(rows)
+    fills = [(_STATUS_COLUMN, STATUS_FILLS[row.status_code]) if row.status_code in STATUS_FILLS
+             else None for row in rows]
+    return table_xlsx("台账", LEDGER_COLUMNS, [_values(row) for row in rows], title, fills)
 
 
 def ledger_csv(rows: Iterable[LedgerRow]) -> bytes:

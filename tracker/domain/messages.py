@@ -76,6 +76,26 @@ LABELS_ZH = {
     "inactive": "已停用",
     "due_day": "每月报送日",
     "tolerance": "滞后容差（百分点）",
+    "nav_inbox": "通知",
+    "nav_channels": "渠道与核验",
+    "menu": "菜单",
+    "unread": "未读",
+    "print": "打印",
+    "export_xlsx": "导出 Excel",
+    "prev_page": "上一页",
+    "next_page": "下一页",
+    "page_of": "第 {page} / {pages} 页，共 {total} 条",
+    "filter": "筛选",
+    "clear_filter": "清除筛选",
+    "all_units": "全部单位",
+    "all_statuses": "全部状态",
+    "all_sections": "全部部分",
+    "all_periods": "全部周期",
+    "search_text": "任务内容",
+    "remind": "催报",
+    "remind_again": "再次催报",
+    "remind_all": "一键催报全部未报单位",
+    "chase_history": "催报记录",
 }
 
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.
@@ -94,6 +114,10 @@ NOTICES = {
     "extension_requested": "延期申请已提交，等待协调人审批。",
     "extension_approved": "已同意延期申请。",
     "extension_refused": "已不同意延期申请，完成时限不变。",
+    "all_read": "通知已全部标为已读。",
+    "channel_added": "通知渠道已添加。可点“测试发送”确认能收到。",
+    "channel_enabled": "通知渠道已启用。",
+    "channel_disabled": "通知渠道已停用，不再向其发送通知。",
 }
 
 LABELS = SimpleNamespace(**LABELS_ZH)

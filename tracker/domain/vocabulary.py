@@ -62,6 +62,14 @@ CHANNEL_KIND_LABELS: dict[str, str] = {
     "email": "电子邮件",
 }
 NOTICE_STATE_LABELS: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
+# In-app notices (站内通知), by what caused them.
+INBOX_KIND_LABELS: dict[str, str] = {
+    "reminder": "催报",
+    "update_returned": "填报退回",
+    "deadline_soon": "临近时限",
+    "extension_requested": "延期申请",
+    "extension_decided": "延期审批",
+}
 # Editions of a generated report.
 EDITION_LABELS: dict[str, str] = {"monthly": "月报", "detail": "月报（详细版）",
                                   "unit": "单位月报", "year_end": "年度总结"}

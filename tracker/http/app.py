@@ -39,7 +39,8 @@ from tracker.http.api.tracking import TrackingApi
 from tracker.http.errors import EXCEPTION_HANDLERS
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.http.pages.accounts import AdminPages, LoginPages
-from tracker.http.pages.common import local_time
+from tracker.http.pages.common import load_unread, local_time, query_with
+from tracker.http.pages.inbox import InboxPages
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plan_drafts import PlanDraftPages
@@ -81,6 +82,7 @@ def _jinja_environment() -> Environment:
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time
+    environment.globals["query_with"] = query_with
     return environment
 
 
@@ -180,6 +182,7 @@ def create_app() -> Litestar:
             NotificationApi,
             EvidenceApi,
             NotificationPages,
+            InboxPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                        include_in_schema=False),
             create_static_files_router(path=API_DOCS_ASSETS, directories=[SWAGGER_UI_DIR],
@@ -204,6 +207,7 @@ def create_app() -> Litestar:
             render_plugins=[_api_docs_page()],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
+        before_request=load_unread,
         lifespan=[lifespan],
         debug=settings.debug,
     )

@@ -128,3 +128,75 @@ def report_published(plan_id: int, plan_title: str, report_id: int, period: str,
                   plan=_plan(plan_id, plan_title),
                   data={"report_id": report_id, "period": period, "as_of": as_of,
                         "edition": edition, "unit": unit_name, "sha256": sha256})
+
+
+# --- in-app only (站内通知) ----------------------------------------------------------------------
+
+def in_app_text(notice: Notice) -> str:
+    """A channel notice's text for the 通知 page: without its last line when that is the link
+    (in the tracker the notice's title is the link)."""
+    lines = notice.text.split("\n")
+    if len(lines) > 1 and ("：/" in lines[-1] or "：http" in lines[-1]):
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def deadline_soon(plan_id: int, plan_title: str, task: TaskRef, unit_name: str, deadline: dt.date,
+                  days_left: int) -> Notice:
+    when = "今天" if days_left == 0 else f"{days_left} 天后"
+    title = f"临近时限：{task.label()}（{deadline.isoformat()} 到期）"
+    text = (f"{unit_name}牵头的任务“{task.label()}”完成时限为 {deadline.isoformat()}（{when}），"
+            "尚未完成。请抓紧推进并及时填报进展；确需延期的，请在任务页申请延期。")
+    return Notice(event="deadline_soon", title=title, text=text, plan=_plan(plan_id, plan_title),
+                  data={"task": task.as_data(), "deadline": deadline.isoformat()})
+
+
+def extension_requested(plan_id: int, plan_title: str, task: TaskRef, unit_name: str,
+                        requested: dt.date, reason: str) -> Notice:
+    title = f"延期申请：{unit_name}申请将“{task.label()}”延期至 {requested.isoformat()}"
+    text = f"{unit_name}申请将任务“{task.label()}”的完成时限延至 {requested.isoformat()}。理由：{reason}"
+    return Notice(event="extension_requested", title=title, text=text,
+                  plan=_plan(plan_id, plan_title),
+                  data={"task": task.as_data(), "requested_deadline": requested.isoformat()})
+
+
+def extension_decided(plan_id: int, plan_title: str, task: TaskRef, approved: bool,
+                      original: dt.date | None, requested: dt.date, decider: str,
+                      comment: str) -> Notice:
+    if approved:
+        title = f"延期已同意：“{task.label()}”完成时限延至 {requested.isoformat()}"
+        text = (f"{decider}同意了任务“{task.label()}”的延期申请：完成时限由 "
+                f"{original.isoformat() if original else '原定时限'} 延至 {requested.isoformat()}。")
+    else:
+        title = f"延期未同意：“{task.label()}”仍按原时限完成"
+        text = (f"{decider}未同意任务“{task.label()}”延期至 {requested.isoformat()} 的申请，"
+                f"完成时限仍为 {original.isoformat() if original else '原定时限'}。")
+    if comment:
+        text += f"\n审批意见：{comment}"
+    return Notice(event="extension_decided", title=title, text=text,
+                  plan=_plan(plan_id, plan_title),
+                  data={"task": task.as_data(), "approved": approved,
+                        "requested_deadline": requested.isoformat(), "comment": comment})
+
+
+def chase_sent(unit_name: str, period: str, tasks: int, channels: list[str]) -> str:
+    """The line a coordinator reads after 一键催报."""
+    return (f"已向{unit_name}催报{period_label(period)}进展（{tasks} 项未报），"
+            f"渠道：{'、'.join(channels)}。")
+
+
+def chase_already_sent(unit_name: str, period: str, at: str) -> str:
+    return (f"{unit_name}今天（{at}）已催报过{period_label(period)}进展，未重复发送；"
+            "确需再次提醒，请点“再次催报”。")
+
+
+def chase_nothing_owed(unit_name: str, period: str) -> str:
+    return f"{unit_name}{period_label(period)}的进展已全部报送，无需催报。"
+
+
+def channel_test(channel_name: str, sent_by: str, at: dt.datetime) -> Notice:
+    """A coordinator's 测试发送 from the channels page."""
+    title = f"测试消息：通知渠道“{channel_name}”"
+    text = (f"这是政务公开工作要点跟踪系统发出的测试消息（{sent_by}，"
+            f"{at.strftime('%Y-%m-%d %H:%M')}）。收到即说明该渠道配置正确，无需回复。")
+    return Notice(event="channel_test", title=title, text=text, data={"channel": channel_name})

@@ -115,6 +115,14 @@ async def list_channels(plan_id: int | None = None) -> list[ChannelOut]:
     return [_channel_out(row) for row in await query]
 
 
+async def set_channel_active(channel_id: int, active: bool) -> ChannelOut:
+    """Stop (or resume) sending to a channel; what it was sent stays in the outbox's history."""
+    await get_channel(channel_id)
+    await NotificationChannel.update({NotificationChannel.active: active}).where(
+        NotificationChannel.id == channel_id)
+    return await get_channel(channel_id)
+
+
 async def channels_for(event: str, plan_id: int | None) -> list[dict]:
     """Active channels that take this event for this plan (their own plan's, or every plan's)."""
     query = NotificationChannel.select(NotificationChannel.id, NotificationChannel.events).where(
@@ -125,3 +133,16 @@ async def channels_for(event: str, plan_id: int | None) -> list[dict]:
         query = query.where((NotificationChannel.plan == plan_id) | NotificationChannel.plan.is_null())
     rows = await query.order_by(NotificationChannel.id)
     return [row for row in rows if not events_of(row["events"]) or event in events_of(row["events"])]
+
+
+async def channel_for_sending(channel_id: int) -> dict:
+    """What the sender needs of one channel (its target and secret unmasked)."""
+    row = await NotificationChannel.select(
+        NotificationChannel.id, NotificationChannel.kind, NotificationChannel.name,
+        NotificationChannel.target, NotificationChannel.secret,
+    ).where(NotificationChannel.id == channel_id).first()
+    if row is None:
+        raise NotFound(f"通知渠道 {channel_id} 不存在", "channel_id")
+    return {"id": row["id"], "channel": row["id"], "channel.kind": row["kind"],
+            "channel.name": row["name"], "channel.target": row["target"],
+            "channel.secret": row["secret"], "attempts": 0}

@@ -66,7 +66,8 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
         late = sum(1 for _, p in timeliness.late_items if p == period)
         if missing:
             not_reported.append(ChaseUnit(unit=names[unit_id], late=late,
-                                          missing_tasks=[_label(nodes[t]) for t in missing]))
+                                          missing_tasks=[_label(nodes[t]) for t in missing],
+                                          unit_id=unit_id, missing_task_ids=missing))
 
     def row(task_id: int) -> ChaseTask:
         node, state = nodes[task_id], statuses[task_id]

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from tracker.domain.status import DEFAULT_TZ
+from tracker.notify import messages
 from tracker.notify.formatters import Notice
 from tracker.notify.sender import DeliveryError, SendConfig, SmtpConfig, deliver
-from tracker.services import outbox
+from tracker.services import channels, outbox
 from tracker.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -117,3 +119,29 @@ async def send_outbox(config: SendConfig | None = None, limit: int = 50) -> list
         results = await asyncio.gather(
             *(_drain_channel(client, channel_id, config, slots, limit) for channel_id in channel_ids))
     return [outcome for channel_outcomes in results for outcome in channel_outcomes]
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    channel_name: str
+    sent: bool
+    detail: str  # why it failed, or a note from the transport
+
+
+async def send_test(channel_id: int, sent_by: str, config: SendConfig | None = None) -> TestOutcome:
+    """Send a test message to one channel at once, outside the outbox (nothing is queued or
+    retried): the coordinator sees straight away whether the robot or mailbox answers."""
+    config = config or send_config()
+    row = await channels.channel_for_sending(channel_id)
+    notice = messages.channel_test(row["channel.name"], sent_by,
+                                   dt.datetime.now(DEFAULT_TZ))
+    row = {**row, "event": notice.event, "payload": notice.payload(),
+           "dedupe_key": f"channel_test:{channel_id}:{dt.datetime.now(dt.UTC).timestamp():.0f}"}
+    timeout = httpx.Timeout(config.total_timeout, connect=config.connect_timeout)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                 headers={"User-Agent": "disclosure-tracker"}) as client:
+        try:
+            note = await deliver(client, row, config)
+        except DeliveryError as error:
+            return TestOutcome(row["channel.name"], False, str(error))
+    return TestOutcome(row["channel.name"], True, note)

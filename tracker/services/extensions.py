@@ -10,11 +10,13 @@ from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.plan_model import LEAD
 from tracker.domain.roles import PLANNERS, REPORTER
+from tracker.notify import messages
+from tracker.notify.messages import TaskRef
 from tracker.schemas import ExtensionOut
-from tracker.services import audit
+from tracker.services import audit, inbox
 from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
-from tracker.tables import ExtensionRequest, User
+from tracker.tables import ExtensionRequest, Plan, Task, User
 
 MAX_REASON = 1000
 DECISIONS = {"approve": "approved", "refuse": "refused"}
@@ -31,6 +33,16 @@ def _iso(value: dt.datetime | None) -> str | None:
 _COLUMNS = (ExtensionRequest.all_columns(), ExtensionRequest.unit.name,
             ExtensionRequest.requested_by.display_name, ExtensionRequest.task.deadline,
             ExtensionRequest.task.ongoing)
+
+
+async def _task_ref(task_id: int) -> TaskRef:
+    row = await Task.select(Task.number, Task.text).where(Task.id == task_id).first()
+    return TaskRef(task_id, row["number"], row["text"])
+
+
+async def _plan_title(plan_id: int) -> str:
+    row = await Plan.select(Plan.title).where(Plan.id == plan_id).first()
+    return row["title"] if row else ""
 
 
 async def _out(rows: list[dict]) -> list[ExtensionOut]:
@@ -98,6 +110,11 @@ async def request_extension(user: CurrentUser, task_id: int, requested_deadline:
                            f"申请任务 {task_id} 延期至 {deadline}", plan_id=access.task["plan"],
                            before={"deadline": current.isoformat()},
                            after={"requested_deadline": deadline.isoformat(), "reason": reason})
+        notice = messages.extension_requested(
+            access.task["plan"], await _plan_title(access.task["plan"]), await _task_ref(task_id),
+            user.unit_name or "", deadline, reason)
+        await inbox.notify_coordinators("extension_requested", notice.title, notice.text,
+                                        f"/tasks/{task_id}", f"extension_requested:{row['id']}")
     return (await _out(await ExtensionRequest.select(*_COLUMNS).where(
         ExtensionRequest.id == row["id"])))[0]
 
@@ -131,5 +148,14 @@ async def decide(user: CurrentUser, request_id: int, decision: str, comment: str
                            f"{'同意' if decision == 'approve' else '不同意'}任务 {row['task']} 延期至 "
                            f"{row['requested_deadline']}", plan_id=row["task.plan"],
                            after={"decision": DECISIONS[decision], "comment": comment})
+        request = await ExtensionRequest.select(
+            ExtensionRequest.unit, ExtensionRequest.task.deadline).where(
+            ExtensionRequest.id == request_id).first()
+        notice = messages.extension_decided(
+            row["task.plan"], await _plan_title(row["task.plan"]), await _task_ref(row["task"]),
+            DECISIONS[decision] == "approved", request["task.deadline"], row["requested_deadline"],
+            user.display_name, comment)
+        await inbox.notify_unit(request["unit"], "extension_decided", notice.title, notice.text,
+                                f"/tasks/{row['task']}", f"extension_decided:{request_id}")
     return (await _out(await ExtensionRequest.select(*_COLUMNS).where(
         ExtensionRequest.id == request_id)))[0]

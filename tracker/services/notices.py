@@ -8,6 +8,9 @@
   missed), one notice listing the units that have not reported for the period.
 - ``update_returned``: when a coordinator returns an update.
 - ``report_published``: when a report is published.
+- In-app notices (``services.inbox``): a reminder and a return also reach the unit's reporters
+  in the tracker, in the same transaction; ``deadline_soon`` notices go to a lead unit when a
+  task's deadline is 14 days, and again 3 days, away.
 
 Who owes what comes from the same rule as the report's timeliness figures
 (``status.unit_timeliness``), so a reminder never disagrees with the report.
@@ -18,14 +21,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from tracker.db import write_transaction
 from tracker.domain import status
 from tracker.domain.errors import NotFound
 from tracker.domain.periods import due_date, latest_due_period, period_of, previous_period
 from tracker.notify import messages
+from tracker.notify.formatters import Notice
 from tracker.notify.messages import TaskRef, UnitTasks
 from tracker.schemas import ReportOut
+from tracker.services import inbox
 from tracker.services.outbox import Queued, enqueue, enqueue_quietly
-from tracker.services.tracking import PlanFacts, load_plan_facts, tasks_as_of
+from tracker.services.tracking import (
+    PlanFacts,
+    load_plan_facts,
+    statuses_as_of,
+    tasks_as_of,
+    warnings_as_of,
+)
 from tracker.settings import get_settings
 from tracker.tables import Plan, ProgressUpdate, Review, Task, Unit
 
@@ -90,8 +102,36 @@ async def queue_reminders(plan: dict, today: dt.date, public_url: str | None) ->
             continue
         notice = messages.reminder(plan["id"], plan["title"], period, due_on, unit_id,
                                    units[unit_id], [tasks[t] for t in missing], public_url)
-        queued += await enqueue(notice, f"reminder:{plan['id']}:{period}:{unit_id}", plan["id"])
+        key = f"reminder:{plan['id']}:{period}:{unit_id}"
+        async with write_transaction(Plan._meta.db):  # the channels and the unit's inbox together
+            queued += await enqueue(notice, key, plan["id"])
+            await inbox.notify_unit(unit_id, "reminder", notice.title, messages.in_app_text(notice),
+                                    f"/my?period={period}", key)
     return queued
+
+
+DEADLINE_NOTICE_LEVELS = ("blue", "yellow")  # within 14 days, then within 3 days
+
+
+async def note_deadlines(plan: dict, today: dt.date) -> int:
+    """In-app notices to lead units whose tasks' deadlines come near: once when a task enters
+    the 14-day window and once more in the last 3 days (the page's blue and yellow flags)."""
+    facts, tasks, units = await _plan_context(plan["id"])
+    statuses = statuses_as_of(facts, today)
+    warnings = warnings_as_of(facts, statuses, today)
+    written = 0
+    for task in tasks_as_of(facts, today):
+        level = warnings.get(task.task_id)
+        if level not in DEADLINE_NOTICE_LEVELS or task.lead_unit_id not in units:
+            continue
+        deadline = status.effective_deadline(task)
+        notice = messages.deadline_soon(plan["id"], plan["title"], tasks[task.task_id],
+                                        units[task.lead_unit_id], deadline,
+                                        (deadline - today).days)
+        written += await inbox.notify_unit(
+            task.lead_unit_id, "deadline_soon", notice.title, notice.text,
+            f"/tasks/{task.task_id}", f"deadline_soon:{task.task_id}:{deadline}:{level}")
+    return written
 
 
 async def queue_late_list(plan: dict, today: dt.date, public_url: str | None) -> list[Queued]:
@@ -129,11 +169,13 @@ async def queue_due_notices(today: dt.date | None = None, plan_id: int | None = 
     for plan in plans:
         queued += await queue_reminders(plan, today, public_url)
         queued += await queue_late_list(plan, today, public_url)
+        if _in_plan_year(period_of(today), plan["year"]):
+            await note_deadlines(plan, today)
     return queued
 
 
-async def queue_update_returned(update_id: int) -> list[Queued]:
-    """After a coordinator returned an update (the review is committed): tell the unit."""
+async def update_returned_notice(update_id: int) -> tuple[Notice, int, int] | None:
+    """What a return says, with the plan and the unit it goes to; None if nothing to say."""
     row = await ProgressUpdate.select(
         ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.unit.name, ProgressUpdate.period,
         ProgressUpdate.version, ProgressUpdate.task.number, ProgressUpdate.task.text,
@@ -142,12 +184,32 @@ async def queue_update_returned(update_id: int) -> list[Queued]:
     review = await Review.select(Review.comment, Review.reviewer.display_name).where(
         Review.update == update_id).order_by(Review.id, ascending=False).first()
     if row is None or review is None:
-        return []
-    plan_id = row["task.plan"]
+        return None
     notice = messages.update_returned(
-        plan_id, row["task.plan.title"], TaskRef(row["task"], row["task.number"], row["task.text"]),
-        row["unit"], row["unit.name"], update_id, row["period"], row["version"], review["comment"],
+        row["task.plan"], row["task.plan.title"],
+        TaskRef(row["task"], row["task.number"], row["task.text"]), row["unit"], row["unit.name"],
+        update_id, row["period"], row["version"], review["comment"],
         review["reviewer.display_name"], get_settings().public_url)
+    return notice, row["task.plan"], row["unit"]
+
+
+async def note_update_returned(update_id: int) -> None:
+    """In the review's transaction: the unit's reporters get an in-app notice."""
+    found = await update_returned_notice(update_id)
+    if found is not None:
+        notice, _, unit_id = found
+        await inbox.notify_unit(unit_id, "update_returned", notice.title,
+                                messages.in_app_text(notice),
+                                f"/tasks/{notice.data['task']['id']}",
+                                f"update_returned:{update_id}")
+
+
+async def queue_update_returned(update_id: int) -> list[Queued]:
+    """After a coordinator returned an update (the review is committed): tell the channels."""
+    found = await update_returned_notice(update_id)
+    if found is None:
+        return []
+    notice, plan_id, _ = found
     return await enqueue_quietly(notice, f"update_returned:{update_id}", plan_id)
 
 

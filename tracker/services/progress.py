@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker.domain.periods import check_period_in_year, due_date, period_start
+from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.domain.progress_input import AUTO_STATE, EvidenceFile, UpdateInput, validate_evidence
 from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
@@ -35,7 +35,7 @@ from tracker.schemas import (
 from tracker.services import audit, evidence
 from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
-from tracker.services.notices import notify_update_returned
+from tracker.services.notices import note_update_returned, notify_update_returned
 from tracker.services.plans import get_plan
 from tracker.services.tracking import approved_deadlines
 from tracker.settings import get_settings
@@ -283,26 +283,74 @@ async def _done_by_lead(task_ids: list[int]) -> set[int]:
     return {task_id for task_id, (_, _, state) in latest.items() if state == "done"}
 
 
-async def review_queue() -> list[ReviewQueueRow]:
-    """The latest version of each (task, unit, period) that nobody has decided on yet."""
-    reviewed = {row["update"] for row in await Review.select(Review.update)}
-    latest: dict[tuple[int, int, str], dict] = {}
-    for row in await _select_updates().order_by(ProgressUpdate.version):
-        latest[(row["task"], row["unit"], row["period"])] = row
-    pending = [row for row in latest.values() if row["id"] not in reviewed]
-    pending.sort(key=lambda row: row["submitted_at"])
+REVIEW_PAGE_SIZE = 50
+
+
+_PENDING_SQL = (
+    'SELECT p.id FROM progress_update p WHERE p.id NOT IN (SELECT r."update" FROM review r) '
+    "AND NOT EXISTS (SELECT 1 FROM progress_update n WHERE n.task = p.task AND n.unit = p.unit "
+    "AND n.period = p.period AND n.version > p.version){filters} ORDER BY p.submitted_at, p.id"
+)
+
+
+async def _pending_updates(unit_id: int | None = None, period: str | None = None) -> list[int]:
+    """Ids of the latest version of each (task, unit, period) that nobody has decided on yet,
+    oldest first. One query: the newer-version test runs on the (task, unit, period, version)
+    key, the reviewed set is built once (a city's queue: 38,000 updates, a quarter second)."""
+    filters, args = "", []
+    if unit_id is not None:
+        filters += " AND p.unit = {}"
+        args.append(unit_id)
+    if period is not None:
+        filters += " AND p.period = {}"
+        args.append(period)
+    rows = await ProgressUpdate.raw(_PENDING_SQL.replace("{filters}", filters), *args)
+    return [row["id"] for row in rows]
+
+
+async def _queue_rows(update_ids: list[int]) -> list[ReviewQueueRow]:
+    rows = {row["id"]: row for row in await _select_updates().where(
+        ProgressUpdate.id.is_in(update_ids or [0]))}
+    ordered = [rows[update_id] for update_id in update_ids if update_id in rows]
     tasks = {
         t["id"]: t for t in await Task.select(Task.id, Task.number, Task.text, Task.plan,
                                               Task.plan.title).where(
-            Task.id.is_in([row["task"] for row in pending] or [0]))
+            Task.id.is_in([row["task"] for row in ordered] or [0]))
     }
     return [
         ReviewQueueRow(update=update, task_text=tasks[update.task_id]["text"],
                        task_number=tasks[update.task_id]["number"],
                        plan_id=tasks[update.task_id]["plan"],
                        plan_title=tasks[update.task_id]["plan.title"])
-        for update in await _updates_out(pending)
+        for update in await _updates_out(ordered)
     ]
+
+
+async def review_queue() -> list[ReviewQueueRow]:
+    """The latest version of each (task, unit, period) that nobody has decided on yet."""
+    return await _queue_rows(await _pending_updates())
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    rows: list[ReviewQueueRow]
+    total: int  # undecided updates matching the filter, on every page
+
+
+async def review_queue_page(unit_id: int | None = None, period: str | None = None,
+                            page: int = 1, per_page: int = REVIEW_PAGE_SIZE) -> ReviewPage:
+    """One page of the queue, filtered by unit and period: a city's queue is thousands of
+    updates, and only the page's own are loaded in full."""
+    if period is not None:
+        try:
+            period = parse_period(period)
+        except ValueError as error:
+            raise InvalidInput(str(error), "period") from None
+    pending = await _pending_updates(unit_id, period)
+    pages = max(1, -(-len(pending) // per_page))
+    page = min(max(page, 1), pages)
+    return ReviewPage(await _queue_rows(pending[(page - 1) * per_page:page * per_page]),
+                      len(pending))
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -453,6 +501,8 @@ async def review_update(user: CurrentUser, update_id: int, decision: str, commen
                            f"审核填报 {update_id}：{'通过' if decision == 'accept' else '退回'}",
                            plan_id=await _plan_of(row["task"]),
                            after={"decision": DECISIONS[decision], "comment": comment})
+        if DECISIONS[decision] == RETURNED:
+            await note_update_returned(update_id)  # the unit's in-app notice, with the review
     if DECISIONS[decision] == RETURNED:
         await notify_update_returned(update_id)  # after the commit; never fails the review
     return await get_update(user, update_id)

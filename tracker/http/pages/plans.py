@@ -4,13 +4,15 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
+from tracker.domain.plan_filter import count_tasks, filter_sections, parse_filter
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update, with_state_from_percent
@@ -25,7 +27,7 @@ from tracker.http.forms import (
     refuse_unknown_fields,
 )
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
-from tracker.http.pages.common import form_error, page, redirect
+from tracker.http.pages.common import form_error, page, pager, redirect
 from tracker.reporting import archive as report_archive
 from tracker.services import (
     accounts,
@@ -71,6 +73,14 @@ async def task_page(request: Request, task_id: int, status_code: int = 200,
                 evidence_labels=EVIDENCE_STATE_LABELS)
 
 
+# A plan this small shows every section open; a bigger one opens a section on demand, or all of
+# them with ?expand=1 (the 2018 seed plan's 19 tasks are 5,700 px of cards on a phone).
+OPEN_ALL_UP_TO = 10
+# Past this many tasks the unfiltered tree lists its sections only, each a link to its own page
+# (?section=N): a city's 2,000 tasks are a 1.1 MB page even folded.
+SECTIONS_ONLY_FROM = 300
+
+
 class PlanPages(Controller):
     path = "/plans"
     include_in_schema = False
@@ -81,7 +91,12 @@ class PlanPages(Controller):
         return page(request, "plans.html", plans=await plans.list_plans())
 
     @get("/{plan_id:int}")
-    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Response:
+    async def overview(self, request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None,
+                       unit: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
+                       section: FromQuery[str | None] = None,
+                       q: FromQuery[str | None] = None,
+                       expand: FromQuery[bool] = False) -> Response:
+        wanted = parse_filter(unit, status, section, q)
         detail = await plans.get_plan(plan_id)
         facts = await tracking.load_plan_facts(plan_id)
         day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
@@ -89,7 +104,13 @@ class PlanPages(Controller):
         summary = {code: 0 for code in STATUS_LABELS}
         for item in statuses.values():
             summary[item.code] += 1
+        shown = filter_sections(detail.sections, {k: v.code for k, v in statuses.items()}, wanted)
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
+                    wanted=wanted, shown_sections=shown,
+                    shown_count=sum(count_tasks(i.tasks) for s in shown for i in s.items),
+                    total_count=len(statuses), open_all=expand or wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
+                    expanded=expand,
+                    sections_only=not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=current_period(detail.year, day),
@@ -227,9 +248,25 @@ class TaskPages(Controller):
         rows = await progress.my_tasks(request.user, period)
         return page(request, "my_tasks.html", rows=rows, period=period)
 
+    async def _reviews(self, request: Request, status_code: int = 200, error: dict | None = None,
+                       unit: str | None = None, period: str | None = None,
+                       page_no: int = 1) -> Response:
+        unit = (unit or "").strip()
+        if unit and not unit.isdigit():
+            raise InvalidInput("单位编号无效", "unit")
+        result = await progress.review_queue_page(int(unit) if unit else None, period or None,
+                                                  page_no, progress.REVIEW_PAGE_SIZE)
+        return page(request, "reviews.html", status_code=status_code, queue=result.rows,
+                    total=result.total, error=error,
+                    units=await accounts.list_units(include_inactive=False),
+                    filters={"unit": unit, "period": period or ""},
+                    pages=pager(page_no, result.total, progress.REVIEW_PAGE_SIZE))
+
     @get("/reviews", guards=[planner_guard])
-    async def review_queue(self, request: Request) -> Response:
-        return page(request, "reviews.html", queue=await progress.review_queue(), error=None)
+    async def review_queue(self, request: Request, unit: FromQuery[str | None] = None,
+                           period: FromQuery[str | None] = None,
+                           page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+        return await self._reviews(request, unit=unit, period=period, page_no=page_no)
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -237,9 +274,8 @@ class TaskPages(Controller):
             update = await progress.review_update(request.user, update_id, data.get("decision", ""),
                                                   data.get("comment", ""))
         except InvalidInput as error:
-            return page(request, "reviews.html", status_code=400, queue=await progress.review_queue(),
-                        error={**form_error(error), "update_id": update_id,
-                               "comment": data.get("comment", "")})
+            return await self._reviews(request, 400, {**form_error(error), "update_id": update_id,
+                                                      "comment": data.get("comment", "")})
         target = data.get("back") or ""
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")

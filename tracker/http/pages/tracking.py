@@ -5,28 +5,71 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 
-from tracker.domain.errors import DomainError
+from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day
+from tracker.domain.roles import PLANNERS
 from tracker.domain.vocabulary import AUDIT_ENTITY_LABELS
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import page, redirect
-from tracker.services import accounts, audit, chasing, extensions, plans, progress
+from tracker.services import (
+    accounts,
+    audit,
+    chasing,
+    exports,
+    extensions,
+    plans,
+    progress,
+    reminding,
+)
+from tracker.services.exports import ExportFile
 
 Form = URLEncodedBody[dict[str, str]]
+
+
+def _download(file: ExportFile) -> Response:
+    return Response(file.content, media_type=file.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{file.filename}"'})
 
 
 class TrackingPages(Controller):
     path = "/"
     include_in_schema = False
 
+    async def _chasing_page(self, request: Request, plan_id: int, period: str | None,
+                            as_of: str | None, results: list | None = None,
+                            status_code: int = 200) -> Response:
+        detail = await plans.get_plan(plan_id)
+        result = await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
+        can_remind = request.user.role in PLANNERS
+        history = await reminding.history(plan_id, result.period)
+        return page(request, "chasing.html", status_code=status_code, plan=detail, chase=result,
+                    pending=await extensions.pending(plan_id) if request.user.role != "leader" else [],
+                    can_remind=can_remind, history=history,
+                    reminded_today=reminding.reminded_today(history), results=results or [])
+
     @get("/plans/{plan_id:int}/chasing", guards=[reader_guard])
     async def chasing(self, request: Request, plan_id: FromPath[int],
                       period: FromQuery[str | None] = None,
                       as_of: FromQuery[str | None] = None) -> Response:
-        detail = await plans.get_plan(plan_id)
-        result = await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
-        return page(request, "chasing.html", plan=detail, chase=result,
-                    pending=await extensions.pending(plan_id) if request.user.role != "leader" else [])
+        return await self._chasing_page(request, plan_id, period, as_of)
+
+    @post("/plans/{plan_id:int}/chasing/remind", guards=[planner_guard])
+    async def remind(self, request: Request, plan_id: FromPath[int], data: Form) -> Response:
+        """一键催报: one unit (unit_id) or every unit not reported; again=1 for 再次催报."""
+        unit = (data.get("unit_id") or "").strip()
+        if unit and not unit.isdigit():
+            raise InvalidInput("单位编号无效", "unit_id")
+        period = data.get("period") or None
+        outcomes = await reminding.remind(request.user, plan_id, period,
+                                          [int(unit)] if unit else None,
+                                          again=data.get("again") == "1")
+        return await self._chasing_page(request, plan_id, period, None, outcomes)
+
+    @get("/plans/{plan_id:int}/chasing.xlsx", guards=[reader_guard])
+    async def chasing_xlsx(self, plan_id: FromPath[int], period: FromQuery[str | None] = None,
+                           as_of: FromQuery[str | None] = None) -> Response:
+        file = await exports.chasing_xlsx(plan_id, period, parse_day(as_of, "as_of"))
+        return _download(file)
 
     @get("/plans/{plan_id:int}/ranking", guards=[reader_guard])
     async def ranking(self, request: Request, plan_id: FromPath[int],
@@ -34,6 +77,11 @@ class TrackingPages(Controller):
         detail = await plans.get_plan(plan_id)
         return page(request, "ranking.html", plan=detail,
                     ranking=await chasing.ranking(plan_id, period))
+
+    @get("/plans/{plan_id:int}/ranking.xlsx", guards=[reader_guard])
+    async def ranking_xlsx(self, plan_id: FromPath[int],
+                           period: FromQuery[str | None] = None) -> Response:
+        return _download(await exports.ranking_xlsx(plan_id, period))
 
     @post("/tasks/{task_id:int}/extensions", guards=[reporter_guard])
     async def request_extension(self, request: Request, task_id: FromPath[int],
