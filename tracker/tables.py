@@ -86,6 +86,8 @@ class Task(Table, tablename="task"):
     version = Integer(default=1)
     # 提请领导关注: the coordinator's sentence for the leadership report; null when not marked.
     attention_note = Text(null=True, default=None)
+    # When the task was added after the plan's import (a sub-task); null: from the plan's start.
+    created_at = Timestamptz(null=True, default=None)
 
 
 class TaskUnit(Table, tablename="task_unit"):
@@ -95,6 +97,8 @@ class TaskUnit(Table, tablename="task_unit"):
     unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
     role = Varchar(length=20)  # "lead" | "cooperating"
     position = Integer(default=0)
+    # When this part was given after the plan's import; null: from the plan's start.
+    created_at = Timestamptz(null=True, default=None)
 
 
 class Milestone(Table, tablename="milestone"):

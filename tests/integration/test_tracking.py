@@ -444,3 +444,64 @@ async def test_units_are_listed_in_the_organisations_order_set_by_the_admin(app_
     bad = await app_client.post(f"/admin/units/{w.units['法规处']}/position",
                                 data={"position": "x", **csrf(app_client)})
     assert bad.status_code in (400, 403)
+
+
+async def test_a_subtask_or_assignment_added_later_is_not_due_in_earlier_periods(app_client,
+                                                                                  monkeypatch):
+    """Issue 11 bug 4: splitting a task (or giving a unit a task) in December must not make a
+    unit 'not reported' for September, nor change September's ranking, chasing list or report;
+    it counts from December on."""
+    from tracker.reporting.build import build_report_data, resolve_request
+    from tracker.services import planning
+    from tracker.services.ledger_export import export_ledger
+    from tracker.tables import TaskUnit
+
+    w = await build_world()
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 50, "2018-10-03")
+    await insert_update(w.subtask_id, w.units["法规处"], w.coop.id, "2018-09", 40, "2018-10-04")
+    september = ("2018-09", dt.date(2018, 10, 6))
+
+    async def figures():
+        report = await build_report_data(await resolve_request(w.plan_id, *september),
+                                         generated_at=at("2018-10-06"), words=False)
+        chase = await chasing.chasing(w.plan_id, *september)
+        return ((chase.not_reported, [(t.task_id, t.status, t.percent) for t in chase.behind],
+                 [t.task_id for t in chase.overdue], [t.task_id for t in chase.due_soon]),
+                await chasing.ranking(w.plan_id, *september),
+                (report.totals, report.plan_percent, report.not_reported, report.sections,
+                 report.units, report.trend, report.headline, report.previous))
+
+    before = await figures()
+    assert before[0][0] == []
+
+    # December: the coordinator splits 做好公开 for 其他处 and gives it the unassigned 持续任务;
+    # re-saving 做好公开's lead keeps that link (and its date) as it was.
+    monkeypatch.setattr(planning, "_now", lambda: at("2018-12-10"))
+    await planning.add_subtask(w.task_id, "十二月拆分", [w.units["其他处"]], "2018-12-31")
+    version = (await Task.select(Task.version).where(Task.id == w.ongoing_task_id).first())["version"]
+    await planning.edit_task(w.ongoing_task_id, planning.TaskEdit(lead_unit_ids=[w.units["其他处"]]),
+                             version)
+    version = (await Task.select(Task.version).where(Task.id == w.task_id).first())["version"]
+    await planning.edit_task(w.task_id, planning.TaskEdit(lead_unit_ids=[w.units["局办公室"]]),
+                             version)
+    kept = await TaskUnit.select(TaskUnit.created_at).where(TaskUnit.task == w.task_id,
+                                                           TaskUnit.role == "lead").first()
+    assert kept["created_at"] is None  # part of the plan from its start, still
+
+    after = await figures()
+    assert after[0] == before[0]  # chasing list: nobody owes September for December's changes
+    assert after[1] == before[1]  # ranking
+    assert after[2] == before[2]  # report figures
+    ledger = await export_ledger(w.plan_id, "csv", dt.date(2018, 10, 6))
+    assert "十二月拆分" not in ledger.content.decode("utf-8-sig")
+    assert "十二月拆分" in (await export_ledger(w.plan_id, "csv", dt.date(2019, 1, 6))
+                       ).content.decode("utf-8-sig")
+
+    # From December on they count: 其他处 owes December's report for both.
+    december = await chasing.chasing(w.plan_id, "2018-12", dt.date(2019, 1, 6))
+    owing = {u.unit: u.missing_tasks for u in december.not_reported}
+    assert len(owing["其他处"]) == 2 and any("十二月拆分" in t for t in owing["其他处"])
+    ranking = await chasing.ranking(w.plan_id, "2018-12", dt.date(2019, 1, 6))
+    assert "其他处" in [row.unit for row in ranking.rows]
+    november = await chasing.chasing(w.plan_id, "2018-11", dt.date(2018, 12, 6))
+    assert "其他处" not in [u.unit for u in november.not_reported]

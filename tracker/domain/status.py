@@ -76,6 +76,7 @@ __all__ = [
     "MilestoneFacts",
     "ReviewFacts",
     "TaskFacts",
+    "owed_from",
     "TaskProgress",
     "TaskStatus",
     "Timeliness",
@@ -126,6 +127,16 @@ class TaskFacts:
     ongoing: bool  # 持续推进/长期坚持: no end date
     lead_unit_id: int | None
     extended_deadline: date | None = None  # approved 延期; replaces deadline for status
+    # Added after the plan's start (a sub-task): the day (local) it was created; None: from the
+    # start. Nothing is owed for it before then, and views as of an earlier day leave it out.
+    created_on: date | None = None
+    lead_since: date | None = None  # the day its lead unit was given it, if after the start
+
+
+def owed_from(task: TaskFacts) -> date:
+    """The first day the lead unit owes reports on the task: the task's start, or the day the
+    unit was given the task if later."""
+    return max(task.start, task.lead_since) if task.lead_since else task.start
 
 
 @dataclass(frozen=True)
@@ -367,7 +378,7 @@ def missed_latest_period(
     reporting unit has no counting update for the most recent such period or a later one.
     """
     latest_due = latest_due_period(as_of, due_day)
-    if latest_due < period_of(task.start):
+    if latest_due < period_of(owed_from(task)):
         return False  # nothing owed yet
     mine = counting_updates(reporting_updates(task, updates), as_of, tz)
     return not any(u.period >= latest_due for u in mine)
@@ -503,7 +514,7 @@ def unit_timeliness(
         for u in task_updates:
             if u.period not in first_by_period or u.submitted_at < first_by_period[u.period]:
                 first_by_period[u.period] = u.submitted_at
-        start = max(period_of(task.start), first) if first else period_of(task.start)
+        start = max(period_of(owed_from(task)), first) if first else period_of(owed_from(task))
         stop = done_period(task_updates, as_of, tz)
         last = min(last_due, stop) if stop else last_due
         for period in periods_between(start, last):
@@ -551,7 +562,7 @@ def missing_report(
     if any(u.period == period for u in mine):
         return False
     first = parse_period(first_period) if first_period is not None else None
-    start = max(period_of(task.start), first) if first else period_of(task.start)
+    start = max(period_of(owed_from(task)), first) if first else period_of(owed_from(task))
     if not start <= period <= latest_due_period(as_of, due_day):
         return False
     stop = done_period(mine, as_of, tz)

@@ -29,7 +29,7 @@ from tracker.reporting.model import (
 )
 from tracker.schemas import PlanDetail, TaskOut
 from tracker.services.ranking import RANKING_RULE, FlatTask, flatten_plan, unit_ranking
-from tracker.services.tracking import PlanFacts, plan_start, statuses_as_of
+from tracker.services.tracking import PlanFacts, plan_start, statuses_as_of, tasks_as_of
 
 # How long the leadership edition's lists may grow before "另有 K 项，详见台账": chosen so that
 # the whole edition stays within 8 A4 pages at any plan size.
@@ -104,7 +104,7 @@ def _not_reported(loaded: ReportFacts, task_ids: set[int], period: str, as_of: d
     (status rule 11, asked for the one period)."""
     facts = loaded.facts
     late_units = {
-        task.lead_unit_id for task in facts.tasks
+        task.lead_unit_id for task in tasks_as_of(facts, as_of)
         if task.task_id in task_ids and task.lead_unit_id is not None
         and status.missing_report(task, facts.updates_by_task.get(task.task_id, ()), period,
                                   as_of, facts.due_day, first)
@@ -115,12 +115,14 @@ def _not_reported(loaded: ReportFacts, task_ids: set[int], period: str, as_of: d
 def _progress_trend(facts: PlanFacts, task_ids: set[int], points: list[tuple[str, dt.date]]
                     ) -> list[tuple[str, float, int]]:
     """(period, plan completion %, tasks done) at each point: the same progress rules as the
-    statuses (rules 3-6), without the schedule, which the trend does not show."""
-    chosen = [task for task in facts.tasks if task.task_id in task_ids]
+    statuses (rules 3-6), without the schedule, which the trend does not show. Each point
+    counts the tasks the plan had by its day."""
     mine = {task.task_id: status.latest_first(status.reporting_updates(
-        task, facts.updates_by_task.get(task.task_id, ()))) for task in chosen}
+        task, facts.updates_by_task.get(task.task_id, ()))) for task in facts.tasks
+        if task.task_id in task_ids}
     trend = []
     for period, day in points:
+        chosen = [task for task in tasks_as_of(facts, day) if task.task_id in task_ids]
         progress = [status.latest_counting(mine[task.task_id], day) for task in chosen]
         percents = [u.percent if u else 0 for u in progress]
         done = sum(1 for u in progress if u is not None and (u.state == "done" or u.percent >= 100))
@@ -209,7 +211,8 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
     """The report's model as of `as_of` (pure: the same facts give the same model)."""
     plan, facts = loaded.plan, loaded.facts
     statuses = statuses_as_of(facts, as_of)
-    flat = flatten_plan(plan)
+    # Only the tasks the plan had by `as_of`: one added later is not part of this report.
+    flat = [f for f in flatten_plan(plan) if f.node.id in statuses]
     if unit_name:
         flat = [f for f in flat
                 if unit_name in f.node.lead_units or unit_name in f.node.cooperating_units]
@@ -337,7 +340,8 @@ def build_report(loaded: ReportFacts, period: str, as_of: dt.date, edition: str 
     if before:
         owed_before = _not_reported(loaded, task_ids, previous_period(period), previous_as_of,
                                     first)
-        previous = _headline([before[task_id] for task_id in task_ids], len(owed_before))
+        previous = _headline([before[task_id] for task_id in task_ids if task_id in before],
+                             len(owed_before))
     this_period = "本月"
     if units and len(units) > 2 * RANKING_EACH_END:
         top, bottom = units[:RANKING_EACH_END], units[-RANKING_EACH_END:]

@@ -59,7 +59,8 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
     first = _first_period(plan)
 
     not_reported = []
-    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=order.get):
+    tasks = tasks_as_of(facts, as_of)
+    for unit_id in sorted({t.lead_unit_id for t in tasks if t.lead_unit_id}, key=order.get):
         timeliness = unit_timeliness(facts, unit_id, as_of, first)
         missing = [task_id for task_id, p in timeliness.missing_items if p == period]
         late = sum(1 for _, p in timeliness.late_items if p == period)
@@ -75,7 +76,7 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
                          deadline=node.deadline, warning=warnings[task_id],
                          extended_deadline=extended.get(task_id))
 
-    ordered = [task.task_id for task in tasks_as_of(facts, as_of)]
+    ordered = [task.task_id for task in tasks]
     milestones = []
     for m in await Milestone.select().where(Milestone.plan == plan_id).order_by(Milestone.due_on):
         state = status.milestone_state(status.MilestoneFacts(m["id"], m["task"], m["due_on"]),

@@ -45,6 +45,8 @@ def ledger_rows(plan: PlanDetail, statuses: dict[int, TaskStatus],
     rows: list[LedgerRow] = []
 
     def add(task: TaskOut, chain: list[str | None], section: str, item: str) -> None:
+        if task.id not in statuses:  # added after the as-of day (with any sub-tasks of its own)
+            return
         chain = [*chain, task.number]
         state = statuses[task.id]
         work_done, problems, next_steps = words.get(state.last_update_id, ("", "", ""))

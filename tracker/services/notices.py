@@ -81,8 +81,8 @@ async def _plan_context(plan_id: int) -> tuple[PlanFacts, dict[int, TaskRef], di
     return facts, tasks, units
 
 
-def _lead_units(facts: PlanFacts, units: dict[int, str]) -> list[int]:
-    leads = {task.lead_unit_id for task in facts.tasks if task.lead_unit_id is not None}
+def _lead_units(facts: PlanFacts, units: dict[int, str], as_of: dt.date) -> list[int]:
+    leads = {task.lead_unit_id for task in tasks_as_of(facts, as_of) if task.lead_unit_id is not None}
     return sorted((unit_id for unit_id in leads if unit_id in units), key=lambda u: units[u])
 
 
@@ -95,7 +95,7 @@ async def queue_reminders(plan: dict, today: dt.date, public_url: str | None) ->
         return []
     facts, tasks, units = await _plan_context(plan["id"])
     queued = []
-    for unit_id in _lead_units(facts, units):
+    for unit_id in _lead_units(facts, units, due_on):
         # As of the due day: everything owed for the period that is not in yet.
         missing, _ = _owed(facts, unit_id, period, due_on)
         if not missing:
@@ -143,7 +143,7 @@ async def queue_late_list(plan: dict, today: dt.date, public_url: str | None) ->
         return []
     facts, tasks, units = await _plan_context(plan["id"])
     missing, late = [], []
-    for unit_id in _lead_units(facts, units):
+    for unit_id in _lead_units(facts, units, today):
         not_in, came_late = _owed(facts, unit_id, period, today)
         if not_in:
             missing.append(UnitTasks(unit_id, units[unit_id], [tasks[t] for t in not_in]))

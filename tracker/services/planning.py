@@ -70,11 +70,32 @@ async def _check_units(unit_ids: list[int], field: str) -> None:
             raise NotFound(f"单位 {', '.join(missing)} 不存在", field)
 
 
-async def _replace_links(task_id: int, role: str, unit_ids: list[int]) -> None:
-    await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role)
-    if unit_ids:
-        await TaskUnit.insert(*[TaskUnit(task=task_id, unit=unit_id, role=role, position=index)
-                                for index, unit_id in enumerate(unit_ids)])
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _drop_links(task_id: int, role: str, unit_ids: list[int]) -> None:
+    """Remove the task's `role` links to units not in `unit_ids`."""
+    await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role,
+                                  TaskUnit.unit.not_in(unit_ids or [0]))
+
+
+async def _replace_links(task_id: int, role: str, unit_ids: list[int],
+                         at: dt.datetime | None = None) -> None:
+    """The task's `role` units become `unit_ids`, in that order. A link that stays keeps its
+    created_at (the part was given then, and is owed from then); a new one is dated `at`."""
+    await _drop_links(task_id, role, unit_ids)
+    kept = {row["unit"]: row["id"] for row in await TaskUnit.select(TaskUnit.id, TaskUnit.unit).where(
+        TaskUnit.task == task_id, TaskUnit.role == role)}
+    at = at or _now()
+    new = []
+    for index, unit_id in enumerate(unit_ids):
+        if unit_id in kept:
+            await TaskUnit.update({TaskUnit.position: index}).where(TaskUnit.id == kept[unit_id])
+        else:
+            new.append(TaskUnit(task=task_id, unit=unit_id, role=role, position=index, created_at=at))
+    if new:
+        await TaskUnit.insert(*new)
 
 
 async def _assignment(task_id: int) -> dict:
@@ -147,8 +168,8 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
         # units in one edit does not collide with the links it replaces.
         replaced = {LEAD: lead, COOPERATING: cooperating}
         replaced = {role: ids for role, ids in replaced.items() if ids is not None}
-        for role in replaced:
-            await TaskUnit.delete().where(TaskUnit.task == task_id, TaskUnit.role == role)
+        for role, unit_ids in replaced.items():
+            await _drop_links(task_id, role, unit_ids)
         for role, unit_ids in replaced.items():
             await _replace_links(task_id, role, unit_ids)
         after = await _assignment(task_id)
@@ -186,12 +207,13 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
             raise NotFound(f"任务 {parent_id} 不存在", "task_id")
         await _check_units(lead_unit_ids, "lead_unit_ids")
         position = await Task.count().where(Task.parent == parent_id)
+        now = _now()  # added after the plan's start: owed from now on, not before
         row = (await Task.insert(Task(
             plan=parent["plan"], item=parent["item"], parent=parent_id, position=position,
             number=str(position + 1), text=text, deadline=deadline_date, ongoing=ongoing,
-            deadline_text=phrase,
+            deadline_text=phrase, created_at=now,
         )))[0]
-        await _replace_links(row["id"], LEAD, lead_unit_ids)
+        await _replace_links(row["id"], LEAD, lead_unit_ids, now)
         await audit.record(actor, "task.split", "task", row["id"], f"拆分任务 {parent_id}：新增子任务",
                            plan_id=parent["plan"], after=await _assignment(row["id"]))
     return row["id"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tracker.domain import status
 from tracker.schemas import PlanDetail, TaskOut
-from tracker.services.tracking import PlanFacts
+from tracker.services.tracking import PlanFacts, tasks_as_of
 
 RANKING_RULE = (
     "排名规则：先按牵头任务的平均完成进度从高到低排列；进度相同的，按报送及时率"
@@ -57,8 +57,9 @@ def unit_ranking(facts: PlanFacts, statuses: dict[int, status.TaskStatus], as_of
              unit_names: dict[int, str], first_period: str) -> list[UnitRow]:
     by_unit = updates_by_unit(facts)
     rows = []
-    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id is not None}):
-        led = [t for t in facts.tasks if t.lead_unit_id == unit_id]
+    tasks = tasks_as_of(facts, as_of)
+    for unit_id in sorted({t.lead_unit_id for t in tasks if t.lead_unit_id is not None}):
+        led = [t for t in tasks if t.lead_unit_id == unit_id]
         timeliness = status.unit_timeliness(unit_id, led, by_unit.get(unit_id, []), as_of,
                                             facts.due_day, first_period)
         rows.append(UnitRow(

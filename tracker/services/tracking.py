@@ -108,13 +108,19 @@ async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts
     if plan is None:
         raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
     start = plan_start(plan["issued_on"], plan["year"])
-    leads = {row["task"]: row["unit"] for row in await TaskUnit.select(TaskUnit.task, TaskUnit.unit).where(
+    leads = {row["task"]: row for row in await TaskUnit.select(
+        TaskUnit.task, TaskUnit.unit, TaskUnit.created_at).where(
         TaskUnit.task.plan == plan_id, TaskUnit.role == LEAD)}
-    tasks = [
-        status.TaskFacts(task_id=row["id"], start=start, deadline=row["deadline"],
-                         ongoing=row["ongoing"], lead_unit_id=leads.get(row["id"]))
-        for row in await Task.select(Task.id, Task.deadline, Task.ongoing).where(Task.plan == plan_id)
-    ]
+    tasks = []
+    for row in await Task.select(Task.id, Task.deadline, Task.ongoing, Task.created_at).where(
+            Task.plan == plan_id).order_by(Task.id):  # the same order on every backend
+        lead = leads.get(row["id"])
+        created_on = _local_day(row["created_at"])
+        tasks.append(status.TaskFacts(
+            task_id=row["id"], start=max(start, created_on) if created_on else start,
+            deadline=row["deadline"], ongoing=row["ongoing"],
+            lead_unit_id=lead["unit"] if lead else None, created_on=created_on,
+            lead_since=_local_day(lead["created_at"]) if lead else None))
     if not with_updates:
         return PlanFacts(plan_id=plan_id, year=plan["year"], due_day=plan["report_due_day"],
                          tolerance_percent=plan["tolerance_percent"], tasks=tasks,
@@ -139,14 +145,24 @@ async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts
                      extensions=await approved_extensions(plan_id))
 
 
+def _local_day(moment: dt.datetime | None) -> dt.date | None:
+    return moment.astimezone(status.DEFAULT_TZ).date() if moment else None
+
+
 def tasks_as_of(facts: PlanFacts, as_of: dt.date) -> list[status.TaskFacts]:
-    """The tasks with the extensions approved by the end of `as_of` applied."""
+    """The plan's tasks as they stood at the end of `as_of`, for every view of that day: tasks
+    added later are left out, a lead unit given the task later is not yet its lead, and the
+    extensions approved by then are applied."""
     known = facts.memo.get(("tasks", as_of))
     if known is not None:
         return list(known)
     cutoff = status.end_of_day(as_of)
     result = []
     for task in facts.tasks:
+        if task.created_on and task.created_on > as_of:
+            continue
+        if task.lead_since and task.lead_since > as_of:
+            task = replace(task, lead_unit_id=None, lead_since=None)
         granted = [deadline for approved_at, deadline in facts.extensions.get(task.task_id, [])
                    if approved_at < cutoff]
         result.append(replace(task, extended_deadline=granted[-1]) if granted else task)
@@ -181,12 +197,12 @@ def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
     known = facts.memo.get(key)
     if known is not None:
         return known
-    led = facts.memo.get(("led",))
+    led = facts.memo.get(("led", as_of))
     if led is None:
         led = {}
-        for task in facts.tasks:
+        for task in tasks_as_of(facts, as_of):
             led.setdefault(task.lead_unit_id, []).append(task)
-        _remember(facts, ("led",), led)
+        _remember(facts, ("led", as_of), led)
     # Task by task (each task's items depend only on its own updates), so that after a
     # submission only that task's part is worked out again.
     parts_key = ("timeliness parts", as_of, first_period, unit_id)
