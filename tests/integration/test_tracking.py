@@ -4,7 +4,9 @@ edits, on SQLite and PostgreSQL, through the services and the API."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -369,10 +371,10 @@ async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app
     assert all(t["warning"] != "red" for t in listed)
     ledger = await app_client.get(f"/api/plans/{w.plan_id}/ledger.csv", params=as_of,
                                   headers=w.h["coordinator"])
-    lines = ledger.content.decode("utf-8-sig").splitlines()
-    assert lines[0].endswith(",延期至")
-    task_line = next(line for line in lines if "做好公开" in line)
-    assert "2018-12-31" in task_line and task_line.endswith(f",{new_deadline}")
+    rows = list(csv.reader(io.StringIO(ledger.content.decode("utf-8-sig"))))
+    column = rows[0].index("延期至")
+    task_row = next(row for row in rows if any("做好公开" in cell for cell in row))
+    assert "2018-12-31" in task_row and task_row[column] == new_deadline
 
 
 async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and_day(app_client):
