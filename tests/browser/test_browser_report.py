@@ -80,7 +80,7 @@ def _scenario(browser: Browser, tmp_path: Path) -> None:
     plan_url = page.url.split("?")[0]
 
     # The coordinator marks a task for leadership attention on its page.
-    page.locator("table.plan-tasks a").first.click()
+    page.goto(browser.base_url + page.locator("table.plan-tasks a").first.get_attribute("href"))
     expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
     form = page.locator("form.attention-form")
     form.locator("input[name=flag]").check()

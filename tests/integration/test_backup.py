@@ -16,7 +16,7 @@ import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from tests.conftest import run_tracker
+from tests.conftest import owner_url, run_tracker
 from tests.support.world import (
     PDF,
     build_world,
@@ -96,10 +96,12 @@ async def test_a_backup_taken_while_reporters_submit_restores_everything_acknowl
     restore_url = None
     if url:
         name = f"restore_{uuid.uuid4().hex[:8]}"
-        admin = await asyncpg.connect(url)
+        # The app's role may not create databases; the owner creates the empty one and
+        # restores into it, as an administrator would.
+        admin = await asyncpg.connect(owner_url(url))
         await admin.execute(f"CREATE DATABASE {name}")
         await admin.close()
-        restore_url = url.rsplit("/", 1)[0] + f"/{name}"
+        restore_url = owner_url(url).rsplit("/", 1)[0] + f"/{name}"
     restored = run_tracker("restore", str(out), database_url=restore_url, data_dir=fresh)
     assert restored.returncode == 0, restored.stderr
     engine = (PostgresEngine(config={"dsn": restore_url}) if restore_url
