@@ -94,8 +94,9 @@ def _scenario(browser: Browser, tmp_path: Path) -> None:
     widths = page.evaluate("[...document.querySelectorAll('.charts img')].map(i => i.clientWidth)")
     assert widths and min(widths) >= 560, widths
     page.locator(".charts").scroll_into_view_if_needed()
-    page.wait_for_function("[...document.querySelectorAll('.charts img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=120_000)
+    # Not wait_for_function: the page's CSP (script-src 'self') refuses its eval.
+    for chart in page.locator(".charts img").all():
+        expect(chart).to_have_js_property("complete", True, timeout=120_000)
     page.screenshot(path=SCREENSHOTS / "report-plan-1366.png", full_page=True)
 
     # The job page shows its progress while the report is made (the page polls its status).
@@ -130,7 +131,8 @@ def _scenario(browser: Browser, tmp_path: Path) -> None:
     page.goto(plan_url)
     for image in page.locator(".charts img").all():
         image.scroll_into_view_if_needed()
-    page.wait_for_function("[...document.querySelectorAll('.charts img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=60_000)
+    # Not wait_for_function: the page's CSP (script-src 'self') refuses its eval.
+    for chart in page.locator(".charts img").all():
+        expect(chart).to_have_js_property("complete", True, timeout=60_000)
     page.locator(".charts").scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "report-plan-390.png", full_page=False)

@@ -126,7 +126,7 @@ async def test_a_backup_taken_while_reporters_submit_restores_everything_acknowl
     forced = run_tracker("restore", str(out), "--force", database_url=restore_url, data_dir=fresh)
     assert forced.returncode == 0, forced.stderr
     if restore_url:
-        admin = await asyncpg.connect(url)
+        admin = await asyncpg.connect(owner_url(url))
         await admin.execute(f"DROP DATABASE {restore_url.rsplit('/', 1)[1]} WITH (FORCE)")
         await admin.close()
 
