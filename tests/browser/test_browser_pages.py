@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_browser import PASSWORD, VIEWPORT
 from tests.support.live_server import live_server
 
@@ -26,20 +25,9 @@ def server() -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def context(chromium: Browser, request) -> Iterator[BrowserContext]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(15_000)
     errors: list[str] = []
