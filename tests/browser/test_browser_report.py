@@ -11,9 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_browser import SCREENSHOTS, VIEWPORT, Browser
 from tests.support.live_server import live_server
 
@@ -49,16 +48,11 @@ def _generate(browser: Browser, expect_progress: bool = False) -> tuple[str, str
     return number[1], message
 
 
-def test_generate_shows_progress_downloads_and_reuses_the_archive(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`")
+def test_generate_shows_progress_downloads_and_reuses_the_archive(chromium, tmp_path: Path) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with live_server() as base_url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+    with live_server() as base_url:
+        context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
         try:
-            context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN",
-                                           accept_downloads=True)
             page = context.new_page()
             page.set_default_timeout(20_000)
             browser = Browser(page, base_url)
@@ -70,7 +64,7 @@ def test_generate_shows_progress_downloads_and_reuses_the_archive(tmp_path: Path
                 raise
             assert not browser.server_errors, browser.server_errors
         finally:
-            chromium.close()
+            context.close()
 
 
 def _scenario(browser: Browser, tmp_path: Path) -> None:

@@ -13,10 +13,8 @@ import contextlib
 import re
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_browser import PASSWORD
 from tests.support.live_server import live_server
 from tests.support.samples import PROJECT_ROOT
@@ -36,17 +34,13 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
-def test_import_preview_fix_and_save() -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`")
+def test_import_preview_fix_and_save(chromium) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
-    with live_server() as base_url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+    with live_server() as base_url:
+        context = chromium.new_context(viewport=WIDE, locale="zh-CN")
         try:
-            context = chromium.new_context(viewport=WIDE, locale="zh-CN")
             page = context.new_page()
             page.set_default_timeout(10_000)
             errors: list[str] = []
@@ -60,7 +54,7 @@ def test_import_preview_fix_and_save() -> None:
                 raise
             assert not errors, errors
         finally:
-            chromium.close()
+            context.close()
 
 
 def _scenario(page: Page, base_url: str) -> None:

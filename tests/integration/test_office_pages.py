@@ -13,7 +13,7 @@ from tests.support.factories import csrf, login, make_unit, make_user
 from tests.support.world import build_world, update_body
 from tracker.domain.progress_input import validate_update
 from tracker.services import delivery, planning, progress
-from tracker.tables import NotificationChannel
+from tracker.tables import NotificationChannel, Task, TaskUnit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 PERIODS = [f"2018-{month:02d}" for month in range(3, 13)]
@@ -84,7 +84,10 @@ async def test_plan_tree_filters_without_javascript(app_client, database):
 async def test_ranking_and_chasing_export_as_xlsx_without_formulas(app_client, database):
     w = await build_world()
     sly = await make_unit("=HYPERLINK(\"http://x\")处")
-    await planning.add_subtask(w.task_id, "子任务二", [sly], "", actor=None)
+    subtask = await planning.add_subtask(w.task_id, "子任务二", [sly], "", actor=None)
+    # Split before the period: a task added today is not owed in 2018-09 (as-of ranking).
+    await Task.update({Task.created_at: None}).where(Task.id == subtask)
+    await TaskUnit.update({TaskUnit.created_at: None}).where(TaskUnit.task == subtask)
     await _coordinator(app_client, w)
     ranking = await app_client.get(f"/plans/{w.plan_id}/ranking.xlsx?period=2018-09")
     assert ranking.status_code == 200

@@ -33,6 +33,9 @@ async def prepare() -> int:
             Task.id).first()
         await planning.edit_task(task["id"], planning.TaskEdit(lead_unit_ids=[unit.id]),
                                  task["version"])
+        # Given from the plan's start, so the demo's 2018 periods owe it (assignments are as-of).
+        await TaskUnit.update({TaskUnit.created_at: None}).where(
+            TaskUnit.task == task["id"], TaskUnit.unit == unit.id)
         return task["id"]
     finally:
         await close_pool()
