@@ -99,3 +99,9 @@ AUDIT_FIELD_LABELS: dict[str, str] = {
 }
 AUDIT_DECISION_LABELS: dict[str, str] = {"accepted": "通过", "returned": "退回", "approved": "同意",
                                          "refused": "不同意"}
+
+# Background jobs (tracker/jobs): what the administrator's list of failed jobs calls each task.
+JOB_TASK_LABELS: dict[str, str] = {
+    "report": "生成报告", "publish": "发布月报", "reminders": "每日催报与逾期名单",
+    "evidence": "佐证链接检查", "outbox": "发送通知", "stalled": "重新排队中断的任务",
+}

@@ -49,7 +49,7 @@ from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.services import scheduler
+from tracker.jobs import dispatch
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, use_package_piccolo_conf
 
@@ -150,17 +150,17 @@ async def _before_request(request: Request) -> None:
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
-    """The database pool, the schema check and the in-process schedule for the app's life
-    (reports render in a child process per report, tracker/reporting/worker.py: nothing to stop).
+    """The database pool, the schema check and the background jobs for the app's life (the
+    queue on PostgreSQL, the in-process schedule on SQLite: tracker/jobs/dispatch.py).
     What was started is stopped even if a later step fails."""
     await open_pool()
     try:
         await require_current_schema()
-        await scheduler.start()
+        await dispatch.start()
         try:
             yield
         finally:
-            await scheduler.stop()
+            await dispatch.stop()
     finally:
         await close_pool()
 
