@@ -28,6 +28,7 @@ from tracker.domain.vocabulary import (
     WARNING_LABELS,
 )
 from tracker.http.api.accounts import AccountApi, TokenApi
+from tracker.http.api.jobs import JobApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
 from tracker.http.api.plan_drafts import PlanDraftApi
@@ -43,6 +44,7 @@ from tracker.http.json_body import check_json_body
 from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import load_unread, local_time, query_with
 from tracker.http.pages.inbox import InboxPages
+from tracker.http.pages.jobs import JobPages
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plan_drafts import PlanDraftPages
@@ -172,6 +174,7 @@ def create_app() -> Litestar:
         route_handlers=[
             LoginPages,
             AdminPages,
+            JobPages,
             PlanPages,
             PlanDraftPages,
             TaskPages,
@@ -189,6 +192,7 @@ def create_app() -> Litestar:
             TrackingPages,
             NotificationApi,
             EvidenceApi,
+            JobApi,
             NotificationPages,
             InboxPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from tracker.domain.errors import NotFound
 from tracker.jobs import queue
 from tracker.reporting import jobs as report_jobs
 from tracker.reporting.build import ReportRequest
+from tracker.schemas import FailedJobOut
 from tracker.services import outbox, scheduler
 from tracker.settings import get_settings
 
@@ -53,6 +55,16 @@ async def start_report(request: ReportRequest, user_id: int | None) -> str:
     if new:
         await enqueue("report", job_id=job_id)
     return job_id
+
+
+async def retry_failed(job_id: int) -> FailedJobOut:
+    """The administrator's 重试 of a failed job (PostgreSQL: on SQLite nothing is queued)."""
+    if not uses_queue():
+        raise NotFound(f"后台任务 {job_id} 不存在（SQLite 单机部署不使用任务队列）", "job_id")
+    if not _queue_open:
+        async with queue.queue_app().open_async():
+            return await queue.retry_failed(job_id)
+    return await queue.retry_failed(job_id)
 
 
 class _OutboxWakeup:

@@ -39,6 +39,7 @@ from procrastinate.retry import RetryDecision
 from tracker.domain.errors import DomainError, InvalidInput, NotFound
 from tracker.domain.vocabulary import JOB_TASK_LABELS
 from tracker.jobs import bodies
+from tracker.schemas import FailedJobOut
 from tracker.settings import ConfigError, get_settings
 from tracker.tables import JobError
 
@@ -102,7 +103,11 @@ async def _requeue_stalled(timestamp: int | None = None) -> int:
     for job in await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=settings.stalled_after):
         log.warning("job %s (%s) stalled: its worker is gone; retrying it", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except Exception as error:  # noqa: BLE001 - another worker's `stalled` job was first
+            log.info("job %s was not requeued: %s", job.id, error)
+            continue
         count += 1
     # Workers that died without saying so: their rows go, their jobs were just requeued.
     await app.job_manager.prune_stalled_workers(settings.stalled_after)
@@ -118,8 +123,9 @@ TASKS = {spec.name: spec for spec in (
              queueing_lock="evidence", lock="evidence"),
     TaskSpec("outbox", bodies.outbox, "notices", cron="* * * * *",
              queueing_lock="outbox", lock="outbox"),
+    # No lock: a `stalled` job cut off with its worker must not block the next one.
     TaskSpec("stalled", _requeue_stalled, "maintenance", cron="* * * * *",
-             queueing_lock="stalled", lock="stalled"),
+             queueing_lock="stalled"),
 )}
 
 
@@ -184,17 +190,6 @@ async def defer(name: str, **kwargs) -> int | None:
         return None
 
 
-@dataclass(frozen=True)
-class FailedJob:
-    id: int
-    task: str
-    label: str
-    args: str  # a short summary of the arguments
-    attempts: int
-    error: str
-    failed_at: dt.datetime | None
-
-
 def _summary(args: dict) -> str:
     text = "，".join(f"{key}={value}" for key, value in args.items() if key != "timestamp")
     return text[:200] or "（无参数）"
@@ -211,20 +206,23 @@ _FAILED = """
     LIMIT {limit}"""
 
 
-async def failed_jobs(limit: int = 100) -> list[FailedJob]:
+async def failed_jobs(limit: int = 100) -> list[FailedJobOut]:
     """The jobs that failed after their retries (the dead letters), newest first."""
     rows = await JobError.raw(_FAILED.format(limit=int(limit)))
     result = []
     for row in rows:
         args = row["args"] if isinstance(row["args"], dict) else json.loads(row["args"] or "{}")
-        result.append(FailedJob(
-            id=row["id"], task=row["task_name"], label=JOB_TASK_LABELS.get(row["task_name"], row["task_name"]),
+        failed_at = row["failed_at"]
+        result.append(FailedJobOut(
+            id=row["id"], task=row["task_name"],
+            task_label=JOB_TASK_LABELS.get(row["task_name"], row["task_name"]),
             args=_summary(args), attempts=row["attempts"], error=row["error"] or "",
-            failed_at=row["failed_at"]))
+            failed_at=failed_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+            if failed_at else None))
     return result
 
 
-async def retry_failed(job_id: int) -> FailedJob:
+async def retry_failed(job_id: int) -> FailedJobOut:
     """Put a failed job back in the queue (the administrator fixed its cause)."""
     jobs = list(await queue_app().job_manager.list_jobs_async(id=job_id))
     if not jobs:
@@ -235,6 +233,7 @@ async def retry_failed(job_id: int) -> FailedJob:
     if job.task_name == "report":
         await bodies.report_reopened(**job.task_kwargs)
     await queue_app().job_manager.retry_job_by_id_async(job_id, dt.datetime.now(dt.UTC))
-    return FailedJob(id=job_id, task=job.task_name, label=JOB_TASK_LABELS.get(job.task_name, job.task_name),
-                     args=_summary(job.task_kwargs), attempts=job.attempts, error="",
-                     failed_at=None)
+    return FailedJobOut(id=job_id, task=job.task_name,
+                        task_label=JOB_TASK_LABELS.get(job.task_name, job.task_name),
+                        args=_summary(job.task_kwargs), attempts=job.attempts + 1, error="",
+                        failed_at=None)
