@@ -96,7 +96,7 @@ class TaskSpec:
     given_up: Callable[..., Awaitable] | None = None  # after the last attempt
 
 
-async def _requeue_stalled(timestamp: int | None = None) -> int:
+async def requeue_stalled(timestamp: int | None = None) -> int:
     """Put back in the queue the jobs whose worker stopped sending heartbeats."""
     app, settings = queue_app(), queue_settings()
     count = 0
@@ -124,7 +124,7 @@ TASKS = {spec.name: spec for spec in (
     TaskSpec("outbox", bodies.outbox, "notices", cron="* * * * *",
              queueing_lock="outbox", lock="outbox"),
     # No lock: a `stalled` job cut off with its worker must not block the next one.
-    TaskSpec("stalled", _requeue_stalled, "maintenance", cron="* * * * *",
+    TaskSpec("stalled", requeue_stalled, "maintenance", cron="* * * * *",
              queueing_lock="stalled"),
 )}
 

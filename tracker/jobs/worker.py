@@ -2,6 +2,9 @@
 machines share the one queue; each runs `concurrency` jobs at once and the periodic deferrer
 (which defers each periodic job once per scheduled time for the whole cluster).
 
+When it starts, and every minute in the cluster (the periodic `stalled` job), the jobs of
+workers that stopped sending heartbeats are put back in the queue.
+
 SIGTERM or SIGINT stops it cleanly: no new job is taken, running jobs get SHUTDOWN_GRACE
 seconds to finish, then they are cancelled and a later worker's `stalled` job requeues them.
 """
@@ -12,7 +15,7 @@ import logging
 import os
 import socket
 
-from tracker.jobs.queue import queue_app, queue_settings
+from tracker.jobs.queue import queue_app, queue_settings, requeue_stalled
 from tracker.services.database import close_pool, open_pool, require_current_schema
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,9 @@ async def run_worker(concurrency: int = 2) -> None:
     try:
         await require_current_schema()
         async with queue_app().open_async() as app:
+            # A worker (re)started after a crash takes over its predecessors' jobs at once
+            # rather than at the next minute's `stalled` job.
+            await requeue_stalled()
             log.info("worker started: concurrency %d, heartbeat every %g s", concurrency,
                      settings.heartbeat)
             await app.run_worker_async(
