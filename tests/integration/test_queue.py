@@ -66,6 +66,9 @@ def _finished(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
 
 
 def test_a_report_asked_for_on_the_server_is_made_by_a_worker(cluster):
+    """…and downloadable; then `tracker report publish --queue` has a worker publish it (the
+    content is archived already: no second report) and its notice is sent."""
+    cluster.env["TRACKER_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] = "127.0.0.1"
     base_url = cluster.serve()
     client = logged_in(base_url, "office", DEMO_PASSWORD)
     job_id = _request_report(client, _plan_id(cluster))
@@ -81,6 +84,16 @@ def test_a_report_asked_for_on_the_server_is_made_by_a_worker(cluster):
     pdf = client.get(status["pdf_url"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert cluster.sql("SELECT count(*) FROM generated_report") == "1"
+
+    with recording_server() as web:
+        cluster.run("channel", "add", "webhook", "办公室群", f"{web.url}/ok/hook",
+                    "--events", "report_published")
+        done = cluster.run("report", "publish", "--plan", str(_plan_id(cluster)),
+                           "--period", "2018-09", "--queue")
+        assert "已加入任务队列" in done.stdout
+        wait_until(lambda: web.to("/ok/hook"), 120, 0.1, "the report_published notice")
+        assert cluster.sql("SELECT count(*) FROM generated_report") == "1"
+        assert cluster.sql("SELECT dedupe_key FROM notification").startswith("report_published:")
 
 
 def test_a_worker_killed_mid_report_leaves_the_job_to_another(cluster):
@@ -157,9 +170,14 @@ def test_a_job_failing_every_time_is_listed_for_the_admin_and_retried(cluster):
     assert row, page.text[-2000:]
     assert "发送通知" in row.group(1) and "bogus=1" in row.group(1)
     assert "TypeError" in row.group(1) and "重试" in row.group(1)
-    listed = admin.get("/api/jobs/failed")  # the session works for the JSON API's reads too
-    if listed.status_code == 200:
-        assert [job["id"] for job in listed.json()] == [job_id]
+    token = httpx.post(f"{base_url}/api/tokens", json={"username": "admin",
+                                                       "password": DEMO_PASSWORD}).json()["token"]
+    listed = httpx.get(f"{base_url}/api/jobs/failed", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200, listed.text
+    [job] = listed.json()
+    assert (job["id"], job["task"], job["task_label"], job["attempts"]) == (
+        job_id, "outbox", "发送通知", 2)
+    assert "TypeError" in job["error"] and job["failed_at"]
 
     retried = admin.post(f"/admin/jobs/{job_id}/retry",
                          data={"_csrf_token": admin.cookies["csrftoken"]})
@@ -187,3 +205,19 @@ def test_the_worker_needs_postgresql(tmp_path):
     done = run_tracker("worker", data_dir=tmp_path)
     assert done.returncode == 2
     assert "tracker worker 需要 PostgreSQL" in done.stderr
+
+
+@pytest.mark.usefixtures("cheap_password_hashing")
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_on_sqlite_jobs_run_in_the_server_and_the_page_says_so(app_client, database):
+    from tests.integration.test_access import quick_login
+    from tests.support.factories import make_user
+
+    admin = await make_user("admin")
+    coordinator = await make_user("coordinator")
+    await quick_login(app_client, coordinator.username)
+    assert (await app_client.get("/admin/jobs")).status_code == 403
+    await quick_login(app_client, admin.username)
+    page = await app_client.get("/admin/jobs")
+    assert page.status_code == 200 and "在服务进程内运行" in page.text
+    assert "失败的后台任务" in (await app_client.get("/admin")).text

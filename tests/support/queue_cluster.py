@@ -1,9 +1,9 @@
 """Real `tracker serve` and `tracker worker` processes on one PostgreSQL database of their own.
 
-`Cluster` creates a fresh database in the test cluster, migrates it and loads the demo plan as
-the owner (the real `tracker db migrate` / `tracker demo load`, which also apply the job
-queue's schema), grants the application role, and starts processes as that role with a shared
-data directory (archived reports are files in it). Everything binds to 127.0.0.1 only.
+`Cluster` creates a fresh database in the test cluster, a copy of one migrated and loaded with
+the demo plan once per run by the owner (the real `tracker demo load`, whose migrations also
+apply the job queue's schema) with the application role granted, and starts processes as that
+role with a shared data directory (archived reports are files in it). Everything binds to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.live_server import HOST, _free_port
-from tests.support.postgres import _bin_dir, create_app_role
+from tests.support.postgres import APP_ROLE, _bin_dir, create_app_role
 
 START_TIMEOUT = 30.0
 
@@ -40,12 +40,35 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval:
         time.sleep(interval)
 
 
+_templates: dict[str, str] = {}  # cluster URL -> the migrated demo database to copy
+
+
+def _template(owner_url: str, env: dict[str, str]) -> str:
+    """A database migrated and loaded with the demo once per test run (`tracker demo load` as the
+    owner, the application role granted); each test copies it, which takes milliseconds."""
+    if owner_url not in _templates:
+        name = "q_template_" + secrets.token_hex(4)
+        Cluster._psql(owner_url, f"CREATE DATABASE {name}")
+        url = _database_url(owner_url, name)
+        done = subprocess.run([_tracker(), "demo", "load"], env={**env, "TRACKER_DATABASE_URL": url},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"tracker demo load:\n{done.stdout}\n{done.stderr}"
+        create_app_role(url)
+        _templates[owner_url] = name
+    return _templates[owner_url]
+
+
+def _database_url(owner_url: str, name: str) -> str:
+    return owner_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 class Cluster:
     def __init__(self, owner_url: str, env: dict[str, str] | None = None):
         self.root = Path(tempfile.mkdtemp(prefix="tracker-queue-"))
         name = "q_" + secrets.token_hex(6)
-        self._psql(owner_url, f"CREATE DATABASE {name}")
-        self.owner_url = owner_url.rsplit("/", 1)[0] + f"/{name}"
+        template = _template(owner_url, {**os.environ, "TRACKER_DATA_DIR": str(self.root / "setup")})
+        self._psql(owner_url, f"CREATE DATABASE {name} TEMPLATE {template}")
+        self.owner_url = _database_url(owner_url, name)
         self.env = dict(os.environ)
         self.env.update({
             "TRACKER_DATA_DIR": str(self.root / "data"),
@@ -55,8 +78,7 @@ class Cluster:
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         })
-        self.run("demo", "load", database_url=self.owner_url)
-        self.app_url = create_app_role(self.owner_url)
+        self.app_url = self.owner_url.replace("://tracker@", f"://{APP_ROLE}@", 1)
         self.env["TRACKER_DATABASE_URL"] = self.app_url
         self.processes: list[subprocess.Popen] = []
 

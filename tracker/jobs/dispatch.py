@@ -67,7 +67,7 @@ async def retry_failed(job_id: int) -> FailedJobOut:
     return await queue.retry_failed(job_id)
 
 
-class _OutboxWakeup:
+class OutboxWakeup:
     """What the outbox calls when a notice is queued: on PostgreSQL, an outbox job (at most one
     waits at a time), so a worker sends it now rather than at the next minute."""
 
@@ -90,7 +90,7 @@ async def start() -> None:
     if uses_queue():
         await queue.queue_app().open_async()
         _queue_open = True
-        outbox.set_wakeup(_OutboxWakeup())
+        outbox.set_wakeup(OutboxWakeup())
         return
     await scheduler.start()
     for job_id in await report_jobs.running():

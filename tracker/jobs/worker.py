@@ -15,7 +15,9 @@ import logging
 import os
 import socket
 
+from tracker.jobs.dispatch import OutboxWakeup
 from tracker.jobs.queue import queue_app, queue_settings, requeue_stalled
+from tracker.services import outbox
 from tracker.services.database import close_pool, open_pool, require_current_schema
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ async def run_worker(concurrency: int = 2) -> None:
             # A worker (re)started after a crash takes over its predecessors' jobs at once
             # rather than at the next minute's `stalled` job.
             await requeue_stalled()
+            # Notices queued by this worker's jobs (reminders, a published report) are sent
+            # by an outbox job at once, not at the next minute.
+            outbox.set_wakeup(OutboxWakeup())
             log.info("worker started: concurrency %d, heartbeat every %g s", concurrency,
                      settings.heartbeat)
             await app.run_worker_async(
