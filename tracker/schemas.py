@@ -53,6 +53,7 @@ class PlanSummary(msgspec.Struct):
     task_count: int
     unassigned_count: int
     created_at: str
+    kind: str = "own"  # own | parent (上级: reference only)
 
 
 class PlanDetail(msgspec.Struct):
@@ -68,6 +69,7 @@ class PlanDetail(msgspec.Struct):
     units: list[str]
     milestones: list[MilestoneOut]
     sections: list[SectionOut]
+    kind: str = "own"  # own | parent (上级: reference only)
 
 
 class ImportSummary(msgspec.Struct):

@@ -17,6 +17,7 @@ from tracker.domain.periods import (
     periods_between,
     previous_period,
 )
+from tracker.domain.plan_model import PARENT
 from tracker.reporting.figures import CHART_NAMES, report_chart
 from tracker.reporting.model import ChangeRow, NarrativeRow, ReportData, TaskRow
 from tracker.schemas import TaskOut
@@ -51,6 +52,8 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
     """Check the parameters; as_of defaults to the period's due date (when reports are in).
     A year-end report covers the plan's year up to its December reports."""
     plan = await get_plan(plan_id)
+    if plan.kind == PARENT:
+        raise InvalidInput(f"计划 {plan_id} 是上级计划，仅供对照，不生成报告", "plan_id")
     if edition == "year_end" and plan.year is not None:
         period = f"{plan.year}-12"
     if not period:
