@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from tests.support import lineage
 from tests.support.factories import make_user
 from tracker.domain.errors import InvalidInput, NotFound
-from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_lineage import CONFIRMED, FOLLOWS_LINK, PARENT_LINK, REJECTED
+from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import load_template
 from tracker.plan_sources import load_plan_source
 from tracker.services import notices, plan_links, planning, plans

@@ -113,7 +113,7 @@ def revised_2018() -> PlanTemplate:
     moved = items[2].tasks.pop(0)
     items[3].tasks.append(moved)
     security = next(t for t in iter_tasks(template.plan) if t.text.startswith("完善政府网站安全保障"))
-    security.lead_units = ["局办公室"]
+    security.lead_units, security.cooperating_units = ["局办公室"], ["信息中心"]
     security.deadline, security.deadline_text = "2018-11-30", "2018年11月底前"
     items[-1].tasks.append(replace(security, number=None, text=ADDED_REVISION, lead_units=["信息中心"],
                                    cooperating_units=[], deadline="2018-12-31",

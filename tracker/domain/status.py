@@ -48,6 +48,8 @@ Rules, one function each:
     the as-of day, missing otherwise. ratio = on_time / due, None when nothing is due.
     Done stops owing (``done_period``): once the unit's counting reports say done and keep
     saying so, no report is owed after the period of the first of those done reports.
+    A task withdrawn (撤销) by a revision owes no report due on or after that day, so the
+    figures as of an earlier day are unchanged.
 12. Plan figures (``plan_summary``, ``plan_percent``). Count per status code, every code
     present; mean percent, 0 for an empty plan.
 
@@ -123,6 +125,7 @@ class TaskFacts:
     ongoing: bool  # 持续推进/长期坚持: no end date
     lead_unit_id: int | None
     extended_deadline: date | None = None  # approved 延期; replaces deadline for status
+    withdrawn_on: date | None = None  # 撤销 by a revision of the plan: owes nothing due after it
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,8 @@ def unit_timeliness(
         stop = done_period(task_updates, as_of, tz)
         last = min(last_due, stop) if stop else last_due
         for period in periods_between(start, last):
+            if task.withdrawn_on is not None and due_date(period, due_day) >= task.withdrawn_on:
+                break  # withdrawn before this report fell due
             item = (task.task_id, period)
             submitted = first_by_period.get(period)
             if period not in due_ends:

@@ -65,7 +65,7 @@ async def find_same_plan(plan: ParsedPlan) -> int | None:
     return row["id"] if row else None
 
 
-async def _ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
+async def ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
     """Map unit names to ids, creating those not yet known; returns (ids, created names)."""
     ids: dict[str, int] = {}
     if names:
@@ -118,7 +118,7 @@ async def store_plan(
         for name in [*task.lead_units, *task.cooperating_units]:
             if name not in unit_names:
                 unit_names.append(name)
-    unit_ids, units_created = await _ensure_units(unit_names)
+    unit_ids, units_created = await ensure_units(unit_names)
 
     plan_row = Plan(
         title=plan.title,

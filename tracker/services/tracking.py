@@ -112,8 +112,10 @@ async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts
         TaskUnit.task.plan == plan_id, TaskUnit.role == LEAD)}
     tasks = [
         status.TaskFacts(task_id=row["id"], start=start, deadline=row["deadline"],
-                         ongoing=row["ongoing"], lead_unit_id=leads.get(row["id"]))
-        for row in await Task.select(Task.id, Task.deadline, Task.ongoing).where(Task.plan == plan_id)
+                         ongoing=row["ongoing"], lead_unit_id=leads.get(row["id"]),
+                         withdrawn_on=row["withdrawn_on"])
+        for row in await Task.select(Task.id, Task.deadline, Task.ongoing, Task.withdrawn_on).where(
+            Task.plan == plan_id)
     ]
     if not with_updates:
         return PlanFacts(plan_id=plan_id, year=plan["year"], due_day=plan["report_due_day"],
