@@ -262,6 +262,24 @@ async def _report(args) -> int:
     return EXIT_OK
 
 
+async def _report_annual(args) -> int:
+    from tracker.domain.annual_report import draft_text
+    from tracker.reporting import annual
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".docx", ".txt"):
+        raise CommandError(f"输出文件须以 .docx 或 .txt 结尾：{args.out}")
+    if not out.parent.exists():
+        raise CommandError(f"输出目录不存在：{out.parent}")
+    draft = await annual.annual_draft(args.plan, parse_day(args.as_of, "--as-of"))
+    if out.suffix.lower() == ".docx":
+        out.write_bytes(annual.annual_docx(draft))
+    else:
+        out.write_text(draft_text(draft), encoding="utf-8")
+    print(f"已生成 {out}：年度报告初稿（工作要点落实部分），任务 {draft.total} 项，统计截至 {draft.as_of}")
+    return EXIT_OK
+
+
 async def _db_migrate(args) -> int:
     from tracker.services.database import migrate
 
@@ -380,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出 PDF 文件")
         command.set_defaults(handler=with_database(_report))
+    annual_report = report_kinds.add_parser(
+        "annual", help="年度报告初稿：总体情况、存在的主要问题及改进情况（.docx 或 .txt）")
+    annual_report.add_argument("--plan", type=int, required=True, help="计划编号")
+    annual_report.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：次年1月报送截止日）")
+    annual_report.add_argument("--out", required=True, help="输出 .docx 或 .txt 文件")
+    annual_report.set_defaults(handler=with_database(_report_annual))
     remote_cli.add_report_download(report_kinds)
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
