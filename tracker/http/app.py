@@ -38,6 +38,7 @@ from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_
 from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import local_time
 from tracker.http.pages.ledger import LedgerPages
+from tracker.http.pages.lineage import LineagePages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.tracking import TrackingPages
@@ -154,6 +155,7 @@ def create_app() -> Litestar:
             ReportApi,
             LedgerApi,
             LedgerPages,
+            LineagePages,
             TrackingApi,
             TrackingPages,
             NotificationApi,
