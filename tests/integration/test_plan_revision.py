@@ -101,3 +101,18 @@ async def test_a_revision_of_another_plan_is_refused_and_nothing_changes(databas
     after = [(row["id"], row["text"], row["version"]) for row in await Task.select(
         Task.id, Task.text, Task.version).order_by(Task.id)]
     assert before == after
+
+
+async def test_a_withdrawn_task_leaves_the_units_due_list(database):
+    from tracker.services import accounts, progress
+
+    plan_id = await _seed()
+    removed = await _task_id(plan_id, "继续推进人大代表")
+    lead = (await TaskUnit.select(TaskUnit.unit).where(TaskUnit.task == removed,
+                                                       TaskUnit.role == "lead").first())["unit"]
+    created = await accounts.add_user("office-reporter", "填报人", "a-long-password-1", "reporter", lead)
+    user = await accounts.current_user(created.id)
+    assert removed in {row.task_id for row in await progress.my_tasks(user, "2018-08")}
+    await plan_revision.apply(plan_id, lineage.revised_2018(), on=dt.date(2018, 9, 10))
+    assert removed in {row.task_id for row in await progress.my_tasks(user, "2018-08")}  # due 9-5
+    assert removed not in {row.task_id for row in await progress.my_tasks(user, "2018-09")}

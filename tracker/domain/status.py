@@ -100,6 +100,7 @@ __all__ = [
     "task_progress",
     "task_status",
     "unit_timeliness",
+    "withdrawn_before",
 ]
 
 DEFAULT_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
@@ -451,6 +452,11 @@ def done_period(updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAUL
     return first_done
 
 
+def withdrawn_before(withdrawn_on: date | None, due_on: date) -> bool:
+    """A report due on `due_on` is not owed for a task withdrawn (撤销) on or before that day."""
+    return withdrawn_on is not None and due_on >= withdrawn_on
+
+
 def unit_timeliness(
     unit_id: int,
     tasks: Iterable[TaskFacts],
@@ -489,8 +495,8 @@ def unit_timeliness(
         stop = done_period(task_updates, as_of, tz)
         last = min(last_due, stop) if stop else last_due
         for period in periods_between(start, last):
-            if task.withdrawn_on is not None and due_date(period, due_day) >= task.withdrawn_on:
-                break  # withdrawn before this report fell due
+            if withdrawn_before(task.withdrawn_on, due_date(period, due_day)):
+                break
             item = (task.task_id, period)
             submitted = first_by_period.get(period)
             if period not in due_ends:
