@@ -9,7 +9,7 @@ from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
-from tracker.domain.plan_model import PlanParseError
+from tracker.domain.plan_model import OWN, PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update
 from tracker.domain.roles import PLANNERS, REPORTER
@@ -27,7 +27,29 @@ from tracker.http.pages.common import form_error, page, redirect
 from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
-from tracker.services import accounts, evidence, extensions, planning, plans, progress, tracking
+from tracker.services import (
+    accounts,
+    evidence,
+    extensions,
+    plan_links,
+    planning,
+    plans,
+    progress,
+    tracking,
+)
+
+
+async def _own_plans():
+    return [p for p in await plans.list_plans() if p.kind == OWN]
+
+
+def _plan_choice(form, field: str) -> int | None:
+    value = (form.get(field) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidInput("计划编号无效", field)
+    return int(value)
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
@@ -102,20 +124,35 @@ class PlanPages(Controller):
 
     @get("/import", guards=[planner_guard])
     async def import_form(self, request: Request) -> Response:
-        return page(request, "import.html", error=None, replace=False)
+        return page(request, "import.html", error=None, replace=False,
+                    own_plans=await _own_plans())
 
     @post("/import", guards=[planner_guard])
     async def import_plan(self, request: Request) -> Response:
         form = await request.form()
         replace = form.get("replace") == "1"
         try:
+            follows, parent_of = _plan_choice(form, "follows"), _plan_choice(form, "parent_of")
+            if sum(bool(x) for x in (replace, follows, parent_of)) > 1:
+                raise InvalidInput("替换、承接上年计划、作为上级计划只能选一项", "follows")
             content, name = await read_upload(form, "file")
-            summary = await plans.import_plan(load_plan_source(content, name), replace=replace,
-                                              source_name=name, actor=request.user.id)
+            template = load_plan_source(content, name)
+            if follows:
+                summary = await plan_links.import_following(template, follows, name, request.user.id)
+            elif parent_of:
+                summary = await plan_links.import_parent(template, parent_of, name, request.user.id)
+            else:
+                summary = await plans.import_plan(template, replace=replace, source_name=name,
+                                                  actor=request.user.id)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
+                        own_plans=await _own_plans(),
                         error={"field": "file", "message": message})
+        if follows:
+            return redirect(f"/plans/{summary.plan_id}/links?kind=follows", "imported")
+        if parent_of:
+            return redirect(f"/plans/{parent_of}/links?kind=parent", "imported")
         return redirect(f"/plans/{summary.plan_id}", "imported")
 
 
