@@ -21,6 +21,7 @@ class TaskOut(msgspec.Struct):
     deadline: str | None  # YYYY-MM-DD, "ongoing" or null
     milestones: list[MilestoneOut] = []
     subtasks: list[TaskOut] = []
+    withdrawn_on: str | None = None  # 撤销 by a revision on this day (YYYY-MM-DD)
 
 
 class ItemOut(msgspec.Struct):

@@ -116,3 +116,17 @@ async def test_a_withdrawn_task_leaves_the_units_due_list(database):
     await plan_revision.apply(plan_id, lineage.revised_2018(), on=dt.date(2018, 9, 10))
     assert removed in {row.task_id for row in await progress.my_tasks(user, "2018-08")}  # due 9-5
     assert removed not in {row.task_id for row in await progress.my_tasks(user, "2018-09")}
+
+
+async def test_the_plan_page_and_the_export_show_the_plan_in_force(app_client):
+    from tests.support.factories import login, make_user
+    from tracker.domain.plan_templates import dump_template
+
+    plan_id = await _seed()
+    await plan_revision.apply(plan_id, lineage.revised_2018(), on=dt.date(2018, 9, 10))
+    coordinator = await make_user("coordinator")
+    await login(app_client, coordinator.username)
+    overview = await app_client.get(f"/plans/{plan_id}")
+    assert "已撤销（2018-09-10）" in overview.text
+    exported = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
+    assert "继续推进人大代表建议" not in exported and lineage.ADDED_REVISION in exported

@@ -87,4 +87,3 @@ REVISION_CHANGE_LABELS: dict[str, str] = {
     "units": "责任单位调整",
     "deadline": "完成时限调整",
 }
-WITHDRAWN_LABEL = "已撤销"

@@ -288,6 +288,7 @@ async def _read_plan(plan_id: int) -> PlanDetail:
             lead_units=units_of[t["id"]][LEAD], cooperating_units=units_of[t["id"]][COOPERATING],
             deadline_text=t["deadline_text"], deadline=_deadline_out(t),
             milestones=milestones_of[t["id"]], subtasks=[],
+            withdrawn_on=t["withdrawn_on"].isoformat() if t["withdrawn_on"] else None,
         )
         for t in tasks
     }
@@ -321,7 +322,7 @@ def _task_from_out(task: TaskOut) -> ParsedTask:
         cooperating_units=list(task.cooperating_units), deadline_text=task.deadline_text,
         deadline=task.deadline,
         milestones=[MilestoneSpec(title=m.title, due_on=m.due_on) for m in task.milestones],
-        subtasks=[_task_from_out(sub) for sub in task.subtasks],
+        subtasks=[_task_from_out(sub) for sub in task.subtasks if not sub.withdrawn_on],
     )
 
 
@@ -333,7 +334,8 @@ def template_from_plan(detail: PlanDetail) -> PlanTemplate:
         preamble=detail.preamble,
         sections=[
             ParsedSection(number=s.number, title=s.title, items=[
-                ParsedItem(number=i.number, title=i.title, tasks=[_task_from_out(t) for t in i.tasks])
+                ParsedItem(number=i.number, title=i.title,
+                           tasks=[_task_from_out(t) for t in i.tasks if not t.withdrawn_on])
                 for i in s.items
             ])
             for s in detail.sections
