@@ -92,12 +92,15 @@ class ErrorOut(msgspec.Struct):
     status_code: int
     detail: str
     field: str | None = None
+    # Every field at fault, when a refusal names several (left out otherwise).
+    errors: list[FieldErrorOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class UnitOut(msgspec.Struct):
     id: int
     name: str
     active: bool
+    position: int = 0  # the organisation's order
 
 
 class UserOut(msgspec.Struct):
@@ -147,9 +150,10 @@ class UpdateOut(msgspec.Struct):
     evidence_links: list[str]
     submitted_by: str
     submitted_at: str
-    review_state: str  # submitted | accepted | returned
+    review_state: str  # submitted | accepted | returned | superseded (undecided, replaced)
     reviews: list[ReviewOut]
     attachments: list[AttachmentOut]
+    superseded_by: int | None = None  # the version that replaced this one
 
 
 class UpdateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -178,6 +182,7 @@ class TaskContext(msgspec.Struct):
     parent_id: int | None
     version: int
     due_day: int
+    attention_note: str | None = None  # 提请领导关注, set by the coordinator
 
 
 class TaskDetail(msgspec.Struct):
@@ -222,14 +227,23 @@ class ReportOut(msgspec.Struct):
     sha256: str
     size: int
     created_at: str
-    download_url: str
+    download_url: str  # the PDF/A
+    docx_url: str | None = None  # the editable Word copy (made on its first download)
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     period: str
     as_of: str | None = None
-    edition: str = "monthly"  # monthly | unit | year_end
+    edition: str = "monthly"  # monthly (leadership) | detail | unit | year_end
     unit: str | None = None  # unit name, for the unit edition
+
+
+class AuditChange(msgspec.Struct):
+    """One field of an audited change: its Chinese name, and the values before and after."""
+
+    field: str
+    before: str
+    after: str
 
 
 class AuditOut(msgspec.Struct):
@@ -243,6 +257,9 @@ class AuditOut(msgspec.Struct):
     summary: str
     before: object | None
     after: object | None
+    changes: list[AuditChange] = []  # the same, as people read it: Chinese names and labels
+
+
 
 
 class ExtensionOut(msgspec.Struct):
@@ -285,6 +302,7 @@ class ChaseTask(msgspec.Struct):
     expected: float | None
     deadline: str | None
     warning: str | None  # blue | yellow | red
+    extended_deadline: str | None = None  # an approved extension in force as of the date
 
 
 class ChaseMilestone(msgspec.Struct):
@@ -388,6 +406,96 @@ class EvidenceOut(msgspec.Struct):
     cited_by: list[EvidenceCitation] = []
 
 
+# --- the import preview: a draft plan the coordinator corrects before it is stored ------------
+
+
+class DraftWarning(msgspec.Struct):
+    code: str  # no_unit | unknown_unit | deadline_unresolved | parser
+    message: str
+    field: str  # the task's field it is about
+
+
+class DraftMilestone(msgspec.Struct):
+    title: str
+    due_on: str  # YYYY-MM-DD
+
+
+class DraftTask(msgspec.Struct, kw_only=True):
+    number: str | None = None
+    text: str
+    lead_units: list[str] = []
+    cooperating_units: list[str] = []
+    deadline_text: str | None = None  # as written
+    deadline: str | None = None  # YYYY-MM-DD, "ongoing" or null
+    line: int | None = None  # source lines the task came from
+    end_line: int | None = None
+    milestones: list[DraftMilestone] = []
+    subtasks: list[DraftTask] = []
+    key: str | None = None  # output only: sections[s].items[i].tasks[t], the field prefix
+    warnings: list[DraftWarning] = []  # output only
+
+
+class DraftItem(msgspec.Struct, kw_only=True):
+    number: str | None = None
+    title: str | None = None
+    tasks: list[DraftTask] = []
+
+
+class DraftSection(msgspec.Struct, kw_only=True):
+    number: str
+    title: str
+    items: list[DraftItem] = []
+
+
+class DraftPlanMeta(msgspec.Struct, kw_only=True):
+    title: str = ""
+    issuer: str | None = None
+    doc_number: str | None = None
+    issued_on: str | None = None
+    year: int | None = None
+    preamble: str | None = None
+    interpretation: str | None = None
+
+
+class UnitChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
+    action: str  # create | map | unassigned
+    unit: str | None = None  # map: a known unit's name
+
+
+class DraftUnit(msgspec.Struct):
+    name: str  # as written in the plan
+    match: str  # exact | alias | new
+    unit: str | None  # the known unit it stands for (exact, alias)
+    candidates: list[str]  # new: known units with the same alias key
+    choice: UnitChoiceIn | None  # the coordinator's decision so far
+
+
+class PlanDraftOut(msgspec.Struct):
+    id: str
+    version: int
+    file_name: str
+    replace: bool
+    plan: DraftPlanMeta
+    sections: list[DraftSection]
+    units: list[DraftUnit]
+    warnings: int  # tasks with something to check
+    known_units: list[str]
+    source_lines: list[str]  # the text the tasks' line numbers refer to (line 1 first)
+
+
+class PlanDraftIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The corrected tree to store (PUT); `version` is the draft's version the edits start from."""
+
+    version: int
+    plan: DraftPlanMeta
+    sections: list[DraftSection]
+    unit_choices: dict[str, UnitChoiceIn] = {}
+    replace: bool = False
+
+
+class FieldErrorOut(msgspec.Struct):
+    field: str
+    message: str
 # --- accounts (input) ----------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ class Unit(Table, tablename="unit"):
     name = Varchar(length=100, unique=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # Place in the organisation's order (组织顺序); 0: where it was added (its id).
+    position = Integer(default=0)
 
 
 class Plan(Table, tablename="plan"):
@@ -95,6 +97,8 @@ class Task(Table, tablename="task"):
     deadline = Date(null=True, default=None)
     ongoing = Boolean(default=False)
     version = Integer(default=1)
+    # 提请领导关注: the coordinator's sentence for the leadership report; null when not marked.
+    attention_note = Text(null=True, default=None)
     # Withdrawn (撤销) by a revision of the plan on this day: kept with its history, no longer
     # due from this day on.
     withdrawn_on = Date(null=True, default=None)
@@ -220,6 +224,11 @@ class GeneratedReport(Table, tablename="generated_report"):
     stored_name = Varchar(length=100, unique=True)
     created_at = Timestamptz()
     created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    # SHA-256 of the report's content (its model without the generation time): generating the
+    # same content again returns this row.
+    fingerprint = Varchar(length=64, null=True, default=None)
+    docx_name = Varchar(length=100, null=True, default=None)  # the editable Word copy
+    docx_size = Integer(null=True, default=None)
 
 
 class ExtensionRequest(Table, tablename="extension_request"):

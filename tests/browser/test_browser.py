@@ -71,7 +71,9 @@ class Browser:
         """Save a full-page screenshot, and check the page fits a small laptop's width."""
         page = self.page
         expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-        page.wait_for_function("[...document.images].every(image => image.complete)")
+        # Charts are drawn in the server's worker process: allow for a busy machine.
+        page.wait_for_function("[...document.images].every(image => image.complete)",
+                               timeout=60_000)
         broken = page.evaluate("[...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -255,6 +255,10 @@ ROUTES = [
           page_post(lambda w, ids, r: f"/tasks/{w.task_id}/updates", lambda *a: form_body(), files=True),
           (X, 303, 303, D, D, D, P), writes=(UPDATES, 2)),
     Route("POST /tasks/{id}/edit", _post_edit_form, (D, D, D, 303, D, 303, P), writes=(VERSION, 2)),
+    Route("POST /tasks/{id}/attention",
+          page_post(lambda w, ids, r: f"/tasks/{w.task_id}/attention",
+                    lambda *a: {"flag": "1", "attention_note": "请领导协调"}),
+          (D, D, D, 303, D, 303, P)),
     Route("POST /tasks/{id}/subtasks",
           page_post(lambda w, ids, r: f"/tasks/{w.task_id}/subtasks", lambda *a: {"text": "页面拆分"}),
           (D, D, D, 303, D, 303, P), writes=(TASKS, 2)),
@@ -283,6 +287,10 @@ ROUTES = [
     Route("POST /admin/units/{id}/active",
           page_post(lambda w, ids, r: f"/admin/units/{ids.scratch_unit}/active", lambda *a: {"active": "1"}),
           (D, D, D, D, D, 303, P)),
+    Route("POST /admin/units/{id}/position",
+          page_post(lambda w, ids, r: f"/admin/units/{ids.scratch_unit}/position",
+                    lambda *a: {"position": "3"}),
+          (D, D, D, D, D, 303, P)),
     Route("POST /admin/users/{id}/active",
           page_post(lambda w, ids, r: f"/admin/users/{ids.scratch_user}/active", lambda *a: {"active": "1"}),
           (D, D, D, D, D, 303, P)),
@@ -304,6 +312,8 @@ COVERED_ELSEWHERE = {
     "/plans/{plan_id:int}/reports", "/api/plans/{plan_id:int}/reports",
     "/reports/{report_id:int}/download", "/api/reports/{report_id:int}/download",
     "/api/reports/{report_id:int}", "/static/{file_path:path}", "/schema/{path:str}",
+    "/api/reports/{report_id:int}/download.docx", "/reports/{report_id:int}/download.docx",
+    "/plans/{plan_id:int}/report-jobs/{job_id:str}", "/report-jobs/{job_id:str}",
 }
 
 
@@ -352,8 +362,12 @@ async def test_routes_for_every_role(database, group):
                 statuses[role] = response.status_code
                 if response.status_code == 303:
                     path, location = response.request.url.path, response.headers["location"]
-                    if role == "anonymous":
+                    if role == "anonymous" and response.request.method == "GET":
                         assert location == f"/login?next={path}", (route.name, location)
+                    elif role == "anonymous":  # back to the form's page (here none), never
+                        # to its POST-only address, which would answer 405 after the login
+                        assert location == "/login?next=/&notice=session_expired", (
+                            route.name, location)
                     else:
                         assert not location.startswith("/login"), (route.name, role, location)
                 elif group.startswith("api") and response.status_code >= 400:

@@ -78,12 +78,12 @@ def test_missing_file_is_bad_input(tmp_path):
 
 
 async def test_import_twice_is_refused_unless_replaced_and_export_round_trips(cli_env, tmp_path):
-    first = tracker(cli_env, "plan", "import", str(SEED_TEMPLATE))
+    first = tracker(cli_env, "plan", "import", str(SEED_TEMPLATE), "--create-units")
     assert first.returncode == 0, first.stderr
     assert "已导入计划 1：苏州市规划局2018年政务公开工作要点实施方案" in first.stdout
     assert "任务 19 项" in first.stdout
 
-    again = tracker(cli_env, "plan", "import", str(SEED_TEMPLATE))
+    again = tracker(cli_env, "plan", "import", str(SEED_TEMPLATE), "--create-units")
     assert again.returncode == 3 and "--replace" in again.stderr
     assert again.stderr.count("\n") == 1
 
@@ -105,11 +105,53 @@ async def test_import_twice_is_refused_unless_replaced_and_export_round_trips(cl
     assert missing.returncode == 4 and "计划 99 不存在" in missing.stderr
 
 
-async def test_a_document_imports_with_its_units_and_leaves_the_rest_unassigned(cli_env):
-    result = tracker(cli_env, "plan", "import", str(SEED_TEXT))
+async def test_a_document_with_unknown_units_is_refused_unless_they_may_be_created(cli_env):
+    refused = tracker(cli_env, "plan", "import", str(SEED_TEXT))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "以下单位在本系统中不存在：局办公室、政策制定业务部门、宣传部门" in refused.stderr
+    assert "--create-units" in refused.stderr
+    assert tracker(cli_env, "plan", "list").stdout == ""
+    assert tracker(cli_env, "unit", "list").stdout == ""
+
+    result = tracker(cli_env, "plan", "import", str(SEED_TEXT), "--create-units")
     assert result.returncode == 0, result.stderr
     assert "新建单位 3 个：局办公室、政策制定业务部门、宣传部门" in result.stdout
     assert "尚未指定牵头单位的任务 18 项" in result.stdout
+
+
+async def test_review_yaml_is_edited_then_imported(cli_env, tmp_path):
+    assert tracker(cli_env, "unit", "add", "办公室").returncode == 0
+    out = tmp_path / "review.yaml"
+    written = tracker(cli_env, "plan", "import", str(SEED_TEXT), "--review", str(out))
+    assert written.returncode == 0, written.stderr
+    assert f"已写出待核对的计划：{out}（任务 19 项，需核对 19 项，本系统没有的单位 2 个）" in written.stdout
+    assert tracker(cli_env, "plan", "list").stdout == ""  # nothing stored
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# 待核对的计划")
+    assert "#   局办公室 → 办公室（按别名对应，任务中已改为“办公室”）" in text
+    assert "    # ⚠ 未识别到责任单位\n    # 原文第 22 行\n    - number: '1'" in text
+    assert "lead_units: [办公室]" in text
+    assert "new_units:\n  政策制定业务部门: null\n  宣传部门: null\n" in text
+
+    undecided = tracker(cli_env, "plan", "import", str(out))
+    assert undecided.returncode == 2
+    assert "以下单位在本系统中不存在：政策制定业务部门、宣传部门" in undecided.stderr
+
+    # The coordinator decides each new unit, fixes the first task, and imports the file.
+    text = text.replace("  政策制定业务部门: null", "  政策制定业务部门: 新建")
+    text = text.replace("  宣传部门: null", "  宣传部门: 办公室")
+    text = text.replace("    - number: '1'\n      text: 围绕", "    - number: '1'\n"
+                        "      deadline_text: 2018年10月底前\n      deadline: 2018-10-31\n      text: 围绕", 1)
+    first_units = "      lead_units: []\n      cooperating_units: []"
+    text = text.replace(first_units, "      lead_units: [办公室]\n      cooperating_units: []", 1)
+    out.write_text(text, encoding="utf-8")
+    stored = tracker(cli_env, "plan", "import", str(out))
+    assert stored.returncode == 0, stored.stderr
+    assert "新建单位 1 个：政策制定业务部门" in stored.stdout
+    exported = yaml.safe_load(tracker(cli_env, "plan", "export", "1").stdout)
+    first = exported["sections"][0]["items"][0]["tasks"][0]
+    assert first["lead_units"] == ["办公室"] and str(first["deadline"]) == "2018-10-31"
+    assert exported["units"] == ["办公室", "政策制定业务部门"]
 
 
 @pytest.mark.parametrize(

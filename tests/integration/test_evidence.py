@@ -13,8 +13,8 @@ from tests.support.commands import run_tracker
 from tests.support.factories import bearer, login, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import UpdateInput
-from tracker.plan_sources import load_plan_source
 from tracker.services import evidence, plans, progress
 from tracker.services.link_check import CheckConfig, address_allowed, check_url, judge
 from tracker.tables import EvidenceUrl, Task, Unit

@@ -70,22 +70,3 @@ async def test_reporters_cannot_see_or_decide_links(app_client):
     assert refused.status_code == 403
     assert (await app_client.get(f"/plans/{plan_id}/annual.docx")).status_code == 403
 
-
-async def test_the_import_page_imports_next_years_plan_and_refuses_another_issuers(app_client):
-    from tracker.domain.plan_templates import dump_template
-    from tracker.tables import Plan
-
-    plan_id = await _seed()
-    coordinator = await make_user("coordinator")
-    await login(app_client, coordinator.username)
-    form = await app_client.get("/plans/import")
-    assert "承接上年计划" in form.text
-    upload = {"file": ("2019.yaml", dump_template(lineage.plan_2019()).encode(), "application/yaml")}
-    done = await app_client.post("/plans/import", data={"follows": str(plan_id), **csrf(app_client)},
-                                 files=upload)
-    assert done.status_code == 303 and "/links?kind=follows" in done.headers["location"]
-    assert await Plan.count() == 2
-    other = await app_client.post("/plans/import", data={"follows": str(plan_id), **csrf(app_client)},
-                                  files={"file": ("p.yaml", lineage.PARENT_2018.encode(), "application/yaml")})
-    assert other.status_code == 400 and "不能承接" in other.text
-    assert await Plan.count() == 2

@@ -30,11 +30,11 @@ from tests.support.factories import bearer, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
 from tracker.domain.errors import NotFound
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import UpdateInput
 from tracker.http.app import create_app
 from tracker.notify.formatters import Notice, dingtalk_sign, response_error, truncate_bytes
 from tracker.notify.sender import SendConfig, SmtpConfig
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.schemas import ChannelIn
@@ -347,7 +347,7 @@ async def test_returned_update_and_published_report_are_announced(database, web)
     await progress.review_update(coordinator, again.id, "accept", "")
 
     request = await reports.resolve_request(world.plan_id, "2018-09")
-    report = await report_archive.publish(request, coordinator.id, pdf=b"%PDF-1.4 test report")
+    report, _ = await report_archive.produce(request, coordinator.id, publish=True, word=False)
     await send_outbox(send_config())
     returned, published = [r.json() for r in web.to("/ok/hook")]
     assert returned["event"] == "update_returned"

@@ -23,7 +23,8 @@ def upload(name: str, content: bytes) -> dict:
 
 
 async def test_import_then_read_the_tree_as_json_and_html(client):
-    response = await client.post("/api/plans", files=upload("seed.yaml", SEED_TEMPLATE.read_bytes()))
+    response = await client.post("/api/plans?create_units=true",
+                                 files=upload("seed.yaml", SEED_TEMPLATE.read_bytes()))
     assert response.status_code == 201, response.text
     plan_id = response.json()["plan_id"]
 
@@ -57,9 +58,9 @@ async def test_parse_endpoint_stores_nothing(client):
 
 
 async def test_duplicate_import_is_409_and_keeps_the_first(client):
-    first = await client.post("/api/plans", files=upload("p.yaml", MINIMAL.encode()))
+    first = await client.post("/api/plans?create_units=true", files=upload("p.yaml", MINIMAL.encode()))
     assert first.status_code == 201
-    second = await client.post("/api/plans", files=upload("p.yaml", MINIMAL.encode()))
+    second = await client.post("/api/plans?create_units=true", files=upload("p.yaml", MINIMAL.encode()))
     assert second.status_code == 409
     assert "--replace" in second.json()["detail"]
     assert await Plan.count() == 1
@@ -114,12 +115,13 @@ async def test_openapi_schema_documents_the_api(client):
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     operations = {op["operationId"] for path in response.json()["paths"].values() for op in path.values()}
-    assert {"listPlans", "getPlan", "importPlan", "parsePlan", "exportPlan"} <= operations
+    assert {"listPlans", "getPlan", "importPlan", "parsePlan", "exportPlan", "createPlanDraft",
+            "getPlanDraft", "storePlanDraft", "discardPlanDraft"} <= operations
 
 
 async def test_text_from_the_plan_is_escaped_in_pages(client):
     hostile = MINIMAL.replace("text: 做好公开", "text: <script>alert(1)</script>做好公开")
-    response = await client.post("/api/plans", files=upload("p.yaml", hostile.encode()))
+    response = await client.post("/api/plans?create_units=true", files=upload("p.yaml", hostile.encode()))
     page = await client.get(f"/plans/{response.json()['plan_id']}")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text

@@ -15,7 +15,7 @@ from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.plan_lineage import CONFIRMED, FOLLOWS_LINK, PARENT_LINK, REJECTED
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import load_template
-from tracker.plan_sources import load_plan_source
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.services import notices, plan_links, planning, plans
 from tracker.tables import (
     AuditEntry,

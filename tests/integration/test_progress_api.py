@@ -120,8 +120,9 @@ async def test_submit_correct_return_resubmit_accept(app_client):
     # The whole exchange stays in the task's history, newest first.
     detail = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["lead"])).json()
     assert detail["my_role"] == "lead"
-    assert [(u["version"], u["review_state"]) for u in detail["updates"]] == [
-        (3, "accepted"), (2, "returned"), (1, "submitted")]
+    # Version 1 was never decided: version 2 replaced it (issue 11, bug 3: not 待审核 forever).
+    assert [(u["version"], u["review_state"], u["superseded_by"]) for u in detail["updates"]] == [
+        (3, "accepted", None), (2, "returned", 3), (1, "superseded", 2)]
     assert await ProgressUpdate.count() == 3 and await Review.count() == 2
 
 
@@ -579,3 +580,117 @@ async def test_review_page_refusal_keeps_the_comment(app_client):
     assert done.headers["location"] == f"/tasks/{w.task_id}?notice=reviewed"
     stored = await Review.select(Review.comment).first()
     assert stored["comment"] == "\n".join(["补充材料"] * 200)
+
+
+async def test_task_form_takes_the_deadline_phrases_the_plans_use(app_client):
+    w = await build_world()
+    await login(app_client, w.coordinator.username)
+    url = f"/tasks/{w.task_id}/edit"
+    for version, typed, expected in [(1, "年底前", ("2018-12-31", "年底前")),
+                                     (2, "6月底前", ("2018-06-30", "6月底前")),
+                                     (3, "持续推进", ("ongoing", "持续推进")),
+                                     (4, "2018-10-31", ("2018-10-31", ""))]:
+        saved = await app_client.post(url, data={
+            "version": str(version), "lead_unit_id": str(w.units["局办公室"]), "deadline": typed,
+            "deadline_text": "", **csrf(app_client)})
+        assert saved.status_code == 303, saved.text
+        task = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"])).json()
+        assert (task["task"]["deadline"], task["task"]["deadline_text"] or "") == expected, typed
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "ongoing" not in page.text.replace('"ongoing"', "")  # no technical word on the page
+    refused = await app_client.post(url, data={
+        "version": "5", "deadline": "2019-02-30", "deadline_text": "", **csrf(app_client)})
+    assert refused.status_code == 400
+    assert "完成时限“2019-02-30”不是有效日期（2019年2月只有28天）" in refused.text
+    assert await Task.select(Task.version).where(Task.id == w.task_id).first() == {"version": 5}
+
+
+def form_token(page_text: str) -> str:
+    return re.search(r'name="_submission" value="([^"]+)"', page_text)[1]
+
+
+async def test_the_same_form_sent_twice_is_stored_once_and_a_replaced_version_says_so(app_client):
+    w = await build_world()
+    await login(app_client, w.lead.username)
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    token = form_token(page.text)
+    url = f"/tasks/{w.task_id}/updates"
+    for _ in range(2):  # submit, back button, submit again
+        sent = await app_client.post(url, data={**form_body(), "_submission": token, **csrf(app_client)})
+        assert sent.status_code == 303, sent.text
+    assert await ProgressUpdate.count() == 1
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    second = form_token(page.text)
+    assert second != token  # a new form is a new submission
+    sent = await app_client.post(url, data={**form_body(work_done="补充：目录已更新"),
+                                            "_submission": second, **csrf(app_client)})
+    assert sent.status_code == 303
+    versions = (await app_client.get(f"/api/tasks/{w.task_id}", headers=w.h["lead"])).json()["updates"]
+    assert [(u["version"], u["review_state"], u["superseded_by"]) for u in versions] == [
+        (2, "submitted", None), (1, "superseded", 2)]
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "已被第2版取代" in page.text and page.text.count("待审核") == 1
+    # The review queue offers the latest version only.
+    queue = (await app_client.get("/api/reviews/queue", headers=w.h["coordinator"])).json()
+    assert [(row["update"]["version"], row["update"]["review_state"]) for row in queue] == [
+        (2, "submitted")]
+    accepted = await app_client.post(f"/api/updates/{versions[0]['id']}/review",
+                                     headers=w.h["coordinator"], json={"decision": "accept"})
+    assert accepted.status_code == 201, accepted.text
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert "已被第2版取代" in page.text and "待审核" not in page.text.split("填报记录", 1)[1]
+
+
+async def test_a_first_update_takes_its_state_from_the_percent(app_client):
+    w = await build_world()
+    await login(app_client, w.lead.username)
+    page = await app_client.get(f"/tasks/{w.task_id}")
+    assert '<option value="" selected>按进度自动判断</option>' in page.text
+    for percent, state in [("30", "in_progress"), ("100", "done"), ("0", "not_started")]:
+        sent = await app_client.post(f"/tasks/{w.task_id}/updates", data={
+            **form_body(percent=percent, state=""), **csrf(app_client)})
+        assert sent.status_code == 303, sent.text
+        latest = await ProgressUpdate.select(ProgressUpdate.percent, ProgressUpdate.state).order_by(
+            ProgressUpdate.id, ascending=False).first()
+        assert latest == {"percent": int(percent), "state": state}
+    refused = await app_client.post(f"/tasks/{w.task_id}/updates", data={
+        **form_body(percent="abc", state=""), **csrf(app_client)})
+    assert refused.status_code == 400 and "完成进度“abc”不是 0-100 的整数" in refused.text
+
+
+async def test_an_empty_milestone_gives_the_task_page_with_the_reason(app_client):
+    w = await build_world()
+    await login(app_client, w.coordinator.username)
+    refused = await app_client.post(f"/plans/{w.plan_id}/milestones", data={
+        "task_id": str(w.task_id), "title": "", "due_on": "", **csrf(app_client)})
+    assert refused.status_code == 400
+    assert "节点名称不能为空" in refused.text and 'action="/tasks/' in refused.text
+    assert "出错了" not in refused.text
+    assert await Milestone.count().where(Milestone.task == w.task_id, Milestone.title == "") == 0
+
+
+async def test_a_task_the_lead_finished_is_not_overdue_for_a_cooperating_unit(app_client):
+    w = await build_world()
+    rows = (await app_client.get("/api/my/tasks", headers=w.h["coop"])).json()
+    assert next(row for row in rows if row["task_id"] == w.task_id)["warning"] == "red"
+    done = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                 json=update_body(percent=100, state="done"))
+    assert done.status_code == 201, done.text
+    rows = (await app_client.get("/api/my/tasks", headers=w.h["coop"])).json()
+    coop_row = next(row for row in rows if row["task_id"] == w.task_id)
+    assert coop_row["role"] == "cooperating" and coop_row["warning"] is None
+    # Before the lead reported done, the passed deadline (2018-12-31) showed for it too.
+
+
+async def test_an_account_with_a_chinese_display_name(app_client):
+    w = await build_world()
+    await login(app_client, w.admin.username)
+    added = await app_client.post("/admin/users", data={
+        "username": "zhang.wei", "display_name": "张伟", "password": "a-long-password-1",
+        "role": "reporter", "unit_id": str(w.units["法规处"]), **csrf(app_client)})
+    assert added.status_code == 303, added.text
+    admin = await app_client.get("/admin")
+    assert "<td>zhang.wei</td><td>张伟</td>" in admin.text
+    app_client.cookies.clear()
+    await login(app_client, "zhang.wei", "a-long-password-1")
+    assert "张伟（填报人 · 法规处）" in (await app_client.get("/my")).text

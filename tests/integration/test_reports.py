@@ -36,13 +36,13 @@ from matplotlib.image import imread
 from tests.support.commands import run_tracker
 from tests.support.factories import bearer, make_user
 from tracker.domain import status
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ
 from tracker.domain.vocabulary import STATUS_LABELS
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
 from tracker.reporting.render import DataOnlyFetcher, percent
-from tracker.services import plans, progress
+from tracker.services import planning, plans, progress
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of
 from tracker.tables import Task, Unit
@@ -268,9 +268,9 @@ async def test_monthly_report_figures_fonts_and_reproducibility(app_client, monk
     assert counts == {"done": 1, "on_track": 1, "behind": 2, "overdue": 1, "not_started": 0}
     assert plan_percent == 69.0
 
-    report, pdf = await generate(app_client, world, tmp_path, "september")
+    report, pdf = await generate(app_client, world, tmp_path, "september", edition="detail")
     assert (report["period"], report["as_of"], report["edition"]) == ("2018-09", "2018-10-05",
-                                                                       "monthly")
+                                                                       "detail")
     text = text_of(pdf)
     assert PLAN_TITLE in text
     assert "2018年9月工作进展月报" in text
@@ -301,21 +301,28 @@ async def test_monthly_report_figures_fonts_and_reproducibility(app_client, monk
     assert re.search(r"pdfaid:part(>|=\")3", poppler("pdfinfo", "-meta", pdf))
     assert 5 <= page_count(pdf) <= 12
 
-    # Later updates (already in the database) do not change a regenerated September report.
-    again, pdf_again = await generate(app_client, world, tmp_path, "september-again")
-    assert again["id"] != report["id"]
+    # Later updates (already in the database) do not change a regenerated September report:
+    # its content is the same, so the archived copy is returned, not a new row.
+    again, pdf_again = await generate(app_client, world, tmp_path, "september-again",
+                                      edition="detail")
+    assert again["id"] == report["id"]
     assert layout_text(pdf_again) == layout_text(pdf)
     listed = (await app_client.get(f"/api/plans/{world.plan_id}/reports",
                                    headers=world.h["leader"])).json()
     assert [(r["id"], r["sha256"], r["period"], r["as_of"]) for r in listed] == [
-        (again["id"], again["sha256"], "2018-09", "2018-10-05"),
         (report["id"], report["sha256"], "2018-09", "2018-10-05")]
+    # After a change in the plan (audited), the same request renders a new copy, and later
+    # updates (already in the database) still do not change the September figures.
+    await planning.set_reporting(world.plan_id, 5, 10)
+    regenerated, pdf_regenerated = await generate(app_client, world, tmp_path, "september-regenerated")
+    assert regenerated["id"] != report["id"]
+    assert layout_text(pdf_regenerated) == layout_text(pdf)
     one = (await app_client.get(f"/api/reports/{report['id']}", headers=world.h["leader"])).json()
     assert one["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
 
     # Generated later with a later as-of date, the report does show what came in since.
     later, pdf_later = await generate(app_client, world, tmp_path, "september-late",
-                                      as_of="2018-10-31")
+                                      as_of="2018-10-31", edition="detail")
     later_text = text_of(pdf_later)
     assert "补报：九月回应关切十二件" in later_text
     assert "统计截至2018年10月31日" in later_text
@@ -386,7 +393,7 @@ async def test_hostile_narrative_is_text_and_nothing_is_fetched(app_client, monk
     threads = ThreadPoolExecutor(max_workers=1)
     monkeypatch.setattr(report_archive, "_worker_pool", lambda: threads)
     try:
-        _, pdf = await generate(app_client, world, tmp_path, "hostile")
+        _, pdf = await generate(app_client, world, tmp_path, "hostile", edition="detail")
     finally:
         threads.shutdown()
     text = text_of(pdf)
@@ -416,7 +423,7 @@ async def test_charts_api(app_client, monkeypatch):
     expected = {
         "sections": ["一、重点领域公开", "二、政策解读回应"],
         "units": ["局办公室", "法规处", "信息中心", "宣传处"],
-        "trend": ["2018-09"],
+        "trend": ["9月"],
         "status": ["已完成1", "正常推进1", "滞后2", "超期1", "未启动0"],
         "milestones": ["三季度工作小结"],
     }
@@ -480,8 +487,15 @@ def test_cli_monthly_report_on_the_demo(demo_dir, tmp_path):
     assert "2018年9月工作进展月报" in text and "统计截至2018年10月5日" in text
     figures = re.search(r"共有工作任务(\d+)项", text)
     assert figures and int(figures[1]) == 19
-    assert "各单位填报原文" in text
-    assert page_count(out) >= 8  # a full report: the demo holds months of updates
+    assert "一、摘要" in text and "各单位填报原文" not in text
+    assert page_count(out) <= 8  # the leadership edition, the default
+    # The detail edition: every task and the units' own words.
+    detail = tmp_path / "september-detail.pdf"
+    result = run_tracker("report", "monthly", "--plan", "1", "--period", "2018-09", "--edition",
+                         "detail", "--out", str(detail), data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert "各单位填报原文" in text_of(detail)
+    assert page_count(detail) >= 8  # a full report: the demo holds months of updates
 
 
 @pytest.mark.parametrize(("args", "code"), [

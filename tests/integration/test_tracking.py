@@ -208,3 +208,119 @@ async def test_twenty_concurrent_edits_of_one_task_never_overwrite_silently(app_
     retry = await app_client.patch(f"/api/tasks/{w.task_id}", headers=w.h["coordinator"],
                                    json={"version": task["version"], "deadline": "2018-12-25"})
     assert retry.status_code == 200 and retry.json()["version"] == task["version"] + 1
+
+
+async def test_an_approved_extension_shows_everywhere_with_the_original_kept(app_client):
+    from tests.factories import csrf, login
+
+    w = await build_world()
+    today = local_today()
+    new_deadline = (today + dt.timedelta(days=90)).isoformat()
+    asked = await app_client.post(f"/api/tasks/{w.task_id}/extensions", headers=w.h["lead"],
+                                  json={"requested_deadline": new_deadline, "reason": "配套系统改造延后"})
+    assert asked.status_code == 201, asked.text
+    await login(app_client, w.coordinator.username)
+    decided = await app_client.post(f"/extensions/{asked.json()['id']}/decision",
+                                    data={"decision": "approve", **csrf(app_client)},
+                                    follow_redirects=True)
+    assert decided.status_code == 200
+    # The confirmation says what changed; the task page shows the deadline in force.
+    assert "已同意延期申请。" in decided.text
+    assert f"完成时限由 2018-12-31 延至 {new_deadline}" in decided.text
+    assert f'<span class="extended">{new_deadline}</span>' in decided.text
+    assert "（已延期，原定 2018-12-31）" in decided.text
+
+    as_of = {"as_of": today.isoformat()}
+    plan_page = await app_client.get(f"/plans/{w.plan_id}", params=as_of)
+    row = plan_page.text.split(f'href="/tasks/{w.task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert new_deadline in row and "原定 2018-12-31" in row and "已超期" not in row
+    chase = await app_client.get(f"/plans/{w.plan_id}/chasing",
+                                 params={"period": "2018-12", **as_of})
+    assert chase.status_code == 200 and f"{new_deadline}</span>" in chase.text
+    api_chase = (await app_client.get(f"/api/plans/{w.plan_id}/chasing", headers=w.h["coordinator"],
+                                      params={"period": "2018-12", **as_of})).json()
+    listed = [t for group in ("overdue", "behind", "due_soon") for t in api_chase[group]
+              if t["task_id"] == w.task_id]
+    assert listed and all(t["extended_deadline"] == new_deadline for t in listed)
+    assert all(t["warning"] != "red" for t in listed)
+    ledger = await app_client.get(f"/api/plans/{w.plan_id}/ledger.csv", params=as_of,
+                                  headers=w.h["coordinator"])
+    lines = ledger.content.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(",延期至")
+    task_line = next(line for line in lines if "做好公开" in line)
+    assert "2018-12-31" in task_line and task_line.endswith(f",{new_deadline}")
+
+
+async def test_the_audit_page_reads_in_chinese_and_filters_by_task_unit_user_and_day(app_client):
+    from tests.factories import login
+
+    w = await build_world()
+    for percent, state in ((40, "in_progress"), (100, "done")):
+        sent = await app_client.post(f"/api/tasks/{w.task_id}/updates", headers=w.h["lead"],
+                                     json=update_body(percent=percent, state=state))
+        assert sent.status_code == 201, sent.text
+    latest = sent.json()["id"]
+    reviewed = await app_client.post(f"/api/updates/{latest}/review", headers=w.h["coordinator"],
+                                     json={"decision": "accept"})
+    assert reviewed.status_code == 201
+    edited = await app_client.patch(f"/api/tasks/{w.subtask_id}", headers=w.h["coordinator"],
+                                    json={"version": 1, "deadline": "2018-11-30"})
+    assert edited.status_code == 200, edited.text
+    await login(app_client, w.coordinator.username)
+
+    page = await app_client.get("/audit", params={"task_id": w.task_id})
+    assert page.status_code == 200
+    text = page.text
+    assert "状态</span>：推进中 → 已完成" in text and "进度</span>：40% → 100%" in text
+    assert "审核结果</span>：通过" in text
+    assert w.lead.display_name in text and w.coordinator.display_name in text
+    for leftover in ("\\u", "in_progress", "accepted", '"decision"', "{"):
+        assert leftover not in text.split("<tbody>", 1)[1], leftover
+    assert "2018-11-30" not in text  # the sub-task's edit is another task's
+
+    sub = (await app_client.get("/audit", params={"task_id": w.subtask_id})).text
+    assert "完成时限</span>：— → 2018-11-30" in sub or "完成时限</span>：" in sub
+    by_unit = (await app_client.get("/audit", params={"unit_id": w.units["局办公室"]})).text
+    assert "状态</span>：推进中 → 已完成" in by_unit
+    by_other_unit = (await app_client.get("/audit", params={"unit_id": w.units["其他处"]})).text
+    assert "推进中 → 已完成" not in by_other_unit
+    by_user = (await app_client.get("/audit", params={"user_id": w.coordinator.id})).text
+    assert "审核结果</span>：通过" in by_user and "推进中 → 已完成" not in by_user
+    today = local_today().isoformat()
+    assert "推进中 → 已完成" in (await app_client.get(
+        "/audit", params={"since": today, "until": today})).text
+    assert "暂无记录" in (await app_client.get("/audit", params={"until": "2018-01-01"})).text
+    bad = await app_client.get("/audit", params={"since": "2018-02-30"})
+    assert bad.status_code == 400
+
+
+async def test_units_are_listed_in_the_organisations_order_set_by_the_admin(app_client):
+    from tests.factories import csrf, login
+
+    w = await build_world()
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-08", 20, "2018-09-03")
+    await login(app_client, w.admin.username)
+    names = ["局办公室", "法规处", "其他处"]  # the order they were added in (not by character code)
+
+    def listed(text: str) -> list[str]:
+        return [name for name in sorted(names, key=text.index)]
+
+    assert listed((await app_client.get("/admin")).text.split("<tbody>", 1)[1]) == names
+    for name, position in (("其他处", "1"), ("法规处", "2"), ("局办公室", "3")):
+        moved = await app_client.post(f"/admin/units/{w.units[name]}/position",
+                                      data={"position": position, **csrf(app_client)})
+        assert moved.status_code == 303, moved.text
+    order = ["其他处", "法规处", "局办公室"]
+    assert listed((await app_client.get("/admin")).text.split("<tbody>", 1)[1]) == order
+    units = (await app_client.get("/api/units", headers=w.h["admin"])).json()
+    assert [u["name"] for u in units] == order
+    app_client.cookies.clear()
+    await login(app_client, w.coordinator.username)
+    task_page = (await app_client.get(f"/tasks/{w.task_id}")).text
+    lead_select = task_page.split('name="lead_unit_id"', 1)[1].split("</select>", 1)[0]
+    assert listed(lead_select) == order
+    chase = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    assert [u.unit for u in chase.not_reported] == ["法规处", "局办公室"]
+    bad = await app_client.post(f"/admin/units/{w.units['法规处']}/position",
+                                data={"position": "x", **csrf(app_client)})
+    assert bad.status_code in (400, 403)

@@ -104,7 +104,7 @@ def sample_tasks(n_tasks: int, units: list[str]) -> list[TaskRow]:
     return tasks
 
 
-def sample_report_data(n_tasks: int = 20, n_units: int = 6, *, edition: str = "monthly",
+def sample_report_data(n_tasks: int = 20, n_units: int = 6, *, edition: str = "detail",
                        unit_name: str | None = None) -> ReportData:
     units = UNITS[:n_units]
     tasks = sample_tasks(n_tasks, units)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tests.support.factories import bearer, make_unit, make_user
 from tests.support.samples import MINIMAL
-from tracker.plan_sources import load_plan_source
+from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.services import plans
 from tracker.services.accounts import CurrentUser
 from tracker.tables import Task, Unit

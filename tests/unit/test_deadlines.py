@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from tracker.domain.deadlines import (
     ONGOING,
+    DeadlineError,
     chinese_number,
+    parse_deadline_input,
     resolve_deadline,
     resolve_deadline_phrase,
 )
@@ -135,3 +137,32 @@ def test_never_crashes(pieces, year):
     text = "".join(pieces)
     _valid(resolve_deadline(text, year))
     _valid(resolve_deadline_phrase(text, year))
+
+
+@pytest.mark.parametrize(("value", "year", "expected"), [
+    ("2018-12-31", 2018, ("2018-12-31", "2018-12-31")),
+    ("2018/6/30", None, ("2018/6/30", "2018-06-30")),
+    ("持续推进", 2018, ("持续推进", "ongoing")),
+    ("ongoing", 2018, (None, "ongoing")),
+    ("年底前", 2018, ("年底前", "2018-12-31")),
+    ("6月底前", 2019, ("6月底前", "2019-06-30")),
+    ("", 2018, (None, None)),
+])
+def test_parse_deadline_input_takes_dates_and_the_plans_phrases(value, year, expected):
+    assert parse_deadline_input(value, year) == expected
+
+
+@pytest.mark.parametrize(("value", "year", "reason"), [
+    ("2019-02-30", 2019, "完成时限“2019-02-30”不是有效日期（2019年2月只有28天）"),
+    ("2月30日", 2018, "完成时限“2月30日”不是有效日期（2018年2月只有28天）"),
+    ("看情况", 2018, "无法识别完成时限“看情况”，可写 2018-12-31、6月底前、年底前、持续推进"),
+    ("6月底前", None, "无法识别完成时限“6月底前”，可写 2018-12-31、6月底前、年底前、持续推进"),
+])
+def test_parse_deadline_input_refuses_with_the_reason(value, year, reason):
+    with pytest.raises(DeadlineError) as error:
+        parse_deadline_input(value, year)
+    assert str(error.value) == reason
+
+
+def test_an_unrecognised_phrase_may_be_kept_as_text_only():
+    assert parse_deadline_input("按上级要求", 2018, require_resolved=False) == ("按上级要求", None)

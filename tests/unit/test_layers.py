@@ -21,26 +21,10 @@ from pathlib import Path
 
 from tests.support.samples import PROJECT_ROOT
 
-# Modules the plan-parsing branch is rewriting into tracker/domain/plan_parsing/: until it
-# lands they stay where they are, may be imported from any layer, and are not checked.
-# The parser branch empties this list.
-TEMPORARY_EXCEPTIONS = {
-    "tracker.plan_parsing",
-    "tracker.plan_sources",
-    "tracker.documents",
-}
-# Private helpers of plan_parsing still imported across modules (made public by the same branch).
-TEMPORARY_PRIVATE_IMPORTS = {
-    ("tracker.domain.ledger", "tracker.plan_parsing", "_header_columns"),
-    ("tracker.domain.ledger", "tracker.plan_parsing", "_item_heading"),
-    ("tracker.domain.ledger", "tracker.plan_parsing", "_key"),
-    ("tracker.domain.ledger", "tracker.plan_parsing", "_Line"),
-    ("tracker.domain.ledger", "tracker.plan_parsing", "_section_heading"),
-    ("tracker.services.ledger_import", "tracker.plan_parsing", "_item_heading"),
-    ("tracker.services.ledger_import", "tracker.plan_parsing", "_key"),
-    ("tracker.services.ledger_import", "tracker.plan_parsing", "_Line"),
-    ("tracker.services.ledger_import", "tracker.plan_parsing", "_section_heading"),
-}
+# Nothing is exempt any more: plan parsing lives in tracker/domain/plan_parsing/ and its helpers
+# are public.
+TEMPORARY_EXCEPTIONS: set[str] = set()
+TEMPORARY_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 BASE = {"tables", "db", "settings", "schemas", "conf", "piccolo_app"}
 # What each layer may import (besides itself).

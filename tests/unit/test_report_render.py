@@ -226,7 +226,8 @@ def test_empty_report_renders(tmp_path):
     path = tmp_path / "empty.pdf"
     path.write_bytes(render_report(data))
     text = text_of(path)
-    assert "暂无任务" in text and "暂无数据" in text
+    # Charts with nothing to draw are left out, not printed as "暂无数据" boxes.
+    assert "暂无任务" in text and "暂无可绘制的图表" in text and "暂无数据" not in text
     assert page_count(path) >= 3
 
 

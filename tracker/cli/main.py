@@ -9,6 +9,7 @@ WeasyPrint) ~3.3 s; `tracker --help` or `tracker plan parse` should not pay for 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -40,10 +41,11 @@ def _print_tree(data: dict) -> None:
         if data.get(key):
             print(f"  {label}：{data[key]}")
     for section in data["sections"]:
-        print(f"{section['number']}、{section['title']}")
+        if section["number"] is not None:  # null: the document writes no section level
+            print(f"{section['number']}、{section['title']}")
         for item in section["items"]:
-            if item["number"]:
-                print(f"  {item['number']}{item['title'] or ''}")
+            if item["number"] or item["title"]:
+                print(f"  {item['number'] or ''}{item['title'] or ''}")
             for task in item["tasks"]:
                 number = f"{task['number']}. " if task["number"] else "· "
                 owners = "、".join(task["lead_units"]) or "未分配"
@@ -52,10 +54,9 @@ def _print_tree(data: dict) -> None:
 
 
 def cmd_plan_parse(args) -> int:
-    from tracker.documents import read_plan_text
-    from tracker.plan_parsing import parse_plan_text
+    from tracker.domain.plan_parsing import parse_plan_document
 
-    plan = parse_plan_text(read_plan_text(read_file(args.file), args.file))
+    plan = parse_plan_document(*_read_source(args.file))
     data = plan.to_dict()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -64,21 +65,38 @@ def cmd_plan_parse(args) -> int:
     return EXIT_OK
 
 
-async def _plan_import(args) -> int:
-    from tracker.plan_sources import load_plan_source
-    from tracker.services import plan_links
-    from tracker.services.plans import import_plan
+def _read_source(source: str) -> tuple[bytes, str]:
+    """(bytes, file name) of a local file or, for an http(s) address, the fetched document."""
+    from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
 
-    template = load_plan_source(read_file(args.file), args.file)
-    name = Path(args.file).name
-    if args.revise is not None:
-        return await _plan_revise(args, template, name)
-    if args.follows is not None:
-        summary = await plan_links.import_following(template, args.follows, source_name=name)
-    elif args.parent_of is not None:
-        summary = await plan_links.import_parent(template, args.parent_of, source_name=name)
+    if looks_like_url(source):
+        return asyncio.run(fetch_plan_document(source))
+    return read_file(source), source
+
+
+async def _plan_import(args) -> int:
+    from tracker.services import plan_drafts, plan_links
+    from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
+
+    if looks_like_url(args.file):
+        data, name = await fetch_plan_document(args.file)
+        source_name = args.file[:200]
     else:
-        summary = await import_plan(template, replace=args.replace, source_name=name)
+        data, name = read_file(args.file), args.file
+        source_name = Path(args.file).name
+    template, _ = plan_drafts.read_source(data, name)
+    if args.revise is not None:
+        return await _plan_revise(args, template, source_name)
+    if args.follows is not None:
+        summary = await plan_links.import_following(
+            template, args.follows, source_name=source_name,
+            create_units=True if args.create_units else ())
+    elif args.parent_of is not None:
+        summary = await plan_links.import_parent(template, args.parent_of, source_name=source_name)
+    elif args.review:
+        return await _write_review(args, template)
+    else:
+        summary = await _store_reviewed(args, template, source_name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
     kind = "上级计划" if args.parent_of is not None else "计划"
     print(f"{verb}{kind} {summary.plan_id}：{summary.title}")
@@ -95,6 +113,37 @@ async def _plan_import(args) -> int:
     if summary.unassigned_tasks:
         print(f"  尚未指定牵头单位的任务 {summary.unassigned_tasks} 项，请协调人分配")
     return EXIT_OK
+
+
+async def _write_review(args, template) -> int:
+    """--review: the YAML to check, warnings in comments; nothing stored."""
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
+
+    directory = await plan_drafts.unit_directory()
+    reviewed, comments = review.review_template(template, directory)
+    Path(args.review).write_text(dump_template(reviewed, **comments), encoding="utf-8")
+    print(REVIEW["yaml_written"].format(
+        path=args.review, tasks=sum(1 for _ in review.iter_task_paths(reviewed)),
+        warned=review.warned_tasks(reviewed, directory), new=len(reviewed.new_units)))
+    return EXIT_OK
+
+
+async def _store_reviewed(args, template, source_name: str):
+    """The plain import: the units checked against the directory (issue 11), then stored."""
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
+
+    directory = await plan_drafts.unit_directory()
+    choices = review.choices_from_template(template)
+    undecided = review.undecided_units(template, directory, choices)
+    if undecided and not args.create_units:
+        raise CommandError(REVIEW["err_units_unknown"].format(names="、".join(undecided)))
+    return await plan_drafts.store_checked(
+        template, choices, create_all=args.create_units, replace=args.replace,
+        source_name=source_name)
 
 
 async def _plan_revise(args, template, name: str) -> int:
@@ -230,35 +279,35 @@ async def _user_list(args) -> int:
 
 
 async def _report(args) -> int:
-    """Build the data, render, archive, write the file; a progress bar shows the steps."""
+    """The report pipeline (report_archive.produce), in this process, with a progress bar;
+    then the archived PDF (or, for a .docx name, the Word copy) is copied to --out."""
     from rich.progress import Progress
 
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
-    from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_pdf
 
     out = Path(args.out)
-    if out.suffix.lower() != ".pdf":
-        raise CommandError(f"输出文件须以 .pdf 结尾：{args.out}")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in report_archive.FORMATS:
+        raise CommandError(f"输出文件须以 .pdf 或 .docx 结尾：{args.out}")
     if not out.parent.exists():
         raise CommandError(f"输出目录不存在：{out.parent}")
     as_of = parse_day(args.as_of, "--as-of")
-    edition = "year_end" if args.kind == "year-end" else "monthly"
+    edition = "year_end" if args.kind == "year-end" else args.edition
     with Progress(transient=True) as progress:
-        step = progress.add_task("准备数据", total=4)
+        step = progress.add_task(report_archive.STEPS[0], total=len(report_archive.STEPS))
         request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
                                                 edition, args.unit)
-        data = await reports.build_report_data(request)
-        progress.update(step, advance=1, description="绘制图表、排版")
-        html = render_html(data)
-        progress.update(step, advance=1, description="生成 PDF/A")
-        pdf = render_pdf(html, pdf_variant=ARCHIVE_VARIANT)
-        progress.update(step, advance=1, description="归档")
-        report = await report_archive.archive(request, pdf, None)
-        out.write_bytes(pdf)
-        progress.update(step, advance=1)
-    print(f"已生成 {out}（{len(pdf) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
-    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}")
+        report, reused = await report_archive.produce(
+            request, None, in_process=True, word=fmt == "docx",
+            progress=lambda index, name: progress.update(step, completed=index, description=name))
+        progress.update(step, completed=len(report_archive.STEPS))
+    path, _ = await report_archive.report_file(report.id, fmt)  # a .docx is made on demand
+    content = path.read_bytes()
+    out.write_bytes(content)
+    print(f"已生成 {out}（{len(content) // 1024} KB，{request.period}，统计截至 {request.as_of}）")
+    note = "（内容与已归档的报告相同，未重复归档）" if reused else ""
+    print(f"  归档编号 {report.id}，SHA-256 {report.sha256}{note}")
     return EXIT_OK
 
 
@@ -333,13 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="计划：解析、导入、导出").add_subparsers(
         dest="plan_command", required=True)
     parse = plan.add_parser("parse", help="解析计划文件并打印任务树（不保存）")
-    parse.add_argument("file")
+    parse.add_argument("file", help="文件路径，或 http(s) 网址")
     parse.add_argument("--format", choices=["json", "text"], default="text")
     parse.set_defaults(handler=cmd_plan_parse)
-    imp = plan.add_parser("import", help="从模板（YAML）或文件（txt/docx/pdf）导入计划")
-    imp.add_argument("file")
+    imp = plan.add_parser("import", help="从模板（YAML）、文件（txt/docx/pdf/html/ofd）或网址导入计划")
+    imp.add_argument("file", help="文件路径，或 http(s) 网址")
+    imp.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
+    imp.add_argument("--review", metavar="OUT.yaml",
+                     help="不导入，写出待核对的 YAML（警告写在注释中），改正后再导入该文件")
+    imp.add_argument("--create-units", action="store_true",
+                     help="新建本系统没有的单位（默认拒绝，列出这些单位）")
     how = imp.add_mutually_exclusive_group()
-    how.add_argument("--replace", action="store_true", help="替换已导入的同一计划")
     how.add_argument("--follows", type=int, metavar="PLAN", help="承接上年计划 PLAN（建议任务对照）")
     how.add_argument("--parent-of", type=int, metavar="PLAN", help="作为计划 PLAN 的上级计划导入（仅供对照）")
     how.add_argument("--revise", type=int, metavar="PLAN", help="同一计划的修订稿：显示差异，加 --apply 应用")
@@ -394,9 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--plan", type=int, required=True, help="计划编号")
         if kind == "monthly":
             command.add_argument("--period", required=True, help="报送周期，如 2018-09")
+            command.add_argument("--edition", choices=["monthly", "detail"], default="monthly",
+                                 help="monthly：领导版（默认，不超过 8 页）；detail：详细版（全部任务和填报原文）")
         command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
-        command.add_argument("--out", required=True, help="输出 PDF 文件")
+        command.add_argument("--out", required=True, help="输出文件：.pdf（PDF/A）或 .docx（可编辑的 Word 版）")
         command.set_defaults(handler=with_database(_report))
     annual_report = report_kinds.add_parser(
         "annual", help="年度报告初稿：总体情况、存在的主要问题及改进情况（.docx 或 .txt）")

@@ -74,8 +74,7 @@ async def report_publish(args) -> int:
     from tracker.services.delivery import send_outbox
 
     request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
-    pdf = report_archive.render_archival_pdf(await reports.build_report_data(request))
-    report = await report_archive.publish(request, None, pdf)
+    report, _ = await report_archive.produce(request, None, in_process=True, publish=True)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"
           f"SHA-256 {report.sha256}")
     print_outcomes(await send_outbox())

@@ -15,7 +15,8 @@ from datetime import date
 
 from tracker.domain.plan_model import ONGOING
 
-__all__ = ["ONGOING", "chinese_number", "resolve_deadline", "resolve_deadline_phrase"]
+__all__ = ["ONGOING", "DeadlineError", "chinese_number", "parse_deadline_input", "resolve_deadline",
+           "resolve_deadline_phrase"]
 
 # Matching runs on a same-length "key" copy of the text (full-width digits and brackets made
 # ASCII, traditional characters made simplified) so that slices of the key map back to the
@@ -210,3 +211,51 @@ def _is_whole_note_segment(key: str, m: re.Match, note_spans: list[tuple[int, in
             if not before and after in ("", "前", "以前", "之前", "完成", "前完成"):
                 return True
     return False
+
+
+class DeadlineError(ValueError):
+    """A deadline a person typed that cannot be taken; the message says why, in Chinese."""
+
+
+_WRITTEN_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_CN_WRITTEN_DATE = re.compile(rf"(?:(\d{{4}})\s*年\s*)?({_N})\s*月\s*({_N})\s*[日号]")
+
+
+def _checked_date(year: int | None, month: int | None, day: int | None, written: str) -> str:
+    if year is None:
+        raise DeadlineError(f"完成时限“{written[:20]}”没有年份，计划也没有年度，请写明年份")
+    if month is None or not 1 <= month <= 12:
+        raise DeadlineError(f"完成时限“{written[:20]}”的月份不存在")
+    last = calendar.monthrange(year, month)[1]
+    if day is None or not 1 <= day <= last:
+        raise DeadlineError(f"完成时限“{written[:20]}”不是有效日期（{year}年{month}月只有{last}天）")
+    return date(year, month, day).isoformat()
+
+
+def parse_deadline_input(value: str | None, year: int | None, *,
+                         require_resolved: bool = True) -> tuple[str | None, str | None]:
+    """The one rule for a deadline typed into the task form or a 分工表 cell.
+
+    Returns (as written, resolved): resolved is "YYYY-MM-DD", ONGOING or None. Takes a date
+    (2018-12-31, 2018/12/31, 2018年12月31日), ONGOING, and the phrases plans use (持续推进,
+    年底前, 6月底前 — with the plan's `year`). A date that does not exist (2019-02-30) is always
+    refused; an unrecognised phrase is refused when `require_resolved`, else kept as text only.
+    Empty → (None, None).
+    """
+    written = (value or "").strip()
+    if not written:
+        return None, None
+    key = _key(written)
+    if key.lower() == ONGOING:
+        return None, ONGOING
+    numeric = _WRITTEN_DATE.fullmatch(key)
+    if numeric:
+        return written, _checked_date(int(numeric[1]), int(numeric[2]), int(numeric[3]), written)
+    chinese = _CN_WRITTEN_DATE.search(key)
+    if chinese and (chinese[1] or year is not None):
+        _checked_date(int(chinese[1]) if chinese[1] else year, chinese_number(chinese[2]),
+                      chinese_number(chinese[3]), written)
+    written_as, resolved = resolve_deadline_phrase(written, year)
+    if resolved is None and require_resolved:
+        raise DeadlineError(f"无法识别完成时限“{written[:20]}”，可写 2018-12-31、6月底前、年底前、持续推进")
+    return written_as or written, resolved

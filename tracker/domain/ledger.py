@@ -42,15 +42,14 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tracker.domain.deadlines import resolve_deadline_phrase
+from tracker.domain.deadlines import DeadlineError, parse_deadline_input
 from tracker.domain.errors import InvalidInput
-from tracker.domain.plan_model import ONGOING
-from tracker.plan_parsing import (
-    _header_columns,
-    _item_heading,
-    _key,
-    _Line,
-    _section_heading,
+from tracker.domain.plan_parsing import (
+    Line,
+    header_columns,
+    item_heading,
+    match_key,
+    section_heading,
     table_row_units,
 )
 
@@ -77,6 +76,8 @@ _EXTRA_COLUMNS = {
     "section": {"部分", "一级标题", "大项"},
     "item": {"分项", "二级标题", "小项"},
     "deadline_date": {"完成日期", "截止日期", "到期日期"},
+    # The tracker's own ledger: 完成时限 holds the deadline, 时限原文 the words of the plan.
+    "deadline_as_written": {"时限原文"},
 }
 _UNIT_ROLES = ("lead", "responsible", "cooperating")
 _DEADLINE_ROLES = ("deadline", "deadline_date")
@@ -179,12 +180,12 @@ def sheet_rows(content: bytes, filename: str) -> list[tuple[str | None, list[lis
 
 
 def _header_name(cell: str) -> str:
-    return re.sub(r"\s+|\(.*?\)", "", _key(cell))
+    return re.sub(r"\s+|\(.*?\)", "", match_key(cell))
 
 
 def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = _header_columns(cells)
+        columns = header_columns(cells)
         if not columns:
             continue
         for position, cell in enumerate(cells):
@@ -228,27 +229,12 @@ class AssignmentTable:
     rows: list[AssignmentRow] = field(default_factory=list)
 
 
-_ISO_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-
-
-def _resolve(text: str, year: int | None) -> str | None:
-    m = _ISO_DATE.fullmatch(_key(text).strip())
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        except ValueError:
-            return None
-    if _key(text).strip().lower() == ONGOING:
-        return ONGOING
-    return resolve_deadline_phrase(text, year)[1]
-
-
 def _group_heading(value: str) -> tuple[str, str] | None:
     """("section" | "item", heading) for a grouping row's value."""
-    line = _Line(0, value, _key(value))
-    if _section_heading(line):
+    line = Line(0, value, match_key(value))
+    if section_heading(line):
         return "section", value
-    if _item_heading(line):
+    if item_heading(line):
         return "item", value
     return None
 
@@ -270,15 +256,20 @@ def _read_row(row_no: int, values: dict[str, str], columns: dict[str, int], year
         cooperating = coop if has_coop_column else None
     else:
         cooperating = coop or None
-    deadline_text = values.get("deadline") or None
-    date_cell = values.get("deadline_date") or ""
+    if "deadline_as_written" in columns:
+        deadline_text = values.get("deadline_as_written") or None
+        date_cell = values.get("deadline_date") or values.get("deadline") or ""
+    else:
+        deadline_text = values.get("deadline") or None
+        date_cell = values.get("deadline_date") or ""
     deadline = None
-    if date_cell:
-        deadline = _resolve(date_cell, year)
-        if deadline is None:
-            problem = problem or f"完成日期“{date_cell[:20]}”无法识别"
-    elif deadline_text:
-        deadline = _resolve(deadline_text, year)
+    try:  # the task form's rule: an impossible date refuses the row, with its reason
+        if date_cell:
+            deadline = parse_deadline_input(date_cell, year)[1]
+        elif deadline_text:
+            deadline = parse_deadline_input(deadline_text, year, require_resolved=False)[1]
+    except DeadlineError as error:
+        problem = str(error)
     if deadline_text and len(deadline_text) > 100:
         problem = problem or "完成时限超过100字"
     number = values.get("number") or None
@@ -352,12 +343,19 @@ class LedgerRow:
     status_code: str  # a key of STATUS_FILLS
     status: str  # its label
     last_period: str  # the period of the latest counted update, "" if none
+    extended_deadline: dt.date | None = None  # an approved extension (完成时限 stays original)
+    # The lead unit's own words in that update (进展情况 / 存在问题 / 下步计划), "" if none.
+    work_done: str = ""
+    problems: str = ""
+    next_steps: str = ""
 
 
 # (header, width in characters); the header names are the ones read_assignment_table reads.
+# 完成时限 holds the deadline (a date, or 持续推进); 时限原文 the plan's own words.
 LEDGER_COLUMNS: list[tuple[str, int]] = [
     ("部分", 18), ("分项", 22), ("序号", 6), ("工作任务", 60), ("牵头单位", 16), ("配合单位", 24),
-    ("完成时限", 16), ("完成日期", 12), ("进度(%)", 8), ("状态", 10), ("最近填报期", 11),
+    ("完成时限", 12), ("时限原文", 16), ("延期至", 12), ("进度(%)", 8), ("状态", 10),
+    ("进展情况", 40), ("存在问题", 30), ("下步计划", 30), ("最近填报期", 11),
 ]
 # Light fills with dark text, as Excel's own "good / neutral / bad" styles.
 STATUS_FILLS = {
@@ -367,13 +365,14 @@ STATUS_FILLS = {
     "overdue": "FFC7CE",
     "not_started": "EDEDED",
 }
-_STATUS_COLUMN = 10  # 1-based: 状态
+_STATUS_COLUMN = 11  # 1-based: 状态
 
 
 def _values(row: LedgerRow) -> list:
     return [row.section, row.item, row.number, row.task, row.lead_units, row.cooperating_units,
-            row.deadline_text, row.deadline if row.deadline is not None else "", row.percent,
-            row.status, row.last_period]
+            row.deadline if row.deadline is not None else "", row.deadline_text,
+            row.extended_deadline if row.extended_deadline is not None else "", row.percent,
+            row.status, row.work_done, row.problems, row.next_steps, row.last_period]
 
 
 def _text_cell(cell, value: str) -> None:

@@ -49,6 +49,8 @@ class ParsedTask:
     line: int | None = None  # source line (1-based)
     milestones: list[MilestoneSpec] = field(default_factory=list)
     subtasks: list[ParsedTask] = field(default_factory=list)
+    end_line: int | None = None  # last source line of the task (a preview shows line..end_line)
+    warnings: list[str] = field(default_factory=list)  # what the parser was unsure of (Chinese)
 
     def to_dict(self) -> dict:
         data = {
@@ -65,6 +67,10 @@ class ParsedTask:
             data["milestones"] = [{"title": m.title, "due_on": m.due_on} for m in self.milestones]
         if self.subtasks:
             data["subtasks"] = [task.to_dict() for task in self.subtasks]
+        if self.end_line is not None and self.end_line != self.line:
+            data["end_line"] = self.end_line
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         return data
 
 
@@ -87,11 +93,14 @@ class ParsedSection:
     number: str  # "一"
     title: str
     items: list[ParsedItem]
+    # The document writes no section level: number and title are stand-ins ("一", the plan's
+    # title) so the tree can be stored, and the JSON shows them as null.
+    implied: bool = False
 
     def to_dict(self) -> dict:
         return {
-            "number": self.number,
-            "title": self.title,
+            "number": None if self.implied else self.number,
+            "title": None if self.implied else self.title,
             "items": [item.to_dict() for item in self.items],
         }
 
@@ -106,6 +115,8 @@ class ParsedPlan:
     interpretation: str | None  # the attached 解读 text, kept apart (not tasks)
     preamble: str | None  # the intro paragraph(s) before 一、
     sections: list[ParsedSection]
+    # The text the tasks' line numbers refer to (what was read from the file); not in to_dict.
+    source_text: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """JSON-ready dict with exactly the fields above (tasks include "line")."""

@@ -44,6 +44,9 @@ class PlanTemplate:
     milestones: list[MilestoneSpec] = field(default_factory=list)
     reporting: ReportingCycle = field(default_factory=ReportingCycle)
     note: str | None = None
+    # Units not yet known to the tracker and what to do with each (a reviewed import):
+    # "新建"/"create", "不分配"/"unassigned", the name of a known unit, or None (undecided).
+    new_units: dict[str, str | None] = field(default_factory=dict)
 
 
 def template_from_parsed(plan: ParsedPlan) -> PlanTemplate:
@@ -71,7 +74,7 @@ def iter_tasks(plan: ParsedPlan):
 
 # --- reading -----------------------------------------------------------------------------
 
-_TOP_KEYS = {"format", "note", "plan", "reporting", "units", "milestones", "sections"}
+_TOP_KEYS = {"format", "note", "plan", "reporting", "units", "new_units", "milestones", "sections"}
 _PLAN_KEYS = {"title", "issuer", "doc_number", "issued_on", "year", "preamble", "interpretation"}
 _REPORTING_KEYS = {"cycle", "due_day", "tolerance_percent"}
 _SECTION_KEYS = {"number", "title", "items"}
@@ -229,6 +232,15 @@ def load_template(text: str) -> PlanTemplate:
             raise TemplateError(f"单位“{name}”重复", f"units[{index}]")
         units.append(name)
     reader.units = set(units)
+    new_units: dict[str, str | None] = {}
+    raw_new = data.get("new_units")
+    if raw_new is not None and not isinstance(raw_new, dict):
+        raise TemplateError("应为键值对（mapping）", "new_units")
+    for name, value in (raw_new or {}).items():
+        name = reader.text(name, "new_units", required=True, limit=100)
+        if name not in reader.units:
+            raise TemplateError(f"单位“{name}”未在 units 中列出", f"new_units.{name}")
+        new_units[name] = reader.text(value, f"new_units.{name}", limit=100)
 
     meta = reader.mapping(data["plan"], "plan", _PLAN_KEYS, {"title"})
     year = meta.get("year")
@@ -280,6 +292,7 @@ def load_template(text: str) -> PlanTemplate:
         milestones=reader.milestones(data.get("milestones"), "milestones"),
         reporting=reporting,
         note=reader.text(data.get("note"), "note"),
+        new_units=new_units,
     )
 
 
@@ -317,8 +330,13 @@ _Dumper.add_representer(str, _str_representer)
 _Dumper.add_representer(list, _list_representer)
 
 
-def _task_to_data(task: ParsedTask) -> dict:
+_MARK = "__comment_mark__"
+
+
+def _task_to_data(task: ParsedTask, comments: dict[int, list[str]] | None = None) -> dict:
     data: dict[str, Any] = {}
+    if comments and comments.get(id(task)):
+        data[_MARK] = id(task)
     if task.number is not None:
         data["number"] = task.number
     data["text"] = task.text
@@ -331,11 +349,34 @@ def _task_to_data(task: ParsedTask) -> dict:
     if task.milestones:
         data["milestones"] = [{"title": m.title, "due_on": _date(m.due_on)} for m in task.milestones]
     if task.subtasks:
-        data["subtasks"] = [_task_to_data(sub) for sub in task.subtasks]
+        data["subtasks"] = [_task_to_data(sub, comments) for sub in task.subtasks]
     return data
 
 
-def dump_template(template: PlanTemplate) -> str:
+def _place_comments(text: str, comments: dict[int, list[str]]) -> str:
+    """Each marked task's comment lines go just above its "- " line."""
+    lines: list[str] = []
+    pending: str | None = None  # the "- " prefix owed to the line after a mark
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped.startswith(f"- {_MARK}: "):
+            indent = line[: len(line) - len(stripped)]
+            key = int(stripped.split(": ", 1)[1])
+            lines.extend(f"{indent}# {comment}" for comment in comments[key])
+            pending = indent
+            continue
+        if pending is not None:
+            line = f"{pending}- {line[len(pending) + 2:]}"
+            pending = None
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def dump_template(template: PlanTemplate, *, header: list[str] | None = None,
+                  task_comments: dict[int, list[str]] | None = None,
+                  unit_comments: list[str] | None = None) -> str:
+    """The template as YAML. A reviewed import adds comment lines: `header` on top,
+    `unit_comments` above the units, `task_comments` (by id() of the task) above each task."""
     plan = template.plan
     meta = {
         "title": plan.title,
@@ -356,6 +397,8 @@ def dump_template(template: PlanTemplate) -> str:
         "tolerance_percent": template.reporting.tolerance_percent,
     }
     data["units"] = list(template.units)
+    if template.new_units:
+        data["new_units"] = dict(template.new_units)
     if template.milestones:
         data["milestones"] = [{"title": m.title, "due_on": _date(m.due_on)} for m in template.milestones]
     data["sections"] = [
@@ -366,11 +409,18 @@ def dump_template(template: PlanTemplate) -> str:
                 {
                     "number": item.number,
                     "title": item.title,
-                    "tasks": [_task_to_data(task) for task in item.tasks],
+                    "tasks": [_task_to_data(task, task_comments) for task in item.tasks],
                 }
                 for item in section.items
             ],
         }
         for section in plan.sections
     ]
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    if task_comments:
+        text = _place_comments(text, task_comments)
+    if unit_comments:
+        text = text.replace("\nunits:", "".join(f"\n# {c}" for c in unit_comments) + "\nunits:", 1)
+    if header:
+        text = "".join(f"# {line}\n" for line in header) + text
+    return text

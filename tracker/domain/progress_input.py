@@ -120,6 +120,28 @@ def parse_links(raw: object) -> list[str]:
     return links
 
 
+def state_for_percent(percent: int) -> str:
+    """The state a percent implies when none is chosen: 0 not started, 100 done, else under way."""
+    if percent == 0:
+        return "not_started"
+    return "done" if percent == 100 else "in_progress"
+
+
+AUTO_STATE = ""  # the update form's "按进度自动" choice
+
+
+def with_state_from_percent(raw: Mapping) -> dict:
+    """The form's fields with the automatic state resolved from the percent (a bad percent is
+    left for `validate_update` to refuse, naming the percent)."""
+    fields = dict(raw)
+    if fields.get("state", AUTO_STATE) == AUTO_STATE:
+        try:
+            fields["state"] = state_for_percent(parse_percent(fields.get("percent")))
+        except InvalidInput:
+            pass
+    return fields
+
+
 def validate_update(raw: Mapping) -> UpdateInput:
     """Check a submitted update (form fields or JSON) and return it cleaned."""
     period_raw = raw.get("period")

@@ -90,9 +90,12 @@ __all__ = [
     "end_of_day",
     "expected_percent",
     "is_done",
+    "latest_counting",
+    "latest_first",
     "latest_update",
     "milestone_state",
     "missed_latest_period",
+    "missing_report",
     "plan_percent",
     "plan_summary",
     "reporting_updates",
@@ -285,6 +288,24 @@ def _latest_key(update: UpdateFacts) -> tuple:
 def latest_update(updates: Iterable[UpdateFacts]) -> UpdateFacts | None:
     """Highest period, then version, then submitted_at (then id, for determinism)."""
     return max(updates, key=_latest_key, default=None)
+
+
+def latest_first(updates: Iterable[UpdateFacts]) -> list[UpdateFacts]:
+    """Updates in the order rule 5 prefers them, latest first (for `latest_counting`)."""
+    return sorted(updates, key=_latest_key, reverse=True)
+
+
+def latest_counting(
+    updates_latest_first: list[UpdateFacts], as_of: date, tz: tzinfo = DEFAULT_TZ
+) -> UpdateFacts | None:
+    """Rules 3 and 5 together: the latest update counting as of a date, from updates already in
+    `latest_first` order. The same as ``latest_update(counting_updates(updates, as_of))``, but a
+    caller asking for many dates (the report's trend) sorts once and stops at the first hit."""
+    cutoff = end_of_day(as_of, tz)
+    for update in updates_latest_first:
+        if update.submitted_at < cutoff and _review_state_before(update, cutoff) != "returned":
+            return update
+    return None
 
 
 def _progress_of(update: UpdateFacts | None) -> TaskProgress:
@@ -518,6 +539,34 @@ def unit_timeliness(
         missing_items=tuple(missing),
         late_items=tuple(late),
     )
+
+
+def missing_report(
+    task: TaskFacts,
+    updates: Iterable[UpdateFacts],
+    period: str,
+    as_of: date,
+    due_day: int,
+    first_period: str | None = None,
+    tz: tzinfo = DEFAULT_TZ,
+) -> bool:
+    """Rule 11 for one task and one period: whether its lead unit owed ``period``'s report by
+    as_of and had not sent it. The same answer as ``(task.task_id, period) in
+    unit_timeliness(task.lead_unit_id, [task], updates, ...).missing_items``, without working
+    out every other period (the report asks this of every task for one period)."""
+    if task.lead_unit_id is None:
+        return False
+    cutoff = end_of_day(as_of, tz)
+    mine = [u for u in updates if u.unit_id == task.lead_unit_id and u.task_id == task.task_id
+            and u.submitted_at < cutoff]
+    if any(u.period == period for u in mine):
+        return False
+    first = parse_period(first_period) if first_period is not None else None
+    start = max(period_of(task.start), first) if first else period_of(task.start)
+    if not start <= period <= latest_due_period(as_of, due_day):
+        return False
+    stop = done_period(mine, as_of, tz)
+    return not (stop is not None and period > stop)
 
 
 # --------------------------------------------------------------------------- rule 12: plan

@@ -28,7 +28,9 @@ UPDATE_STATE_LABELS: dict[str, str] = {
     "blocked": "受阻",
 }
 # The coordinator's review of an update.
-REVIEW_STATE_LABELS: dict[str, str] = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回"}
+# superseded: never decided, and a later version replaced it.
+REVIEW_STATE_LABELS: dict[str, str] = {"submitted": "待审核", "accepted": "已通过", "returned": "已退回",
+                                       "superseded": "已被取代"}
 # How close a task is to its deadline.
 WARNING_LABELS: dict[str, str] = {"blue": "临近时限", "yellow": "即将到期", "red": "已超期"}
 # The check of an evidence link.
@@ -61,7 +63,8 @@ CHANNEL_KIND_LABELS: dict[str, str] = {
 }
 NOTICE_STATE_LABELS: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "已放弃"}
 # Editions of a generated report.
-EDITION_LABELS: dict[str, str] = {"monthly": "月报", "unit": "单位月报", "year_end": "年度总结"}
+EDITION_LABELS: dict[str, str] = {"monthly": "月报", "detail": "月报（详细版）",
+                                  "unit": "单位月报", "year_end": "年度总结"}
 # A row of a task-division table (分工表) in the preview, and how it was matched to a task.
 ASSIGNMENT_OUTCOME_LABELS: dict[str, str] = {"change": "将修改", "same": "无变化", "refused": "无法导入"}
 ASSIGNMENT_MATCH_LABELS: dict[str, str] = {
@@ -70,6 +73,24 @@ ASSIGNMENT_MATCH_LABELS: dict[str, str] = {
     "prefix": "前缀相同",
     "number": "按序号",
 }
+# The audit trail: what its entries are about, and their fields as people name them (fields
+# not listed are not shown there), and decisions as the trail words them.
+AUDIT_ENTITY_LABELS: dict[str, str] = {
+    "task": "任务", "progress_update": "填报", "plan": "计划", "milestone": "节点",
+    "extension_request": "延期申请", "unit": "单位", "user": "账号", "task_link": "任务对照",
+}
+AUDIT_FIELD_LABELS: dict[str, str] = {
+    "text": "任务内容", "lead_units": "牵头单位", "cooperating_units": "配合单位",
+    "deadline": "完成时限", "deadline_text": "完成时限原文", "period": "报送周期",
+    "percent": "进度", "state": "状态", "decision": "审核结果", "comment": "意见",
+    "attachments": "附件", "requested_deadline": "申请延期至", "reason": "理由",
+    "title": "名称", "due_on": "日期", "report_due_day": "每月报送日",
+    "tolerance_percent": "滞后容差（百分点）", "name": "名称", "active": "启用",
+    "username": "用户名", "display_name": "姓名", "role": "角色", "unit": "单位",
+    "task": "任务", "position": "顺序", "units_created": "新建单位", "tasks_changed": "修改任务数",
+}
+AUDIT_DECISION_LABELS: dict[str, str] = {"accepted": "通过", "returned": "退回", "approved": "同意",
+                                         "refused": "不同意"}
 # What a stored plan is to this office (Plan.kind).
 PLAN_KIND_LABELS: dict[str, str] = {"own": "本级计划", "parent": "上级计划"}
 # Links between tasks (TaskLink): what they say and where the coordinator's decision stands.

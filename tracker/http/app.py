@@ -8,17 +8,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import swagger_ui
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from tracker.domain.messages import LABELS
+from tracker.domain.messages import LABELS, REVIEW
 from tracker.domain.vocabulary import (
     REVIEW_STATE_LABELS,
     STATUS_LABELS,
@@ -28,6 +30,7 @@ from tracker.domain.vocabulary import (
 from tracker.http.api.accounts import AccountApi, TokenApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
+from tracker.http.api.plan_drafts import PlanDraftApi
 from tracker.http.api.planning import PlanningApi
 from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
@@ -40,16 +43,29 @@ from tracker.http.pages.common import local_time
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.lineage import LineagePages
 from tracker.http.pages.notifications import NotificationPages
+from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
+from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.reporting.archive import shutdown_workers
+from tracker.reporting.archive import shutdown_workers, start_workers
 from tracker.services import scheduler
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, use_package_piccolo_conf
 
 WEB_DIR = Path(__file__).parent
+SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent / "static"
+API_DOCS_ASSETS = "/static/apidocs"
 # Five evidence files of 10 MB each, plus the form around them.
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
+
+
+def _api_docs_page() -> SwaggerRenderPlugin:
+    """接口文档 with Swagger UI's files from the installed package, never from a CDN: the page
+    works on an office network without Internet access."""
+    return SwaggerRenderPlugin(
+        js_url=f"{API_DOCS_ASSETS}/swagger-ui-bundle.js", css_url=f"{API_DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{API_DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{API_DOCS_ASSETS}/favicon-32x32.png'>")
 
 
 def _jinja_environment() -> Environment:
@@ -60,6 +76,7 @@ def _jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["t"] = LABELS
+    environment.globals["review_text"] = REVIEW  # the import preview's texts
     # The code → Chinese label tables every page may show, given once rather than per page.
     environment.globals.update(status_labels=STATUS_LABELS, state_labels=UPDATE_STATE_LABELS,
                                review_labels=REVIEW_STATE_LABELS, warning_labels=WARNING_LABELS)
@@ -129,6 +146,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         await require_current_schema()
         await scheduler.start()
+        await start_workers()
         try:
             yield
         finally:
@@ -146,9 +164,12 @@ def create_app() -> Litestar:
             LoginPages,
             AdminPages,
             PlanPages,
+            PlanDraftPages,
             TaskPages,
+            ReportPages,
             TokenApi,
             AccountApi,
+            PlanDraftApi,
             PlanApi,
             PlanningApi,
             ProgressApi,
@@ -162,6 +183,8 @@ def create_app() -> Litestar:
             EvidenceApi,
             NotificationPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path=API_DOCS_ASSETS, directories=[SWAGGER_UI_DIR],
                                        include_in_schema=False),
         ],
         middleware=[
@@ -180,6 +203,7 @@ def create_app() -> Litestar:
                 "BearerToken": SecurityScheme(type="http", scheme="bearer",
                                               description="POST /api/tokens 取得的令牌")}),
             security=[{"BearerToken": []}],
+            render_plugins=[_api_docs_page()],
         ),
         request_max_body_size=MAX_REQUEST_BYTES,
         lifespan=[lifespan],

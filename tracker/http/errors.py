@@ -4,8 +4,9 @@ field at fault named. Services raise plain Python exceptions and never see HTTP.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -19,7 +20,8 @@ from litestar.response import Redirect, Template
 from tracker.domain.errors import DomainError
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError
-from tracker.schemas import ErrorOut
+from tracker.http.guards import SESSION_EXPIRED
+from tracker.schemas import ErrorOut, FieldErrorOut
 
 CSRF_FAILED = "CSRF token verification failed"
 
@@ -28,9 +30,11 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, detail: str, field: str | None) -> Response:
+def _error_response(request: Request, status_code: int, detail: str, field: str | None,
+                    errors: list[FieldErrorOut] | None = None) -> Response:
     if _is_api(request):
-        return Response(ErrorOut(status_code=status_code, detail=detail, field=field),
+        return Response(ErrorOut(status_code=status_code, detail=detail, field=field,
+                                 errors=errors or msgspec.UNSET),
                         status_code=status_code, media_type=MediaType.JSON)
     return Template("error.html", status_code=status_code,
                     context={"status_code": status_code, "detail": detail,
@@ -38,7 +42,8 @@ def _error_response(request: Request, status_code: int, detail: str, field: str 
 
 
 def _domain_error(request: Request, error: DomainError) -> Response:
-    return _error_response(request, error.status_code, error.message, error.field)
+    errors = [FieldErrorOut(field=f, message=m) for f, m in getattr(error, "errors", [])]
+    return _error_response(request, error.status_code, error.message, error.field, errors)
 
 
 def _input_error(request: Request, error: PlanParseError | TemplateError) -> Response:
@@ -73,10 +78,28 @@ def _validation_error(request: Request, error: ValidationException) -> Response:
 
 
 def _not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    """Pages go to the login form, which then leads back. A form sent without a valid session
+    (it was shown to a logged-in user, so the login expired) leads back to the page the form
+    was on, never to its POST-only address (which would answer 405)."""
     if _is_api(request):
         return _error_response(request, 401, error.detail, "authorization")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target)}", status_code=303)
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        expired = error.detail == SESSION_EXPIRED
+    else:
+        target, expired = _referring_page(request), True
+    notice = "&notice=session_expired" if expired else ""
+    return Redirect(f"/login?next={quote(target)}{notice}", status_code=303)
+
+
+def _referring_page(request: Request) -> str:
+    """The page of this site the request came from (the Referer), else the home page; without
+    the notice it showed then (a "submitted" notice would drop the draft kept in the browser)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.headers.get("host", ""):
+        return "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(referer.query) if k != "notice"])
+    return (referer.path or "/") + (f"?{query}" if query else "")
 
 
 def _http_error(request: Request, error: HTTPException) -> Response:

@@ -17,6 +17,7 @@ from tracker.settings import Settings
 
 SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours
 SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # and a login lasts one working day at most
+SESSION_EXPIRED = "登录已过期，请重新登录"
 PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz"]
 
 
@@ -51,9 +52,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=user, auth="token")
         session = connection.session if "session" in connection.scope else {}
         user_id, login_at = session.get("user_id"), session.get("login_at")
-        if not isinstance(user_id, int) or not isinstance(login_at, int) or (
-                time.time() - login_at > SESSION_ABSOLUTE_SECONDS):
+        if not isinstance(user_id, int) or not isinstance(login_at, int):
             raise NotAuthorizedException("请先登录")
+        if time.time() - login_at > SESSION_ABSOLUTE_SECONDS:
+            raise NotAuthorizedException(SESSION_EXPIRED)
         user = await accounts.current_user(user_id)
         if user is None:
             connection.clear_session()

@@ -1,36 +1,61 @@
-"""Generating, archiving and serving monthly reports.
+"""The report pipeline: generate, archive and serve reports. One function, `produce`, is what
+the page's 生成 button (through a background job), the API, `tracker report …` and
+`tracker report publish` all call.
 
 Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a worker process, off
-the event loop. Archived reports are PDF/A, kept with their parameters and SHA-256.
+the event loop (the command line renders in its own process). Archived reports are PDF/A, with
+an editable Word copy, kept with their parameters, SHA-256 and the fingerprint of their content:
+asking again for a report whose content is unchanged returns the archived copy, not a new row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import multiprocessing
+import pickle
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tracker.domain.errors import NotFound
+from tracker.domain.periods import period_of
 from tracker.domain.vocabulary import EDITION_LABELS
+from tracker.reporting import figures
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
 from tracker.schemas import ReportOut
 from tracker.services.notices import notify_report_published
+from tracker.services.plans import get_plan
+from tracker.services.tracking import default_as_of, load_plan_facts
 from tracker.settings import get_settings
 from tracker.tables import GeneratedReport, Plan
 
+STEPS = ("准备数据", "绘制图表", "排版 PDF", "归档", "生成 Word")
+FORMATS = {"pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 _executor: ProcessPoolExecutor | None = None
 
+Progress = Callable[[int, str], None]  # (step index, step name)
 
-def render_archival_pdf(data: ReportData) -> bytes:
+
+def render_archival_pdf(data: ReportData, charts_drawn: dict | None = None) -> bytes:
     """Runs in the worker process."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
-    return render_report(data, pdf_variant=ARCHIVE_VARIANT)
+    return render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=charts_drawn)
+
+
+def render_word(data: ReportData, charts_drawn: dict) -> bytes:
+    """Runs in the worker process."""
+    from tracker.reporting.docx_render import render_docx
+
+    return render_docx(data, charts_drawn)
 
 
 def _worker_pool() -> ProcessPoolExecutor:
@@ -41,11 +66,31 @@ def _worker_pool() -> ProcessPoolExecutor:
     return _executor
 
 
+def _warm() -> None:
+    """Runs in the worker process: load matplotlib and WeasyPrint once, before anyone waits."""
+    from tracker.reporting import (
+        charts,  # noqa: F401
+        render,  # noqa: F401
+    )
+
+
+async def start_workers() -> None:
+    """Start the worker process and load its libraries in the background, so that the first
+    chart or report does not pay for a fresh interpreter (seconds on a busy machine)."""
+    asyncio.get_running_loop().run_in_executor(_worker_pool(), _warm)
+
+
 def shutdown_workers() -> None:
     global _executor
     if _executor is not None:
         _executor.shutdown(cancel_futures=True)
         _executor = None
+
+
+async def _run(in_process: bool, function, *args):
+    if in_process:
+        return function(*args)
+    return await asyncio.get_running_loop().run_in_executor(_worker_pool(), function, *args)
 
 
 def reports_dir() -> Path:
@@ -54,36 +99,168 @@ def reports_dir() -> Path:
     return path
 
 
-async def archive(request: ReportRequest, pdf: bytes, user_id: int | None) -> ReportOut:
-    stored_name = f"{uuid.uuid4().hex}.pdf"
-    path = reports_dir() / stored_name
-    path.write_bytes(pdf)
+@functools.cache
+def _layout_version() -> bytes:
+    """The templates and stylesheet: a new layout is new content."""
+    return b"".join(path.read_bytes() for path in sorted(_REPORTS_DIR.glob("*.*")))
+
+
+def fingerprint(data: ReportData) -> str:
+    """SHA-256 of what the report shows (its model, without the generation time, and the
+    layout): equal fingerprints, equal reports."""
+    content = dataclasses.replace(data, generated_at=dt.datetime(2000, 1, 1))
+    return hashlib.sha256(pickle.dumps(content, protocol=5) + _layout_version()).hexdigest()
+
+
+async def draw_charts(data: ReportData, names: list[str], formats: tuple[str, ...],
+                      in_process: bool = False) -> dict[str, dict[str, bytes]]:
+    """The charts, each drawn once per content (figures' cache), in the worker process."""
+    result: dict[str, dict[str, bytes]] = {}
+    for name in names:
+        inputs = figures.chart_inputs(data, name)
+        keys = {fmt: figures.cache_key(name, fmt, inputs) for fmt in formats}
+        found = {fmt: figures.cached(key) for fmt, key in keys.items()}
+        missing = tuple(fmt for fmt, content in found.items() if content is None)
+        if missing:
+            for fmt, content in (await _run(in_process, figures.draw, name, inputs,
+                                            missing)).items():
+                figures.remember(keys[fmt], content)
+                found[fmt] = content
+        result[name] = found
+    return result
+
+
+CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+_chart_models: dict[tuple, tuple[object, ReportData]] = {}  # (plan, as_of) -> (facts, model)
+
+
+async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[bytes, str]:
+    """One chart of a plan as of a date, e.g. chart="status.svg". Returns (bytes, media type).
+    The model behind the page's charts is kept while the plan's facts are the same object
+    (load_plan_facts returns a new one when anything changed), and each chart is drawn once
+    per content, in the worker process."""
+    name, _, fmt = chart.partition(".")
+    if name not in figures.CHART_NAMES or fmt not in CHART_MEDIA_TYPES:
+        raise NotFound(f"图表“{chart[:40]}”不存在（可用：{'、'.join(figures.CHART_NAMES)}，"
+                       ".svg 或 .png）", "chart")
+    plan = await get_plan(plan_id)
+    as_of = as_of or default_as_of(plan.year, plan.reporting.due_day)
+    period = period_of(as_of)
+    if plan.year is not None:
+        period = min(max(period, f"{plan.year}-01"), f"{plan.year}-12")
+    facts = await load_plan_facts(plan_id)
+    key = (plan_id, as_of, period)
+    known = _chart_models.get(key)
+    if known is not None and known[0] is facts:
+        data = known[1]
+    else:
+        data = await build_report_data(ReportRequest(plan_id=plan_id, period=period,
+                                                     as_of=as_of), words=False)
+        if len(_chart_models) > 64:
+            _chart_models.clear()
+        _chart_models[key] = (facts, data)
+    drawn = await draw_charts(data, [name], (fmt,))
+    return drawn[name][fmt], CHART_MEDIA_TYPES[fmt]
+
+
+async def find_archived(request: ReportRequest, content: str) -> ReportOut | None:
+    """The archived report of the same edition, period, as-of date and unit whose content is
+    the same, if any: the one place that decides whether a report is generated again."""
+    query = GeneratedReport.select(GeneratedReport.id).where(
+        GeneratedReport.plan == request.plan_id, GeneratedReport.period == request.period,
+        GeneratedReport.as_of == request.as_of, GeneratedReport.edition == request.edition,
+        GeneratedReport.fingerprint == content)
+    if request.unit_id is None:
+        query = query.where(GeneratedReport.unit.is_null())
+    else:
+        query = query.where(GeneratedReport.unit == request.unit_id)
+    row = await query.order_by(GeneratedReport.id, ascending=False).first()
+    return await get_report(row["id"]) if row else None
+
+
+def _model_path(stored_name: str) -> Path:
+    return reports_dir() / (Path(stored_name).stem + ".model")
+
+
+async def archive(request: ReportRequest, data: ReportData, pdf: bytes, content: str,
+                  user_id: int | None) -> ReportOut:
+    """Store the PDF/A and the model it was made from (the Word copy is made from that model,
+    now or on its first download), and the row with parameters, SHA-256 and fingerprint."""
+    stem = uuid.uuid4().hex
+    pdf_path = reports_dir() / f"{stem}.pdf"
+    model_path = _model_path(pdf_path.name)
+    pdf_path.write_bytes(pdf)
+    model_path.write_bytes(pickle.dumps(data, protocol=5))
     try:
         row = (await GeneratedReport.insert(GeneratedReport(
             plan=request.plan_id, period=request.period, as_of=request.as_of,
             edition=request.edition, unit=request.unit_id, sha256=hashlib.sha256(pdf).hexdigest(),
-            size=len(pdf), stored_name=stored_name, created_by=user_id,
+            size=len(pdf), stored_name=pdf_path.name, created_by=user_id, fingerprint=content,
         )).returning(GeneratedReport.id))[0]
     except BaseException:
-        path.unlink(missing_ok=True)
+        pdf_path.unlink(missing_ok=True)
+        model_path.unlink(missing_ok=True)
         raise
     return await get_report(row["id"])
 
 
-async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
-    """Build the data (as of the request's date), render in the worker, archive."""
+async def ensure_word(report_id: int, in_process: bool = False) -> ReportOut:
+    """The archived report with its Word copy, made now from the archived model if it has
+    none yet (same model as the PDF: same words, same figures)."""
+    row = await GeneratedReport.select(GeneratedReport.stored_name,
+                                       GeneratedReport.docx_name).where(
+        GeneratedReport.id == report_id).first()
+    if row is None:
+        raise NotFound(f"报告 {report_id} 不存在", "report_id")
+    if row["docx_name"] is None:
+        model = _model_path(row["stored_name"])
+        if not model.exists():
+            raise NotFound(f"报告 {report_id} 是早期生成的，没有 Word 版；请重新生成", "report_id")
+        data = pickle.loads(model.read_bytes())  # written by archive() above, in our data dir
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg", "png"), in_process)
+        docx = await _run(in_process, render_word, data, drawn)
+        path = reports_dir() / (Path(row["stored_name"]).stem + ".docx")
+        path.write_bytes(docx)
+        await GeneratedReport.update({GeneratedReport.docx_name: path.name,
+                                      GeneratedReport.docx_size: len(docx)}).where(
+            GeneratedReport.id == report_id)
+    return await get_report(report_id)
+
+
+async def produce(request: ReportRequest, user_id: int | None = None, *,
+                  progress: Progress | None = None, in_process: bool = False,
+                  publish: bool = False, word: bool = True) -> tuple[ReportOut, bool]:
+    """The report pipeline: the model as of the request's date, the archived copy if its
+    content is unchanged, else charts, PDF/A, archive; then the Word copy (`word=False`
+    leaves it to its first download). `publish` also queues the report_published notice.
+    Returns (report, whether it was already archived)."""
+    def step(index: int) -> None:
+        if progress is not None:
+            progress(index, STEPS[index])
+
+    step(0)
     data = await build_report_data(request)
-    pdf = await asyncio.get_running_loop().run_in_executor(_worker_pool(), render_archival_pdf, data)
-    return await archive(request, pdf, user_id)
+    content = fingerprint(data)
+    report = await find_archived(request, content)
+    reused = report is not None
+    if report is None:
+        step(1)
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg",), in_process)
+        step(2)
+        pdf = await _run(in_process, render_archival_pdf, data, drawn)
+        step(3)
+        report = await archive(request, data, pdf, content, user_id)
+    if word:
+        step(4)
+        report = await ensure_word(report.id, in_process)
+    if publish:
+        await notify_report_published(report)
+    return report, reused
 
 
-async def publish(request: ReportRequest, user_id: int | None = None,
-                  pdf: bytes | None = None) -> ReportOut:
-    """Generate (or take an already rendered PDF), archive, and queue the report_published
-    notice. A notice that cannot be queued is logged; the archived report stands."""
-    report = await archive(request, pdf, user_id) if pdf is not None else await generate(request, user_id)
-    await notify_report_published(report)
-    return report
+async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
+    """The report for the request (archived now, or earlier with the same content)."""
+    return (await produce(request, user_id))[0]
 
 
 def _report_out(row: dict) -> ReportOut:
@@ -92,6 +269,7 @@ def _report_out(row: dict) -> ReportOut:
         edition=row["edition"], unit_name=row["unit.name"], sha256=row["sha256"], size=row["size"],
         created_at=row["created_at"].astimezone(dt.UTC).isoformat(timespec="seconds"),
         download_url=f"/reports/{row['id']}/download",
+        docx_url=f"/reports/{row['id']}/download.docx",  # made on its first download if need be
     )
 
 
@@ -111,9 +289,10 @@ async def list_reports(plan_id: int) -> list[ReportOut]:
     return [_report_out(row) for row in rows]
 
 
-async def report_file(report_id: int) -> tuple[Path, str]:
-    """(path, a download name such as 计划名-2018年9月-月报.pdf)."""
-    row = await GeneratedReport.select(GeneratedReport.stored_name, GeneratedReport.period,
+async def report_file(report_id: int, fmt: str = "pdf") -> tuple[Path, str]:
+    """(path, a download name such as 计划名-2018年9月-月报.pdf); fmt "pdf" or "docx"."""
+    row = await GeneratedReport.select(GeneratedReport.stored_name, GeneratedReport.docx_name,
+                                       GeneratedReport.period,
                                        GeneratedReport.edition, GeneratedReport.unit.name,
                                        GeneratedReport.plan).where(
         GeneratedReport.id == report_id).first()
@@ -122,5 +301,9 @@ async def report_file(report_id: int) -> tuple[Path, str]:
     plan = await Plan.select(Plan.title).where(Plan.id == row["plan"]).first()
     year, month = row["period"].split("-")
     unit = f"-{row['unit.name']}" if row["unit.name"] else ""
-    name = f"{plan['title']}-{year}年{int(month)}月{unit}-{EDITION_LABELS[row['edition']]}.pdf"
-    return reports_dir() / row["stored_name"], name
+    if fmt == "docx" and row["docx_name"] is None:
+        await ensure_word(report_id)
+        return await report_file(report_id, fmt)
+    stored = row["stored_name"] if fmt == "pdf" else row["docx_name"]
+    name = f"{plan['title']}-{year}年{int(month)}月{unit}-{EDITION_LABELS[row['edition']]}.{fmt}"
+    return reports_dir() / stored, name

@@ -4,7 +4,6 @@ it stood on `as_of`, so the September report regenerated in December shows Septe
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from tracker.domain import status
@@ -13,37 +12,30 @@ from tracker.domain.periods import (
     check_period_in_year,
     due_date,
     parse_period,
-    period_of,
-    periods_between,
-    previous_period,
 )
 from tracker.domain.plan_model import PARENT
-from tracker.reporting.figures import CHART_NAMES, report_chart
-from tracker.reporting.model import ChangeRow, NarrativeRow, ReportData, TaskRow
-from tracker.schemas import TaskOut
+from tracker.reporting.builder import (
+    ExtensionFact,
+    MilestoneFact,
+    ReportFacts,
+    UpdateText,
+    build_report,
+    short_task,
+)
+from tracker.reporting.model import EDITIONS, NarrativeRow, ReportData
 from tracker.services.plans import get_plan
-from tracker.services.ranking import (
-    RANKING_RULE,
-    FlatTask,
-    flatten_plan,
-    unit_ranking,
-    updates_by_unit,
-)
-from tracker.services.tracking import (
-    default_as_of,
-    load_plan_facts,
-    plan_start,
-    statuses_as_of,
-)
-from tracker.tables import Milestone, ProgressUpdate, Review, Unit
+from tracker.services.ranking import FlatTask, flatten_plan
+from tracker.services.tracking import load_plan_facts, statuses_as_of
+from tracker.tables import ExtensionRequest, Milestone, ProgressUpdate, Review, Task, Unit
 
+__all__ = ["ReportRequest", "build_report_data", "load_report_facts", "resolve_request"]
 
 @dataclass(frozen=True)
 class ReportRequest:
     plan_id: int
     period: str
     as_of: dt.date
-    edition: str = "monthly"  # monthly | unit | year_end
+    edition: str = "monthly"  # one of reporting.model.EDITIONS
     unit_id: int | None = None
 
 
@@ -64,15 +56,15 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
             check_period_in_year(period, plan.year)
     except ValueError as error:
         raise InvalidInput(str(error), "period") from None
-    if edition not in ("monthly", "unit", "year_end"):
-        raise InvalidInput(f"未知报告类型“{edition}”（可用：monthly、unit、year_end）", "edition")
+    if edition not in EDITIONS:
+        raise InvalidInput(f"未知报告类型“{edition}”（可用：{'、'.join(EDITIONS)}）", "edition")
     unit_id = None
     if unit_name:
         row = await Unit.select(Unit.id).where(Unit.name == unit_name).first()
         if row is None:
             raise NotFound(f"单位“{unit_name}”不存在", "unit")
         unit_id = row["id"]
-        edition = "unit" if edition == "monthly" else edition
+        edition = "unit" if edition in ("monthly", "detail") else edition
     elif edition == "unit":
         raise InvalidInput("单位版报告须指定单位", "unit")
     as_of = as_of or due_date(period, plan.reporting.due_day)
@@ -82,101 +74,62 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
                          unit_id=unit_id)
 
 
-async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None
-                            ) -> ReportData:
+async def load_report_facts(request: ReportRequest, words: bool = True) -> ReportFacts:
+    """Everything the report of `request` is computed from (all the queries are here).
+    `words=False`: without the units' own words (for the charts alone)."""
     plan = await get_plan(request.plan_id)
     facts = await load_plan_facts(request.plan_id)
-    as_of, period = request.as_of, request.period
-    statuses = statuses_as_of(facts, as_of)
-    flat = flatten_plan(plan)
     unit_names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
-    unit_name = unit_names.get(request.unit_id) if request.unit_id else None
-    if unit_name:
-        flat = [f for f in flat if unit_name in f.node.lead_units or unit_name in f.node.cooperating_units]
-    task_ids = {f.node.id for f in flat}
-    selected = {task_id: statuses[task_id] for task_id in task_ids}
-
-    def task_row(flat_task: FlatTask) -> TaskRow:
-        node, state = flat_task.node, selected[flat_task.node.id]
-        return TaskRow(section=flat_task.section, item=flat_task.item, number=node.number,
-                       text=node.text, lead_units=node.lead_units,
-                       cooperating_units=node.cooperating_units, deadline=node.deadline,
-                       deadline_text=node.deadline_text, percent=state.percent, status=state.code,
-                       expected=round(state.expected, 1) if state.expected is not None else None,
-                       last_period=state.last_period)
-
-    tasks = [task_row(f) for f in flat]
-    totals = status.plan_summary(selected.values())
-    totals["total"] = len(selected)
-
-    first_period = period_of(plan_start(dt.date.fromisoformat(plan.issued_on) if plan.issued_on else None,
-                                        plan.year))
-    by_unit = updates_by_unit(facts)
-    lead_units = sorted({t.lead_unit_id for t in facts.tasks
-                         if t.lead_unit_id is not None and t.task_id in task_ids})
-    not_reported = []
-    owed = [t for t in facts.tasks if t.task_id in task_ids]
-    for unit_id in lead_units:
-        timeliness = status.unit_timeliness(unit_id, owed, by_unit.get(unit_id, []), as_of,
-                                            facts.due_day, first_period)
-        if any(p == period for _, p in timeliness.missing_items):
-            not_reported.append(unit_names[unit_id])
-
-    sections: dict[str, list[int]] = defaultdict(list)
-    for f in flat:
-        sections[f.section].append(selected[f.node.id].percent)
-    section_rows = [(title, round(sum(values) / len(values), 1)) for title, values in sections.items()]
-
-    trend = []
-    for point in periods_between(first_period, period):
-        point_as_of = min(due_date(point, facts.due_day), as_of)
-        point_statuses = statuses_as_of(facts, point_as_of)
-        chosen = [point_statuses[task_id] for task_id in task_ids]
-        trend.append((point, round(status.plan_percent(chosen), 1),
-                      sum(1 for s in chosen if s.code == "done")))
-
-    milestone_rows = []
-    for row in await Milestone.select().where(Milestone.plan == request.plan_id).order_by(Milestone.due_on):
-        if row["task"] is not None and row["task"] not in task_ids:
-            continue
-        facts_milestone = status.MilestoneFacts(row["id"], row["task"], row["due_on"])
-        milestone_rows.append((row["title"], row["due_on"], status.milestone_state(
-            facts_milestone, statuses.get(row["task"]) if row["task"] else None, as_of)))
-
-    previous_as_of = due_date(previous_period(period), facts.due_day)
-    before = statuses_as_of(facts, previous_as_of) if previous_as_of < as_of else {}
-    changes = []
-    for f in flat:
-        now, then = selected[f.node.id], before.get(f.node.id)
-        if then is None or (now.percent, now.code) != (then.percent, then.code):
-            if then is None and now.last_update_id is None:
-                continue
-            changes.append(ChangeRow(
-                task=_short(f.node), unit="、".join(f.node.lead_units) or "未分配",
-                from_percent=then.percent if then else None, to_percent=now.percent,
-                from_status=then.code if then else None, to_status=now.code))
-
-    late = [row for row in tasks if row.status in ("overdue", "behind")]
-    late.sort(key=lambda row: (row.status != "overdue", row.deadline or "9999"))
-
-    return ReportData(
-        plan_title=plan.title, doc_number=plan.doc_number, issuer=plan.issuer, period=period,
-        as_of=as_of, generated_at=generated_at or dt.datetime.combine(as_of, dt.time()),
-        edition=request.edition, unit_name=unit_name, totals=totals,
-        plan_percent=round(status.plan_percent(selected.values()), 1),
-        not_reported=not_reported, sections=section_rows,
-        units=unit_ranking(facts, statuses, as_of, unit_names, first_period)
-        if request.edition != "unit" else [],
-        ranking_rule=RANKING_RULE, trend=trend, milestones=milestone_rows, tasks=tasks,
-        changes=changes, late=late,
-        narratives=await _narratives(task_ids, period, as_of, flat),
-    )
+    milestones = [
+        MilestoneFact(row["id"], row["task"], row["title"], row["due_on"])
+        for row in await Milestone.select(Milestone.id, Milestone.task, Milestone.title,
+                                          Milestone.due_on).where(
+            Milestone.plan == request.plan_id).order_by(Milestone.due_on).order_by(Milestone.id)
+    ]
+    extensions = [
+        ExtensionFact(task_id=row["task"], unit=row["unit.name"],
+                      old_deadline=row["task.deadline"], new_deadline=row["requested_deadline"],
+                      approved_at=row["decided_at"])
+        for row in await ExtensionRequest.select(
+            ExtensionRequest.task, ExtensionRequest.unit.name, ExtensionRequest.task.deadline,
+            ExtensionRequest.requested_deadline, ExtensionRequest.decided_at,
+        ).where(ExtensionRequest.task.plan == request.plan_id,
+                ExtensionRequest.decision == "approved").order_by(ExtensionRequest.decided_at)
+    ]
+    attention = {row["id"]: row["attention_note"] for row in await Task.select(
+        Task.id, Task.attention_note).where(Task.plan == request.plan_id,
+                                            Task.attention_note.is_not_null())}
+    texts: dict[int, UpdateText] = {}
+    narratives = []
+    if words and request.edition == "monthly":
+        latest = [s.last_update_id for s in statuses_as_of(facts, request.as_of).values()
+                  if s.last_update_id is not None and s.code in ("overdue", "behind")]
+        for chunk in range(0, len(latest), 500):
+            for row in await ProgressUpdate.select(
+                    ProgressUpdate.id, ProgressUpdate.work_done, ProgressUpdate.problems,
+                    ProgressUpdate.next_steps).where(
+                    ProgressUpdate.id.is_in(latest[chunk:chunk + 500])):
+                texts[row["id"]] = UpdateText(row["work_done"], row["problems"], row["next_steps"])
+    elif words:
+        flat = flatten_plan(plan)
+        unit_name = unit_names.get(request.unit_id) if request.unit_id else None
+        if unit_name:
+            flat = [f for f in flat
+                    if unit_name in f.node.lead_units or unit_name in f.node.cooperating_units]
+        narratives = await _narratives({f.node.id for f in flat}, request.period, request.as_of,
+                                       flat)
+    return ReportFacts(plan=plan, facts=facts, unit_names=unit_names, milestones=milestones,
+                       extensions=extensions, attention=attention, update_texts=texts,
+                       narratives=narratives)
 
 
-def _short(task: TaskOut, limit: int = 40) -> str:
-    prefix = f"{task.number}. " if task.number else ""
-    text = task.text if len(task.text) <= limit else task.text[:limit] + "…"
-    return prefix + text
+async def build_report_data(request: ReportRequest, generated_at: dt.datetime | None = None,
+                            words: bool = True) -> ReportData:
+    """The report's model: the facts loaded here, the figures from the pure builder."""
+    loaded = await load_report_facts(request, words)
+    unit_name = loaded.unit_names.get(request.unit_id) if request.unit_id else None
+    return build_report(loaded, request.period, request.as_of, request.edition, unit_name,
+                        generated_at)
 
 
 async def _narratives(task_ids: set[int], period: str, as_of: dt.date,
@@ -198,7 +151,7 @@ async def _narratives(task_ids: set[int], period: str, as_of: dt.date,
     order = {f.node.id: index for index, f in enumerate(flat)}
     nodes = {f.node.id: f.node for f in flat}
     return [
-        NarrativeRow(unit=unit, task=_short(nodes[task_id]), period=period,
+        NarrativeRow(unit=unit, task=short_task(nodes[task_id], 40), period=period,
                      work_done=row["work_done"], problems=row["problems"],
                      next_steps=row["next_steps"])
         for (task_id, unit), row in sorted(latest.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
@@ -213,21 +166,3 @@ async def _returned_by(as_of: dt.date, update_ids: list[int]) -> set[int]:
             Review.decided_at).order_by(Review.id):
         decisions[row["update"]] = row["decision"]
     return {update_id for update_id, decision in decisions.items() if decision == "returned"}
-
-
-CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-
-
-async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[bytes, str]:
-    """One chart of a plan as of a date, e.g. chart="status.svg". Returns (bytes, media type)."""
-    name, _, fmt = chart.partition(".")
-    if name not in CHART_NAMES or fmt not in CHART_MEDIA_TYPES:
-        raise NotFound(f"图表“{chart[:40]}”不存在（可用：{'、'.join(CHART_NAMES)}，.svg 或 .png）",
-                       "chart")
-    plan = await get_plan(plan_id)
-    as_of = as_of or default_as_of(plan.year, plan.reporting.due_day)
-    period = period_of(as_of)
-    if plan.year is not None:
-        period = min(max(period, f"{plan.year}-01"), f"{plan.year}-12")
-    data = await build_report_data(ReportRequest(plan_id=plan_id, period=period, as_of=as_of))
-    return report_chart(data, name, fmt), CHART_MEDIA_TYPES[fmt]

@@ -26,7 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from tracker.domain.vocabulary import MILESTONE_STATE_LABELS, STATUS_LABELS
+from tracker.domain.vocabulary import MILESTONE_STATE_LABELS
+from tracker.reporting.palette import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
 
 LABELS = {
     "no_data": "暂无数据",
@@ -46,15 +47,7 @@ LABELS = {
     ),
 }
 
-# The five task statuses, in the order they are shown everywhere (report, pages, charts).
-STATUS_ORDER = ("done", "on_track", "behind", "overdue", "not_started")
-STATUS_COLOURS = {
-    "done": "#2e7d32",  # green
-    "on_track": "#1565c0",  # blue
-    "behind": "#f9a825",  # amber
-    "overdue": "#c62828",  # red
-    "not_started": "#9e9e9e",  # grey
-}
+# Status order, labels and colours: one place (tracker.reporting.palette).
 MILESTONE_STYLE = {  # state -> (marker, colour, filled)
     "done": ("o", STATUS_COLOURS["done"], True),
     "pending": ("o", STATUS_COLOURS["on_track"], False),
@@ -144,7 +137,10 @@ def _new_figure(height: float) -> Figure:
     return fig
 
 
-def _save(fig: Figure, fmt: str) -> bytes:
+def _save(fig: Figure, fmt: str | tuple[str, ...]) -> bytes | dict[str, bytes]:
+    """The figure as `fmt`; with a tuple of formats, {fmt: bytes} from one drawing."""
+    if isinstance(fmt, tuple):
+        return {one: _save(fig, one) for one in fmt}
     buffer = io.BytesIO()
     if fmt == "svg":
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -168,8 +164,9 @@ def _chart(func: Callable[..., bytes]) -> Callable[..., bytes]:
     def wrapper(*args, **kwargs) -> bytes:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        if bound.arguments["fmt"] not in FORMATS:
-            raise ValueError(f"fmt must be one of {FORMATS}, not {bound.arguments['fmt']!r}")
+        fmt = bound.arguments["fmt"]
+        if not set(fmt if isinstance(fmt, tuple) else (fmt,)) <= set(FORMATS):
+            raise ValueError(f"fmt must be one of {FORMATS} (or a tuple of them), not {fmt!r}")
         cjk_font_path()
         with matplotlib.rc_context(_RC):
             return func(*args, **kwargs)
@@ -255,19 +252,27 @@ def completion_by_unit(units: list[tuple[str, float, float | None]], fmt: str = 
 
 @_chart
 def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> bytes:
-    """Plan completion % per period (line, left axis) over tasks done (bars, right axis)."""
+    """Plan completion % per period (line, left axis) over tasks done (bars, right axis).
+
+    The count axis is whole, non-negative numbers (0-1 when nothing is done yet); months are
+    labelled "9月" without rotation, so twelve fit, and the legend sits above the plot, clear
+    of the month labels."""
     if not points:
         return _empty(fmt)
-    height = 2.5
+    height = 2.6
     fig = _new_figure(height)
-    fig.subplots_adjust(left=0.7 / WIDTH, right=1 - 0.7 / WIDTH, bottom=0.65 / height,
-                        top=1 - 0.2 / height)
+    fig.subplots_adjust(left=0.7 / WIDTH, right=1 - 0.7 / WIDTH, bottom=0.45 / height,
+                        top=1 - 0.5 / height)
     ax = fig.add_subplot()
     x = list(range(len(points)))
     periods = [period for period, _, _ in points]
+    done_counts = [max(0, int(done)) for _, _, done in points]
     bars = ax.twinx()
-    bars.bar(x, [done for _, _, done in points], width=0.5, color=SERIES_COLOURS["done"])
-    bars.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.bar(x, done_counts, width=0.5, color=SERIES_COLOURS["done"])
+    top_count = max(done_counts, default=0)
+    bars.set_ylim(0, max(1, top_count) * 1.15)
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    bars.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}" if v >= 0 else ""))
     bars.set_ylabel(LABELS["tasks_done"])
     bars.spines["right"].set_visible(True)
     bars.spines["top"].set_visible(False)
@@ -282,16 +287,19 @@ def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> byt
     ax.set_ylim(0, 105)
     _percent_axis(ax.yaxis)
     ax.set_ylabel(LABELS["plan_completion"])
-    ax.set_xticks(x, periods, rotation=45 if len(points) > 8 else 0,
-                  ha="right" if len(points) > 8 else "center")
+    years = {period[:4] for period in periods}
+    labels = [LABELS["month"].format(month=int(period[5:7])) if len(years) == 1 else period
+              for period in periods]
+    crowded = len(points) > 12 or (len(years) > 1 and len(points) > 8)
+    ax.set_xticks(x, labels, rotation=45 if crowded else 0, ha="right" if crowded else "center")
     ax.set_xlim(-0.6, len(points) - 0.4)
     handles = [
         Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
-                                label=LABELS["plan_completion"]),
+               label=LABELS["plan_completion"]),
         Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
     ]
-    fig.legend(handles=handles, loc="lower center", ncols=2, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
+    fig.legend(handles=handles, loc="upper center", ncols=2, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
     return _save(fig, fmt)
 
 

@@ -1,24 +1,135 @@
-"""The report's charts from its data: one mapping, used by the PDF and by the chart API."""
+"""The report's charts from its data: one mapping, used by the PDF, the Word copy and the pages.
+
+A chart is a pure function of a few plain values (`chart_inputs`), so it is cached by a hash of
+those values: the same plan as of the same date with the same data is drawn once, whoever asks
+(overview page, API, PDF, DOCX, the next `tracker report` command); any change in the data
+changes the key. The cache is kept in memory and in the data directory (charts/, a few KB per
+chart). Drawing is CPU work: `services.report_archive.draw_charts` runs `draw` in the worker
+process, off the event loop.
+"""
 
 from __future__ import annotations
 
-from tracker.reporting import charts
+import hashlib
+import pickle
+from collections import OrderedDict
+from pathlib import Path
+
 from tracker.reporting.model import ReportData
+from tracker.settings import get_settings
 
 CHART_NAMES = ("sections", "units", "trend", "status", "milestones")
+CHART_CAPTIONS = {
+    "status": "任务状态分布",
+    "sections": "各部分完成率",
+    "units": "各单位完成率和报送及时率",
+    "trend": "计划完成率月度趋势",
+    "milestones": "关键节点",
+}
+CACHE_SIZE = 256  # charts (a few KB of SVG, tens of KB of PNG each)
+
+_cache: OrderedDict[str, bytes] = OrderedDict()
+
+
+def chart_inputs(data: ReportData, name: str) -> tuple:
+    """The plain values chart `name` is drawn from."""
+    if name == "sections":
+        return (data.sections,)
+    if name == "units":
+        units = data.units_charted if data.units_charted is not None else data.units
+        return ([(u.name, u.percent, u.timeliness) for u in units],)
+    if name == "trend":
+        return (data.trend,)
+    if name == "status":
+        return ({code: count for code, count in data.totals.items() if code != "total"},)
+    if name == "milestones":
+        return (data.milestones, data.as_of)
+    raise ValueError(f"unknown chart {name!r}")
+
+
+def has_data(data: ReportData, name: str) -> bool:
+    """False for a chart that would only say 暂无数据 (left out of the unit edition)."""
+    inputs = chart_inputs(data, name)
+    if name == "status":
+        return sum(inputs[0].values()) > 0
+    return bool(inputs[0])
+
+
+def report_charts(data: ReportData) -> list[str]:
+    """The charts a report prints, in order: those with data (all of them in the leadership
+    edition, where an empty chart still says something about the whole plan)."""
+    order = ("status", "sections", "units", "trend", "milestones")
+    if data.leadership:
+        # Two pages of charts: the short ones first, then the unit chart and the trend.
+        order = ("status", "sections", "milestones", "units", "trend")
+        return [name for name in order if name != "units" or data.units]
+    return [name for name in order if has_data(data, name)]
+
+
+def cache_key(name: str, fmt: str, inputs: tuple) -> str:
+    return hashlib.sha256(pickle.dumps((name, fmt, inputs), protocol=5)).hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    return get_settings().data_dir / "charts" / key[:2] / key
+
+
+def cached(key: str) -> bytes | None:
+    content = _cache.get(key)
+    if content is not None:
+        _cache.move_to_end(key)
+        return content
+    try:
+        content = _cache_file(key).read_bytes()
+    except OSError:
+        return None
+    _remember_here(key, content)
+    return content
+
+
+def _remember_here(key: str, content: bytes) -> None:
+    _cache[key] = content
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def remember(key: str, content: bytes) -> None:
+    _remember_here(key, content)
+    path = _cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(path)  # whole or absent, even with two writers
+    except OSError:
+        pass  # a read-only data directory: the memory cache still works
+
+
+def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """Draw one chart in each of `formats` (one drawing); runs in the worker process.
+    matplotlib is imported here, so a report whose charts are all cached never loads it."""
+    from tracker.reporting import charts
+
+    return charts.CHARTS[name](*inputs, fmt=formats)
 
 
 def report_chart(data: ReportData, name: str, fmt: str = "svg") -> bytes:
-    """Chart `name` (one of CHART_NAMES) of the report data, as SVG or PNG bytes."""
-    if name == "sections":
-        return charts.completion_by_section(data.sections, fmt=fmt)
-    if name == "units":
-        return charts.completion_by_unit([(u.name, u.percent, u.timeliness) for u in data.units],
-                                         fmt=fmt)
-    if name == "trend":
-        return charts.monthly_trend(data.trend, fmt=fmt)
-    if name == "status":
-        return charts.status_mix(data.totals, fmt=fmt)
-    if name == "milestones":
-        return charts.milestone_timeline(data.milestones, data.as_of, fmt=fmt)
-    raise ValueError(f"unknown chart {name!r}")
+    """Chart `name` (one of CHART_NAMES) of the report data, drawn here (cached)."""
+    return chart_set(data, [name], (fmt,))[name][fmt]
+
+
+def chart_set(data: ReportData, names: list[str], formats: tuple[str, ...]
+              ) -> dict[str, dict[str, bytes]]:
+    """Charts drawn in this process, through the cache (the command line, the worker)."""
+    result: dict[str, dict[str, bytes]] = {}
+    for name in names:
+        inputs = chart_inputs(data, name)
+        keys = {fmt: cache_key(name, fmt, inputs) for fmt in formats}
+        found = {fmt: cached(key) for fmt, key in keys.items()}
+        missing = tuple(fmt for fmt, content in found.items() if content is None)
+        if missing:
+            for fmt, content in draw(name, inputs, missing).items():
+                remember(keys[fmt], content)
+                found[fmt] = content
+        result[name] = found
+    return result

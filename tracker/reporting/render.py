@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import ctypes.util
 import functools
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,13 +17,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from tracker.domain.vocabulary import STATUS_LABELS
-from tracker.reporting import charts
-from tracker.reporting.figures import CHART_NAMES, report_chart
+from tracker.reporting import palette
+from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts
 from tracker.reporting.model import ReportData, TaskRow
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
-TEMPLATE = "monthly.html"
+TEMPLATE = "monthly.html"  # the detail layouts: detail, unit, year_end
+LEADERSHIP_TEMPLATE = "leadership.html"  # the leadership edition (the default 月报)
 STYLESHEET = "print.css"
 ARCHIVE_VARIANT = "pdf/a-3b"  # for reports that are archived
 
@@ -33,6 +34,11 @@ LABELS = {
         " libharfbuzz-subset is missing: install the Debian package libharfbuzz-subset0."
     ),
     "fetch_refused": "报告只能引用内嵌（data:）资源，已拒绝：{url}",
+    "font_missing": (
+        "找不到中文字体（fontconfig 中没有 zh 语言的字体），报告会显示成方框。"
+        "请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）。"
+        " No CJK font known to fontconfig: install the Debian package fonts-noto-cjk."
+    ),
     "ongoing": "持续推进",
     "no_deadline": "未定",
     "month": "{year}年{month}月",
@@ -53,13 +59,25 @@ def _harfbuzz_subset_loaded() -> bool:
         return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
+def _cjk_font_known() -> bool:
+    """Whether fontconfig (which WeasyPrint's text goes through) knows a Chinese font. The
+    charts check matplotlib's own font when they draw (charts.cjk_font_path)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                               text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True  # no fc-list to ask: WeasyPrint will say what it finds
+    return bool(found.strip())
+
+
 @functools.cache
 def check_environment() -> None:
     """Raise RuntimeError if a report would be slow (no libharfbuzz-subset) or show boxes
     (no CJK font). Cheap after the first call; call it at start-up to fail early."""
     if not _harfbuzz_subset_loaded():
         raise RuntimeError(LABELS["harfbuzz_missing"])
-    charts.cjk_font_path()
+    if not _cjk_font_known():
+        raise RuntimeError(LABELS["font_missing"])
 
 
 # --- URL fetcher ---------------------------------------------------------------------------
@@ -138,19 +156,24 @@ def _svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def chart_uris(data: ReportData) -> dict[str, str]:
-    """The report's five charts as SVG data: URIs, by name in charts.CHARTS."""
-    return {name: _svg_uri(report_chart(data, name, "svg")) for name in CHART_NAMES}
+def figures_of(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | None = None
+               ) -> list[dict]:
+    """The report's charts in print order: name, numbered caption, SVG data: URI."""
+    names = report_charts(data)
+    drawn = charts_drawn if charts_drawn is not None else chart_set(data, names, ("svg",))
+    return [{"name": name, "caption": CHART_CAPTIONS[name], "uri": _svg_uri(drawn[name]["svg"])}
+            for name in names]
 
 
-def render_html(data: ReportData) -> str:
+def render_html(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | None = None) -> str:
     """The report as one HTML document; charts are embedded, nothing else is referenced."""
-    return _environment().get_template(TEMPLATE).render(
+    template = LEADERSHIP_TEMPLATE if data.leadership else TEMPLATE
+    return _environment().get_template(template).render(
         data=data,
-        charts=chart_uris(data),
-        status_order=charts.STATUS_ORDER,
-        status_labels=STATUS_LABELS,
-        status_colours=charts.STATUS_COLOURS,
+        figures=figures_of(data, charts_drawn),
+        status_order=palette.STATUS_ORDER,
+        status_labels=palette.STATUS_LABELS,
+        status_colours=palette.STATUS_COLOURS,
     )
 
 
@@ -165,5 +188,6 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         stylesheets=[stylesheet], pdf_variant=pdf_variant)
 
 
-def render_report(data: ReportData, *, pdf_variant: str | None = None) -> bytes:
-    return render_pdf(render_html(data), pdf_variant=pdf_variant)
+def render_report(data: ReportData, *, pdf_variant: str | None = None,
+                  charts_drawn: dict[str, dict[str, bytes]] | None = None) -> bytes:
+    return render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)

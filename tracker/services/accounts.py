@@ -70,10 +70,15 @@ def clean_unit_name(name: str) -> str:
 
 
 async def list_units(include_inactive: bool = True) -> list[UnitOut]:
-    query = Unit.select(Unit.id, Unit.name, Unit.active).order_by(Unit.name)
+    query = Unit.select(Unit.id, Unit.name, Unit.active, Unit.position)
     if not include_inactive:
         query = query.where(Unit.active.eq(True))
-    return [UnitOut(**row) for row in await query]
+    return [UnitOut(**row) for row in sorted(await query, key=_in_order)]
+
+
+def _in_order(row: dict) -> tuple[int, int]:
+    """The organisation's order: the admin's number, else where the unit was added."""
+    return (row["position"] or row["id"], row["id"])
 
 
 async def add_unit(name: str, actor: int | None = None) -> UnitOut:
@@ -85,6 +90,27 @@ async def add_unit(name: str, actor: int | None = None) -> UnitOut:
         await audit.record(actor, "unit.add", "unit", row["id"], f"添加单位“{name}”",
                            after={"name": name})
     return UnitOut(id=row["id"], name=name, active=True)
+
+
+async def unit_order() -> dict[int, tuple[int, int]]:
+    """Unit id → its sort key in the organisation's order, for lists built elsewhere."""
+    return {row["id"]: _in_order(row) for row in await Unit.select(Unit.id, Unit.position)}
+
+
+async def set_unit_position(unit_id: int, position: int, actor: int | None = None) -> UnitOut:
+    """Move a unit in the organisation's order (smaller first; 0 puts it back where it was
+    added)."""
+    if not 0 <= position <= 9999:
+        raise InvalidInput("顺序须为 0-9999 的整数", "position")
+    async with write_transaction(Unit._meta.db):
+        row = await Unit.select(Unit.name, Unit.active, Unit.position).where(Unit.id == unit_id).first()
+        if row is None:
+            raise NotFound(f"单位 {unit_id} 不存在", "unit_id")
+        await Unit.update({Unit.position: position}).where(Unit.id == unit_id)
+        await audit.record(actor, "unit.position", "unit", unit_id,
+                           f"调整单位“{row['name']}”的顺序", before={"position": row["position"]},
+                           after={"position": position})
+    return UnitOut(id=unit_id, name=row["name"], active=row["active"], position=position)
 
 
 async def set_unit_active(unit_id: int, active: bool, actor: int | None = None) -> UnitOut:
@@ -135,7 +161,7 @@ async def add_user(username: str, display_name: str, password: str, role: str,
             raise Conflict(f"用户名“{username}”已被使用", "username")
         row = (await User.insert(User(username=username, display_name=display_name.strip(),
                                       password_hash=password_hash, role=role, unit=unit_id)))[0]
-        await audit.record(actor, "user.add", "user", row["id"], f"添加账号 {username}（{role}）",
+        await audit.record(actor, "user.add", "user", row["id"], f"添加账号 {username}（{ROLE_LABELS.get(role, role)}）",
                            after={"username": username, "role": role, "unit": unit_id})
     return await get_user(row["id"])
 

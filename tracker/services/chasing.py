@@ -12,9 +12,11 @@ from tracker.domain.status import current_period
 from tracker.domain.status import today as local_today
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
 from tracker.services import plan_cache
+from tracker.services.accounts import unit_order
 from tracker.services.plans import plan_tree
 from tracker.services.ranking import RANKING_RULE, flatten_plan, unit_ranking
 from tracker.services.tracking import (
+    extended_deadlines_as_of,
     load_plan_facts,
     plan_start,
     statuses_as_of,
@@ -50,12 +52,14 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
     facts = await load_plan_facts(plan_id, shape)
     statuses = statuses_as_of(facts, as_of)
     warnings = warnings_as_of(facts, statuses, as_of)
+    extended = extended_deadlines_as_of(facts, as_of)
     nodes = _nodes(plan)
     names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
+    order = await unit_order()
     first = _first_period(plan)
 
     not_reported = []
-    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=names.get):
+    for unit_id in sorted({t.lead_unit_id for t in facts.tasks if t.lead_unit_id}, key=order.get):
         timeliness = unit_timeliness(facts, unit_id, as_of, first)
         missing = [task_id for task_id, p in timeliness.missing_items if p == period]
         late = sum(1 for _, p in timeliness.late_items if p == period)
@@ -67,7 +71,8 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
         node, state = nodes[task_id], statuses[task_id]
         return ChaseTask(task_id=task_id, text=_label(node), lead_units=list(node.lead_units),
                          status=state.code, percent=state.percent, expected=state.expected,
-                         deadline=node.deadline, warning=warnings[task_id])
+                         deadline=node.deadline, warning=warnings[task_id],
+                         extended_deadline=extended.get(task_id))
 
     ordered = [task.task_id for task in tasks_as_of(facts, as_of)]
     milestones = []

@@ -39,7 +39,7 @@ from tracker.db import write_transaction
 from tracker.domain.deadlines import chinese_number
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.ledger import AssignmentRow, AssignmentTable, read_assignment_table
-from tracker.plan_parsing import _item_heading, _key, _Line, _section_heading
+from tracker.domain.plan_parsing import Line, item_heading, match_key, section_heading
 from tracker.schemas import (
     AssignmentPreview,
     AssignmentRowOut,
@@ -87,11 +87,11 @@ _FOLD_NUMERALS = str.maketrans("壹贰叁参肆伍陆柒捌玖拾", "一二三�
 
 def _norm(text: str) -> str:
     """Text for matching: full-width/traditional folded, punctuation and whitespace dropped."""
-    return re.sub(r"[\W_]+", "", _key(text or "")).lower()
+    return re.sub(r"[\W_]+", "", match_key(text or "")).lower()
 
 
 def _number_value(text: str) -> str:
-    text = _key(text).strip(" ()、.")
+    text = match_key(text).strip(" ()、.")
     if text.isdigit():
         return str(int(text))
     value = chinese_number(text)
@@ -105,7 +105,7 @@ _TOKEN = re.compile(r"\(\s*([一二三四五六七八九十百〇零两]+)\s*\)|
 def _number_tokens(text: str) -> tuple[tuple[str, str], ...]:
     """"一.（一）.1" → (("s", "1"), ("i", "1"), ("t", "1")): section, item, task numbers."""
     tokens = []
-    for m in _TOKEN.finditer(_key(text)):
+    for m in _TOKEN.finditer(match_key(text)):
         if m[1]:
             tokens.append(("i", _number_value(m[1])))
         elif m[2]:
@@ -134,7 +134,7 @@ def _flatten(plan: PlanDetail, versions: dict[int, int]) -> list[_Task]:
         tasks.append(_Task(
             id=task.id, version=versions[task.id], text=task.text, norm=_norm(task.text),
             path=path, tokens=tokens, section_key=section.number.translate(_FOLD_NUMERALS),
-            section_norm=_norm(section.title), item_key=_key(item.number) if item.number else None,
+            section_norm=_norm(section.title), item_key=match_key(item.number) if item.number else None,
             item_norm=_norm(item.title or ""), lead=list(task.lead_units),
             cooperating=list(task.cooperating_units), deadline_text=task.deadline_text,
             deadline=task.deadline))
@@ -153,7 +153,7 @@ def _flatten(plan: PlanDetail, versions: dict[int, int]) -> list[_Task]:
 
 def _section_test(cell: str):
     """A test for "this task is in the section the cell names" ("一、…", or the title)."""
-    heading = _section_heading(_Line(0, cell, _key(cell)))
+    heading = section_heading(Line(0, cell, match_key(cell)))
     if heading:
         return lambda t: t.section_key == heading[0]
     norm = _norm(cell)
@@ -161,9 +161,9 @@ def _section_test(cell: str):
 
 
 def _item_test(cell: str):
-    heading = _item_heading(_Line(0, cell, _key(cell)))
+    heading = item_heading(Line(0, cell, match_key(cell)))
     if heading:
-        key = _key(heading[0])
+        key = match_key(heading[0])
         return lambda t: t.item_key == key
     norm = _norm(cell)
     return lambda t: t.item_norm == norm
@@ -276,7 +276,7 @@ class _Units:
 
 
 def _fold_unit(name: str) -> str:
-    return re.sub(r"\s+", "", _key(name))
+    return re.sub(r"\s+", "", match_key(name))
 
 
 def _row_preview(row: AssignmentRow, task: _Task | None, matched_by: str | None,

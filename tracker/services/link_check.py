@@ -196,13 +196,27 @@ async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, boo
     return bytes(body), False
 
 
-async def _fetch(client: httpx.AsyncClient, url: str, expected_title: str | None,
-                 config: CheckConfig) -> CheckResult:
+@dataclass(frozen=True)
+class FetchedPage:
+    status: int
+    body: bytes
+    content_type: str
+    truncated: bool
+    final_url: str
+
+
+class TooManyRedirects(Exception):
+    pass
+
+
+async def fetch_vetted(client: httpx.AsyncClient, url: str, config: CheckConfig) -> FetchedPage:
+    """GET `url` under the rules above (checked addresses, redirects followed by hand and each
+    checked, at most max_bytes read). Raises Refused, Unreachable, TooManyRedirects, httpx errors."""
     current = httpx.URL(url)
     for _hop in range(config.max_redirects + 1):
         address = await _vet(current, config)
         pinned = current.copy_with(host=address)
-        headers = {"Host": current.netloc.decode("ascii"), "User-Agent": "disclosure-tracker evidence check",
+        headers = {"Host": current.netloc.decode("ascii"), "User-Agent": "disclosure-tracker",
                    "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
         async with client.stream("GET", pinned, headers=headers,
                                  extensions={"sni_hostname": current.raw_host.decode("ascii")}
@@ -212,9 +226,19 @@ async def _fetch(client: httpx.AsyncClient, url: str, expected_title: str | None
                 current = current.join(location.strip())
                 continue
             body, truncated = await _read_capped(response, config.max_bytes)
-            return judge(response.status_code, body, response.headers.get("content-type", ""),
-                         expected_title, truncated, str(current), config)
-    return CheckResult("dead", None, f"重定向超过 {config.max_redirects} 次", str(current))
+            return FetchedPage(response.status_code, body, response.headers.get("content-type", ""),
+                               truncated, str(current))
+    raise TooManyRedirects(f"重定向超过 {config.max_redirects} 次")
+
+
+async def _fetch(client: httpx.AsyncClient, url: str, expected_title: str | None,
+                 config: CheckConfig) -> CheckResult:
+    try:
+        page = await fetch_vetted(client, url, config)
+    except TooManyRedirects as error:
+        return CheckResult("dead", None, str(error), url)
+    return judge(page.status, page.body, page.content_type, expected_title, page.truncated,
+                 page.final_url, config)
 
 
 async def check_url(url: str, expected_title: str | None = None, config: CheckConfig | None = None,

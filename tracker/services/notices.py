@@ -170,7 +170,7 @@ async def notify_update_returned(update_id: int) -> None:
 
 
 async def notify_report_published(report: ReportOut) -> list[Queued]:
-    """The hook in report_archive.publish: the archived report stands whatever happens here."""
+    """The hook in the report pipeline (archive.produce with publish=True): the archived report stands whatever happens here."""
     try:
         return await queue_report_published(report)
     except Exception:

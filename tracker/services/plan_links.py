@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
@@ -351,7 +352,8 @@ async def coverage_export(plan_id: int, as_of: dt.date | None = None) -> tuple[b
 
 
 async def import_following(template: PlanTemplate, follows: int, source_name: str | None = None,
-                           actor: int | None = None) -> ImportSummary:
+                           actor: int | None = None,
+                           create_units: bool | Collection[str] = True) -> ImportSummary:
     """Store this year's plan as following last year's `follows` and suggest which task
     continues which (text similarity + shared units), in one transaction. Refused, nothing
     stored: last year's plan of another issuer, a year that is not later, a parent plan."""
@@ -368,7 +370,8 @@ async def import_following(template: PlanTemplate, follows: int, source_name: st
                 and template.plan.year <= last["year"]:
             raise InvalidInput(f"本计划年度 {template.plan.year} 不晚于上年计划年度 {last['year']}，"
                                "不能承接", "follows")
-        summary = await plans.store_plan(template, source_name=source_name, actor=actor)
+        summary = await plans.store_plan(template, source_name=source_name, actor=actor,
+                                         create_units=create_units)
         await _relate(summary.plan_id, follows, FOLLOWS_LINK, actor)
         await _suggest(summary.plan_id, follows, FOLLOWS_LINK, unit_weight=plan_links.UNIT_WEIGHT)
     return summary

@@ -103,7 +103,7 @@ def _deadline_columns(deadline: str | None, deadline_text: str | None) -> dict:
 
 
 async def _set_units(task_id: int, lead: list[str], cooperating: list[str]) -> None:
-    ids, _ = await plans.ensure_units([*lead, *cooperating])
+    ids, _ = await plans.ensure_units([*lead, *cooperating], ())  # never silently
     await TaskUnit.delete().where(TaskUnit.task == task_id)
     rows = [TaskUnit(task=task_id, unit=ids[name], role=LEAD, position=i) for i, name in enumerate(lead)]
     rows += [TaskUnit(task=task_id, unit=ids[name], role=COOPERATING, position=i)

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
+from tracker.domain.deadlines import ONGOING, DeadlineError, parse_deadline_input
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.schemas import MilestoneOut
@@ -31,17 +32,32 @@ class TaskEdit:
     text: str | None = None
 
 
-def parse_deadline(value: str) -> tuple[dt.date | None, bool]:
-    """(date, ongoing) from YYYY-MM-DD, "ongoing", or "" for none."""
-    value = (value or "").strip()
-    if value == "":
-        return None, False
-    if value == "ongoing":
-        return None, True
+def parse_deadline(value: str, year: int | None) -> tuple[dt.date | None, bool, str | None]:
+    """(date, ongoing, phrase as written) from what the task form takes: a date, a phrase the
+    plans use (持续推进, 年底前, 6月底前 in the plan's `year`), "ongoing", or "" for none."""
     try:
-        return dt.date.fromisoformat(value), False
+        written, resolved = parse_deadline_input(value, year)
+    except DeadlineError as error:
+        raise InvalidInput(str(error), "deadline") from None
+    if resolved is None:
+        return None, False, None
+    if resolved == ONGOING:
+        return None, True, written
+    phrase = written if written and not _is_plain_date(written) else None
+    return dt.date.fromisoformat(resolved), False, phrase
+
+
+def _is_plain_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"完成时限“{value[:20]}”无效，应为 YYYY-MM-DD 或 ongoing", "deadline") from None
+        return False
+    return True
+
+
+async def _plan_year_of_task(task_id: int) -> int | None:
+    row = await Task.select(Task.plan.year).where(Task.id == task_id).first()
+    return row["plan.year"] if row else None
 
 
 async def _check_units(unit_ids: list[int], field: str) -> None:
@@ -88,14 +104,16 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
         if not text or len(text) > MAX_TASK_TEXT:
             raise InvalidInput(f"任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
         changes[Task.text] = text
-    if edit.deadline is not None:
-        deadline, ongoing = parse_deadline(edit.deadline)
-        changes[Task.deadline] = deadline
-        changes[Task.ongoing] = ongoing
     if edit.deadline_text is not None:
         if len(edit.deadline_text) > 100:
             raise InvalidInput("完成时限原文不能超过100字", "deadline_text")
         changes[Task.deadline_text] = edit.deadline_text.strip() or None
+    if edit.deadline is not None:
+        deadline, ongoing, phrase = parse_deadline(edit.deadline, await _plan_year_of_task(task_id))
+        changes[Task.deadline] = deadline
+        changes[Task.ongoing] = ongoing
+        if phrase:  # a phrase typed as the deadline is also what is written
+            changes[Task.deadline_text] = phrase
     lead = edit.lead_unit_ids
     cooperating = edit.cooperating_unit_ids
     if lead is not None and len(lead) > 1:
@@ -152,7 +170,7 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
         raise InvalidInput(f"子任务内容不能为空且不超过{MAX_TASK_TEXT}字", "text")
     if len(lead_unit_ids) > 1:
         raise InvalidInput("每项任务只能有一个牵头单位", "lead_unit_ids")
-    deadline_date, ongoing = parse_deadline(deadline)
+    deadline_date, ongoing, phrase = parse_deadline(deadline, await _plan_year_of_task(parent_id))
     async with write_transaction(Task._meta.db):
         parent = await Task.select(Task.plan, Task.item).where(Task.id == parent_id).first()
         if parent is None:
@@ -162,6 +180,7 @@ async def add_subtask(parent_id: int, text: str, lead_unit_ids: list[int],
         row = (await Task.insert(Task(
             plan=parent["plan"], item=parent["item"], parent=parent_id, position=position,
             number=str(position + 1), text=text, deadline=deadline_date, ongoing=ongoing,
+            deadline_text=phrase,
         )))[0]
         await _replace_links(row["id"], LEAD, lead_unit_ids)
         await audit.record(actor, "task.split", "task", row["id"], f"拆分任务 {parent_id}：新增子任务",
@@ -224,3 +243,28 @@ async def set_reporting(plan_id: int, due_day: int, tolerance_percent: int,
         await audit.record(actor, "plan.reporting", "plan", plan_id, "修改报送周期设置",
                            plan_id=plan_id, before=before,
                            after={"report_due_day": due_day, "tolerance_percent": tolerance_percent})
+
+
+MAX_ATTENTION_NOTE = 200
+
+
+async def set_attention(task_id: int, note: str, actor: int | None = None) -> str | None:
+    """Mark a task 提请领导关注 with the coordinator's sentence (printed in the leadership
+    report), or clear the mark with an empty note. Audited; returns the note now in force."""
+    note = " ".join((note or "").split())
+    if len(note) > MAX_ATTENTION_NOTE:
+        raise InvalidInput(f"提请领导关注事项说明不能超过{MAX_ATTENTION_NOTE}字", "attention_note")
+    async with write_transaction(Task._meta.db):
+        row = await Task.select(Task.plan, Task.attention_note).where(Task.id == task_id).first()
+        if row is None:
+            raise NotFound(f"任务 {task_id} 不存在", "task_id")
+        after = note or None
+        if row["attention_note"] == after:
+            return after
+        await Task.update({Task.attention_note: after}).where(Task.id == task_id)
+        summary = (f"任务 {task_id} 提请领导关注：{note}" if after
+                   else f"取消任务 {task_id} 的提请领导关注")
+        await audit.record(actor, "task.attention", "task", task_id, summary, plan_id=row["plan"],
+                           before={"attention_note": row["attention_note"]},
+                           after={"attention_note": after})
+    return after

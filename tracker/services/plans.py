@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import replace
 
 import msgspec
 
 from tracker.db import write_transaction
-from tracker.domain.errors import Conflict, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.messages import REVIEW
 from tracker.domain.plan_model import (
     COOPERATING,
     LEAD,
@@ -65,13 +67,17 @@ async def find_same_plan(plan: ParsedPlan) -> int | None:
     return row["id"] if row else None
 
 
-async def ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Map unit names to ids, creating those not yet known; returns (ids, created names)."""
+async def ensure_units(names: list[str], create: bool | Collection[str]) -> tuple[dict[str, int], list[str]]:
+    """Map unit names to ids, creating those not yet known that `create` allows (all when True);
+    any other unknown name refuses the import (units are never created silently)."""
     ids: dict[str, int] = {}
     if names:
         for row in await Unit.select(Unit.id, Unit.name).where(Unit.name.is_in(names)):
             ids[row["name"]] = row["id"]
     created = [name for name in names if name not in ids]
+    refused = [name for name in created if create is not True and name not in create]
+    if refused:
+        raise InvalidInput(REVIEW["err_units_unknown_api"].format(names="、".join(refused)), "units")
     for name in created:
         row = (await Unit.insert(Unit(name=name)))[0]
         ids[name] = row["id"]
@@ -80,20 +86,23 @@ async def ensure_units(names: list[str]) -> tuple[dict[str, int], list[str]]:
 
 async def import_plan(
     template: PlanTemplate, *, replace: bool = False, source_name: str | None = None,
-    actor: int | None = None, kind: str = OWN,
+    actor: int | None = None, create_units: bool | Collection[str] = True, kind: str = OWN,
 ) -> ImportSummary:
     """Store a plan with its tree, units, assignments and milestones, all or nothing.
 
-    A parent plan (kind PARENT, 上级) keeps its tree only: it is a reference, never assigned,
-    so the units written in it are not created and its tasks have no owners or milestones."""
+    `create_units`: the unknown unit names that may be created (True: all of them, for the
+    demo and templates loaded by code); the import page, API and CLI pass what the coordinator
+    chose (tracker.domain.plan_review). A parent plan (kind PARENT, 上级) keeps its tree only:
+    it is a reference, never assigned, so the units written in it are not created and its
+    tasks have no owners or milestones."""
     async with write_transaction(Plan._meta.db):
         return await store_plan(template, replace=replace, source_name=source_name, actor=actor,
-                                kind=kind)
+                                create_units=create_units, kind=kind)
 
 
 async def store_plan(
     template: PlanTemplate, *, replace: bool = False, source_name: str | None = None,
-    actor: int | None = None, kind: str = OWN,
+    actor: int | None = None, create_units: bool | Collection[str] = True, kind: str = OWN,
 ) -> ImportSummary:
     """import_plan inside the caller's write transaction (for use cases that store more)."""
     if kind not in (OWN, PARENT):
@@ -118,7 +127,7 @@ async def store_plan(
         for name in [*task.lead_units, *task.cooperating_units]:
             if name not in unit_names:
                 unit_names.append(name)
-    unit_ids, units_created = await ensure_units(unit_names)
+    unit_ids, units_created = await ensure_units(unit_names, create_units)
 
     plan_row = Plan(
         title=plan.title,

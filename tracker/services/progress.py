@@ -12,13 +12,14 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.db import write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.periods import check_period_in_year, due_date, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
-from tracker.domain.progress_input import EvidenceFile, UpdateInput, validate_evidence
+from tracker.domain.progress_input import AUTO_STATE, EvidenceFile, UpdateInput, validate_evidence
 from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.domain.status import current_period, deadline_warning, withdrawn_before
 from tracker.domain.status import today as local_today
@@ -43,6 +44,7 @@ from tracker.tables import Attachment, Item, Plan, ProgressUpdate, Review, Secti
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
 RETURNED = "returned"
+SUPERSEDED = "superseded"  # never decided, and a later version replaced it
 DECISIONS = {"accept": ACCEPTED, "return": RETURNED}
 MAX_COMMENT = 1000
 
@@ -77,6 +79,7 @@ async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
         reviews[review["update"]].append(ReviewOut(
             id=review["id"], decision=review["decision"], comment=review["comment"],
             reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
+    latest_version = await _latest_versions(rows)
     files = defaultdict(list)
     for file in await Attachment.select(
         Attachment.id, Attachment.update, Attachment.original_name, Attachment.content_type,
@@ -85,18 +88,39 @@ async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
         files[file["update"]].append(AttachmentOut(
             id=file["id"], name=file["original_name"], content_type=file["content_type"],
             size=file["size"]))
-    return [
-        UpdateOut(
+    outs = []
+    for row in rows:
+        superseded = latest_version[(row["task"], row["unit"], row["period"])] > row["version"]
+        if reviews[row["id"]]:
+            review_state = reviews[row["id"]][-1].decision
+        else:
+            review_state = SUPERSEDED if superseded else SUBMITTED
+        outs.append(UpdateOut(
             id=row["id"], task_id=row["task"], unit_id=row["unit"], unit_name=row["unit.name"],
             role=row["role"], period=row["period"], version=row["version"], percent=row["percent"],
             state=row["state"], work_done=row["work_done"], problems=row["problems"],
             next_steps=row["next_steps"], evidence_links=json.loads(row["evidence_links"]),
             submitted_by=row["submitted_by.display_name"], submitted_at=_iso(row["submitted_at"]),
-            review_state=reviews[row["id"]][-1].decision if reviews[row["id"]] else SUBMITTED,
-            reviews=reviews[row["id"]], attachments=files[row["id"]],
-        )
-        for row in rows
-    ]
+            review_state=review_state, reviews=reviews[row["id"]], attachments=files[row["id"]],
+            superseded_by=row["version"] + 1 if superseded else None,
+        ))
+    return outs
+
+
+async def _latest_versions(rows: list[dict]) -> dict[tuple[int, int, str], int]:
+    """The latest version of each (task, unit, period) the rows belong to, in one query."""
+    latest: dict[tuple[int, int, str], int] = defaultdict(int)
+    if not rows:
+        return latest
+    tasks, units = {row["task"] for row in rows}, {row["unit"] for row in rows}
+    periods = {row["period"] for row in rows}
+    for other in await ProgressUpdate.select(
+            ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.period, ProgressUpdate.version,
+    ).where(ProgressUpdate.task.is_in(list(tasks)), ProgressUpdate.unit.is_in(list(units)),
+            ProgressUpdate.period.is_in(list(periods))):
+        key = (other["task"], other["unit"], other["period"])
+        latest[key] = max(latest[key], other["version"])
+    return latest
 
 
 _UPDATE_COLUMNS = (
@@ -144,7 +168,8 @@ async def task_detail(user: CurrentUser, task_id: int) -> TaskDetail:
             plan_id=plan.id, plan_title=plan.title, plan_year=plan.year,
             section=f"{section['number']}、{section['title']}",
             item=f"{item['number'] or ''}{item['title'] or ''}" or None,
-            parent_id=task["parent"], version=task["version"], due_day=plan.reporting.due_day),
+            parent_id=task["parent"], version=task["version"], due_day=plan.reporting.due_day,
+            attention_note=task["attention_note"]),
         my_role=access.my_role,
         updates=await _updates_out(rows),
     )
@@ -166,6 +191,36 @@ def _find_task(plan, task_id: int):
             if found:
                 return found
     raise NotFound(f"任务 {task_id} 不存在", "task_id")
+
+
+@dataclass(frozen=True)
+class UpdateFormDefaults:
+    """What the update form starts with, and the returned version it corrects (if any)."""
+
+    form: dict[str, str]
+    returned: UpdateOut | None = None
+
+
+def update_form_defaults(updates: Sequence[UpdateOut], unit_id: int | None,
+                         default_period: str) -> UpdateFormDefaults:
+    """A returned update (its period's latest version) is corrected from what it said; else the
+    form starts at the default period with last time's percent and the state set by the percent."""
+    latest: dict[str, UpdateOut] = {}
+    for update in sorted((u for u in updates if u.unit_id == unit_id),
+                         key=lambda u: (u.period, u.version)):
+        latest[update.period] = update
+    returned = [u for u in latest.values() if u.review_state == RETURNED]
+    if returned:
+        update = max(returned, key=lambda u: u.period)
+        return UpdateFormDefaults(form={
+            "period": update.period, "percent": str(update.percent), "state": update.state,
+            "work_done": update.work_done, "problems": update.problems,
+            "next_steps": update.next_steps, "evidence_links": "\n".join(update.evidence_links),
+        }, returned=update)
+    form = {"period": default_period, "state": AUTO_STATE}
+    if latest:
+        form["percent"] = str(latest[max(latest)].percent)
+    return UpdateFormDefaults(form=form)
 
 
 async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskRow]:
@@ -190,6 +245,7 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
         latest_by_period[(update.task_id, update.period)] = update
         latest_any[update.task_id] = update
     extended = await approved_deadlines(list(role_of))
+    done_by_lead = await _done_by_lead([t for t, role in role_of.items() if role != LEAD])
     today = local_today()
     rows = []
     for task in tasks:
@@ -209,10 +265,24 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
             last_percent=latest_any[task["id"]].percent if task["id"] in latest_any else None,
             needs_action=latest is None or latest.review_state == RETURNED,
             warning=deadline_warning(deadline_in_force, today,
-                                     last is not None and last.state == "done"),
+                                     (last is not None and last.state == "done")
+                                     or task["id"] in done_by_lead),
             extended_deadline=extended[task["id"]].isoformat() if task["id"] in extended else None,
         ))
     return rows
+
+
+async def _done_by_lead(task_ids: list[int]) -> set[int]:
+    """Of these tasks, those whose lead unit's latest update says done: a task the lead has
+    finished is not overdue for the units that cooperate on it."""
+    latest: dict[int, tuple[str, int, str]] = {}
+    for row in await ProgressUpdate.select(
+            ProgressUpdate.task, ProgressUpdate.period, ProgressUpdate.version, ProgressUpdate.state,
+    ).where(ProgressUpdate.task.is_in(task_ids or [0]), ProgressUpdate.role == LEAD):
+        key = (row["period"], row["version"], row["state"])
+        if row["task"] not in latest or key[:2] > latest[row["task"]][:2]:
+            latest[row["task"]] = key
+    return {task_id for task_id, (_, _, state) in latest.items() if state == "done"}
 
 
 async def review_queue() -> list[ReviewQueueRow]:
@@ -304,7 +374,8 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
     for _attempt in range(5):
         try:
             async with write_transaction(engine):
-                last = await ProgressUpdate.select(ProgressUpdate.version).where(
+                last = await ProgressUpdate.select(
+                    ProgressUpdate.version, ProgressUpdate.percent, ProgressUpdate.state).where(
                     ProgressUpdate.task == task_id, ProgressUpdate.unit == user.unit_id,
                     ProgressUpdate.period == data.period,
                 ).order_by(ProgressUpdate.version, ascending=False).first()
@@ -328,6 +399,8 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                     user.id, "update.submit", "progress_update", row["id"],
                     f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
                     plan_id=plan_id if plan_id is not None else await _plan_of(task_id),
+                    # The version it corrects, so the trail reads 状态：推进中 → 已完成.
+                    before={"percent": last["percent"], "state": last["state"]} if last else None,
                     after={"task": task_id, "period": data.period, "percent": data.percent,
                            "state": data.state, "attachments": [f.name for f, _, _ in stored]})
                 return row["id"]

@@ -156,6 +156,12 @@ def tasks_as_of(facts: PlanFacts, as_of: dt.date) -> list[status.TaskFacts]:
     return list(result)
 
 
+def extended_deadlines_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, str]:
+    """Task id → the deadline (ISO) an extension approved by `as_of` set, for every view."""
+    return {task.task_id: task.extended_deadline.isoformat() for task in tasks_as_of(facts, as_of)
+            if task.extended_deadline is not None}
+
+
 def statuses_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, status.TaskStatus]:
     # Statuses computed before for this date are kept unless the task's updates changed.
     known = facts.memo.get(("statuses", as_of), {})

@@ -6,12 +6,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody
 
+from tracker.domain.plan_parsing.plan_source import load_plan_source
+from tracker.domain.plan_review import choices_from_template
 from tracker.domain.plan_templates import dump_template
 from tracker.http.forms import read_upload
 from tracker.http.guards import planner_guard, reader_guard
-from tracker.plan_sources import load_plan_source
 from tracker.schemas import ImportSummary, PlanDetail, PlanSummary
-from tracker.services import plans
+from tracker.services import plan_drafts, plans
 
 PlanUpload = MultipartBody[dict[str, UploadFile]]
 
@@ -46,12 +47,17 @@ class PlanApi(Controller):
 
     @post("/", operation_id="importPlan", status_code=201, guards=[planner_guard])
     async def import_plan(
-        self, request: Request, data: PlanUpload, replace: FromQuery[bool] = False
+        self, request: Request, data: PlanUpload, replace: FromQuery[bool] = False,
+        create_units: FromQuery[bool] = False,
     ) -> ImportSummary:
-        """Import a plan from a template (.yaml) or a document (.txt/.docx/.pdf), all or nothing."""
+        """Import a plan from a template (.yaml) or a document (.txt/.docx/.pdf), all or nothing.
+        Units not known to the tracker are refused unless `create_units` (or decided in the
+        template's `new_units`); to review first, use /api/plans/drafts."""
         content, filename = await read_upload(data, "file")
-        return await plans.import_plan(load_plan_source(content, filename), replace=replace,
-                                       source_name=filename, actor=request.user.id)
+        template = load_plan_source(content, filename)
+        return await plan_drafts.store_checked(
+            template, choices_from_template(template), create_all=create_units, replace=replace,
+            source_name=filename, actor=request.user.id)
 
 
 

@@ -21,8 +21,9 @@ class ReportApi(Controller):
     @post("/plans/{plan_id:int}/reports", operation_id="generateReport", status_code=201)
     async def generate(self, request: Request, plan_id: FromPath[int],
                        data: JSONBody[ReportIn]) -> ReportOut:
-        """Generate and archive a report (PDF/A) for a period, as of a date (default: the period's
-        due date). The same inputs always give the same figures."""
+        """Generate and archive a report (PDF/A and Word) for a period, as of a date (default: the
+        period's due date). edition: monthly (the leadership edition), detail, year_end; unit
+        for one unit's edition. The same content again returns the archived report."""
         report_request = await reports.resolve_request(
             plan_id, data.period, parse_day(data.as_of, "as_of"), data.edition, data.unit)
         return await report_archive.generate(report_request, request.user.id)
@@ -44,10 +45,17 @@ class ReportApi(Controller):
         path, name = await report_archive.report_file(report_id)
         return File(path=path, filename=name, media_type="application/pdf")
 
+    @get("/reports/{report_id:int}/download.docx", operation_id="downloadReportDocx",
+         media_type=report_archive.FORMATS["docx"])
+    async def download_docx(self, report_id: FromPath[int]) -> File:
+        """The archived report's editable Word copy (same content as the PDF)."""
+        path, name = await report_archive.report_file(report_id, "docx")
+        return File(path=path, filename=name, media_type=report_archive.FORMATS["docx"])
+
     @get("/plans/{plan_id:int}/charts/{chart:str}", operation_id="getChart",
          media_type="image/svg+xml")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response[bytes]:
         """A chart (sections, units, trend, status, milestones) as .svg or .png, as of a date."""
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)

@@ -85,6 +85,18 @@ class AdminPages(Controller):
         await accounts.set_unit_active(unit_id, data.get("active") == "1", actor=request.user.id)
         return redirect("/admin", "saved")
 
+    @post("/units/{unit_id:int}/position")
+    async def unit_position(self, request: Request, unit_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        try:
+            position = int(data.get("position", "").strip())
+        except ValueError:
+            position = -1
+        try:
+            await accounts.set_unit_position(unit_id, position, actor=request.user.id)
+        except DomainError as error:
+            return await self._render(request, 400, error=form_error(error))
+        return redirect("/admin", "saved")
+
     @post("/users")
     async def add_user(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
         unit = data.get("unit_id") or ""

@@ -14,8 +14,10 @@ from tracker.domain.status import DEFAULT_TZ
 
 def page(request: Request, template: str, status_code: int = 200, **context) -> Template:
     user = request.scope.get("user")
-    notice = NOTICES.get(request.query_params.get("notice", ""))
+    notice_code = request.query_params.get("notice", "")
+    notice = NOTICES.get(notice_code)
     return Template(template, context={"user": user, "notice": notice,
+                                       "notice_code": notice_code if notice else None,
                                        "status_code": status_code, **context},
                     status_code=status_code)
 

@@ -3,15 +3,17 @@ the review queue, plan import. Thin: parse the form, call a service, render or r
 
 from __future__ import annotations
 
+import secrets
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
 from tracker.domain.periods import parse_day, plan_periods
-from tracker.domain.plan_model import OWN, PlanParseError
+from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
-from tracker.domain.progress_input import validate_update
+from tracker.domain.progress_input import validate_update, with_state_from_percent
 from tracker.domain.roles import PLANNERS, REPORTER
 from tracker.domain.status import current_period
 from tracker.domain.vocabulary import EVIDENCE_STATE_LABELS, STATUS_LABELS
@@ -24,32 +26,19 @@ from tracker.http.forms import (
 )
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, redirect
-from tracker.plan_sources import load_plan_source
 from tracker.reporting import archive as report_archive
-from tracker.reporting import build as reports
 from tracker.services import (
     accounts,
     evidence,
     extensions,
-    plan_links,
+    plan_drafts,
     planning,
     plans,
     progress,
     tracking,
 )
 
-
-async def _own_plans():
-    return [p for p in await plans.list_plans() if p.kind == OWN]
-
-
-def _plan_choice(form, field: str) -> int | None:
-    value = (form.get(field) or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InvalidInput("计划编号无效", field)
-    return int(value)
+FORM_TOKEN = "_submission"
 
 
 def _unit_ids(values: list[str], field: str) -> list[int]:
@@ -57,6 +46,29 @@ def _unit_ids(values: list[str], field: str) -> list[int]:
         return [int(value) for value in values if value]
     except ValueError:
         raise InvalidInput("单位编号无效", field) from None
+
+
+async def task_page(request: Request, task_id: int, status_code: int = 200,
+                    form: dict | None = None, error: dict | None = None) -> Response:
+    """A task with its history and forms; after a refused form, with the reason and what was typed."""
+    detail = await progress.task_detail(request.user, task_id)
+    user = request.user
+    units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
+    year = detail.context.plan_year
+    periods = plan_periods(year) if year else []
+    defaults = progress.update_form_defaults(detail.updates, user.unit_id,
+                                             current_period(year))
+    form = form or defaults.form
+    form.setdefault(FORM_TOKEN, secrets.token_urlsafe(18))
+    return page(request, "task.html", status_code=status_code, detail=detail, units=units,
+                can_plan=user.role in PLANNERS,
+                can_report=user.role == REPORTER and detail.my_role is not None,
+                periods=periods, form=form, returned=defaults.returned, error=error,
+                extensions=await extensions.for_task(user, task_id),
+                extended_deadline=(await tracking.approved_deadlines([task_id])).get(task_id),
+                evidence_checks=await evidence.evidence_for(
+                    link for u in detail.updates for link in u.evidence_links),
+                evidence_labels=EVIDENCE_STATE_LABELS)
 
 
 class PlanPages(Controller):
@@ -82,28 +94,20 @@ class PlanPages(Controller):
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=current_period(detail.year, day),
                     warnings=tracking.warnings_as_of(facts, statuses, day), summary=summary,
+                    extended=tracking.extended_deadlines_as_of(facts, day),
                     can_plan=request.user.role in PLANNERS)
 
     @get("/{plan_id:int}/export.yaml")
     async def export(self, plan_id: FromPath[int]) -> Response:
         text = dump_template(plans.template_from_plan(await plans.get_plan(plan_id)))
-        return Response(text, media_type="application/yaml; charset=utf-8", headers={
+        return Response(text, media_type="application/yaml", headers={
             "Content-Disposition": f'attachment; filename="plan-{plan_id}.yaml"'})
 
     @get("/{plan_id:int}/charts/{chart:str}")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
                     as_of: FromQuery[str | None] = None) -> Response:
-        content, media_type = await reports.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
         return Response(content, media_type=media_type)
-
-    @post("/{plan_id:int}/reports")
-    async def generate_report(self, request: Request, plan_id: FromPath[int],
-                              data: URLEncodedBody[dict[str, str]]) -> Response:
-        report_request = await reports.resolve_request(
-            plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
-            data.get("edition", "monthly"), data.get("unit") or None)
-        report = await report_archive.generate(report_request, request.user.id)
-        return redirect(f"/plans/{plan_id}#report-{report.id}", "report_ready")
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
     async def set_reporting(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -117,81 +121,59 @@ class PlanPages(Controller):
     @post("/{plan_id:int}/milestones", guards=[planner_guard])
     async def add_milestone(self, request: Request, plan_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
         task = data.get("task_id") or ""
-        await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
-                                     data.get("title", ""), data.get("due_on", ""),
-                                     actor=request.user.id)
+        try:
+            await planning.add_milestone(plan_id, int(task) if task.isdigit() else None,
+                                         data.get("title", ""), data.get("due_on", ""),
+                                         actor=request.user.id)
+        except InvalidInput as error:
+            if not task.isdigit():
+                raise
+            return await task_page(request, int(task), 400, error=form_error(error))
         return redirect(f"/tasks/{task}" if task.isdigit() else f"/plans/{plan_id}", "saved")
 
     @get("/import", guards=[planner_guard])
     async def import_form(self, request: Request) -> Response:
         return page(request, "import.html", error=None, replace=False,
-                    own_plans=await _own_plans())
+                    drafts=plan_drafts.list_drafts(request.user.id))
 
     @post("/import", guards=[planner_guard])
     async def import_plan(self, request: Request) -> Response:
+        """Parse the upload into a draft and show it for review; nothing is stored yet."""
         form = await request.form()
         replace = form.get("replace") == "1"
         try:
-            follows, parent_of = _plan_choice(form, "follows"), _plan_choice(form, "parent_of")
-            if sum(bool(x) for x in (replace, follows, parent_of)) > 1:
-                raise InvalidInput("替换、承接上年计划、作为上级计划只能选一项", "follows")
             content, name = await read_upload(form, "file")
-            template = load_plan_source(content, name)
-            if follows:
-                summary = await plan_links.import_following(template, follows, name, request.user.id)
-            elif parent_of:
-                summary = await plan_links.import_parent(template, parent_of, name, request.user.id)
-            else:
-                summary = await plans.import_plan(template, replace=replace, source_name=name,
-                                                  actor=request.user.id)
+            draft = plan_drafts.create_draft(request.user.id, content, name, replace=replace)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             return page(request, "import.html", status_code=400, replace=replace,
-                        own_plans=await _own_plans(),
-                        error={"field": "file", "message": message})
-        if follows:
-            return redirect(f"/plans/{summary.plan_id}/links?kind=follows", "imported")
-        if parent_of:
-            return redirect(f"/plans/{parent_of}/links?kind=parent", "imported")
-        return redirect(f"/plans/{summary.plan_id}", "imported")
+                        error={"field": "file", "message": message},
+                        drafts=plan_drafts.list_drafts(request.user.id))
+        return redirect(f"/plans/drafts/{draft.id}")
 
 
 class TaskPages(Controller):
     path = "/"
     include_in_schema = False
 
-    async def _render(self, request: Request, task_id: FromPath[int], status_code: int = 200,
-                      form: dict | None = None, error: dict | None = None) -> Response:
-        detail = await progress.task_detail(request.user, task_id)
-        user = request.user
-        units = await accounts.list_units(include_inactive=False) if user.role in PLANNERS else []
-        year = detail.context.plan_year
-        periods = plan_periods(year) if year else []
-        default_period = current_period(year)
-        return page(request, "task.html", status_code=status_code, detail=detail, units=units,
-                    can_plan=user.role in PLANNERS,
-                    can_report=user.role == REPORTER and detail.my_role is not None,
-                    periods=periods, form=form or {"period": default_period}, error=error,
-                    extensions=await extensions.for_task(user, task_id),
-                    evidence_checks=await evidence.evidence_for(
-                        link for u in detail.updates for link in u.evidence_links),
-                    evidence_labels=EVIDENCE_STATE_LABELS)
-
     @get("/tasks/{task_id:int}")
     async def task(self, request: Request, task_id: FromPath[int]) -> Response:
-        return await self._render(request, task_id)
+        return await task_page(request, task_id)
 
     @post("/tasks/{task_id:int}/updates", guards=[reporter_guard])
     async def submit(self, request: Request, task_id: FromPath[int]) -> Response:
         form = await request.form()
         fields = form_fields(form)
         try:
-            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token"})
-            update = validate_update(fields)
+            refuse_unknown_fields(form, UPDATE_FORM_FIELDS | {"_csrf_token", FORM_TOKEN})
+            update = validate_update(with_state_from_percent(fields))
+            # The form's one-time token: the same form sent twice (back button, double click)
+            # is stored once, as the API's Idempotency-Key.
             await progress.submit_update(request.user, task_id, update,
-                                         await evidence_from_form(form))
+                                         await evidence_from_form(form),
+                                         idempotency_key=fields.get(FORM_TOKEN) or None)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, form=fields, error=form_error(error))
+            return await task_page(request, task_id, 400, form=fields, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "submitted")
 
     @post("/tasks/{task_id:int}/edit", guards=[planner_guard])
@@ -211,7 +193,20 @@ class TaskPages(Controller):
         except (InvalidInput, ValueError) as error:
             if isinstance(error, ValueError):
                 error = InvalidInput("版本号无效", "version")
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
+        return redirect(f"/tasks/{task_id}", "saved")
+
+    @post("/tasks/{task_id:int}/attention", guards=[planner_guard])
+    async def set_attention(self, request: Request, task_id: FromPath[int],
+                            data: URLEncodedBody[dict[str, str]]) -> Response:
+        note = data.get("attention_note", "") if data.get("flag") == "1" else ""
+        if data.get("flag") == "1" and not note.strip():
+            error = InvalidInput("提请领导关注须写明需要领导协调的事项", "attention_note")
+            return await task_page(request, task_id, 400, error=form_error(error))
+        try:
+            await planning.set_attention(task_id, note, actor=request.user.id)
+        except InvalidInput as error:
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @post("/tasks/{task_id:int}/subtasks", guards=[planner_guard])
@@ -221,7 +216,7 @@ class TaskPages(Controller):
                                        _unit_ids([data.get("lead_unit_id", "")], "lead_unit_ids"),
                                        data.get("deadline", ""), actor=request.user.id)
         except InvalidInput as error:
-            return await self._render(request, task_id, 400, error=form_error(error))
+            return await task_page(request, task_id, 400, error=form_error(error))
         return redirect(f"/tasks/{task_id}", "saved")
 
     @get("/my", guards=[reporter_guard])
@@ -249,11 +244,6 @@ class TaskPages(Controller):
         if target == "task":
             return redirect(f"/tasks/{update.task_id}", "reviewed")
         return redirect("/reviews", "reviewed")
-
-    @get("/reports/{report_id:int}/download", guards=[reader_guard])
-    async def report_download(self, report_id: FromPath[int]) -> File:
-        path, name = await report_archive.report_file(report_id)
-        return File(path=path, filename=name, media_type="application/pdf")
 
     @get("/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, attachment_id: FromPath[int]) -> File:

@@ -7,9 +7,10 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import parse_day
+from tracker.domain.vocabulary import AUDIT_ENTITY_LABELS
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import page, redirect
-from tracker.services import audit, chasing, extensions, plans
+from tracker.services import accounts, audit, chasing, extensions, plans, progress
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -50,10 +51,21 @@ class TrackingPages(Controller):
     async def decide(self, request: Request, request_id: FromPath[int], data: Form) -> Response:
         decided = await extensions.decide(request.user, request_id, data.get("decision", ""),
                                           data.get("comment", ""))
-        return redirect(f"/tasks/{decided.task_id}", "saved")
+        notice = "extension_approved" if decided.decision == "approved" else "extension_refused"
+        return redirect(f"/tasks/{decided.task_id}", notice)
 
     @get("/audit", guards=[planner_guard])
     async def audit_trail(self, request: Request, plan_id: FromQuery[int | None] = None,
-                          entity: FromQuery[str | None] = None) -> Response:
-        return page(request, "audit.html", entries=await audit.entries(plan_id, entity),
-                    plan_id=plan_id, entity=entity)
+                          entity: FromQuery[str | None] = None,
+                          task_id: FromQuery[int | None] = None,
+                          unit_id: FromQuery[int | None] = None,
+                          user_id: FromQuery[int | None] = None,
+                          since: FromQuery[str | None] = None,
+                          until: FromQuery[str | None] = None) -> Response:
+        where = audit.AuditFilter(plan_id=plan_id, entity=entity or None, task_id=task_id,
+                                  unit_id=unit_id, user_id=user_id,
+                                  since=parse_day(since, "since"), until=parse_day(until, "until"))
+        task = await progress.task_detail(request.user, task_id) if task_id else None
+        return page(request, "audit.html", entries=await audit.entries(where=where), where=where,
+                    task=task, units=await accounts.list_units(), users=await accounts.list_users(),
+                    entity_labels=AUDIT_ENTITY_LABELS)

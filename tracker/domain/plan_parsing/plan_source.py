@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from tracker.documents import read_plan_text
+from tracker.domain.plan_parsing import parse_plan_document
 from tracker.domain.plan_templates import (
     PlanTemplate,
     TemplateError,
     load_template,
     template_from_parsed,
 )
-from tracker.plan_parsing import parse_plan_text
 
 TEMPLATE_SUFFIXES = {".yaml", ".yml"}
 
@@ -28,4 +27,4 @@ def load_plan_source(data: bytes, filename: str) -> PlanTemplate:
         except UnicodeDecodeError as error:
             raise TemplateError(f"模板须为 UTF-8 编码（第 {error.start} 字节无法解码）") from None
         return load_template(text)
-    return template_from_parsed(parse_plan_text(read_plan_text(data, filename)))
+    return template_from_parsed(parse_plan_document(data, filename))

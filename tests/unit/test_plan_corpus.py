@@ -1,0 +1,69 @@
+"""The corpus of real plan documents (tests/data/plans, see bench/parse_bench.py): the parser's
+score on the development set may only go up, and no document of the corpus is refused.
+
+The hold-out set (tests/data/plans/holdout) is scored by the bench and reported in the README;
+its numbers are not pinned here, so nobody tunes the parser against them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "plans"
+# Measured on the development set; raise a floor when the parser gets better, never lower it.
+DEV_FLOORS = {
+    "documents": 26,
+    "sections_f1": 0.97,
+    "items_f1": 0.96,
+    "tasks_f1": 0.77,
+    "units": 0.47,
+    "units_roles": 0.47,
+    "deadlines": 0.83,
+}
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("parse_bench", ROOT / "bench" / "parse_bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _bench()
+
+
+def test_dev_totals_only_go_up(bench):
+    _, totals = bench.score_folder(CORPUS)
+    measured = totals.as_dict()
+    for key, floor in DEV_FLOORS.items():
+        assert measured[key] >= floor, (key, measured)
+
+
+@pytest.mark.parametrize("folder", [CORPUS, CORPUS / "holdout"], ids=["dev", "holdout"])
+def test_no_document_of_the_corpus_is_refused(bench, folder):
+    scores, _ = bench.score_folder(folder)
+    assert scores, f"no documents in {folder}"
+    assert [(s.name, s.refused) for s in scores if s.refused] == []
+
+
+def test_the_score_rules(bench):
+    from tracker.domain.plan_parsing.score import score_document
+
+    task = {"number": "1", "text": "做好政务公开工作。", "lead_units": ["局办公室"],
+            "cooperating_units": ["法规处"], "deadline_text": "年底前"}
+    expected = {"cut": True, "sections": [{"number": None, "title": None, "items": [
+        {"number": None, "title": None, "tasks": [task]}]}]}
+    found = {"sections": [{"number": None, "title": None, "items": [{"number": None, "title": None, "tasks": [
+        {**task, "text": "做好政务公开工作", "lead_units": ["法规处"], "cooperating_units": ["局办公室"]},
+        {**task, "text": "后面被截掉的任务"}]}]}]}
+    doc = score_document("x", expected, found)
+    # punctuation ignored; the cut document's extra task after the last expected one not counted
+    assert (doc.tasks.matched, doc.tasks.found, doc.tasks.f1) == (1, 1, 1.0)
+    assert (doc.units_right, doc.roles_right, doc.deadlines_right) == (1, 0, 1)
+    refused = score_document("y", expected, None, refused="文本为空")
+    assert refused.tasks.f1 == 0 and refused.refused == "文本为空"

@@ -1,0 +1,78 @@
+"""Headings and numbering: 一、 sections, （一） items, 1. / （1） / ⑴ / ① tasks."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.domain.deadlines import chinese_number
+from tracker.domain.plan_parsing.text import FINANCIAL, Line, match_key
+
+_NUMERAL = "一二三四五六七八九十百〇零两壹贰叁参肆伍陆柒捌玖拾"
+_SECTION_RE = re.compile(rf"([{_NUMERAL}]{{1,4}})\s*[、.]\s*")
+_ITEM_RE = re.compile(rf"\(\s*([{_NUMERAL}]{{1,4}})\s*\)\s*[、.]?\s*")
+_TASK_RES = (
+    re.compile(r"(\d{1,3})\s*(?:[.、)](?!\d))\s*"),
+    re.compile(r"\(\s*(\d{1,3})\s*\)\s*[、.]?\s*"),
+)
+_PAREN_DIGITS = {chr(0x2474 + i): str(i + 1) for i in range(20)}  # ⑴…⒇
+
+
+def section_heading(line: Line) -> tuple[str, str] | None:
+    m = _SECTION_RE.match(line.key)
+    return (m[1].translate(FINANCIAL), line.text[m.end():].strip()) if m else None
+
+
+def item_heading(line: Line) -> tuple[str, str] | None:
+    m = _ITEM_RE.match(line.key)
+    return (f"（{m[1].translate(FINANCIAL)}）", line.text[m.end():].strip()) if m else None
+
+
+def task_heading(line: Line) -> tuple[str, str, str] | None:
+    """(number, text, style): style "dot" for 1. / 1、, "paren" for （1） / ⑴."""
+    for pattern, style in zip(_TASK_RES, ("dot", "paren"), strict=True):
+        m = pattern.match(line.key)
+        if m:
+            return str(int(m[1])), line.text[m.end():].strip(), style
+    if line.text and line.text[0] in _PAREN_DIGITS:
+        return _PAREN_DIGITS[line.text[0]], line.text[1:].strip(), "paren"
+    return None
+
+
+def heading_level(text: str) -> str | None:
+    """"section" (一、), "item" (（一）), "task" (1. / （1） / ⑴) or None for other lines."""
+    line = Line(0, text.strip(), match_key(text.strip()))
+    if section_heading(line):
+        return "section"
+    if item_heading(line):
+        return "item"
+    return "task" if task_heading(line) else None
+
+
+def is_heading_line(text: str) -> bool:
+    """Whether a line starts a section, item or numbered task (used to re-join PDF lines)."""
+    return heading_level(text) is not None
+
+
+def split_title(rest: str) -> tuple[str, str | None]:
+    """"重大政策及时发布。各部门要…" → ("重大政策及时发布", "各部门要…")."""
+    title, stop, after = rest.partition("。")
+    return title.strip(), (after.strip() or None) if stop else None
+
+
+def to_numeral(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n >= 100:
+        return str(n)
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
+
+
+
+def next_numeral(numbers: list[str]) -> str:
+    """The numeral after the last of `numbers` ("三" after ["一", "二"])."""
+    last = chinese_number(numbers[-1]) if numbers else 0
+    return to_numeral((last or len(numbers)) + 1)
+
+

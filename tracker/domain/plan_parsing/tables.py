@@ -1,0 +1,353 @@
+"""Task-division tables: header columns, rows, cells, and the units of a row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.domain.plan_parsing.text import Line, match_key
+from tracker.domain.plan_parsing.units import (
+    MARKED_LEAD,
+    merge_units,
+    role_units,
+    split_outside_brackets,
+    split_units,
+)
+
+_COLUMN_NAMES = {
+    "number": {"序号", "编号", "序"},
+    "task": {"工作任务", "任务", "主要任务", "重点任务", "任务内容", "工作内容", "工作事项", "事项",
+             "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项"},
+    "requirement": {"工作要求", "具体要求", "工作措施", "具体措施", "任务要求", "主要措施", "措施",
+                    "要求", "推进措施", "工作举措", "目标要求", "工作目标", "具体内容", "细化分工",
+                    "具体工作", "工作安排", "任务分解", "细化任务", "具体举措", "主要举措"},
+    "lead": {"牵头单位", "牵头部门", "牵头处室", "牵头科室", "主责单位", "主办单位", "牵头",
+             "牵头责任单位", "主要责任单位"},
+    "responsible": {"责任单位", "责任部门", "责任处室", "责任科室", "负责单位", "负责部门",
+                    "承办单位", "责任主体", "实施单位", "落实单位"},
+    "cooperating": {"配合单位", "配合部门", "配合处室", "配合科室", "协办单位", "参与单位",
+                    "协同单位", "参加单位", "配合"},
+    "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
+                 "时间安排", "进度安排"},
+}
+_COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", "协办"),
+                 ("cooperating", "参与"), ("responsible", "责任"), ("deadline", "时限"),
+                 ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
+                 ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
+                 ("requirement", "内容"), ("requirement", "分工"))
+INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
+
+
+def is_table_line(line: Line) -> bool:
+    return "\t" in line.raw or line.key.count("|") >= 2
+
+
+def row_cells(line: Line) -> list[str]:
+    if "\t" in line.raw:
+        return [c.strip() for c in line.raw.split("\t")]
+    cells = [c.strip() for c in re.split(r"[|｜]", line.text)]
+    if len(cells) > 2 and not cells[0] and not cells[-1]:  # | a | b | (markdown)
+        cells = cells[1:-1]
+    return cells
+
+
+def column_role(cell: str) -> str | None:
+    name = re.sub(r"\s+|\(.*?\)", "", match_key(cell))
+    if not name or len(name) > 12:
+        return None
+    for role, names in _COLUMN_NAMES.items():
+        if name in names:
+            return role
+    return next((role for role, hint in _COLUMN_HINTS if hint in name), None)
+
+
+def header_columns(cells: list[str]) -> dict[str, int] | None:
+    columns: dict[str, int] = {}
+    if len({c for c in cells if c}) < 2:
+        return None  # a caption merged across the row is not a header
+    for index, cell in enumerate(cells):
+        role = column_role(cell)
+        if role == "task" and "task" in columns:
+            role = "requirement"  # a second task-like column holds the details
+        if role and role not in columns:
+            columns[role] = index
+    if len(columns) >= 2 and ("task" in columns or "requirement" in columns):
+        return columns
+    return None
+
+
+@dataclass
+class Table:
+    columns: dict[str, int]
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (source line, cells)
+    caption: str | None = None
+
+
+def read_table(block: list[Line]) -> Table | None:
+    """A block of table lines with a recognisable header row, or None."""
+    for index, line in enumerate(block):
+        cells = row_cells(line)
+        columns = header_columns(cells)
+        if columns:
+            before = [c for ln in block[:index] for c in row_cells(ln) if c]
+            caption = before[0] if before and len(set(before)) == 1 else None
+            return Table(columns, cells, [(ln.no, row_cells(ln)) for ln in block[index + 1:]], caption)
+    return None
+
+
+# --- tables written one cell per line ---------------------------------------------------------
+# Copying a web table, or pdftotext, gives one cell per line, with or without a "|" line between
+# cells. Two "|" in a row (an empty cell) end a row; without such marks rows are cut where the
+# cells wrap around to the first columns again.
+
+_LONE_BAR = re.compile(r"[|｜]")
+
+
+def is_bar_line(line: Line) -> bool:
+    return bool(_LONE_BAR.fullmatch(line.key.strip()))
+
+
+def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
+    """A table written one cell per line starting at lines[start] (its header's first cell):
+    (table, index after it), or None when no header of at least two column names starts there."""
+    header: list[str] = []
+    i = start
+    barred = False
+    while i < len(lines) and (is_bar_line(lines[i]) or _header_cell(lines[i])):
+        if is_bar_line(lines[i]):
+            barred = True
+            if header and i + 1 < len(lines) and is_bar_line(lines[i + 1]):
+                i += 1
+                break
+        else:
+            header.append(lines[i].text)
+        i += 1
+    columns = header_columns(header)
+    if columns is None or len(header) < 2 or not {"lead", "responsible", "cooperating", "deadline"} & columns.keys():
+        return None
+    cells: list[tuple[int, str]] = []  # (line, text); "" marks a row end
+    previous_bar = False
+    while i < len(lines):
+        line = lines[i]
+        if is_bar_line(line):
+            if previous_bar:
+                cells.append((line.no, ""))
+            previous_bar = True
+            i += 1
+            continue
+        if barred and not previous_bar and cells and cells[-1][1]:
+            break  # two text lines without a bar between them: the table has ended
+        if not barred and _ends_stream(line):
+            break
+        cells.append((line.no, line.text))
+        previous_bar = False
+        i += 1
+    rows = _stream_rows(cells, columns, len(header))
+    return Table(columns, header, rows), i
+
+
+def _header_cell(line: Line) -> bool:
+    """A line that is only a column name (a header cell of a table written one cell per line)."""
+    key = line.key.strip()
+    return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+            and column_role(key) is not None)
+
+
+def _ends_stream(line: Line) -> bool:
+    key = line.key.strip()
+    return bool(re.match(r"附件|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$", key))
+
+
+def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: int
+                 ) -> list[tuple[int, list[str]]]:
+    explicit = any(not text for _, text in cells)
+    rows: list[tuple[int, list[str]]] = []
+    current: list[tuple[int, str]] = []
+    roles = _column_roles(columns, width)
+    last_typed = max(i for i, r in enumerate(roles) if r is not None)
+    position = -1
+    for no, text in cells:
+        if explicit:
+            if not text:
+                if current:
+                    rows.append((current[0][0], [t for _, t in current]))
+                current = []
+                continue
+            current.append((no, text))
+            continue
+        kind = cell_type(text)
+        fits = [j for j in range(position + 1, width) if _fit(roles[j], kind) > 0]
+        floating = kind == "num" and "number" not in columns
+        if current and (position >= last_typed or (not fits and not floating)):
+            rows.append((current[0][0], [t for _, t in current]))
+            current, position = [], -1
+            fits = [j for j in range(width) if _fit(roles[j], kind) > 0]
+        current.append((no, text))
+        if not floating and fits:
+            position = fits[0]
+    if current:
+        rows.append((current[0][0], [t for _, t in current]))
+    return rows
+
+
+# --- aligning a row's cells with the header ---------------------------------------------------
+# A merged cell appears only in the first row it spans, so rows have fewer cells than the header;
+# a number column may have no header. Cells are typed by what they hold and aligned with the
+# columns by the best-scoring order-keeping match (skipping columns, or unheaded cells).
+
+_ROLE_TYPES = {"number": "num", "task": "text", "requirement": "text", "lead": "unit",
+               "responsible": "unit", "cooperating": "unit", "deadline": "deadline"}
+_FIT = {
+    "num": {"num": 3, "heading": 2, "empty": 0.5},
+    "text": {"text": 2, "heading": 1.5, "unit": 0.2, "deadline": -0.5, "num": -2, "empty": 0.3},
+    "unit": {"unit": 3, "text": -1, "heading": -2, "deadline": -2, "num": -3, "empty": 0.5},
+    "deadline": {"deadline": 3, "text": -1, "heading": -2, "unit": -2, "num": -2, "empty": 0.5},
+    None: {"text": 0.2, "empty": 0.5, "unit": 0, "deadline": 0, "num": -1, "heading": -1},
+}
+_SKIP = {"number": -0.3, "task": -0.4, "requirement": -0.6, "lead": -1.0, "responsible": -1.0,
+         "cooperating": -1.0, "deadline": -1.0, None: -0.1}
+_EXTRA = {"num": -0.5, "heading": -0.2, "empty": -0.1}
+_DEADLINE_WORDS = re.compile(
+    r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|年内|年度|全年|季度|半年|持续|长期|"
+    r"常态|定期|及时|按时|按期|每[年月季周日]|日常|随时|适时|同步|前完成|完成前|底前")
+_DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|季度|半年")
+_UNIT_NAME = re.compile(
+    r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
+    r"行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
+_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别负责|负责落实|牵头|配合|负责|落实|协办|参与|会同|会|等$|等")
+
+
+def cell_type(cell: str) -> str:
+    """What a table cell holds: empty, num, heading, deadline, unit or text."""
+    text = cell.strip()
+    if not text:
+        return "empty"
+    key = match_key(text)
+    if re.fullmatch(r"\(?\s*\d{1,3}\s*[).、]?", key):
+        return "num"
+    from tracker.domain.plan_parsing.numbering import item_heading, section_heading
+
+    line = Line(0, text, key)
+    if section_heading(line) or item_heading(line):
+        return "heading" if len(text) <= 60 else "text"
+    if re.fullmatch(r"[一二三四五六七八九十]{1,3}", key):
+        return "num"
+    if ("。" not in key and not looks_like_units(text) and _DEADLINE_WORDS.search(key)
+            and (len(text) <= 12 or (len(text) <= 40 and _DATE_WORDS.search(key)))):
+        return "deadline"
+    if looks_like_units(text):
+        return "unit"
+    return "text"
+
+
+def looks_like_units(cell: str) -> bool:
+    """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
+    key = match_key(cell.strip())
+    if len(key) > 80 or "。" in key:
+        return False
+    parts = [p for p in re.split(r"[、,;/\n]|和|及", _ROLE_WORDS.sub(",", key)) if p.strip()]
+    return bool(parts) and all(
+        len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各"))
+        for p in parts)
+
+
+def _column_roles(columns: dict[str, int], width: int) -> list[str | None]:
+    roles: list[str | None] = [None] * width
+    for role, index in columns.items():
+        if index < width:
+            roles[index] = role
+    return roles
+
+
+def _fit(role: str | None, kind: str) -> float:
+    return _FIT[_ROLE_TYPES.get(role) if role else None].get(kind, -1)
+
+
+def align_row(cells: list[str], columns: dict[str, int], width: int) -> dict[str, str]:
+    """The row's cells by column role, for rows with fewer (merged) or more (unheaded) cells."""
+    roles = _column_roles(columns, width)
+    kinds = [cell_type(c) for c in cells]
+    n, m = len(cells), width
+    neg = float("-inf")
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    step: list[list[str]] = [[""] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            options = []
+            if i and j:
+                options.append((best[i - 1][j - 1] + _fit(roles[j - 1], kinds[i - 1]), "match"))
+            if j:
+                options.append((best[i][j - 1] + _SKIP[roles[j - 1]], "skip"))
+            if i:
+                options.append((best[i - 1][j] + _EXTRA.get(kinds[i - 1], -4), "extra"))
+            best[i][j], step[i][j] = max(options)
+    values: dict[str, str] = {}
+    i, j = n, m
+    while i or j:
+        move = step[i][j]
+        if move == "match":
+            if roles[j - 1]:
+                values[roles[j - 1]] = cells[i - 1]
+            i, j = i - 1, j - 1
+        elif move == "skip":
+            j -= 1
+        else:
+            if kinds[i - 1] == "num" and "number" not in values:
+                values["number"] = cells[i - 1]
+            elif kinds[i - 1] == "heading":
+                values.setdefault("heading", cells[i - 1])
+            i -= 1
+    return values
+
+
+SEPARATOR_CELL = re.compile(r":?-{3,}:?")
+
+
+def row_number(cell: str) -> str | None:
+    key = match_key(cell).strip()
+    m = re.fullmatch(r"\(?\s*(\d{1,3})\s*[)）.、]?", key)
+    if m:
+        return str(int(m[1]))
+    short = cell.strip().rstrip("、.．")
+    return short if 0 < len(short) <= 10 else None
+
+
+def cell_units(cell: str) -> tuple[list[str], list[str]]:
+    """A unit cell → (marked lead, others): "市发改委（牵头）、市财政局", "A牵头,B配合"."""
+    if not MARKED_LEAD.search(match_key(cell or "")) or "," in match_key(cell or ""):
+        roles = role_units(cell)
+        if roles is not None:
+            return roles
+    marked: list[str] = []
+    others: list[str] = []
+    for part in split_outside_brackets(cell or ""):
+        m = MARKED_LEAD.search(match_key(part.strip()))
+        if m and m.start() > 0:
+            merge_units(marked, split_units(part.strip()[: m.start()]))
+        else:
+            merge_units(others, split_units(part))
+    return marked, [u for u in others if u not in marked]
+
+
+
+def table_row_units(values: dict[str, str], columns: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(lead, cooperating) units of a task-division table row. 责任单位 is the lead when there
+    is no 牵头单位 column, unless some of its units are marked as leading."""
+    lead: list[str] = []
+    coop: list[str] = []
+    marked, others = cell_units(values.get("lead", ""))
+    merge_units(lead, marked + others)
+    marked, others = cell_units(values.get("responsible", ""))
+    if "lead" in columns:
+        merge_units(coop, marked + others)
+    elif marked:
+        merge_units(lead, marked)
+        merge_units(coop, others)
+    else:
+        merge_units(lead, others)
+    merge_units(coop, [u for pair in cell_units(values.get("cooperating", "")) for u in pair])
+    return lead, [u for u in coop if u not in lead]

@@ -1,0 +1,104 @@
+"""Normalisation shared by every stage: the same-length matching key and the source line.
+
+Matching runs on a same-length "key" copy of each line: full-width ASCII made half-width,
+〔〕【】 made [], traditional characters made simplified. Slices of the key therefore map back
+to the original one to one, so extracted text is always returned as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TRADITIONAL = (
+    "牽牵頭头單单門门處处責责負负辦办協协參参與与聯联會会時时間间號号編编務务點点體体讀读"
+    "關关於于發发給给們们現现將将開开動动計计劃划見见員员廳厅隊队組组區区縣县鎮镇級级項项"
+    "內内實实進进類类規规範范報报應应領领導导總总備备註注說说歸归貳贰陸陆長长續续態态當当"
+    "於于為为這这爲为題题構构層层屬属據据標标準准週周廣广傳传響响話话專专屆届黨党環环節节"
+)
+KEY_MAP = {0xFF01 + i: 0x21 + i for i in range(94)}  # full-width ASCII → ASCII
+KEY_MAP.update({0x3000: " ", 0x00A0: " ", 0x3014: "[", 0x3015: "]", 0x3010: "[", 0x3011: "]",
+                 0xFE5D: "[", 0xFE5E: "]"})
+KEY_MAP.update({ord(_TRADITIONAL[i]): _TRADITIONAL[i + 1] for i in range(0, len(_TRADITIONAL), 2)})
+FINANCIAL = str.maketrans("壹贰叁参肆伍陆柒捌玖拾", "一二三三四五六七八九十")
+_traditional_loaded = False
+
+
+def _load_traditional() -> None:
+    """Every traditional character → its simplified form, one for one, from OpenCC's character
+    table (opencc-python-reimplemented ships it as data): the hand-made table above covers only
+    the words the rules match, while a traditional plan's unit names and role words
+    (按職責分工負責) use many more. Phrase conversion is not used: the key must keep its length."""
+    global _traditional_loaded
+    _traditional_loaded = True
+    try:
+        from importlib.resources import files
+
+        table = files("opencc").joinpath("dictionary", "TSCharacters.txt").read_text(encoding="utf-8")
+    except (ImportError, OSError):  # the hand-made table still covers the rules' own words
+        return
+    for row in table.splitlines():
+        traditional, _, simplified = row.partition("\t")
+        simplified = simplified.split(" ")[0]
+        if len(traditional) == 1 and len(simplified) == 1 and traditional != simplified:
+            KEY_MAP.setdefault(ord(traditional), simplified)
+
+
+def match_key(text: str) -> str:
+    """The same-length matching copy of `text` (see the module docstring)."""
+    if not _traditional_loaded:
+        _load_traditional()
+    return text.translate(KEY_MAP)
+
+
+@dataclass
+class Line:
+    no: int  # 1-based line number in the source text
+    text: str  # stripped, as written
+    key: str  # same length as text, for matching
+    raw: str = ""  # stripped of spaces but not of tabs: a table row keeps its empty edge cells
+
+
+def split_lines(text: str) -> list[Line]:
+    raw = re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0c|\x0b|\x85", text)
+    result = []
+    for number, row in enumerate(raw, start=1):
+        stripped = row.strip()
+        if stripped:
+            result.append(Line(number, stripped, match_key(stripped), row.strip(" \u3000\xa0")))
+    return result
+
+
+
+# --- text whose line breaks were collapsed into spaces ---------------------------------------
+# Some crawls and copies keep a whole article on one line, the line breaks turned into spaces
+# (or dropped). Such a line is unfolded: a space between two Chinese characters (or a digit) was
+# a line break, and a heading written inline (…公开（一）做好… / …。2.做好…) starts a line.
+
+FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
+_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])")
+_INLINE_HEADING = re.compile(
+    r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
+    r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
+    r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d)[\u4e00-\u9fff“])")
+
+
+def unfold(text: str) -> str:
+    """Break folded lines (see above); other lines are returned unchanged."""
+    if not any(len(row) > FOLDED_LINE for row in text.splitlines()):
+        return text
+    rows = []
+    for row in text.splitlines():
+        unfolded = _FOLD_SPACE.sub("\n", row)
+        key = match_key(unfolded)
+        if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 3:
+            row = unfolded
+            cuts = [m.start() for m in _INLINE_HEADING.finditer(key)]
+            pieces, start = [], 0
+            for cut in cuts:
+                pieces.append(row[start:cut])
+                start = cut
+            pieces.append(row[start:])
+            row = "\n".join(p for p in pieces)
+        rows.append(row)
+    return "\n".join(rows)

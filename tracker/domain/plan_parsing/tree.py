@@ -1,0 +1,450 @@
+"""Text → plan tree: the builder and ``parse_plan_text``. Pure: no I/O (sources.py reads files).
+
+A 政务公开 work plan reads, in order:
+
+* a distribution cover (文号, 关于印发《…》的通知, addressee, 现将…印发给你们, signature,
+  （信息公开形式：…）, …印发, 共印：N份) — skipped, but the 文号 and signature are kept as metadata;
+* the plan's own title (possibly split over two lines) and a preamble;
+* the body: sections "一、", items "（一）", tasks "1." / "（1）" / "⑴" or plain paragraphs, and/or a
+  task-division table pasted as tab- or "|"-separated rows;
+* optionally the attached 解读, kept apart as ``interpretation``.
+
+Decisions for ambiguous input (kept stable; tests pin them):
+
+* Every non-empty line that is not a heading is one paragraph; blank lines carry no meaning.
+* A task's ``text`` is the paragraph as written minus its leading number ("1. "); unit and
+  deadline notes are left in the text.
+* A plain paragraph right after a numbered task (same item) continues that task ("\\n"-joined),
+  and so do lines numbered in another style than the item's tasks ("1." tasks, "（1）" points).
+* Items without a section level (only "（一）…") go into one section numbered "一" titled with the
+  plan title; tasks without any heading go into that section's unnumbered item.
+* An item left with no task lines becomes one task made from its heading, so that one-line items
+  ("（三）做好X工作（市发改委负责）") stay trackable.
+* A table that follows prose becomes a section of its own, numbered after the last section and
+  titled with its caption line or "任务分解表"; its grouping rows become items. A table with no
+  prose around it maps its grouping rows ("一、…" / merged rows) to sections.
+* ``interpretation`` starts with the 解读 heading itself (a two-line heading joined into one line),
+  followed by the remaining non-empty lines, "\\n"-joined.
+* ``year`` comes from the title, else the 文号, else the signature date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.domain.deadlines import resolve_deadline, resolve_deadline_phrase
+from tracker.domain.plan_model import (
+    ParsedItem,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+    PlanParseError,
+)
+from tracker.domain.plan_parsing.front import (
+    ATTACHMENT_RE,
+    date_only,
+    interpretation_heading,
+    is_footer,
+    issuer_from_title,
+    issuer_like,
+    read_front,
+    title_like,
+    year_of,
+)
+from tracker.domain.plan_parsing.numbering import (
+    item_heading,
+    next_numeral,
+    section_heading,
+    split_title,
+    task_heading,
+)
+from tracker.domain.plan_parsing.tables import (
+    INHERITED,
+    SEPARATOR_CELL,
+    Table,
+    align_row,
+    cell_type,
+    column_role,
+    header_columns,
+    is_bar_line,
+    is_table_line,
+    read_cell_lines,
+    read_table,
+    row_cells,
+    row_number,
+    table_row_units,
+)
+from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
+from tracker.domain.plan_parsing.units import (
+    extract_units,
+    merge_units,
+    note_deadline,
+    split_clauses,
+    split_note,
+)
+
+__all__ = ["parse_plan_text"]
+
+# User-facing messages (Chinese), collected so that an English table can follow.
+MESSAGES = {
+    "empty": "文本为空",
+    "no_structure": "未识别到任何编号结构（如“一、”“（一）”“1.”）或任务分解表",
+    "duplicate_task": "任务编号“{number}”重复",
+}
+DEFAULT_TABLE_TITLE = "任务分解表"
+DEFAULT_SECTION_TITLE = "工作任务"
+
+# --- building the tree -----------------------------------------------------------------------
+
+
+@dataclass
+class _Builder:
+    year: int | None
+    plan_title: str
+    sections: list[ParsedSection] = field(default_factory=list)
+    numbers: dict[int, dict[str, int]] = field(default_factory=dict)  # id(item) → number → line
+    styles: dict[int, str] = field(default_factory=dict)  # id(item) → numbering style of its tasks
+    last_task: ParsedTask | None = None  # a numbered task that a plain paragraph may continue
+    headings: dict[int, tuple[str, int]] = field(default_factory=dict)  # id(item) → (title, line)
+    issuer: str | None = None
+    issued_on: str | None = None
+    attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
+    raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
+
+    @property
+    def current_section(self) -> ParsedSection:
+        if not self.sections:
+            self.sections.append(ParsedSection("一", self.plan_title or DEFAULT_SECTION_TITLE, [],
+                                               implied=True))
+        return self.sections[-1]
+
+    @property
+    def current_item(self) -> ParsedItem:
+        section = self.current_section
+        if not section.items:
+            section.items.append(ParsedItem(None, None, []))
+        return section.items[-1]
+
+    def section(self, number: str, title: str) -> None:
+        self.sections.append(ParsedSection(number, title, []))
+        self.last_task = None
+
+    def item(self, number: str | None, title: str | None, line: int | None = None) -> None:
+        """A new item; with a heading line, the heading becomes a task if no task follows."""
+        item = ParsedItem(number, title, [])
+        self.current_section.items.append(item)
+        if title and line is not None:
+            self.headings[id(item)] = (title, line)
+        self.last_task = None
+
+    def task(self, number: str | None, text: str, line: int, units=None, deadline=None) -> None:
+        item = self.current_item
+        if number is not None:
+            seen = self.numbers.setdefault(id(item), {})
+            warnings = [MESSAGES["duplicate_task"].format(number=number)] if number in seen else []
+            seen[number] = line
+        else:
+            warnings = []
+        lead, coop = units if units is not None else extract_units(text)
+        deadline_text, deadline_value = deadline if deadline is not None else resolve_deadline(text, self.year)
+        task = ParsedTask(number, text, lead, [u for u in coop if u not in lead],
+                          deadline_text, deadline_value, line, warnings=warnings)
+        item.tasks.append(task)
+        self.last_task = task if number is not None else None
+
+    def numbered(self, line: Line, number: str, text: str, style: str) -> None:
+        """A numbered line: a task, or a sub-point when the item numbers its tasks in another
+        style ("1." tasks with "（1）" points under them), so nested lists are not duplicates."""
+        styles = self.styles.setdefault(id(self.current_item), style)
+        if styles != style and self.last_task is not None:
+            self.paragraph(line)
+        else:
+            self.prose(number, text, line.no)
+
+    def prose(self, number: str | None, text: str, line: int) -> None:
+        """A task written as a paragraph: its trailing unit/deadline notes are read and left out
+        of its text; an unnumbered paragraph whose clauses carry their own notes is one task per
+        clause. Units named in the prose itself (由A牵头…) are read but stay in the text."""
+        for clause in ([text] if number is not None else split_clauses(text)):
+            self._prose_task(number, clause, line)
+
+    def _prose_task(self, number: str | None, raw: str, line: int, task: ParsedTask | None = None) -> None:
+        body, notes = split_note(raw)
+        lead, coop = extract_units(raw)
+        deadline = note_deadline(notes, self.year)
+        if task is None:
+            self.task(number, body or raw, line, (lead, coop), deadline)
+            task = self.current_item.tasks[-1]
+            if number is None:
+                self.last_task = None
+        else:
+            task.text = body or raw
+            task.lead_units, task.cooperating_units = lead, [u for u in coop if u not in lead]
+            task.deadline_text, task.deadline = deadline
+        self.raw[id(task)] = raw
+
+    def paragraph(self, line: Line) -> None:
+        if self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task:
+            task = self.last_task
+            raw = self.raw.get(id(task), task.text)
+            self._prose_task(task.number, f"{raw}\n{line.text}" if raw else line.text, task.line, task)
+            task.end_line = line.no
+            return
+        if self.note_line(line):
+            return
+        self.prose(None, line.text, line.no)
+
+    def note_line(self, line: Line) -> bool:
+        """A line that is only a remark on the tasks above it ("责任单位：X。", "（牵头单位：X）",
+        "完成时限：年底前"): its units and deadline go to the item's tasks that have none, or else
+        to the last task."""
+        body, notes = split_note(line.text)
+        if body.strip(" 。；;") or not notes or not self.sections:
+            return False
+        item = self.current_item
+        if not item.tasks:
+            return False
+        lead, coop = extract_units(line.text)
+        deadline = note_deadline(notes, self.year)
+        unassigned = [t for t in item.tasks if not t.lead_units and not t.cooperating_units]
+        targets = unassigned if (lead or coop) and item.tasks[-1] in unassigned else [item.tasks[-1]]
+        for task in targets:
+            merge_units(task.lead_units, lead)
+            merge_units(task.cooperating_units, [u for u in coop if u not in task.lead_units])
+            if deadline[0] and not task.deadline_text:
+                task.deadline_text, task.deadline = deadline
+        item.tasks[-1].end_line = line.no
+        return True
+
+    def signature(self, issuer: str | None, date: str) -> None:
+        """A signature in the body (issuer line and date line) closes the plan text."""
+        self.issued_on = self.issued_on or date
+        self.issuer = self.issuer or issuer
+
+    def take_caption(self, line_no: int) -> str | None:
+        """The plain or 附件 line right above a table, when it reads like the table's caption."""
+        if self.attachment and self.attachment[0] == line_no - 1:
+            return self.attachment[1]
+        item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
+        last = item.tasks[-1] if item and item.tasks else None
+        if (last and last.number is None and last.line == line_no - 1 and title_like(last.text)
+                and re.search(r"表|分解|分工|清单|台账|任务|方案", match_key(last.text))):
+            item.tasks.pop()
+            return last.text
+        return None
+
+    def table(self, table: Table, caption: str | None) -> None:
+        """The rows of a task-division table. Rules (pinned by tests and the corpus):
+
+        * a row holding one value (merged across, or a lone first cell) is a heading: 一、 → a
+          section, （一） → an item, anything else → an item without a number;
+        * heading cells written before a row's own cells ("一、…", "（一）…") open that section/item;
+        * with both a task column and a details column (工作任务 + 具体要求), the task column names
+          the group (an item, new when its value changes) and the details are the task;
+        * a row with fewer cells than the header has merged cells: see tables.align_row; a
+          column it does not have, and the empty cells of a row continuing a group, come from
+          the row above.
+        """
+        cols = table.columns
+        width = len(table.header)
+        appended = bool(self.sections) and not self.sections[-1].implied
+        if appended:
+            self.section(next_numeral([s.number for s in self.sections]),
+                         caption or table.caption or DEFAULT_TABLE_TITLE)
+        grouped = "task" in cols and "requirement" in cols
+        previous: dict[str, str] = {}
+        group: str | None = None
+        header_key = [match_key(c) for c in table.header]
+        for no, cells in table.rows:
+            filled = [c for c in cells if c]
+            if not filled or [match_key(c) for c in cells] == header_key:
+                continue
+            if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
+                continue
+            while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
+                   and len(match_key(filled[0]).strip()) > 4):
+                self.table_heading(filled[0], appended)
+                cells = cells[cells.index(filled[0]) + 1:]
+                filled = filled[1:]
+                previous, group = {}, None
+            if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
+                self.table_heading(filled[0], appended)
+                previous, group = {}, None
+                continue
+            number_cell = cells[cols["number"]] if "number" in cols and len(cells) == width else ""
+            if number_cell and cell_type(number_cell) in ("heading", "num") and not re.search(r"\d", number_cell):
+                # 序号 "一" / "（一）" with the heading's title in the next cell
+                title = next((c for c in cells[cols["number"] + 1:] if c), "")
+                self.table_heading(f"{number_cell}{'' if item_heading(Line(0, number_cell, match_key(number_cell))) else '、'}{title}", appended)
+                previous, group = {}, None
+                continue
+            if len(cells) > width:
+                while len(cells) > width and not cells[-1]:
+                    cells = cells[:-1]
+            values = align_row(cells if len(cells) == width else filled, cols, width)
+            absent = {role for role in cols if role not in values}
+            task_value = values.get("task", "")
+            requirement = values.get("requirement", "")
+            if grouped and requirement and task_value and task_value != group:
+                heading = item_heading(Line(0, task_value, match_key(task_value)))
+                if heading:
+                    self.item(heading[0], heading[1] or None)
+                else:
+                    self.item(None, task_value)
+                group = task_value
+                previous = {}
+            continuing = grouped and requirement and not task_value
+            for role in INHERITED:
+                if role not in cols:
+                    continue
+                if not values.get(role) and (role in absent or continuing):
+                    values[role] = previous.get(role, "")
+                previous[role] = values.get(role, "")
+            text = requirement if grouped and requirement else (values.get("task") or requirement)
+            if not text:
+                continue
+            number = row_number(values["number"]) if values.get("number") else None
+            numbered = task_heading(Line(0, text, match_key(text)))
+            if numbered and numbered[1]:
+                number = number or numbered[0]
+                text = numbered[1]
+            units = None
+            if {"lead", "responsible", "cooperating"} & cols.keys():
+                units = table_row_units(values, cols)
+            deadline = (resolve_deadline_phrase(values.get("deadline"), self.year)
+                        if values.get("deadline") else (None, None))
+            self.task(number, text, no, units, deadline)
+            self.last_task = None
+
+    @staticmethod
+    def is_table_heading(value: str, cells: list[str], width: int) -> bool:
+        kind = cell_type(value)
+        if kind == "heading":
+            return True
+        if kind in ("num", "unit", "deadline"):
+            return False
+        merged = len(cells) > 1 and all(c == value for c in cells if c) and sum(1 for c in cells if c) > 1
+        return merged or len(value) <= 30 and "。" not in value
+
+    def table_heading(self, cell: str, appended: bool) -> None:
+        line = Line(0, cell, match_key(cell))
+        section = section_heading(line)
+        item = item_heading(line)
+        if section and not appended:
+            self.section(section[0], section[1])
+        elif item:
+            self.item(item[0], item[1] or None)
+        else:
+            self.item(None, cell)
+        self.last_task = None
+
+    def finish(self) -> list[ParsedSection]:
+        for section in self.sections:
+            for item in section.items:
+                if not item.tasks and id(item) in self.headings:
+                    text, line = self.headings[id(item)]
+                    body, notes = split_note(text)
+                    lead, coop = extract_units(text)
+                    deadline_text, deadline = note_deadline(notes, self.year)
+                    item.title = body.rstrip("。") or text
+                    item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
+                                                 deadline_text, deadline, line))
+        return self.sections
+
+
+def _build_body(lines: list[Line], builder: _Builder) -> None:
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (is_bar_line(line) or column_role(line.text)) and (stream := read_cell_lines(lines, i)):
+            builder.table(stream[0], builder.take_caption(line.no))
+            i = stream[1]
+            continue
+        if is_table_line(line):
+            j = i
+            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])):
+                j += 1
+            table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
+            if table:
+                builder.table(table, builder.take_caption(line.no))
+                i = j
+                continue
+        i += 1
+        if (section := section_heading(line)) is not None:
+            title, rest = split_title(section[1])
+            builder.section(section[0], title)
+            if rest:
+                builder.prose(None, rest, line.no)
+        elif (item := item_heading(line)) is not None:
+            title, rest = split_title(item[1])
+            builder.item(item[0], title or None, line.no)
+            if rest:
+                builder.prose(None, rest, line.no)
+        elif (task := task_heading(line)) is not None:
+            builder.numbered(line, *task)
+        elif (date := date_only(line.key)) is not None:
+            builder.signature(None, date)
+        elif i < len(lines) and issuer_like(line.text) and (date := date_only(lines[i].key)):
+            builder.signature(line.text, date)
+            i += 1
+        elif attachment := ATTACHMENT_RE.fullmatch(line.key):
+            if attachment[1]:
+                builder.attachment = (line.no, line.text[attachment.start(1):].strip())
+        elif not is_footer(line):
+            builder.paragraph(line)
+
+
+def _is_structural(lines: list[Line], i: int) -> bool:
+    line = lines[i]
+    if section_heading(line) or item_heading(line) or task_heading(line):
+        return True
+    if is_table_line(line) and header_columns(row_cells(line)) is not None:
+        return True
+    return (is_bar_line(line) or column_role(line.text) is not None) and read_cell_lines(lines, i) is not None
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def parse_plan_text(text: str) -> ParsedPlan:
+    """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
+
+    The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
+    text = unfold(text or "")
+    lines = split_lines(text)
+    if not lines:
+        raise PlanParseError(MESSAGES["empty"])
+    body_start = next((i for i in range(len(lines)) if _is_structural(lines, i)), None)
+    if body_start is None:
+        raise PlanParseError(MESSAGES["no_structure"])
+
+    front = read_front(lines[:body_start])
+    body = lines[body_start:]
+    interpretation = None
+    for i in range(1, len(body)):
+        span = interpretation_heading(body, i)
+        if span:
+            heading = "".join(ln.text for ln in body[i:i + span])
+            interpretation = "\n".join([heading, *(ln.text for ln in body[i + span:])])
+            body = body[:i]
+            break
+
+    title = front.title or front.cover_title or ""
+    year = year_of(title, front.doc_number) or (int(front.issued_on[:4]) if front.issued_on else None)
+    builder = _Builder(year=year, plan_title=title)
+    _build_body(body, builder)
+    sections = builder.finish()
+    return ParsedPlan(
+        title=title,
+        issuer=front.issuer or builder.issuer or issuer_from_title(title),
+        doc_number=front.doc_number,
+        issued_on=front.issued_on or builder.issued_on,
+        year=year,
+        interpretation=interpretation,
+        preamble=front.preamble,
+        sections=sections,
+        source_text=text,
+    )
+
+

@@ -1,0 +1,284 @@
+"""Units and deadlines written in a task's text: notes, labels and prose."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.domain.plan_parsing.text import match_key
+
+_LEAD_LABELS = "牵头单位|牵头部门|牵头处室|牵头科室|主责单位|主办单位|牵头责任单位|主要责任单位|牵头"
+_RESP_LABELS = "责任单位|责任部门|责任处室|责任科室|负责单位|负责部门|承办单位|责任主体"
+_COOP_LABELS = "配合单位|配合部门|配合处室|配合科室|协办单位|参与单位|协同单位|参加单位"
+_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
+_LABEL_RE = re.compile(
+    rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
+    rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
+)
+_NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
+_VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
+_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
+_NOTE_LEAD = re.compile(
+    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责落实|负责|落实|主办|主责)")
+# "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
+_NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
+_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
+_PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
+_PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
+UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
+_UNIT_TAIL = re.compile(r"等(?:相关)?(?:单位|部门|处室|科室)?$|(?:牵头|负责|配合)$")
+_UNIT_END = re.compile(
+    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
+)
+_VERB_RE = re.compile(
+    r"解读|开展|做好|推进|组织|共同|进行|制定|建立|完善|落实|加强|研究|编制|发布|公开|举办|召开|实施|围绕|针对|通过"
+)
+# Remarks that share a unit list but name no unit: "以下均需各县市区落实", "不再逐一列出".
+_NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详见|同上|下同")
+MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
+
+
+def split_outside_brackets(text: str) -> list[str]:
+    """Split a unit list at 、，；/ but not inside brackets: "各市、县(市、区)教育局" is one unit."""
+    key = match_key(text)
+    parts, start, depth = [], 0, 0
+    for index, ch in enumerate(key):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (UNIT_SPLIT.match(ch) or (ch == "和" and key[index + 1: index + 2] == "各")):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name.
+    joined: list[str] = []
+    for part in parts:
+        place = joined[-1].strip() if joined else ""
+        if (0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
+                and "(" in match_key(part) and "(" not in match_key(place)):
+            joined[-1] = f"{joined[-1]}、{part}"
+        else:
+            joined.append(part)
+    return joined
+
+
+def split_units(text: str | None) -> list[str]:
+    """"局办公室、规划处；宣传部门等" → ["局办公室", "规划处", "宣传部门"] (as written, 等 dropped)."""
+    units: list[str] = []
+    for part in split_outside_brackets(text or ""):
+        part = part.strip(" \t\u3000\"'“”‘’。.")
+        if part.startswith("由"):
+            part = part[1:]
+        tail = _UNIT_TAIL.search(match_key(part))
+        if tail and tail.start() > 0:
+            part = part[: tail.start()].strip()
+        if part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part)):
+            units.append(part)
+    return units
+
+
+def _trim_to_unit(text: str) -> str:
+    """"宣传部门解读重点政策" → "宣传部门": cut a unit name out of the clause that follows it."""
+    key = match_key(text)
+    verb = _VERB_RE.search(key, 1)
+    if verb:
+        text, key = text[: verb.start()], key[: verb.start()]
+    m = _UNIT_END.match(key)
+    return text[: m.end()] if m else ""
+
+
+def merge_units(units: list[str], more: list[str]) -> None:
+    units.extend(u for u in more if u not in units)
+
+
+def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bool:
+    """牵头单位：A、B；责任单位：C；配合单位：D. Returns whether any unit label was found."""
+    labels = list(_LABEL_RE.finditer(key))
+    kinds = [m.lastgroup for m in labels]
+    for index, m in enumerate(labels):
+        if m.lastgroup == "other":
+            continue
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
+        stop = _VALUE_STOP.search(key, m.end(), end)
+        value_end = stop.start() if stop else end
+        # 责任单位 is the lead unless a 牵头单位 is named too.
+        target = lead if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds) else coop
+        value_key = key[m.end(): value_end]
+        if _ROLE_VERB.search(value_key):  # 责任处室：A牵头，B负责落实 / 责任科室：A、B，C配合
+            _note_units(text[m.end(): value_end], value_key, lead, coop, plain=target)
+        else:
+            merge_units(target, split_units(text[m.end(): value_end]))
+    return any(kind != "other" for kind in kinds)
+
+
+def _note_units(text: str, key: str, lead: list[str], coop: list[str],
+                plain: list[str] | None = None) -> None:
+    """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"; units listed before a
+    role word without one of their own ("A，B、C负责落实") share that role."""
+    pos = 0
+    pending: list[str] = []
+    for segment in re.split(r"([,;])", key):
+        start, pos = pos, pos + len(segment)
+        seg = segment.strip()
+        if not seg or seg in ",;":
+            continue
+        original = text[start:pos].strip()
+        joint = _NOTE_JOINT.fullmatch(seg)
+        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and "、" not in joint[1]
+                and not _ROLE_END.search(joint[2]) and joint[1][-1] not in "委员工协学商联总"):
+            merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
+            merge_units(coop, split_units(original[joint.start(2): joint.end(2)]))
+            pending = []
+            continue
+        lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
+        if lead_m and len(lead_m[1]) <= 40:
+            units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
+            # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
+            (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
+                u for u in units if u not in lead and u not in coop)
+            pending = []
+        elif coop_m and len(coop_m[1]) <= 40:
+            merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
+            pending = []
+        elif plain is not None:
+            merge_units(plain, split_units(original))
+        elif len(seg) <= 40:
+            pending.extend(split_units(original))
+
+
+_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助")
+_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助)$")
+_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
+
+
+def role_units(text: str) -> tuple[list[str], list[str]] | None:
+    """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
+    "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
+    key = match_key(text or "")
+    if not _ROLE_MARK.search(key + " "):
+        return None
+    lead: list[str] = []
+    coop: list[str] = []
+    _note_units(text, key, lead, coop)
+    if not lead and not coop:
+        return None
+    return lead, [u for u in coop if u not in lead]
+
+
+def extract_units(text: str) -> tuple[list[str], list[str]]:
+    """(lead_units, cooperating_units) written in a task's text; only what is written.
+
+    Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
+    labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
+    """
+    key = match_key(text)
+    lead: list[str] = []
+    coop: list[str] = []
+    for note in _NOTE_RE.finditer(key):
+        content, content_key = text[note.start(1): note.end(1)], note[1]
+        if not _UNIT_WORDS.search(content_key):
+            continue
+        if not _labelled_units(content, content_key, lead, coop):
+            _note_units(content, content_key, lead, coop)
+    # Outside notes: mask the notes (same length) so their words are not read twice.
+    masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")", key)
+    _labelled_units(text, masked, lead, coop)
+    for m in _PROSE_LEAD.finditer(masked):
+        merge_units(lead, split_units(text[m.start(1): m.end(1)]))
+        sentence_end = masked.find("。", m.end())
+        sentence_end = len(masked) if sentence_end < 0 else sentence_end
+        with_m = _PROSE_WITH.search(masked, m.end(), sentence_end)
+        if with_m:
+            parts = split_units(text[with_m.start(1): with_m.end(1)])
+            if parts:
+                parts[-1] = _trim_to_unit(parts[-1])
+            merge_units(coop, [p for p in parts if p])
+        coop_m = _PROSE_COOP.match(masked, m.end(), sentence_end)
+        if coop_m:
+            merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
+    return lead, [u for u in coop if u not in lead]
+
+
+
+
+# --- notes: the unit/deadline remarks after a task ---------------------------------------------
+
+_DEADLINE_LABEL = re.compile(rf"(?:{_OTHER_LABELS})\s*:")
+_TRAILING_PUNCT = re.compile(r"[\s。;,，；.]*")
+# A labelled remark after the task's sentence: "…工作。牵头单位：X；完成时限：Y"
+_TRAILING_LABEL = re.compile(
+    rf"(?:^|(?<=[。;.]))\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|{_OTHER_LABELS})\s*:")
+
+
+def is_note(content_key: str) -> bool:
+    """Whether a bracketed remark names units or a deadline (not an aside such as （试行））."""
+    from tracker.domain.deadlines import resolve_deadline_phrase
+
+    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key):
+        return True
+    if len(content_key) <= 25:
+        written, resolved = resolve_deadline_phrase(content_key, 2000)
+        return resolved is not None and len(written or "") >= len(content_key.strip()) - 3
+    return False
+
+
+def split_note(text: str) -> tuple[str, list[str]]:
+    """A task paragraph → (its text without trailing notes, the notes' contents).
+
+    "做好X。（牵头单位：A；完成时限：6月底前）" → ("做好X。", ["牵头单位：A；完成时限：6月底前"]).
+    """
+    key = match_key(text)
+    end = len(key.rstrip())
+    notes: list[str] = []
+    while True:
+        tail = end
+        while tail > 0 and key[tail - 1] in " 。;,，；.":
+            tail -= 1
+        if tail == 0 or key[tail - 1] != ")":
+            break
+        depth, start = 0, tail - 1
+        while start >= 0:
+            depth += {")": 1, "(": -1}.get(key[start], 0)
+            if depth == 0:
+                break
+            start -= 1
+        if start <= 0 or not is_note(key[start + 1: tail - 1]):
+            break
+        notes.insert(0, text[start + 1: tail - 1].strip())
+        end = start
+    body_end = end
+    label = _TRAILING_LABEL.search(key, 0, body_end)
+    if label:
+        notes.insert(0, text[label.start(): body_end].strip(" ；;。"))
+        body_end = label.start()
+    return text[:body_end].rstrip(), notes
+
+
+def split_clauses(text: str) -> list[str]:
+    """A paragraph whose clauses each end with their own unit note → one text per clause
+    (up to and including its note); a paragraph with at most one such note stays whole."""
+    key = match_key(text)
+    cuts = []
+    for note in _NOTE_RE.finditer(key):
+        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):
+            continue
+        end = _TRAILING_PUNCT.match(key, note.end()).end()
+        if end < len(key.rstrip()) and len(key[cuts[-1] if cuts else 0: note.start()].strip()) >= 4:
+            cuts.append(end)
+    if not cuts:
+        return [text]
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
+
+
+def note_deadline(notes: list[str], year: int | None) -> tuple[str | None, str | None]:
+    """The deadline stated in a task's notes (the last one wins), or (None, None)."""
+    from tracker.domain.deadlines import resolve_deadline
+
+    found: tuple[str | None, str | None] = (None, None)
+    for note in notes:
+        written, resolved = resolve_deadline(f"（{note}）", year)
+        if written:
+            found = (written, resolved)
+    return found
