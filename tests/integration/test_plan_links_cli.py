@@ -23,7 +23,7 @@ def test_the_commands_store_what_they_say_and_refuse_bad_input(tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert tracker("db", "migrate").returncode == 0
-    assert tracker("plan", "import", str(SEED_TEMPLATE)).returncode == 0  # plan 1
+    assert tracker("plan", "import", str(SEED_TEMPLATE), "--create-units").returncode == 0  # plan 1
 
     parent = tracker("plan", "import", str(tmp_path / "parent.yaml"), "--parent-of", "1")
     assert parent.returncode == 0, parent.stderr
@@ -37,7 +37,7 @@ def test_the_commands_store_what_they_say_and_refuse_bad_input(tmp_path):
     sheet = load_workbook(io.BytesIO(out.read_bytes())).active
     assert sheet["J3"].value in ("已落实", "漏项")
 
-    assert tracker("plan", "import", str(tmp_path / "other.yaml")).returncode == 0  # plan 3
+    assert tracker("plan", "import", str(tmp_path / "other.yaml"), "--create-units").returncode == 0  # plan 3
     refused = tracker("plan", "import", str(tmp_path / "2019.yaml"), "--follows", "3")
     assert refused.returncode == 2 and "不能承接" in refused.stderr
     refused = tracker("plan", "import", str(tmp_path / "wrong-year.yaml"), "--revise", "1")
