@@ -29,6 +29,8 @@ async def test_coordinator_confirms_links_and_downloads_the_drafts(app_client):
 
     listing = await app_client.get(f"/plans/{plan_id}/links?kind=parent")
     assert listing.status_code == 200 and "漏项" in listing.text and "待确认" in listing.text
+    # A clause still uncovered but with a suggestion says so, to send the coordinator upwards.
+    assert "条对照建议待确认" in listing.text
     link = (await plan_links.links(plan_id, PARENT_LINK))[0]
     done = await app_client.post(f"/plans/{plan_id}/links/{link.id}",
                                  data={"state": "confirmed", "kind": "parent", **csrf(app_client)})

@@ -46,6 +46,7 @@ class CoverageRow:
     number: str
     clause: str
     tasks: tuple[ImplementingTask, ...]
+    pending: int = 0  # suggested links to this clause not yet confirmed or rejected
 
     @property
     def missing(self) -> bool:

@@ -105,7 +105,8 @@ PLAN_KIND_LABELS: dict[str, str] = {"own": "本级计划", "parent": "上级计�
 LINK_KIND_LABELS: dict[str, str] = {"parent": "落实上级要点", "follows": "承接上年任务"}
 LINK_STATE_LABELS: dict[str, str] = {"suggested": "待确认", "confirmed": "已确认", "rejected": "已否决"}
 # The parent-clause coverage (上级要点对照) and the year-end look back (回头看).
-COVERAGE_LABELS: dict[str, str] = {"covered": "已落实", "missing": "漏项"}
+COVERAGE_LABELS: dict[str, str] = {"covered": "已落实", "missing": "漏项",
+                                   "pending": "（{count} 条对照建议待确认）"}
 CARRY_LABELS: dict[str, str] = {"carried": "已承接", "not_carried": "未承接", "done": "已完成"}
 # Task changes found when a revised document of a plan is re-imported (修订).
 REVISION_CHANGE_LABELS: dict[str, str] = {

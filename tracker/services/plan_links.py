@@ -321,9 +321,14 @@ async def coverage(plan_id: int, as_of: dt.date | None = None) -> tuple[list[Cov
     ours = {task.id: task for task, _, _ in _flat(detail)}
     withdrawn = await _withdrawn(plan_id)
     implementing: dict[int, list[int]] = defaultdict(list)
+    pending: dict[int, int] = defaultdict(int)
     for link in await links(plan_id, PARENT_LINK):
-        if link.state == CONFIRMED and link.task_id not in withdrawn:
+        if link.task_id in withdrawn:
+            continue
+        if link.state == CONFIRMED:
             implementing[link.target_id].append(link.task_id)
+        elif link.state == SUGGESTED:
+            pending[link.target_id] += 1
     rows = []
     for parent_id in await related_plans(plan_id, PARENT_LINK):
         parent = await plans.get_plan(parent_id)
@@ -337,7 +342,7 @@ async def coverage(plan_id: int, as_of: dt.date | None = None) -> tuple[list[Cov
                     status=STATUS_LABELS[state.code], percent=state.percent))
             rows.append(CoverageRow(parent_title=parent.title, section=section, item=item,
                                     number=clause.number or "", clause=clause.text,
-                                    tasks=tuple(tasks)))
+                                    tasks=tuple(tasks), pending=pending[clause.id]))
     return rows, day
 
 
