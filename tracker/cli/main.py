@@ -409,14 +409,14 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    """The queue's worker (PostgreSQL): runs until SIGTERM or SIGINT."""
     import logging
 
     from tracker.jobs.worker import run_worker
+    from tracker.settings import get_settings
 
     if args.concurrency < 1:
         raise CommandError("--concurrency 须为正整数")
-    from tracker.settings import get_settings
-
     if get_settings().database_url is None:
         raise CommandError("tracker worker 需要 PostgreSQL（TRACKER_DATABASE_URL=postgresql://…）；"
                            "SQLite 单机部署时后台任务由 tracker serve 在进程内运行")
