@@ -620,6 +620,126 @@ def run_backend(backend: str, args) -> dict:
             "work_dir": str(work) if args.keep else None}
 
 
+# --------------------------------------------------------------------------- in-process probe
+#
+# A submission's server CPU, measured without a load generator sharing the machine: this
+# script again, in a child process whose environment points at the generated database, calls
+# the ASGI app directly (a hand-made scope, no HTTP client) and takes time.process_time()
+# around each call (every thread of the process: aiosqlite's too). The statements come from
+# wrapping the engine (tracker.db.count_statements). The floor is GET /healthz the same way.
+
+
+async def _asgi_call(app, method: str, path: str, headers: dict[str, str],
+                     body: bytes = b"") -> tuple[int, bytes]:
+    path, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": query.encode(), "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in
+                         {**headers, "host": "127.0.0.1", "content-length": str(len(body))}.items()],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    sent = False
+    status, chunks = 0, []
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def _probe(submissions: int, seed: int, period: str) -> dict:
+    from tracker.db import count_statements
+    from tracker.http.app import create_app
+    from tracker.services.database import close_pool, current_engine, open_pool
+
+    app = create_app()
+    await open_pool()
+    try:
+        engine = current_engine()
+        unit_ids = range(1, 200)
+        token, tasks = None, []
+        for unit_id in unit_ids:
+            status, body = await _asgi_call(
+                app, "POST", "/api/tokens", {"content-type": "application/json"},
+                json.dumps({"username": f"unit{unit_id}",
+                            "password": GENERATED_PASSWORD.format(seed=seed)}).encode())
+            if status != 201:
+                continue
+            token = json.loads(body)["token"]
+            status, body = await _asgi_call(app, "GET", "/api/my/tasks",
+                                            {"authorization": f"Bearer {token}"})
+            tasks = [row["task_id"] for row in json.loads(body)]
+            if tasks:
+                break
+        if not tasks:
+            raise RuntimeError("no reporter with tasks")
+        rng = random.Random(seed)
+
+        async def submit() -> tuple[float, int, int, int]:
+            task_id = rng.choice(tasks)
+            percent = rng.randrange(10, 95)
+            body = json.dumps({"period": period, "percent": percent, "state": "in_progress",
+                               "work_done": f"基准测试填报：已完成本月工作的{percent}%。",
+                               "problems": "", "next_steps": "继续推进。"},
+                              ensure_ascii=False).encode()
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json",
+                       "idempotency-key": f"probe-{uuid.uuid4().hex}"}
+            with count_statements(engine) as count:
+                begin = time.process_time()
+                status, answer = await _asgi_call(app, "POST", f"/api/tasks/{task_id}/updates",
+                                                  headers, body)
+                cpu = time.process_time() - begin
+            if status != 201:
+                raise RuntimeError(f"submission refused: {status} {answer[:300]!r}")
+            return cpu, count.statements, count.transactions, len(answer)
+
+        async def floor() -> float:
+            begin = time.process_time()
+            await _asgi_call(app, "GET", "/healthz", {})
+            return time.process_time() - begin
+
+        for _ in range(30):  # warm-up: first compiles, caches, connections
+            await submit()
+            await floor()
+        costs, statements, transactions, floors = [], [], [], []
+        for _ in range(submissions):
+            cpu, count, opened, _size = await submit()
+            costs.append(cpu * 1000)
+            statements.append(count)
+            transactions.append(opened)
+            floors.append(await floor() * 1000)
+        return {"submissions": submissions, "cpu_ms_median": statistics.median(costs),
+                "cpu_ms_p90": sorted(costs)[int(0.9 * len(costs))],
+                "statements_median": statistics.median(statements),
+                "statements_max": max(statements), "transactions_median":
+                statistics.median(transactions), "floor_ms_median": statistics.median(floors)}
+    finally:
+        await close_pool()
+
+
+def probe_submissions(env: dict, args, period: str) -> dict:
+    """Run the in-process probe in a child process with the benchmark database's environment."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--probe-child", str(args.probe_submissions), str(args.seed),
+         period], env={**env, "PICCOLO_CONF": "tracker.conf"}, capture_output=True, text=True,
+        timeout=900, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"in-process probe failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -734,6 +854,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--probe-child"]:  # probe_submissions's child process
+        submissions, seed, period = int(argv[1]), int(argv[2]), argv[3]
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(_run(_probe(submissions, seed, period))))
+        return 0
     args = parse_args(argv)
 
     def terminate(signum, frame):  # run the finally blocks (stop servers) on SIGTERM too
