@@ -714,7 +714,10 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
 
 
 async def _asgi_call(app, method: str, path: str, headers: dict[str, str],
-                     body: bytes = b"") -> tuple[int, bytes]:
+                     body: bytes = b"", cookies: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request through the app; Set-Cookie answers are put into `cookies`."""
+    if cookies:
+        headers = {**headers, "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     path, _, query = path.partition("?")
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
@@ -736,6 +739,10 @@ async def _asgi_call(app, method: str, path: str, headers: dict[str, str],
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+            for name, value in message.get("headers", []):
+                if name.lower() == b"set-cookie" and cookies is not None:
+                    pair = value.decode().split(";", 1)[0]
+                    cookies[pair.split("=", 1)[0]] = pair.split("=", 1)[1]
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
@@ -806,13 +813,68 @@ async def _probe(submissions: int, seed: int) -> dict:
             statements.append(count)
             transactions.append(opened)
             floors.append(await floor() * 1000)
-        return {"submissions": submissions, "cpu_ms_median": statistics.median(costs),
+        pages = await _probe_pages(app)
+        return {"pages": pages, "submissions": submissions, "cpu_ms_median": statistics.median(costs),
                 "cpu_ms_p90": sorted(costs)[int(0.9 * len(costs))],
                 "statements_median": statistics.median(statements),
                 "statements_max": max(statements), "transactions_median":
                 statistics.median(transactions), "floor_ms_median": statistics.median(floors)}
     finally:
         await close_pool()
+
+
+async def _probe_pages(app, repeat: int = 40) -> dict:
+    """A coordinator's pages, one after another with nothing else running: server CPU and wall
+    time per request (p50/p99 of `repeat`) and the page's size."""
+    cookies: dict[str, str] = {}
+    status, body = await _asgi_call(app, "GET", "/login", {}, cookies=cookies)
+    token = re.search(rb'name="_csrf_token" value="([^"]+)"', body)
+    form = (f"username=boss1&password={COORDINATOR_PASSWORD}&next=/plans&_csrf_token="
+            f"{token.group(1).decode() if token else cookies.get('csrftoken', '')}").encode()
+    status, _ = await _asgi_call(app, "POST", "/login", {
+        "content-type": "application/x-www-form-urlencoded"}, form, cookies=cookies)
+    if "tracker_session" not in cookies:
+        raise RuntimeError(f"coordinator login failed in the probe ({status})")
+    status, body = await _asgi_call(app, "POST", "/api/tokens", {
+        "content-type": "application/json"},
+        json.dumps({"username": "boss1", "password": COORDINATOR_PASSWORD}).encode())
+    bearer = {"authorization": f"Bearer {json.loads(body)['token']}"}
+    plans = json.loads((await _asgi_call(app, "GET", "/api/plans/", bearer))[1])
+    plan = next(p for p in plans if "生成数据" in p["title"])["id"]
+    tree = json.loads((await _asgi_call(app, "GET", f"/api/plans/{plan}", bearer))[1])
+    section = tree["sections"][0]["id"]
+    as_of = dt.datetime.now(BEIJING).date().isoformat()
+    period = f"{tree['year']}-12" if tree.get("year") and tree["year"] < int(as_of[:4]) else (
+        as_of[:7])
+    session = {"tracker_session": cookies["tracker_session"]}
+    urls = {
+        "overview page": (f"/plans/{plan}?as_of={as_of}", session, {}),
+        "overview section": (f"/plans/{plan}?as_of={as_of}&section={section}", session, {}),
+        "overview behind": (f"/plans/{plan}?as_of={as_of}&status=behind", session, {}),
+        "chasing page": (f"/plans/{plan}/chasing?period={period}&as_of={as_of}", session, {}),
+        "review page": ("/reviews", session, {}),
+        "review api": ("/api/reviews/queue", None, bearer),
+        "chasing api": (f"/api/plans/{plan}/chasing?period={period}&as_of={as_of}", None, bearer),
+    }
+    results = {}
+    for kind, (url, jar, headers) in urls.items():
+        cpu, wall, size = [], [], 0
+        for attempt in range(repeat + 3):
+            begin_cpu, begin = time.process_time(), time.perf_counter()
+            status, body = await _asgi_call(app, "GET", url, headers,
+                                            cookies=dict(jar) if jar else None)
+            if status != 200:
+                raise RuntimeError(f"{kind}: {status} {body[:300]!r}")
+            if attempt >= 3:  # the first ones compile templates and fill caches
+                cpu.append((time.process_time() - begin_cpu) * 1000)
+                wall.append((time.perf_counter() - begin) * 1000)
+            size = len(body)
+        cpu.sort()
+        wall.sort()
+        results[kind] = {"cpu_p50_ms": statistics.median(cpu), "cpu_p99_ms": cpu[-1 - len(cpu) // 100],
+                         "wall_p50_ms": statistics.median(wall),
+                         "wall_p99_ms": wall[-1 - len(wall) // 100], "bytes": size}
+    return results
 
 
 def probe_submissions(env: dict, args) -> dict:
@@ -885,6 +947,14 @@ def print_table(result: dict) -> None:
               f"{probe['transactions_median']:.0f} transaction; floor GET /healthz "
               f"{probe['floor_ms_median']:.2f} ms; ratio {ratio:.1f}x the floor; aim <= "
               f"{AIM_SUBMIT_CPU_MS:.0f} ms: {'MET' if probe['cpu_ms_median'] <= AIM_SUBMIT_CPU_MS else 'NOT MET'}")
+    if probe and probe.get("pages"):
+        print(f"\n{result['backend']}, a coordinator's pages in-process, one at a time (server CPU and "
+              "wall time per request, p50/p99 of 40):")
+        print(f"{'page':<20}{'CPU p50':>9}{'CPU p99':>9}{'wall p50':>10}{'wall p99':>10}{'KB':>8}")
+        for kind, page in probe["pages"].items():
+            print(f"{kind:<20}{page['cpu_p50_ms']:>9.1f}{page['cpu_p99_ms']:>9.1f}"
+                  f"{page['wall_p50_ms']:>10.1f}{page['wall_p99_ms']:>10.1f}"
+                  f"{page['bytes'] / 1024:>8.1f}")
     if result.get("workers"):
         print(f"\n{result['backend']}, worker processes: 40 reporters submitting, one coordinator "
               f"request in flight per page ({', '.join(WORKER_READS)})")

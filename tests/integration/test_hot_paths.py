@@ -169,3 +169,20 @@ async def test_plan_overview_pages_a_filtered_tree_and_keeps_the_filter(app_clie
     monkeypatch.setattr(plan_pages, "PLAN_PAGE_SIZE", 100)
     seed_like = await app_client.get(f"/plans/{w.plan_id}")  # one page: no pager at all
     assert 'class="pager"' not in seed_like.text and "分 2 页" not in seed_like.text
+
+
+async def test_the_queue_kept_in_memory_is_the_one_the_database_gives(database):
+    w = await build_world()
+    await _fill_queue(w)
+    coordinator = await make_user("coordinator", w.units["局办公室"], username="coord")
+    queue = await progress._pending_updates()
+    await progress.review_update(coordinator, queue[0], "accept", "")
+    await progress.review_update(coordinator, queue[1], "return", "请补充材料")
+    # A correction of a returned update is undecided again; of an undecided one, replaces it.
+    await progress.submit_update(w.lead, w.task_id, validate_update(update_body(period="2018-03",
+                                                                                percent=70)))
+    for unit_id, period in ((None, None), (w.units["法规处"], None), (None, "2018-03"),
+                            (w.units["局办公室"], "2018-04")):
+        assert await progress._pending_updates(unit_id, period) == (
+            await progress._pending_by_query(unit_id, period)), (unit_id, period)
+    assert len(await progress._pending_updates()) == 29

@@ -32,7 +32,7 @@ from tracker.schemas import (
     TaskDetail,
     UpdateOut,
 )
-from tracker.services import audit, evidence
+from tracker.services import audit, evidence, plan_cache
 from tracker.services.access import task_access
 from tracker.services.accounts import CurrentUser
 from tracker.services.notices import note_update_returned, notify_update_returned
@@ -297,8 +297,44 @@ _PENDING_SQL = (
 
 async def _pending_updates(unit_id: int | None = None, period: str | None = None) -> list[int]:
     """Ids of the latest version of each (task, unit, period) that nobody has decided on yet,
-    oldest first. One query: the newer-version test runs on the (task, unit, period, version)
-    key, the reviewed set is built once (a city's queue: 38,000 updates, a quarter second)."""
+    oldest first. From the in-memory history the plan pages keep up to date
+    (services/plan_cache.py: a city's 38,000 updates are a few milliseconds of Python there,
+    against 60-500 ms for the query); inside a transaction, from the database."""
+    if plan_cache.in_transaction():
+        return await _pending_by_query(unit_id, period)
+    async with plan_cache.lock():
+        history = await plan_cache.history()
+        pending = _pending_in(history)
+    return [update.update_id for update in pending
+            if (unit_id is None or update.unit_id == unit_id)
+            and (period is None or update.period == period)]
+
+
+_pending_memo: tuple = (None, -1, [])  # (history, its version, the undecided updates)
+
+
+def _pending_in(history) -> list:
+    """The undecided latest versions in the history, oldest first; worked out once per
+    version of the history (every new update or review makes a new one)."""
+    global _pending_memo
+    if _pending_memo[0] is history and _pending_memo[1] == history.version:
+        return _pending_memo[2]
+    latest: dict[tuple[int, int, str], object] = {}
+    for updates in history.by_task.values():
+        for update in updates:
+            key = (update.task_id, update.unit_id, update.period)
+            known = latest.get(key)
+            if known is None or update.version > known.version:
+                latest[key] = update
+    pending = sorted((update for update in latest.values() if not update.reviews),
+                     key=lambda update: (update.submitted_at, update.update_id))
+    _pending_memo = (history, history.version, pending)
+    return pending
+
+
+async def _pending_by_query(unit_id: int | None = None, period: str | None = None) -> list[int]:
+    """The same as `_pending_updates`, in one query (the newer-version test runs on the
+    (task, unit, period, version) key, the reviewed set is built once)."""
     filters, args = "", []
     if unit_id is not None:
         filters += " AND p.unit = {}"
