@@ -111,7 +111,7 @@ class PlanPages(Controller):
                        ) -> Response:
         wanted = parse_filter(unit, status, section, q)
         wanted_page = page_number(page_no)
-        detail = await plans.get_plan(plan_id)
+        detail = await plans.plan_tree(plan_id)  # shared and read only: no copy of 2,000 tasks
         facts = await tracking.load_plan_facts(plan_id)
         day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
         statuses = tracking.statuses_as_of(facts, day)
@@ -119,7 +119,8 @@ class PlanPages(Controller):
         for item in statuses.values():
             summary[item.code] += 1
         shown = filter_sections(detail.sections, {k: v.code for k, v in statuses.items()}, wanted)
-        shown_count = sum(count_tasks(i.tasks) for s in shown for i in s.items)
+        shown_count = (sum(count_tasks(i.tasks) for s in shown for i in s.items)
+                       if wanted.active else len(statuses))
         sections_only = not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM
         shown, top_level = page_of_sections(shown, wanted_page, PLAN_PAGE_SIZE)
         check_page(wanted_page, 0 if sections_only else top_level, PLAN_PAGE_SIZE)

@@ -42,7 +42,7 @@ class TrackingPages(Controller):
                             as_of: str | None, results: list | None = None,
                             status_code: int = 200, page_no: str | None = None) -> Response:
         wanted_page = page_number(page_no)
-        detail = await plans.get_plan(plan_id)
+        detail = await plans.plan_tree(plan_id)  # shared and read only
         size = chasing.CHASE_PAGE_SIZE
         result = chasing.chasing_window(
             await chasing.chasing(plan_id, period, parse_day(as_of, "as_of")),
