@@ -378,6 +378,18 @@ class ChannelOut(msgspec.Struct):
     created_at: str
 
 
+class FailedJobOut(msgspec.Struct):
+    """A background job that failed after its retries (the queue's dead letters)."""
+
+    id: int
+    task: str
+    task_label: str
+    args: str  # a short summary of the job's arguments
+    attempts: int
+    error: str
+    failed_at: str | None
+
+
 class NotificationOut(msgspec.Struct):
     id: int
     channel_id: int
