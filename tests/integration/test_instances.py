@@ -9,6 +9,7 @@ instance a runs two server processes (`--workers 2`), instance b one."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import time
 
@@ -178,6 +179,14 @@ async def test_a_plan_edit_on_one_instance_is_seen_at_once_on_the_other(cluster,
             assert text in api_after.text
             seen_on_a = await client.get(f"{a}/api/plans/{world.plan_id}", headers=coordinator)
             assert text in seen_on_a.text
+        # Progress works the same way: an update submitted on a shows on b's (warm) overview
+        # as of today.
+        today_page = f"{plan_page}?as_of={dt.date.today() + dt.timedelta(days=1)}"
+        assert "77%" not in (await browser.get(today_page)).text
+        submitted = await client.post(f"{a}/api/tasks/{world.task_id}/updates",
+                                      headers=world.h["lead"], json=update_body(percent=77))
+        assert submitted.status_code == 201, submitted.text
+        assert "77%" in (await browser.get(today_page)).text
 
 
 async def _wait_for(check, timeout: float, what: str) -> None:
