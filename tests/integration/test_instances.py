@@ -67,6 +67,25 @@ def cluster(app_url, world):
         yield running
 
 
+@pytest.mark.parametrize("workers, reason", [
+    ("0", "--workers 须为 1 到 64 之间的整数，现为 0"),
+    ("abc", "--workers 须为 1 到 64 之间的整数，现为“abc”"),
+])
+def test_serve_refuses_a_bad_number_of_workers(workers, reason):
+    result = run_tracker("serve", "--port", "1", "--workers", workers)
+    assert result.returncode == 2 and result.stderr == f"tracker: {reason}\n"
+
+
+def test_serve_on_postgresql_needs_the_shared_secret_key(monkeypatch):
+    """A key generated per machine would make every instance refuse the others' cookies."""
+    monkeypatch.delenv("TRACKER_SECRET_KEY")
+    result = run_tracker("serve", "--port", "1",
+                         database_url="postgresql://tracker@127.0.0.1:1/tracker")
+    assert result.returncode == 2
+    assert result.stderr.startswith("tracker: 使用 PostgreSQL 时须设置环境变量 TRACKER_SECRET_KEY")
+    assert result.stderr.count("\n") == 1
+
+
 def _client(**kwargs) -> httpx.AsyncClient:
     return httpx.AsyncClient(trust_env=False, timeout=SUBMIT_TIMEOUT, **kwargs)
 
