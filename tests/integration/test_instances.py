@@ -173,6 +173,19 @@ async def test_login_failures_are_counted_across_instances(cluster, world, pg):
     await _rows(pg.url, "DELETE FROM login_throttle")
 
 
+async def test_the_client_address_behind_the_tls_proxy_is_the_forwarded_one(cluster, world, pg):
+    """The instances trust X-Forwarded-For from the proxy's address (here loopback, the
+    default of --forwarded-allow-ips): throttling counts the real client, not the proxy."""
+    async with _client() as client:
+        response = await client.post(f"{cluster[1].url}/api/tokens", json={
+            "username": world.leader.username, "password": "wrong-password"},
+            headers={"X-Forwarded-For": "203.0.113.9"})
+        assert response.status_code == 401
+    keys = {row["key"] for row in await _rows(pg.url, "SELECT key FROM login_throttle")}
+    assert keys == {world.leader.username, "203.0.113.9", f"{world.leader.username}@203.0.113.9"}
+    await _rows(pg.url, "DELETE FROM login_throttle")
+
+
 async def test_a_plan_edit_on_one_instance_is_seen_at_once_on_the_other(cluster, world, pg):
     a, b = cluster[0].url, cluster[1].url
     coordinator = world.h["coordinator"]
