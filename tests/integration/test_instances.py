@@ -22,6 +22,7 @@ from tests.support.cluster import running_cluster
 from tests.support.commands import run_tracker
 from tests.support.factories import PASSWORD
 from tests.support.postgres import create_app_role, postgres_server
+from tests.support.samples import MINIMAL
 from tests.support.world import World, build_world, update_body
 from tracker.services import security
 from tracker.services.database import bind_engine, close_pool, current_engine, open_pool
@@ -219,6 +220,23 @@ async def test_a_plan_edit_on_one_instance_is_seen_at_once_on_the_other(cluster,
                                       headers=world.h["lead"], json=update_body(percent=77))
         assert submitted.status_code == 201, submitted.text
         assert "77%" in (await browser.get(today_page)).text
+
+
+async def test_a_plan_import_draft_made_on_one_instance_is_edited_on_the_other(cluster, world):
+    """Drafts are rows, not files of one machine: made on a, shown and thrown away on b."""
+    a, b = cluster[0].url, cluster[1].url
+    coordinator = world.h["coordinator"]
+    async with _client() as client:
+        made = await client.post(f"{a}/api/plans/drafts", headers=coordinator, files={
+            "file": ("plan.yaml", MINIMAL.encode(), "application/yaml")})
+        assert made.status_code == 201, made.text
+        draft_id = made.json()["id"]
+        shown = await client.get(f"{b}/api/plans/drafts/{draft_id}", headers=coordinator)
+        assert shown.status_code == 200 and shown.json()["id"] == draft_id
+        gone = await client.delete(f"{b}/api/plans/drafts/{draft_id}", headers=coordinator)
+        assert gone.status_code == 204
+        again = await client.get(f"{a}/api/plans/drafts/{draft_id}", headers=coordinator)
+        assert again.status_code == 404
 
 
 async def _wait_for(check, timeout: float, what: str) -> None:
