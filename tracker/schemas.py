@@ -327,6 +327,8 @@ class ChasingOut(msgspec.Struct):
     behind: list[ChaseTask]
     due_soon: list[ChaseTask]
     missed_milestones: list[ChaseMilestone]
+    # Each list's full length when the lists are one page of it (limit/offset, ?page=N).
+    totals: dict[str, int] = {}
 
 
 class RankingRow(msgspec.Struct):

@@ -87,6 +87,8 @@ LABELS_ZH = {
     "prev_page": "上一页",
     "next_page": "下一页",
     "page_of": "第 {page} / {pages} 页，共 {total} 条",
+    "lists_page_of": "第 {page} / {pages} 页（每类每页 {per_page} 条）",
+    "none_on_page": "本页无（其余见前页）。",
     "filter": "筛选",
     "clear_filter": "清除筛选",
     "all_units": "全部单位",
