@@ -28,7 +28,8 @@ def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
 
 # Errors that mean "the database cannot be reached right now" (stopped, restarting, network
 # cut, pool exhausted, file locked or missing), as opposed to a bug in a query.
-DATABASE_ERRORS = (OSError, sqlite3.OperationalError, asyncpg.PostgresError, asyncpg.InterfaceError)
+DATABASE_ERRORS = (OSError, sqlite3.OperationalError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                   asyncpg.exceptions.InternalClientError)
 _UNAVAILABLE_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
                        errno.ENETUNREACH, errno.ETIMEDOUT, errno.EPIPE}
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
@@ -41,6 +42,11 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, asyncpg.InterfaceError):
         text = str(error).lower()
         return "connection" in text or "pool" in text
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        # A pooled connection the server terminated (it is shutting down) while a query was
+        # being sent on it: asyncpg's protocol state is left mid-operation (MagicStack/asyncpg
+        # #1069). The pool drops that connection; the request is a 503 like the others.
+        return "cannot switch to state" in str(error)
     if isinstance(error, sqlite3.OperationalError):
         return str(error).lower().startswith(_SQLITE_UNAVAILABLE)
     if isinstance(error, OSError):  # asyncpg: "Multiple exceptions: [Errno 111] Connect call failed"

@@ -19,7 +19,6 @@ class ConfigError(ValueError):
 class Settings:
     database_url: str | None  # PostgreSQL; None means the SQLite file at sqlite_path
     data_dir: Path
-    secret_key: str
     debug: bool
     # Secure cookies unless told otherwise; `tracker serve` on a loopback address turns them
     # off, since plain http://127.0.0.1 never leaves the machine.
@@ -65,15 +64,36 @@ def _database(url: str) -> tuple[str | None, Path | None]:
                       f"不支持“{scheme}”")
 
 
-def _secret_key(data_dir: Path) -> str:
-    """TRACKER_SECRET_KEY, or a random key kept in the data directory so sessions survive restarts."""
-    if key := os.environ.get("TRACKER_SECRET_KEY"):
+SECRET_KEY_MISSING = ("使用 PostgreSQL 时须设置环境变量 TRACKER_SECRET_KEY（每个实例相同，"
+                      "例如 python3 -c 'import secrets; print(secrets.token_hex(32))' 生成）")
+
+
+@lru_cache(maxsize=1)
+def secret_key() -> str:
+    """The key that signs and encrypts session cookies and CSRF tokens.
+
+    TRACKER_SECRET_KEY when set. Otherwise, on SQLite (one machine), a random key kept in the
+    data directory so sessions survive restarts; every worker process of the machine reads the
+    same file (created atomically: the first to link it wins). On PostgreSQL the instances
+    may run on several machines with their own data directories, and a key made per machine
+    would make each refuse the others' cookies: the variable is required there."""
+    if key := os.environ.get("TRACKER_SECRET_KEY", "").strip():
         return key
-    path = data_dir / "secret.key"
+    settings = get_settings()
+    if settings.database_url:
+        raise ConfigError(SECRET_KEY_MISSING)
+    path = settings.data_dir / "secret.key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"secret.key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: never two different keys for two processes
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -86,7 +106,6 @@ def get_settings() -> Settings:
         database_url=database_url,
         sqlite_file=sqlite_file,
         data_dir=data_dir,
-        secret_key=_secret_key(data_dir),
         debug=os.environ.get("TRACKER_DEBUG", "") == "1",
         cookie_secure=os.environ.get("TRACKER_COOKIE_SECURE", "1") != "0",
         **_outreach_env(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     BigInt,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -379,3 +380,25 @@ class JobError(Table, tablename="job_error"):
     attempt = Integer()
     error = Text(default="")
     created_at = Timestamptz()
+
+
+class PlanDraft(Table, tablename="plan_draft"):
+    """A plan import kept while the coordinator corrects it (tracker/services/plan_drafts.py),
+    in the database so that any instance can show, edit and store it."""
+
+    draft_key = Varchar(length=32, unique=True)  # the random id in the draft's address
+    owner = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    version = Integer(default=1)  # every saved edit bumps it: two windows never overwrite
+    body = Text()  # JSON: file name, source text, the tree, the unit choices
+    saved_at = Timestamptz(index=True)
+
+
+class StagedUpload(Table, tablename="staged_upload"):
+    """A task-division table previewed and waiting for its confirmation (the page confirms
+    without uploading the file again, possibly on another instance); kept a day."""
+
+    upload_key = Varchar(length=32, unique=True)
+    owner = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    preview = Text()  # JSON of the AssignmentPreview shown
+    content = Bytea()
+    created_at = Timestamptz(index=True)

@@ -34,42 +34,68 @@ def _as_postgres(argv: list[str]) -> list[str]:
     return argv
 
 
+class PostgresServer:
+    """A throwaway cluster in a temporary directory, on a fixed loopback port, that a test may
+    stop and start again (the database restarted under the app's feet)."""
+
+    def __init__(self) -> None:
+        self.bin_dir = _bin_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
+        self.data = self.root / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self.port = _free_port()
+        self.url = f"postgresql://tracker@127.0.0.1:{self.port}/postgres"
+        subprocess.run(
+            _as_postgres([str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "tracker",
+                          "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+            check=True, capture_output=True,
+        )
+
+    def _pg_ctl(self, *argv: str, check: bool = True) -> None:
+        subprocess.run(_as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *argv]),
+                       check=check, capture_output=True)
+
+    def start(self) -> None:
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._pg_ctl("-o", options, "-l", str(self.root / "server.log"), "-w", "-t", "60",
+                     "start")
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start: "
+                                   + (self.root / "server.log").read_text())
+            time.sleep(0.1)
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast" disconnects every client and shuts down cleanly,
+        "immediate" is a crash (recovery on the next start)."""
+        self._pg_ctl("-m", mode, "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    """A started PostgresServer; stopped and deleted afterwards."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
 @contextlib.contextmanager
 def running_postgres() -> Iterator[str]:
     """Start a fresh cluster in a temporary directory; yield its URL; stop and delete it."""
-    bin_dir = _bin_dir()
-    root = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
-    data = root / "data"
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
-    subprocess.run(
-        _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "tracker", "-A", "trust",
-                      "-E", "UTF8", "--locale=C.UTF-8"]),
-        check=True, capture_output=True,
-    )
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run(
-        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
-                      "-l", str(root / "server.log"), "-w", "-t", "60", "start"]),
-        check=True, capture_output=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL did not start: " + (root / "server.log").read_text())
-            time.sleep(0.1)
-        yield f"postgresql://tracker@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with postgres_server() as server:
+        yield server.url
 
 
 APP_ROLE = "tracker_app"

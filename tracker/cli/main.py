@@ -395,16 +395,40 @@ async def _demo_generate(args) -> int:
     return EXIT_OK
 
 
+MAX_SERVE_WORKERS = 64
+
+
+def _serve_workers(text: str) -> int:
+    """--workers: how many server processes share the port (each with its own event loop)."""
+    try:
+        workers = int(text)
+    except ValueError:
+        raise CommandError(f"--workers 须为 1 到 {MAX_SERVE_WORKERS} 之间的整数，"
+                           f"现为“{text[:20]}”") from None
+    if not 1 <= workers <= MAX_SERVE_WORKERS:
+        raise CommandError(f"--workers 须为 1 到 {MAX_SERVE_WORKERS} 之间的整数，现为 {workers}")
+    return workers
+
+
 def cmd_serve(args) -> int:
     import uvicorn  # lazy: only `tracker serve` needs the server
 
+    from tracker.settings import get_settings, secret_key
+
+    workers = _serve_workers(args.workers)
     # Plain http on a loopback address never leaves the machine: the browser would drop
     # Secure cookies there. Any other address needs https in front, so keep them Secure.
     if args.host in ("127.0.0.1", "localhost", "::1"):
         os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
     # The in-process schedule (reminders, outbox, evidence checks) is on unless told otherwise.
     os.environ.setdefault("TRACKER_SCHEDULER", "1")
-    uvicorn.run("tracker.http.app:create_app", factory=True, host=args.host, port=args.port)
+    get_settings()
+    secret_key()  # refused here, in one line, rather than in every worker's traceback
+    # proxy_headers: the client's address (login throttling) comes from X-Forwarded-For when
+    # the request comes from an address in --forwarded-allow-ips (the TLS proxy in front).
+    uvicorn.run("tracker.http.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=workers, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips)
     return EXIT_OK
 
 
@@ -539,6 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="启动网页与接口服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", default="1",
+                       help="服务进程数（默认 1；多核机器上可设为核数，各进程共用数据库中的状态）")
+    serve.add_argument("--forwarded-allow-ips", default=None,
+                       help="信任其 X-Forwarded-For 的前置代理地址，逗号分隔"
+                            "（默认取环境变量 FORWARDED_ALLOW_IPS，否则 127.0.0.1）")
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="运行后台任务（PostgreSQL 任务队列：报告、发布、催报、"

@@ -54,7 +54,7 @@ from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
 from tracker.jobs import dispatch
 from tracker.services.database import close_pool, open_pool, require_current_schema
-from tracker.settings import get_settings, use_package_piccolo_conf
+from tracker.settings import get_settings, secret_key, use_package_piccolo_conf
 
 WEB_DIR = Path(__file__).parent
 SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent / "static"
@@ -208,7 +208,7 @@ def create_app() -> Litestar:
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         # Pages use the session cookie and need CSRF tokens; the API takes only bearer tokens.
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.cookie_secure,
+        csrf_config=CSRFConfig(secret=secret_key(), cookie_secure=settings.cookie_secure,
                                cookie_httponly=True, exclude=["/api/"]),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
         exception_handlers=EXCEPTION_HANDLERS,

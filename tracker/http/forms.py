@@ -54,11 +54,11 @@ async def apply_from_form(form, plan_id: int, user_id: int) -> AssignmentSummary
     upload_id = form_text(form, "upload_id")
     skip_refused = form_flag(form, "skip_refused")
     if upload_id:
-        content, seen = ledger_import.load_upload(upload_id, plan_id, user_id)
+        content, seen = await ledger_import.load_upload(upload_id, plan_id, user_id)
         summary = await ledger_import.apply_assignments(
             plan_id, content, seen.file_name, create_units=seen.create_units,
             skip_refused=skip_refused, expected=seen, actor=user_id)
-        ledger_import.discard_upload(upload_id)
+        await ledger_import.discard_upload(upload_id)
         return summary
     if not isinstance(form.get("file"), UploadFile):
         raise InvalidInput("请上传分工表文件（file）或提供预览返回的 upload_id", "file")

@@ -12,7 +12,7 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 
 from tracker.domain.roles import ACCOUNT_MANAGERS, PLANNERS, READERS_OF_ALL, REPORTER
 from tracker.services import accounts
-from tracker.settings import Settings
+from tracker.settings import Settings, secret_key
 
 SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours (a login: accounts.SESSION_LIFETIME)
 SESSION_EXPIRED = "登录已过期，请重新登录"
@@ -24,7 +24,7 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     database on every request (tracker.services.accounts.user_for_session), so logout and a
     new password or a deactivation end the session at once."""
     return CookieBackendConfig(
-        secret=hashlib.sha256(settings.secret_key.encode()).digest(),
+        secret=hashlib.sha256(secret_key().encode()).digest(),
         key="tracker_session",
         max_age=SESSION_IDLE_SECONDS,
         secure=settings.cookie_secure,

@@ -26,12 +26,11 @@ Conflict and the whole import is rolled back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import msgspec
 
@@ -54,8 +53,7 @@ from tracker.schemas import (
 from tracker.services import accounts, audit, planning
 from tracker.services.parsing import parse_off_loop
 from tracker.services.plans import get_plan
-from tracker.settings import get_settings
-from tracker.tables import Task, Unit
+from tracker.tables import StagedUpload, Task, Unit
 
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
 MIN_PREFIX = 4
@@ -476,43 +474,32 @@ async def apply_assignments(
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _staging_dir() -> Path:
-    path = get_settings().data_dir / "assignment_uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def stage_upload(preview: AssignmentPreview, content: bytes, user_id: int) -> str:
-    """Keep the file and the preview shown for a day; returns the id to confirm with."""
-    directory = _staging_dir()
-    cutoff = time.time() - STAGED_SECONDS
-    for old in directory.iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+async def stage_upload(preview: AssignmentPreview, content: bytes, user_id: int) -> str:
+    """Keep the file and the preview shown for a day, in the database (the confirmation may
+    reach another instance); returns the id to confirm with."""
+    now = dt.datetime.now(dt.UTC)
+    await StagedUpload.delete().where(
+        StagedUpload.created_at < now - dt.timedelta(seconds=STAGED_SECONDS))
     upload_id = secrets.token_hex(16)
     preview.upload_id = upload_id
-    (directory / f"{upload_id}.bin").write_bytes(content)
-    (directory / f"{upload_id}.json").write_bytes(msgspec.json.encode(
-        {"user_id": user_id, "preview": preview}))
+    await StagedUpload.insert(StagedUpload(
+        upload_key=upload_id, owner=user_id, preview=msgspec.json.encode(preview).decode(),
+        content=content, created_at=now))
     return upload_id
 
 
-def load_upload(upload_id: str, plan_id: int, user_id: int) -> tuple[bytes, AssignmentPreview]:
+async def load_upload(upload_id: str, plan_id: int, user_id: int) -> tuple[bytes, AssignmentPreview]:
     """The staged file and its preview; only for the user who uploaded it, for that plan."""
-    directory = _staging_dir()
     if not _UPLOAD_ID.fullmatch(upload_id or ""):
         raise InvalidInput("上传编号无效", "upload_id")
-    meta_path, content_path = directory / f"{upload_id}.json", directory / f"{upload_id}.bin"
-    if not meta_path.is_file() or not content_path.is_file():
+    row = await StagedUpload.select(StagedUpload.owner, StagedUpload.preview,
+                                    StagedUpload.content).where(
+        StagedUpload.upload_key == upload_id).first()
+    preview = msgspec.json.decode(row["preview"], type=AssignmentPreview) if row else None
+    if row is None or row["owner"] != user_id or preview.plan_id != plan_id:
         raise NotFound("预览已过期或不存在，请重新上传分工表", "upload_id")
-    meta = msgspec.json.decode(meta_path.read_bytes())
-    preview = msgspec.convert(meta["preview"], AssignmentPreview)
-    if meta["user_id"] != user_id or preview.plan_id != plan_id:
-        raise NotFound("预览已过期或不存在，请重新上传分工表", "upload_id")
-    return content_path.read_bytes(), preview
+    return bytes(row["content"]), preview
 
 
-def discard_upload(upload_id: str) -> None:
-    if _UPLOAD_ID.fullmatch(upload_id or ""):
-        for suffix in (".bin", ".json"):
-            (_staging_dir() / f"{upload_id}{suffix}").unlink(missing_ok=True)
+async def discard_upload(upload_id: str) -> None:
+    await StagedUpload.delete().where(StagedUpload.upload_key == upload_id)

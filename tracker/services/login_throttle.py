@@ -7,7 +7,7 @@ import datetime as dt
 
 import msgspec
 
-from tracker.db import is_unique_violation, write_transaction
+from tracker.db import is_sqlite, is_unique_violation, write_transaction
 from tracker.domain import login_throttle as rule
 from tracker.domain.errors import TooManyRequests
 from tracker.services import audit
@@ -37,10 +37,17 @@ def _counter(row: dict | None) -> rule.Counter | None:
                         last_failure_at=row["last_failure_at"], blocked_until=row["blocked_until"])
 
 
-async def _counters(username: str, address: str) -> dict[str, rule.Counter | None]:
+async def _counters(username: str, address: str,
+                    for_update: bool = False) -> dict[str, rule.Counter | None]:
     keys = rule.keys(username, address)
-    rows = await LoginThrottle.select().where(
-        LoginThrottle.key.is_in(list(keys.values())))
+    query = LoginThrottle.select().where(
+        LoginThrottle.key.is_in(list(keys.values()))).order_by(LoginThrottle.id)
+    if for_update and not is_sqlite(LoginThrottle._meta.db):
+        # Two instances counting failures of the same key at once: without the row lock both
+        # read N and write N + 1, and a guesser spreading tries over instances gets free ones.
+        # (SQLite's IMMEDIATE transaction already lets one writer in at a time.)
+        query = query.lock_rows()
+    rows = await query
     by_scope = {row["scope"]: row for row in rows if keys.get(row["scope"]) == row["key"]}
     return {scope: _counter(by_scope.get(scope)) for scope in keys}
 
@@ -67,7 +74,7 @@ async def record_failure(username: str, address: str) -> None:
 async def _count_failure(username: str, address: str) -> None:
     now = _now()
     async with write_transaction(LoginThrottle._meta.db):
-        counters = await _counters(username, address)
+        counters = await _counters(username, address, for_update=True)
         for scope, key in rule.keys(username, address).items():
             previous = counters[scope]
             counter = rule.after_failure(scope, key, previous, now)

@@ -1,21 +1,19 @@
 """Import drafts: a parsed plan kept server-side while the coordinator corrects it, then stored
 in one transaction (tracker.services.plans.import_plan).
 
-A draft is a JSON file in the data directory (``plan_drafts/ID.json``): the uploading user, a
-version (every saved edit bumps it, so two windows cannot overwrite each other), the source
-text, the tree as a PlanTemplate and the coordinator's unit choices. Drafts older than a week
-are swept when a new one is made; a stored draft is deleted.
+A draft is a row of `plan_draft`, so any instance of the tracker can show, edit and store it:
+the uploading user, a version (every saved edit bumps it, only if nobody saved since, so two
+windows or two instances cannot overwrite each other), and as JSON the source text, the tree
+as a PlanTemplate and the coordinator's unit choices. Drafts older than a week are swept when
+a new one is made; a stored draft is deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import msgspec
 
@@ -46,8 +44,8 @@ from tracker.schemas import (
     UnitChoiceIn,
 )
 from tracker.services import plans
-from tracker.settings import get_settings
-from tracker.tables import Unit
+from tracker.services.parsing import parse_off_loop
+from tracker.tables import PlanDraft, Unit
 
 DRAFT_SECONDS = 7 * 24 * 60 * 60
 _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
@@ -78,8 +76,6 @@ async def unit_directory() -> review.UnitDirectory:
 
 
 class _Stored(msgspec.Struct):
-    owner: int
-    version: int
     file_name: str
     source_text: str
     template: PlanTemplate
@@ -99,39 +95,49 @@ class Draft:
     replace: bool = False
 
 
-def _directory() -> Path:
-    path = get_settings().data_dir / "plan_drafts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _path(draft_id: str) -> Path:
+def _check_id(draft_id: str) -> None:
     if not _DRAFT_ID.fullmatch(draft_id or ""):
         raise NotFound(REVIEW["err_draft_gone"], "draft_id")
-    return _directory() / f"{draft_id}.json"
 
 
-def _write(draft: Draft) -> None:
-    stored = _Stored(owner=draft.owner, version=draft.version, file_name=draft.file_name,
-                     source_text=draft.source_text, template=draft.template,
-                     choices={name: UnitChoiceIn(c.action, c.unit) for name, c in draft.choices.items()},
-                     replace=draft.replace)
-    path = _path(draft.id)
-    temporary = path.with_name(f"{draft.id}.{secrets.token_hex(4)}.tmp")
-    temporary.write_bytes(msgspec.json.encode(stored))
-    os.replace(temporary, path)  # a reader never sees half a draft
+def _body(draft: Draft) -> str:
+    return msgspec.json.encode(_Stored(
+        file_name=draft.file_name, source_text=draft.source_text, template=draft.template,
+        choices={name: UnitChoiceIn(c.action, c.unit) for name, c in draft.choices.items()},
+        replace=draft.replace)).decode()
 
 
-def load_draft(draft_id: str, user_id: int) -> Draft:
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _save(draft: Draft) -> None:
+    """Save an edit as version `draft.version`, only over the version it was made from."""
+    saved = await PlanDraft.update({PlanDraft.body: _body(draft), PlanDraft.version: draft.version,
+                                    PlanDraft.saved_at: _now()}).where(
+        (PlanDraft.draft_key == draft.id) & (PlanDraft.version == draft.version - 1)).returning(
+        PlanDraft.id)
+    if not saved:
+        current = await PlanDraft.select(PlanDraft.version).where(
+            PlanDraft.draft_key == draft.id).first()
+        if current is None:
+            raise NotFound(REVIEW["err_draft_gone"], "draft_id")
+        raise Conflict(REVIEW["err_draft_stale"].format(seen=draft.version - 1,
+                                                        now=current["version"]), "version")
+
+
+async def load_draft(draft_id: str, user_id: int) -> Draft:
     """The draft, only for the user who made it."""
-    path = _path(draft_id)
-    try:
-        stored = msgspec.json.decode(path.read_bytes(), type=_Stored)
-    except (FileNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
-        raise NotFound(REVIEW["err_draft_gone"], "draft_id") from None
-    if stored.owner != user_id:
+    _check_id(draft_id)
+    row = await PlanDraft.select(PlanDraft.owner, PlanDraft.version, PlanDraft.body).where(
+        PlanDraft.draft_key == draft_id).first()
+    if row is None or row["owner"] != user_id:
         raise NotFound(REVIEW["err_draft_gone"], "draft_id")
-    return Draft(id=draft_id, owner=stored.owner, version=stored.version,
+    try:
+        stored = msgspec.json.decode(row["body"], type=_Stored)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise NotFound(REVIEW["err_draft_gone"], "draft_id") from None
+    return Draft(id=draft_id, owner=row["owner"], version=row["version"],
                  file_name=stored.file_name, source_text=stored.source_text,
                  template=stored.template,
                  choices={n: review.UnitChoice(c.action, c.unit) for n, c in stored.choices.items()},
@@ -146,40 +152,46 @@ class DraftListed:
     saved_at: str  # ISO, UTC
 
 
-def list_drafts(user_id: int) -> list[DraftListed]:
+class _Listed(msgspec.Struct):
+    """What the list needs from a draft's JSON (the tree is not decoded)."""
+
+    file_name: str
+    template: dict
+
+
+async def list_drafts(user_id: int) -> list[DraftListed]:
     """The user's drafts not yet stored, newest first (to come back to one later)."""
     found = []
-    for path in _directory().glob("*.json"):
+    for row in await PlanDraft.select(PlanDraft.draft_key, PlanDraft.body, PlanDraft.saved_at).where(
+            PlanDraft.owner == user_id).order_by(PlanDraft.saved_at, ascending=False):
         try:
-            stored = msgspec.json.decode(path.read_bytes(), type=_Stored)
-            modified = path.stat().st_mtime
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            stored = msgspec.json.decode(row["body"], type=_Listed)
+        except (msgspec.DecodeError, msgspec.ValidationError):
             continue
-        if stored.owner == user_id:
-            saved_at = dt.datetime.fromtimestamp(modified, dt.UTC).isoformat(timespec="seconds")
-            found.append(DraftListed(path.stem, stored.file_name, stored.template.plan.title, saved_at))
-    return sorted(found, key=lambda d: d.saved_at, reverse=True)
+        title = (stored.template.get("plan") or {}).get("title") or ""
+        found.append(DraftListed(row["draft_key"], stored.file_name, title,
+                                 row["saved_at"].astimezone(dt.UTC).isoformat(timespec="seconds")))
+    return found
 
 
-def discard_draft(draft_id: str, user_id: int) -> None:
-    load_draft(draft_id, user_id)
-    _path(draft_id).unlink(missing_ok=True)
+async def discard_draft(draft_id: str, user_id: int) -> None:
+    await load_draft(draft_id, user_id)
+    await _delete(draft_id)
 
 
-def _sweep() -> None:
-    cutoff = time.time() - DRAFT_SECONDS
-    for old in _directory().iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+async def _delete(draft_id: str) -> None:
+    await PlanDraft.delete().where(PlanDraft.draft_key == draft_id)
 
 
-def create_draft(user_id: int, content: bytes, filename: str, replace: bool = False) -> Draft:
-    """Parse the upload and keep it as a draft; nothing is stored in the database."""
-    template, text = read_source(content, filename)
-    _sweep()
+async def create_draft(user_id: int, content: bytes, filename: str, replace: bool = False) -> Draft:
+    """Parse the upload (in a worker thread, with a time limit) and keep it as a draft; the plan
+    itself is not stored yet."""
+    template, text = await parse_off_loop(read_source, content, filename)
+    await PlanDraft.delete().where(PlanDraft.saved_at < _now() - dt.timedelta(seconds=DRAFT_SECONDS))
     draft = Draft(id=secrets.token_hex(16), owner=user_id, version=1, file_name=filename,
                   source_text=text, template=template, replace=replace)
-    _write(draft)
+    await PlanDraft.insert(PlanDraft(draft_key=draft.id, owner=user_id, version=1,
+                                     body=_body(draft), saved_at=_now()))
     return draft
 
 
@@ -235,7 +247,7 @@ def draft_out(draft: Draft, directory: review.UnitDirectory) -> PlanDraftOut:
 
 
 async def view_draft(draft_id: str, user_id: int) -> PlanDraftOut:
-    return draft_out(load_draft(draft_id, user_id), await unit_directory())
+    return draft_out(await load_draft(draft_id, user_id), await unit_directory())
 
 
 # --- edits from the page ---------------------------------------------------------------------
@@ -347,12 +359,12 @@ def apply_form(draft: Draft, form: DraftForm) -> list[tuple[str, str]]:
 async def edit_draft(draft_id: str, user_id: int, form: DraftForm) -> tuple[Draft, list[tuple[str, str]]]:
     """Apply the form; saved (version + 1) when it has no errors. Returns the draft as edited
     in memory (for showing the errors beside what was typed) and the errors."""
-    draft = load_draft(draft_id, user_id)
+    draft = await load_draft(draft_id, user_id)
     _check_version(draft, form.version)
     errors = apply_form(draft, form)
     if not errors:
         draft.version += 1
-        _write(draft)
+        await _save(draft)
     return draft, errors
 
 
@@ -371,11 +383,11 @@ async def store_checked(template: PlanTemplate, choices: dict[str, review.UnitCh
 
 
 async def store_draft(draft_id: str, user_id: int, version: int | None = None) -> ImportSummary:
-    draft = load_draft(draft_id, user_id)
+    draft = await load_draft(draft_id, user_id)
     _check_version(draft, version)
     summary = await store_checked(draft.template, draft.choices, replace=draft.replace,
                                   source_name=draft.file_name, actor=user_id)
-    _path(draft_id).unlink(missing_ok=True)
+    await _delete(draft_id)
     return summary
 
 
@@ -390,7 +402,7 @@ def _task_in(task: DraftTask) -> ParsedTask:
 
 async def store_corrected(draft_id: str, user_id: int, corrected: PlanDraftIn) -> ImportSummary:
     """The API's PUT: the whole corrected tree replaces the draft's and is stored."""
-    draft = load_draft(draft_id, user_id)
+    draft = await load_draft(draft_id, user_id)
     _check_version(draft, corrected.version)
     meta = corrected.plan
     year = meta.year
@@ -410,5 +422,5 @@ async def store_corrected(draft_id: str, user_id: int, corrected: PlanDraftIn) -
         choices[name] = review.UnitChoice(choice.action, choice.unit)
     summary = await store_checked(template, choices, replace=corrected.replace,
                                   source_name=draft.file_name, actor=user_id)
-    _path(draft_id).unlink(missing_ok=True)
+    await _delete(draft_id)
     return summary

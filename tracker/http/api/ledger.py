@@ -36,7 +36,7 @@ class LedgerApi(Controller):
         content, name = await read_upload(data, "file", ledger_import.MAX_LEDGER_BYTES)
         preview = await ledger_import.preview_assignments(
             plan_id, content, name, create_units=form_flag(data, "create_units"))
-        ledger_import.stage_upload(preview, content, request.user.id)
+        await ledger_import.stage_upload(preview, content, request.user.id)
         return preview
 
     @post("/{plan_id:int}/assignments/apply", operation_id="applyAssignments", status_code=200,

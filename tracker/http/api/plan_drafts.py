@@ -23,7 +23,7 @@ class PlanDraftApi(Controller):
                      replace: FromQuery[bool] = False) -> PlanDraftOut:
         """Parse an uploaded plan (field `file`) into a draft to review; nothing is stored."""
         content, filename = await read_upload(data, "file")
-        draft = plan_drafts.create_draft(request.user.id, content, filename, replace=replace)
+        draft = await plan_drafts.create_draft(request.user.id, content, filename, replace=replace)
         return await plan_drafts.view_draft(draft.id, request.user.id)
 
     @get("/{draft_id:str}", operation_id="getPlanDraft")
@@ -40,4 +40,4 @@ class PlanDraftApi(Controller):
     @delete("/{draft_id:str}", operation_id="discardPlanDraft", status_code=204)
     async def discard(self, request: Request, draft_id: FromPath[str]) -> None:
         """Throw the draft away."""
-        plan_drafts.discard_draft(draft_id, request.user.id)
+        await plan_drafts.discard_draft(draft_id, request.user.id)

@@ -55,7 +55,7 @@ class LedgerPages(Controller):
                 raise
             return await self._render(request, plan_id, error=form_error(error),
                                       status_code=error.status_code)
-        ledger_import.stage_upload(preview, content, request.user.id)
+        await ledger_import.stage_upload(preview, content, request.user.id)
         return await self._render(request, plan_id, preview=preview)
 
     @post("/{plan_id:int}/assignments/apply", guards=[planner_guard],

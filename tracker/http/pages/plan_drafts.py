@@ -104,5 +104,5 @@ class PlanDraftPages(Controller):
 
     @post("/{draft_id:str}/discard")
     async def discard(self, request: Request, draft_id: FromPath[str]) -> Response:
-        plan_drafts.discard_draft(draft_id, request.user.id)
+        await plan_drafts.discard_draft(draft_id, request.user.id)
         return redirect("/plans/import", "draft_discarded")

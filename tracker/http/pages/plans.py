@@ -46,7 +46,6 @@ from tracker.services import (
     progress,
     tracking,
 )
-from tracker.services.parsing import parse_off_loop
 
 FORM_TOKEN = "_submission"
 
@@ -174,7 +173,7 @@ class PlanPages(Controller):
     @get("/import", guards=[planner_guard])
     async def import_form(self, request: Request) -> Response:
         return page(request, "import.html", error=None, replace=False,
-                    drafts=plan_drafts.list_drafts(request.user.id))
+                    drafts=await plan_drafts.list_drafts(request.user.id))
 
     @post("/import", guards=[planner_guard],
           request_max_body_size=MAX_UPLOAD_REQUEST_BYTES)
@@ -184,14 +183,13 @@ class PlanPages(Controller):
         replace = form.get("replace") == "1"
         try:
             content, name = await read_upload(form, "file")
-            draft = await parse_off_loop(plan_drafts.create_draft, request.user.id, content, name,
-                                         replace)
+            draft = await plan_drafts.create_draft(request.user.id, content, name, replace)
         except (DomainError, PlanParseError, TemplateError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
             status = error.status_code if isinstance(error, DomainError) else 400
             return page(request, "import.html", status_code=status, replace=replace,
                         error={"field": "file", "message": message},
-                        drafts=plan_drafts.list_drafts(request.user.id))
+                        drafts=await plan_drafts.list_drafts(request.user.id))
         return redirect(f"/plans/drafts/{draft.id}")
 
 
