@@ -59,6 +59,7 @@ from tracker.domain.plan_parsing.numbering import (
     split_title,
     task_heading,
 )
+from tracker.domain.plan_parsing.runon import recover_runon_tables
 from tracker.domain.plan_parsing.tables import (
     INHERITED,
     SEPARATOR_CELL,
@@ -400,7 +401,8 @@ def _is_structural(lines: list[Line], i: int) -> bool:
     if section_heading(line) or item_heading(line) or task_heading(line):
         return True
     if is_table_line(line) and header_columns(row_cells(line)) is not None:
-        return True
+        # a header with no row under it is a line that names columns ("# source: … 工作任务 | …")
+        return i + 1 < len(lines) and is_table_line(lines[i + 1])
     return (is_bar_line(line) or column_role(line.text) is not None) and read_cell_lines(lines, i) is not None
 
 
@@ -411,7 +413,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(text or "")
+    text = unfold(recover_runon_tables(text or ""))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])
