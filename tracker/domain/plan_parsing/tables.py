@@ -244,7 +244,7 @@ def cell_type(cell: str) -> str:
 def looks_like_units(cell: str) -> bool:
     """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
     key = match_key(cell.strip())
-    if len(key) > 80 or "。" in key:
+    if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
     parts = [p for p in re.split(r"[、,;/\n]|和|及", _ROLE_WORDS.sub(",", key)) if p.strip()]
     return bool(parts) and all(

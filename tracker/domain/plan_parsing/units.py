@@ -26,7 +26,7 @@ _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
-_UNIT_TAIL = re.compile(r"等(?:相关)?(?:单位|部门|处室|科室)?$|(?:牵头|负责|配合)$")
+_UNIT_TAIL = re.compile(r"等(?:相关|有关)?(?:单位|部门|处室|科室)?(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
     r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
 )
@@ -112,6 +112,11 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
     return any(kind != "other" for kind in kinds)
 
 
+# A unit list before a role word in a note: long lists of 司局 / 处室 (a pasted page may also
+# carry pinyin readings in brackets after some characters) are still one list.
+_NOTE_LIST_MAX = 120
+
+
 def _note_units(text: str, key: str, lead: list[str], coop: list[str],
                 plain: list[str] | None = None) -> None:
     """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"; units listed before a
@@ -132,13 +137,13 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
-        if lead_m and len(lead_m[1]) <= 40:
+        if lead_m and len(lead_m[1]) <= _NOTE_LIST_MAX:
             units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
             pending = []
-        elif coop_m and len(coop_m[1]) <= 40:
+        elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
             pending = []
         elif plain is not None:

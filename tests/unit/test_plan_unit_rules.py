@@ -1,0 +1,26 @@
+"""Unit notes and unit cells: rules found on the plan corpus (issue 9 §2)."""
+
+from __future__ import annotations
+
+from tracker.domain.plan_parsing import extract_units, split_units
+from tracker.domain.plan_parsing.tables import cell_type
+
+
+def test_trailing_deng_youguan_chushi_is_stripped():
+    assert split_units("校产中心、就业指导中心等有关处室（单位）;各高校") == ["校产中心", "就业指导中心", "各高校"]
+    assert split_units("办公室等相关科室") == ["办公室"]
+
+
+def test_a_long_unit_cell_is_still_a_unit_cell():
+    cell = ("人事处、发规处、财务处、基教处、高教处、职成处、民教处、师资处、督导办、学生处、科研处、体卫艺处、"
+            "监审处、安管处、学生资助管理中心、考试院、教科院、电教馆、校产中心、评估中心、就业指导中心等有关处室(单位);"
+            "各市、县(市、区)教育局;各高校")
+    assert cell_type(cell) == "unit"
+
+
+def test_a_long_list_before_the_role_word_in_a_note():
+    text = ("及时公开有关政策措施和规则标准。(政策研究室牵头,综合规(guī)划司、公路局、水运局、运输服务司、"
+            "安全与质(zhì)量监(jiān)督管理司、海事局等按职责分工负责)")
+    lead, coop = extract_units(text)
+    assert lead == ["政策研究室"]
+    assert coop == ["综合规(guī)划司", "公路局", "水运局", "运输服务司", "安全与质(zhì)量监(jiān)督管理司", "海事局"]
