@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it.
 DEV_FLOORS = {
-    "documents": 26,
+    "documents": 27,
     "sections_f1": 0.99,
     "items_f1": 0.98,
     "tasks_f1": 0.99,

@@ -24,3 +24,19 @@ def test_a_long_list_before_the_role_word_in_a_note():
     lead, coop = extract_units(text)
     assert lead == ["政策研究室"]
     assert coop == ["综合规(guī)划司", "公路局", "水运局", "运输服务司", "安全与质(zhì)量监(jiān)督管理司", "海事局"]
+
+
+def test_a_one_sentence_item_keeps_its_note():
+    """"（三）推进X信息公开，推动…。（生态保护处牵头落实）": the item is one task with that unit,
+    also when the note stands on the next line."""
+    from tracker.domain.plan_parsing import parse_plan_text
+
+    for gap in ("", "\n"):
+        plan = parse_plan_text("一、主要任务\n（一）加大空气质量预报信息公开力度。细化公开空气质量预报。（监测站牵头落实）\n"
+                               f"（二）推进重点排污单位信息公开，推动排污单位依法公开排放情况。{gap}（生态保护处牵头落实）\n")
+        items = plan.sections[0].items
+        assert [len(i.tasks) for i in items] == [1, 1]
+        task = items[1].tasks[0]
+        assert task.text == "推进重点排污单位信息公开，推动排污单位依法公开排放情况。"
+        assert task.lead_units == ["生态保护处"]
+        assert items[1].title == "推进重点排污单位信息公开，推动排污单位依法公开排放情况"
