@@ -62,7 +62,7 @@ def test_numbers_in_sequence_only_and_repeated_headings():
     rows = [r.split("\t") for r in recovered.splitlines() if "\t" in r]
     assert [r[0] for r in rows] == ["序号", "一、强化就业信息公开", "1", "2", "4"]  # a gap of one is allowed
     assert rows[2][1] == "公开2024年12.5万人就业情况。"
-    assert rows[3][2:] == ["区人社局", "区财政局"]
+    assert rows[3][2:] == ["区人社局", "区财政局", ""]
 
 
 def test_split_run_units():
@@ -75,3 +75,26 @@ def test_split_run_units():
 def test_ordinary_text_is_left_alone():
     text = "一、总体要求\n1.做好政务公开工作。（牵头单位：办公室）\n" + "这是很长的一段说明文字。" * 40
     assert recover_runon_tables(text) == text
+
+
+def test_a_deadline_column_at_the_end_of_each_row():
+    row = (f"{COVER}序号工作任务牵头单位配合单位完成时限一、推进决策公开"
+           "1.做好重大决策预公开工作，广泛听取公众意见。县政府办县司法局，各乡镇人民政府2025年6月底前"
+           "2.及时发布政策解读材料。县发展改革局各乡镇人民政府持续推进"
+           "3.规范政府网站信息发布。县政府办长期坚持"
+           "4.每季度公开财政收支情况。县财政局")
+    tasks = _tasks(row)
+    assert [t.deadline_text for t in tasks] == ["2025年6月底前", "持续推进", "长期坚持", "长期坚持"]
+    assert tasks[0].text == "做好重大决策预公开工作，广泛听取公众意见。"
+    assert (tasks[0].lead_units, tasks[0].cooperating_units) == (["县政府办"], ["县司法局", "各乡镇人民政府"])
+    assert tasks[1].lead_units == ["县发展改革局"] and tasks[1].cooperating_units == ["各乡镇人民政府"]
+    assert tasks[2].lead_units == ["县政府办"]
+    assert tasks[3].text == "每季度公开财政收支情况。" and tasks[3].lead_units == ["县财政局"]
+
+
+def test_split_deadline():
+    from tracker.domain.plan_parsing.runon import split_deadline
+
+    assert split_deadline("做好X工作。县政府办2025年12月底前") == ("做好X工作。县政府办", "2025年12月底前")
+    assert split_deadline("做好X工作。县政府办全年") == ("做好X工作。县政府办", "全年")
+    assert split_deadline("做好X工作。县政府办") == ("做好X工作。县政府办", None)

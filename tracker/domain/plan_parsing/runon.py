@@ -53,6 +53,13 @@ _REQUIREMENT_COLUMN = re.compile(r"要求|措施|具体内容|目标")
 _DEADLINE_COLUMN = re.compile(r"时限|时间")
 
 _SEPARATORS = "，、；,;"
+_MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
+# A deadline cell at the end of a row (the header's last column is 完成时限 / 时间节点 …).
+_DEADLINE_TAIL = re.compile(
+    rf"(?:(?:\d{{4}}年)?(?:{_MONTH}(?:\d{{1,2}}日|底|末|中旬|上旬|下旬)?|年底|年末|年内|全年|上半年|下半年)"
+    rf"(?:前|以前|之前)?(?:完成)?"
+    rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)"
+    rf"[\s。.]*$")
 _PREFIX = re.compile(r"省(?!级|份|内|外)|市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
 _SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企")
 # Words of a sentence, never of a unit name.
@@ -238,6 +245,14 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     return found
 
 
+def split_deadline(segment: str) -> tuple[str, str | None]:
+    """A row's text → (the text before its trailing deadline cell, the deadline as written)."""
+    m = _DEADLINE_TAIL.search(match_key(segment.rstrip(" \u3000")))
+    if m is None or m.start() == 0:
+        return segment, None
+    return segment[: m.start()], segment[m.start(): m.end()].strip(" \u3000。.")
+
+
 def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str], list[str]] | None:
     """(task text, lead, cooperating) of one row's text."""
     key = match_key(segment)
@@ -293,8 +308,12 @@ def _recover_line(row: str) -> str | None:
     key = match_key(row)
     header = next((m for m in _HEADER_RE.finditer(key)
                    if _UNIT_COLUMN.search(_squeeze(m[0])) and _TASK_COLUMN.search(_squeeze(m[0]))), None)
-    if header is None or _DEADLINE_COLUMN.search(_squeeze(header[0])):
+    if header is None:
         return None
+    columns = _squeeze(header[0])
+    # a deadline column after the unit columns: each row ends with its deadline cell
+    deadline_last = bool((d := list(_DEADLINE_COLUMN.finditer(columns)))
+                         and d[-1].start() > _UNIT_COLUMN.search(columns).start())
     footer = _FOOTER.search(key, header.end())
     body_end = footer.start() if footer else len(row)
     body = row[header.end(): body_end]
@@ -303,8 +322,9 @@ def _recover_line(row: str) -> str | None:
         return None
     layout = _layout(header[0])
     lexicon = _Lexicon(row)
-    lines = [row[: header.start()].rstrip(), "序号\t工作任务\t牵头单位\t配合单位"]
+    lines = [row[: header.start()].rstrip(), "序号\t工作任务\t牵头单位\t配合单位\t完成时限"]
     units: tuple[list[str], list[str]] = ([], [])
+    last_deadline: str | None = None
     if tokens[0][2] > 0 and body[: tokens[0][2]].strip():
         lines.append(body[: tokens[0][2]].strip())
     for index, (kind, number, _start, end) in enumerate(tokens):
@@ -313,16 +333,21 @@ def _recover_line(row: str) -> str | None:
         if kind == "repeat":
             continue
         if kind == "section":
-            lines.append(f"{number}、{segment.strip()}\t\t\t")
-            units = ([], [])
+            lines.append(f"{number}、{segment.strip()}\t\t\t\t")
+            units, last_deadline = ([], []), None
         elif kind == "item":
-            lines.append(f"（{number}）{segment.strip()}\t\t\t")
-            units = ([], [])
+            lines.append(f"（{number}）{segment.strip()}\t\t\t\t")
+            units, last_deadline = ([], []), None
         else:
+            deadline = None
+            if deadline_last:
+                segment, deadline = split_deadline(segment)
+                deadline = deadline or last_deadline  # a merged deadline cell spans rows
+                last_deadline = deadline
             text, lead, coop = _cells(segment, layout, lexicon)
             if lead or coop:
                 units = (lead, coop)
-            lines.append("\t".join([number, text, "、".join(units[0]), "、".join(units[1])]))
+            lines.append("\t".join([number, text, "、".join(units[0]), "、".join(units[1]), deadline or ""]))
     lines.append(row[body_end:].strip())
     return "\n".join(line for line in lines if line)
 
