@@ -40,3 +40,16 @@ def test_a_one_sentence_item_keeps_its_note():
         assert task.text == "推进重点排污单位信息公开，推动排污单位依法公开排放情况。"
         assert task.lead_units == ["生态保护处"]
         assert items[1].title == "推进重点排污单位信息公开，推动排污单位依法公开排放情况"
+
+
+def test_recurring_and_whole_year_deadlines_in_notes():
+    from tracker.domain.deadlines import ONGOING, resolve_deadline
+    from tracker.domain.plan_parsing import parse_plan_text
+
+    assert resolve_deadline("做好年报。（县政府办负责，全年）", 2025) == ("全年", "2025-12-31")
+    assert resolve_deadline("公开财政数据。（县财政局负责，每季度）", 2025) == ("每季度", ONGOING)
+    # in running text a recurring phrase is part of the task, not its deadline
+    assert resolve_deadline("每季度公开财政数据，定期更新。", 2025) == (None, None)
+    plan = parse_plan_text("一、平台建设\n1.做好依申请公开。（责任单位：县政府办，全年）\n")
+    task = plan.sections[0].items[0].tasks[0]
+    assert (task.lead_units, task.deadline_text) == (["县政府办"], "全年")

@@ -63,6 +63,16 @@ def split_outside_brackets(text: str) -> list[str]:
     return joined
 
 
+def _is_deadline(part: str) -> bool:
+    """"全年" / "2025年6月底前" / "每季度" in a unit list is the note's deadline, not a unit."""
+    from tracker.domain.deadlines import resolve_deadline_phrase
+
+    key = match_key(part).strip()
+    if len(key) > 14 or _UNIT_END.fullmatch(key):
+        return False
+    return resolve_deadline_phrase(key, 2000)[1] is not None
+
+
 def split_units(text: str | None) -> list[str]:
     """"局办公室、规划处；宣传部门等" → ["局办公室", "规划处", "宣传部门"] (as written, 等 dropped)."""
     units: list[str] = []
@@ -73,7 +83,8 @@ def split_units(text: str | None) -> list[str]:
         tail = _UNIT_TAIL.search(match_key(part))
         if tail and tail.start() > 0:
             part = part[: tail.start()].strip()
-        if part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part)):
+        if (part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part))
+                and not _is_deadline(part)):
             units.append(part)
     return units
 
