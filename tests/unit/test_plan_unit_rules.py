@@ -53,3 +53,12 @@ def test_recurring_and_whole_year_deadlines_in_notes():
     plan = parse_plan_text("一、平台建设\n1.做好依申请公开。（责任单位：县政府办，全年）\n")
     task = plan.sections[0].items[0].tasks[0]
     assert (task.lead_units, task.deadline_text) == (["县政府办"], "全年")
+
+
+def test_role_clauses_without_brackets():
+    lead, coop = extract_units("做好政策解读工作。县政府办负责，县直各单位按职责分工落实。")
+    assert (lead, coop) == (["县政府办"], ["县直各单位"])
+    assert extract_units("做好年度报告编制工作。县政府办牵头，各乡镇人民政府配合。") == (["县政府办"], ["各乡镇人民政府"])
+    # a clause that merely contains a role word is prose, not a unit note
+    assert extract_units("主要负责同志要亲自部署，认真落实。") == ([], [])
+    assert extract_units("各单位要明确专人负责信息发布审核工作。") == ([], [])

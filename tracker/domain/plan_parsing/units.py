@@ -213,7 +213,35 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
         coop_m = _PROSE_COOP.match(masked, m.end(), sentence_end)
         if coop_m:
             merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
+    if not lead and not coop:
+        _role_clauses(text, masked, lead, coop)
     return lead, [u for u in coop if u not in lead]
+
+
+_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职责分工|按职责|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
+
+
+def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> None:
+    """Clauses of the prose that are nothing but units and their role, without brackets:
+    "…工作。县政府办负责，县直各单位按职责分工落实。" → lead 县政府办, cooperating 县直各单位."""
+    from tracker.domain.plan_parsing.tables import looks_like_units
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^,;。]+", masked)]
+    runs: list[list[tuple[int, int]]] = []
+    previous_end = -2
+    for start, end in spans:
+        clause = masked[start:end].strip()
+        m = _ROLE_CLAUSE.fullmatch(clause)
+        if not (m and looks_like_units(m[1])):
+            continue
+        if runs and masked[previous_end:start].strip() in (",", ";"):
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+        previous_end = end
+    for run in runs:
+        start, end = run[0][0], run[-1][1]
+        _note_units(text[start:end], masked[start:end], lead, coop)
 
 
 
