@@ -62,3 +62,14 @@ def test_role_clauses_without_brackets():
     # a clause that merely contains a role word is prose, not a unit note
     assert extract_units("主要负责同志要亲自部署，认真落实。") == ([], [])
     assert extract_units("各单位要明确专人负责信息发布审核工作。") == ([], [])
+
+
+def test_circled_task_numbers_and_traditional_ongoing_deadlines():
+    from tracker.domain.plan_parsing import parse_plan_text
+
+    plan = parse_plan_text("一、推进决策公开\n①完善重大行政决策事项目录。责任单位：县司法局\n"
+                           "②做好政策解读工作。（縣政府辦牽頭，縣直各單位配合，持續推進）\n")
+    tasks = plan.sections[0].items[0].tasks
+    assert [(t.number, t.text) for t in tasks] == [("1", "完善重大行政决策事项目录。"), ("2", "做好政策解读工作。")]
+    assert tasks[0].lead_units == ["县司法局"]
+    assert (tasks[1].lead_units, tasks[1].deadline_text) == (["縣政府辦"], "持續推進")

@@ -75,7 +75,10 @@ _CLAUSE_END = re.compile(r"\s*(?:$|[。;)])")
 
 
 def _key(text: str) -> str:
-    return text.translate(_KEY_MAP)
+    # the plan reader's same-length key folds every traditional character (持續推進 → 持续推进)
+    from tracker.domain.plan_parsing.text import match_key
+
+    return match_key(text).translate(_KEY_MAP)
 
 
 def _last_day(year: int, month: int) -> str | None:

@@ -15,6 +15,7 @@ _TASK_RES = (
     re.compile(r"\(\s*(\d{1,3})\s*\)\s*[、.]?\s*"),
 )
 _PAREN_DIGITS = {chr(0x2474 + i): str(i + 1) for i in range(20)}  # ⑴…⒇
+_CIRCLED_DIGITS = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ①…⑳
 
 
 def section_heading(line: Line) -> tuple[str, str] | None:
@@ -35,6 +36,8 @@ def task_heading(line: Line) -> tuple[str, str, str] | None:
             return str(int(m[1])), line.text[m.end():].strip(), style
     if line.text and line.text[0] in _PAREN_DIGITS:
         return _PAREN_DIGITS[line.text[0]], line.text[1:].strip(), "paren"
+    if line.text and line.text[0] in _CIRCLED_DIGITS and len(line.text) > 1:
+        return _CIRCLED_DIGITS[line.text[0]], line.text[1:].lstrip("、.． ").strip(), "circle"
     return None
 
 
