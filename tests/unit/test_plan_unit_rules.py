@@ -73,3 +73,16 @@ def test_circled_task_numbers_and_traditional_ongoing_deadlines():
     assert [(t.number, t.text) for t in tasks] == [("1", "完善重大行政决策事项目录。"), ("2", "做好政策解读工作。")]
     assert tasks[0].lead_units == ["县司法局"]
     assert (tasks[1].lead_units, tasks[1].deadline_text) == (["縣政府辦"], "持續推進")
+
+
+def test_article_numbers_and_an_item_whose_rest_is_a_labelled_note():
+    from tracker.domain.plan_parsing import parse_plan_text
+
+    plan = parse_plan_text("第一条 做好政策解读工作。（县政府办负责）\n第二条 规范政府网站管理。（县政府办、县委网信办分别负责落实）\n")
+    tasks = plan.sections[0].items[0].tasks
+    assert [(t.number, t.text) for t in tasks] == [("1", "做好政策解读工作。"), ("2", "规范政府网站管理。")]
+    assert tasks[1].lead_units == ["县政府办", "县委网信办"]
+    plan = parse_plan_text("一、平台建设\n（三）做好数据开放。责任主体：县大数据中心\n")
+    item = plan.sections[0].items[0]
+    assert (item.title, [t.text for t in item.tasks]) == ("做好数据开放", ["做好数据开放。"])
+    assert item.tasks[0].lead_units == ["县大数据中心"]

@@ -397,7 +397,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
             title, rest = split_title(item[1])
-            if rest and _only_note(rest) is not None:
+            if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
             else:
