@@ -86,3 +86,20 @@ def test_article_numbers_and_an_item_whose_rest_is_a_labelled_note():
     item = plan.sections[0].items[0]
     assert (item.title, [t.text for t in item.tasks]) == ("做好数据开放", ["做好数据开放。"])
     assert item.tasks[0].lead_units == ["县大数据中心"]
+
+
+def test_a_table_lined_up_with_spaces():
+    from tracker.domain.plan_parsing import parse_plan_text
+
+    text = ("XX县2023年政务公开重点任务分解表\n"
+            "序号  工作任务                      责任单位          完成时限\n"
+            "一、推进决策公开\n"
+            "1     完善重大行政决策事项目录。      县司法局          2023年6月底前\n"
+            "2     做好政策解读工作。              县政府办、各乡镇  长期坚持\n")
+    plan = parse_plan_text(text)
+    assert [s.title for s in plan.sections] == ["推进决策公开"]
+    tasks = plan.sections[0].items[0].tasks
+    assert [(t.number, t.text, t.lead_units, t.deadline_text) for t in tasks] == [
+        ("1", "完善重大行政决策事项目录。", ["县司法局"], "2023年6月底前"),
+        ("2", "做好政策解读工作。", ["县政府办", "各乡镇"], "长期坚持")]
+    assert plan.source_text.count("\n") == text.count("\n")  # lines keep their numbers
