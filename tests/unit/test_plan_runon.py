@@ -98,3 +98,18 @@ def test_split_deadline():
     assert split_deadline("做好X工作。县政府办2025年12月底前") == ("做好X工作。县政府办", "2025年12月底前")
     assert split_deadline("做好X工作。县政府办全年") == ("做好X工作。县政府办", "全年")
     assert split_deadline("做好X工作。县政府办") == ("做好X工作。县政府办", None)
+
+
+def test_item_headings_written_again_on_each_row_and_other_number_styles():
+    row = (f"{COVER}工作任务工作要求牵头单位配合/责任单位一．加强信息公开（一）做好财政信息公开"
+           "1）公开预决算，做到应公开尽公开。区财政局区直各单位，各乡镇"
+           "（一）做好财政信息公开2）推进统一、规范的专栏建设。区财政局区直各单位，各乡镇"
+           "（二）做好规划公开（3）公开国土空间规划。区自然资源局")
+    tasks = _tasks(row)
+    assert [t.number for t in tasks] == ["1", "2", "3"]
+    assert tasks[1].text == "推进统一、规范的专栏建设。"
+    assert (tasks[1].lead_units, tasks[1].cooperating_units) == (["区财政局"], ["区直各单位", "各乡镇"])
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "加强信息公开")]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [
+        ("（一）", "做好财政信息公开"), ("（二）", "做好规划公开")]

@@ -202,41 +202,57 @@ def split_run_units(names: list[str], glued: list[bool]) -> tuple[list[str], lis
 # --- rows ---------------------------------------------------------------------------------------
 
 
+def _task_number(n: int) -> re.Pattern:
+    return re.compile(rf"(?:{n}\s*[.、)](?!\d)|\(\s*{n}\s*\))")
+
+
+# a numeral that ends a word (统一、 / 之一、 / 第一、) is not a section heading
+_NOT_BEFORE_SECTION = set("统唯逐之第万周其初单")
+
+
 def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     """(kind, number, start, end) of the headings and task numbers, each the next in sequence
-    (task numbers may also start again at 1 right after a heading)."""
+    (task numbers may also start again at 1 right after a heading). A heading written again
+    with the same title (a merged cell repeated on each row) is a "repeat"."""
     key = match_key(body)
     found: list[tuple[str, str, int, int]] = []
     section = item = task = 0
-    title_at = 0  # where the current section's title starts: a repeated heading repeats it
+    section_at = item_at = 0  # where the current section's / item's title starts
     pos = 0
     while pos < len(key):
         after_heading = not found or found[-1][0] in ("section", "item", "repeat")
         candidates = [
-            ("section", section + 1, re.compile(rf"{_numeral(section + 1)}、")),
-            ("repeat", section, re.compile(rf"{_numeral(section)}、{re.escape(key[title_at:title_at + 4])}")
+            ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
+            ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
              if section else None),
             ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
-            ("task", task + 1, re.compile(rf"{task + 1}\s*[.、](?!\d)")),
-            ("task", task + 2, re.compile(rf"{task + 2}\s*[.、](?!\d)") if task else None),  # a gap
-            ("task", 1, re.compile(r"1\s*[.、](?!\d)") if after_heading and task else None),
+            ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
+             if item else None),
+            ("task", task + 1, _task_number(task + 1)),
+            ("task", task + 2, _task_number(task + 2) if task else None),  # a gap in the numbers
+            ("task", 1, _task_number(1) if after_heading and task else None),
         ]
         hit = None
         for kind, number, pattern in candidates:
             if pattern is None:
                 continue
             m = pattern.match(key, pos)
-            if m and not (kind == "task" and pos and key[pos - 1].isdigit()):
-                hit = (kind, number, m)
-                break
+            if not m:
+                continue
+            if kind == "task" and pos and key[pos - 1].isdigit():
+                continue
+            if kind == "section" and pos and key[pos - 1] in _NOT_BEFORE_SECTION:
+                continue
+            hit = (kind, number, m)
+            break
         if hit is None:
             pos += 1
             continue
         kind, number, m = hit
         if kind == "section":
-            section, item, title_at = number, 0, m.end()
+            section, item, section_at = number, 0, m.end()
         elif kind == "item":
-            item = number
+            item, item_at = number, m.end()
         elif kind == "task":
             task = number
         found.append((kind, _numeral(number) if kind in ("section", "repeat", "item") else str(number),
