@@ -17,6 +17,8 @@ LABELS_ZH = {
     "tasks": "任务数",
     "unassigned": "未分配",
     "unassigned_label": "未指定牵头单位",
+    "withdrawn": "已撤销",
+    "parent_plan_badge": "上级计划·仅供对照",
     "number": "序号",
     "task": "工作任务",
     "lead_unit": "牵头单位",

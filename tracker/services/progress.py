@@ -21,7 +21,7 @@ from tracker.domain.periods import check_period_in_year, due_date, parse_period,
 from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.domain.progress_input import AUTO_STATE, EvidenceFile, UpdateInput, validate_evidence
 from tracker.domain.roles import PLANNERS, READERS_OF_ALL, REPORTER
-from tracker.domain.status import current_period, deadline_warning
+from tracker.domain.status import current_period, deadline_warning, withdrawn_before
 from tracker.domain.status import today as local_today
 from tracker.schemas import (
     AttachmentOut,
@@ -233,7 +233,7 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
         return []
     tasks = await Task.select(
         Task.id, Task.plan, Task.number, Task.text, Task.deadline, Task.ongoing,
-        Task.plan.title, Task.plan.year, Task.plan.report_due_day,
+        Task.plan.title, Task.plan.year, Task.plan.report_due_day, Task.withdrawn_on,
     ).where(Task.id.is_in(list(role_of))).order_by(Task.plan).order_by(Task.id)
     updates = await _select_updates().where(
         ProgressUpdate.task.is_in(list(role_of)), ProgressUpdate.unit == user.unit_id
@@ -250,6 +250,8 @@ async def my_tasks(user: CurrentUser, period: str | None = None) -> list[MyTaskR
     rows = []
     for task in tasks:
         task_period = period or current_period(task["plan.year"])
+        if withdrawn_before(task["withdrawn_on"], due_date(task_period, task["plan.report_due_day"])):
+            continue  # withdrawn by a revision: nothing due
         deadline_in_force = extended.get(task["id"], task["deadline"])
         last = latest_any.get(task["id"])
         latest = latest_by_period.get((task["id"], task_period))
