@@ -113,3 +113,17 @@ def test_item_headings_written_again_on_each_row_and_other_number_styles():
     assert [(s.number, s.title) for s in plan.sections] == [("一", "加强信息公开")]
     assert [(i.number, i.title) for i in plan.sections[0].items] == [
         ("（一）", "做好财政信息公开"), ("（二）", "做好规划公开")]
+
+
+def test_a_numbered_cover_notice_before_the_task_table_is_not_the_plan():
+    pad = "各单位要认真对照工作任务，细化职责分工，确保落实到位。" * 6
+    text = ("XX省人民政府办公厅关于印发2018年政务公开工作主要任务分解表的通知 各市人民政府：现将分解表印发给你们。"
+            "一、各地各部门要加强组织领导。" + pad + "二、要加强督查评估。" + pad +
+            " XX省人民政府办公厅 2018年5月1日 2018年政务公开工作主要任务分解表工作任务牵头单位责任单位工作要求"
+            "一、以政务公开助力稳增长（一）加强预期引导1.深入解读政策背景省直各部门，各设区市通过新闻发布会等方式传递政策意图。"
+            "2.按月公开财政收支情况省财政厅各设区市在门户网站集中公开。二、以政务公开助力促改革（一）推进放管服改革信息公开"
+            "3.强化权责清单管理省审改办各设区市以清单管理推动减权放权。")
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "以政务公开助力稳增长"), ("二", "以政务公开助力促改革")]
+    assert [t.lead_units for s in plan.sections for i in s.items for t in i.tasks] == [
+        ["省直各部门", "各设区市"], ["省财政厅"], ["省审改办"]]

@@ -258,6 +258,11 @@ class _Builder:
         """
         cols = table.columns
         width = len(table.header)
+        if self.sections and not self.sections[-1].implied and self._has_section_rows(table):
+            # A task table with its own 一、 sections is the plan's task list: what came before
+            # it is the cover notice's numbered points or a prose plan of the same tasks.
+            self.sections = []
+            self.last_task = None
         appended = bool(self.sections) and not self.sections[-1].implied
         if appended:
             self.section(next_numeral([s.number for s in self.sections]),
@@ -326,6 +331,15 @@ class _Builder:
                         if values.get("deadline") else (None, None))
             self.task(number, text, no, units, deadline)
             self.last_task = None
+
+    @staticmethod
+    def _has_section_rows(table: Table) -> bool:
+        for _, cells in table.rows:
+            filled = [c for c in cells if c]
+            if filled and cell_type(filled[0]) == "heading" and section_heading(
+                    Line(0, filled[0], match_key(filled[0]))):
+                return True
+        return False
 
     @staticmethod
     def is_table_heading(value: str, cells: list[str], width: int) -> bool:
