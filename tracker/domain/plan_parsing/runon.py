@@ -8,10 +8,15 @@ bar or line break between them::
 
 Such a line is recognised by its header (three or more column names written one after the
 other) and rewritten as a tab-separated table (序号 / 工作任务 / 牵头单位 / 配合单位) that the
-ordinary table reader takes. How a row is cut (pure string rules, no unit list needed):
+ordinary table reader takes (序号 / 工作任务 / 牵头单位 / 配合单位 / 完成时限). How a row is cut
+(pure string rules, no unit list needed):
 
-* **Rows** start at the next number in sequence: "一、" sections, "（一）" items and "N." / "N、"
-  tasks, each the one after the last (a repeated heading, a merged cell written again, is dropped).
+* **Rows** start at the next number in sequence: "一、" / "一." sections, "（一）" items and
+  "N." / "N、" / "N）" / "（N）" tasks, each the one after the last (a gap of one number is
+  allowed; a heading written again with its title, a merged cell repeated, is dropped).
+* **Deadlines**: when the header's deadline column comes after the unit columns, each row ends
+  with its deadline cell (2025年6月底前, 年底前, 全年, 持续推进, 长期坚持, 每季度 …); a row
+  without one continues the merged cell above.
 * **Units** are unit names (a place or 各 prefix such as 省/市/区/县/各, or any text right after a
   separator, ending with an organisation word such as 局/委/办/厅/中心/政府/单位/部门) written one
   after the other or separated by ，、；. Where a name ends is decided by its suffix and by the
@@ -31,8 +36,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
-from tracker.domain.plan_parsing.text import match_key
+from tracker.domain.plan_parsing.text import match_key as _match_key
 
 __all__ = ["recover_runon_tables", "split_run_units"]
 
@@ -70,6 +76,12 @@ _TEXT_WORDS = re.compile(
 )
 _FOOTER = re.compile(r"\s(?:来源[:：]|附件下载|相关附件|【打印|打印本页|关闭窗口|扫一扫|分享到|责任编辑)")
 _NUMERALS = "一二三四五六七八九十"
+
+
+@lru_cache(maxsize=4096)
+def match_key(text: str) -> str:
+    """The text module's matching key, remembered: a row's text is looked at many times."""
+    return _match_key(text)
 
 
 def _numeral(n: int) -> str:
@@ -219,19 +231,23 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     section = item = task = 0
     section_at = item_at = 0  # where the current section's / item's title starts
     pos = 0
+    candidates: list = []
+    state = None
     while pos < len(key):
         after_heading = not found or found[-1][0] in ("section", "item", "repeat")
-        candidates = [
-            ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
-            ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
-             if section else None),
-            ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
-            ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
-             if item else None),
-            ("task", task + 1, _task_number(task + 1)),
-            ("task", task + 2, _task_number(task + 2) if task else None),  # a gap in the numbers
-            ("task", 1, _task_number(1) if after_heading and task else None),
-        ]
+        if state != (section, item, task, after_heading):  # what is expected next has changed
+            state = (section, item, task, after_heading)
+            candidates = [
+                ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
+                ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
+                 if section else None),
+                ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
+                ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
+                 if item else None),
+                ("task", task + 1, _task_number(task + 1)),
+                ("task", task + 2, _task_number(task + 2) if task else None),  # a gap in the numbers
+                ("task", 1, _task_number(1) if after_heading and task else None),
+            ]
         hit = None
         for kind, number, pattern in candidates:
             if pattern is None:

@@ -263,6 +263,11 @@ class _Builder:
             # it is the cover notice's numbered points or a prose plan of the same tasks.
             self.sections = []
             self.last_task = None
+            # their items are gone: forget what was kept by their id(), an id a new item may reuse
+            self.headings.clear()
+            self.numbers.clear()
+            self.styles.clear()
+            self.raw.clear()
         appended = bool(self.sections) and not self.sections[-1].implied
         if appended:
             self.section(next_numeral([s.number for s in self.sections]),
