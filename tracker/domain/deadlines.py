@@ -58,9 +58,9 @@ _PATTERN = re.compile(
         _Y.format(n="hy") + r"(?P<half>上|下)半年",
         # 年底 / 年内 / 2018年底 / 2018年 (the last only counts as an isolated phrase)
         r"(?P<yy>\d{4})\s*年\s*(?P<yend>底|末|内|度内|全年|年底)?",
-        r"(?P<yend2>年底|年末|年内|本年度内|本年度|今年底|年度内|当年)",
-        # open-ended work
-        r"(?P<ongoing>持续推进|长期坚持|常态化推进|常态化|长期|持续|长效)",
+        r"(?P<yend2>年底|年末|年内|本年度内|本年度|今年底|年度内|当年|全年)",
+        # open-ended or recurring work ("每季度" in a 完成时限 cell: done every quarter, all year)
+        r"(?P<ongoing>持续推进|长期坚持|常态化推进|常态化|长期|持续|长效|每季度|每半年|每月|每年|按季度|按月|按年度|定期)",
     ])
 )
 _SUFFIX = re.compile(r"\s*(以前|之前|前)")
@@ -75,7 +75,10 @@ _CLAUSE_END = re.compile(r"\s*(?:$|[。;)])")
 
 
 def _key(text: str) -> str:
-    return text.translate(_KEY_MAP)
+    # the plan reader's same-length key folds every traditional character (持續推進 → 持续推进)
+    from tracker.domain.plan_parsing.text import match_key
+
+    return match_key(text).translate(_KEY_MAP)
 
 
 def _last_day(year: int, month: int) -> str | None:

@@ -15,6 +15,8 @@ _TASK_RES = (
     re.compile(r"\(\s*(\d{1,3})\s*\)\s*[、.]?\s*"),
 )
 _PAREN_DIGITS = {chr(0x2474 + i): str(i + 1) for i in range(20)}  # ⑴…⒇
+_CIRCLED_DIGITS = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ①…⑳
+_ARTICLE_RE = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,3})\s*条[\s、.:]*")  # 第一条
 
 
 def section_heading(line: Line) -> tuple[str, str] | None:
@@ -35,6 +37,11 @@ def task_heading(line: Line) -> tuple[str, str, str] | None:
             return str(int(m[1])), line.text[m.end():].strip(), style
     if line.text and line.text[0] in _PAREN_DIGITS:
         return _PAREN_DIGITS[line.text[0]], line.text[1:].strip(), "paren"
+    article = _ARTICLE_RE.match(line.key)
+    if article and (n := chinese_number(article[1])):
+        return str(n), line.text[article.end():].strip(), "article"
+    if line.text and line.text[0] in _CIRCLED_DIGITS and len(line.text) > 1:
+        return _CIRCLED_DIGITS[line.text[0]], line.text[1:].lstrip("、.． ").strip(), "circle"
     return None
 
 

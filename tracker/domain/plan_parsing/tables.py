@@ -244,7 +244,7 @@ def cell_type(cell: str) -> str:
 def looks_like_units(cell: str) -> bool:
     """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
     key = match_key(cell.strip())
-    if len(key) > 80 or "。" in key:
+    if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
     parts = [p for p in re.split(r"[、,;/\n]|和|及", _ROLE_WORDS.sub(",", key)) if p.strip()]
     return bool(parts) and all(
@@ -351,3 +351,48 @@ def table_row_units(values: dict[str, str], columns: dict[str, int]) -> tuple[li
         merge_units(lead, others)
     merge_units(coop, [u for pair in cell_units(values.get("cooperating", "")) for u in pair])
     return lead, [u for u in coop if u not in lead]
+
+
+# --- tables whose columns are lined up with spaces --------------------------------------------
+# `pdftotext -layout`, or a table typed with the space bar, keeps a row on one line and lines the
+# columns up with runs of spaces. From a header row of column names such a block is rewritten as
+# tab-separated rows; a heading row (一、… / （一）…) inside it stays a one-cell row.
+
+_SPACED_CELLS = re.compile(r"[ \u3000\xa0]{2,}|\u3000+")
+
+
+def _spaced_cells(row: str) -> list[str]:
+    return [c for c in _SPACED_CELLS.split(row.strip()) if c]
+
+
+def spaced_tables_to_tabs(text: str) -> str:
+    """Rewrite tables lined up with spaces as tab-separated rows (other lines unchanged)."""
+    rows = text.splitlines()
+    if not any("  " in row or "\u3000" in row for row in rows):
+        return text
+    out: list[str] = []
+    in_table = False
+    for row in rows:
+        if "\t" in row or "|" in row:
+            in_table = False
+            out.append(row)
+            continue
+        cells = _spaced_cells(row)
+        if not in_table:
+            columns = header_columns(cells) if len(cells) >= 2 else None
+            if columns and {"lead", "responsible", "cooperating", "deadline"} & columns.keys():
+                in_table = True
+                out.append("\t".join(cells))
+                continue
+            out.append(row)
+            continue
+        from tracker.domain.plan_parsing.numbering import heading_level
+
+        if len(cells) >= 2:
+            out.append("\t".join(cells))
+        elif cells and heading_level(cells[0]) in ("section", "item") and len(cells[0]) <= 40:
+            out.append(f"{cells[0]}\t")
+        else:
+            in_table = False
+            out.append(row)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")

@@ -91,6 +91,9 @@ def unfold(text: str) -> str:
     for row in text.splitlines():
         unfolded = _FOLD_SPACE.sub("\n", row)
         key = match_key(unfolded)
+        if "\t" in row:  # a table row (a recovered run-together table among them) stays whole
+            rows.append(row)
+            continue
         if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 3:
             row = unfolded
             cuts = [m.start() for m in _INLINE_HEADING.finditer(key)]

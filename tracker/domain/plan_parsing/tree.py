@@ -59,6 +59,7 @@ from tracker.domain.plan_parsing.numbering import (
     split_title,
     task_heading,
 )
+from tracker.domain.plan_parsing.runon import recover_runon_tables
 from tracker.domain.plan_parsing.tables import (
     INHERITED,
     SEPARATOR_CELL,
@@ -73,11 +74,13 @@ from tracker.domain.plan_parsing.tables import (
     read_table,
     row_cells,
     row_number,
+    spaced_tables_to_tabs,
     table_row_units,
 )
 from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
     extract_units,
+    is_note,
     merge_units,
     note_deadline,
     split_clauses,
@@ -130,12 +133,14 @@ class _Builder:
         self.sections.append(ParsedSection(number, title, []))
         self.last_task = None
 
-    def item(self, number: str | None, title: str | None, line: int | None = None) -> None:
-        """A new item; with a heading line, the heading becomes a task if no task follows."""
+    def item(self, number: str | None, title: str | None, line: int | None = None,
+             heading: str | None = None) -> None:
+        """A new item; with a heading line, the heading (`heading`: the whole line after the
+        number, when its note belongs to it) becomes a task if no task follows."""
         item = ParsedItem(number, title, [])
         self.current_section.items.append(item)
         if title and line is not None:
-            self.headings[id(item)] = (title, line)
+            self.headings[id(item)] = (heading or title, line)
         self.last_task = None
 
     def task(self, number: str | None, text: str, line: int, units=None, deadline=None) -> None:
@@ -200,9 +205,14 @@ class _Builder:
         "完成时限：年底前"): its units and deadline go to the item's tasks that have none, or else
         to the last task."""
         body, notes = split_note(line.text)
+        if (only := _only_note(line.text)) is not None:
+            body, notes = "", [only]
         if body.strip(" 。；;") or not notes or not self.sections:
             return False
         item = self.current_item
+        if not item.tasks and id(item) in self.headings:
+            # "（三）做好X工作。" then "（X牵头落实）" on the next line: the note is the heading's
+            self._heading_task(item)
         if not item.tasks:
             return False
         lead, coop = extract_units(line.text)
@@ -248,6 +258,16 @@ class _Builder:
         """
         cols = table.columns
         width = len(table.header)
+        if self.sections and not self.sections[-1].implied and self._has_section_rows(table):
+            # A task table with its own 一、 sections is the plan's task list: what came before
+            # it is the cover notice's numbered points or a prose plan of the same tasks.
+            self.sections = []
+            self.last_task = None
+            # their items are gone: forget what was kept by their id(), an id a new item may reuse
+            self.headings.clear()
+            self.numbers.clear()
+            self.styles.clear()
+            self.raw.clear()
         appended = bool(self.sections) and not self.sections[-1].implied
         if appended:
             self.section(next_numeral([s.number for s in self.sections]),
@@ -318,6 +338,15 @@ class _Builder:
             self.last_task = None
 
     @staticmethod
+    def _has_section_rows(table: Table) -> bool:
+        for _, cells in table.rows:
+            filled = [c for c in cells if c]
+            if filled and cell_type(filled[0]) == "heading" and section_heading(
+                    Line(0, filled[0], match_key(filled[0]))):
+                return True
+        return False
+
+    @staticmethod
     def is_table_heading(value: str, cells: list[str], width: int) -> bool:
         kind = cell_type(value)
         if kind == "heading":
@@ -339,18 +368,28 @@ class _Builder:
             self.item(None, cell)
         self.last_task = None
 
+    def _heading_task(self, item: ParsedItem) -> None:
+        """An item with no task lines becomes one task made from its heading."""
+        text, line = self.headings.pop(id(item))
+        body, notes = split_note(text)
+        lead, coop = extract_units(text)
+        deadline_text, deadline = note_deadline(notes, self.year)
+        item.title = body.rstrip("。") or text
+        item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
+                                     deadline_text, deadline, line))
+
     def finish(self) -> list[ParsedSection]:
         for section in self.sections:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
-                    text, line = self.headings[id(item)]
-                    body, notes = split_note(text)
-                    lead, coop = extract_units(text)
-                    deadline_text, deadline = note_deadline(notes, self.year)
-                    item.title = body.rstrip("。") or text
-                    item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
-                                                 deadline_text, deadline, line))
+                    self._heading_task(item)
         return self.sections
+
+
+def _only_note(text: str) -> str | None:
+    """The content of `text` when it is nothing but a bracketed unit/deadline note: "（X牵头落实）"."""
+    m = re.fullmatch(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)[\s。;；]*", match_key(text))
+    return text[m.start(1):m.end(1)].strip() if m and is_note(m[1]) else None
 
 
 def _build_body(lines: list[Line], builder: _Builder) -> None:
@@ -378,9 +417,13 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
             title, rest = split_title(item[1])
-            builder.item(item[0], title or None, line.no)
-            if rest:
-                builder.prose(None, rest, line.no)
+            if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
+                # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
+                builder.item(item[0], title or None, line.no, heading=item[1])
+            else:
+                builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
+                if rest:
+                    builder.prose(None, rest, line.no)
         elif (task := task_heading(line)) is not None:
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
@@ -400,7 +443,8 @@ def _is_structural(lines: list[Line], i: int) -> bool:
     if section_heading(line) or item_heading(line) or task_heading(line):
         return True
     if is_table_line(line) and header_columns(row_cells(line)) is not None:
-        return True
+        # a header with no row under it is a line that names columns ("# source: … 工作任务 | …")
+        return i + 1 < len(lines) and is_table_line(lines[i + 1])
     return (is_bar_line(line) or column_role(line.text) is not None) and read_cell_lines(lines, i) is not None
 
 
@@ -411,7 +455,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(text or "")
+    text = unfold(spaced_tables_to_tabs(recover_runon_tables(text or "")))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])

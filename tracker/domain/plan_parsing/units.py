@@ -26,7 +26,7 @@ _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
-_UNIT_TAIL = re.compile(r"等(?:相关)?(?:单位|部门|处室|科室)?$|(?:牵头|负责|配合)$")
+_UNIT_TAIL = re.compile(r"等(?:相关|有关)?(?:单位|部门|处室|科室)?(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
     r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
 )
@@ -63,6 +63,16 @@ def split_outside_brackets(text: str) -> list[str]:
     return joined
 
 
+def _is_deadline(part: str) -> bool:
+    """"全年" / "2025年6月底前" / "每季度" in a unit list is the note's deadline, not a unit."""
+    from tracker.domain.deadlines import resolve_deadline_phrase
+
+    key = match_key(part).strip()
+    if len(key) > 14 or _UNIT_END.fullmatch(key):
+        return False
+    return resolve_deadline_phrase(key, 2000)[1] is not None
+
+
 def split_units(text: str | None) -> list[str]:
     """"局办公室、规划处；宣传部门等" → ["局办公室", "规划处", "宣传部门"] (as written, 等 dropped)."""
     units: list[str] = []
@@ -73,7 +83,8 @@ def split_units(text: str | None) -> list[str]:
         tail = _UNIT_TAIL.search(match_key(part))
         if tail and tail.start() > 0:
             part = part[: tail.start()].strip()
-        if part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part)):
+        if (part and part not in units and len(part) <= 40 and not _NOT_A_UNIT.search(match_key(part))
+                and not _is_deadline(part)):
             units.append(part)
     return units
 
@@ -112,6 +123,11 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
     return any(kind != "other" for kind in kinds)
 
 
+# A unit list before a role word in a note: long lists of 司局 / 处室 (a pasted page may also
+# carry pinyin readings in brackets after some characters) are still one list.
+_NOTE_LIST_MAX = 120
+
+
 def _note_units(text: str, key: str, lead: list[str], coop: list[str],
                 plain: list[str] | None = None) -> None:
     """Verb-form notes: "市发改委牵头，市财政局配合", "市发展改革委负责"; units listed before a
@@ -132,13 +148,13 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
-        if lead_m and len(lead_m[1]) <= 40:
+        if lead_m and len(lead_m[1]) <= _NOTE_LIST_MAX:
             units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
             pending = []
-        elif coop_m and len(coop_m[1]) <= 40:
+        elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
             pending = []
         elif plain is not None:
@@ -197,7 +213,35 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
         coop_m = _PROSE_COOP.match(masked, m.end(), sentence_end)
         if coop_m:
             merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
+    if not lead and not coop:
+        _role_clauses(text, masked, lead, coop)
     return lead, [u for u in coop if u not in lead]
+
+
+_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职责分工|按职责|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
+
+
+def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> None:
+    """Clauses of the prose that are nothing but units and their role, without brackets:
+    "…工作。县政府办负责，县直各单位按职责分工落实。" → lead 县政府办, cooperating 县直各单位."""
+    from tracker.domain.plan_parsing.tables import looks_like_units
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^,;。]+", masked)]
+    runs: list[list[tuple[int, int]]] = []
+    previous_end = -2
+    for start, end in spans:
+        clause = masked[start:end].strip()
+        m = _ROLE_CLAUSE.fullmatch(clause)
+        if not (m and looks_like_units(m[1])):
+            continue
+        if runs and masked[previous_end:start].strip() in (",", ";"):
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+        previous_end = end
+    for run in runs:
+        start, end = run[0][0], run[-1][1]
+        _note_units(text[start:end], masked[start:end], lead, coop)
 
 
 

@@ -1,0 +1,129 @@
+"""Task tables whose cells ran together on one line (tracker/domain/plan_parsing/runon.py)."""
+
+from __future__ import annotations
+
+from tracker.domain.plan_parsing import parse_plan_text
+from tracker.domain.plan_parsing.runon import recover_runon_tables, split_run_units
+
+COVER = ("XX区管委会办公室关于印发2022年全区政务公开工作主要任务分解表的通知 各单位：现将分解表印发给你们，请认真组织实施。"
+         + "各单位要认真对照工作任务，细化职责分工，确保落实到位。" * 8 + " 附件")
+
+
+def _tasks(text: str) -> list:
+    plan = parse_plan_text(text)
+    return [t for s in plan.sections for i in s.items for t in i.tasks]
+
+
+def test_units_at_the_end_of_each_row():
+    row = (f"{COVER}工作任务工作要求牵头单位配合/责任单位一、加强涉及市场主体的信息公开"
+           "1.增强政策制定实施的透明度和可预期性，提振市场主体信心。 区直各有关单位，各区属事业单位"
+           "2.建立市场主体反映投资和工程建设项目审批问题的办理和反馈机制，推动优化投资和建设环境。"
+           "区经济发展局区行政审批局区直各有关单位，各区属事业单位，各乡镇人民政府（街道办事处）"
+           "二、加强涉及减税降费的信息公开3.系统集成、智能推送已出台各项减税降费政策，帮助纳税人了解政策。"
+           "区财政金融局区直各有关单位，各片区管理局 来源：XX区管委会办公室 附件下载")
+    tasks = _tasks(row)
+    assert [t.number for t in tasks] == ["1", "2", "3"]
+    assert tasks[0].text == "增强政策制定实施的透明度和可预期性，提振市场主体信心。"
+    assert (tasks[0].lead_units, tasks[0].cooperating_units) == (["区直各有关单位", "各区属事业单位"], [])
+    # the lead cell's names are glued together, the cooperating cell is a separated list
+    assert tasks[1].lead_units == ["区经济发展局", "区行政审批局"]
+    assert tasks[1].cooperating_units == ["区直各有关单位", "各区属事业单位", "各乡镇人民政府（街道办事处）"]
+    assert (tasks[2].lead_units, tasks[2].cooperating_units) == (["区财政金融局"], ["区直各有关单位", "各片区管理局"])
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "加强涉及市场主体的信息公开"), ("二", "加强涉及减税降费的信息公开")]
+
+
+def test_units_between_the_task_and_its_requirement():
+    """工作任务 | 牵头单位 | 责任单位 | 工作要求: the text is "task：requirement"; a row without units
+    continues the merged unit cell above; a name that the document shows followed by other
+    text ends there (平潭综合实验区 | 通过…)."""
+    row = (f"{COVER}工　作　任　务牵头单位责　任　单　位工　作　要　求一、以政务公开助力稳增长（一）加强预期引导"
+           "1.深入解读政策背景、依据、涉及范围省直各部门，各设区市，平潭综合实验区通过新闻发布会等方式传递政策意图。"
+           "2.按月公开全省财政收支情况省财政厅省统计局各设区市，平潭综合实验区在门户网站集中公开财政收支情况。"
+           "3.公开财政收支增减变化情况解读每月财政收支增减变化情况及原因。"
+           "（二）推进减税降费信息公开4.定期发布消费市场运行情况分析报告省商务厅各设区市，平潭综合实验区各级政府要做好公开。")
+    tasks = _tasks(row)
+    assert [t.number for t in tasks] == ["1", "2", "3", "4"]
+    assert tasks[0].text == "深入解读政策背景、依据、涉及范围：通过新闻发布会等方式传递政策意图。"
+    assert tasks[0].lead_units == ["省直各部门", "各设区市", "平潭综合实验区"]
+    assert (tasks[1].lead_units, tasks[1].cooperating_units) == (
+        ["省财政厅", "省统计局"], ["各设区市", "平潭综合实验区"])
+    assert tasks[2].lead_units == ["省财政厅", "省统计局"]  # merged cell: from the row above
+    # "市场运行" is not a unit, "各级政府要…" is the requirement's text
+    assert tasks[3].lead_units == ["省商务厅"]
+    assert tasks[3].text.endswith("：各级政府要做好公开。")
+
+
+def test_numbers_in_sequence_only_and_repeated_headings():
+    row = (f"{COVER}工作任务工作要求牵头单位配合/责任单位一、强化就业信息公开1.公开2024年12.5万人就业情况。区人社局"
+           "一、强化就业信息公开2.公开技能培训政策规定及经办流程。区人社局区财政局4.动态公开补贴发放情况。区财政局")
+    recovered = recover_runon_tables(row)
+    rows = [r.split("\t") for r in recovered.splitlines() if "\t" in r]
+    assert [r[0] for r in rows] == ["序号", "一、强化就业信息公开", "1", "2", "4"]  # a gap of one is allowed
+    assert rows[2][1] == "公开2024年12.5万人就业情况。"
+    assert rows[3][2:] == ["区人社局", "区财政局", ""]
+
+
+def test_split_run_units():
+    assert split_run_units(["A局", "B局", "C单位", "D区"], [True, True, False]) == (["A局", "B局"], ["C单位", "D区"])
+    assert split_run_units(["A局", "B单位", "C区"], [False, False]) == (["A局", "B单位", "C区"], [])
+    assert split_run_units(["A局", "B单位", "C区"], [True, True]) == (["A局"], ["B单位", "C区"])
+    assert split_run_units(["A局"], []) == (["A局"], [])
+
+
+def test_ordinary_text_is_left_alone():
+    text = "一、总体要求\n1.做好政务公开工作。（牵头单位：办公室）\n" + "这是很长的一段说明文字。" * 40
+    assert recover_runon_tables(text) == text
+
+
+def test_a_deadline_column_at_the_end_of_each_row():
+    row = (f"{COVER}序号工作任务牵头单位配合单位完成时限一、推进决策公开"
+           "1.做好重大决策预公开工作，广泛听取公众意见。县政府办县司法局，各乡镇人民政府2025年6月底前"
+           "2.及时发布政策解读材料。县发展改革局各乡镇人民政府持续推进"
+           "3.规范政府网站信息发布。县政府办长期坚持"
+           "4.每季度公开财政收支情况。县财政局")
+    tasks = _tasks(row)
+    assert [t.deadline_text for t in tasks] == ["2025年6月底前", "持续推进", "长期坚持", "长期坚持"]
+    assert tasks[0].text == "做好重大决策预公开工作，广泛听取公众意见。"
+    assert (tasks[0].lead_units, tasks[0].cooperating_units) == (["县政府办"], ["县司法局", "各乡镇人民政府"])
+    assert tasks[1].lead_units == ["县发展改革局"] and tasks[1].cooperating_units == ["各乡镇人民政府"]
+    assert tasks[2].lead_units == ["县政府办"]
+    assert tasks[3].text == "每季度公开财政收支情况。" and tasks[3].lead_units == ["县财政局"]
+
+
+def test_split_deadline():
+    from tracker.domain.plan_parsing.runon import split_deadline
+
+    assert split_deadline("做好X工作。县政府办2025年12月底前") == ("做好X工作。县政府办", "2025年12月底前")
+    assert split_deadline("做好X工作。县政府办全年") == ("做好X工作。县政府办", "全年")
+    assert split_deadline("做好X工作。县政府办") == ("做好X工作。县政府办", None)
+
+
+def test_item_headings_written_again_on_each_row_and_other_number_styles():
+    row = (f"{COVER}工作任务工作要求牵头单位配合/责任单位一．加强信息公开（一）做好财政信息公开"
+           "1）公开预决算，做到应公开尽公开。区财政局区直各单位，各乡镇"
+           "（一）做好财政信息公开2）推进统一、规范的专栏建设。区财政局区直各单位，各乡镇"
+           "（二）做好规划公开（3）公开国土空间规划。区自然资源局")
+    tasks = _tasks(row)
+    assert [t.number for t in tasks] == ["1", "2", "3"]
+    assert tasks[1].text == "推进统一、规范的专栏建设。"
+    assert (tasks[1].lead_units, tasks[1].cooperating_units) == (["区财政局"], ["区直各单位", "各乡镇"])
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "加强信息公开")]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [
+        ("（一）", "做好财政信息公开"), ("（二）", "做好规划公开")]
+
+
+def test_a_numbered_cover_notice_before_the_task_table_is_not_the_plan():
+    pad = "各单位要认真对照工作任务，细化职责分工，确保落实到位。" * 6
+    text = ("XX省人民政府办公厅关于印发2018年政务公开工作主要任务分解表的通知 各市人民政府：现将分解表印发给你们。"
+            "一、各地各部门要加强组织领导。" + pad + "二、要加强督查评估。" + pad +
+            " XX省人民政府办公厅 2018年5月1日 2018年政务公开工作主要任务分解表工作任务牵头单位责任单位工作要求"
+            "一、以政务公开助力稳增长（一）加强预期引导1.深入解读政策背景省直各部门，各设区市通过新闻发布会等方式传递政策意图。"
+            "2.按月公开财政收支情况省财政厅各设区市在门户网站集中公开。二、以政务公开助力促改革（一）推进放管服改革信息公开"
+            "3.强化权责清单管理省审改办各设区市以清单管理推动减权放权。")
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "以政务公开助力稳增长"), ("二", "以政务公开助力促改革")]
+    assert [t.lead_units for s in plan.sections for i in s.items for t in i.tasks] == [
+        ["省直各部门", "各设区市"], ["省财政厅"], ["省审改办"]]
