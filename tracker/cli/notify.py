@@ -12,7 +12,7 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
-from tracker.cli.common import EXIT_OK
+from tracker.cli.common import EXIT_OK, starting_renderer
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import (
     CHANNEL_KIND_LABELS,
@@ -71,10 +71,11 @@ async def remind(args) -> int:
 async def report_publish(args) -> int:
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
+    from tracker.reporting import worker
     from tracker.services.delivery import send_outbox
 
     request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
-    report, _ = await report_archive.produce(request, None, in_process=True, publish=True)
+    report, _ = await report_archive.produce(request, None, limits=worker.NO_LIMITS, publish=True)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"
           f"SHA-256 {report.sha256}")
     print_outcomes(await send_outbox())
@@ -154,7 +155,7 @@ def add_commands(commands, report_kinds, with_database) -> None:
     cmd.add_argument("--plan", type=int, required=True, help="计划编号")
     cmd.add_argument("--period", required=True, help="报送周期，如 2018-09")
     cmd.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
-    cmd.set_defaults(handler=with_database(report_publish))
+    cmd.set_defaults(handler=starting_renderer(with_database(report_publish)))
 
     notify = commands.add_parser("notify", help="通知发件箱").add_subparsers(
         dest="notify_command", required=True)
