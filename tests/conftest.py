@@ -32,7 +32,7 @@ from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
 from tests.support.commands import run_tracker  # noqa: E402
-from tests.support.postgres import APP_ROLE, create_app_role, running_postgres  # noqa: E402
+from tests.support.postgres import create_app_role, owner_url, running_postgres  # noqa: E402
 from tracker.piccolo_app import APP_CONFIG  # noqa: E402
 from tracker.services import security  # noqa: E402
 from tracker.services.database import bind_engine  # noqa: E402
@@ -81,9 +81,9 @@ def backend_urls(request):
                 urls[backend] = None
                 _migrate(None, SQLITE_TEMPLATE_DIR)
             else:
-                owner_url = request.getfixturevalue("postgres_url")
-                _migrate(owner_url, _TMP / "data")
-                urls[backend] = create_app_role(owner_url)
+                owner = request.getfixturevalue("postgres_url")
+                _migrate(owner, _TMP / "data")
+                urls[backend] = create_app_role(owner)
         return urls[backend], _TMP / "data"
 
     return get
@@ -107,10 +107,6 @@ async def _clean(backend: str, url: str | None, data_dir: Path) -> None:
                                  f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     finally:
         await connection.close()
-
-
-def owner_url(app_url: str) -> str:
-    return app_url.replace(f"://{APP_ROLE}@", "://tracker@", 1)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -21,6 +21,7 @@ class TaskOut(msgspec.Struct):
     deadline: str | None  # YYYY-MM-DD, "ongoing" or null
     milestones: list[MilestoneOut] = []
     subtasks: list[TaskOut] = []
+    withdrawn_on: str | None = None  # 撤销 by a revision on this day (YYYY-MM-DD)
 
 
 class ItemOut(msgspec.Struct):
@@ -53,6 +54,7 @@ class PlanSummary(msgspec.Struct):
     task_count: int
     unassigned_count: int
     created_at: str
+    kind: str = "own"  # own | parent (上级: reference only)
 
 
 class PlanDetail(msgspec.Struct):
@@ -68,6 +70,7 @@ class PlanDetail(msgspec.Struct):
     units: list[str]
     milestones: list[MilestoneOut]
     sections: list[SectionOut]
+    kind: str = "own"  # own | parent (上级: reference only)
 
 
 class ImportSummary(msgspec.Struct):
@@ -324,6 +327,8 @@ class ChasingOut(msgspec.Struct):
     behind: list[ChaseTask]
     due_soon: list[ChaseTask]
     missed_milestones: list[ChaseMilestone]
+    # Each list's full length when the lists are one page of it (limit/offset, ?page=N).
+    totals: dict[str, int] = {}
 
 
 class RankingRow(msgspec.Struct):

@@ -46,6 +46,19 @@ class Plan(Table, tablename="plan"):
     remind_days_before = Integer(default=3)
     created_at = Timestamptz()
     version = Integer(default=1)
+    # "own": a plan this body runs; "parent": a plan above it (上级), kept for reference only:
+    # never assigned, chased or reported on.
+    kind = Varchar(length=20, default="own")
+
+
+class PlanRelation(Table, tablename="plan_relation"):
+    """A plan's parent plan (上级, kind "parent") or the plan of last year it follows
+    (承接上年, kind "follows")."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    related = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # parent | follows
+    created_at = Timestamptz()
 
 
 class Section(Table, tablename="plan_section"):
@@ -88,6 +101,24 @@ class Task(Table, tablename="task"):
     attention_note = Text(null=True, default=None)
     # When the task was added after the plan's import (a sub-task); null: from the plan's start.
     created_at = Timestamptz(null=True, default=None)
+    # Withdrawn (撤销) by a revision of the plan on this day: kept with its history, no longer
+    # due from this day on.
+    withdrawn_on = Date(null=True, default=None)
+
+
+class TaskLink(Table, tablename="task_link"):
+    """A task of our plan linked to the parent plan's clause it implements (kind "parent"), or
+    to last year's task it continues (kind "follows"): suggested by text similarity, then
+    confirmed or rejected by the coordinator."""
+
+    task = ForeignKey(references=Task, null=False, on_delete=OnDelete.cascade)
+    target = ForeignKey(references=Task, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # parent | follows
+    score = Integer(default=0)  # similarity in thousandths when suggested; 0 when set by hand
+    state = Varchar(length=20, default="suggested")  # suggested | confirmed | rejected
+    decided_by = ForeignKey(references=LazyTableReference("User", module_path=__name__),
+                            null=True, default=None, on_delete=OnDelete.restrict)
+    decided_at = Timestamptz(null=True, default=None)
 
 
 class TaskUnit(Table, tablename="task_unit"):

@@ -10,7 +10,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser import SCREENSHOTS, VIEWPORT, Browser

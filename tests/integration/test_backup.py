@@ -16,7 +16,8 @@ import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from tests.conftest import owner_url, run_tracker
+from tests.support.commands import run_tracker
+from tests.support.postgres import owner_url
 from tests.support.world import (
     PDF,
     build_world,

@@ -75,6 +75,11 @@ def running_postgres() -> Iterator[str]:
 APP_ROLE = "tracker_app"
 
 
+def owner_url(app_url: str) -> str:
+    """The same database as the owner role (migrations, restores), not the app's role."""
+    return app_url.replace(f"://{APP_ROLE}@", "://tracker@", 1)
+
+
 def create_app_role(owner_url: str) -> str:
     """A login role that may read and write rows but owns nothing, as the README says to run
     the app: it cannot TRUNCATE, ALTER TABLE (so cannot disable the history triggers) or create

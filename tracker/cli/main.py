@@ -78,9 +78,7 @@ def _read_source(source: str) -> tuple[bytes, str]:
 
 
 async def _plan_import(args) -> int:
-    from tracker.domain import plan_review as review
-    from tracker.domain.messages import REVIEW
-    from tracker.services import plan_drafts
+    from tracker.services import plan_drafts, plan_links
     from tracker.services.plan_fetch import fetch_plan_document, looks_like_url
 
     if looks_like_url(args.file):
@@ -90,29 +88,129 @@ async def _plan_import(args) -> int:
         data, name = read_file(args.file), args.file
         source_name = Path(args.file).name
     template, _ = plan_drafts.read_source(data, name)
-    directory = await plan_drafts.unit_directory()
-    if args.review:
-        reviewed, comments = review.review_template(template, directory)
-        Path(args.review).write_text(dump_template(reviewed, **comments), encoding="utf-8")
-        print(REVIEW["yaml_written"].format(
-            path=args.review, tasks=sum(1 for _ in review.iter_task_paths(reviewed)),
-            warned=review.warned_tasks(reviewed, directory), new=len(reviewed.new_units)))
-        return EXIT_OK
-    choices = review.choices_from_template(template)
-    undecided = review.undecided_units(template, directory, choices)
-    if undecided and not args.create_units:
-        raise CommandError(REVIEW["err_units_unknown"].format(names="、".join(undecided)))
-    summary = await plan_drafts.store_checked(
-        template, choices, create_all=args.create_units, replace=args.replace,
-        source_name=source_name)
+    if args.revise is not None:
+        return await _plan_revise(args, template, source_name)
+    if args.follows is not None:
+        summary = await plan_links.import_following(
+            template, args.follows, source_name=source_name,
+            create_units=True if args.create_units else ())
+    elif args.parent_of is not None:
+        summary = await plan_links.import_parent(template, args.parent_of, source_name=source_name)
+    elif args.review:
+        return await _write_review(args, template)
+    else:
+        summary = await _store_reviewed(args, template, source_name)
     verb = "已替换" if summary.replaced_plan_id else "已导入"
-    print(f"{verb}计划 {summary.plan_id}：{summary.title}")
+    kind = "上级计划" if args.parent_of is not None else "计划"
+    print(f"{verb}{kind} {summary.plan_id}：{summary.title}")
+    if args.follows is not None or args.parent_of is not None:
+        owner = summary.plan_id if args.follows is not None else args.parent_of
+        kind_code = "follows" if args.follows is not None else "parent"
+        count = len(await plan_links.links(owner, kind_code))
+        print(f"  建议对照 {count} 条，请在计划页面“对照”中确认，或用 "
+              f"tracker plan links {owner} --kind {kind_code} 查看")
     print(f"  部分 {summary.sections} 个，事项 {summary.items} 个，任务 {summary.tasks} 项，"
           f"分工 {summary.assignments} 条，里程碑 {summary.milestones} 个")
     if summary.units_created:
         print(f"  新建单位 {len(summary.units_created)} 个：{'、'.join(summary.units_created)}")
     if summary.unassigned_tasks:
         print(f"  尚未指定牵头单位的任务 {summary.unassigned_tasks} 项，请协调人分配")
+    return EXIT_OK
+
+
+async def _write_review(args, template) -> int:
+    """--review: the YAML to check, warnings in comments; nothing stored."""
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
+
+    directory = await plan_drafts.unit_directory()
+    reviewed, comments = review.review_template(template, directory)
+    Path(args.review).write_text(dump_template(reviewed, **comments), encoding="utf-8")
+    print(REVIEW["yaml_written"].format(
+        path=args.review, tasks=sum(1 for _ in review.iter_task_paths(reviewed)),
+        warned=review.warned_tasks(reviewed, directory), new=len(reviewed.new_units)))
+    return EXIT_OK
+
+
+async def _store_reviewed(args, template, source_name: str):
+    """The plain import: the units checked against the directory (issue 11), then stored."""
+    from tracker.domain import plan_review as review
+    from tracker.domain.messages import REVIEW
+    from tracker.services import plan_drafts
+
+    directory = await plan_drafts.unit_directory()
+    choices = review.choices_from_template(template)
+    undecided = review.undecided_units(template, directory, choices)
+    if undecided and not args.create_units:
+        raise CommandError(REVIEW["err_units_unknown"].format(names="、".join(undecided)))
+    return await plan_drafts.store_checked(
+        template, choices, create_all=args.create_units, replace=args.replace,
+        source_name=source_name)
+
+
+async def _plan_revise(args, template, name: str) -> int:
+    from tracker.services import plan_revision
+
+    diff = await plan_revision.preview(args.revise, template)
+    for line in plan_revision.describe(diff):
+        print(line)
+    if not args.apply:
+        print("（预览，未保存；确认无误后加 --apply 应用修订）")
+        return EXIT_OK
+    counts = await plan_revision.apply(args.revise, template, source_name=name)
+    print("已应用修订：" + "，".join(f"{label} {count} 项" for label, count in counts.items()))
+    return EXIT_OK
+
+
+async def _plan_links(args) -> int:
+    from tracker.domain.vocabulary import LINK_STATE_LABELS
+    from tracker.services import plan_links
+
+    if args.suggest:
+        print(f"已重新生成建议 {await plan_links.suggest(args.plan, args.kind)} 条")
+    for link_id in args.confirm or []:
+        await plan_links.decide(args.plan, link_id, "confirmed")
+    for link_id in args.reject or []:
+        await plan_links.decide(args.plan, link_id, "rejected")
+    for link in await plan_links.links(args.plan, args.kind):
+        print(f"{link.id}\t{LINK_STATE_LABELS[link.state]}\t{link.score:.2f}\t"
+              f"{link.task_text[:30]}\t→ {link.target_text[:30]}")
+    return EXIT_OK
+
+
+async def _plan_coverage(args) -> int:
+    from tracker.services import plan_links
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError(f"输出文件须以 .xlsx 结尾：{args.out}")
+    content, day = await plan_links.coverage_export(args.plan, parse_day(args.as_of, "--as-of"))
+    out.write_bytes(content)
+    rows, _ = await plan_links.coverage(args.plan, day)
+    missing = sum(row.missing for row in rows)
+    print(f"已导出 {out}：上级要点 {len(rows)} 条，漏项 {missing} 条（截至 {day}）")
+    return EXIT_OK
+
+
+async def _plan_carry_over(args) -> int:
+    from tracker.services import plan_links
+
+    counts = await plan_links.carry_over(args.plan)
+    print(f"已沿用上年分工 {counts['assignments']} 项、节点 {counts['milestones']} 个")
+    return EXIT_OK
+
+
+async def _plan_look_back(args) -> int:
+    from tracker.services import plan_links
+
+    last, rows = await plan_links.look_back(args.plan)
+    if last is None:
+        raise CommandError(f"计划 {args.plan} 没有承接的上年计划")
+    for row in rows:
+        if row.open:
+            carried = "已承接" if row.carried_by else "未承接"
+            print(f"{row.task_id}\t{row.status}\t{carried}\t{row.text[:40]}")
     return EXIT_OK
 
 
@@ -217,6 +315,24 @@ async def _report(args) -> int:
     return EXIT_OK
 
 
+async def _report_annual(args) -> int:
+    from tracker.domain.annual_report import draft_text
+    from tracker.reporting import annual
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".docx", ".txt"):
+        raise CommandError(f"输出文件须以 .docx 或 .txt 结尾：{args.out}")
+    if not out.parent.exists():
+        raise CommandError(f"输出目录不存在：{out.parent}")
+    draft = await annual.annual_draft(args.plan, parse_day(args.as_of, "--as-of"))
+    if out.suffix.lower() == ".docx":
+        out.write_bytes(annual.annual_docx(draft))
+    else:
+        out.write_text(draft_text(draft), encoding="utf-8")
+    print(f"已生成 {out}：年度报告初稿（工作要点落实部分），任务 {draft.total} 项，统计截至 {draft.as_of}")
+    return EXIT_OK
+
+
 async def _db_migrate(args) -> int:
     from tracker.services.database import migrate
 
@@ -311,7 +427,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="不导入，写出待核对的 YAML（警告写在注释中），改正后再导入该文件")
     imp.add_argument("--create-units", action="store_true",
                      help="新建本系统没有的单位（默认拒绝，列出这些单位）")
+    how = imp.add_mutually_exclusive_group()
+    how.add_argument("--follows", type=int, metavar="PLAN", help="承接上年计划 PLAN（建议任务对照）")
+    how.add_argument("--parent-of", type=int, metavar="PLAN", help="作为计划 PLAN 的上级计划导入（仅供对照）")
+    how.add_argument("--revise", type=int, metavar="PLAN", help="同一计划的修订稿：显示差异，加 --apply 应用")
+    imp.add_argument("--apply", action="store_true", help="与 --revise 一起：应用修订")
     imp.set_defaults(handler=with_database(_plan_import))
+    links = plan.add_parser("links", help="任务对照（上级要点或上年任务）：查看、确认、否决")
+    links.add_argument("plan", type=int, help="计划编号")
+    links.add_argument("--kind", choices=["parent", "follows"], default="parent")
+    links.add_argument("--suggest", action="store_true", help="重新生成建议（已确认、已否决的保留）")
+    links.add_argument("--confirm", type=int, nargs="*", metavar="LINK", help="确认这些对照")
+    links.add_argument("--reject", type=int, nargs="*", metavar="LINK", help="否决这些对照")
+    links.set_defaults(handler=with_database(_plan_links))
+    coverage = plan.add_parser("coverage", help="上级要点对照表（xlsx，含漏项）")
+    coverage.add_argument("plan", type=int, help="计划编号")
+    coverage.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
+    coverage.add_argument("--out", required=True, help="输出 .xlsx 文件")
+    coverage.set_defaults(handler=with_database(_plan_coverage))
+    carry = plan.add_parser("carry-over", help="已确认承接的任务沿用上年分工和节点（顺延一年）")
+    carry.add_argument("plan", type=int, help="计划编号")
+    carry.set_defaults(handler=with_database(_plan_carry_over))
+    look = plan.add_parser("look-back", help="回头看：上年未完成或持续推进的任务及是否承接")
+    look.add_argument("plan", type=int, help="计划编号")
+    look.set_defaults(handler=with_database(_plan_look_back))
     exp = plan.add_parser("export", help="把计划导出为模板")
     exp.add_argument("plan", type=int, help="计划编号")
     exp.add_argument("--format", choices=["yaml"], default="yaml")
@@ -349,6 +488,12 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出文件：.pdf（PDF/A）或 .docx（可编辑的 Word 版）")
         command.set_defaults(handler=starting_renderer(with_database(_report)))
+    annual_report = report_kinds.add_parser(
+        "annual", help="年度报告初稿：总体情况、存在的主要问题及改进情况（.docx 或 .txt）")
+    annual_report.add_argument("--plan", type=int, required=True, help="计划编号")
+    annual_report.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：次年1月报送截止日）")
+    annual_report.add_argument("--out", required=True, help="输出 .docx 或 .txt 文件")
+    annual_report.set_defaults(handler=with_database(_report_annual))
     remote_cli.add_report_download(report_kinds)
 
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)

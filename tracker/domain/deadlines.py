@@ -15,7 +15,7 @@ from datetime import date
 
 from tracker.domain.plan_model import ONGOING
 
-__all__ = ["ONGOING", "DeadlineError", "chinese_number", "deadline_warning", "parse_deadline_input",
+__all__ = ["ONGOING", "DeadlineError", "chinese_number", "deadline_before_issue", "parse_deadline_input",
            "resolve_deadline", "resolve_deadline_phrase"]
 
 # Matching runs on a same-length "key" copy of the text (full-width digits and brackets made
@@ -213,7 +213,7 @@ def _is_whole_note_segment(key: str, m: re.Match, note_spans: list[tuple[int, in
     return False
 
 
-def deadline_warning(deadline: date | None, issued_on: date | None) -> str | None:
+def deadline_before_issue(deadline: date | None, issued_on: date | None) -> str | None:
     """A deadline before the plan was issued is allowed (a plan may record work already done,
     or be loaded late) but is most often a typing slip: say so, without refusing."""
     if deadline is not None and issued_on is not None and deadline < issued_on:

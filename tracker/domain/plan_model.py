@@ -12,6 +12,10 @@ ONGOING = "ongoing"
 # The two parts a unit can have in a task (TaskUnit.role).
 LEAD = "lead"
 COOPERATING = "cooperating"
+# What a stored plan is to this office (Plan.kind): its own plan, or a parent plan (上级),
+# kept for reference only: never assigned, chased or reported on.
+OWN = "own"
+PARENT = "parent"
 
 
 class PlanParseError(ValueError):

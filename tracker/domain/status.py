@@ -48,6 +48,8 @@ Rules, one function each:
     the as-of day, missing otherwise. ratio = on_time / due, None when nothing is due.
     Done stops owing (``done_period``): once the unit's counting reports say done and keep
     saying so, no report is owed after the period of the first of those done reports.
+    A task withdrawn (撤销) by a revision owes no report due on or after that day, so the
+    figures as of an earlier day are unchanged.
 12. Plan figures (``plan_summary``, ``plan_percent``). Count per status code, every code
     present; mean percent, 0 for an empty plan.
 
@@ -102,6 +104,7 @@ __all__ = [
     "task_progress",
     "task_status",
     "unit_timeliness",
+    "withdrawn_before",
 ]
 
 DEFAULT_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
@@ -129,6 +132,7 @@ class TaskFacts:
     ongoing: bool  # 持续推进/长期坚持: no end date
     lead_unit_id: int | None
     extended_deadline: date | None = None  # approved 延期; replaces deadline for status
+    withdrawn_on: date | None = None  # 撤销 by a revision of the plan: owes nothing due after it
     # Added after the plan's start (a sub-task): the day (local) it was created; None: from the
     # start. Nothing is owed for it before then, and views as of an earlier day leave it out.
     created_on: date | None = None
@@ -482,6 +486,11 @@ def done_period(updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAUL
     return first_done
 
 
+def withdrawn_before(withdrawn_on: date | None, due_on: date) -> bool:
+    """A report due on `due_on` is not owed for a task withdrawn (撤销) on or before that day."""
+    return withdrawn_on is not None and due_on >= withdrawn_on
+
+
 def unit_timeliness(
     unit_id: int,
     tasks: Iterable[TaskFacts],
@@ -520,6 +529,8 @@ def unit_timeliness(
         stop = done_period(task_updates, as_of, tz)
         last = min(last_due, stop) if stop else last_due
         for period in periods_between(start, last):
+            if withdrawn_before(task.withdrawn_on, due_date(period, due_day)):
+                break
             item = (task.task_id, period)
             submitted = first_by_period.get(period)
             if period not in due_ends:

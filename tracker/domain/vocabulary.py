@@ -85,7 +85,7 @@ ASSIGNMENT_MATCH_LABELS: dict[str, str] = {
 # not listed are not shown there), and decisions as the trail words them.
 AUDIT_ENTITY_LABELS: dict[str, str] = {
     "task": "任务", "progress_update": "填报", "plan": "计划", "milestone": "节点",
-    "extension_request": "延期申请", "unit": "单位", "user": "账号",
+    "extension_request": "延期申请", "unit": "单位", "user": "账号", "task_link": "任务对照",
 }
 AUDIT_FIELD_LABELS: dict[str, str] = {
     "text": "任务内容", "lead_units": "牵头单位", "cooperating_units": "配合单位",
@@ -99,3 +99,21 @@ AUDIT_FIELD_LABELS: dict[str, str] = {
 }
 AUDIT_DECISION_LABELS: dict[str, str] = {"accepted": "通过", "returned": "退回", "approved": "同意",
                                          "refused": "不同意"}
+# What a stored plan is to this office (Plan.kind).
+PLAN_KIND_LABELS: dict[str, str] = {"own": "本级计划", "parent": "上级计划"}
+# Links between tasks (TaskLink): what they say and where the coordinator's decision stands.
+LINK_KIND_LABELS: dict[str, str] = {"parent": "落实上级要点", "follows": "承接上年任务"}
+LINK_STATE_LABELS: dict[str, str] = {"suggested": "待确认", "confirmed": "已确认", "rejected": "已否决"}
+# The parent-clause coverage (上级要点对照) and the year-end look back (回头看).
+COVERAGE_LABELS: dict[str, str] = {"covered": "已落实", "missing": "漏项",
+                                   "pending": "（{count} 条对照建议待确认）"}
+CARRY_LABELS: dict[str, str] = {"carried": "已承接", "not_carried": "未承接", "done": "已完成"}
+# Task changes found when a revised document of a plan is re-imported (修订).
+REVISION_CHANGE_LABELS: dict[str, str] = {
+    "added": "新增",
+    "removed": "撤销",
+    "reworded": "表述调整",
+    "moved": "位置调整",
+    "units": "责任单位调整",
+    "deadline": "完成时限调整",
+}

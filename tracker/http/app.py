@@ -44,6 +44,7 @@ from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import load_unread, local_time, query_with
 from tracker.http.pages.inbox import InboxPages
 from tracker.http.pages.ledger import LedgerPages
+from tracker.http.pages.lineage import LineagePages
 from tracker.http.pages.notifications import NotificationPages
 from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
@@ -185,6 +186,7 @@ def create_app() -> Litestar:
             ReportApi,
             LedgerApi,
             LedgerPages,
+            LineagePages,
             TrackingApi,
             TrackingPages,
             NotificationApi,

@@ -22,8 +22,8 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-# The OpenAPI page (/schema) is Litestar's, built from a CDN script and inline code: it gets
-# its own, wider policy; it shows no user data.
+# The OpenAPI page (/schema) is Litestar's Swagger UI (its files served from the installed
+# package) booted by inline code: it gets its own, wider policy; it shows no user data.
 SCHEMA_CONTENT_SECURITY_POLICY = "frame-ancestors 'none'"
 
 _COMMON_HEADERS = [

@@ -14,8 +14,7 @@ from tracker.domain.roles import ACCOUNT_MANAGERS, PLANNERS, READERS_OF_ALL, REP
 from tracker.services import accounts
 from tracker.settings import Settings
 
-SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours
-SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # and a login lasts one working day at most
+SESSION_IDLE_SECONDS = 2 * 60 * 60  # the cookie expires after two idle hours (a login: accounts.SESSION_LIFETIME)
 SESSION_EXPIRED = "登录已过期，请重新登录"
 PUBLIC_PATHS = ["/login", "/static", "/schema", "/api/tokens", "/healthz", "/readyz"]
 

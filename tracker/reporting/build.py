@@ -14,6 +14,7 @@ from tracker.domain.periods import (
     parse_period,
     period_start,
 )
+from tracker.domain.plan_model import PARENT
 from tracker.reporting.builder import (
     ExtensionFact,
     MilestoneFact,
@@ -45,6 +46,8 @@ async def resolve_request(plan_id: int, period: str | None, as_of: dt.date | Non
     """Check the parameters; as_of defaults to the period's due date (when reports are in).
     A year-end report covers the plan's year up to its December reports."""
     plan = await get_plan(plan_id)
+    if plan.kind == PARENT:
+        raise InvalidInput(f"计划 {plan_id} 是上级计划，仅供对照，不生成报告", "plan_id")
     if edition == "year_end" and plan.year is not None:
         period = f"{plan.year}-12"
     if not period:

@@ -18,10 +18,12 @@ REVIEWS_WITHOUT_AUDIT = """
 SELECT r.id FROM review r WHERE NOT EXISTS (
   SELECT 1 FROM audit_entry a WHERE a.action = 'update.review' AND a.entity = 'progress_update'
   AND a.entity_id = r."update") ORDER BY r.id"""
-# A task's version counts its edits: version n has n - 1 task.edit entries.
+# A task's version counts its edits: version n has n - 1 entries (task.edit, or a revision
+# of the plan rewording, moving or withdrawing it).
 TASK_EDITS_WITHOUT_AUDIT = """
 SELECT t.id, t.version - 1 - (
-  SELECT count(*) FROM audit_entry a WHERE a.action = 'task.edit' AND a.entity = 'task'
+  SELECT count(*) FROM audit_entry a
+  WHERE a.action IN ('task.edit', 'revision.removed', 'revision.changed') AND a.entity = 'task'
   AND a.entity_id = t.id) AS missing
 FROM task t WHERE t.version > 1 ORDER BY t.id"""
 
@@ -30,7 +32,7 @@ FROM task t WHERE t.version > 1 ORDER BY t.id"""
 class HistoryGaps:
     updates: list[int]  # progress_update ids without their update.submit entry
     reviews: list[int]  # review ids without their update.review entry
-    task_edits: dict[int, int]  # task id -> edits without a task.edit entry
+    task_edits: dict[int, int]  # task id -> edits (new versions) without their audit entry
 
     def __bool__(self) -> bool:
         return bool(self.updates or self.reviews or self.task_edits)

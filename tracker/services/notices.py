@@ -25,6 +25,7 @@ from tracker.db import write_transaction
 from tracker.domain import status
 from tracker.domain.errors import NotFound
 from tracker.domain.periods import due_date, latest_due_period, period_of, previous_period
+from tracker.domain.plan_model import OWN
 from tracker.notify import messages
 from tracker.notify.formatters import Notice
 from tracker.notify.messages import TaskRef, UnitTasks
@@ -159,13 +160,14 @@ async def queue_due_notices(today: dt.date | None = None, plan_id: int | None = 
     today = today or local_today()
     public_url = public_url or get_settings().public_url
     query = Plan.select(Plan.id, Plan.title, Plan.year, Plan.report_due_day,
-                        Plan.remind_days_before).order_by(Plan.id)
+                        Plan.remind_days_before, Plan.kind).order_by(Plan.id)
     if plan_id is not None:
         query = query.where(Plan.id == plan_id)
     plans = await query
     if plan_id is not None and not plans:
         raise NotFound(f"计划 {plan_id} 不存在", "plan_id")
     queued = []
+    plans = [plan for plan in plans if plan["kind"] == OWN]  # parent plans are never chased
     for plan in plans:
         queued += await queue_reminders(plan, today, public_url)
         queued += await queue_late_list(plan, today, public_url)

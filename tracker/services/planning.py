@@ -10,7 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tracker.db import write_transaction
-from tracker.domain.deadlines import ONGOING, DeadlineError, deadline_warning, parse_deadline_input
+from tracker.domain.deadlines import (
+    ONGOING,
+    DeadlineError,
+    deadline_before_issue,
+    parse_deadline_input,
+)
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.plan_model import COOPERATING, LEAD
 from tracker.schemas import MilestoneOut
@@ -179,11 +184,11 @@ async def edit_task(task_id: int, edit: TaskEdit, expected_version: int,
 
 
 async def deadline_warnings(task_id: int) -> list[str]:
-    """What is accepted but worth a second look in a task as stored (deadlines.deadline_warning)."""
+    """What is accepted but worth a second look in a task as stored (deadlines.deadline_before_issue)."""
     row = await Task.select(Task.deadline, Task.plan.issued_on).where(Task.id == task_id).first()
     if row is None:
         return []
-    warning = deadline_warning(row["deadline"], row["plan.issued_on"])
+    warning = deadline_before_issue(row["deadline"], row["plan.issued_on"])
     return [warning] if warning else []
 
 

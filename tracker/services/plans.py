@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import replace
 
 import msgspec
 
@@ -15,6 +16,8 @@ from tracker.domain.plan_model import (
     COOPERATING,
     LEAD,
     ONGOING,
+    OWN,
+    PARENT,
     MilestoneSpec,
     ParsedItem,
     ParsedPlan,
@@ -36,6 +39,18 @@ from tracker.services import audit, plan_cache
 from tracker.tables import Item, Milestone, Plan, ProgressUpdate, Section, Task, TaskUnit, Unit
 
 
+def _without_assignments(template: PlanTemplate) -> PlanTemplate:
+    def strip(task: ParsedTask) -> ParsedTask:
+        return replace(task, lead_units=[], cooperating_units=[], milestones=[],
+                       subtasks=[strip(sub) for sub in task.subtasks])
+
+    plan = replace(template.plan, sections=[
+        replace(section, items=[replace(item, tasks=[strip(t) for t in item.tasks])
+                                for item in section.items])
+        for section in template.plan.sections])
+    return replace(template, plan=plan, units=[], milestones=[])
+
+
 def _date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value and value != ONGOING else None
 
@@ -52,7 +67,7 @@ async def find_same_plan(plan: ParsedPlan) -> int | None:
     return row["id"] if row else None
 
 
-async def _ensure_units(names: list[str], create: bool | Collection[str]) -> tuple[dict[str, int], list[str]]:
+async def ensure_units(names: list[str], create: bool | Collection[str]) -> tuple[dict[str, int], list[str]]:
     """Map unit names to ids, creating those not yet known that `create` allows (all when True);
     any other unknown name refuses the import (units are never created silently)."""
     ids: dict[str, int] = {}
@@ -71,97 +86,113 @@ async def _ensure_units(names: list[str], create: bool | Collection[str]) -> tup
 
 async def import_plan(
     template: PlanTemplate, *, replace: bool = False, source_name: str | None = None,
-    actor: int | None = None, create_units: bool | Collection[str] = True,
+    actor: int | None = None, create_units: bool | Collection[str] = True, kind: str = OWN,
 ) -> ImportSummary:
     """Store a plan with its tree, units, assignments and milestones, all or nothing.
 
     `create_units`: the unknown unit names that may be created (True: all of them, for the
     demo and templates loaded by code); the import page, API and CLI pass what the coordinator
-    chose (tracker.domain.plan_review)."""
-    plan = template.plan
+    chose (tracker.domain.plan_review). A parent plan (kind PARENT, 上级) keeps its tree only:
+    it is a reference, never assigned, so the units written in it are not created and its
+    tasks have no owners or milestones."""
     async with write_transaction(Plan._meta.db):
-        existing = await find_same_plan(plan)
-        if existing is not None and not replace:
-            raise Conflict(
-                f"该计划已导入（计划编号 {existing}：{plan.issuer or ''}{plan.doc_number or plan.title}，"
-                f"{plan.year or '年份不详'}），如需替换请使用 --replace"
-            )
-        if existing is not None:
-            if await ProgressUpdate.exists().where(ProgressUpdate.task.plan == existing):
-                raise Conflict(f"计划 {existing} 已有进展填报，替换会丢失填报记录，已拒绝；"
-                               "请用页面或接口调整分工")
-            await Plan.delete().where(Plan.id == existing)
+        return await store_plan(template, replace=replace, source_name=source_name, actor=actor,
+                                create_units=create_units, kind=kind)
 
-        unit_names = list(template.units)
-        for task in iter_tasks(plan):
-            for name in [*task.lead_units, *task.cooperating_units]:
-                if name not in unit_names:
-                    unit_names.append(name)
-        unit_ids, units_created = await _ensure_units(unit_names, create_units)
 
-        plan_row = Plan(
-            title=plan.title,
-            issuer=plan.issuer,
-            doc_number=plan.doc_number,
-            issued_on=_date_or_none(plan.issued_on),
-            year=plan.year,
-            preamble=plan.preamble,
-            interpretation=plan.interpretation,
-            source_name=source_name,
-            reporting_cycle=template.reporting.cycle,
-            report_due_day=template.reporting.due_day,
-            tolerance_percent=template.reporting.tolerance_percent,
+async def store_plan(
+    template: PlanTemplate, *, replace: bool = False, source_name: str | None = None,
+    actor: int | None = None, create_units: bool | Collection[str] = True, kind: str = OWN,
+) -> ImportSummary:
+    """import_plan inside the caller's write transaction (for use cases that store more)."""
+    if kind not in (OWN, PARENT):
+        raise ValueError(f"unknown plan kind {kind!r}")
+    if kind == PARENT:
+        template = _without_assignments(template)
+    plan = template.plan
+    existing = await find_same_plan(plan)
+    if existing is not None and not replace:
+        raise Conflict(
+            f"该计划已导入（计划编号 {existing}：{plan.issuer or ''}{plan.doc_number or plan.title}，"
+            f"{plan.year or '年份不详'}），如需替换请使用 --replace"
         )
-        await plan_row.save()
-        counts = defaultdict(int)
+    if existing is not None:
+        if await ProgressUpdate.exists().where(ProgressUpdate.task.plan == existing):
+            raise Conflict(f"计划 {existing} 已有进展填报，替换会丢失填报记录，已拒绝；"
+                           "请用页面或接口调整分工")
+        await Plan.delete().where(Plan.id == existing)
 
-        async def store_tasks(tasks: list[ParsedTask], item_id: int, parent_id: int | None):
-            for position, task in enumerate(tasks):
-                row = Task(
-                    plan=plan_row.id, item=item_id, parent=parent_id, position=position,
-                    number=task.number, text=task.text, deadline_text=task.deadline_text,
-                    deadline=_date_or_none(task.deadline), ongoing=task.deadline == ONGOING,
-                )
-                await row.save()
-                counts["tasks"] += 1
-                links = [TaskUnit(task=row.id, unit=unit_ids[name], role=LEAD, position=index)
-                         for index, name in enumerate(task.lead_units)]
-                links += [TaskUnit(task=row.id, unit=unit_ids[name], role=COOPERATING, position=index)
-                          for index, name in enumerate(task.cooperating_units)]
-                if links:
-                    await TaskUnit.insert(*links)
-                counts["assignments"] += len(links)
-                counts["unassigned"] += not task.lead_units
-                await store_milestones(task.milestones, row.id)
-                await store_tasks(task.subtasks, item_id, row.id)
+    unit_names = list(template.units)
+    for task in iter_tasks(plan):
+        for name in [*task.lead_units, *task.cooperating_units]:
+            if name not in unit_names:
+                unit_names.append(name)
+    unit_ids, units_created = await ensure_units(unit_names, create_units)
 
-        async def store_milestones(milestones: list[MilestoneSpec], task_id: int | None):
-            if milestones:
-                await Milestone.insert(*[
-                    Milestone(plan=plan_row.id, task=task_id, title=m.title,
-                              due_on=dt.date.fromisoformat(m.due_on), position=index)
-                    for index, m in enumerate(milestones)
-                ])
-            counts["milestones"] += len(milestones)
+    plan_row = Plan(
+        title=plan.title,
+        issuer=plan.issuer,
+        doc_number=plan.doc_number,
+        issued_on=_date_or_none(plan.issued_on),
+        year=plan.year,
+        preamble=plan.preamble,
+        interpretation=plan.interpretation,
+        source_name=source_name,
+        reporting_cycle=template.reporting.cycle,
+        report_due_day=template.reporting.due_day,
+        tolerance_percent=template.reporting.tolerance_percent,
+        kind=kind,
+    )
+    await plan_row.save()
+    counts = defaultdict(int)
 
-        for s_pos, section in enumerate(plan.sections):
-            section_row = Section(plan=plan_row.id, position=s_pos, number=section.number,
-                                  title=section.title)
-            await section_row.save()
-            for i_pos, item in enumerate(section.items):
-                item_row = Item(section=section_row.id, position=i_pos, number=item.number,
-                                title=item.title)
-                await item_row.save()
-                counts["items"] += 1
-                await store_tasks(item.tasks, item_row.id, None)
-        await store_milestones(template.milestones, None)
-        await audit.record(
-            actor, "plan.replace" if existing is not None else "plan.import", "plan", plan_row.id,
-            f"导入计划“{plan.title}”（{source_name or '模板'}）" + (
-                f"，替换计划 {existing}" if existing is not None else ""),
-            plan_id=plan_row.id,
-            after={"tasks": counts["tasks"], "assignments": counts["assignments"],
-                   "milestones": counts["milestones"], "units_created": units_created})
+    async def store_tasks(tasks: list[ParsedTask], item_id: int, parent_id: int | None):
+        for position, task in enumerate(tasks):
+            row = Task(
+                plan=plan_row.id, item=item_id, parent=parent_id, position=position,
+                number=task.number, text=task.text, deadline_text=task.deadline_text,
+                deadline=_date_or_none(task.deadline), ongoing=task.deadline == ONGOING,
+            )
+            await row.save()
+            counts["tasks"] += 1
+            links = [TaskUnit(task=row.id, unit=unit_ids[name], role=LEAD, position=index)
+                     for index, name in enumerate(task.lead_units)]
+            links += [TaskUnit(task=row.id, unit=unit_ids[name], role=COOPERATING, position=index)
+                      for index, name in enumerate(task.cooperating_units)]
+            if links:
+                await TaskUnit.insert(*links)
+            counts["assignments"] += len(links)
+            counts["unassigned"] += not task.lead_units
+            await store_milestones(task.milestones, row.id)
+            await store_tasks(task.subtasks, item_id, row.id)
+
+    async def store_milestones(milestones: list[MilestoneSpec], task_id: int | None):
+        if milestones:
+            await Milestone.insert(*[
+                Milestone(plan=plan_row.id, task=task_id, title=m.title,
+                          due_on=dt.date.fromisoformat(m.due_on), position=index)
+                for index, m in enumerate(milestones)
+            ])
+        counts["milestones"] += len(milestones)
+
+    for s_pos, section in enumerate(plan.sections):
+        section_row = Section(plan=plan_row.id, position=s_pos, number=section.number,
+                              title=section.title)
+        await section_row.save()
+        for i_pos, item in enumerate(section.items):
+            item_row = Item(section=section_row.id, position=i_pos, number=item.number,
+                            title=item.title)
+            await item_row.save()
+            counts["items"] += 1
+            await store_tasks(item.tasks, item_row.id, None)
+    await store_milestones(template.milestones, None)
+    await audit.record(
+        actor, "plan.replace" if existing is not None else "plan.import", "plan", plan_row.id,
+        f"导入计划“{plan.title}”（{source_name or '模板'}）" + (
+            f"，替换计划 {existing}" if existing is not None else ""),
+        plan_id=plan_row.id,
+        after={"tasks": counts["tasks"], "assignments": counts["assignments"],
+               "milestones": counts["milestones"], "units_created": units_created})
 
     return ImportSummary(
         plan_id=plan_row.id,
@@ -190,7 +221,7 @@ async def list_plans() -> list[PlanSummary]:
             id=p["id"], title=p["title"], issuer=p["issuer"], doc_number=p["doc_number"],
             issued_on=p["issued_on"].isoformat() if p["issued_on"] else None, year=p["year"],
             task_count=task_counts[p["id"]], unassigned_count=unassigned[p["id"]],
-            created_at=p["created_at"].isoformat(timespec="seconds"),
+            created_at=p["created_at"].isoformat(timespec="seconds"), kind=p["kind"],
         )
         for p in plans
     ]
@@ -266,6 +297,7 @@ async def _read_plan(plan_id: int) -> PlanDetail:
             lead_units=units_of[t["id"]][LEAD], cooperating_units=units_of[t["id"]][COOPERATING],
             deadline_text=t["deadline_text"], deadline=_deadline_out(t),
             milestones=milestones_of[t["id"]], subtasks=[],
+            withdrawn_on=t["withdrawn_on"].isoformat() if t["withdrawn_on"] else None,
         )
         for t in tasks
     }
@@ -289,6 +321,7 @@ async def _read_plan(plan_id: int) -> PlanDetail:
         milestones=milestones_of[None],
         sections=[SectionOut(id=s["id"], number=s["number"], title=s["title"], items=items_of[s["id"]])
                   for s in sections],
+        kind=plan["kind"],
     )
 
 
@@ -298,7 +331,7 @@ def _task_from_out(task: TaskOut) -> ParsedTask:
         cooperating_units=list(task.cooperating_units), deadline_text=task.deadline_text,
         deadline=task.deadline,
         milestones=[MilestoneSpec(title=m.title, due_on=m.due_on) for m in task.milestones],
-        subtasks=[_task_from_out(sub) for sub in task.subtasks],
+        subtasks=[_task_from_out(sub) for sub in task.subtasks if not sub.withdrawn_on],
     )
 
 
@@ -310,7 +343,8 @@ def template_from_plan(detail: PlanDetail) -> PlanTemplate:
         preamble=detail.preamble,
         sections=[
             ParsedSection(number=s.number, title=s.title, items=[
-                ParsedItem(number=i.number, title=i.title, tasks=[_task_from_out(t) for t in i.tasks])
+                ParsedItem(number=i.number, title=i.title,
+                           tasks=[_task_from_out(t) for t in i.tasks if not t.withdrawn_on])
                 for i in s.items
             ])
             for s in detail.sections

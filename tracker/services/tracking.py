@@ -112,7 +112,8 @@ async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts
         TaskUnit.task, TaskUnit.unit, TaskUnit.created_at).where(
         TaskUnit.task.plan == plan_id, TaskUnit.role == LEAD)}
     tasks = []
-    for row in await Task.select(Task.id, Task.deadline, Task.ongoing, Task.created_at).where(
+    for row in await Task.select(Task.id, Task.deadline, Task.ongoing, Task.created_at,
+                                 Task.withdrawn_on).where(
             Task.plan == plan_id).order_by(Task.id):  # the same order on every backend
         lead = leads.get(row["id"])
         created_on = _local_day(row["created_at"])
@@ -120,7 +121,8 @@ async def _read_plan_facts(plan_id: int, with_updates: bool = True) -> PlanFacts
             task_id=row["id"], start=max(start, created_on) if created_on else start,
             deadline=row["deadline"], ongoing=row["ongoing"],
             lead_unit_id=lead["unit"] if lead else None, created_on=created_on,
-            lead_since=_local_day(lead["created_at"]) if lead else None))
+            lead_since=_local_day(lead["created_at"]) if lead else None,
+            withdrawn_on=row["withdrawn_on"]))
     if not with_updates:
         return PlanFacts(plan_id=plan_id, year=plan["year"], due_day=plan["report_due_day"],
                          tolerance_percent=plan["tolerance_percent"], tasks=tasks,
