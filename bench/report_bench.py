@@ -10,30 +10,41 @@ Two plans, each in its own temporary data directory (SQLite), three scenarios:
 
 For each, in the same run and interleaved (so machine load hits both alike), N times:
 
-- total: wall time and peak memory (the child's own max RSS, from wait4) of the real command
+- total: wall time, CPU time and peak memory of the real command
   `tracker report monthly --plan P --period YYYY-MM --out FILE.pdf`: start-up, imports, data
-  as of the date, charts, HTML, WeasyPrint, PDF/A, archive;
+  as of the date, charts, HTML, WeasyPrint, PDF/A, archive. The command renders in children
+  of its render worker (a fork server and a child per step), so CPU and memory are those of
+  the whole process tree: the benchmark is the tree's subreaper and reaps every process of
+  it (CPU from their rusage), and samples the tree every 50 ms for its memory: the sum of the
+  processes' RSS (pages shared by a fork counted in each: an upper bound) and of their PSS
+  (shared pages divided among the sharers: what the tree really occupies);
 - floor: WeasyPrint alone rendering the same final HTML, saved once from `render_html`:
   a fresh interpreter times only `render_pdf(html, pdf_variant=ARCHIVE_VARIANT)`.
 
 total - floor is our own work (start-up, data, charts, HTML, the Word copy, archive), shown as
 % of the floor. The command archives what it makes and returns the archived copy when the
 content is unchanged, so the archive rows are removed before every run: each run generates.
+The chart cache (data/charts/) is removed too, so each run draws its charts (cold); `--warm`
+keeps it (a user generating the same month again).
 Medians are printed; aims: seed total <= 2x the floor; city total <= 10 s and <= 600 MB.
 
-    .venv/bin/python bench/report_bench.py [--runs N] [--only seed|city|city-detail] [--json FILE]
+    .venv/bin/python bench/report_bench.py [--runs N] [--only seed|city|city-detail] [--warm]
+                                           [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +72,9 @@ class Scenario:
     setup_seconds: float = 0.0
     totals: list[float] = field(default_factory=list)
     total_cpus: list[float] = field(default_factory=list)
-    total_peaks: list[int] = field(default_factory=list)
+    total_peaks: list[int] = field(default_factory=list)  # RSS summed over the tree
+    total_pss: list[int] = field(default_factory=list)  # PSS summed over the tree
+    processes: int = 0  # the most processes of the tree at once
     floors: list[float] = field(default_factory=list)
     floor_cpus: list[float] = field(default_factory=list)
     floor_peaks: list[int] = field(default_factory=list)
@@ -94,24 +107,94 @@ def environment(data_dir: Path) -> dict[str, str]:
 @dataclass(frozen=True)
 class Measured:
     wall: float  # seconds
-    cpu: float  # user + system seconds of the child
-    peak: int  # the child's max RSS, bytes
+    cpu: float  # user + system seconds of the process tree
+    peak: int  # the largest sum of the tree's RSS, bytes (wait4's max RSS if larger)
+    pss: int  # the largest sum of the tree's PSS, bytes
+    processes: int  # the most processes alive at once
     output: str
 
 
+def _become_subreaper() -> None:
+    """Orphans of the measured command (its render worker's fork server, which outlives it by
+    a moment) are reparented to this process, so that their CPU time is counted when reaped."""
+    PR_SET_CHILD_SUBREAPER = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SystemExit(f"prctl(PR_SET_CHILD_SUBREAPER) failed: {os.strerror(ctypes.get_errno())}")
+
+
+def _children_of(me: int) -> list[int]:
+    """Every descendant of this process now (the measured command's tree)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    tree, frontier = [], [me]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent:
+                tree.append(pid)
+                frontier.append(pid)
+    return tree
+
+
+def _memory_of(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; (0, 0) if it is gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0, 0
+    fields = dict(re.findall(r"^(Rss|Pss):\s+(\d+) kB", rollup, re.M))
+    return int(fields.get("Rss", 0)) * 1024, int(fields.get("Pss", 0)) * 1024
+
+
+class TreeSampler(threading.Thread):
+    """Sums the memory of this process's descendants every 50 ms, keeping the peaks."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.rss = self.pss = self.processes = 0
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.05):
+            pids = _children_of(me)
+            sizes = [_memory_of(pid) for pid in pids]
+            self.rss = max(self.rss, sum(rss for rss, _ in sizes))
+            self.pss = max(self.pss, sum(pss for _, pss in sizes))
+            self.processes = max(self.processes, len(pids))
+
+
 def measure(argv: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run argv to the end; its wall time, CPU time and peak memory (wait4: this child only)."""
+    """Run argv to the end; wall time, and CPU time and peak memory of its whole tree."""
+    sampler = TreeSampler()
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler.start()
         _, wait_status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        cpu, peak = usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024  # KiB on Linux
+        while True:  # the orphans of the tree, reparented here (see _become_subreaper)
+            try:
+                _, _, orphan = os.wait4(-1, 0)
+            except ChildProcessError:
+                break
+            cpu += orphan.ru_utime + orphan.ru_stime
+            peak = max(peak, orphan.ru_maxrss * 1024)
+    sampler.stop.set()
+    sampler.join()
     process.returncode = os.waitstatus_to_exitcode(wait_status)
     output = log.read_text(encoding="utf-8", errors="replace")
     if process.returncode != 0:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(argv)}\n{output}")
-    # ru_maxrss is in KiB on Linux.
-    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
+    return Measured(wall, cpu, max(peak, sampler.rss), sampler.pss, sampler.processes, output)
 
 
 _prepared: dict[tuple, tuple[Path, int, float]] = {}  # setup command -> (dir, plan, seconds)
@@ -144,16 +227,20 @@ def forget_archive(data_dir: Path) -> None:
         connection.execute("DELETE FROM generated_report")
 
 
-def run_once(scenario: Scenario, workdir: Path, index: int) -> None:
+def run_once(scenario: Scenario, workdir: Path, index: int, warm: bool) -> None:
     env = environment(scenario.data_dir)
     pdf = workdir / f"{scenario.name}-{index}.pdf"
     forget_archive(scenario.data_dir)
+    if not warm:
+        shutil.rmtree(scenario.data_dir / "charts", ignore_errors=True)
     total = measure([str(TRACKER), "report", "monthly", "--plan", str(scenario.plan_id),
                      "--period", scenario.period, "--edition", scenario.edition,
                      "--out", str(pdf)], env, workdir / f"{scenario.name}-total.log")
     scenario.totals.append(total.wall)
     scenario.total_cpus.append(total.cpu)
     scenario.total_peaks.append(total.peak)
+    scenario.total_pss.append(total.pss)
+    scenario.processes = max(scenario.processes, total.processes)
     scenario.pdf_bytes = pdf.stat().st_size
     if scenario.pages is None:
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
@@ -242,8 +329,9 @@ def summary(scenario: Scenario) -> dict:
         "total_cpu_seconds": round(total_cpu, 2), "floor_cpu_seconds": round(floor_cpu, 2),
         "our_cpu_percent_of_floor": round(100 * (total_cpu - floor_cpu) / floor_cpu, 1),
         "weasyprint_import_seconds": round(_median(scenario.imports), 2),
-        "total_peak_mb": round(max(scenario.total_peaks) / MB), "floor_peak_mb":
-            round(max(scenario.floor_peaks) / MB),
+        "total_peak_mb": round(max(scenario.total_peaks) / MB),
+        "total_pss_mb": round(max(scenario.total_pss) / MB), "processes": scenario.processes,
+        "floor_peak_mb": round(max(scenario.floor_peaks) / MB),
         "totals": [round(v, 2) for v in scenario.totals],
         "floors": [round(v, 2) for v in scenario.floors],
         "pages": scenario.pages, "pdf_kb": (scenario.pdf_bytes or 0) // 1024,
@@ -290,7 +378,9 @@ def print_table(rows: list[dict]) -> None:
         ("CPU: total / floor, s",
          [f"{row['total_cpu_seconds']:.2f} / {row['floor_cpu_seconds']:.2f}" for row in rows]),
         ("CPU: our work, % of floor", [f"{row['our_cpu_percent_of_floor']:.1f}%" for row in rows]),
-        ("peak memory total, MB", [str(row["total_peak_mb"]) for row in rows]),
+        ("peak memory total (tree RSS sum), MB", [str(row["total_peak_mb"]) for row in rows]),
+        ("peak memory total (tree PSS sum), MB", [str(row["total_pss_mb"]) for row in rows]),
+        ("processes at once", [str(row["processes"]) for row in rows]),
         ("peak memory floor, MB", [str(row["floor_peak_mb"]) for row in rows]),
         ("all totals, s", [" ".join(f"{v:.2f}" for v in row["totals"]) for row in rows]),
         ("all floors, s", [" ".join(f"{v:.2f}" for v in row["floors"]) for row in rows]),
@@ -322,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=60)
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--warm", action="store_true",
+                        help="keep the chart cache between runs (default: each run draws them)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     args = parser.parse_args(argv)
@@ -329,13 +421,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     chosen = [s for name, s in scenarios(args.units, args.tasks, args.months).items()
               if not args.only or name in args.only]
+    _become_subreaper()
     workdir = Path(tempfile.mkdtemp(prefix="report-bench-"))
+    print(f"{os.uname().nodename}, {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, charts "
+          f"{'cached (--warm)' if args.warm else 'drawn in every run (cold)'}")
     try:
         for scenario in chosen:
             print(f"[{scenario.name}] preparing: tracker {' '.join(scenario.setup)}", flush=True)
             prepare(scenario, workdir)
             for index in range(args.runs):
-                run_once(scenario, workdir, index)
+                run_once(scenario, workdir, index, args.warm)
                 print(f"[{scenario.name}] run {index + 1}/{args.runs}: total "
                       f"{scenario.totals[-1]:.2f} s, floor {scenario.floors[-1]:.2f} s",
                       flush=True)
@@ -349,8 +446,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"data kept in {workdir}")
         else:
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

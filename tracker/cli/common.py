@@ -31,6 +31,20 @@ def read_file(path: str) -> bytes:
     return file.read_bytes()
 
 
+def starting_renderer(handler):
+    """Start the render worker's fork server before `handler` (a report command): it loads
+    WeasyPrint and matplotlib (~2 CPU s) on the other core while the handler reads the
+    database."""
+
+    def run(args) -> int:
+        from tracker.reporting import worker
+
+        worker.start()
+        return handler(args)
+
+    return run
+
+
 def with_database(handler, migrates: bool = False):
     """Run an async command with the database engine's pool open (PostgreSQL); commands that do
     not migrate themselves refuse to run on an out-of-date schema."""

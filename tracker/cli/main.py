@@ -27,6 +27,7 @@ from tracker.cli.common import (
     EXIT_OK,
     CommandError,
     read_file,
+    starting_renderer,
     with_database,
 )
 from tracker.domain.errors import Conflict, DomainError, NotFound
@@ -287,6 +288,7 @@ async def _report(args) -> int:
 
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
+    from tracker.reporting import worker
 
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
@@ -301,7 +303,7 @@ async def _report(args) -> int:
         request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
                                                 edition, args.unit)
         report, reused = await report_archive.produce(
-            request, None, in_process=True, word=fmt == "docx",
+            request, None, limits=worker.NO_LIMITS, word=fmt == "docx",
             progress=lambda index, name: progress.update(step, completed=index, description=name))
         progress.update(step, completed=len(report_archive.STEPS))
     path, _ = await report_archive.report_file(report.id, fmt)  # a .docx is made on demand
@@ -526,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出文件：.pdf（PDF/A）或 .docx（可编辑的 Word 版）")
-        command.set_defaults(handler=with_database(_report))
+        command.set_defaults(handler=starting_renderer(with_database(_report)))
     annual_report = report_kinds.add_parser(
         "annual", help="年度报告初稿：总体情况、存在的主要问题及改进情况（.docx 或 .txt）")
     annual_report.add_argument("--plan", type=int, required=True, help="计划编号")

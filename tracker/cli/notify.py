@@ -12,7 +12,7 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
-from tracker.cli.common import EXIT_OK, CommandError
+from tracker.cli.common import EXIT_OK, CommandError, starting_renderer
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import (
     CHANNEL_KIND_LABELS,
@@ -72,6 +72,7 @@ async def report_publish(args) -> int:
     from tracker.jobs import dispatch
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
+    from tracker.reporting import worker
     from tracker.services.delivery import send_outbox
 
     request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
@@ -82,7 +83,7 @@ async def report_publish(args) -> int:
                                as_of=request.as_of.isoformat())
         print(f"已加入任务队列：发布 {request.period} 月报（统计截至 {request.as_of}），由 tracker worker 生成并通知")
         return EXIT_OK
-    report, _ = await report_archive.produce(request, None, in_process=True, publish=True)
+    report, _ = await report_archive.produce(request, None, limits=worker.NO_LIMITS, publish=True)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"
           f"SHA-256 {report.sha256}")
     print_outcomes(await send_outbox())
@@ -164,7 +165,7 @@ def add_commands(commands, report_kinds, with_database) -> None:
     cmd.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
     cmd.add_argument("--queue", action="store_true",
                      help="放入任务队列，由 tracker worker 生成并通知（PostgreSQL；失败自动重试）")
-    cmd.set_defaults(handler=with_database(report_publish))
+    cmd.set_defaults(handler=starting_renderer(with_database(report_publish)))
 
     notify = commands.add_parser("notify", help="通知发件箱").add_subparsers(
         dest="notify_command", required=True)

@@ -39,11 +39,24 @@ __all__ = [
 _PERIOD_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})", re.ASCII)
 
 
+_PARSED: dict[str, str] = {}  # valid period text -> normalised (every fact has one)
+_PARSED_LIMIT = 4096
+
+
 def parse_period(text: str) -> str:
     """Validate a period and return it normalised ("2018-9" → "2018-09").
 
     Surrounding whitespace is ignored. Raises ValueError with a one-line Chinese reason.
     """
+    if type(text) is str and (known := _PARSED.get(text)) is not None:
+        return known
+    normalised = _parse_period(text)
+    if len(_PARSED) < _PARSED_LIMIT:
+        _PARSED[text] = normalised
+    return normalised
+
+
+def _parse_period(text: str) -> str:
     if not isinstance(text, str):
         raise ValueError(f"报送周期应为“年-月”格式的文字，收到 {text!r}")
     stripped = text.strip()

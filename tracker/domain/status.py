@@ -61,7 +61,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from tracker.domain.periods import (
@@ -118,7 +118,9 @@ REVIEW_DECISIONS = ("accepted", "returned")
 
 def _require_aware(value: datetime, name: str) -> None:
     # Comparing naive and aware datetimes raises deep inside a sort; fail early and clearly.
-    if value.tzinfo is None or value.utcoffset() is None:
+    # A fixed offset (what the database gives) always has one: utcoffset() is asked of others.
+    tz = value.tzinfo
+    if tz is None or (type(tz) is not timezone and value.utcoffset() is None):
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
 
 

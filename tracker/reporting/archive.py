@@ -2,9 +2,11 @@
 the page's 生成 button (through a background job), the API, `tracker report …` and
 `tracker report publish` all call.
 
-Rendering is CPU-heavy (WeasyPrint, matplotlib): the server does it in a limited child
-process per step, off the event loop (tracker/reporting/worker.py: time and memory limits, a
-lane for big reports); the command line renders in its own process. Archived reports are PDF/A,
+Rendering is CPU-heavy (WeasyPrint, matplotlib): it runs in a child process per step, forked
+from the render worker's fork server, which has both loaded (tracker/reporting/worker.py); the
+server's children have time and memory limits and a lane for big reports, the command line's
+none, and the command line starts the fork server first, so it loads them while the data is
+read. Archived reports are PDF/A,
 with an editable Word copy, kept with their parameters, SHA-256 and the fingerprint of their
 content: asking again for a report whose content is unchanged returns the archived copy.
 """
@@ -26,9 +28,8 @@ from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.reporting import figures
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
-from tracker.reporting.worker import lane_of, run_limited
+from tracker.reporting.worker import RenderLimits, lane_of, run_limited
 from tracker.schemas import ReportOut
-from tracker.services.notices import notify_report_published
 from tracker.services.plans import get_plan
 from tracker.services.tracking import default_as_of, load_plan_facts
 from tracker.settings import get_settings
@@ -56,13 +57,13 @@ def render_word(data: ReportData, charts_drawn: dict) -> bytes:
     return render_docx(data, charts_drawn)
 
 
-async def _run(in_process: bool, function, *args):
-    """`function(*args)` here (the command line) or in a limited render child in the lane of
-    the report it works on (the server)."""
+async def _run(in_process: bool, limits: RenderLimits | None, function, *args):
+    """`function(*args)` here (`in_process`) or in a render child in the lane of the report it
+    works on, with `limits` (None: the environment's; the command line: worker.NO_LIMITS)."""
     if in_process:
         return function(*args)
     lane = lane_of(args[0]) if args and isinstance(args[0], ReportData) else "small"
-    return await run_limited(function, *args, lane=lane)
+    return await run_limited(function, *args, lane=lane, limits=limits)
 
 
 def reports_dir() -> Path:
@@ -85,21 +86,13 @@ def fingerprint(data: ReportData) -> str:
 
 
 async def draw_charts(data: ReportData, names: list[str], formats: tuple[str, ...],
-                      in_process: bool = False) -> dict[str, dict[str, bytes]]:
-    """The charts, each drawn once per content (figures' cache), in the worker process."""
-    result: dict[str, dict[str, bytes]] = {}
-    for name in names:
-        inputs = figures.chart_inputs(data, name)
-        keys = {fmt: figures.cache_key(name, fmt, inputs) for fmt in formats}
-        found = {fmt: figures.cached(key) for fmt, key in keys.items()}
-        missing = tuple(fmt for fmt, content in found.items() if content is None)
-        if missing:
-            for fmt, content in (await _run(in_process, figures.draw, name, inputs,
-                                            missing)).items():
-                figures.remember(keys[fmt], content)
-                found[fmt] = content
-        result[name] = found
-    return result
+                      in_process: bool = False, limits: RenderLimits | None = None
+                      ) -> dict[str, dict[str, bytes]]:
+    """The charts, each drawn once per content (figures' cache); the missing ones all in one
+    render child."""
+    found, wanted = figures.look_up(data, names, formats)
+    drawn = await _run(in_process, limits, figures.draw_many, wanted) if wanted else {}
+    return figures.keep(found, wanted, drawn)
 
 
 CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -176,7 +169,8 @@ async def archive(request: ReportRequest, data: ReportData, pdf: bytes, content:
     return await get_report(row["id"])
 
 
-async def ensure_word(report_id: int, in_process: bool = False) -> ReportOut:
+async def ensure_word(report_id: int, in_process: bool = False,
+                      limits: RenderLimits | None = None) -> ReportOut:
     """The archived report with its Word copy, made now from the archived model if it has
     none yet (same model as the PDF: same words, same figures)."""
     row = await GeneratedReport.select(GeneratedReport.stored_name,
@@ -189,8 +183,9 @@ async def ensure_word(report_id: int, in_process: bool = False) -> ReportOut:
         if not model.exists():
             raise NotFound(f"报告 {report_id} 是早期生成的，没有 Word 版；请重新生成", "report_id")
         data = pickle.loads(model.read_bytes())  # written by archive() above, in our data dir
-        drawn = await draw_charts(data, figures.report_charts(data), ("svg", "png"), in_process)
-        docx = await _run(in_process, render_word, data, drawn)
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg", "png"), in_process,
+                                  limits)
+        docx = await _run(in_process, limits, render_word, data, drawn)
         path = reports_dir() / (Path(row["stored_name"]).stem + ".docx")
         path.write_bytes(docx)
         await GeneratedReport.update({GeneratedReport.docx_name: path.name,
@@ -201,10 +196,13 @@ async def ensure_word(report_id: int, in_process: bool = False) -> ReportOut:
 
 async def produce(request: ReportRequest, user_id: int | None = None, *,
                   progress: Progress | None = None, in_process: bool = False,
-                  publish: bool = False, word: bool = True) -> tuple[ReportOut, bool]:
+                  limits: RenderLimits | None = None, publish: bool = False,
+                  word: bool = True) -> tuple[ReportOut, bool]:
     """The report pipeline: the model as of the request's date, the archived copy if its
     content is unchanged, else charts, PDF/A, archive; then the Word copy (`word=False`
     leaves it to its first download). `publish` also queues the report_published notice.
+    Charts, PDF and Word render in children of the render worker with `limits` (None: the
+    environment's), or here with `in_process`.
     Returns (report, whether it was already archived)."""
     def step(index: int) -> None:
         if progress is not None:
@@ -217,15 +215,19 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     reused = report is not None
     if report is None:
         step(1)
-        drawn = await draw_charts(data, figures.report_charts(data), ("svg",), in_process)
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg",), in_process,
+                                  limits)
         step(2)
-        pdf = await _run(in_process, render_archival_pdf, data, drawn)
+        pdf = await _run(in_process, limits, render_archival_pdf, data, drawn)
         step(3)
         report = await archive(request, data, pdf, content, user_id)
     if word:
         step(4)
-        report = await ensure_word(report.id, in_process)
+        report = await ensure_word(report.id, in_process, limits)
     if publish:
+        # Here, not at the top: the notice formatters are not needed to make a report.
+        from tracker.services.notices import notify_report_published
+
         await notify_report_published(report)
     return report, reused
 

@@ -4,8 +4,8 @@ A chart is a pure function of a few plain values (`chart_inputs`), so it is cach
 those values: the same plan as of the same date with the same data is drawn once, whoever asks
 (overview page, API, PDF, DOCX, the next `tracker report` command); any change in the data
 changes the key. The cache is kept in memory and in the data directory (charts/, a few KB per
-chart). Drawing is CPU work: `services.report_archive.draw_charts` runs `draw` in the worker
-process, off the event loop.
+chart). Drawing is CPU work: `reporting.archive.draw_charts` runs `draw_many` in a render child
+(tracker/reporting/worker.py), off the event loop.
 """
 
 from __future__ import annotations
@@ -113,6 +113,40 @@ def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]
     return charts.CHARTS[name](*inputs, fmt=formats)
 
 
+Wanted = dict[str, tuple[tuple, tuple[str, ...]]]  # chart name -> (inputs, formats to draw)
+
+
+def draw_many(wanted: Wanted) -> dict[str, dict[str, bytes]]:
+    """Every chart of `wanted`, in one call: one render child draws a report's charts."""
+    return {name: draw(name, inputs, formats) for name, (inputs, formats) in wanted.items()}
+
+
+def look_up(data: ReportData, names: list[str], formats: tuple[str, ...]
+            ) -> tuple[dict[str, dict[str, bytes | None]], Wanted]:
+    """(found, wanted): the cached charts {name: {fmt: bytes or None}} and what must be
+    drawn."""
+    found: dict[str, dict[str, bytes | None]] = {}
+    wanted: Wanted = {}
+    for name in names:
+        inputs = chart_inputs(data, name)
+        found[name] = {fmt: cached(cache_key(name, fmt, inputs)) for fmt in formats}
+        missing = tuple(fmt for fmt, content in found[name].items() if content is None)
+        if missing:
+            wanted[name] = (inputs, missing)
+    return found, wanted
+
+
+def keep(found: dict[str, dict[str, bytes | None]], wanted: Wanted,
+         drawn: dict[str, dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
+    """`found` completed with the charts just drawn, which the cache remembers."""
+    for name, contents in drawn.items():
+        inputs = wanted[name][0]
+        for fmt, content in contents.items():
+            remember(cache_key(name, fmt, inputs), content)
+            found[name][fmt] = content
+    return found  # type: ignore[return-value] - every None is filled now
+
+
 def report_chart(data: ReportData, name: str, fmt: str = "svg") -> bytes:
     """Chart `name` (one of CHART_NAMES) of the report data, drawn here (cached)."""
     return chart_set(data, [name], (fmt,))[name][fmt]
@@ -121,15 +155,5 @@ def report_chart(data: ReportData, name: str, fmt: str = "svg") -> bytes:
 def chart_set(data: ReportData, names: list[str], formats: tuple[str, ...]
               ) -> dict[str, dict[str, bytes]]:
     """Charts drawn in this process, through the cache (the command line, the worker)."""
-    result: dict[str, dict[str, bytes]] = {}
-    for name in names:
-        inputs = chart_inputs(data, name)
-        keys = {fmt: cache_key(name, fmt, inputs) for fmt in formats}
-        found = {fmt: cached(key) for fmt, key in keys.items()}
-        missing = tuple(fmt for fmt, content in found.items() if content is None)
-        if missing:
-            for fmt, content in draw(name, inputs, missing).items():
-                remember(keys[fmt], content)
-                found[fmt] = content
-        result[name] = found
-    return result
+    found, wanted = look_up(data, names, formats)
+    return keep(found, wanted, draw_many(wanted) if wanted else {})

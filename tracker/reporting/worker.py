@@ -3,7 +3,8 @@ limit, in two lanes by size so a small report never waits behind a big one.
 
 - Each render is its own process, forked from a fork server that has already imported
   WeasyPrint and matplotlib (a fork costs milliseconds; a fresh interpreter would cost
-  seconds). The child sets RLIMIT_AS (memory) and RLIMIT_CPU before rendering; the parent
+  seconds). `start()` launches the fork server early: it imports them on the other core while
+  the caller reads the database (the `tracker report` command does this). The child sets RLIMIT_AS (memory) and RLIMIT_CPU before rendering; the parent
   kills it when the wall-clock limit passes. A stopped render raises ReportStopped with the
   reason in Chinese, which the pages and the API show to the user.
 - Lanes: reports with more than BIG_REPORT_TASKS task rows render in the "big" lane, the rest
@@ -11,7 +12,8 @@ limit, in two lanes by size so a small report never waits behind a big one.
   city-scale report in progress leaves the small lane free for everyone else's.
 
 Limits come from the environment: TRACKER_REPORT_TIMEOUT (seconds, default 120) and
-TRACKER_REPORT_MEMORY_MB (default 1536).
+TRACKER_REPORT_MEMORY_MB (default 1536); the command line renders without limits
+(`NO_LIMITS`), as it always has.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from tracker.reporting.model import ReportData
 
 BIG_REPORT_TASKS = 300
 LANES = ("small", "big")
-# Preloaded by the fork server, so no render child imports WeasyPrint or matplotlib itself (each
-# chart is its own child: importing matplotlib in each cost seconds per chart on a busy machine).
+# Imported once by the fork server, so no render child pays for them: WeasyPrint (render) and
+# matplotlib (charts), ~2 CPU s together.
 _PRELOAD = ["tracker.reporting.render", "tracker.reporting.charts"]
 
 
@@ -42,8 +44,8 @@ class ReportStopped(DomainError):
 
 @dataclass(frozen=True)
 class RenderLimits:
-    seconds: float
-    memory_mb: int
+    seconds: float | None  # None: no limit
+    memory_mb: int | None
 
     @classmethod
     def from_environment(cls) -> RenderLimits:
@@ -55,6 +57,9 @@ class RenderLimits:
 
         return cls(seconds=number("TRACKER_REPORT_TIMEOUT", "120", float),
                    memory_mb=number("TRACKER_REPORT_MEMORY_MB", "1536", int))
+
+
+NO_LIMITS = RenderLimits(seconds=None, memory_mb=None)
 
 
 def lane_of(data: ReportData) -> str:
@@ -69,10 +74,12 @@ def _render_pdf(data: ReportData, archival: bool) -> bytes:
 
 def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> None:
     """The child: limit itself, run, send ("ok", result) or ("error", kind, text)."""
-    memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = max(1, int(limits.seconds) + 1)  # the parent's wall clock usually acts first
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if limits.memory_mb is not None:
+        memory = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if limits.seconds is not None:
+        cpu = max(1, int(limits.seconds) + 1)  # the parent's wall clock usually acts first
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     try:
         connection.send(("ok", function(*args)))
     except MemoryError:
@@ -95,6 +102,15 @@ def _fork_server():
             context.set_forkserver_preload(_PRELOAD)
             _context = context
     return _context
+
+
+def start() -> None:
+    """Launch the fork server now (it imports _PRELOAD in its own process, on another core),
+    so that the first render does not wait for WeasyPrint and matplotlib to load."""
+    from multiprocessing import forkserver
+
+    _fork_server()
+    forkserver.ensure_running()
 
 
 def _run(function, args: tuple, limits: RenderLimits):
@@ -126,7 +142,7 @@ def _run(function, args: tuple, limits: RenderLimits):
         raise ReportStopped(
             f"报告生成占用处理器超过{limits.seconds:g}秒，已停止。请缩小范围（如按单位生成），"
             "或请管理员调大 TRACKER_REPORT_TIMEOUT", "report")
-    if result[1] == "memory":
+    if result[1] == "memory" and limits.memory_mb is not None:
         raise ReportStopped(
             f"报告生成所需内存超过{limits.memory_mb} MB，已停止。请缩小范围（如按单位生成），"
             "或请管理员调大 TRACKER_REPORT_MEMORY_MB", "report")

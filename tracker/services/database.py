@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import io
 import logging
+import os
+import re
 from pathlib import Path
 
-from piccolo.apps.migrations.commands.check import CheckMigrationManager
-from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 
+from tracker import tables
 from tracker.db import PooledSQLiteEngine, enable_wal, is_sqlite
-from tracker.piccolo_app import APP_CONFIG
 from tracker.services import plan_cache
 from tracker.tables import Plan
+
+# Piccolo's migration machinery (piccolo.conf.apps, which imports black, and the migration
+# modules) costs ~0.4 CPU s: only `migrate` and `bind_engine` load it, not every command.
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "piccolo_migrations"
+_MIGRATION_ID = re.compile(r"""^ID\s*=\s*["']([^"']+)["']""", re.M)
 
 
 async def migrate() -> None:
     """Bring the database up to date; raise RuntimeError with Piccolo's reason on failure."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
     engine = current_engine()
     if is_sqlite(engine):
         enable_wal(Path(engine.path))
@@ -31,12 +41,34 @@ async def migrate() -> None:
         raise RuntimeError(f"数据库迁移失败：{result.message or output.getvalue().strip()}")
 
 
+def _tables() -> list[type[Table]]:
+    """The package's tables (what piccolo_app's table_finder lists) and Piccolo's migration
+    table."""
+    return [Migration, *(value for value in vars(tables).values()
+                         if isinstance(value, type) and issubclass(value, Table)
+                         and value.__module__ == tables.__name__)]
+
+
+def find_engine() -> None:
+    """Give every table without an engine the one the Piccolo configuration names: what
+    Piccolo's engine finder does on a table's first query (import the PICCOLO_CONF module, take
+    its DB), without its import of piccolo.conf.apps (black, the migration machinery)."""
+    unbound = [table for table in _tables() if table._meta._db is None]
+    if unbound:
+        engine = importlib.import_module(os.environ.get("PICCOLO_CONF", "piccolo_conf")).DB
+        for table in unbound:
+            table._meta.db = engine
+
+
 def current_engine() -> Engine:
+    find_engine()
     return Plan._meta.db
 
 
 def bind_engine(engine: Engine) -> None:
     """Point every table at `engine` (the tests run the same suite on SQLite and PostgreSQL)."""
+    from tracker.piccolo_app import APP_CONFIG
+
     for table in APP_CONFIG.table_classes:
         table._meta.db = engine
     plan_cache.clear()  # what was read from the previous database
@@ -82,11 +114,31 @@ async def close_pool() -> None:
 async def require_current_schema() -> None:
     """Refuse to run on a database whose migrations are behind the code (clear message, not a
     "no such table" halfway through someone's work)."""
-    statuses = await CheckMigrationManager(app_name="tracker").get_migration_statuses()
-    pending = [status.migration_id for status in statuses if not status.has_ran]
+    pending = await pending_migrations()
     if pending:
         raise RuntimeError(f"数据库结构不是最新（有 {len(pending)} 个迁移未执行），"
                            "请先运行 tracker db migrate")
+
+
+def migration_ids() -> list[str]:
+    """The IDs of the package's migrations, read from their files: what Piccolo's
+    CheckMigrationManager finds by importing them (tests/integration/test_schema_check.py)."""
+    ids = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.py")):
+        if path.name != "__init__.py":
+            found = _MIGRATION_ID.search(path.read_text(encoding="utf-8"))
+            if found is None:
+                raise RuntimeError(f"迁移文件 {path.name} 没有 ID")
+            ids.append(found[1])
+    return sorted(ids)
+
+
+async def pending_migrations() -> list[str]:
+    """The package's migrations that have not run on the database, in order."""
+    if not await Migration.table_exists():
+        return migration_ids()
+    ran = set(await Migration.get_migrations_which_ran(app_name="tracker"))
+    return [migration_id for migration_id in migration_ids() if migration_id not in ran]
 
 
 READY_TIMEOUT_SECONDS = 2.0

@@ -163,6 +163,7 @@ class History:
                 self.orphans.setdefault(row["update_id"], []).append((row["decided_at"], review))
             else:
                 known_reviews.append(row)
+        arrived: dict[int, list[status.UpdateFacts]] = {}
         for row in new_updates:
             update = status.UpdateFacts(
                 update_id=row["id"], task_id=row["task"], unit_id=row["unit"],
@@ -170,10 +171,12 @@ class History:
                 state=row["state"], submitted_at=row["submitted_at"],
                 reviews=tuple(review for _, review in sorted(
                     self.orphans.pop(row["id"], []), key=lambda item: item[0])))
-            self.by_task[update.task_id] = [*self.by_task.get(update.task_id, ()), update]
+            arrived.setdefault(update.task_id, []).append(update)
             self.where_is[update.update_id] = (update.task_id, update.unit_id)
             tasks.add(update.task_id)
             units.add(update.unit_id)
+        for task_id, updates in arrived.items():  # a new list per task, once per sync
+            self.by_task[task_id] = [*self.by_task.get(task_id, ()), *updates]
         self.updates.absorb([row["id"] for row in new_updates])
         for row in known_reviews:
             review = status.ReviewFacts(row["decision"], row["decided_at"])
