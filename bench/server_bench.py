@@ -2,23 +2,32 @@
 loaded with a generated city-scale plan and driven over loopback by an asyncio httpx load
 generator running in this process (the server is a separate process).
 
-Phases (each printed with requests, errors, req/s, p50/p99 latency and req/s ÷ floor):
+Phases (each printed with requests, errors, req/s, p50/p99 latency, req/s ÷ floor and the
+median response size):
 
+  probe          a submission's server CPU and statements, in-process (issue 14): this script
+                 in a child process calls the ASGI app directly, time.process_time() around
+                 each call, statements counted by wrapping the engine; floor: GET /healthz
   floor          GET /healthz (no database), the trivial Litestar endpoint
   submit         unit reporters POST /api/tasks/{id}/updates, each to one of its own tasks
   overview       coordinators GET /api/plans/{id} (the plan tree, JSON)
-  overview page  coordinators GET /plans/{id}?as_of=... (the HTML overview with statuses)
+  overview page  coordinators GET /plans/{id}?as_of=... (the HTML overview with statuses);
+                 "overview section" one section of it, "overview behind" ?status=behind
   chasing        coordinators GET /api/plans/{id}/chasing?period=...&as_of=...
+                 ("chasing page": the HTML 催报 page)
+  review page    coordinators GET /reviews (the HTML review queue; "review api": the JSON)
   mixed:*        40 reporters submitting as fast as they can, and one coordinator each
                  reading the overview and the chasing list (--mixed-page: the page too)
   paced N/s:*    the same, with submissions at a steady N per second (--paced-rate)
+  workers        PostgreSQL only: 40 reporters submitting while coordinators read the pages,
+                 against 1, 2 and 4 server worker processes (uvicorn --workers)
 
-Aim (issue 4): submissions >= 0.5x the floor's req/s with no "database is locked";
-overview and chasing p99 < 100 ms.
+Aims (issues 4 and 14): a submission <= 2 ms of server CPU, no "database is locked"; every
+read p99 < 100 ms, also beside 40 reporters with 1, 2 and 4 workers; no errors.
 
-    .venv/bin/python bench/server_bench.py            # both backends, city scale (~6-9 min)
-    .venv/bin/python bench/server_bench.py --quick    # small plan, one repeat (~1-2 min)
-    .venv/bin/python bench/server_bench.py --backends sqlite --repeat 1
+    .venv/bin/python bench/server_bench.py            # both backends, city scale (~15 min)
+    .venv/bin/python bench/server_bench.py --quick    # small plan, one repeat (~3 min)
+    .venv/bin/python bench/server_bench.py --backends postgres --phases probe,workers
 
 Every server and database process is started in its own process group and stopped at the
 end, also on errors and Ctrl-C. Only loopback addresses are used.
@@ -58,8 +67,14 @@ GENERATED_PASSWORD = "generated-{seed}"  # tracker/demo_data.py: reporters' pass
 COORDINATOR_PASSWORD = "bench-coordinator-pw"
 AIM_SUBMIT_RATIO = 0.5
 AIM_READ_P99_MS = 100.0
+AIM_SUBMIT_CPU_MS = 2.0  # issue 14
 LOCKED = "database is locked"
-PHASES = ("submit", "overview", "overview page", "chasing", "mixed", "paced")
+READS = ("overview", "overview page", "overview section", "overview behind", "chasing",
+         "chasing page", "review page", "review api")
+PHASES = ("probe", "submit", *READS, "mixed", "paced", "workers")
+WORKER_COUNTS = (1, 2, 4)
+# The coordinators' reads in the workers phase (one in flight each, beside 40 reporters).
+WORKER_READS = ("overview page", "overview section", "chasing page", "review page", "review api")
 
 
 # --------------------------------------------------------------------------- processes
@@ -179,13 +194,18 @@ def _run_tracker(env: dict, *args: str, stdin: str | None = None, timeout: float
 
 
 @contextlib.contextmanager
-def running_server(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_server(env: dict, log_path: Path,
+                   workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`tracker serve`; with several workers, uvicorn's own --workers on the same app."""
     port = _free_port()
+    command = [_tracker_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command = [sys.executable, "-m", "uvicorn", "tracker.http.app:create_app", "--factory",
+                   "--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [_tracker_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=ROOT)
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -205,12 +225,17 @@ def running_server(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of the process group `pid` leads (the server and, with
+    --workers, its worker processes; 0 if it is gone)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _machine_busy() -> tuple[float, float]:
@@ -237,6 +262,7 @@ class KindResult:
     kind: str
     concurrency: int
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    sizes: list[int] = field(default_factory=list)  # response bytes, successful requests
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_error: str = ""
     started: float = 0.0
@@ -335,6 +361,7 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
                 result.finished = max(result.finished, end)
                 if category is None:
                     result.latencies.append(end - begin)
+                    result.sizes.append(len(response.content))
                 else:
                     result.errors[category] += 1
                     result.first_error = result.first_error or detail
@@ -373,6 +400,7 @@ class Actors:
     reporters: list[tuple[str, list[int]]]  # (token, task ids of its unit)
     coordinator_tokens: list[str]
     coordinator_cookies: list[httpx.Cookies]
+    section_id: int = 0  # the plan's first section (the overview's ?section=)
 
 
 def _latest_started_period(year: int, months: int) -> str:
@@ -408,6 +436,8 @@ async def prepare_actors(base_url: str, args, coordinators: list[str],
         auth = {"Authorization": f"Bearer {coordinator_tokens[0]}"}
         plans = (await client.get("/api/plans/", headers=auth)).json()
         plan = next(p for p in plans if "生成数据" in p["title"])
+        tree = (await client.get(f"/api/plans/{plan['id']}", headers=auth)).json()
+        section_id = tree["sections"][0]["id"]
         semaphore = asyncio.Semaphore(4)  # argon2 verification is deliberately slow
 
         async def reporter(unit_id: int) -> tuple[str, list[int]] | None:
@@ -430,7 +460,7 @@ async def prepare_actors(base_url: str, args, coordinators: list[str],
     return Actors(plan_id=plan["id"], plan_year=plan["year"],
                   period=_latest_started_period(plan["year"], args.months), as_of=as_of,
                   reporters=reporters, coordinator_tokens=coordinator_tokens,
-                  coordinator_cookies=cookies)
+                  coordinator_cookies=cookies, section_id=section_id)
 
 
 def submit_makers(actors: Actors) -> list[RequestMaker]:
@@ -462,9 +492,18 @@ def read_makers(actors: Actors, kind: str, concurrency: int) -> list[RequestMake
         if kind == "chasing":
             url = f"/api/plans/{plan}/chasing?period={actors.period}&as_of={actors.as_of}"
             return lambda client, rng: client.get(url, headers=headers)
-        if kind == "overview page":
-            url = f"/plans/{plan}?as_of={actors.as_of}"
+        pages = {
+            "overview page": f"/plans/{plan}?as_of={actors.as_of}",
+            "overview section": f"/plans/{plan}?as_of={actors.as_of}&section={actors.section_id}",
+            "overview behind": f"/plans/{plan}?as_of={actors.as_of}&status=behind",
+            "review page": "/reviews",
+            "chasing page": f"/plans/{plan}/chasing?period={actors.period}&as_of={actors.as_of}",
+        }
+        if kind in pages:
+            url = pages[kind]
             return lambda client, rng: client.get(url, cookies=cookies)
+        if kind == "review api":
+            return lambda client, rng: client.get("/api/reviews/queue", headers=headers)
         raise ValueError(kind)
 
     return [maker(i) for i in range(concurrency)]
@@ -508,6 +547,8 @@ class Row:
                 "server_ms_per_request": (round(statistics.median(self.server_ms), 2)
                                           if self.server_ms else None),
                 "runs_rps": [round(run.rate, 1) for run in self.runs],
+                "bytes": (round(statistics.median(size for run in self.runs for size in run.sizes))
+                          if any(run.sizes for run in self.runs) else None),
                 "first_error": next((run.first_error for run in self.runs if run.first_error), "")}
 
 
@@ -541,7 +582,7 @@ async def run_phase(base_url: str, server_pid: int, name: str, loads: list[Load]
 async def run_load(base_url: str, server_pid: int, args, actors: Actors) -> dict[str, Row]:
     rows: dict[str, Row] = {}
     t = args.phase_seconds
-    reads = ["overview", "overview page", "chasing"]
+    reads = list(READS)
     # Warm-up: a few of each request (first template compile, caches, connections).
     warm = [Load("healthz", [lambda c, r: c.get("/healthz")] * 4, 50),
             Load("submit", submit_makers(actors)[:4], 8)]
@@ -601,23 +642,250 @@ def run_backend(backend: str, args) -> dict:
             _run_tracker(env, "user", "add", name, "--role", "coordinator", "--password-stdin",
                          stdin=COORDINATOR_PASSWORD + "\n")
         print(f"  data: {generated} ({time.perf_counter() - started:.0f} s)", flush=True)
+        probe = None
+        if "probe" in args.phases:
+            probe = probe_submissions(env, args)
+            print(f"  in-process probe: submission {probe['cpu_ms_median']:.2f} ms CPU (median of "
+                  f"{probe['submissions']}), {probe['statements_median']:.0f} statements; "
+                  f"/healthz {probe['floor_ms_median']:.2f} ms", flush=True)
         log_path = work / "server.log"
-        base_url, server = stack.enter_context(running_server(env, log_path))
-        # Reporters are `unit<id>` (tracker/demo_data.py); the database holds only these units.
-        unit_ids = [int(line.split("\t")[0]) for line in
-                    _run_tracker(env, "unit", "list").splitlines() if line.strip()]
-        actors = _run(prepare_actors(base_url, args, coordinators, unit_ids))
-        print(f"  server {base_url} (pid {server.pid}); plan {actors.plan_id}, "
-              f"{len(actors.reporters)} reporters, {len(actors.coordinator_tokens)} coordinators, "
-              f"period {actors.period}, as_of {actors.as_of}", flush=True)
-        rows = _run(run_load(base_url, server.pid, args, actors))
+        with running_server(env, log_path) as (base_url, server):
+            # Reporters are `unit<id>` (tracker/demo_data.py); the database holds only these.
+            unit_ids = [int(line.split("\t")[0]) for line in
+                        _run_tracker(env, "unit", "list").splitlines() if line.strip()]
+            actors = _run(prepare_actors(base_url, args, coordinators, unit_ids))
+            print(f"  server {base_url} (pid {server.pid}); plan {actors.plan_id}, "
+                  f"{len(actors.reporters)} reporters, {len(actors.coordinator_tokens)} "
+                  f"coordinators, period {actors.period}, as_of {actors.as_of}", flush=True)
+            rows = _run(run_load(base_url, server.pid, args, actors))
         log_text = log_path.read_text(errors="replace")
         server_locked = log_text.count(LOCKED)
         tracebacks = log_text.count("Traceback")
+        workers = (run_workers(env, work, args, actors)
+                   if backend == "postgres" and "workers" in args.phases else [])
     floor = rows["floor"].rate if "floor" in rows else None
     return {"backend": backend, "rows": [row.as_dict(floor) for row in rows.values()],
             "server_log_locked": server_locked, "server_log_tracebacks": tracebacks,
-            "work_dir": str(work) if args.keep else None}
+            "probe": probe, "workers": workers, "work_dir": str(work) if args.keep else None}
+
+
+def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
+    """40 reporters submitting as fast as they can while the coordinators read the pages
+    (one request in flight per page kind), against 1, 2 and 4 server worker processes."""
+    results = []
+    for workers in WORKER_COUNTS:
+        log_path = work / f"server-{workers}-workers.log"
+        with running_server(env, log_path, workers) as (base_url, server):
+            # Every worker process reads the plan once and compiles its templates first.
+            warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
+            warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers)
+                     for kind in WORKER_READS]
+            _run(drive(base_url, warm, max_seconds=120))
+            loads = [Load("submit", submit_makers(actors), args.workers_submits)]
+            loads += [Load(kind, read_makers(actors, kind, 1), None) for kind in WORKER_READS]
+            cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
+            measured = _run(drive(base_url, loads, args.phase_seconds, seed=workers))
+            wall = time.perf_counter() - wall
+            cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
+        log_text = log_path.read_text(errors="replace")
+        kinds = {kind: {"requests": r.requests, "rps": round(r.rate, 1),
+                        "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
+                        "errors": dict(r.errors), "first_error": r.first_error}
+                 for kind, r in measured.items()}
+        total = sum(r.requests for r in measured.values())
+        result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
+                  "rps": round(total / wall, 1), "kinds": kinds,
+                  "server_log_tracebacks": log_text.count("Traceback")}
+        reads = [kinds[k]["p99_ms"] for k in WORKER_READS]
+        print(f"    {workers} worker(s): {result['rps']:.0f} req/s, submit "
+              f"{kinds['submit']['rps']:.0f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
+              f"max {max(reads):.0f} ms, server CPU {cpu:.2f} cores", flush=True)
+        results.append(result)
+    return results
+
+
+# --------------------------------------------------------------------------- in-process probe
+#
+# A submission's server CPU, measured without a load generator sharing the machine: this
+# script again, in a child process whose environment points at the generated database, calls
+# the ASGI app directly (a hand-made scope, no HTTP client) and takes time.process_time()
+# around each call (every thread of the process: aiosqlite's too). The statements come from
+# wrapping the engine (tracker.db.count_statements). The floor is GET /healthz the same way.
+
+
+async def _asgi_call(app, method: str, path: str, headers: dict[str, str],
+                     body: bytes = b"", cookies: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request through the app; Set-Cookie answers are put into `cookies`."""
+    if cookies:
+        headers = {**headers, "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    path, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": query.encode(), "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in
+                         {**headers, "host": "127.0.0.1", "content-length": str(len(body))}.items()],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    sent = False
+    status, chunks = 0, []
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            for name, value in message.get("headers", []):
+                if name.lower() == b"set-cookie" and cookies is not None:
+                    pair = value.decode().split(";", 1)[0]
+                    cookies[pair.split("=", 1)[0]] = pair.split("=", 1)[1]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def _probe(submissions: int, seed: int) -> dict:
+    from tracker.db import count_statements
+    from tracker.http.app import create_app
+    from tracker.services.database import close_pool, current_engine, open_pool
+
+    app = create_app()
+    await open_pool()
+    try:
+        engine = current_engine()
+        unit_ids = range(1, 200)
+        token, tasks = None, []
+        for unit_id in unit_ids:
+            status, body = await _asgi_call(
+                app, "POST", "/api/tokens", {"content-type": "application/json"},
+                json.dumps({"username": f"unit{unit_id}",
+                            "password": GENERATED_PASSWORD.format(seed=seed)}).encode())
+            if status != 201:
+                continue
+            token = json.loads(body)["token"]
+            status, body = await _asgi_call(app, "GET", "/api/my/tasks",
+                                            {"authorization": f"Bearer {token}"})
+            rows = json.loads(body)
+            tasks = [row["task_id"] for row in rows]
+            if tasks:
+                period = rows[0]["period"]  # the latest period begun, as the reporter sees it
+                break
+        if not tasks:
+            raise RuntimeError("no reporter with tasks")
+        rng = random.Random(seed)
+
+        async def submit() -> tuple[float, int, int, int]:
+            task_id = rng.choice(tasks)
+            percent = rng.randrange(10, 95)
+            body = json.dumps({"period": period, "percent": percent, "state": "in_progress",
+                               "work_done": f"基准测试填报：已完成本月工作的{percent}%。",
+                               "problems": "", "next_steps": "继续推进。"},
+                              ensure_ascii=False).encode()
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json",
+                       "idempotency-key": f"probe-{uuid.uuid4().hex}"}
+            with count_statements(engine) as count:
+                begin = time.process_time()
+                status, answer = await _asgi_call(app, "POST", f"/api/tasks/{task_id}/updates",
+                                                  headers, body)
+                cpu = time.process_time() - begin
+            if status != 201:
+                raise RuntimeError(f"submission refused: {status} {answer[:300]!r}")
+            return cpu, count.statements, count.transactions, len(answer)
+
+        async def floor() -> float:
+            begin = time.process_time()
+            await _asgi_call(app, "GET", "/healthz", {})
+            return time.process_time() - begin
+
+        for _ in range(30):  # warm-up: first compiles, caches, connections
+            await submit()
+            await floor()
+        costs, statements, transactions, floors = [], [], [], []
+        for _ in range(submissions):
+            cpu, count, opened, _size = await submit()
+            costs.append(cpu * 1000)
+            statements.append(count)
+            transactions.append(opened)
+            floors.append(await floor() * 1000)
+        pages = await _probe_pages(app)
+        return {"pages": pages, "submissions": submissions, "cpu_ms_median": statistics.median(costs),
+                "cpu_ms_p90": sorted(costs)[int(0.9 * len(costs))],
+                "statements_median": statistics.median(statements),
+                "statements_max": max(statements), "transactions_median":
+                statistics.median(transactions), "floor_ms_median": statistics.median(floors)}
+    finally:
+        await close_pool()
+
+
+async def _probe_pages(app, repeat: int = 40) -> dict:
+    """A coordinator's pages, one after another with nothing else running: server CPU and wall
+    time per request (p50/p99 of `repeat`) and the page's size."""
+    cookies: dict[str, str] = {}
+    status, body = await _asgi_call(app, "GET", "/login", {}, cookies=cookies)
+    token = re.search(rb'name="_csrf_token" value="([^"]+)"', body)
+    form = (f"username=boss1&password={COORDINATOR_PASSWORD}&next=/plans&_csrf_token="
+            f"{token.group(1).decode() if token else cookies.get('csrftoken', '')}").encode()
+    status, _ = await _asgi_call(app, "POST", "/login", {
+        "content-type": "application/x-www-form-urlencoded"}, form, cookies=cookies)
+    if "tracker_session" not in cookies:
+        raise RuntimeError(f"coordinator login failed in the probe ({status})")
+    status, body = await _asgi_call(app, "POST", "/api/tokens", {
+        "content-type": "application/json"},
+        json.dumps({"username": "boss1", "password": COORDINATOR_PASSWORD}).encode())
+    bearer = {"authorization": f"Bearer {json.loads(body)['token']}"}
+    plans = json.loads((await _asgi_call(app, "GET", "/api/plans/", bearer))[1])
+    plan = next(p for p in plans if "生成数据" in p["title"])["id"]
+    tree = json.loads((await _asgi_call(app, "GET", f"/api/plans/{plan}", bearer))[1])
+    section = tree["sections"][0]["id"]
+    as_of = dt.datetime.now(BEIJING).date().isoformat()
+    period = f"{tree['year']}-12" if tree.get("year") and tree["year"] < int(as_of[:4]) else (
+        as_of[:7])
+    session = {"tracker_session": cookies["tracker_session"]}
+    urls = {
+        "overview page": (f"/plans/{plan}?as_of={as_of}", session, {}),
+        "overview section": (f"/plans/{plan}?as_of={as_of}&section={section}", session, {}),
+        "overview behind": (f"/plans/{plan}?as_of={as_of}&status=behind", session, {}),
+        "chasing page": (f"/plans/{plan}/chasing?period={period}&as_of={as_of}", session, {}),
+        "review page": ("/reviews", session, {}),
+        "review api": ("/api/reviews/queue", None, bearer),
+        "chasing api": (f"/api/plans/{plan}/chasing?period={period}&as_of={as_of}", None, bearer),
+    }
+    results = {}
+    for kind, (url, jar, headers) in urls.items():
+        cpu, wall, size = [], [], 0
+        for attempt in range(repeat + 3):
+            begin_cpu, begin = time.process_time(), time.perf_counter()
+            status, body = await _asgi_call(app, "GET", url, headers,
+                                            cookies=dict(jar) if jar else None)
+            if status != 200:
+                raise RuntimeError(f"{kind}: {status} {body[:300]!r}")
+            if attempt >= 3:  # the first ones compile templates and fill caches
+                cpu.append((time.process_time() - begin_cpu) * 1000)
+                wall.append((time.perf_counter() - begin) * 1000)
+            size = len(body)
+        cpu.sort()
+        wall.sort()
+        results[kind] = {"cpu_p50_ms": statistics.median(cpu), "cpu_p99_ms": cpu[-1 - len(cpu) // 100],
+                         "wall_p50_ms": statistics.median(wall),
+                         "wall_p99_ms": wall[-1 - len(wall) // 100], "bytes": size}
+    return results
+
+
+def probe_submissions(env: dict, args) -> dict:
+    """Run the in-process probe in a child process with the benchmark database's environment."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--probe-child", str(args.probe_submissions), str(args.seed)],
+        env={**env, "PICCOLO_CONF": "tracker.conf"}, capture_output=True, text=True,
+        timeout=900, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"in-process probe failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # --------------------------------------------------------------------------- report
@@ -638,7 +906,7 @@ def print_table(result: dict) -> None:
           " CPU time per request")
     header = (f"{'phase':<26}{'conc':>5}{'requests':>9}  {'errors':<22}{'req/s':>8}"
               f"{'p50 ms':>9}{'p99 ms':>9}{'x floor':>9}{'srv CPU':>8}{'gen CPU':>8}"
-              f"{'srv ms/req':>11}")
+              f"{'srv ms/req':>11}{'KB':>8}")
     print(header)
     print("-" * len(header))
     for row in result["rows"]:
@@ -648,7 +916,7 @@ def print_table(result: dict) -> None:
         print(f"{row['phase']:<26}{row['concurrency']:>5}{row['requests']:>9}  "
               f"{_fmt_errors(row['errors']):<22}{row['rps']:>8.0f}{row['p50_ms']:>9.1f}"
               f"{row['p99_ms']:>9.1f}{ratio:>9}{row['server_cpu']:>8.2f}{row['client_cpu']:>8.2f}"
-              f"{cost:>11}")
+              f"{cost:>11}{(row['bytes'] or 0) / 1024:>8.1f}")
     print(f"server log: {result['server_log_locked']} x '{LOCKED}', "
           f"{result['server_log_tracebacks']} tracebacks")
     by_phase = {row["phase"]: row for row in result["rows"]}
@@ -660,7 +928,7 @@ def print_table(result: dict) -> None:
         verdicts.append(f"submit {row['x_floor']:.2f}x floor (aim >= {AIM_SUBMIT_RATIO}), "
                         f"{locked} locked: {'MET' if ok else 'NOT MET'}")
     for phase in by_phase:
-        if phase.split(":")[-1] in ("overview", "overview page", "chasing"):
+        if phase.split(":")[-1] in READS:
             p99 = by_phase[phase]["p99_ms"]
             verdicts.append(f"{phase} p99 {p99:.0f} ms (aim < {AIM_READ_P99_MS:.0f}): "
                             f"{'MET' if p99 < AIM_READ_P99_MS else 'NOT MET'}")
@@ -669,6 +937,43 @@ def print_table(result: dict) -> None:
     for row in result["rows"]:
         if row["first_error"]:
             print(f"  first error in {row['phase']}: {row['first_error'][:200]!r}")
+    probe = result.get("probe")
+    if probe:
+        ratio = probe["cpu_ms_median"] / probe["floor_ms_median"]
+        print(f"\n{result['backend']}, a submission in-process (the ASGI app called directly, "
+              f"process CPU per request, median of {probe['submissions']}):")
+        print(f"  server CPU {probe['cpu_ms_median']:.2f} ms (p90 {probe['cpu_ms_p90']:.2f}); "
+              f"{probe['statements_median']:.0f} statements (max {probe['statements_max']}), "
+              f"{probe['transactions_median']:.0f} transaction; floor GET /healthz "
+              f"{probe['floor_ms_median']:.2f} ms; ratio {ratio:.1f}x the floor; aim <= "
+              f"{AIM_SUBMIT_CPU_MS:.0f} ms: {'MET' if probe['cpu_ms_median'] <= AIM_SUBMIT_CPU_MS else 'NOT MET'}")
+    if probe and probe.get("pages"):
+        print(f"\n{result['backend']}, a coordinator's pages in-process, one at a time (server CPU and "
+              "wall time per request, p50/p99 of 40):")
+        print(f"{'page':<20}{'CPU p50':>9}{'CPU p99':>9}{'wall p50':>10}{'wall p99':>10}{'KB':>8}")
+        for kind, page in probe["pages"].items():
+            print(f"{kind:<20}{page['cpu_p50_ms']:>9.1f}{page['cpu_p99_ms']:>9.1f}"
+                  f"{page['wall_p50_ms']:>10.1f}{page['wall_p99_ms']:>10.1f}"
+                  f"{page['bytes'] / 1024:>8.1f}")
+    if result.get("workers"):
+        print(f"\n{result['backend']}, worker processes: 40 reporters submitting, one coordinator "
+              f"request in flight per page ({', '.join(WORKER_READS)})")
+        header = (f"{'workers':>7}{'req/s':>8}{'submit/s':>10}{'submit p99':>11}"
+                  + "".join(f"{k[:14] + ' p99':>19}" for k in WORKER_READS) + f"{'errors':>8}"
+                  + f"{'srv CPU':>8}")
+        print(header)
+        print("-" * len(header))
+        for run in result["workers"]:
+            kinds = run["kinds"]
+            errors = sum(sum(k["errors"].values()) for k in kinds.values())
+            print(f"{run['workers']:>7}{run['rps']:>8.0f}{kinds['submit']['rps']:>10.0f}"
+                  f"{kinds['submit']['p99_ms']:>11.0f}"
+                  + "".join(f"{kinds[k]['p99_ms']:>19.0f}" for k in WORKER_READS)
+                  + f"{errors:>8}{run['server_cpu']:>8.2f}")
+            worst = max(kinds[k]["p99_ms"] for k in WORKER_READS)
+            print(f"  {run['workers']} worker(s): reads p99 {worst:.0f} ms (aim < "
+                  f"{AIM_READ_P99_MS:.0f}): {'MET' if worst < AIM_READ_P99_MS else 'NOT MET'}; "
+                  f"errors {errors}, server log tracebacks {run['server_log_tracebacks']}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -691,6 +996,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--read-concurrency", type=int, default=4,
                         help="requests in flight for a read phase, spread over the coordinators")
     parser.add_argument("--mixed-submits", type=int, help="submissions in a mixed run (default 1500)")
+    parser.add_argument("--probe-submissions", type=int,
+                        help="submissions timed in-process (default 300)")
+    parser.add_argument("--workers-submits", type=int,
+                        help="submissions in each run of the workers phase (default 3000)")
     parser.add_argument("--mixed-read-concurrency", type=int, default=1,
                         help="in-flight requests per read kind in the mixed phase")
     parser.add_argument("--repeat", "--runs", type=int, dest="repeat",
@@ -714,10 +1023,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     defaults = ({"units": 12, "tasks": 200, "months": 6, "reporters": 10, "floor_requests": 1000,
                  "submit_requests": 300, "read_requests": 60, "mixed_submits": 200, "repeat": 1,
+                 "probe_submissions": 60, "workers_submits": 300,
                  "mixed_repeat": 1, "paced_seconds": 8}
                 if args.quick else
                 {"units": 60, "tasks": 2000, "months": 12, "reporters": 40, "floor_requests": 4000,
                  "submit_requests": 2000, "read_requests": 300, "mixed_submits": 1500,
+                 "probe_submissions": 300, "workers_submits": 3000,
                  "repeat": int(os.environ.get("BENCH_RUNS") or 3), "mixed_repeat": 2,
                  "paced_seconds": 20})
     for key, value in defaults.items():
@@ -734,6 +1045,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--probe-child"]:  # probe_submissions's child process
+        submissions, seed = int(argv[1]), int(argv[2])
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(_run(_probe(submissions, seed))))
+        return 0
     args = parse_args(argv)
 
     def terminate(signum, frame):  # run the finally blocks (stop servers) on SIGTERM too

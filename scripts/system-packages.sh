@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tracker needs, once. Usage: system-packages.sh run|test
 set -euo pipefail
-run_packages=(fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
+# libpq5: psycopg 3 (the job queue's driver, procrastinate) loads the system libpq.
+run_packages=(fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libpq5 python3-venv)
 test_packages=(poppler-utils postgresql chromium)
 packages=("${run_packages[@]}")
 [ "${1:-run}" = test ] && packages+=("${test_packages[@]}")

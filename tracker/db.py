@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
@@ -58,6 +61,48 @@ def write_transaction(engine: Engine):
     if is_sqlite(engine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+@dataclass
+class StatementCount:
+    """Statements sent through an engine, and transactions opened on it (the issue-14 budget
+    of a submission is counted in these: tests/integration/test_hot_paths.py, the benchmark)."""
+
+    statements: int = 0
+    transactions: int = 0
+    sql: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def count_statements(engine: Engine) -> Iterator[StatementCount]:
+    """Count what goes through `engine` meanwhile: every Piccolo query, raw SQL included,
+    passes `run_querystring`; BEGIN and COMMIT are counted as one transaction. (Engines have
+    slots: the methods are wrapped on the class, counting this engine's calls only.)"""
+    count = StatementCount()
+    cls = type(engine)
+    saved = {name: cls.__dict__.get(name) for name in ("run_querystring", "transaction")}
+    run_querystring, transaction = cls.run_querystring, cls.transaction
+
+    async def counted_run(self, querystring, *args, **kwargs):
+        if self is engine:
+            count.statements += 1
+            count.sql.append(str(querystring)[:200])
+        return await run_querystring(self, querystring, *args, **kwargs)
+
+    def counted_transaction(self, *args, **kwargs):
+        if self is engine:
+            count.transactions += 1
+        return transaction(self, *args, **kwargs)
+
+    cls.run_querystring, cls.transaction = counted_run, counted_transaction
+    try:
+        yield count
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, value)
 
 
 def is_unique_violation(error: Exception) -> bool:

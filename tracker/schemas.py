@@ -327,6 +327,8 @@ class ChasingOut(msgspec.Struct):
     behind: list[ChaseTask]
     due_soon: list[ChaseTask]
     missed_milestones: list[ChaseMilestone]
+    # Each list's full length when the lists are one page of it (limit/offset, ?page=N).
+    totals: dict[str, int] = {}
 
 
 class RankingRow(msgspec.Struct):
@@ -374,6 +376,18 @@ class ChannelOut(msgspec.Struct):
     has_secret: bool
     active: bool
     created_at: str
+
+
+class FailedJobOut(msgspec.Struct):
+    """A background job that failed after its retries (the queue's dead letters)."""
+
+    id: int
+    task: str
+    task_label: str
+    args: str  # a short summary of the job's arguments
+    attempts: int
+    error: str
+    failed_at: str | None
 
 
 class NotificationOut(msgspec.Struct):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -345,3 +346,36 @@ class ChaseRecord(Table, tablename="chase_record"):
     channels = Text(default="[]")  # JSON list of the channels' names, 站内通知 first
     tasks = Integer(default=0)  # tasks not reported when it was sent
     recipients = Integer(default=0)  # in-app notices written
+
+
+class ReportJob(Table, tablename="report_job"):
+    """A report someone asked for on the page (生成): the request, the step it is at, and the
+    archived report it made. In the database, so that any instance shows its progress and any
+    worker (the queue on PostgreSQL, the server itself on SQLite) can run or retry it."""
+
+    token = Varchar(length=32, unique=True)  # the job's id in its page's address
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.cascade)
+    period = Varchar(length=7)
+    as_of = Date()
+    edition = Varchar(length=20)
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.cascade)
+    requested_by = ForeignKey(references=User, null=True, default=None,
+                              on_delete=OnDelete.set_null)
+    state = Varchar(length=10, default="running")  # running | done | failed
+    step = Integer(default=0)
+    report = ForeignKey(references=GeneratedReport, null=True, default=None,
+                        on_delete=OnDelete.set_null)
+    reused = Boolean(default=False)
+    error = Text(default="")
+    created_at = Timestamptz()
+
+
+class JobError(Table, tablename="job_error"):
+    """Why an attempt of a queued job failed (the queue keeps the job and its attempts, not the
+    error): what the administrator's list of failed jobs shows."""
+
+    job_id = BigInt()  # procrastinate_jobs.id
+    task = Varchar(length=128)
+    attempt = Integer()
+    error = Text(default="")
+    created_at = Timestamptz()

@@ -51,7 +51,10 @@ class Screen:
         page = self.page
         # Charts load lazily: scroll them into view and wait, so the picture shows them.
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_function("[...document.images].every(image => image.complete)")
+        # (Not wait_for_function: its predicate runs through eval(), which the page's
+        # script-src 'self' refuses.)
+        for image in page.locator("img").all():
+            expect(image).to_have_js_property("complete", True, timeout=60_000)
         page.evaluate("window.scrollTo(0, 0)")
         width = page.viewport_size["width"]
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

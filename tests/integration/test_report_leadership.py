@@ -335,7 +335,7 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
                                   json={"period": "2018-09"}, headers=world.h["coordinator"])
     assert again.json()["id"] == report["id"]
     request = await reports.resolve_request(world.plan_id, "2018-09")
-    job = await report_jobs.wait(report_jobs.start(request, None).id)
+    job = await report_jobs.run((await report_jobs.create(request, None))[0])
     assert job.status()["state"] == "done" and job.status()["report_id"] == report["id"]
     assert job.status()["reused"] is True
     listed = (await app_client.get(f"/api/plans/{world.plan_id}/reports",

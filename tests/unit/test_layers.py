@@ -5,7 +5,7 @@ they need no extra dependency or configuration file, and the same walk also catc
 `_private` name from another module, which import-linter does not check.
 
 Layers, lowest first (README "Layout"):
-    domain < services < reporting < http, cli
+    domain < services < reporting < jobs < http, cli
     notify is imported only by services and cli, and imports only domain;
     tables, db, settings, schemas (the "base" modules) are usable from services and above;
     domain imports nothing of the project but domain.
@@ -34,8 +34,9 @@ ALLOWED = {
     "base": {"domain", "base"},
     "services": {"domain", "notify", "base"},
     "reporting": {"domain", "services", "base"},
-    "http": {"domain", "services", "reporting", "base"},
-    "cli": {"domain", "services", "reporting", "notify", "base"},
+    "jobs": {"domain", "services", "reporting", "base"},
+    "http": {"domain", "services", "reporting", "jobs", "base"},
+    "cli": {"domain", "services", "reporting", "jobs", "notify", "base"},
     "root": {"domain", "base"},  # tracker/__init__.py
 }
 # Sibling packages inside one layer that must not import each other.

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tracker.domain.errors import InvalidInput
-from tracker.domain.plan_filter import PlanFilter, count_tasks, filter_sections, parse_filter
+from tracker.domain.plan_filter import (
+    PlanFilter,
+    count_tasks,
+    filter_sections,
+    page_of_sections,
+    parse_filter,
+)
 from tracker.schemas import ItemOut, SectionOut, TaskOut
 
 
@@ -71,3 +77,13 @@ def test_parse_filter_names_the_field():
         with pytest.raises(InvalidInput) as refused:
             parse_filter(*args)
         assert refused.value.field == field
+
+
+def test_a_page_of_the_tree_keeps_sub_tasks_with_their_task_and_the_order():
+    first, top_level = page_of_sections(SECTIONS, 1, 2)
+    assert top_level == 3 and _ids(first) == [1, 2, 3]  # task 1 with its sub-task, then 3
+    second, _ = page_of_sections(SECTIONS, 2, 2)
+    assert _ids(second) == [4] and [s.id for s in second] == [2]
+    straddling, _ = page_of_sections(SECTIONS, 2, 1)
+    assert _ids(straddling) == [3] and [s.id for s in straddling] == [1]
+    assert page_of_sections(SECTIONS, 3, 2) == ([], 3)

@@ -408,6 +408,23 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args) -> int:
+    """The queue's worker (PostgreSQL): runs until SIGTERM or SIGINT."""
+    import logging
+
+    from tracker.jobs.worker import run_worker
+    from tracker.settings import get_settings
+
+    if args.concurrency < 1:
+        raise CommandError("--concurrency 须为正整数")
+    if get_settings().database_url is None:
+        raise CommandError("tracker worker 需要 PostgreSQL（TRACKER_DATABASE_URL=postgresql://…）；"
+                           "SQLite 单机部署时后台任务由 tracker serve 在进程内运行")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_worker(args.concurrency))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracker", description="政务公开工作要点跟踪")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -523,6 +540,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="运行后台任务（PostgreSQL 任务队列：报告、发布、催报、"
+                                                  "佐证检查、通知发送）")
+    worker.add_argument("--concurrency", type=int, default=2, help="同时运行的任务数（默认 2）")
+    worker.set_defaults(handler=cmd_worker)
 
     remote_cli.add_remote_commands(commands)
     return parser

@@ -12,7 +12,7 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
-from tracker.cli.common import EXIT_OK
+from tracker.cli.common import EXIT_OK, CommandError
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import (
     CHANNEL_KIND_LABELS,
@@ -69,11 +69,19 @@ async def remind(args) -> int:
 
 
 async def report_publish(args) -> int:
+    from tracker.jobs import dispatch
     from tracker.reporting import archive as report_archive
     from tracker.reporting import build as reports
     from tracker.services.delivery import send_outbox
 
     request = await reports.resolve_request(args.plan, args.period, parse_day(args.as_of, "--as-of"))
+    if args.queue:
+        if not dispatch.uses_queue():
+            raise CommandError("--queue 需要 PostgreSQL 任务队列；SQLite 单机部署请去掉 --queue，在本进程内发布")
+        await dispatch.enqueue("publish", plan_id=request.plan_id, period=request.period,
+                               as_of=request.as_of.isoformat())
+        print(f"已加入任务队列：发布 {request.period} 月报（统计截至 {request.as_of}），由 tracker worker 生成并通知")
+        return EXIT_OK
     report, _ = await report_archive.produce(request, None, in_process=True, publish=True)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"
           f"SHA-256 {report.sha256}")
@@ -154,6 +162,8 @@ def add_commands(commands, report_kinds, with_database) -> None:
     cmd.add_argument("--plan", type=int, required=True, help="计划编号")
     cmd.add_argument("--period", required=True, help="报送周期，如 2018-09")
     cmd.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
+    cmd.add_argument("--queue", action="store_true",
+                     help="放入任务队列，由 tracker worker 生成并通知（PostgreSQL；失败自动重试）")
     cmd.set_defaults(handler=with_database(report_publish))
 
     notify = commands.add_parser("notify", help="通知发件箱").add_subparsers(

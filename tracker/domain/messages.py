@@ -87,6 +87,8 @@ LABELS_ZH = {
     "prev_page": "上一页",
     "next_page": "下一页",
     "page_of": "第 {page} / {pages} 页，共 {total} 条",
+    "lists_page_of": "第 {page} / {pages} 页（每类每页 {per_page} 条）",
+    "none_on_page": "本页无（其余见前页）。",
     "filter": "筛选",
     "clear_filter": "清除筛选",
     "all_units": "全部单位",
@@ -99,6 +101,19 @@ LABELS_ZH = {
     "remind_all": "一键催报全部未报单位",
     "chase_history": "催报记录",
     "request_id": "请求编号",
+    "failed_jobs": "失败的后台任务",
+    "failed_jobs_help": ("以下后台任务重试多次后仍然失败，不会再自动运行。排除原因（如报告过大、"
+                         "通知渠道地址有误）后，可点“重试”重新排队。"),
+    "failed_jobs_none": "没有失败的后台任务。",
+    "failed_jobs_sqlite": ("本系统使用 SQLite 单机运行：后台任务（报告生成、催报、佐证检查、通知发送）"
+                           "在服务进程内运行，不经任务队列。报告生成失败时在其页面显示原因，"
+                           "通知发送失败见“通知渠道”页。"),
+    "job_task": "任务",
+    "job_args": "参数",
+    "job_error": "错误",
+    "job_attempts": "尝试次数",
+    "job_failed_at": "失败时间",
+    "job_retry": "重试",
     "unexpected_error": "系统内部错误，请稍后重试；如仍出错，请把请求编号告诉管理员",
 }
 
@@ -118,6 +133,7 @@ NOTICES = {
     "report_ready": "报告已生成并归档，可在下方下载。",
     "extension_requested": "延期申请已提交，等待协调人审批。",
     "throttle_cleared": "已解除该登录限速。",
+    "job_retried": "后台任务已重新排队，稍后由任务进程运行。",
     "extension_approved": "已同意延期申请。",
     "extension_refused": "已不同意延期申请，完成时限不变。",
     "all_read": "通知已全部标为已读。",

@@ -98,3 +98,22 @@ def filter_sections(sections: list[SectionOut], statuses: dict[int, str],
     return shown
 
 
+
+
+def page_of_sections(sections: list[SectionOut], page: int,
+                     per_page: int) -> tuple[list[SectionOut], int]:
+    """One page of the tree: the `page`-th run of `per_page` top-level tasks (each with its
+    sub-tasks), in the tree's order, with their items and sections; and how many top-level
+    tasks there are in all. A city's 2,000 tasks filtered by status are still hundreds."""
+    first, last = (page - 1) * per_page, page * per_page
+    shown, seen = [], 0
+    for section in sections:
+        items = []
+        for item in section.items:
+            tasks = item.tasks[max(0, first - seen):max(0, last - seen)]
+            seen += len(item.tasks)
+            if tasks:
+                items.append(msgspec.structs.replace(item, tasks=tasks))
+        if items:
+            shown.append(msgspec.structs.replace(section, items=items))
+    return shown, seen

@@ -117,3 +117,9 @@ REVISION_CHANGE_LABELS: dict[str, str] = {
     "units": "责任单位调整",
     "deadline": "完成时限调整",
 }
+
+# Background jobs (tracker/jobs): what the administrator's list of failed jobs calls each task.
+JOB_TASK_LABELS: dict[str, str] = {
+    "report": "生成报告", "publish": "发布月报", "reminders": "每日催报与逾期名单",
+    "evidence": "佐证链接检查", "outbox": "发送通知", "stalled": "重新排队中断的任务",
+}

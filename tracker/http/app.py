@@ -28,6 +28,7 @@ from tracker.domain.vocabulary import (
     WARNING_LABELS,
 )
 from tracker.http.api.accounts import AccountApi, TokenApi
+from tracker.http.api.jobs import JobApi
 from tracker.http.api.ledger import LedgerApi
 from tracker.http.api.notifications import EvidenceApi, NotificationApi
 from tracker.http.api.plan_drafts import PlanDraftApi
@@ -43,6 +44,7 @@ from tracker.http.json_body import check_json_body
 from tracker.http.pages.accounts import AdminPages, LoginPages
 from tracker.http.pages.common import load_unread, local_time, query_with
 from tracker.http.pages.inbox import InboxPages
+from tracker.http.pages.jobs import JobPages
 from tracker.http.pages.ledger import LedgerPages
 from tracker.http.pages.lineage import LineagePages
 from tracker.http.pages.notifications import NotificationPages
@@ -50,7 +52,7 @@ from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.services import scheduler
+from tracker.jobs import dispatch
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, use_package_piccolo_conf
 
@@ -151,17 +153,17 @@ async def _before_request(request: Request) -> None:
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
-    """The database pool, the schema check and the in-process schedule for the app's life
-    (reports render in a child process per report, tracker/reporting/worker.py: nothing to stop).
+    """The database pool, the schema check and the background jobs for the app's life (the
+    queue on PostgreSQL, the in-process schedule on SQLite: tracker/jobs/dispatch.py).
     What was started is stopped even if a later step fails."""
     await open_pool()
     try:
         await require_current_schema()
-        await scheduler.start()
+        await dispatch.start()
         try:
             yield
         finally:
-            await scheduler.stop()
+            await dispatch.stop()
     finally:
         await close_pool()
 
@@ -173,6 +175,7 @@ def create_app() -> Litestar:
         route_handlers=[
             LoginPages,
             AdminPages,
+            JobPages,
             PlanPages,
             PlanDraftPages,
             TaskPages,
@@ -191,6 +194,7 @@ def create_app() -> Litestar:
             TrackingPages,
             NotificationApi,
             EvidenceApi,
+            JobApi,
             NotificationPages,
             InboxPages,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"],

@@ -29,7 +29,9 @@ from tracker.reporting.model import ReportData
 
 BIG_REPORT_TASKS = 300
 LANES = ("small", "big")
-_PRELOAD = ["tracker.reporting.render"]
+# Preloaded by the fork server, so no render child imports WeasyPrint or matplotlib itself (each
+# chart is its own child: importing matplotlib in each cost seconds per chart on a busy machine).
+_PRELOAD = ["tracker.reporting.render", "tracker.reporting.charts"]
 
 
 class ReportStopped(DomainError):

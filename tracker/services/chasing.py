@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from tracker.domain import status
 from tracker.domain.errors import InvalidInput
 from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_of
@@ -93,6 +95,18 @@ async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None
                   if warnings[t] in ("blue", "yellow") and statuses[t].code != "done"],
         missed_milestones=milestones,
     )
+
+
+CHASE_PAGE_SIZE = 50
+CHASE_LISTS = ("not_reported", "overdue", "behind", "due_soon", "missed_milestones")
+
+
+def chasing_window(result: ChasingOut, offset: int, limit: int) -> ChasingOut:
+    """The same rows of every list (a city's 催报 has hundreds of late tasks), with each
+    list's full length in `totals`."""
+    totals = {name: len(getattr(result, name)) for name in CHASE_LISTS}
+    return msgspec.structs.replace(result, totals=totals, **{
+        name: getattr(result, name)[offset:offset + limit] for name in CHASE_LISTS})
 
 
 _last_nodes: tuple = (None, {})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
+from tracker.domain.paging import filter_id, window
 from tracker.domain.progress_input import validate_update
 from tracker.http.forms import (
     MAX_UPLOAD_REQUEST_BYTES,
@@ -73,10 +75,19 @@ class ProgressApi(Controller):
                     content_disposition_type="attachment",
                     headers={"X-Content-Type-Options": "nosniff"})
 
-    @get("/reviews/queue", operation_id="listReviewQueue", guards=[planner_guard])
-    async def review_queue(self) -> list[ReviewQueueRow]:
-        """Updates waiting for the coordinator's decision, oldest first."""
-        return await progress.review_queue()
+    @get("/reviews/queue", operation_id="listReviewQueue", guards=[planner_guard],
+         response_headers=[ResponseHeader(name="X-Total-Count", documentation_only=True,
+                                          description="undecided updates matching the filter")])
+    async def review_queue(self, limit: FromQuery[str | None] = None,
+                           offset: FromQuery[str | None] = None,
+                           unit: FromQuery[str | None] = None,
+                           period: FromQuery[str | None] = None) -> Response[list[ReviewQueueRow]]:
+        """Updates waiting for the coordinator's decision, oldest first: `limit` (1-500,
+        default 50) from `offset`, filtered by unit id and period; X-Total-Count has them all."""
+        chosen = window(limit, offset, progress.REVIEW_PAGE_SIZE)
+        result = await progress.review_queue_slice(filter_id(unit), period, chosen.offset,
+                                                   chosen.limit)
+        return Response(result.rows, headers={"X-Total-Count": str(result.total)})
 
     @post("/updates/{update_id:int}/review", operation_id="reviewUpdate", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: JSONBody[ReviewIn]) -> UpdateOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from tracker.domain.paging import window
 from tracker.domain.periods import parse_day
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.schemas import AuditOut, ChasingOut, DecisionIn, ExtensionIn, ExtensionOut, RankingOut
@@ -17,10 +18,15 @@ class TrackingApi(Controller):
 
     @get("/plans/{plan_id:int}/chasing", operation_id="getChasing", guards=[reader_guard])
     async def chasing(self, plan_id: FromPath[int], period: FromQuery[str | None] = None,
-                      as_of: FromQuery[str | None] = None) -> ChasingOut:
+                      as_of: FromQuery[str | None] = None, limit: FromQuery[str | None] = None,
+                      offset: FromQuery[str | None] = None) -> ChasingOut:
         """Who has not reported for the period, tasks overdue / behind / due soon, missed
-        milestones, as of a date (default today)."""
-        return await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
+        milestones, as of a date (default today). Each list is cut to `limit` rows (1-500,
+        default 50) from `offset`; `totals` has every list's full length."""
+        chosen = window(limit, offset, chasing.CHASE_PAGE_SIZE)
+        return chasing.chasing_window(
+            await chasing.chasing(plan_id, period, parse_day(as_of, "as_of")),
+            chosen.offset, chosen.limit)
 
     @get("/plans/{plan_id:int}/ranking", operation_id="getRanking", guards=[reader_guard])
     async def ranking(self, plan_id: FromPath[int], period: FromQuery[str | None] = None,

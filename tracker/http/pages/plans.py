@@ -11,8 +11,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import File
 
 from tracker.domain.errors import DomainError, InvalidInput
+from tracker.domain.paging import check_page, filter_id, page_number
 from tracker.domain.periods import parse_day, plan_periods
-from tracker.domain.plan_filter import count_tasks, filter_sections, parse_filter
+from tracker.domain.plan_filter import (
+    count_tasks,
+    filter_sections,
+    page_of_sections,
+    parse_filter,
+)
 from tracker.domain.plan_model import PlanParseError
 from tracker.domain.plan_templates import TemplateError, dump_template
 from tracker.domain.progress_input import validate_update, with_state_from_percent
@@ -81,6 +87,9 @@ OPEN_ALL_UP_TO = 10
 # Past this many tasks the unfiltered tree lists its sections only, each a link to its own page
 # (?section=N): a city's 2,000 tasks are a 1.1 MB page even folded.
 SECTIONS_ONLY_FROM = 300
+# A filtered tree or one section shows this many top-level tasks a page (with their sub-tasks):
+# a city's section or status filter is hundreds of rows (issue 14: the page under 100 ms).
+PLAN_PAGE_SIZE = 100
 
 
 class PlanPages(Controller):
@@ -97,9 +106,12 @@ class PlanPages(Controller):
                        unit: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
                        section: FromQuery[str | None] = None,
                        q: FromQuery[str | None] = None,
-                       expand: FromQuery[bool] = False) -> Response:
+                       expand: FromQuery[bool] = False,
+                       page_no: Annotated[str | None, QueryParameter(name="page")] = None,
+                       ) -> Response:
         wanted = parse_filter(unit, status, section, q)
-        detail = await plans.get_plan(plan_id)
+        wanted_page = page_number(page_no)
+        detail = await plans.plan_tree(plan_id)  # shared and read only: no copy of 2,000 tasks
         facts = await tracking.load_plan_facts(plan_id)
         day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
         statuses = tracking.statuses_as_of(facts, day)
@@ -107,12 +119,17 @@ class PlanPages(Controller):
         for item in statuses.values():
             summary[item.code] += 1
         shown = filter_sections(detail.sections, {k: v.code for k, v in statuses.items()}, wanted)
+        shown_count = (sum(count_tasks(i.tasks) for s in shown for i in s.items)
+                       if wanted.active else len(statuses))
+        sections_only = not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM
+        shown, top_level = page_of_sections(shown, wanted_page, PLAN_PAGE_SIZE)
+        check_page(wanted_page, 0 if sections_only else top_level, PLAN_PAGE_SIZE)
+        params = {**wanted.as_query(), "as_of": as_of or "", "expand": "1" if expand else ""}
         return page(request, "plan.html", plan=detail, statuses=statuses, as_of=day,
-                    wanted=wanted, shown_sections=shown,
-                    shown_count=sum(count_tasks(i.tasks) for s in shown for i in s.items),
+                    wanted=wanted, shown_sections=shown, shown_count=shown_count,
                     total_count=len(statuses), open_all=expand or wanted.active or len(statuses) <= OPEN_ALL_UP_TO,
-                    expanded=expand,
-                    sections_only=not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM,
+                    expanded=expand, sections_only=sections_only,
+                    pages=pager(wanted_page, top_level, PLAN_PAGE_SIZE), params=params,
                     reports=await report_archive.list_reports(plan_id),
                     periods=plan_periods(detail.year) if detail.year else [],
                     default_period=current_period(detail.year, day),
@@ -257,22 +274,22 @@ class TaskPages(Controller):
 
     async def _reviews(self, request: Request, status_code: int = 200, error: dict | None = None,
                        unit: str | None = None, period: str | None = None,
-                       page_no: int = 1) -> Response:
-        unit = (unit or "").strip()
-        if unit and not unit.isdigit():
-            raise InvalidInput("单位编号无效", "unit")
-        result = await progress.review_queue_page(int(unit) if unit else None, period or None,
-                                                  page_no, progress.REVIEW_PAGE_SIZE)
+                       page_no: str | None = None) -> Response:
+        unit_id, wanted_page = filter_id(unit), page_number(page_no)
+        result = await progress.review_queue_page(unit_id, period or None, wanted_page,
+                                                  progress.REVIEW_PAGE_SIZE)
+        check_page(wanted_page, result.total, progress.REVIEW_PAGE_SIZE)
         return page(request, "reviews.html", status_code=status_code, queue=result.rows,
                     total=result.total, error=error,
                     units=await accounts.list_units(include_inactive=False),
-                    filters={"unit": unit, "period": period or ""},
-                    pages=pager(page_no, result.total, progress.REVIEW_PAGE_SIZE))
+                    filters={"unit": str(unit_id or ""), "period": period or ""},
+                    pages=pager(wanted_page, result.total, progress.REVIEW_PAGE_SIZE))
 
     @get("/reviews", guards=[planner_guard])
     async def review_queue(self, request: Request, unit: FromQuery[str | None] = None,
                            period: FromQuery[str | None] = None,
-                           page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+                           page_no: Annotated[str | None, QueryParameter(name="page")] = None,
+                           ) -> Response:
         return await self._reviews(request, unit=unit, period=period, page_no=page_no)
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])

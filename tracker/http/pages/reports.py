@@ -1,4 +1,5 @@
-"""Report pages: 生成 starts a background job, its page shows the progress (polling a small
+"""Report pages: 生成 starts a background job (tracker/jobs: a worker on PostgreSQL, this
+process on SQLite), its page shows the progress (polling a small
 JSON status) and then offers the PDF and the Word copy; archived reports are downloaded here."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.http.guards import reader_guard
 from tracker.http.pages.common import page, redirect
+from tracker.jobs import dispatch
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
 from tracker.reporting import jobs as report_jobs
@@ -27,13 +29,13 @@ class ReportPages(Controller):
         report_request = await reports.resolve_request(
             plan_id, data.get("period", ""), parse_day(data.get("as_of"), "as_of"),
             data.get("edition", "monthly"), data.get("unit") or None)
-        job = report_jobs.start(report_request, request.user.id)
-        return redirect(f"/plans/{plan_id}/report-jobs/{job.id}")
+        job_id = await dispatch.start_report(report_request, request.user.id)
+        return redirect(f"/plans/{plan_id}/report-jobs/{job_id}")
 
     @get("/plans/{plan_id:int}/report-jobs/{job_id:str}")
     async def job_page(self, request: Request, plan_id: FromPath[int],
                        job_id: FromPath[str]) -> Response:
-        job = report_jobs.get(job_id)
+        job = await report_jobs.get(job_id)
         return page(request, "report_job.html", plan_id=plan_id, job=job.status(),
                     request_=job.request, steps=report_archive.STEPS,
                     edition_names=EDITION_LABELS)
@@ -41,7 +43,7 @@ class ReportPages(Controller):
     @get("/report-jobs/{job_id:str}")
     async def job_status(self, job_id: FromPath[str]) -> dict:
         """The job's progress, polled by its page."""
-        return report_jobs.get(job_id).status()
+        return (await report_jobs.get(job_id)).status()
 
     @get("/reports/{report_id:int}/download")
     async def report_download(self, report_id: FromPath[int]) -> File:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 
 from tracker.domain.errors import DomainError, InvalidInput
+from tracker.domain.paging import check_page, page_number
 from tracker.domain.periods import parse_day
 from tracker.domain.roles import PLANNERS
 from tracker.domain.vocabulary import AUDIT_ENTITY_LABELS
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
-from tracker.http.pages.common import page, redirect
+from tracker.http.pages.common import page, pager, redirect
 from tracker.services import (
     accounts,
     audit,
@@ -37,21 +40,31 @@ class TrackingPages(Controller):
 
     async def _chasing_page(self, request: Request, plan_id: int, period: str | None,
                             as_of: str | None, results: list | None = None,
-                            status_code: int = 200) -> Response:
-        detail = await plans.get_plan(plan_id)
-        result = await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"))
+                            status_code: int = 200, page_no: str | None = None) -> Response:
+        wanted_page = page_number(page_no)
+        detail = await plans.plan_tree(plan_id)  # shared and read only
+        size = chasing.CHASE_PAGE_SIZE
+        result = chasing.chasing_window(
+            await chasing.chasing(plan_id, period, parse_day(as_of, "as_of")),
+            (wanted_page - 1) * size, size)
+        longest = max(result.totals.values())
+        check_page(wanted_page, longest, size)
         can_remind = request.user.role in PLANNERS
         history = await reminding.history(plan_id, result.period)
         return page(request, "chasing.html", status_code=status_code, plan=detail, chase=result,
                     pending=await extensions.pending(plan_id) if request.user.role != "leader" else [],
                     can_remind=can_remind, history=history,
-                    reminded_today=reminding.reminded_today(history), results=results or [])
+                    reminded_today=reminding.reminded_today(history), results=results or [],
+                    pages=pager(wanted_page, longest, size), page_from=(wanted_page - 1) * size,
+                    params={"period": result.period, "as_of": as_of or ""})
 
     @get("/plans/{plan_id:int}/chasing", guards=[reader_guard])
     async def chasing(self, request: Request, plan_id: FromPath[int],
                       period: FromQuery[str | None] = None,
-                      as_of: FromQuery[str | None] = None) -> Response:
-        return await self._chasing_page(request, plan_id, period, as_of)
+                      as_of: FromQuery[str | None] = None,
+                      page_no: Annotated[str | None, QueryParameter(name="page")] = None,
+                      ) -> Response:
+        return await self._chasing_page(request, plan_id, period, as_of, page_no=page_no)
 
     @post("/plans/{plan_id:int}/chasing/remind", guards=[planner_guard])
     async def remind(self, request: Request, plan_id: FromPath[int], data: Form) -> Response:

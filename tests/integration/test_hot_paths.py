@@ -1,0 +1,188 @@
+"""Issue 14's hot paths at a small scale, on SQLite and PostgreSQL: what a submission costs in
+statements (deterministic, unlike timing: bench/server_bench.py times it), that its answer,
+built from what was written, is what reading it back gives, and the paged review queue, 催报
+list and plan overview with their bad page numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+
+from tests.support.factories import login, make_user
+from tests.support.world import PDF, build_world, form_body, update_body
+from tracker.db import count_statements
+from tracker.domain.progress_input import validate_update
+from tracker.http.pages import plans as plan_pages
+from tracker.services import chasing, progress
+from tracker.services.database import current_engine
+from tracker.tables import ProgressUpdate
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
+
+# A JSON submission: the bearer token, the task with the unit's part and the plan's year, what
+# the key or the period already holds, the update, its audit entry. One transaction.
+SUBMISSION_STATEMENTS = 5
+PERIODS = [f"2018-{month:02d}" for month in range(3, 13)]
+
+
+async def test_a_submission_stays_within_its_statement_budget(app_client):
+    w = await build_world()
+    url = f"/api/tasks/{w.task_id}/updates"
+    engine = current_engine()
+    for version, key in ((1, "budget-key-0001"), (2, "budget-key-0002")):  # new, then a correction
+        with count_statements(engine) as count:
+            response = await app_client.post(url, json=update_body(percent=10 * version),
+                                             headers={**w.h["lead"], "Idempotency-Key": key})
+        assert response.status_code == 201, response.text
+        assert response.json()["version"] == version
+        assert count.statements <= SUBMISSION_STATEMENTS, "\n".join(count.sql)
+        assert count.transactions == 1
+    # The same request again (a client's retry) answers with the stored update, writes nothing.
+    with count_statements(engine) as count:
+        again = await app_client.post(url, json=update_body(percent=20),
+                                      headers={**w.h["lead"], "Idempotency-Key": "budget-key-0002"})
+    assert again.status_code == 201 and again.json()["version"] == 2
+    assert count.transactions == 0
+    assert await ProgressUpdate.count() == 2
+
+
+async def test_the_answer_to_a_submission_is_what_reading_it_back_gives(app_client):
+    w = await build_world()
+    url = f"/api/tasks/{w.task_id}/updates"
+    first = await app_client.post(url, json=update_body(evidence_links=["https://example.gov.cn/a"]),
+                                  headers=w.h["lead"])
+    files = await app_client.post(f"{url}/multipart", data=form_body(percent=60),
+                                  files=[("attachments", ("目录.pdf", PDF, "application/pdf"))],
+                                  headers=w.h["lead"])
+    cooperating = await app_client.post(url, json=update_body(percent=5), headers=w.h["coop"])
+    for answer in (first, files, cooperating):
+        assert answer.status_code == 201, answer.text
+        stored = await app_client.get(f"/api/updates/{answer.json()['id']}",
+                                      headers=w.h["coordinator"])
+        expected = stored.json()
+        if answer is first:  # version 2 came after it
+            expected.update(review_state="submitted", superseded_by=None)
+        assert answer.json() == expected
+
+
+async def _fill_queue(w) -> None:
+    """30 undecided updates: every period of 做好公开 from both units and of 子任务."""
+    for period in PERIODS:
+        for user, task in ((w.lead, w.task_id), (w.coop, w.task_id), (w.coop, w.subtask_id)):
+            await progress.submit_update(user, task, validate_update(update_body(period=period)))
+
+
+async def test_review_queue_api_takes_limit_and_offset(app_client):
+    w = await build_world()
+    await _fill_queue(w)
+    url, headers = "/api/reviews/queue", w.h["coordinator"]
+    everything = [row.update.id for row in await progress.review_queue()]
+    first = await app_client.get(url, headers=headers)
+    assert first.headers["x-total-count"] == "30" and len(first.json()) == 30
+    window = await app_client.get(url, params={"limit": 7, "offset": 7}, headers=headers)
+    assert [row["update"]["id"] for row in window.json()] == everything[7:14]
+    tail = await app_client.get(url, params={"limit": 7, "offset": 28}, headers=headers)
+    assert len(tail.json()) == 2 and tail.headers["x-total-count"] == "30"
+    filtered = await app_client.get(url, params={"unit": w.units["法规处"], "period": "2018-09"},
+                                    headers=headers)
+    assert filtered.headers["x-total-count"] == "2"
+    for params, field, words in (({"limit": 0}, "limit", "不小于 1"), ({"limit": 501}, "limit", "500"),
+                                 ({"limit": "ten"}, "limit", "ten"), ({"offset": -1}, "offset", "不小于 0"),
+                                 ({"unit": "x"}, "unit", "单位编号无效"),
+                                 ({"period": "2018-13"}, "period", "")):
+        bad = await app_client.get(url, params=params, headers=headers)
+        assert bad.status_code == 400, params
+        assert bad.json()["field"] == field and words in bad.json()["detail"], bad.json()
+
+
+async def test_review_page_refuses_a_bad_page_and_its_links_keep_the_filter(app_client, database,
+                                                                             monkeypatch):
+    w = await build_world()
+    await _fill_queue(w)
+    monkeypatch.setattr(progress, "REVIEW_PAGE_SIZE", 4)
+    await make_user("coordinator", w.units["局办公室"], username="coord")
+    await login(app_client, "coord")
+    unit = w.units["法规处"]
+    second = await app_client.get(f"/reviews?unit={unit}&page=2")
+    assert second.status_code == 200
+    assert "第 2 / 5 页，共 20 条" in second.text
+    assert f'href="?unit={unit}&amp;page=1"' in second.text and "上一页" in second.text
+    assert f'href="?unit={unit}&amp;page=3"' in second.text and "下一页" in second.text
+    for page, words in (("0", "页码须为不小于 1 的整数"), ("x", "页码须为不小于 1 的整数"),
+                        ("6", "第 6 页不存在：共 5 页")):
+        bad = await app_client.get(f"/reviews?unit={unit}&page={page}")
+        assert bad.status_code == 400 and words in bad.text, page
+
+
+async def test_chasing_is_paged_on_the_api_and_the_page(app_client, database, monkeypatch):
+    w = await build_world()
+    params = {"period": "2018-09", "as_of": "2018-10-06"}
+    full = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    assert len(full.behind) == 3 and len(full.missed_milestones) == 2
+    api = await app_client.get(f"/api/plans/{w.plan_id}/chasing",
+                               params={**params, "limit": 1, "offset": 1}, headers=w.h["coordinator"])
+    body = api.json()
+    assert [t["task_id"] for t in body["behind"]] == [full.behind[1].task_id]
+    assert body["totals"] == {"not_reported": len(full.not_reported), "overdue": 0, "behind": 3,
+                              "due_soon": 0, "missed_milestones": 2}
+    assert [u["unit"] for u in body["not_reported"]] == [u.unit for u in full.not_reported[1:2]]
+    assert len(body["missed_milestones"]) == 1
+    bad = await app_client.get(f"/api/plans/{w.plan_id}/chasing", params={"limit": "0"},
+                               headers=w.h["coordinator"])
+    assert bad.status_code == 400 and bad.json()["field"] == "limit"
+
+    monkeypatch.setattr(chasing, "CHASE_PAGE_SIZE", 1)
+    await make_user("coordinator", w.units["局办公室"], username="coord")
+    await login(app_client, "coord")
+    url = f"/plans/{w.plan_id}/chasing?period=2018-09&as_of=2018-10-06"
+    second = await app_client.get(f"{url}&page=2")
+    assert second.status_code == 200
+    assert "滞后任务（3）" in second.text and f"未报送单位（{len(full.not_reported)}）" in second.text
+    assert "第 2 / 3 页（每类每页 1 条）" in second.text
+    third = await app_client.get(f"{url}&page=3")  # only 滞后任务 has a third row
+    assert "本页无（其余见前页）" in third.text and "上一页" in third.text
+    assert 'href="?period=2018-09&amp;as_of=2018-10-06&amp;page=3"' in second.text
+    for page in ("0", "4", "二"):
+        assert (await app_client.get(f"{url}&page={page}")).status_code == 400, page
+
+
+async def test_plan_overview_pages_a_filtered_tree_and_keeps_the_filter(app_client, database,
+                                                                       monkeypatch):
+    w = await build_world()
+    monkeypatch.setattr(plan_pages, "PLAN_PAGE_SIZE", 1)
+    await make_user("coordinator", w.units["局办公室"], username="coord")
+    await login(app_client, "coord")
+    url = f"/plans/{w.plan_id}?as_of=2018-10-06&q=任务"  # 做好公开 (for 子任务), 持续任务
+    first = await app_client.get(url)
+    assert first.status_code == 200
+    assert "符合条件的任务 3 项（共 3 项），分 2 页显示" in first.text
+    next_link = f'href="?q={quote("任务")}&amp;as_of=2018-10-06&amp;page=2"'
+    assert next_link in first.text and "下一页" in first.text
+    second = await app_client.get(f"{url}&page=2")
+    assert second.status_code == 200 and "持续任务" in second.text.split('id="tree"')[1]
+    assert "持续任务" not in first.text.split('id="tree"')[1]
+    for page, words in (("3", "第 3 页不存在"), ("-1", "页码须为不小于 1 的整数")):
+        bad = await app_client.get(f"{url}&page={page}")
+        assert bad.status_code == 400 and words in bad.text, page
+    monkeypatch.setattr(plan_pages, "PLAN_PAGE_SIZE", 100)
+    seed_like = await app_client.get(f"/plans/{w.plan_id}")  # one page: no pager at all
+    assert 'class="pager"' not in seed_like.text and "分 2 页" not in seed_like.text
+
+
+async def test_the_queue_kept_in_memory_is_the_one_the_database_gives(database):
+    w = await build_world()
+    await _fill_queue(w)
+    coordinator = await make_user("coordinator", w.units["局办公室"], username="coord")
+    queue = await progress._pending_updates()
+    await progress.review_update(coordinator, queue[0], "accept", "")
+    await progress.review_update(coordinator, queue[1], "return", "请补充材料")
+    # A correction of a returned update is undecided again; of an undecided one, replaces it.
+    await progress.submit_update(w.lead, w.task_id, validate_update(update_body(period="2018-03",
+                                                                                percent=70)))
+    for unit_id, period in ((None, None), (w.units["法规处"], None), (None, "2018-03"),
+                            (w.units["局办公室"], "2018-04")):
+        assert await progress._pending_updates(unit_id, period) == (
+            await progress._pending_by_query(unit_id, period)), (unit_id, period)
+    assert len(await progress._pending_updates()) == 29
