@@ -4,7 +4,11 @@
 
 The plans are real documents (tests/data/plan_pairs/*.txt, with their source lines) read
 through their hand-written expected trees; the pairs in gold.json were written by reading both
-documents. Prints one line per plan pair and per threshold, then the totals at the default.
+documents. Each pair has a kind: "follows" (this year's plan against last year's, the default
+when absent) or "parent" (a body's plan against its parent's plan of the same year). Each kind is
+measured with the unit weight the service uses for it (tracker/services/plan_links.py: parents
+are matched on text only) and reported on its own. Prints one line per plan pair and per
+threshold, then the totals per kind at the default.
 """
 
 from __future__ import annotations
@@ -34,16 +38,28 @@ def tasks_of(filename: str) -> list[plan_links.LinkText]:
     return result
 
 
+KINDS = ("follows", "parent")
+UNIT_WEIGHT = {"follows": plan_links.UNIT_WEIGHT, "parent": 0.0}
+
+
+def kind_of(pair: dict) -> str:
+    return pair.get("kind", "follows")
+
+
 def measure(pair: dict, **options) -> tuple[int, int, int]:
-    """(hits, suggested, gold) for one plan pair."""
+    """(hits, suggested, gold) for one plan pair, with the service's unit weight for its kind."""
+    options.setdefault("unit_weight", UNIT_WEIGHT[kind_of(pair)])
     new, old = tasks_of(pair["this_year"]), tasks_of(pair["last_year"])
     suggested = {(s.source, s.target) for s in plan_links.suggest_links(new, old, **options)}
     gold = {tuple(link) for link in pair["links"]}
     return len(suggested & gold), len(suggested), len(gold)
 
 
-def main() -> None:
-    pairs = json.loads((DATA / "gold.json").read_text(encoding="utf-8"))["pairs"]
+def report(kind: str, pairs: list[dict]) -> None:
+    print(f"== {kind} pairs ({len(pairs)})")
+    if not pairs:
+        print("   no hand-made pairs of this kind yet")
+        return
     print("threshold  pair                          precision  recall")
     for threshold in (0.06, plan_links.SUGGEST_THRESHOLD, 0.10, 0.12, 0.15):
         totals = [0, 0, 0]
@@ -56,11 +72,19 @@ def main() -> None:
         print(f"{threshold:9.2f}  {'all':28}  {totals[0] / max(totals[1], 1):9.2f}  "
               f"{totals[0] / totals[2]:6.2f}  ({totals[0]} of {totals[1]} suggested, "
               f"{totals[2]} gold){marker}")
-    hits = suggested = gold = 0
-    for pair in pairs:
-        h, s, g = measure(pair, unit_weight=0.0)
-        hits, suggested, gold = hits + h, suggested + s, gold + g
-    print(f"without unit overlap: precision {hits / max(suggested, 1):.2f}, recall {hits / gold:.2f}")
+    if UNIT_WEIGHT[kind]:
+        hits = suggested = gold = 0
+        for pair in pairs:
+            h, s, g = measure(pair, unit_weight=0.0)
+            hits, suggested, gold = hits + h, suggested + s, gold + g
+        print(f"without unit overlap: precision {hits / max(suggested, 1):.2f}, "
+              f"recall {hits / gold:.2f}")
+
+
+def main() -> None:
+    pairs = json.loads((DATA / "gold.json").read_text(encoding="utf-8"))["pairs"]
+    for kind in KINDS:
+        report(kind, [pair for pair in pairs if kind_of(pair) == kind])
 
 
 if __name__ == "__main__":
