@@ -53,6 +53,7 @@ async def test_coordinator_confirms_links_and_downloads_the_drafts(app_client):
 
     back = await app_client.get(f"/plans/{next_year}/links?kind=follows")
     assert back.status_code == 200 and "回头看" in back.text and "未承接" in back.text
+    assert "条对照建议待确认" in back.text  # not carried yet, but a suggestion waits
     first = (await plan_links.links(next_year, FOLLOWS_LINK))[0]
     await plan_links.decide(next_year, first.id, "confirmed")
     years = await app_client.get(f"/tasks/{first.task_id}/years")

@@ -76,6 +76,7 @@ class LookBackRow:
     percent: int
     ongoing: bool
     carried_by: tuple[int, ...]  # this year's tasks linked to it (confirmed)
+    pending: int = 0  # suggested links from this year's tasks, not yet confirmed or rejected
 
     @property
     def open(self) -> bool:
@@ -433,10 +434,14 @@ async def look_back(plan_id: int) -> tuple[int | None, list[LookBackRow]]:
     last_id = followed[0]
     detail, statuses, _ = await _statuses(last_id)
     carried: dict[int, list[int]] = defaultdict(list)
-    for row in await TaskLink.select(TaskLink.task, TaskLink.target).where(
-            TaskLink.task.plan == plan_id, TaskLink.kind == FOLLOWS_LINK, TaskLink.state == CONFIRMED,
-            TaskLink.task.withdrawn_on.is_null()):
-        carried[row["target"]].append(row["task"])
+    pending: dict[int, int] = defaultdict(int)
+    for row in await TaskLink.select(TaskLink.task, TaskLink.target, TaskLink.state).where(
+            TaskLink.task.plan == plan_id, TaskLink.kind == FOLLOWS_LINK,
+            TaskLink.state.is_in([CONFIRMED, SUGGESTED]), TaskLink.task.withdrawn_on.is_null()):
+        if row["state"] == CONFIRMED:
+            carried[row["target"]].append(row["task"])
+        else:
+            pending[row["target"]] += 1
     withdrawn = await _withdrawn(last_id)
     rows = []
     for task, _, _ in _flat(detail):
@@ -447,7 +452,8 @@ async def look_back(plan_id: int) -> tuple[int | None, list[LookBackRow]]:
             task_id=task.id, number=task.number or "", text=task.text,
             lead_units="、".join(task.lead_units), status_code=state.code,
             status=STATUS_LABELS[state.code], percent=state.percent,
-            ongoing=task.deadline == "ongoing", carried_by=tuple(carried.get(task.id, []))))
+            ongoing=task.deadline == "ongoing", carried_by=tuple(carried.get(task.id, [])),
+            pending=pending[task.id]))
     return last_id, rows
 
 
