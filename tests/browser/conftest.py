@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.support.live_server import live_server
 from tests.support.samples import PROJECT_ROOT
@@ -23,6 +23,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
     "--no-proxy-server",  # the server is on 127.0.0.1: never through a proxy from the environment
 ]
+
+
+def log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Log in through the login form, as a person does; wait until the page says who is in."""
+    page.goto(base_url + "/login")
+    form = page.locator("section.login form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(password)
+    form.get_by_role("button", name="登录").click()
+    expect(page.locator("header.top form.who")).to_contain_text("退出")
 
 
 @pytest.fixture(scope="package")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, Response, expect
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, log_in
 
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "demo-2018"
@@ -86,12 +86,7 @@ class Browser:
         self.shots.append(name)
 
     def log_in(self, username: str) -> None:
-        self.open("/login")
-        form = self.page.locator("section.login form")
-        form.locator("input[name=username]").fill(username)
-        form.locator("input[name=password]").fill(PASSWORD)
-        form.get_by_role("button", name="登录").click()
-        expect(self.page.locator("header.top form.who")).to_contain_text("退出")
+        log_in(self.page, self.base_url, username, PASSWORD)
 
     def log_out(self) -> None:
         self.page.locator("header.top").get_by_role("button", name="退出").click()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.conftest import log_in
 from tests.support.browser_world import PASSWORD, UNIT, USERNAME
 
 PHONE = {"width": 390, "height": 844}
@@ -62,12 +63,7 @@ class Screen:
         page.screenshot(path=self.folder / f"{self.name}-{name}.png", full_page=True)
 
     def log_in(self, username: str) -> None:
-        self.open("/login")
-        form = self.page.locator("section.login form")
-        form.locator("input[name=username]").fill(username)
-        form.locator("input[name=password]").fill(PASSWORD)
-        form.get_by_role("button", name="登录").click()
-        expect(self.page.locator("header.top form.who")).to_be_attached()
+        log_in(self.page, self.base_url, username, PASSWORD)
 
     def badge(self) -> str:
         """The unread count shown on the (collapsed) menu button, "" when none."""
