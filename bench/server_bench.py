@@ -684,9 +684,16 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
             loads = [Load("submit", submit_makers(actors), args.workers_submits)]
             loads += [Load(kind, read_makers(actors, kind, 1), None) for kind in WORKER_READS]
             cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
+            client_before, busy_before = time.process_time(), _machine_busy()
             measured = _run(drive(base_url, loads, args.phase_seconds, seed=workers))
             wall = time.perf_counter() - wall
             cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
+            # The load generator shares the machine's cores: its own CPU is printed beside
+            # the server's, so a run where it crowds the server out shows as such.
+            client = (time.process_time() - client_before) / wall
+            busy_after = _machine_busy()
+            machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+                       * (os.cpu_count() or 1))
         log_text = log_path.read_text(errors="replace")
         kinds = {kind: {"requests": r.requests, "rps": round(r.rate, 1),
                         "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
@@ -694,12 +701,16 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
                  for kind, r in measured.items()}
         total = sum(r.requests for r in measured.values())
         result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
+                  "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
+                  "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
                   "rps": round(total / wall, 1), "kinds": kinds,
                   "server_log_tracebacks": log_text.count("Traceback")}
         reads = [kinds[k]["p99_ms"] for k in WORKER_READS]
         print(f"    {workers} worker(s): {result['rps']:.0f} req/s, submit "
               f"{kinds['submit']['rps']:.0f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
-              f"max {max(reads):.0f} ms, server CPU {cpu:.2f} cores", flush=True)
+              f"max {max(reads):.0f} ms, CPU: server {cpu:.2f} cores "
+              f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
+              f"whole machine {machine:.2f} of {os.cpu_count()}", flush=True)
         results.append(result)
     return results
 
@@ -960,7 +971,7 @@ def print_table(result: dict) -> None:
               f"request in flight per page ({', '.join(WORKER_READS)})")
         header = (f"{'workers':>7}{'req/s':>8}{'submit/s':>10}{'submit p99':>11}"
                   + "".join(f"{k[:14] + ' p99':>19}" for k in WORKER_READS) + f"{'errors':>8}"
-                  + f"{'srv CPU':>8}")
+                  + f"{'srv CPU':>8}{'ms/req':>8}{'gen CPU':>8}{'machine':>8}")
         print(header)
         print("-" * len(header))
         for run in result["workers"]:
@@ -969,7 +980,8 @@ def print_table(result: dict) -> None:
             print(f"{run['workers']:>7}{run['rps']:>8.0f}{kinds['submit']['rps']:>10.0f}"
                   f"{kinds['submit']['p99_ms']:>11.0f}"
                   + "".join(f"{kinds[k]['p99_ms']:>19.0f}" for k in WORKER_READS)
-                  + f"{errors:>8}{run['server_cpu']:>8.2f}")
+                  + f"{errors:>8}{run['server_cpu']:>8.2f}{run['server_ms_per_request']:>8.2f}"
+                  + f"{run['client_cpu']:>8.2f}{run['machine_cpu']:>8.2f}")
             worst = max(kinds[k]["p99_ms"] for k in WORKER_READS)
             print(f"  {run['workers']} worker(s): reads p99 {worst:.0f} ms (aim < "
                   f"{AIM_READ_P99_MS:.0f}): {'MET' if worst < AIM_READ_P99_MS else 'NOT MET'}; "

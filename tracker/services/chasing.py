@@ -13,18 +13,16 @@ from tracker.domain.periods import check_period_in_year, due_date, parse_period,
 from tracker.domain.status import current_period
 from tracker.domain.status import today as local_today
 from tracker.schemas import ChaseMilestone, ChaseTask, ChaseUnit, ChasingOut, RankingOut, RankingRow
-from tracker.services import plan_cache
 from tracker.services.accounts import unit_order
-from tracker.services.plans import plan_tree
+from tracker.services.plans import plan_shape, plan_tree
 from tracker.services.ranking import RANKING_RULE, flatten_plan, unit_ranking
 from tracker.services.tracking import (
-    extended_deadlines_as_of,
     load_plan_facts,
+    plan_snapshot,
     plan_start,
     statuses_as_of,
     tasks_as_of,
     unit_timeliness,
-    warnings_as_of,
 )
 from tracker.tables import Milestone, Unit
 
@@ -48,13 +46,12 @@ def _first_period(plan) -> str:
 
 
 async def chasing(plan_id: int, period: str | None = None, as_of: dt.date | None = None) -> ChasingOut:
-    shape = None if plan_cache.in_transaction() else await plan_cache.structure(plan_id)
+    shape = await plan_shape(plan_id)
     plan = await plan_tree(plan_id, shape)  # read only
     period, as_of = await _period_and_as_of(plan, period, as_of)
     facts = await load_plan_facts(plan_id, shape)
-    statuses = statuses_as_of(facts, as_of)
-    warnings = warnings_as_of(facts, statuses, as_of)
-    extended = extended_deadlines_as_of(facts, as_of)
+    snapshot = plan_snapshot(facts, as_of)  # shared, read only
+    statuses, warnings, extended = snapshot.statuses, snapshot.warnings, snapshot.extended
     nodes = _nodes(plan)
     names = {row["id"]: row["name"] for row in await Unit.select(Unit.id, Unit.name)}
     order = await unit_order()

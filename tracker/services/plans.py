@@ -243,6 +243,12 @@ async def get_plan(plan_id: int) -> PlanDetail:
     return msgspec.msgpack.decode((await _cached_plan(plan_id))[1], type=PlanDetail)
 
 
+async def plan_shape(plan_id: int) -> tuple | None:
+    """plan_cache.structure(plan_id), read once by a request that passes it to both `plan_tree`
+    and `tracking.load_plan_facts` (None inside a transaction, where both read afresh)."""
+    return None if plan_cache.in_transaction() else await plan_cache.structure(plan_id)
+
+
 async def plan_tree(plan_id: int, shape: tuple | None = None) -> PlanDetail:
     """Like get_plan, but the cached object itself: for readers that never modify it.
     `shape`: plan_cache.structure(plan_id), if the caller has just read it."""

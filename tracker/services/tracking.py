@@ -10,6 +10,7 @@ from tracker.domain import status
 from tracker.domain.errors import NotFound
 from tracker.domain.plan_model import LEAD
 from tracker.domain.status import today as local_today
+from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.services import plan_cache
 from tracker.tables import ExtensionRequest, Plan, ProgressUpdate, Review, Task, TaskUnit
 
@@ -89,6 +90,9 @@ def _with_changes(facts: PlanFacts, by_task: dict[int, list[status.UpdateFacts]]
                 memo[key] = value
         elif key[0] == "timeliness parts":
             memo[key] = {task_id: piece for task_id, piece in value.items() if task_id not in tasks}
+        elif key[0] == "snapshot":
+            if not tasks & own:  # none of this plan's tasks changed
+                memo[key] = value
         else:  # depends on the structure only
             memo[key] = value
     return replace(facts, updates_by_task=updates, memo=memo)
@@ -189,6 +193,36 @@ def statuses_as_of(facts: PlanFacts, as_of: dt.date) -> dict[int, status.TaskSta
     }
     _remember(facts, ("statuses", as_of), result)
     return dict(result)
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """What every view of a plan on one day derives from its facts: each task's status, the
+    count per status, the deadline warnings and the extended deadlines. Worked out once per
+    data version and day (a PlanFacts is replaced whenever the plan or its history changes,
+    also by another instance's write, as `load_plan_facts` re-checks both on each read) and
+    shared by the requests that follow: read only."""
+
+    statuses: dict[int, status.TaskStatus]
+    codes: dict[int, str]
+    summary: dict[str, int]
+    warnings: dict[int, str | None]
+    extended: dict[int, str]
+
+
+def plan_snapshot(facts: PlanFacts, as_of: dt.date) -> PlanSnapshot:
+    key = ("snapshot", as_of)
+    known = facts.memo.get(key)
+    if known is not None:
+        return known
+    statuses = statuses_as_of(facts, as_of)
+    summary = dict.fromkeys(STATUS_LABELS, 0)
+    for item in statuses.values():
+        summary[item.code] += 1
+    return _remember(facts, key, PlanSnapshot(
+        statuses=statuses, codes={task_id: s.code for task_id, s in statuses.items()},
+        summary=summary, warnings=warnings_as_of(facts, statuses, as_of),
+        extended=extended_deadlines_as_of(facts, as_of)))
 
 
 def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
