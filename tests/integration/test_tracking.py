@@ -507,3 +507,23 @@ async def test_a_subtask_or_assignment_added_later_is_not_due_in_earlier_periods
     assert "其他处" in [row.unit for row in ranking.rows]
     november = await chasing.chasing(w.plan_id, "2018-11", dt.date(2018, 12, 6))
     assert "其他处" not in [u.unit for u in november.not_reported]
+
+
+async def test_a_plans_snapshot_is_shared_until_its_history_changes(app_client):
+    """The overview's and 催报's statuses are worked out once per data version and day: the
+    same object while nothing changed, a new one (with the new figures) after an update."""
+    w = await build_world()
+    day = dt.date(2018, 10, 6)
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 20, "2018-10-03")
+    first = tracking.plan_snapshot(await tracking.load_plan_facts(w.plan_id), day)
+    again = tracking.plan_snapshot(await tracking.load_plan_facts(w.plan_id), day)
+    assert again is first and first.statuses[w.task_id].percent == 20
+    assert first.summary["behind"] == 3 and first.codes[w.task_id] == "behind"
+    await insert_update(w.task_id, w.units["局办公室"], w.lead.id, "2018-09", 90, "2018-10-04",
+                        version=2)
+    after = tracking.plan_snapshot(await tracking.load_plan_facts(w.plan_id), day)
+    assert after is not first and after.statuses[w.task_id].percent == 90
+    assert after.codes[w.task_id] == "on_track" and after.summary["behind"] == 2
+    # The snapshot of another day is its own.
+    assert tracking.plan_snapshot(await tracking.load_plan_facts(w.plan_id),
+                                  dt.date(2019, 1, 2)) is not after
