@@ -76,7 +76,14 @@ class StatementCount:
 
     statements: int = 0
     transactions: int = 0
-    sql: list[str] = field(default_factory=list)
+    queries: list = field(default_factory=list)  # what was sent, rendered only when read
+
+    @property
+    def sql(self) -> list[str]:
+        """The statements as text (cut at 200 characters). Rendered on demand: rendering
+        every statement as it passes cost a measured submission ~0.3 ms of CPU that the
+        server itself never spends."""
+        return [str(query)[:200] for query in self.queries]
 
 
 @contextlib.contextmanager
@@ -92,7 +99,7 @@ def count_statements(engine: Engine) -> Iterator[StatementCount]:
     async def counted_run(self, querystring, *args, **kwargs):
         if self is engine:
             count.statements += 1
-            count.sql.append(str(querystring)[:200])
+            count.queries.append(querystring)
         return await run_querystring(self, querystring, *args, **kwargs)
 
     def counted_transaction(self, *args, **kwargs):
