@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import errno
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,15 +59,63 @@ def is_sqlite(engine: Engine) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
-def write_transaction(engine: Engine):
-    """A transaction for read-then-write work.
+def write_transaction(engine: Engine) -> _WriteTransaction:
+    """A transaction for read-then-write work (every transaction of the app is one of these),
+    with `after_commit` hooks.
 
     SQLite's default DEFERRED transactions fail with "database is locked" when two of them
     upgrade to writers at once; IMMEDIATE takes the write lock up front.
     """
     if is_sqlite(engine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        return _WriteTransaction(engine, engine.transaction(
+            transaction_type=TransactionType.immediate))
+    return _WriteTransaction(engine, engine.transaction())
+
+
+# (the outermost transaction, its hooks) of the write transaction open in this context.
+_open_write: ContextVar[tuple[object, list[Callable[[], None]]] | None] = ContextVar(
+    "tracker_open_write_transaction", default=None)
+
+
+class _WriteTransaction:
+    """The engine's transaction, and what is to run once it has committed."""
+
+    def __init__(self, engine: Engine, transaction):
+        self._engine = engine
+        self._transaction = transaction
+        self._hooks: list[Callable[[], None]] | None = None
+        self._token = None
+
+    async def __aenter__(self):
+        outermost = self._engine.current_transaction.get() is None
+        entered = await self._transaction.__aenter__()
+        if outermost:
+            self._hooks = []
+            self._token = _open_write.set((entered, self._hooks))
+        return entered
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        try:
+            result = await self._transaction.__aexit__(exception_type, exception, traceback)
+        finally:
+            if self._token is not None:
+                _open_write.reset(self._token)
+        if self._hooks and exception is None:  # committed (a failed COMMIT raised above)
+            for hook in self._hooks:
+                hook()
+        return result
+
+
+def after_commit(engine: Engine, hook: Callable[[], None]) -> None:
+    """Run `hook` once the write transaction open on `engine` has committed (never if it rolls
+    back), or now when none is open: e.g. wake what sends a queued notice only when the notice
+    can be seen by another connection."""
+    current = engine.current_transaction.get()
+    opened = _open_write.get()
+    if current is not None and opened is not None and opened[0] is current:
+        opened[1].append(hook)
+    else:
+        hook()
 
 
 @dataclass
