@@ -593,3 +593,30 @@ async def test_a_notice_queued_in_a_transaction_wakes_the_sender_only_after_the_
         assert woken.is_set()  # outside a transaction: at once, as before
     finally:
         outbox.set_wakeup(None)
+
+
+async def test_one_server_process_of_a_data_directory_runs_the_schedule(database, monkeypatch,
+                                                                       tmp_path):
+    """`tracker serve --workers N` on SQLite: every worker process runs the lifespan; one runs
+    the schedule, another takes over when it stops (its lock goes with the process)."""
+    monkeypatch.setattr(scheduler, "get_settings", lambda: replace(get_settings(), scheduler=True))
+    monkeypatch.setattr(scheduler, "LOCK_RETRY_SECONDS", 0.02)
+    other_worker = scheduler.ScheduleLock(get_settings().data_dir / scheduler.LOCK_FILE)
+    assert other_worker.try_take()  # another process's lock (flock: per open file)
+    try:
+        await scheduler.start()
+        assert scheduler._running is None and not scheduler.runs_here()
+        await asyncio.sleep(0.1)
+        assert scheduler._running is None  # still held elsewhere: still waiting
+        other_worker.release()  # that worker stopped
+        for _ in range(100):
+            if scheduler._running is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert scheduler._running is not None and scheduler.runs_here()
+        assert not other_worker.try_take()  # and now the others wait for this one
+    finally:
+        await scheduler.stop()
+        other_worker.release()
+    assert other_worker.try_take()  # stopping gave the lock back
+    other_worker.release()
