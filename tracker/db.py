@@ -286,6 +286,31 @@ class _SQLitePool:
                 pass
 
 
+_SENT_WITH_COMMIT: ContextVar[bool] = ContextVar("tracker_sent_with_commit", default=False)
+
+
+@contextlib.contextmanager
+def sent_with_commit() -> Iterator[None]:
+    """Writes made in this block whose answer nobody reads (an audit entry) go with the
+    transaction's COMMIT on the pooled SQLite engine: one trip to the connection's thread for
+    both. A failing one fails the COMMIT, and nothing of the transaction is stored. Outside
+    a transaction, and on PostgreSQL, they run at once."""
+    token = _SENT_WITH_COMMIT.set(True)
+    try:
+        yield
+    finally:
+        _SENT_WITH_COMMIT.reset(token)
+
+
+def _run_and_commit(connection: sqlite3.Connection, begin: str | None,
+                    statements: list[tuple[str, list]]) -> None:
+    if begin is not None:
+        connection.execute(begin)
+    for query, args in statements:
+        connection.execute(query, args)
+    connection.execute("COMMIT")
+
+
 def _begin_and_fetchall(connection: sqlite3.Connection, begin: str, query: str, args):
     """On the connection's thread: BEGIN and the transaction's first statement in one trip."""
     connection.execute(begin)
@@ -304,6 +329,7 @@ class _PooledTransaction(SQLiteTransaction):
 
     async def begin(self):  # Piccolo's __aenter__ calls it: BEGIN waits for the first statement
         self._pending_begin = f"BEGIN {self.transaction_type.value}"
+        self.at_commit: list[tuple[str, list]] = []  # sent_with_commit's writes
 
     async def _send_begin(self) -> None:
         begin, self._pending_begin = self._pending_begin, None
@@ -319,6 +345,13 @@ class _PooledTransaction(SQLiteTransaction):
         return await raw._execute(_begin_and_fetchall, raw._conn, begin, query, args)
 
     async def commit(self):
+        statements, self.at_commit = getattr(self, "at_commit", []), []
+        if statements:
+            begin, self._pending_begin = self._pending_begin, None
+            raw = self.connection._connection
+            await raw._execute(_run_and_commit, raw._conn, begin, statements)
+            self._committed = True
+            return
         if self._pending_begin is not None:  # nothing was sent: nothing to commit
             self._pending_begin = None
             self._committed = True
@@ -326,7 +359,7 @@ class _PooledTransaction(SQLiteTransaction):
         await super().commit()
 
     async def rollback(self):
-        self._pending_begin = None
+        self._pending_begin, self.at_commit = None, []
         if not self.connection.in_transaction:  # BEGIN never sent, or it failed
             self._rolled_back = True
             return
@@ -405,6 +438,12 @@ class PooledSQLiteEngine(SQLiteEngine):
     # Piccolo's connections are: isolation_level=None).
 
     async def run_querystring(self, querystring, in_pool: bool = False):
+        if _SENT_WITH_COMMIT.get():
+            transaction = self.current_transaction.get()
+            if isinstance(transaction, _PooledTransaction) and transaction._parent is None:
+                query, args = querystring.compile_string(engine_type=self.engine_type)
+                transaction.at_commit.append((query, args))
+                return []
         if querystring.query_type == "insert" and self.get_version_sync() < 3.35:
             # No RETURNING before SQLite 3.35: Piccolo's own path looks the new row up.
             transaction = self.current_transaction.get()

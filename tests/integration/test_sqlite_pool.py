@@ -8,7 +8,7 @@ import aiosqlite
 import pytest
 from piccolo.querystring import QueryString
 
-from tracker.db import PooledSQLiteEngine, after_commit, write_transaction
+from tracker.db import PooledSQLiteEngine, after_commit, sent_with_commit, write_transaction
 
 
 @pytest.fixture
@@ -82,3 +82,30 @@ async def test_the_write_lock_is_taken_with_the_first_statement(engine, tmp_path
             other.close()
         await engine.run_querystring(_insert("内"))
     assert await _notes(engine) == ["内"]
+
+
+async def test_a_write_sent_with_the_commit_commits_or_fails_with_it(engine, monkeypatch):
+    trips = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        trips.append(getattr(fn, "__name__", str(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with write_transaction(engine):
+        await engine.run_querystring(_insert("正文"))
+        with sent_with_commit():
+            assert await engine.run_querystring(_insert("留痕")) == []
+    assert trips == ["_begin_and_fetchall", "_run_and_commit"], trips
+    assert await _notes(engine) == ["正文", "留痕"]
+    # A write sent with the commit that fails: the whole transaction is gone.
+    with pytest.raises(Exception, match="UNIQUE"):
+        async with write_transaction(engine):
+            await engine.run_querystring(_insert("新正文"))
+            with sent_with_commit():
+                await engine.run_querystring(_insert("留痕"))
+    assert await _notes(engine) == ["正文", "留痕"]
+    with sent_with_commit():  # outside a transaction: at once
+        await engine.run_querystring(_insert("单独"))
+    assert await _notes(engine) == ["正文", "留痕", "单独"]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.db import is_unique_violation, write_transaction
+from tracker.db import is_unique_violation, sent_with_commit, write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
@@ -600,16 +600,17 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                     files = [AttachmentOut(id=row["id"], name=file.name,
                                            content_type=file.content_type, size=len(file.content))
                              for row, (file, _, _) in zip(ids, stored, strict=True)]
-                await audit.record(
-                    user.id, "update.submit", "progress_update", update_id,
-                    f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
-                    plan_id=plan_id,
-                    # The version it corrects, so the trail reads 状态：推进中 → 已完成.
-                    before={"percent": latest["percent"], "state": latest["state"]}
-                    if latest else None,
-                    after={"task": task_id, "period": data.period, "percent": data.percent,
-                           "state": data.state, "attachments": [f.name for f, _, _ in stored]},
-                    at=now)
+                with sent_with_commit():  # SQLite: with the COMMIT, one trip for both
+                    await audit.record(
+                        user.id, "update.submit", "progress_update", update_id,
+                        f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
+                        plan_id=plan_id,
+                        # The version it corrects, so the trail reads 状态：推进中 → 已完成.
+                        before={"percent": latest["percent"], "state": latest["state"]}
+                        if latest else None,
+                        after={"task": task_id, "period": data.period, "percent": data.percent,
+                               "state": data.state, "attachments": [f.name for f, _, _ in stored]},
+                        at=now)
         except Exception as error:  # a concurrent submission took the same version number
             if not is_unique_violation(error):
                 raise
