@@ -188,6 +188,15 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         stylesheets=[stylesheet], pdf_variant=pdf_variant)
 
 
+def warm_up() -> None:
+    """Check the environment and render a small page in the report's fonts and weights, so
+    a process forked after this (the render worker's children) finds fontconfig's and Pango's
+    font data loaded instead of paying for it on its first report (~0.3 CPU s)."""
+    render_pdf("<h1>政务公开工作月报</h1><p>完成率 100% <strong>滞后</strong> — 一</p>"
+               "<table><tr><th>序号</th><td>任务</td></tr></table>",
+               pdf_variant=ARCHIVE_VARIANT)
+
+
 def render_report(data: ReportData, *, pdf_variant: str | None = None,
                   charts_drawn: dict[str, dict[str, bytes]] | None = None) -> bytes:
     return render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)

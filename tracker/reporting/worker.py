@@ -32,8 +32,8 @@ from tracker.reporting.model import ReportData
 BIG_REPORT_TASKS = 300
 LANES = ("small", "big")
 # Imported once by the fork server, so no render child pays for them: WeasyPrint (render) and
-# matplotlib (charts), ~2 CPU s together.
-_PRELOAD = ["tracker.reporting.render", "tracker.reporting.charts"]
+# matplotlib (charts), ~2 CPU s together, and WeasyPrint's fonts warmed (reporting/preload.py).
+_PRELOAD = ["tracker.reporting.preload"]
 
 
 class ReportStopped(DomainError):
