@@ -35,6 +35,7 @@ from tests.support.commands import run_tracker
 from tests.support.factories import bearer, insert_past_update, login, make_unit, make_user
 from tests.support.http_recorder import recording_server
 from tests.support.samples import MINIMAL
+from tracker.db import write_transaction
 from tracker.domain.addresses import AddressPolicy
 from tracker.domain.errors import NotFound
 from tracker.domain.plan_parsing.plan_source import load_plan_source
@@ -566,3 +567,56 @@ async def test_the_outbox_keeps_the_status_never_the_answer(database, web):
     [outcome] = await send_outbox(send_config(max_attempts=1))
     assert outcome.error == "HTTP 502 Bad Gateway"
     assert await Notification.count().where(Notification.last_error.like("%hunter2%")) == 0
+
+
+async def test_a_notice_queued_in_a_transaction_wakes_the_sender_only_after_the_commit(database):
+    """Woken before the commit, the sender (the in-process schedule, or on PostgreSQL a queued
+    outbox job) finds nothing and the notice waits for the next minute."""
+    await add("email", "邮箱", "office@example.gov.cn")
+    woken = asyncio.Event()
+    outbox.set_wakeup(woken)
+    engine = Notification._meta.db
+    try:
+        async with write_transaction(engine):
+            assert await outbox.enqueue(Notice(event="reminder", title="催报", text="请报送"),
+                                        "commit:1", None)
+            assert not woken.is_set()
+        assert woken.is_set()
+        woken.clear()
+        with pytest.raises(RuntimeError):
+            async with write_transaction(engine):
+                await outbox.enqueue(Notice(event="reminder", title="撤回", text="内容"),
+                                     "commit:2", None)
+                raise RuntimeError("rolled back")
+        assert not woken.is_set() and await Notification.count() == 1
+        await outbox.enqueue(Notice(event="reminder", title="无事务", text="内容"), "commit:3", None)
+        assert woken.is_set()  # outside a transaction: at once, as before
+    finally:
+        outbox.set_wakeup(None)
+
+
+async def test_one_server_process_of_a_data_directory_runs_the_schedule(database, monkeypatch,
+                                                                       tmp_path):
+    """`tracker serve --workers N` on SQLite: every worker process runs the lifespan; one runs
+    the schedule, another takes over when it stops (its lock goes with the process)."""
+    monkeypatch.setattr(scheduler, "get_settings", lambda: replace(get_settings(), scheduler=True))
+    monkeypatch.setattr(scheduler, "LOCK_RETRY_SECONDS", 0.02)
+    other_worker = scheduler.ScheduleLock(get_settings().data_dir / scheduler.LOCK_FILE)
+    assert other_worker.try_take()  # another process's lock (flock: per open file)
+    try:
+        await scheduler.start()
+        assert scheduler._running is None and not scheduler.runs_here()
+        await asyncio.sleep(0.1)
+        assert scheduler._running is None  # still held elsewhere: still waiting
+        other_worker.release()  # that worker stopped
+        for _ in range(100):
+            if scheduler._running is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert scheduler._running is not None and scheduler.runs_here()
+        assert not other_worker.try_take()  # and now the others wait for this one
+    finally:
+        await scheduler.stop()
+        other_worker.release()
+    assert other_worker.try_take()  # stopping gave the lock back
+    other_worker.release()

@@ -69,7 +69,9 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
 
 
 def _require(roles: tuple[str, ...], message: str):
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain function guard in a worker thread (a thread hop,
+    # ~0.1 ms of CPU on every guarded request, for one comparison).
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if connection.user.role not in roles:
             raise PermissionDeniedException(message)
 

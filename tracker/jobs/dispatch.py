@@ -93,6 +93,8 @@ async def start() -> None:
         outbox.set_wakeup(OutboxWakeup())
         return
     await scheduler.start()
+    if not scheduler.runs_here():  # another worker process of `serve --workers N` resumes them
+        return
     for job_id in await report_jobs.running():
         await enqueue("report", job_id=job_id)
 

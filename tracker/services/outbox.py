@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from tracker.db import after_commit
 from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.vocabulary import NOTICE_STATE_LABELS
 from tracker.notify.formatters import Notice
@@ -72,7 +73,9 @@ async def enqueue(notice: Notice, key: str, plan_id: int | None) -> list[Queued]
         if rows:
             queued.append(Queued(rows[0]["id"], channel["id"], notice.event, notice.title, dedupe_key))
     if queued and _wakeup is not None:
-        _wakeup.set()
+        # Inside a transaction the notice is not there for the sender until the commit: wake
+        # it then (woken before, it found nothing and the notice waited for the next minute).
+        after_commit(Notification._meta.db, _wakeup.set)
     return queued
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.db import is_unique_violation, write_transaction
+from tracker.db import is_unique_violation, sent_with_commit, write_transaction
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
@@ -424,7 +424,7 @@ async def submit_update(
     files = validate_evidence(list(files))
     if idempotency_key is not None and not 8 <= len(idempotency_key) <= 100:
         raise InvalidInput("Idempotency-Key 须为 8-100 个字符", "idempotency_key")
-    context = await _submission_context(user, task_id)
+    context, keyed, latest = await _submission_reads(user, task_id, data.period, idempotency_key)
     if context is None or context["my_role"] is None:
         raise NotFound(f"任务 {task_id} 不存在或不属于本单位", "task_id")
     if context["plan_year"] is not None:
@@ -436,7 +436,6 @@ async def submit_update(
         raise InvalidInput(f"报送周期 {data.period} 尚未开始", "period")
 
     fingerprint = request_fingerprint(task_id, data, files) if idempotency_key else None
-    keyed, latest = await _earlier_rows(user, task_id, data.period, idempotency_key)
     if idempotency_key:
         existing_id = _by_idempotency_key(user, keyed, task_id, fingerprint)
         if existing_id is None:
@@ -472,13 +471,6 @@ _CONTEXT_SQL = (
 )
 
 
-async def _submission_context(user: CurrentUser, task_id: int) -> dict | None:
-    """The task's plan and year and the user's unit's part in it, in one query (the same
-    answer as `task_access` for a reporter: no part, no task)."""
-    rows = await Task.raw(_CONTEXT_SQL, user.unit_id, task_id)
-    return rows[0] if rows else None
-
-
 _EARLIER_COLUMNS = ("id, task, submitted_by, request_fingerprint, version, percent, state, "
                     "idempotency_key")
 _LATEST_SQL = (
@@ -499,11 +491,32 @@ async def _earlier_rows(user: CurrentUser, task_id: int, period: str,
     sql, args = _LATEST_SQL, [task_id, user.unit_id, period]
     if idempotency_key:
         sql, args = sql + _KEYED_SQL, [*args, idempotency_key]
+    return _split_earlier(await ProgressUpdate.raw(sql, *args))
+
+
+async def _submission_reads(user: CurrentUser, task_id: int, period: str,
+                            idempotency_key: str | None
+                            ) -> tuple[dict | None, dict | None, dict | None]:
+    """(the task's plan and year and the user's unit's part in it, the update stored with this
+    key, this unit's latest version for the period), in one statement: the context joined
+    with the earlier rows. No context: the task does not exist (for a reporter, no part in it
+    is checked by the caller, the same answer as `task_access`)."""
+    earlier, args = _LATEST_SQL, [task_id, user.unit_id, period]
+    if idempotency_key:
+        earlier, args = earlier + _KEYED_SQL, [*args, idempotency_key]
+    rows = await Task.raw(f"SELECT c.plan_id, c.plan_year, c.my_role, e.* FROM ({_CONTEXT_SQL}) c "
+                          f"LEFT JOIN ({earlier}) e ON 1 = 1", user.unit_id, task_id, *args)
+    if not rows:
+        return None, None, None
+    return rows[0], *_split_earlier(rows)
+
+
+def _split_earlier(rows: list[dict]) -> tuple[dict | None, dict | None]:
     keyed = latest = None
-    for row in await ProgressUpdate.raw(sql, *args):
+    for row in rows:
         if row["found"] == "key":
             keyed = row
-        else:
+        elif row["found"] == "latest":
             latest = row
     return keyed, latest
 
@@ -587,16 +600,17 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                     files = [AttachmentOut(id=row["id"], name=file.name,
                                            content_type=file.content_type, size=len(file.content))
                              for row, (file, _, _) in zip(ids, stored, strict=True)]
-                await audit.record(
-                    user.id, "update.submit", "progress_update", update_id,
-                    f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
-                    plan_id=plan_id,
-                    # The version it corrects, so the trail reads 状态：推进中 → 已完成.
-                    before={"percent": latest["percent"], "state": latest["state"]}
-                    if latest else None,
-                    after={"task": task_id, "period": data.period, "percent": data.percent,
-                           "state": data.state, "attachments": [f.name for f, _, _ in stored]},
-                    at=now)
+                with sent_with_commit():  # SQLite: with the COMMIT, one trip for both
+                    await audit.record(
+                        user.id, "update.submit", "progress_update", update_id,
+                        f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
+                        plan_id=plan_id,
+                        # The version it corrects, so the trail reads 状态：推进中 → 已完成.
+                        before={"percent": latest["percent"], "state": latest["state"]}
+                        if latest else None,
+                        after={"task": task_id, "period": data.period, "percent": data.percent,
+                               "state": data.state, "attachments": [f.name for f, _, _ in stored]},
+                        at=now)
         except Exception as error:  # a concurrent submission took the same version number
             if not is_unique_violation(error):
                 raise

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from tracker.domain.status import DEFAULT_TZ
 from tracker.services import evidence, outbox
@@ -102,22 +104,86 @@ async def daily_jobs(today: dt.date) -> None:
 
 
 _running: Scheduler | None = None
+_lock: ScheduleLock | None = None
+_waiting: asyncio.Task | None = None
+LOCK_FILE = "scheduler.lock"
+LOCK_RETRY_SECONDS = 60.0
+
+
+class ScheduleLock:
+    """One process per data directory runs the schedule. `tracker serve --workers N` on SQLite
+    starts N processes, each with this lifespan: the first to take an exclusive lock on
+    `scheduler.lock` runs it; the others try again every minute. The operating system drops
+    the lock with the process (a worker killed or restarted), so another one takes over."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = None
+
+    def try_take(self) -> bool:
+        if self._file is not None:
+            return True
+        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for as long as the lock
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by another process (or another lock of this one)
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()  # closing the descriptor drops the lock
+
+
+def _begin(remind_hour: int) -> None:
+    global _running
+    _running = Scheduler(remind_hour=remind_hour)
+    _running.start()
+    log.info("in-process schedule started: outbox every minute, reminders daily from %02d:00",
+             remind_hour)
+
+
+async def _take_over(lock: ScheduleLock, remind_hour: int) -> None:
+    while not lock.try_take():
+        await asyncio.sleep(LOCK_RETRY_SECONDS)
+    _begin(remind_hour)
 
 
 async def start() -> None:
     """Lifespan hook (no parameters: Litestar passes the app to hooks that take one)."""
-    global _running
+    global _lock, _waiting
     settings = get_settings()
-    if not settings.scheduler or _running is not None:
+    if not settings.scheduler or _lock is not None:
         return
-    _running = Scheduler(remind_hour=settings.remind_hour)
-    _running.start()
-    log.info("in-process schedule started: outbox every minute, reminders daily from %02d:00",
-             settings.remind_hour)
+    _lock = ScheduleLock(settings.data_dir / LOCK_FILE)
+    if _lock.try_take():
+        _begin(settings.remind_hour)
+        return
+    log.info("another server process of this data directory runs the schedule; this one "
+             "takes over if it stops")
+    _waiting = asyncio.create_task(_take_over(_lock, settings.remind_hour),
+                                   name="tracker-schedule-lock")
+
+
+def runs_here() -> bool:
+    """Whether this process does the one-per-machine work (the schedule, resuming the report
+    jobs a restart cut off): with no schedule there is no lock and one process."""
+    return _lock is None or _running is not None
 
 
 async def stop() -> None:
-    global _running
+    global _running, _lock, _waiting
+    if _waiting is not None:
+        _waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await _waiting
+        _waiting = None
     if _running is not None:
         await _running.stop()
         _running = None
+    if _lock is not None:
+        _lock.release()
+        _lock = None
