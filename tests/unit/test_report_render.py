@@ -6,6 +6,7 @@ import asyncio
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -290,3 +291,28 @@ async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
     await second
     assert order == ["small-20", f"big-{worker.BIG_REPORT_TASKS + 1}",
                      f"big-{worker.BIG_REPORT_TASKS + 2}"]
+
+
+def test_weasyprint_is_imported_without_running_the_library_search():
+    """ctypes.util.find_library runs ldconfig, gcc and ld for each name WeasyPrint tries before
+    the soname (~0.4 s per import): the render module imports it without them, and the libraries
+    it needs are loaded all the same."""
+    code = (
+        "import subprocess, ctypes.util\n"
+        "search = ctypes.util.find_library\n"
+        "started = []\n"
+        "real = subprocess.Popen.__init__\n"
+        "def record(self, args, *a, **k):\n"
+        "    started.append(args[0] if isinstance(args, (list, tuple)) else args)\n"
+        "    real(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = record\n"
+        "import tracker.reporting.render\n"
+        "from weasyprint.text import ffi\n"
+        "assert ffi.harfbuzz_subset is not None and ffi.pango is not None\n"
+        "assert ctypes.util.find_library is search\n"
+        "print(started)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout

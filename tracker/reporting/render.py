@@ -14,12 +14,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
 
-from tracker.reporting import palette
-from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts
-from tracker.reporting.model import ReportData, TaskRow
+from tracker.reporting.libraries import load_weasyprint
+
+load_weasyprint()  # before the names below: without the slow library search
+
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+from tracker.reporting import palette  # noqa: E402
+from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts  # noqa: E402
+from tracker.reporting.model import ReportData, TaskRow  # noqa: E402
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 TEMPLATE = "monthly.html"  # the detail layouts: detail, unit, year_end
