@@ -24,19 +24,25 @@ async def _notes(engine) -> list[str]:
         QueryString("SELECT text FROM note ORDER BY id"))]
 
 
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """The name of each call sent to a SQLite connection's thread (one trip each)."""
+    sent: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        sent.append(getattr(fn, "__name__", str(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
+
+
 def _insert(text: str) -> QueryString:
     return QueryString("INSERT INTO note (text) VALUES ({}) RETURNING id", text)
 
 
-async def test_begin_rides_with_the_first_statement(engine, monkeypatch):
-    trips = []
-    execute = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):
-        trips.append(getattr(fn, "__name__", str(fn)))
-        return await execute(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+async def test_begin_rides_with_the_first_statement(engine, trips):
     committed = []
     async with write_transaction(engine):
         first = await engine.run_querystring(_insert("一"))
@@ -84,15 +90,7 @@ async def test_the_write_lock_is_taken_with_the_first_statement(engine, tmp_path
     assert await _notes(engine) == ["内"]
 
 
-async def test_a_write_sent_with_the_commit_commits_or_fails_with_it(engine, monkeypatch):
-    trips = []
-    execute = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):
-        trips.append(getattr(fn, "__name__", str(fn)))
-        return await execute(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+async def test_a_write_sent_with_the_commit_commits_or_fails_with_it(engine, trips):
     async with write_transaction(engine):
         await engine.run_querystring(_insert("正文"))
         with sent_with_commit():
