@@ -19,8 +19,15 @@ median response size):
   mixed:*        40 reporters submitting as fast as they can, and one coordinator each
                  reading the overview and the chasing list (--mixed-page: the page too)
   paced N/s:*    the same, with submissions at a steady N per second (--paced-rate)
-  workers        PostgreSQL only: 40 reporters submitting while coordinators read the pages,
-                 against 1, 2 and 4 server worker processes (uvicorn --workers)
+  workers        saturation, PostgreSQL only: 40 reporters submitting as fast as they can
+                 while coordinators read the pages, against 1, 2 and 4 server worker processes
+                 (uvicorn --workers); the reads wait behind the queued submissions, so their
+                 p99 measures the queue, not the page
+  paced-workers  both backends: 40 reporters each submitting at a person's pace (one every
+                 --reporter-interval seconds, seeded jitter 0.5-1.5x) while the coordinators
+                 each read every page kind (overview, a section, ?status=behind, 催报, review
+                 queue) every --reader-interval seconds, against 1, 2 and 4 workers: per page
+                 req/s, p50, p99; the server's CPU per request (per page: the probe's)
 
 Aims (issues 4 and 14): a submission <= 2 ms of server CPU, no "database is locked"; every
 read p99 < 100 ms, also beside 40 reporters with 1, 2 and 4 workers; no errors.
@@ -71,10 +78,13 @@ AIM_SUBMIT_CPU_MS = 2.0  # issue 14
 LOCKED = "database is locked"
 READS = ("overview", "overview page", "overview section", "overview behind", "chasing",
          "chasing page", "review page", "review api")
-PHASES = ("probe", "submit", *READS, "mixed", "paced", "workers")
+PHASES = ("probe", "submit", *READS, "mixed", "paced", "workers", "paced-workers")
 WORKER_COUNTS = (1, 2, 4)
 # The coordinators' reads in the workers phase (one in flight each, beside 40 reporters).
 WORKER_READS = ("overview page", "overview section", "chasing page", "review page", "review api")
+# The coordinators' pages in the paced-workers phase.
+PACED_READS = ("overview page", "overview section", "overview behind", "chasing page",
+               "review page")
 
 
 # --------------------------------------------------------------------------- processes
@@ -298,6 +308,9 @@ class Load:
     # start + i/rate, and its latency counts from then); None: each worker sends the next
     # request as soon as its previous one is answered (closed loop).
     rate: float | None = None
+    # (low, high) seconds a worker waits (uniform, seeded) before its first request and after
+    # each answer: a person's think time. None: no wait.
+    pause: tuple[float, float] | None = None
 
     @property
     def concurrency(self) -> int:
@@ -333,11 +346,18 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
         # set-up of its first requests as latency).
         await asyncio.gather(*(client.get("/healthz") for client in clients.values()))
 
+        async def think(seconds: float) -> None:
+            """Wait `seconds`, or less if the run stops meanwhile."""
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
         async def worker(load: Load, index: int) -> None:
             rng = random.Random(seed * 7919 + index * 104729 + sum(map(ord, load.kind)))
             result = results[load.kind]
             make = load.makers[index]
             client = clients[load.kind, index]
+            if load.pause:  # spread the first requests over one interval
+                await think(rng.uniform(0, load.pause[1]))
             while not stop.is_set():
                 if load.limit is not None and issued[load.kind] >= load.limit:
                     return
@@ -365,6 +385,8 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
                 else:
                     result.errors[category] += 1
                     result.first_error = result.first_error or detail
+                if load.pause:
+                    await think(rng.uniform(*load.pause))
 
         async def watchdog() -> None:
             await asyncio.sleep(max_seconds)
@@ -663,10 +685,12 @@ def run_backend(backend: str, args) -> dict:
         tracebacks = log_text.count("Traceback")
         workers = (run_workers(env, work, args, actors)
                    if backend == "postgres" and "workers" in args.phases else [])
+        paced_workers = (run_paced_workers(env, work, args, actors)
+                         if "paced-workers" in args.phases else [])
     floor = rows["floor"].rate if "floor" in rows else None
     return {"backend": backend, "rows": [row.as_dict(floor) for row in rows.values()],
             "server_log_locked": server_locked, "server_log_tracebacks": tracebacks,
-            "probe": probe, "workers": workers, "work_dir": str(work) if args.keep else None}
+            "probe": probe, "workers": workers, "paced_workers": paced_workers, "work_dir": str(work) if args.keep else None}
 
 
 def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
@@ -711,6 +735,61 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
               f"max {max(reads):.0f} ms, CPU: server {cpu:.2f} cores "
               f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
               f"whole machine {machine:.2f} of {os.cpu_count()}", flush=True)
+        results.append(result)
+    return results
+
+
+def run_paced_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
+    """40 reporters each submitting at a person's pace while the coordinators each read every
+    page kind at a reader's pace, against 1, 2 and 4 server worker processes: what a page's
+    latency is when the server is in use but not saturated."""
+    every = args.reporter_interval
+    reading = args.reader_interval
+    results = []
+    for workers in WORKER_COUNTS:
+        log_path = work / f"server-{workers}-workers-paced.log"
+        with running_server(env, log_path, workers) as (base_url, server):
+            # Every worker process reads the plan once and compiles its templates first.
+            warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
+            warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers)
+                     for kind in PACED_READS]
+            _run(drive(base_url, warm, max_seconds=120))
+            loads = [Load("submit", submit_makers(actors), None,
+                          pause=(0.5 * every, 1.5 * every))]
+            loads += [Load(kind, read_makers(actors, kind, len(actors.coordinator_cookies)), None,
+                           pause=(0.5 * reading, 1.5 * reading)) for kind in PACED_READS]
+            cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
+            client_before, busy_before = time.process_time(), _machine_busy()
+            load_before = os.getloadavg()[0]
+            measured = _run(drive(base_url, loads, args.paced_workers_seconds, seed=workers))
+            wall = time.perf_counter() - wall
+            cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
+            client = (time.process_time() - client_before) / wall
+            busy_after = _machine_busy()
+            machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+                       * (os.cpu_count() or 1))
+            load_after = os.getloadavg()[0]
+        log_text = log_path.read_text(errors="replace")
+        kinds = {kind: {"requests": r.requests, "rps": round(r.requests / wall, 2),
+                        "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
+                        "errors": dict(r.errors), "first_error": r.first_error}
+                 for kind, r in measured.items()}
+        total = sum(r.requests for r in measured.values())
+        result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
+                  "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
+                  "load_average": [round(load_before, 2), round(load_after, 2)],
+                  "reporters": len(actors.reporters), "interval_s": every,
+                  "reader_interval_s": reading,
+                  "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
+                  "rps": round(total / wall, 1), "kinds": kinds,
+                  "server_log_tracebacks": log_text.count("Traceback")}
+        worst = max(kinds[k]["p99_ms"] for k in PACED_READS)
+        print(f"    paced, {workers} worker(s): {result['rps']:.0f} req/s, submit "
+              f"{kinds['submit']['rps']:.1f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
+              f"max {worst:.0f} ms, CPU: server {cpu:.2f} cores "
+              f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
+              f"whole machine {machine:.2f} of {os.cpu_count()}, load average "
+              f"{load_before:.1f}-{load_after:.1f}", flush=True)
         results.append(result)
     return results
 
@@ -966,9 +1045,34 @@ def print_table(result: dict) -> None:
             print(f"{kind:<20}{page['cpu_p50_ms']:>9.1f}{page['cpu_p99_ms']:>9.1f}"
                   f"{page['wall_p50_ms']:>10.1f}{page['wall_p99_ms']:>10.1f}"
                   f"{page['bytes'] / 1024:>8.1f}")
+    if result.get("paced_workers"):
+        runs = result["paced_workers"]
+        print(f"\n{result['backend']}, paced: {runs[0]['reporters']} "
+              f"reporters each submitting every {runs[0]['interval_s']:g} s, coordinators each "
+              f"reading every page every {runs[0]['reader_interval_s']:g} s (x0.5-1.5); per page: req/s, p50 / p99 ms "
+              "(CPU per page: the probe above)")
+        header = f"{'page':<20}" + "".join(f"{str(run['workers']) + ' worker(s)':>24}"
+                                            for run in runs)
+        print(header)
+        print("-" * len(header))
+        for kind in ("submit", *PACED_READS):
+            print(f"{kind:<20}" + "".join(
+                f"{run['kinds'][kind]['rps']:>7.1f}/s {run['kinds'][kind]['p50_ms']:>6.0f} /"
+                f"{run['kinds'][kind]['p99_ms']:>6.0f}" for run in runs))
+        for run in runs:
+            errors = sum(sum(k["errors"].values()) for k in run["kinds"].values())
+            worst = max(run["kinds"][k]["p99_ms"] for k in PACED_READS)
+            print(f"  {run['workers']} worker(s): {run['rps']:.0f} req/s, server CPU "
+                  f"{run['server_cpu']:.2f} cores, {run['server_ms_per_request']:.1f} ms/request; "
+                  f"load generator {run['client_cpu']:.2f}, machine {run['machine_cpu']:.2f}, "
+                  f"load average {run['load_average'][0]:.1f}-{run['load_average'][1]:.1f}; "
+                  f"reads p99 {worst:.0f} ms (aim < {AIM_READ_P99_MS:.0f}): "
+                  f"{'MET' if worst < AIM_READ_P99_MS else 'NOT MET'}; errors {errors}, "
+                  f"server log tracebacks {run['server_log_tracebacks']}")
     if result.get("workers"):
-        print(f"\n{result['backend']}, worker processes: 40 reporters submitting, one coordinator "
-              f"request in flight per page ({', '.join(WORKER_READS)})")
+        print(f"\n{result['backend']}, saturation (closed loop), worker processes: 40 reporters "
+              f"submitting as fast as they can, one coordinator request in flight per page "
+              f"({', '.join(WORKER_READS)})")
         header = (f"{'workers':>7}{'req/s':>8}{'submit/s':>10}{'submit p99':>11}"
                   + "".join(f"{k[:14] + ' p99':>19}" for k in WORKER_READS) + f"{'errors':>8}"
                   + f"{'srv CPU':>8}{'ms/req':>8}{'gen CPU':>8}{'machine':>8}")
@@ -1023,6 +1127,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--paced-rate", type=float, default=30.0,
                         help="submissions/s in the paced mixed phase (0: skip it; default 30)")
     parser.add_argument("--paced-seconds", type=float, help="length of a paced run (default 20)")
+    parser.add_argument("--reporter-interval", type=float, default=3.0,
+                        help="paced-workers: seconds between a reporter's submissions (x0.5-1.5)")
+    parser.add_argument("--reader-interval", type=float, default=1.0,
+                        help="paced-workers: seconds between a coordinator's reads of one page")
+    parser.add_argument("--paced-workers-seconds", type=float,
+                        help="length of a paced-workers run (default 30)")
     parser.add_argument("--phase-seconds", type=float, default=40.0,
                         help="time cap of one run of a phase")
     parser.add_argument("--as-of", help="as_of date for the reads (default today, Beijing)")
@@ -1036,13 +1146,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = ({"units": 12, "tasks": 200, "months": 6, "reporters": 10, "floor_requests": 1000,
                  "submit_requests": 300, "read_requests": 60, "mixed_submits": 200, "repeat": 1,
                  "probe_submissions": 60, "workers_submits": 300,
-                 "mixed_repeat": 1, "paced_seconds": 8}
+                 "mixed_repeat": 1, "paced_seconds": 8, "paced_workers_seconds": 10}
                 if args.quick else
                 {"units": 60, "tasks": 2000, "months": 12, "reporters": 40, "floor_requests": 4000,
                  "submit_requests": 2000, "read_requests": 300, "mixed_submits": 1500,
                  "probe_submissions": 300, "workers_submits": 3000,
                  "repeat": int(os.environ.get("BENCH_RUNS") or 3), "mixed_repeat": 2,
-                 "paced_seconds": 20})
+                 "paced_seconds": 20, "paced_workers_seconds": 30})
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
