@@ -31,7 +31,7 @@ _COLUMN_NAMES = {
                  "时间安排", "进度安排"},
 }
 _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", "协办"),
-                 ("cooperating", "参与"), ("responsible", "责任"), ("deadline", "时限"),
+                 ("cooperating", "参与"), ("responsible", "责任"), ("responsible", "负责"), ("deadline", "时限"),
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
                  ("requirement", "内容"), ("requirement", "分工"))

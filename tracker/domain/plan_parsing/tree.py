@@ -30,6 +30,7 @@ Decisions for ambiguous input (kept stable; tests pin them):
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -269,9 +270,11 @@ class _Builder:
             self.styles.clear()
             self.raw.clear()
         appended = bool(self.sections) and not self.sections[-1].implied
-        if appended:
+        # "二、重点工作任务分解" right above the table: the table is that section's content
+        if appended and (self.sections[-1].items or caption or table.caption):
             self.section(next_numeral([s.number for s in self.sections]),
                          caption or table.caption or DEFAULT_TABLE_TITLE)
+        table_section = len(self.sections) - 1
         grouped = "task" in cols and "requirement" in cols
         previous: dict[str, str] = {}
         group: str | None = None
@@ -336,6 +339,21 @@ class _Builder:
                         if values.get("deadline") else (None, None))
             self.task(number, text, no, units, deadline)
             self.last_task = None
+        if appended:
+            self._drop_repeated_prose(table_section)
+
+    def _drop_repeated_prose(self, table_section: int) -> None:
+        """A prose plan followed by a task table of the same tasks: the tree follows the table
+        (it carries the units and deadlines), so a section before the table whose tasks mostly
+        reappear in the table is not listed again."""
+        table_texts = [_plain(t.text) for s in self.sections[table_section:] for i in s.items for t in i.tasks]
+        kept = []
+        for section in self.sections[:table_section]:
+            tasks = [t for item in section.items for t in item.tasks]
+            repeated = sum(1 for t in tasks if any(_same_task(_plain(t.text), other) for other in table_texts))
+            if not tasks or repeated * 2 < len(tasks):
+                kept.append(section)
+        self.sections[:table_section] = kept
 
     @staticmethod
     def _has_section_rows(table: Table) -> bool:
@@ -384,6 +402,20 @@ class _Builder:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
         return self.sections
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w]", "", match_key(text))
+
+
+def _same_task(a: str, b: str) -> bool:
+    """The same task written twice (a prose point and its table row): one text holds the other,
+    or they read alike."""
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return min(len(a), len(b)) >= 10
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
 
 
 def _only_note(text: str) -> str | None:

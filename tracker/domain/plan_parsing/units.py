@@ -6,9 +6,12 @@ import re
 
 from tracker.domain.plan_parsing.text import match_key
 
-_LEAD_LABELS = "牵头单位|牵头部门|牵头处室|牵头科室|主责单位|主办单位|牵头责任单位|主要责任单位|牵头"
-_RESP_LABELS = "责任单位|责任部门|责任处室|责任科室|负责单位|负责部门|承办单位|责任主体"
-_COOP_LABELS = "配合单位|配合部门|配合处室|配合科室|协办单位|参与单位|协同单位|参加单位"
+# A unit label is a role word and the kind of body it names: 牵头单位 / 责任科室 / 配合股室 (a
+# county bureau's 股), so any office's own word for its sub-units reads the same way.
+_UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)"
+_LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
+_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体"
+_COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
 _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
