@@ -37,3 +37,16 @@ def test_a_task_table_repeating_the_prose_points_above_it():
         ("二", "政策解读", "对本局起草的政策文件进行全面解读。", ["各业务科室"], [], None),
         ("二", "回应关切", "对群众普遍关注的热点问题及时回应。", ["综合科"], [], None),
     ]
+
+
+def test_a_web_table_copied_one_cell_per_line_with_each_cells_bar():
+    """Each cell on its own line ending in its right border "|", a lone "|" line ending a row."""
+    text = "\n".join([
+        "|", "工作任务 |", "具体要求 |", "责任单位 |", "完成时限 |", "|", "|",
+        "一、推进政策公开 |", "1 |", "及时发布政策信息及执行效果。 |", "各区直部门、各镇(办)、经开区 |", "持续推进 |", "|",
+        "2 |", "集中发布政务服务事项目录。 |", "区数据局、区发改委等相关区直部门 |", "2025年底前 |", "|", "|",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "及时发布政策信息及执行效果。", ["各区直部门", "各镇(办)", "经开区"], [], "持续推进"),
+        ("一", None, "集中发布政务服务事项目录。", ["区数据局", "区发改委"], [], "2025年底前"),
+    ]

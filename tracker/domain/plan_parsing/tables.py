@@ -147,6 +147,21 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     return Table(columns, header, rows), i
 
 
+_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*[|｜][ \t\u3000]*$")
+_BAR_ENDED_MIN = 4  # a copy that ends every cell with its bar ends many lines so
+
+
+def split_bar_ended_cells(text: str) -> str:
+    """A web table copied one cell per line with each cell's right border kept ("工作任务 |",
+    "1 |", "|"): each such line is its cell and then a lone bar, the one-cell-per-line layout
+    read_cell_lines reads. Lines with two or more bars (row-per-line tables) are left alone."""
+    rows = text.split("\n")
+    if sum(1 for row in rows if _BAR_ENDED_CELL.fullmatch(row)) < _BAR_ENDED_MIN:
+        return text
+    return "\n".join(_BAR_ENDED_CELL.sub(r"\1\n|", row) if _BAR_ENDED_CELL.fullmatch(row) else row
+                     for row in rows)
+
+
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
     key = line.key.strip()

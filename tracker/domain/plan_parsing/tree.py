@@ -76,6 +76,7 @@ from tracker.domain.plan_parsing.tables import (
     row_cells,
     row_number,
     spaced_tables_to_tabs,
+    split_bar_ended_cells,
     table_row_units,
 )
 from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
@@ -487,7 +488,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(spaced_tables_to_tabs(recover_runon_tables(text or "")))
+    text = unfold(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or ""))))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])
