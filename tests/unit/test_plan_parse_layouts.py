@@ -50,3 +50,20 @@ def test_a_web_table_copied_one_cell_per_line_with_each_cells_bar():
         ("一", None, "及时发布政策信息及执行效果。", ["各区直部门", "各镇(办)", "经开区"], [], "持续推进"),
         ("一", None, "集中发布政务服务事项目录。", ["区数据局", "区发改委"], [], "2025年底前"),
     ]
+
+
+def test_a_whole_plan_folded_onto_one_line_with_half_width_and_square_notes():
+    """Paragraphs run together with spaces; a task ends in a half-width "(A牵头,B配合)" or a
+    〔…〕 note naming what each unit is responsible for (规章由A牵头、规范性文件由B牵头)."""
+    filler = "做好政务公开工作,要坚持以人民为中心,着力推进重点信息公开,深入做好重大政策解读,积极回应群众关切。" * 5
+    text = " ".join([
+        "某部2021年政务公开工作要点", filler, "一、推进重点信息公开",
+        "1.及时更新行政法规文本。(政策法规司牵头,信息中心配合)",
+        "2.集中公开部门规章和规范性文件。〔规章由政策法规司牵头、规范性文件由制发司(局)牵头,各有关司(局)、档案馆配合〕",
+        "3.主动公开发展规划。(规划财务司、养老服务司按职责分工负责)",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "及时更新行政法规文本。", ["政策法规司"], ["信息中心"], None),
+        ("一", None, "集中公开部门规章和规范性文件。", ["政策法规司", "制发司(局)"], ["各有关司(局)", "档案馆"], None),
+        ("一", None, "主动公开发展规划。", ["规划财务司", "养老服务司"], [], None),
+    ]

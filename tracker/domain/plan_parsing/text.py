@@ -76,7 +76,8 @@ def split_lines(text: str) -> list[Line]:
 # a line break, and a heading written inline (…公开（一）做好… / …。2.做好…) starts a line.
 
 FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
-_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])")
+_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
+                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)")  # "…(A牵头,B配合) 2.…": a half-width note's end
 _INLINE_HEADING = re.compile(
     r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"

@@ -85,6 +85,7 @@ from tracker.domain.plan_parsing.units import (
     is_note,
     merge_units,
     note_deadline,
+    note_key,
     split_clauses,
     split_note,
 )
@@ -421,7 +422,7 @@ def _same_task(a: str, b: str) -> bool:
 
 def _only_note(text: str) -> str | None:
     """The content of `text` when it is nothing but a bracketed unit/deadline note: "（X牵头落实）"."""
-    m = re.fullmatch(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)[\s。;；]*", match_key(text))
+    m = re.fullmatch(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)[\s。;；]*", note_key(text))
     return text[m.start(1):m.end(1)].strip() if m and is_note(m[1]) else None
 
 

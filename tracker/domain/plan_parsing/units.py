@@ -43,6 +43,19 @@ _NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详�
 MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
 
 
+_SQUARE_TO_ROUND = str.maketrans("[]", "()")
+
+
+def note_key(text: str) -> str:
+    """The matching key with square brackets read as round ones: a note may be written
+    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）."""
+    return match_key(text).translate(_SQUARE_TO_ROUND)
+
+
+# "规章由A牵头、规范性文件由B牵头": what a unit is responsible for, written before 由.
+_FOR_WHAT = re.compile(r"(?:[\u4e00-\u9fff]{0,8}(?<![自理缘经]))?由(?![于此])")
+
+
 def split_outside_brackets(text: str) -> list[str]:
     """Split a unit list at 、，；/ but not inside brackets: "各市、县(市、区)教育局" is one unit."""
     key = match_key(text)
@@ -83,8 +96,8 @@ def split_units(text: str | None) -> list[str]:
     units: list[str] = []
     for part in split_outside_brackets(text or ""):
         part = part.strip(" \t\u3000\"'“”‘’。.")
-        if part.startswith("由"):
-            part = part[1:]
+        if by := _FOR_WHAT.match(match_key(part)):
+            part = part[by.end():]
         tail = _UNIT_TAIL.search(match_key(part))
         if tail and tail.start() > 0:
             part = part[: tail.start()].strip()
@@ -193,7 +206,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
-    key = match_key(text)
+    key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
     for note in _NOTE_RE.finditer(key):
@@ -277,7 +290,7 @@ def split_note(text: str) -> tuple[str, list[str]]:
 
     "做好X。（牵头单位：A；完成时限：6月底前）" → ("做好X。", ["牵头单位：A；完成时限：6月底前"]).
     """
-    key = match_key(text)
+    key = note_key(text)
     end = len(key.rstrip())
     notes: list[str] = []
     while True:
@@ -307,7 +320,7 @@ def split_note(text: str) -> tuple[str, list[str]]:
 def split_clauses(text: str) -> list[str]:
     """A paragraph whose clauses each end with their own unit note → one text per clause
     (up to and including its note); a paragraph with at most one such note stays whole."""
-    key = match_key(text)
+    key = note_key(text)
     cuts = []
     for note in _NOTE_RE.finditer(key):
         if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):
