@@ -67,3 +67,34 @@ def test_a_whole_plan_folded_onto_one_line_with_half_width_and_square_notes():
         ("一", None, "集中公开部门规章和规范性文件。", ["政策法规司", "制发司(局)"], ["各有关司(局)", "档案馆"], None),
         ("一", None, "主动公开发展规划。", ["规划财务司", "养老服务司"], [], None),
     ]
+
+
+def test_table_rows_with_only_a_closing_border_and_heading_cells_before_the_task():
+    """"a | b |" rows (no opening bar), the section and item cells written before the task cell,
+    a unit name with 和 in it ("法规和基金监管科牵头,办公室配合")."""
+    text = "\n".join([
+        "某局2022年政务公开工作要点分工方案",
+        "工作要求 | 一级要点 | 二级要点 | 责任科室 |",
+        "一、优化政务公开工作基础 | (一)深化规范性文件集中公开。 | 1.规范行政法规使用。 | 法规和基金监管科牵头,办公室配合 |",
+        "2.摸清规范性文件底数。 | 办公室牵头,各科室按职责分工落实 | ||",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "深化规范性文件集中公开", "规范行政法规使用。", ["法规和基金监管科"], ["办公室"], None),
+        ("一", "深化规范性文件集中公开", "摸清规范性文件底数。", ["办公室"], ["各科室"], None),
+    ]
+
+
+def test_a_unit_cell_giving_each_unit_its_own_part():
+    """"A、B、C分别牵头落实" in a one-cell-per-line table: a unit cell, all three lead."""
+    text = "\n".join([
+        "某市2017年政务公开工作要点实施方案", "目标", "任务", "主要内容", "责任单位",
+        "一、以政务公开助力稳增长", "(一)加强预期引导",
+        "围绕就业创业政策,加强就业创业政策信息公开。", "市人社局牵头落实",
+        "围绕信贷政策,加强金融政策信息公开。", "市金融办、人民银行某市中心支行、某银监分局分别牵头落实",
+        "加强财政政策信息公开。", "市财政局牵头落实",
+    ])
+    assert [t[2:4] for t in _tasks(parse_plan_text(text))] == [
+        ("围绕就业创业政策,加强就业创业政策信息公开。", ["市人社局"]),
+        ("围绕信贷政策,加强金融政策信息公开。", ["市金融办", "人民银行某市中心支行", "某银监分局"]),
+        ("加强财政政策信息公开。", ["市财政局"]),
+    ]

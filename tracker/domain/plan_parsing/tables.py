@@ -48,6 +48,8 @@ def row_cells(line: Line) -> list[str]:
     cells = [c.strip() for c in re.split(r"[|｜]", line.text)]
     if len(cells) > 2 and not cells[0] and not cells[-1]:  # | a | b | (markdown)
         cells = cells[1:-1]
+    elif len(cells) > 2 and not cells[-1] and cells[-2]:  # a | b | : only the closing border
+        cells = cells[:-1]
     return cells
 
 
@@ -230,7 +232,7 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别负责|负责落实|牵头|配合|负责|落实|协办|参与|会同|会|等$|等")
+_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|会|等$|等")
 
 
 def cell_type(cell: str) -> str:
@@ -261,7 +263,13 @@ def looks_like_units(cell: str) -> bool:
     key = match_key(cell.strip())
     if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
-    parts = [p for p in re.split(r"[、,;/\n]|和|及", _ROLE_WORDS.sub(",", key)) if p.strip()]
+    listed = _ROLE_WORDS.sub(",", key)
+    # 和/及 join two names ("A和B"), or belong to one ("法规和基金监管科"): either reading will do
+    return any(_all_unit_names([p for p in re.split(separators, listed) if p.strip()])
+               for separators in (r"[、,;/\n]|和|及", r"[、,;/\n]"))
+
+
+def _all_unit_names(parts: list[str]) -> bool:
     return bool(parts) and all(
         len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各"))
         for p in parts)

@@ -381,9 +381,9 @@ class _Builder:
         section = section_heading(line)
         item = item_heading(line)
         if section and not appended:
-            self.section(section[0], section[1])
+            self.section(section[0], section[1].rstrip("。"))
         elif item:
-            self.item(item[0], item[1] or None)
+            self.item(item[0], item[1].rstrip("。") or None)
         else:
             self.item(None, cell)
         self.last_task = None

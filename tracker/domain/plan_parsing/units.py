@@ -21,7 +21,7 @@ _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责落实|负责|落实|主办|主责)")
+    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
