@@ -98,3 +98,42 @@ def test_a_unit_cell_giving_each_unit_its_own_part():
         ("围绕信贷政策,加强金融政策信息公开。", ["市金融办", "人民银行某市中心支行", "某银监分局"]),
         ("加强财政政策信息公开。", ["市财政局"]),
     ]
+
+
+def test_a_one_cell_per_line_task_table_with_numbered_task_cells_and_stacked_units():
+    """A task table as one cell per line, no separators: headings are rows of their own, a
+    numbered task cell starts a row and is the task (its details joined after "："), units are
+    stacked one per line, a role word or a bracketed sub-unit wraps onto its own line, a row
+    with no unit cell continues the merged unit cells above, one with its own does not."""
+    text = "\n".join([
+        "附件", "某局2016年政务公开工作主要任务分解表",
+        "工作任务", "管委会牵头部门", "本局责任处（单位）", "工作要求",
+        "一、围绕深化改革推进公开", "（一）推进权力清单公开",
+        "1.全面公开权力清单", "区行政审批局", "综合处牵头，各处、单位配合落实", "通过门户网站集中展示。",
+        "2.公开保留的行政审批事项", "重点公开行政许可事项清单。",
+        "3.依法公开随机抽查事项清单", "综合处牵头", "及时公布抽查结果。",
+        "（二）推进政务服务公开",
+        "4.实行收费目录清单管理", "区行政审批局", "区财政金融局", "综合处牵头，各处配合落实", "公布收费目录清单。",
+        "5.督导检查建设单位公开环评信息", "区经济发展局", "水利处、海洋与渔业处", "牵头落实",
+        "6.做好法律法规发布", "区管委会办公室", "（政策法规处）", "综合处牵头落实", "提升规章发布质量。",
+        "7.严格执行保密审查制度", "区保密工作委员会", "综合处牵头落实", "完善保密审查制度。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, [(i.number, i.title) for i in s.items]) for s in plan.sections] == [
+        ("一", [("（一）", "推进权力清单公开"), ("（二）", "推进政务服务公开")])]
+    assert [t[2:5] for t in _tasks(plan)] == [
+        ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局", "综合处"], ["各处", "单位"]),
+        ("公开保留的行政审批事项：重点公开行政许可事项清单。", ["区行政审批局", "综合处"], ["各处", "单位"]),
+        ("依法公开随机抽查事项清单：及时公布抽查结果。", ["综合处"], []),
+        ("实行收费目录清单管理：公布收费目录清单。", ["区行政审批局", "区财政金融局", "综合处"], ["各处"]),
+        ("督导检查建设单位公开环评信息", ["区经济发展局", "水利处", "海洋与渔业处"], []),
+        ("做好法律法规发布：提升规章发布质量。", ["区管委会办公室（政策法规处）", "综合处"], []),
+        ("严格执行保密审查制度：完善保密审查制度。", ["区保密工作委员会", "综合处"], []),
+    ]
+
+
+def test_a_letter_spaced_header_in_a_folded_line_stays_one_word():
+    from tracker.domain.plan_parsing.text import unfold
+
+    folded = "附件 某局任务分解表 工 作 任 务 牵头部门 工　作　要　求 " + "一、围绕深化改革推进公开 " * 30
+    assert unfold(folded).split("\n")[2:4] == ["工作任务", "牵头部门"]

@@ -84,12 +84,23 @@ _INLINE_HEADING = re.compile(
     r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d)[\u4e00-\u9fff“])")
 
 
+# "工 作 任 务": a word typeset with a space between its characters (a table header) is one word,
+# not four folded lines.
+_LETTER_SPACED = re.compile(r"(?<!\S)[\u4e00-\u9fff](?: [\u4e00-\u9fff](?!\S)){2,}")
+
+
+def join_letter_spaced(row: str) -> str:
+    return _LETTER_SPACED.sub(lambda m: m[0].replace(" ", ""), row)
+
+
 def unfold(text: str) -> str:
     """Break folded lines (see above); other lines are returned unchanged."""
     if not any(len(row) > FOLDED_LINE for row in text.splitlines()):
         return text
     rows = []
     for row in text.splitlines():
+        if len(row) > FOLDED_LINE:
+            row = join_letter_spaced(row)
         unfolded = _FOLD_SPACE.sub("\n", row)
         key = match_key(unfolded)
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole

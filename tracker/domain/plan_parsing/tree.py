@@ -64,6 +64,7 @@ from tracker.domain.plan_parsing.runon import recover_runon_tables
 from tracker.domain.plan_parsing.tables import (
     INHERITED,
     SEPARATOR_CELL,
+    UNIT_ROLES,
     Table,
     align_row,
     cell_type,
@@ -311,6 +312,13 @@ class _Builder:
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
+            own_task = _numbered_task(task_value) if grouped else None
+            if own_task:
+                # "1.全面公开…清单" + "通过门户网站集中展示": a numbered task cell is the row's
+                # task, not a group; its details follow it ("工作任务：具体内容")
+                values["task"] = f"{own_task}：{requirement}" if requirement else own_task
+                values["requirement"] = ""
+                task_value, requirement = values["task"], ""
             if grouped and requirement and task_value and task_value != group:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
                 if heading:
@@ -320,8 +328,14 @@ class _Builder:
                 group = task_value
                 previous = {}
             continuing = grouped and requirement and not task_value
+            own_units = any(values.get(role) for role in UNIT_ROLES)
             for role in INHERITED:
                 if role not in cols:
+                    continue
+                if role in UNIT_ROLES and own_units and role in absent and not continuing:
+                    # a short row naming its own units: which unit column it lacks is not known,
+                    # so it continues no merged unit cell above it
+                    previous[role] = values.get(role, "")
                     continue
                 if not values.get(role) and (role in absent or continuing):
                     values[role] = previous.get(role, "")
@@ -404,6 +418,12 @@ class _Builder:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
         return self.sections
+
+
+def _numbered_task(cell: str) -> str | None:
+    """The text of a table cell that carries its own task number ("1.全面公开…"), else None."""
+    numbered = task_heading(Line(0, cell, match_key(cell))) if cell else None
+    return numbered[1] if numbered and numbered[1] and numbered[2] == "dot" else None
 
 
 def _plain(text: str) -> str:
