@@ -111,8 +111,12 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
         return False
     if not free_start and not _PREFIX.match(key):
         return False
+    if key.endswith("设区"):  # "各设区市政府": 设区市 is one word
+        return False
     if check_inner:  # two names glued together are two names ("区经济发展局区行政审批局")
         for k in range(3, len(core) - 2):
+            if key.startswith("各", k) and key[:k].endswith("政府"):
+                continue  # "省政府各部门": the government's departments, one name
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
     return True
@@ -160,6 +164,8 @@ def _name_at(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> int | No
         after = key[j:j + 1]
         if key.startswith("(", j):
             continue  # the bracketed tail belongs to the name
+        if key.startswith(("政府", "人民政府"), j) or (after == "各" and key[i:j].endswith("政府")):
+            continue  # "各设区市" + "政府" is the city's government; "省政府" + "各部门" its departments
         if not after or after in _SEPARATORS or after.isspace() or after.isdigit():
             return j
         if _PREFIX.match(key, j) and _name_at(text, j, False, lexicon) is not None:
@@ -235,13 +241,16 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     state = None
     while pos < len(key):
         after_heading = not found or found[-1][0] in ("section", "item", "repeat")
-        if state != (section, item, task, after_heading):  # what is expected next has changed
-            state = (section, item, task, after_heading)
+        after_section = bool(found) and found[-1][0] == "section"
+        if state != (section, item, task, after_heading, after_section):  # what is expected next has changed
+            state = (section, item, task, after_heading, after_section)
             candidates = [
                 ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
                 ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
                  if section else None),
                 ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
+                # items numbered afresh in each section, or running on across sections
+                ("item", 1, re.compile(rf"\(\s*{_numeral(1)}\s*\)") if item and after_section else None),
                 ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
                  if item else None),
                 ("task", task + 1, _task_number(task + 1)),
@@ -266,7 +275,7 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
             continue
         kind, number, m = hit
         if kind == "section":
-            section, item, section_at = number, 0, m.end()
+            section, section_at = number, m.end()
         elif kind == "item":
             item, item_at = number, m.end()
         elif kind == "task":
