@@ -137,3 +137,23 @@ def test_a_letter_spaced_header_in_a_folded_line_stays_one_word():
 
     folded = "附件 某局任务分解表 工 作 任 务 牵头部门 工　作　要　求 " + "一、围绕深化改革推进公开 " * 30
     assert unfold(folded).split("\n")[2:4] == ["工作任务", "牵头部门"]
+
+
+def test_a_paragraph_broken_off_mid_sentence_goes_on_in_the_next():
+    """A web page that broke a paragraph mid-sentence ("…完善管" / "机制、创新…"): one task; a
+    short line without a full stop stays its own paragraph."""
+    text = "\n".join([
+        "某乡2021年度政务公开工作实施方案",
+        "一、深化重点领域政府信息公开",
+        "(一)聚焦优化营商环境推进政务公开。",
+        "更新完善权责清单和本级政府行政机关机构职能目录并按要求公开,推进政务服务标准化、规范化、便利化,完善管",
+        "理机制、创新服务方式等方面的信息公开。",
+        "做好惠企政策公开",
+        "及时公开惠企政策。",
+    ])
+    assert [t[2] for t in _tasks(parse_plan_text(text))] == [
+        "更新完善权责清单和本级政府行政机关机构职能目录并按要求公开,推进政务服务标准化、规范化、便利化,完善管\n"
+        "理机制、创新服务方式等方面的信息公开。",
+        "做好惠企政策公开",
+        "及时公开惠企政策。",
+    ]

@@ -202,6 +202,13 @@ class _Builder:
             return
         if self.note_line(line):
             return
+        item = self.current_item if self.sections else None
+        last = item.tasks[-1] if item and item.tasks else None
+        if last is not None and last.number is None and id(last) in self.raw and _ends_mid_sentence(self.raw[id(last)]):
+            # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
+            self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
+            last.end_line = line.no
+            return
         self.prose(None, line.text, line.no)
 
     def note_line(self, line: Line) -> bool:
@@ -424,6 +431,16 @@ def _numbered_task(cell: str) -> str | None:
     """The text of a table cell that carries its own task number ("1.全面公开…"), else None."""
     numbered = task_heading(Line(0, cell, match_key(cell))) if cell else None
     return numbered[1] if numbered and numbered[1] and numbered[2] == "dot" else None
+
+
+_WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken-off paragraph
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    """A paragraph broken off in the middle of a sentence: long, and ending in a character or a
+    comma, not in a full stop, a colon, a closing bracket or a quote."""
+    key = match_key(text).rstrip()
+    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
 def _plain(text: str) -> str:
