@@ -157,3 +157,17 @@ def test_a_paragraph_broken_off_mid_sentence_goes_on_in_the_next():
         "做好惠企政策公开",
         "及时公开惠企政策。",
     ]
+
+
+def test_a_cut_off_last_table_row_with_fewer_bars_is_still_a_row():
+    """A page cut off in its last row ("（二）… | 3.完善…" and no more cells): the row's item
+    heading opens the item; the line is not an item whose title holds the row."""
+    text = "\n".join([
+        "主要工作任务 | 任务内容 | 完成时限 | 责任单位 |",
+        "一、提升重点领域信息公开质量 | (一)加大公开力度 | 1.做好规划公开。 | 全年 | 区发改局 |",
+        "2.做好预算公开。 | 12月底前 | 区财政局 |",
+        "(二)聚焦重点领域加大公开力度 | 3.完善为民办实事长效机制,着力提高民生实事征集",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.number, i.title) for s in plan.sections for i in s.items] == [
+        ("（一）", "加大公开力度"), ("（二）", "聚焦重点领域加大公开力度")]

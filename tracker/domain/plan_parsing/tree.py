@@ -392,7 +392,7 @@ class _Builder:
         kind = cell_type(value)
         if kind == "heading":
             return True
-        if kind in ("num", "unit", "deadline"):
+        if kind in ("num", "unit", "deadline") or _numbered_task(value):  # "3.完善…" is a task
             return False
         merged = len(cells) > 1 and all(c == value for c in cells if c) and sum(1 for c in cells if c) > 1
         return merged or len(value) <= 30 and "。" not in value
@@ -473,7 +473,9 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             continue
         if is_table_line(line):
             j = i
-            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])):
+            # a row with fewer bars inside the block (a cut-off last row) is still a row
+            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])
+                                      or (j > i and "|" in lines[j].key)):
                 j += 1
             table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
             if table:
