@@ -171,3 +171,17 @@ def test_a_cut_off_last_table_row_with_fewer_bars_is_still_a_row():
     plan = parse_plan_text(text)
     assert [(i.number, i.title) for s in plan.sections for i in s.items] == [
         ("（一）", "加大公开力度"), ("（二）", "聚焦重点领域加大公开力度")]
+
+
+def test_the_page_chrome_after_a_one_cell_per_line_table_is_not_a_cell():
+    text = "\n".join([
+        "某局任务分解表", "工作任务", "牵头部门", "工作要求",
+        "一、围绕深化改革推进公开",
+        "1.全面公开权力清单", "区行政审批局", "通过门户网站集中展示。",
+        "2.做好法律法规发布", "综合处", "提升规章发布质量。",
+        "来源：某区农村发展局",
+    ])
+    assert [(t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局"]),
+        ("做好法律法规发布：提升规章发布质量。", ["综合处"]),
+    ]

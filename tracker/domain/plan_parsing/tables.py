@@ -169,12 +169,15 @@ def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
     key = line.key.strip()
     return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+            and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
 
 
 def _ends_stream(line: Line) -> bool:
     key = line.key.strip()
-    return bool(re.match(r"附件|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$", key))
+    # an attachment line, a signature date, or the web page's chrome after the article
+    return bool(re.match(r"附件|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|(?:文章)?来源\s*:|责任编辑\s*:"
+                         r"|\[?(?:打印本页|关闭窗口)|分享到|扫一扫", key))
 
 
 def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: int
