@@ -33,13 +33,14 @@ def read_file(path: str) -> bytes:
 
 def starting_renderer(handler):
     """Start the render worker's fork server before `handler` (a report command): it loads
-    WeasyPrint and matplotlib (~2 CPU s) on the other core while the handler reads the
-    database."""
+    WeasyPrint (~1 CPU s) on the other core while the handler reads the database and draws
+    the charts itself (report_archive.produce(charts_here=True)): the start-up is split
+    between the two cores."""
 
     def run(args) -> int:
         from tracker.reporting import worker
 
-        worker.start()
+        worker.start(with_charts=False)
         return handler(args)
 
     return run
