@@ -7,7 +7,11 @@ failed (remote commands), 6 server unreachable or not a tracker (remote commands
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -41,9 +45,21 @@ def starting_renderer(handler):
         from tracker.reporting import worker
 
         worker.start(with_charts=False)
-        return handler(args)
+        exit_without_teardown(handler(args))
 
     return run
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End a command that has finished its work: run the exit handlers (multiprocessing's
+    clean-up among them), flush the standard streams, and leave without the interpreter's
+    teardown, which with matplotlib and the database layer loaded takes ~0.35 CPU s of
+    freeing objects nobody will use. Everything the command wrote is closed by then (the
+    database pool by with_database, files by their `with` blocks)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def with_database(handler, migrates: bool = False):
