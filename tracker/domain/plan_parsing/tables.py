@@ -49,9 +49,12 @@ def row_cells(line: Line) -> list[str]:
     cells = [c.strip() for c in re.split(r"[|｜]", line.text)]
     if len(cells) > 2 and not cells[0] and not cells[-1]:  # | a | b | (markdown)
         cells = cells[1:-1]
-    elif len(cells) > 2 and not cells[-1] and cells[-2]:  # a | b | : only the closing border
-        cells = cells[:-1]
     return cells
+
+
+def _closing_border(cells: list[str]) -> list[str]:
+    """A row of a table whose rows end with a closing bar ("a | b |"): without that empty cell."""
+    return cells[:-1] if len(cells) > 1 and not cells[-1] else cells
 
 
 def column_role(cell: str) -> str | None:
@@ -95,7 +98,11 @@ def read_table(block: list[Line]) -> Table | None:
         if columns:
             before = [c for ln in block[:index] for c in row_cells(ln) if c]
             caption = before[0] if before and len(set(before)) == 1 else None
-            return Table(columns, cells, [(ln.no, row_cells(ln)) for ln in block[index + 1:]], caption)
+            rows = [(ln.no, row_cells(ln)) for ln in block[index + 1:]]
+            if len(cells) > 2 and not cells[-1] and cells[0]:  # "a | b |": the header's closing border
+                cells = cells[:-1]
+                rows = [(no, _closing_border(row)) for no, row in rows]
+            return Table(columns, cells, rows, caption)
     return None
 
 
