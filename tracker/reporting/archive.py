@@ -232,11 +232,6 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     return report, reused
 
 
-async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
-    """The report for the request (archived now, or earlier with the same content)."""
-    return (await produce(request, user_id))[0]
-
-
 def _report_out(row: dict) -> ReportOut:
     return ReportOut(
         id=row["id"], plan_id=row["plan"], period=row["period"], as_of=row["as_of"].isoformat(),
