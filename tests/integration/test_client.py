@@ -637,7 +637,10 @@ def test_a_report_is_started_then_its_job_polled_until_done():
         return httpx.Response(202 if request.method == "POST" else 200, json=answers.pop(0))
 
     client, waits = _client(answer)
-    assert client.generate_report(1, "2018-09") == report
+    seen: list[int] = []
+    assert client.generate_report(1, "2018-09", on_progress=lambda job: seen.append(
+        job["done_steps"])) == report
+    assert seen == [0, 2, 3]  # each running state shown once, before the next look
     assert calls == ["POST /api/plans/1/reports"] + ["GET /api/report-jobs/" + "a" * 32] * 3
     assert waits == [0.25, 0.5, 1.0]  # growing pauses between looks
 

@@ -235,7 +235,8 @@ class TrackerClient:
         return self._call("GET", f"/api/updates/{update_id}")
 
     def generate_report(self, plan_id: int, period: str, unit: str | None = None,
-                        as_of: str | None = None, wait: float = REPORT_TIMEOUT) -> dict:
+                        as_of: str | None = None, wait: float = REPORT_TIMEOUT,
+                        on_progress: Callable[[dict], None] | None = None) -> dict:
         """Start the report and wait for its job; return the archived report. Safe to repeat
         (the server joins a running job for the same report and returns the archived copy of
         the same content), so a request whose answer was lost is sent again."""
@@ -248,6 +249,8 @@ class TrackerClient:
         waited = 0.0
         pause = JOB_POLL_FIRST
         while job.get("state") == "running":
+            if on_progress is not None:
+                on_progress(job)
             if waited >= wait:
                 raise ServerUnreachable(f"报告仍在生成（已等待 {waited:.0f} 秒，进行到“{job.get('step')}”）；"
                                         "请稍后用同样的参数再次请求，将取回生成好的报告")
