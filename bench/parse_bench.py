@@ -93,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     dev, dev_totals = score_folder(folder, args.only)
     report(f"development set: {folder}", dev, dev_totals, args.misses)
     result = {"dev": dev_totals.as_dict()}
-    if (folder / HOLDOUT).is_dir():
-        hold, hold_totals = score_folder(folder / HOLDOUT, args.only)
+    hold, hold_totals = score_folder(folder / HOLDOUT, args.only) if (folder / HOLDOUT).is_dir() else ([], None)
+    if (folder / HOLDOUT).is_dir() and not hold:
+        print(f"\nhold-out set: {folder / HOLDOUT} holds no documents")
+    elif hold:
         report(f"hold-out set (never tuned on): {folder / HOLDOUT}", hold, hold_totals, False)
         result["holdout"] = hold_totals.as_dict()
     print(f"\n{time.perf_counter() - started:.1f} s")

@@ -234,6 +234,21 @@ class ReportOut(msgspec.Struct):
     docx_url: str | None = None  # the editable Word copy (made on its first download)
 
 
+class ReportJobOut(msgspec.Struct):
+    """A report being generated in the background (POST answers 202 with this; poll
+    status_url until state is done or failed)."""
+
+    id: str
+    state: str  # running | done | failed
+    step: str  # the step it is at (Chinese, as the page shows it)
+    done_steps: int
+    total_steps: int
+    reused: bool  # done: an archived report with the same content was returned
+    error: str | None  # failed: why, in one line
+    status_url: str
+    report: ReportOut | None = None  # done: the archived report
+
+
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     period: str
     as_of: str | None = None

@@ -316,6 +316,7 @@ COVERED_ELSEWHERE = {
     "/api/reports/{report_id:int}", "/static/{file_path:path}", "/schema/{path:str}",
     "/api/reports/{report_id:int}/download.docx", "/reports/{report_id:int}/download.docx",
     "/plans/{plan_id:int}/report-jobs/{job_id:str}", "/report-jobs/{job_id:str}",
+    "/api/report-jobs/{job_id:str}",
 }
 
 

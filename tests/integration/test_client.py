@@ -34,7 +34,13 @@ from openpyxl import Workbook
 
 from tests.support.live_server import live_server
 from tests.support.tcp_proxy import FaultyProxy
-from tracker.cli.client import BadRequest, RetryPolicy, ServerUnreachable, TrackerClient
+from tracker.cli.client import (
+    BadRequest,
+    RetryPolicy,
+    ServerFailed,
+    ServerUnreachable,
+    TrackerClient,
+)
 from tracker.cli.client_config import ClientConfig, Login, save_config
 from tracker.domain.errors import InvalidInput
 from tracker.domain.progress_input import UpdateInput
@@ -598,9 +604,10 @@ def test_a_4xx_is_final_and_an_unsafe_request_is_not_repeated_once_sent():
 
     calls.clear()
     client, _ = _client(time_out)
-    with pytest.raises(ServerUnreachable):
-        client.generate_report(1, "2018-09")  # no key: a second request would be a second report
-    assert len(calls) == 1
+    with pytest.raises(ServerUnreachable, match="共尝试 4 次"):
+        # Safe to repeat: the server joins the running job or returns the archived copy.
+        client.generate_report(1, "2018-09")
+    assert len(calls) == 4
 
     def refuse_connection(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
@@ -611,6 +618,44 @@ def test_a_4xx_is_final_and_an_unsafe_request_is_not_repeated_once_sent():
     with pytest.raises(ServerUnreachable, match="共尝试 3 次"):
         client.generate_report(1, "2018-09")  # never reached the server: safe to repeat
     assert len(calls) == 3
+
+
+def _report_job(state: str, step: int = 1, **extra) -> dict:
+    return {"id": "a" * 32, "state": state, "step": "绘制图表", "done_steps": step,
+            "total_steps": 5, "reused": False, "error": None,
+            "status_url": "/api/report-jobs/" + "a" * 32, "report": None, **extra}
+
+
+def test_a_report_is_started_then_its_job_polled_until_done():
+    report = {"id": 7, "sha256": "0" * 64, "period": "2018-09"}
+    answers = [_report_job("running", 0), _report_job("running", 2), _report_job("running", 3),
+               _report_job("done", 5, report=report)]
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        return httpx.Response(202 if request.method == "POST" else 200, json=answers.pop(0))
+
+    client, waits = _client(answer)
+    seen: list[int] = []
+    assert client.generate_report(1, "2018-09", on_progress=lambda job: seen.append(
+        job["done_steps"])) == report
+    assert seen == [0, 2, 3]  # each running state shown once, before the next look
+    assert calls == ["POST /api/plans/1/reports"] + ["GET /api/report-jobs/" + "a" * 32] * 3
+    assert waits == [0.25, 0.5, 1.0]  # growing pauses between looks
+
+    answers[:] = [_report_job("running"), _report_job("failed", error="报告生成超过120秒，已停止")]
+    with pytest.raises(ServerFailed, match="报告生成超过120秒") as failed:
+        client.generate_report(1, "2018-09")
+    assert failed.value.field == "report"
+
+    def never_done(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(202 if request.method == "POST" else 200, json=_report_job("running"))
+
+    client, waits = _client(never_done)
+    with pytest.raises(ServerUnreachable, match="报告仍在生成.*绘制图表"):
+        client.generate_report(1, "2018-09", wait=10)
+    assert sum(waits) >= 10 and max(waits) == 2.0
 
 
 def test_excel_headers_must_be_known(tmp_path):

@@ -22,6 +22,7 @@ from tests.integration.test_reports import (
     text_of,
 )
 from tests.support.commands import run_tracker
+from tests.support.report_api import finished_job, generated_report
 from tracker.domain import status
 from tracker.domain.status import DEFAULT_TZ
 from tracker.reporting import archive as report_archive
@@ -279,10 +280,8 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
     entries = await audit.entries(entity="task", entity_id=task_id)
     assert entries[0].action == "task.attention" and "请领导协调" in entries[0].summary
 
-    response = await app_client.post(f"/api/plans/{world.plan_id}/reports",
-                                     json={"period": "2018-09"}, headers=world.h["coordinator"])
-    assert response.status_code == 201, response.text
-    report = response.json()
+    report = await generated_report(app_client, world.plan_id, world.h["coordinator"],
+                                    period="2018-09")
     assert report["edition"] == "monthly" and report["docx_url"]
     pdf = tmp_path / "brief.pdf"
     pdf.write_bytes((await app_client.get(f"/api/reports/{report['id']}/download",
@@ -331,9 +330,9 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
         assert re.search(r"\syes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$", row), row
 
     # Generating it again (API, then a background job) returns the archived report.
-    again = await app_client.post(f"/api/plans/{world.plan_id}/reports",
-                                  json={"period": "2018-09"}, headers=world.h["coordinator"])
-    assert again.json()["id"] == report["id"]
+    again = await finished_job(app_client, world.plan_id, world.h["coordinator"],
+                               period="2018-09")
+    assert (again["report"]["id"], again["reused"]) == (report["id"], True)
     request = await reports.resolve_request(world.plan_id, "2018-09")
     job = await report_jobs.run((await report_jobs.create(request, None))[0])
     assert job.status()["state"] == "done" and job.status()["report_id"] == report["id"]
@@ -344,9 +343,9 @@ async def test_leadership_edition_pdf_and_word_have_the_status_figures(app_clien
 
     # A changed attention note is new content: a new archived report.
     await planning.set_attention(task_id, "", actor=None)
-    changed = await app_client.post(f"/api/plans/{world.plan_id}/reports",
-                                    json={"period": "2018-09"}, headers=world.h["coordinator"])
-    assert changed.json()["id"] != report["id"]
+    changed = await generated_report(app_client, world.plan_id, world.h["coordinator"],
+                                     period="2018-09")
+    assert changed["id"] != report["id"]
 
 
 async def test_attention_note_is_checked(database):
@@ -398,3 +397,16 @@ def test_city_scale_leadership_edition_fits_eight_pages(city_dir, tmp_path):
     assert "共有工作任务2000项" in text
     assert "另有" in text and "详见台账" in text  # the long lists are cut
     assert "完成率最低的12个单位，共60个" in text
+
+
+async def test_asking_again_while_a_report_is_made_joins_its_job(app_client, monkeypatch):
+    world = await build_world(monkeypatch)
+    first = await app_client.post(f"/api/plans/{world.plan_id}/reports",
+                                  json={"period": "2018-09"}, headers=world.h["coordinator"])
+    second = await finished_job(app_client, world.plan_id, world.h["coordinator"],
+                                period="2018-09")
+    assert first.status_code == 202 and first.json()["state"] == "running"
+    assert second["id"] == first.json()["id"] and second["state"] == "done"
+    listed = (await app_client.get(f"/api/plans/{world.plan_id}/reports",
+                                   headers=world.h["leader"])).json()
+    assert [r["id"] for r in listed] == [second["report"]["id"]]

@@ -35,6 +35,7 @@ from matplotlib.image import imread
 
 from tests.support.commands import run_tracker
 from tests.support.factories import bearer, make_user
+from tests.support.report_api import finished_job, generated_report
 from tracker.domain import status
 from tracker.domain.plan_parsing.plan_source import load_plan_source
 from tracker.domain.progress_input import validate_update
@@ -237,11 +238,8 @@ async def expected_figures(plan_id: int, as_of: dt.date) -> tuple[dict[str, int]
 
 async def generate(client, world: World, tmp_path: Path, name: str, **body) -> tuple[dict, Path]:
     """POST a report as the coordinator, download it, check the bytes are the archived ones."""
-    response = await client.post(f"/api/plans/{world.plan_id}/reports",
-                                 json={"period": "2018-09", **body},
-                                 headers=world.h["coordinator"])
-    assert response.status_code == 201, response.text
-    report = response.json()
+    report = await generated_report(client, world.plan_id, world.h["coordinator"],
+                                    **{"period": "2018-09", **body})
     download = await client.get(f"/api/reports/{report['id']}/download",
                                 headers=world.h["coordinator"])
     assert download.status_code == 200, download.text
@@ -375,11 +373,15 @@ async def test_bad_report_requests_are_refused(app_client, monkeypatch):
 async def test_a_render_over_its_limit_is_stopped_and_the_user_told(app_client, monkeypatch):
     world = await build_world(monkeypatch)
     monkeypatch.setenv("TRACKER_REPORT_TIMEOUT", "0.05")
-    response = await app_client.post(f"/api/plans/{world.plan_id}/reports",
-                                     json={"period": "2018-09"}, headers=world.h["coordinator"])
-    assert response.status_code == 422, response.text
-    assert response.json()["field"] == "report"
-    assert response.json()["detail"].startswith("报告生成超过0.05秒，已停止")
+    job = await finished_job(app_client, world.plan_id, world.h["coordinator"], period="2018-09")
+    assert (job["state"], job["report"]) == ("failed", None), job
+    assert job["error"].startswith("报告生成超过0.05秒，已停止"), job
+    # The job's failure is what the API says from then on, to anyone who asks.
+    again = await app_client.get(job["status_url"], headers=world.h["leader"])
+    assert again.json()["state"] == "failed"
+    unknown = await app_client.get("/api/report-jobs/" + "0" * 32, headers=world.h["leader"])
+    assert (unknown.status_code, unknown.json()["field"]) == (404, "job_id")
+    assert (await app_client.get(job["status_url"], headers=world.h["reporter"])).status_code == 403
     assert (await app_client.get(f"/api/plans/{world.plan_id}/reports",
                                  headers=world.h["coordinator"])).json() == []
 

@@ -127,3 +127,43 @@ def test_a_numbered_cover_notice_before_the_task_table_is_not_the_plan():
     assert [(s.number, s.title) for s in plan.sections] == [("一", "以政务公开助力稳增长"), ("二", "以政务公开助力促改革")]
     assert [t.lead_units for s in plan.sections for i in s.items for t in i.tasks] == [
         ["省直各部门", "各设区市"], ["省财政厅"], ["省审改办"]]
+
+
+def test_items_running_on_across_sections_and_government_names():
+    """（三） after 二、 continues the items of 一、; "省政府各部门" is the government's departments
+    and "各设区市政府" a city's government, each one name (not 省政府 + 各部门, 各设区 + 市政府)."""
+    row = (f"{COVER}2018年政务公开工作主要任务分解表工 作 任 务牵头单位责 任 单 位工 作 要 求"
+           "一、着力加强公开解读回应工作（一）围绕建设法治政府全面推进政务公开"
+           "1.政府工作要做到公开透明 省政府各部门、各直属机构，各设区市政府、平潭综合实验区管委会坚持以公开为常态。"
+           "（二）围绕重点领域加大主动公开力度2.深入推进预决算公开省财政厅省政府各部门、各直属机构，各设区市政府、"
+           "平潭综合实验区管委会推动市县级政府全面公开财政预决算信息。二、着力提升政务服务工作实效（三）推进网上办事服务公开"
+           "3.推动网上办事服务事项标准化省质监局省审改办省政府各部门、各设区市政府立足于方便企业和群众办事。")
+    plan = parse_plan_text(row)
+    assert [(s.number, [i.number for i in s.items]) for s in plan.sections] == [
+        ("一", ["（一）", "（二）"]), ("二", ["（三）"])]
+    tasks = [t for s in plan.sections for i in s.items for t in i.tasks]
+    assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
+        (["省政府各部门", "各直属机构", "各设区市政府", "平潭综合实验区管委会"], []),
+        (["省财政厅"], ["省政府各部门", "各直属机构", "各设区市政府", "平潭综合实验区管委会"]),
+        (["省质监局", "省审改办"], ["省政府各部门", "各设区市政府"]),
+    ]
+    assert tasks[0].text == "政府工作要做到公开透明：坚持以公开为常态。"
+
+
+def test_a_name_inside_the_title_a_city_word_and_a_joint_lead():
+    """"推动市县两级政府工作部门…" and "…地级以上城市人民政府每季度…" name no unit cell (the row
+    continues the merged cell above); "A会同B、C等相关部门，D" leads with A."""
+    row = (f"{COVER}工 作 任 务牵头单位责　任　单　位工　作　要　求一、围绕深化改革推进公开（一）推进清单公开"
+           "1.全面公开省级政府工作部门权力清单省编办省直各部门，各设区市、平潭综合实验区通过门户网站集中展示。"
+           "2.推动市县两级政府工作部门全面公开权力清单和责任清单"
+           "3.推动饮用水水源水质监测信息公开自2016年起地级以上城市人民政府每季度应向社会公开饮水安全状况。"
+           "4.推进面向转移落户人员的服务公开 省公安厅会同省人社厅、教育厅等相关部门，各设区市、平潭综合实验区"
+           "及时公开户口迁移政策。")
+    tasks = _tasks(row)
+    assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
+        (["省编办"], ["省直各部门", "各设区市", "平潭综合实验区"]),
+        (["省编办"], ["省直各部门", "各设区市", "平潭综合实验区"]),
+        (["省编办"], ["省直各部门", "各设区市", "平潭综合实验区"]),
+        (["省公安厅"], ["省人社厅", "教育厅", "各设区市", "平潭综合实验区"]),
+    ]
+    assert tasks[3].text == "推进面向转移落户人员的服务公开：及时公开户口迁移政策。"

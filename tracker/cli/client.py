@@ -35,8 +35,10 @@ DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubled for each furthe
 MAX_BACKOFF = 8.0
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
-# Rendering a 20-page PDF takes several seconds of server CPU, more under load.
-REPORT_TIMEOUT = 300.0
+# Rendering a report takes seconds of server CPU (minutes for a city's detail edition).
+REPORT_TIMEOUT = 600.0
+JOB_POLL_FIRST = 0.25  # seconds before the first look at a report job; doubled up to the max
+JOB_POLL_MAX = 2.0
 RETRY_STATUSES = frozenset({502, 503, 504})
 # Paths every tracker publishes in its OpenAPI document: how a tracker is told from other servers.
 SIGNATURE_PATHS = ("/api/tokens", "/api/my/tasks", "/api/tasks/{task_id}/updates")
@@ -233,15 +235,32 @@ class TrackerClient:
         return self._call("GET", f"/api/updates/{update_id}")
 
     def generate_report(self, plan_id: int, period: str, unit: str | None = None,
-                        as_of: str | None = None) -> dict:
-        # Not retried once sent: a second request would archive a second copy of the report.
+                        as_of: str | None = None, wait: float = REPORT_TIMEOUT,
+                        on_progress: Callable[[dict], None] | None = None) -> dict:
+        """Start the report and wait for its job; return the archived report. Safe to repeat
+        (the server joins a running job for the same report and returns the archived copy of
+        the same content), so a request whose answer was lost is sent again."""
         body: dict[str, Any] = {"period": period, "edition": "unit" if unit else "monthly"}
         if unit:
             body["unit"] = unit
         if as_of:
             body["as_of"] = as_of
-        return self._call("POST", f"/api/plans/{plan_id}/reports", json=body, retry_safe=False,
-                          timeout=REPORT_TIMEOUT)
+        job = self._call("POST", f"/api/plans/{plan_id}/reports", json=body)
+        waited = 0.0
+        pause = JOB_POLL_FIRST
+        while job.get("state") == "running":
+            if on_progress is not None:
+                on_progress(job)
+            if waited >= wait:
+                raise ServerUnreachable(f"报告仍在生成（已等待 {waited:.0f} 秒，进行到“{job.get('step')}”）；"
+                                        "请稍后用同样的参数再次请求，将取回生成好的报告")
+            self._sleep(pause)
+            waited += pause
+            pause = min(pause * 2, JOB_POLL_MAX)
+            job = self._call("GET", job["status_url"])
+        if job.get("state") != "done" or not isinstance(job.get("report"), dict):
+            raise ServerFailed(job.get("error") or "报告生成失败，请联系管理员", "report")
+        return job["report"]
 
     def download_report(self, report_id: int) -> bytes:
         return self._call("GET", f"/api/reports/{report_id}/download", expect="bytes",

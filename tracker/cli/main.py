@@ -303,7 +303,7 @@ async def _report(args) -> int:
         request = await reports.resolve_request(args.plan, getattr(args, "period", None), as_of,
                                                 edition, args.unit)
         report, reused = await report_archive.produce(
-            request, None, limits=worker.NO_LIMITS, word=fmt == "docx",
+            request, None, limits=worker.NO_LIMITS, word=fmt == "docx", charts_here=True,
             progress=lambda index, name: progress.update(step, completed=index, description=name))
         progress.update(step, completed=len(report_archive.STEPS))
     path, _ = await report_archive.report_file(report.id, fmt)  # a .docx is made on demand

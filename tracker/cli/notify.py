@@ -83,7 +83,8 @@ async def report_publish(args) -> int:
                                as_of=request.as_of.isoformat())
         print(f"已加入任务队列：发布 {request.period} 月报（统计截至 {request.as_of}），由 tracker worker 生成并通知")
         return EXIT_OK
-    report, _ = await report_archive.produce(request, None, limits=worker.NO_LIMITS, publish=True)
+    report, _ = await report_archive.produce(request, None, limits=worker.NO_LIMITS, publish=True,
+                                             charts_here=True)
     print(f"已发布 {request.period} 月报（统计截至 {request.as_of}），归档编号 {report.id}，"
           f"SHA-256 {report.sha256}")
     print_outcomes(await send_outbox())

@@ -484,9 +484,19 @@ def cmd_report_download(args) -> int:
             dt.date.fromisoformat(args.as_of)
         except ValueError:
             raise CommandError(f"--as-of：日期“{args.as_of}”无效，应为 YYYY-MM-DD") from None
+    from rich.progress import Progress
+
     client, _ = _session(args)
-    with client:
-        report = client.generate_report(args.plan, period, args.unit, args.as_of)
+    with client, Progress(transient=True) as progress:
+        bar = progress.add_task("已提交", total=None)
+
+        def show(job: dict) -> None:  # the server's job: its step, as the page shows it
+            progress.update(bar, description=job.get("step") or "生成中",
+                            completed=job.get("done_steps"), total=job.get("total_steps"))
+
+        report = client.generate_report(args.plan, period, args.unit, args.as_of,
+                                        on_progress=show)
+        progress.update(bar, description="下载中")
         pdf = client.download_report(report["id"])
     if not pdf.startswith(b"%PDF"):
         raise CommandError(f"服务器返回的报告 {report['id']} 不是 PDF 文件", EXIT_FAILURE)

@@ -19,30 +19,36 @@ where, so a reporter who pasted from Word can remove it.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Mapping
 
 from tracker.domain.errors import InvalidInput
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
                            "\u200e\u200f\u061c")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e")
+# Every refused character in one class, so a clean text (nearly all of them) is scanned by the
+# regex engine rather than character by character in Python (every field of every request).
+# Category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, newline and CR are allowed.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+                      + "".join(sorted(_BIDI_CONTROLS | _INVISIBLE)) + "]")
 
 
 def refused_character(value: str) -> tuple[int, str, str] | None:
     """(position, character, reason) of the first refused character, or None."""
-    for position, char in enumerate(value):
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            return position, char, "无效的代理字符"
-        if char in _BIDI_CONTROLS:
-            return position, char, "文字方向控制字符"
-        if char in _INVISIBLE:
-            return position, char, "不可见的零宽字符"
-        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
-            return position, char, "控制字符"
-    return None
+    found = _REFUSED.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        reason = "无效的代理字符"
+    elif char in _BIDI_CONTROLS:
+        reason = "文字方向控制字符"
+    elif char in _INVISIBLE:
+        reason = "不可见的零宽字符"
+    else:
+        reason = "控制字符"
+    return found.start(), char, reason
 
 
 def check_text(value: str, field: str, label: str | None = None) -> str:

@@ -28,7 +28,13 @@ from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.reporting import figures
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
-from tracker.reporting.worker import RenderLimits, lane_of, run_limited
+from tracker.reporting.worker import (
+    RenderLimits,
+    lane_of,
+    render_archival_pdf,
+    render_word,
+    run_limited,
+)
 from tracker.schemas import ReportOut
 from tracker.services.plans import get_plan
 from tracker.services.tracking import default_as_of, load_plan_facts
@@ -41,20 +47,6 @@ FORMATS = {"pdf": "application/pdf",
 _REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 
 Progress = Callable[[int, str], None]  # (step index, step name)
-
-
-def render_archival_pdf(data: ReportData, charts_drawn: dict | None = None) -> bytes:
-    """Runs in the render child (or in this process for the command line)."""
-    from tracker.reporting.render import ARCHIVE_VARIANT, render_report
-
-    return render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=charts_drawn)
-
-
-def render_word(data: ReportData, charts_drawn: dict) -> bytes:
-    """Runs in the worker process."""
-    from tracker.reporting.docx_render import render_docx
-
-    return render_docx(data, charts_drawn)
 
 
 async def _run(in_process: bool, limits: RenderLimits | None, function, *args):
@@ -197,12 +189,13 @@ async def ensure_word(report_id: int, in_process: bool = False,
 async def produce(request: ReportRequest, user_id: int | None = None, *,
                   progress: Progress | None = None, in_process: bool = False,
                   limits: RenderLimits | None = None, publish: bool = False,
-                  word: bool = True) -> tuple[ReportOut, bool]:
+                  word: bool = True, charts_here: bool = False) -> tuple[ReportOut, bool]:
     """The report pipeline: the model as of the request's date, the archived copy if its
     content is unchanged, else charts, PDF/A, archive; then the Word copy (`word=False`
     leaves it to its first download). `publish` also queues the report_published notice.
     Charts, PDF and Word render in children of the render worker with `limits` (None: the
-    environment's), or here with `in_process`.
+    environment's), or here with `in_process`; `charts_here` draws the charts here (the
+    command line, while its fork server loads WeasyPrint: worker.start(with_charts=False)).
     Returns (report, whether it was already archived)."""
     def step(index: int) -> None:
         if progress is not None:
@@ -215,8 +208,8 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     reused = report is not None
     if report is None:
         step(1)
-        drawn = await draw_charts(data, figures.report_charts(data), ("svg",), in_process,
-                                  limits)
+        drawn = await draw_charts(data, figures.report_charts(data), ("svg",),
+                                  in_process or charts_here, limits)
         step(2)
         pdf = await _run(in_process, limits, render_archival_pdf, data, drawn)
         step(3)
@@ -230,11 +223,6 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
 
         await notify_report_published(report)
     return report, reused
-
-
-async def generate(request: ReportRequest, user_id: int | None = None) -> ReportOut:
-    """The report for the request (archived now, or earlier with the same content)."""
-    return (await produce(request, user_id))[0]
 
 
 def _report_out(row: dict) -> ReportOut:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from tracker.domain.errors import DomainError, NotFound
 from tracker.reporting import archive as report_archive
 from tracker.reporting.build import ReportRequest
+from tracker.schemas import ReportJobOut
 from tracker.tables import ReportJob
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,16 @@ class JobView:
             "pdf_url": f"/reports/{self.report_id}/download" if self.report_id else None,
             "docx_url": f"/reports/{self.report_id}/download.docx" if self.report_id else None,
         }
+
+
+async def api_status(job: JobView) -> ReportJobOut:
+    """The job as the JSON API shows it: its progress, and the archived report once done."""
+    status = job.status()
+    report = await report_archive.get_report(job.report_id) if job.report_id else None
+    return ReportJobOut(id=job.id, state=job.state, step=status["step"],
+                        done_steps=status["done_steps"], total_steps=status["total_steps"],
+                        reused=job.reused, error=status["error"],
+                        status_url=f"/api/report-jobs/{job.id}", report=report)
 
 
 def _view(row: dict) -> JobView:

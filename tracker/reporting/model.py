@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.services.ranking import UnitRow  # the ranking (通报) is a service's rule
+from tracker.domain.ranking import UnitRow
 
 # monthly: the leadership edition (the default 月报, at most 8 pages at any plan size);
 # detail: the full task table and the units' own words; unit: one unit's tasks (detail layout);

@@ -1,8 +1,9 @@
-"""Imported only by the render worker's fork server (worker._PRELOAD): loads WeasyPrint and
-matplotlib and warms WeasyPrint's fonts once, so every render child forked from the server
-starts with them instead of paying for them itself."""
+"""Imported only by the render worker's fork server (worker._PRELOAD): loads WeasyPrint, warms
+its fonts and compiles the report templates once, so every render child forked from the server
+starts with them instead of paying for them itself (matplotlib is preloaded beside it, unless
+the command draws its charts itself: worker.start)."""
 
-from tracker.reporting import charts, render  # noqa: F401 - imported to be inherited
+from tracker.reporting import render
 
 try:
     render.warm_up()

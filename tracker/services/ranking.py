@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tracker.domain import status
+from tracker.domain.ranking import UnitRow
 from tracker.schemas import PlanDetail, TaskOut
 from tracker.services.tracking import PlanFacts, tasks_as_of
 
@@ -16,19 +17,6 @@ RANKING_RULE = (
     "（按时报送次数 ÷ 应报送次数）从高到低排列；两项都相同的并列同一名次，下一名次顺延。"
     "没有牵头任务的单位不参加排名。"
 )
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    name: str
-    tasks: int
-    percent: float
-    timeliness: float | None  # updates on time ÷ updates due, percent; None if none were due
-    due: int
-    on_time: int
-    late: int
-    missing: int
-    rank: int | None
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ _DEADLINE_TAIL = re.compile(
     rf"(?:前|以前|之前)?(?:完成)?"
     rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)"
     rf"[\s。.]*$")
-_PREFIX = re.compile(r"省(?!级|份|内|外)|市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
+_PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
 _SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企")
 # Words of a sentence, never of a unit name.
 _TEXT_WORDS = re.compile(
@@ -111,8 +111,12 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
         return False
     if not free_start and not _PREFIX.match(key):
         return False
+    if key.endswith("设区"):  # "各设区市政府": 设区市 is one word
+        return False
     if check_inner:  # two names glued together are two names ("区经济发展局区行政审批局")
         for k in range(3, len(core) - 2):
+            if key.startswith("各", k) and key[:k].endswith("政府"):
+                continue  # "省政府各部门": the government's departments, one name
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
     return True
@@ -124,6 +128,7 @@ class _Run:
     end: int
     names: list[str]
     glued: list[bool]  # glued[i]: names[i] and names[i + 1] are written without a separator
+    joint: int | None = None  # "A会同B、C": the names before this index lead, the others cooperate
 
 
 class _Lexicon:
@@ -160,6 +165,8 @@ def _name_at(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> int | No
         after = key[j:j + 1]
         if key.startswith("(", j):
             continue  # the bracketed tail belongs to the name
+        if key.startswith(("政府", "人民政府"), j) or (after == "各" and key[i:j].endswith("政府")):
+            continue  # "各设区市" + "政府" is the city's government; "省政府" + "各部门" its departments
         if not after or after in _SEPARATORS or after.isspace() or after.isdigit():
             return j
         if _PREFIX.match(key, j) and _name_at(text, j, False, lexicon) is not None:
@@ -180,9 +187,23 @@ def _chain(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> _Run | Non
     separated = False
     pos = end
     while pos < len(text):
+        if tail := _LIST_TAIL.match(key, pos):  # "教育厅等相关部门，…": the list goes on
+            pos = run.end = tail.end()
         j = pos
         while j < len(text) and key[j] in " \u3000":
             j += 1
+        if key.startswith("会同", j) and run.joint is None:
+            run.joint = len(run.names)
+            j += 2
+            nxt = _name_at(text, j, True, lexicon)
+            if nxt is None:
+                run.joint = None
+                break
+            run.names.append(text[j:nxt])
+            run.glued.append(False)
+            separated = True
+            run.end = pos = nxt
+            continue
         sep = j < len(text) and key[j] in _SEPARATORS
         if sep:
             j += 1
@@ -198,6 +219,15 @@ def _chain(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> _Run | Non
         separated = separated or sep
         run.end = pos = nxt
     return run
+
+
+_LIST_TAIL = re.compile(r"等(?:相关|有关)?(?:单位|部门)(?=[，、；,;])")
+
+
+def _run_units(run: _Run) -> tuple[list[str], list[str]]:
+    if run.joint is not None:  # "省公安厅会同省人社厅、卫计委…": the first names lead
+        return run.names[:run.joint], run.names[run.joint:]
+    return split_run_units(run.names, run.glued)
 
 
 def split_run_units(names: list[str], glued: list[bool]) -> tuple[list[str], list[str]]:
@@ -235,13 +265,16 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     state = None
     while pos < len(key):
         after_heading = not found or found[-1][0] in ("section", "item", "repeat")
-        if state != (section, item, task, after_heading):  # what is expected next has changed
-            state = (section, item, task, after_heading)
+        after_section = bool(found) and found[-1][0] == "section"
+        if state != (section, item, task, after_heading, after_section):  # what is expected next has changed
+            state = (section, item, task, after_heading, after_section)
             candidates = [
                 ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
                 ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
                  if section else None),
                 ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
+                # items numbered afresh in each section, or running on across sections
+                ("item", 1, re.compile(rf"\(\s*{_numeral(1)}\s*\)") if item and after_section else None),
                 ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
                  if item else None),
                 ("task", task + 1, _task_number(task + 1)),
@@ -266,7 +299,7 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
             continue
         kind, number, m = hit
         if kind == "section":
-            section, item, section_at = number, 0, m.end()
+            section, section_at = number, m.end()
         elif kind == "item":
             item, item_at = number, m.end()
         elif kind == "task":
@@ -296,7 +329,7 @@ def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str]
                 continue
             run = _chain(stripped, i, free, lexicon)
             if run and run.end == len(stripped):
-                lead, coop = split_run_units(run.names, run.glued)
+                lead, coop = _run_units(run)
                 return stripped[:i].strip(), lead, coop
         return segment.strip(), [], []
     # middle: title, units, requirement. A lone name glued to text on both sides is weak
@@ -314,12 +347,16 @@ def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str]
         after = key[run.end:run.end + 1]
         if len(run.names) > 1 or free or not after or after in _SEPARATORS or after.isspace():
             return _middle_cells(segment, run)
-        weak = weak or run
+        if i >= _TITLE_MIN:  # "推动市县两级政府工作部门…": a name inside the title, not after it
+            weak = weak or run
     return _middle_cells(segment, weak) if weak else (segment.strip(), [], [])
 
 
+_TITLE_MIN = 4  # a task's title before its unit cell is a phrase, not a lone verb (推动)
+
+
 def _middle_cells(segment: str, run: _Run) -> tuple[str, list[str], list[str]]:
-    lead, coop = split_run_units(run.names, run.glued)
+    lead, coop = _run_units(run)
     title, requirement = segment[:run.start].strip(), segment[run.end:].strip()
     return (f"{title}：{requirement}" if requirement else title), lead, coop
 

@@ -31,11 +31,12 @@ _COLUMN_NAMES = {
                  "时间安排", "进度安排"},
 }
 _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", "协办"),
-                 ("cooperating", "参与"), ("responsible", "责任"), ("deadline", "时限"),
+                 ("cooperating", "参与"), ("responsible", "责任"), ("responsible", "负责"), ("deadline", "时限"),
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
                  ("requirement", "内容"), ("requirement", "分工"))
 INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
+UNIT_ROLES = ("lead", "responsible", "cooperating")
 
 
 def is_table_line(line: Line) -> bool:
@@ -49,6 +50,11 @@ def row_cells(line: Line) -> list[str]:
     if len(cells) > 2 and not cells[0] and not cells[-1]:  # | a | b | (markdown)
         cells = cells[1:-1]
     return cells
+
+
+def _closing_border(cells: list[str]) -> list[str]:
+    """A row of a table whose rows end with a closing bar ("a | b |"): without that empty cell."""
+    return cells[:-1] if len(cells) > 1 and not cells[-1] else cells
 
 
 def column_role(cell: str) -> str | None:
@@ -92,7 +98,11 @@ def read_table(block: list[Line]) -> Table | None:
         if columns:
             before = [c for ln in block[:index] for c in row_cells(ln) if c]
             caption = before[0] if before and len(set(before)) == 1 else None
-            return Table(columns, cells, [(ln.no, row_cells(ln)) for ln in block[index + 1:]], caption)
+            rows = [(ln.no, row_cells(ln)) for ln in block[index + 1:]]
+            if len(cells) > 2 and not cells[-1] and cells[0]:  # "a | b |": the header's closing border
+                cells = cells[:-1]
+                rows = [(no, _closing_border(row)) for no, row in rows]
+            return Table(columns, cells, rows, caption)
     return None
 
 
@@ -147,16 +157,34 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     return Table(columns, header, rows), i
 
 
+_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*[|｜][ \t\u3000]*$")
+_BAR_ENDED_MIN = 4  # a copy that ends every cell with its bar ends many lines so
+
+
+def split_bar_ended_cells(text: str) -> str:
+    """A web table copied one cell per line with each cell's right border kept ("工作任务 |",
+    "1 |", "|"): each such line is its cell and then a lone bar, the one-cell-per-line layout
+    read_cell_lines reads. Lines with two or more bars (row-per-line tables) are left alone."""
+    rows = text.split("\n")
+    if sum(1 for row in rows if _BAR_ENDED_CELL.fullmatch(row)) < _BAR_ENDED_MIN:
+        return text
+    return "\n".join(_BAR_ENDED_CELL.sub(r"\1\n|", row) if _BAR_ENDED_CELL.fullmatch(row) else row
+                     for row in rows)
+
+
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
     key = line.key.strip()
     return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+            and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
 
 
 def _ends_stream(line: Line) -> bool:
     key = line.key.strip()
-    return bool(re.match(r"附件|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$", key))
+    # an attachment line, a signature date, or the web page's chrome after the article
+    return bool(re.match(r"附件|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|(?:文章)?来源\s*:|责任编辑\s*:"
+                         r"|\[?(?:打印本页|关闭窗口)|分享到|扫一扫", key))
 
 
 def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: int
@@ -167,6 +195,8 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
     roles = _column_roles(columns, width)
     last_typed = max(i for i, r in enumerate(roles) if r is not None)
     position = -1
+    if not explicit:
+        cells = stack_unit_cells(cells, sum(1 for role in UNIT_ROLES if role in columns))
     for no, text in cells:
         if explicit:
             if not text:
@@ -177,6 +207,14 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
             current.append((no, text))
             continue
         kind = cell_type(text)
+        if kind == "heading" or (current and _numbered_cell(text)):
+            # a 一、/（一） heading is a row of its own; "3.依法公开…" starts the next task's row
+            if current:
+                rows.append((current[0][0], [t for _, t in current]))
+            current, position = [], -1
+            if kind == "heading":
+                rows.append((no, [text]))
+                continue
         fits = [j for j in range(position + 1, width) if _fit(roles[j], kind) > 0]
         floating = kind == "num" and "number" not in columns
         if current and (position >= last_typed or (not fits and not floating)):
@@ -189,6 +227,44 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
     if current:
         rows.append((current[0][0], [t for _, t in current]))
     return rows
+
+
+_ROLE_ONLY = re.compile(r"(?:分别|共同|按职责分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
+
+
+def _numbered_cell(text: str) -> bool:
+    """A cell that opens with its own task number: "3.依法公开随机抽查事项清单"."""
+    return bool(re.match(r"\d{1,3}\s*[.、](?!\d)\s*\S", match_key(text).strip()))
+
+
+def stack_unit_cells(cells: list[tuple[int, str]], unit_columns: int) -> list[tuple[int, str]]:
+    """Units stacked one per line in one cell ("区行政审批局", "区经济发展局", then the next
+    column's "综合处牵头，各处配合"): a lone role word ("牵头落实") or a bracketed sub-unit
+    ("（政策法规处）") belongs to the cell above it,
+    and a run of more unit cells than the table has unit columns is one cell for its first ones."""
+    joined: list[tuple[int, str]] = []
+    for no, text in cells:
+        key = match_key(text).strip()
+        if (joined and (_ROLE_ONLY.fullmatch(key) or re.fullmatch(r"\([^()]{1,20}\)", key))
+                and cell_type(joined[-1][1]) == "unit"):
+            joined[-1] = (joined[-1][0], joined[-1][1] + text.strip())
+        else:
+            joined.append((no, text))
+    if unit_columns < 1:
+        return joined
+    result: list[tuple[int, str]] = []
+    run: list[tuple[int, str]] = []
+    for cell in [*joined, (0, "")]:
+        if cell[1] and cell_type(cell[1]) == "unit":
+            run.append(cell)
+            continue
+        if len(run) > unit_columns:
+            extra = len(run) - unit_columns + 1
+            run = [(run[0][0], "、".join(t.strip() for _, t in run[:extra])), *run[extra:]]
+        result.extend(run)
+        run = []
+        result.append(cell)
+    return result[:-1]
 
 
 # --- aligning a row's cells with the header ---------------------------------------------------
@@ -215,7 +291,8 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别负责|负责落实|牵头|配合|负责|落实|协办|参与|会同|会|等$|等")
+_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同"
+                         r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
 
 def cell_type(cell: str) -> str:
@@ -233,6 +310,8 @@ def cell_type(cell: str) -> str:
         return "heading" if len(text) <= 60 else "text"
     if re.fullmatch(r"[一二三四五六七八九十]{1,3}", key):
         return "num"
+    if _numbered_cell(text):  # "13.推动公共资源交易平台透明运行" ends like a bank (…行), is a task
+        return "text"
     if ("。" not in key and not looks_like_units(text) and _DEADLINE_WORDS.search(key)
             and (len(text) <= 12 or (len(text) <= 40 and _DATE_WORDS.search(key)))):
         return "deadline"
@@ -246,7 +325,13 @@ def looks_like_units(cell: str) -> bool:
     key = match_key(cell.strip())
     if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
-    parts = [p for p in re.split(r"[、,;/\n]|和|及", _ROLE_WORDS.sub(",", key)) if p.strip()]
+    listed = _ROLE_WORDS.sub(",", key)
+    # 和/及 join two names ("A和B"), or belong to one ("法规和基金监管科"): either reading will do
+    return any(_all_unit_names([p for p in re.split(separators, listed) if p.strip()])
+               for separators in (r"[、,;/\n]|和|及", r"[、,;/\n]"))
+
+
+def _all_unit_names(parts: list[str]) -> bool:
     return bool(parts) and all(
         len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各"))
         for p in parts)
@@ -340,9 +425,16 @@ def table_row_units(values: dict[str, str], columns: dict[str, int]) -> tuple[li
     lead: list[str] = []
     coop: list[str] = []
     marked, others = cell_units(values.get("lead", ""))
-    merge_units(lead, marked + others)
+    if role_units(values.get("lead", "")) is not None:  # "综合处牵头，各处配合" in the lead column
+        merge_units(lead, marked)
+        merge_units(coop, others)
+    else:
+        merge_units(lead, marked + others)
     marked, others = cell_units(values.get("responsible", ""))
-    if "lead" in columns:
+    if "lead" in columns and role_units(values.get("responsible", "")) is not None:
+        merge_units(lead, marked)  # "综合处牵头，各处配合落实" under 责任处: its own roles
+        merge_units(coop, others)
+    elif "lead" in columns:
         merge_units(coop, marked + others)
     elif marked:
         merge_units(lead, marked)

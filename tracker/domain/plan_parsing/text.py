@@ -76,11 +76,21 @@ def split_lines(text: str) -> list[Line]:
 # a line break, and a heading written inline (…公开（一）做好… / …。2.做好…) starts a line.
 
 FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
-_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])")
+_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
+                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)")  # "…(A牵头,B配合) 2.…": a half-width note's end
 _INLINE_HEADING = re.compile(
     r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
     r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d)[\u4e00-\u9fff“])")
+
+
+# "工 作 任 务": a word typeset with a space between its characters (a table header) is one word,
+# not four folded lines.
+_LETTER_SPACED = re.compile(r"(?<!\S)[\u4e00-\u9fff](?: [\u4e00-\u9fff](?!\S)){2,}")
+
+
+def join_letter_spaced(row: str) -> str:
+    return _LETTER_SPACED.sub(lambda m: m[0].replace(" ", ""), row)
 
 
 def unfold(text: str) -> str:
@@ -89,6 +99,8 @@ def unfold(text: str) -> str:
         return text
     rows = []
     for row in text.splitlines():
+        if len(row) > FOLDED_LINE:
+            row = join_letter_spaced(row)
         unfolded = _FOLD_SPACE.sub("\n", row)
         key = match_key(unfolded)
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole

@@ -30,6 +30,7 @@ Decisions for ambiguous input (kept stable; tests pin them):
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ from tracker.domain.plan_parsing.runon import recover_runon_tables
 from tracker.domain.plan_parsing.tables import (
     INHERITED,
     SEPARATOR_CELL,
+    UNIT_ROLES,
     Table,
     align_row,
     cell_type,
@@ -75,6 +77,7 @@ from tracker.domain.plan_parsing.tables import (
     row_cells,
     row_number,
     spaced_tables_to_tabs,
+    split_bar_ended_cells,
     table_row_units,
 )
 from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
@@ -83,6 +86,7 @@ from tracker.domain.plan_parsing.units import (
     is_note,
     merge_units,
     note_deadline,
+    note_key,
     split_clauses,
     split_note,
 )
@@ -198,6 +202,13 @@ class _Builder:
             return
         if self.note_line(line):
             return
+        item = self.current_item if self.sections else None
+        last = item.tasks[-1] if item and item.tasks else None
+        if last is not None and last.number is None and id(last) in self.raw and _ends_mid_sentence(self.raw[id(last)]):
+            # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
+            self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
+            last.end_line = line.no
+            return
         self.prose(None, line.text, line.no)
 
     def note_line(self, line: Line) -> bool:
@@ -269,9 +280,11 @@ class _Builder:
             self.styles.clear()
             self.raw.clear()
         appended = bool(self.sections) and not self.sections[-1].implied
-        if appended:
+        # "二、重点工作任务分解" right above the table: the table is that section's content
+        if appended and (self.sections[-1].items or caption or table.caption):
             self.section(next_numeral([s.number for s in self.sections]),
                          caption or table.caption or DEFAULT_TABLE_TITLE)
+        table_section = len(self.sections) - 1
         grouped = "task" in cols and "requirement" in cols
         previous: dict[str, str] = {}
         group: str | None = None
@@ -306,6 +319,13 @@ class _Builder:
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
+            own_task = _numbered_task(task_value) if grouped else None
+            if own_task:
+                # "1.全面公开…清单" + "通过门户网站集中展示": a numbered task cell is the row's
+                # task, not a group; its details follow it ("工作任务：具体内容")
+                values["task"] = f"{own_task}：{requirement}" if requirement else own_task
+                values["requirement"] = ""
+                task_value, requirement = values["task"], ""
             if grouped and requirement and task_value and task_value != group:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
                 if heading:
@@ -315,8 +335,14 @@ class _Builder:
                 group = task_value
                 previous = {}
             continuing = grouped and requirement and not task_value
+            own_units = any(values.get(role) for role in UNIT_ROLES)
             for role in INHERITED:
                 if role not in cols:
+                    continue
+                if role in UNIT_ROLES and own_units and role in absent and not continuing:
+                    # a short row naming its own units: which unit column it lacks is not known,
+                    # so it continues no merged unit cell above it
+                    previous[role] = values.get(role, "")
                     continue
                 if not values.get(role) and (role in absent or continuing):
                     values[role] = previous.get(role, "")
@@ -336,6 +362,21 @@ class _Builder:
                         if values.get("deadline") else (None, None))
             self.task(number, text, no, units, deadline)
             self.last_task = None
+        if appended:
+            self._drop_repeated_prose(table_section)
+
+    def _drop_repeated_prose(self, table_section: int) -> None:
+        """A prose plan followed by a task table of the same tasks: the tree follows the table
+        (it carries the units and deadlines), so a section before the table whose tasks mostly
+        reappear in the table is not listed again."""
+        table_texts = [_plain(t.text) for s in self.sections[table_section:] for i in s.items for t in i.tasks]
+        kept = []
+        for section in self.sections[:table_section]:
+            tasks = [t for item in section.items for t in item.tasks]
+            repeated = sum(1 for t in tasks if any(_same_task(_plain(t.text), other) for other in table_texts))
+            if not tasks or repeated * 2 < len(tasks):
+                kept.append(section)
+        self.sections[:table_section] = kept
 
     @staticmethod
     def _has_section_rows(table: Table) -> bool:
@@ -351,7 +392,7 @@ class _Builder:
         kind = cell_type(value)
         if kind == "heading":
             return True
-        if kind in ("num", "unit", "deadline"):
+        if kind in ("num", "unit", "deadline") or _numbered_task(value):  # "3.完善…" is a task
             return False
         merged = len(cells) > 1 and all(c == value for c in cells if c) and sum(1 for c in cells if c) > 1
         return merged or len(value) <= 30 and "。" not in value
@@ -361,9 +402,9 @@ class _Builder:
         section = section_heading(line)
         item = item_heading(line)
         if section and not appended:
-            self.section(section[0], section[1])
+            self.section(section[0], section[1].rstrip("。"))
         elif item:
-            self.item(item[0], item[1] or None)
+            self.item(item[0], item[1].rstrip("。") or None)
         else:
             self.item(None, cell)
         self.last_task = None
@@ -386,9 +427,39 @@ class _Builder:
         return self.sections
 
 
+def _numbered_task(cell: str) -> str | None:
+    """The text of a table cell that carries its own task number ("1.全面公开…"), else None."""
+    numbered = task_heading(Line(0, cell, match_key(cell))) if cell else None
+    return numbered[1] if numbered and numbered[1] and numbered[2] == "dot" else None
+
+
+_WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken-off paragraph
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    """A paragraph broken off in the middle of a sentence: long, and ending in a character or a
+    comma, not in a full stop, a colon, a closing bracket or a quote."""
+    key = match_key(text).rstrip()
+    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w]", "", match_key(text))
+
+
+def _same_task(a: str, b: str) -> bool:
+    """The same task written twice (a prose point and its table row): one text holds the other,
+    or they read alike."""
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return min(len(a), len(b)) >= 10
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
+
+
 def _only_note(text: str) -> str | None:
     """The content of `text` when it is nothing but a bracketed unit/deadline note: "（X牵头落实）"."""
-    m = re.fullmatch(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)[\s。;；]*", match_key(text))
+    m = re.fullmatch(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)[\s。;；]*", note_key(text))
     return text[m.start(1):m.end(1)].strip() if m and is_note(m[1]) else None
 
 
@@ -402,7 +473,9 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             continue
         if is_table_line(line):
             j = i
-            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])):
+            # a row with fewer bars inside the block (a cut-off last row) is still a row
+            while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])
+                                      or (j > i and "|" in lines[j].key)):
                 j += 1
             table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
             if table:
@@ -455,7 +528,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(spaced_tables_to_tabs(recover_runon_tables(text or "")))
+    text = unfold(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or ""))))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])

@@ -6,9 +6,12 @@ import re
 
 from tracker.domain.plan_parsing.text import match_key
 
-_LEAD_LABELS = "牵头单位|牵头部门|牵头处室|牵头科室|主责单位|主办单位|牵头责任单位|主要责任单位|牵头"
-_RESP_LABELS = "责任单位|责任部门|责任处室|责任科室|负责单位|负责部门|承办单位|责任主体"
-_COOP_LABELS = "配合单位|配合部门|配合处室|配合科室|协办单位|参与单位|协同单位|参加单位"
+# A unit label is a role word and the kind of body it names: 牵头单位 / 责任科室 / 配合股室 (a
+# county bureau's 股), so any office's own word for its sub-units reads the same way.
+_UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)"
+_LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
+_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体"
+_COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
 _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
@@ -18,7 +21,7 @@ _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头|负责落实|负责|落实|主办|主责)")
+    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
@@ -26,7 +29,9 @@ _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
-_UNIT_TAIL = re.compile(r"等(?:相关|有关)?(?:单位|部门|处室|科室)?(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
+# "…等" / "…等有关处室（单位）" / "…等相关区直部门": the rest of a list named by its kind, not a unit.
+_UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,4}?(?:单位|部门|处室|科室))?"
+                        r"(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
     r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
 )
@@ -36,6 +41,19 @@ _VERB_RE = re.compile(
 # Remarks that share a unit list but name no unit: "以下均需各县市区落实", "不再逐一列出".
 _NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详见|同上|下同")
 MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
+
+
+_SQUARE_TO_ROUND = str.maketrans("[]", "()")
+
+
+def note_key(text: str) -> str:
+    """The matching key with square brackets read as round ones: a note may be written
+    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）."""
+    return match_key(text).translate(_SQUARE_TO_ROUND)
+
+
+# "规章由A牵头、规范性文件由B牵头": what a unit is responsible for, written before 由.
+_FOR_WHAT = re.compile(r"(?:[\u4e00-\u9fff]{0,8}(?<![自理缘经]))?由(?![于此])")
 
 
 def split_outside_brackets(text: str) -> list[str]:
@@ -78,8 +96,8 @@ def split_units(text: str | None) -> list[str]:
     units: list[str] = []
     for part in split_outside_brackets(text or ""):
         part = part.strip(" \t\u3000\"'“”‘’。.")
-        if part.startswith("由"):
-            part = part[1:]
+        if by := _FOR_WHAT.match(match_key(part)):
+            part = part[by.end():]
         tail = _UNIT_TAIL.search(match_key(part))
         if tail and tail.start() > 0:
             part = part[: tail.start()].strip()
@@ -188,7 +206,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
-    key = match_key(text)
+    key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
     for note in _NOTE_RE.finditer(key):
@@ -272,7 +290,7 @@ def split_note(text: str) -> tuple[str, list[str]]:
 
     "做好X。（牵头单位：A；完成时限：6月底前）" → ("做好X。", ["牵头单位：A；完成时限：6月底前"]).
     """
-    key = match_key(text)
+    key = note_key(text)
     end = len(key.rstrip())
     notes: list[str] = []
     while True:
@@ -302,7 +320,7 @@ def split_note(text: str) -> tuple[str, list[str]]:
 def split_clauses(text: str) -> list[str]:
     """A paragraph whose clauses each end with their own unit note → one text per clause
     (up to and including its note); a paragraph with at most one such note stays whole."""
-    key = match_key(text)
+    key = note_key(text)
     cuts = []
     for note in _NOTE_RE.finditer(key):
         if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):

@@ -8,9 +8,11 @@ from litestar.response import File
 
 from tracker.domain.periods import parse_day
 from tracker.http.guards import reader_guard
+from tracker.jobs import dispatch
 from tracker.reporting import archive as report_archive
 from tracker.reporting import build as reports
-from tracker.schemas import ReportIn, ReportOut
+from tracker.reporting import jobs as report_jobs
+from tracker.schemas import ReportIn, ReportJobOut, ReportOut
 
 
 class ReportApi(Controller):
@@ -18,15 +20,25 @@ class ReportApi(Controller):
     tags = ["报告 reports"]
     guards = [reader_guard]
 
-    @post("/plans/{plan_id:int}/reports", operation_id="generateReport", status_code=201)
+    @post("/plans/{plan_id:int}/reports", operation_id="generateReport", status_code=202)
     async def generate(self, request: Request, plan_id: FromPath[int],
-                       data: JSONBody[ReportIn]) -> ReportOut:
-        """Generate and archive a report (PDF/A and Word) for a period, as of a date (default: the
+                       data: JSONBody[ReportIn]) -> Response[ReportJobOut]:
+        """Start generating a report (PDF/A and Word) for a period, as of a date (default: the
         period's due date). edition: monthly (the leadership edition), detail, year_end; unit
-        for one unit's edition. The same content again returns the archived report."""
+        for one unit's edition. Answers 202 with the job: poll its status_url (Location) until
+        state is done (report holds the archived report) or failed (error says why). Asking
+        again while it runs joins the same job; the same content again returns the archived
+        report, so repeating the request never archives a second copy."""
         report_request = await reports.resolve_request(
             plan_id, data.period, parse_day(data.as_of, "as_of"), data.edition, data.unit)
-        return await report_archive.generate(report_request, request.user.id)
+        job_id = await dispatch.start_report(report_request, request.user.id)
+        job = await report_jobs.api_status(await report_jobs.get(job_id))
+        return Response(job, status_code=202, headers={"Location": job.status_url})
+
+    @get("/report-jobs/{job_id:str}", operation_id="getReportJob")
+    async def job_status(self, job_id: FromPath[str]) -> ReportJobOut:
+        """A report job's progress; once done, the archived report it made."""
+        return await report_jobs.api_status(await report_jobs.get(job_id))
 
     @get("/plans/{plan_id:int}/reports", operation_id="listReports")
     async def list_reports(self, plan_id: FromPath[int]) -> list[ReportOut]:

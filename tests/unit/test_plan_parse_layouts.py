@@ -1,0 +1,187 @@
+"""Layout classes found on the retired hold-out documents (issue 9 §2): each test is a small
+made-up snippet of one layout, read the general way."""
+
+from __future__ import annotations
+
+from tracker.domain.plan_parsing import extract_units, parse_plan_text
+
+
+def _tasks(plan):
+    return [(s.number, i.title, t.text, t.lead_units, t.cooperating_units, t.deadline_text)
+            for s in plan.sections for i in s.items for t in i.tasks]
+
+
+def test_unit_labels_name_any_kind_of_sub_unit():
+    """牵头股室 / 责任股室 (a county bureau's 股), written in traditional characters too."""
+    assert extract_units("做好数据发布。(牽頭股室:綜合股,責任股室:各相關股室)") == (["綜合股"], ["各相關股室"])
+    assert extract_units("做好数据发布。(牵头机构:甲中心;配合机构:乙中心)") == (["甲中心"], ["乙中心"])
+
+
+def test_a_task_table_repeating_the_prose_points_above_it():
+    """一、 lists the points as prose, 二、 repeats them as a table with a 负责科室 column: the
+    tree follows the table, in the section whose heading is right above it."""
+    text = "\n".join([
+        "某局2023年政务公开工作要点",
+        "一、工作要点",
+        "1.做好政策解读。对本局起草的政策文件进行全面解读。",
+        "2.及时回应关切。对群众普遍关注的热点问题及时回应。",
+        "3.加强制度建设。建立一套完善的信息公开制度。",
+        "二、重点工作任务分解",
+        "重点任务 | 工作内容 | 负责科室 |",
+        "政策解读 | 对本局起草的政策文件进行全面解读。 | 各业务科室 |",
+        "回应关切 | 对群众普遍关注的热点问题及时回应。 | 综合科 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("二", "重点工作任务分解")]
+    assert _tasks(plan) == [
+        ("二", "政策解读", "对本局起草的政策文件进行全面解读。", ["各业务科室"], [], None),
+        ("二", "回应关切", "对群众普遍关注的热点问题及时回应。", ["综合科"], [], None),
+    ]
+
+
+def test_a_web_table_copied_one_cell_per_line_with_each_cells_bar():
+    """Each cell on its own line ending in its right border "|", a lone "|" line ending a row."""
+    text = "\n".join([
+        "|", "工作任务 |", "具体要求 |", "责任单位 |", "完成时限 |", "|", "|",
+        "一、推进政策公开 |", "1 |", "及时发布政策信息及执行效果。 |", "各区直部门、各镇(办)、经开区 |", "持续推进 |", "|",
+        "2 |", "集中发布政务服务事项目录。 |", "区数据局、区发改委等相关区直部门 |", "2025年底前 |", "|", "|",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "及时发布政策信息及执行效果。", ["各区直部门", "各镇(办)", "经开区"], [], "持续推进"),
+        ("一", None, "集中发布政务服务事项目录。", ["区数据局", "区发改委"], [], "2025年底前"),
+    ]
+
+
+def test_a_whole_plan_folded_onto_one_line_with_half_width_and_square_notes():
+    """Paragraphs run together with spaces; a task ends in a half-width "(A牵头,B配合)" or a
+    〔…〕 note naming what each unit is responsible for (规章由A牵头、规范性文件由B牵头)."""
+    filler = "做好政务公开工作,要坚持以人民为中心,着力推进重点信息公开,深入做好重大政策解读,积极回应群众关切。" * 5
+    text = " ".join([
+        "某部2021年政务公开工作要点", filler, "一、推进重点信息公开",
+        "1.及时更新行政法规文本。(政策法规司牵头,信息中心配合)",
+        "2.集中公开部门规章和规范性文件。〔规章由政策法规司牵头、规范性文件由制发司(局)牵头,各有关司(局)、档案馆配合〕",
+        "3.主动公开发展规划。(规划财务司、养老服务司按职责分工负责)",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "及时更新行政法规文本。", ["政策法规司"], ["信息中心"], None),
+        ("一", None, "集中公开部门规章和规范性文件。", ["政策法规司", "制发司(局)"], ["各有关司(局)", "档案馆"], None),
+        ("一", None, "主动公开发展规划。", ["规划财务司", "养老服务司"], [], None),
+    ]
+
+
+def test_table_rows_with_only_a_closing_border_and_heading_cells_before_the_task():
+    """"a | b |" rows (no opening bar), the section and item cells written before the task cell,
+    a unit name with 和 in it ("法规和基金监管科牵头,办公室配合")."""
+    text = "\n".join([
+        "某局2022年政务公开工作要点分工方案",
+        "工作要求 | 一级要点 | 二级要点 | 责任科室 |",
+        "一、优化政务公开工作基础 | (一)深化规范性文件集中公开。 | 1.规范行政法规使用。 | 法规和基金监管科牵头,办公室配合 |",
+        "2.摸清规范性文件底数。 | 办公室牵头,各科室按职责分工落实 | ||",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "深化规范性文件集中公开", "规范行政法规使用。", ["法规和基金监管科"], ["办公室"], None),
+        ("一", "深化规范性文件集中公开", "摸清规范性文件底数。", ["办公室"], ["各科室"], None),
+    ]
+
+
+def test_a_unit_cell_giving_each_unit_its_own_part():
+    """"A、B、C分别牵头落实" in a one-cell-per-line table: a unit cell, all three lead."""
+    text = "\n".join([
+        "某市2017年政务公开工作要点实施方案", "目标", "任务", "主要内容", "责任单位",
+        "一、以政务公开助力稳增长", "(一)加强预期引导",
+        "围绕就业创业政策,加强就业创业政策信息公开。", "市人社局牵头落实",
+        "围绕信贷政策,加强金融政策信息公开。", "市金融办、人民银行某市中心支行、某银监分局分别牵头落实",
+        "加强财政政策信息公开。", "市财政局牵头落实",
+    ])
+    assert [t[2:4] for t in _tasks(parse_plan_text(text))] == [
+        ("围绕就业创业政策,加强就业创业政策信息公开。", ["市人社局"]),
+        ("围绕信贷政策,加强金融政策信息公开。", ["市金融办", "人民银行某市中心支行", "某银监分局"]),
+        ("加强财政政策信息公开。", ["市财政局"]),
+    ]
+
+
+def test_a_one_cell_per_line_task_table_with_numbered_task_cells_and_stacked_units():
+    """A task table as one cell per line, no separators: headings are rows of their own, a
+    numbered task cell starts a row and is the task (its details joined after "："), units are
+    stacked one per line, a role word or a bracketed sub-unit wraps onto its own line, a row
+    with no unit cell continues the merged unit cells above, one with its own does not."""
+    text = "\n".join([
+        "附件", "某局2016年政务公开工作主要任务分解表",
+        "工作任务", "管委会牵头部门", "本局责任处（单位）", "工作要求",
+        "一、围绕深化改革推进公开", "（一）推进权力清单公开",
+        "1.全面公开权力清单", "区行政审批局", "综合处牵头，各处、单位配合落实", "通过门户网站集中展示。",
+        "2.公开保留的行政审批事项", "重点公开行政许可事项清单。",
+        "3.依法公开随机抽查事项清单", "综合处牵头", "及时公布抽查结果。",
+        "（二）推进政务服务公开",
+        "4.实行收费目录清单管理", "区行政审批局", "区财政金融局", "综合处牵头，各处配合落实", "公布收费目录清单。",
+        "5.督导检查建设单位公开环评信息", "区经济发展局", "水利处、海洋与渔业处", "牵头落实",
+        "6.做好法律法规发布", "区管委会办公室", "（政策法规处）", "综合处牵头落实", "提升规章发布质量。",
+        "7.严格执行保密审查制度", "区保密工作委员会", "综合处牵头落实", "完善保密审查制度。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, [(i.number, i.title) for i in s.items]) for s in plan.sections] == [
+        ("一", [("（一）", "推进权力清单公开"), ("（二）", "推进政务服务公开")])]
+    assert [t[2:5] for t in _tasks(plan)] == [
+        ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局", "综合处"], ["各处", "单位"]),
+        ("公开保留的行政审批事项：重点公开行政许可事项清单。", ["区行政审批局", "综合处"], ["各处", "单位"]),
+        ("依法公开随机抽查事项清单：及时公布抽查结果。", ["综合处"], []),
+        ("实行收费目录清单管理：公布收费目录清单。", ["区行政审批局", "区财政金融局", "综合处"], ["各处"]),
+        ("督导检查建设单位公开环评信息", ["区经济发展局", "水利处", "海洋与渔业处"], []),
+        ("做好法律法规发布：提升规章发布质量。", ["区管委会办公室（政策法规处）", "综合处"], []),
+        ("严格执行保密审查制度：完善保密审查制度。", ["区保密工作委员会", "综合处"], []),
+    ]
+
+
+def test_a_letter_spaced_header_in_a_folded_line_stays_one_word():
+    from tracker.domain.plan_parsing.text import unfold
+
+    folded = "附件 某局任务分解表 工 作 任 务 牵头部门 工　作　要　求 " + "一、围绕深化改革推进公开 " * 30
+    assert unfold(folded).split("\n")[2:4] == ["工作任务", "牵头部门"]
+
+
+def test_a_paragraph_broken_off_mid_sentence_goes_on_in_the_next():
+    """A web page that broke a paragraph mid-sentence ("…完善管" / "机制、创新…"): one task; a
+    short line without a full stop stays its own paragraph."""
+    text = "\n".join([
+        "某乡2021年度政务公开工作实施方案",
+        "一、深化重点领域政府信息公开",
+        "(一)聚焦优化营商环境推进政务公开。",
+        "更新完善权责清单和本级政府行政机关机构职能目录并按要求公开,推进政务服务标准化、规范化、便利化,完善管",
+        "理机制、创新服务方式等方面的信息公开。",
+        "做好惠企政策公开",
+        "及时公开惠企政策。",
+    ])
+    assert [t[2] for t in _tasks(parse_plan_text(text))] == [
+        "更新完善权责清单和本级政府行政机关机构职能目录并按要求公开,推进政务服务标准化、规范化、便利化,完善管\n"
+        "理机制、创新服务方式等方面的信息公开。",
+        "做好惠企政策公开",
+        "及时公开惠企政策。",
+    ]
+
+
+def test_a_cut_off_last_table_row_with_fewer_bars_is_still_a_row():
+    """A page cut off in its last row ("（二）… | 3.完善…" and no more cells): the row's item
+    heading opens the item; the line is not an item whose title holds the row."""
+    text = "\n".join([
+        "主要工作任务 | 任务内容 | 完成时限 | 责任单位 |",
+        "一、提升重点领域信息公开质量 | (一)加大公开力度 | 1.做好规划公开。 | 全年 | 区发改局 |",
+        "2.做好预算公开。 | 12月底前 | 区财政局 |",
+        "(二)聚焦重点领域加大公开力度 | 3.完善为民办实事长效机制,着力提高民生实事征集",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.number, i.title) for s in plan.sections for i in s.items] == [
+        ("（一）", "加大公开力度"), ("（二）", "聚焦重点领域加大公开力度")]
+
+
+def test_the_page_chrome_after_a_one_cell_per_line_table_is_not_a_cell():
+    text = "\n".join([
+        "某局任务分解表", "工作任务", "牵头部门", "工作要求",
+        "一、围绕深化改革推进公开",
+        "1.全面公开权力清单", "区行政审批局", "通过门户网站集中展示。",
+        "2.做好法律法规发布", "综合处", "提升规章发布质量。",
+        "来源：某区农村发展局",
+    ])
+    assert [(t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局"]),
+        ("做好法律法规发布：提升规章发布质量。", ["综合处"]),
+    ]
