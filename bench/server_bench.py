@@ -20,8 +20,8 @@ median response size):
                  reading the overview and the chasing list (--mixed-page: the page too)
   paced N/s:*    the same, with submissions at a steady N per second (--paced-rate)
   workers        PostgreSQL only: 40 reporters submitting while coordinators read the pages,
-                 against 1, 2 and 4 server worker processes (uvicorn --workers): as fast as
-                 they can (saturated), then at --paced-rate submissions a second
+                 against 1, 2 and 4 server worker processes (uvicorn --workers), as fast as
+                 they can (saturation)
   paced-workers  both backends: 40 reporters each submitting at a person's pace (one every
                  --reporter-interval seconds, seeded jitter 0.5-1.5x) while the coordinators
                  each read every page kind (overview, a section, ?status=behind, 催报, review
@@ -693,14 +693,10 @@ def run_backend(backend: str, args) -> dict:
 
 
 def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
-    """40 reporters submitting while the coordinators read the pages (one request in flight
-    per page kind), against 1, 2 and 4 server worker processes: first as fast as the
-    reporters can go (saturated: a read waits behind every queued submission, so its p99
-    measures the queue), then at a steady --paced-rate submissions a second (an office's busy
-    hour, where the read p99 is the page's own)."""
+    """40 reporters submitting as fast as they can while the coordinators read the pages
+    (one request in flight per page kind), against 1, 2 and 4 server worker processes."""
     results = []
-    paces = [None] + ([args.paced_rate] if args.paced_rate > 0 else [])
-    for workers, pace in [(w, pace) for pace in paces for w in WORKER_COUNTS]:
+    for workers in WORKER_COUNTS:
         log_path = work / f"server-{workers}-workers.log"
         with running_server(env, log_path, workers) as (base_url, server):
             # Every worker process reads the plan once and compiles its templates first.
@@ -708,14 +704,11 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
             warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers)
                      for kind in WORKER_READS]
             _run(drive(base_url, warm, max_seconds=120))
-            submits = (args.workers_submits if pace is None
-                       else int(pace * args.paced_seconds))
-            loads = [Load("submit", submit_makers(actors), submits, rate=pace)]
+            loads = [Load("submit", submit_makers(actors), args.workers_submits)]
             loads += [Load(kind, read_makers(actors, kind, 1), None) for kind in WORKER_READS]
             cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
             client_before, busy_before = time.process_time(), _machine_busy()
-            limit = args.phase_seconds if pace is None else args.paced_seconds + 30
-            measured = _run(drive(base_url, loads, limit, seed=workers))
+            measured = _run(drive(base_url, loads, args.phase_seconds, seed=workers))
             wall = time.perf_counter() - wall
             cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
             # The load generator shares the machine's cores: its own CPU is printed beside
@@ -730,15 +723,13 @@ def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
                         "errors": dict(r.errors), "first_error": r.first_error}
                  for kind, r in measured.items()}
         total = sum(r.requests for r in measured.values())
-        result = {"workers": workers, "pace": pace, "seconds": round(wall, 1),
-                  "server_cpu": round(cpu, 2),
+        result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
                   "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
                   "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
                   "rps": round(total / wall, 1), "kinds": kinds,
                   "server_log_tracebacks": log_text.count("Traceback")}
         reads = [kinds[k]["p99_ms"] for k in WORKER_READS]
-        mode = "saturated" if pace is None else f"paced {pace:g}/s"
-        print(f"    {workers} worker(s), {mode}: {result['rps']:.0f} req/s, submit "
+        print(f"    {workers} worker(s): {result['rps']:.0f} req/s, submit "
               f"{kinds['submit']['rps']:.0f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
               f"max {max(reads):.0f} ms, CPU: server {cpu:.2f} cores "
               f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
@@ -1080,7 +1071,7 @@ def print_table(result: dict) -> None:
     if result.get("workers"):
         print(f"\n{result['backend']}, worker processes: 40 reporters submitting, one coordinator "
               f"request in flight per page ({', '.join(WORKER_READS)})")
-        header = (f"{'workers':>7}{'submits':>11}{'req/s':>8}{'submit/s':>10}{'submit p99':>11}"
+        header = (f"{'workers':>7}{'req/s':>8}{'submit/s':>10}{'submit p99':>11}"
                   + "".join(f"{k[:14] + ' p99':>19}" for k in WORKER_READS) + f"{'errors':>8}"
                   + f"{'srv CPU':>8}{'ms/req':>8}{'gen CPU':>8}{'machine':>8}")
         print(header)
@@ -1088,14 +1079,13 @@ def print_table(result: dict) -> None:
         for run in result["workers"]:
             kinds = run["kinds"]
             errors = sum(sum(k["errors"].values()) for k in kinds.values())
-            mode = "as fast" if run.get("pace") is None else f"{run['pace']:g}/s"
-            print(f"{run['workers']:>7}{mode:>11}{run['rps']:>8.0f}{kinds['submit']['rps']:>10.0f}"
+            print(f"{run['workers']:>7}{run['rps']:>8.0f}{kinds['submit']['rps']:>10.0f}"
                   f"{kinds['submit']['p99_ms']:>11.0f}"
                   + "".join(f"{kinds[k]['p99_ms']:>19.0f}" for k in WORKER_READS)
                   + f"{errors:>8}{run['server_cpu']:>8.2f}{run['server_ms_per_request']:>8.2f}"
                   + f"{run['client_cpu']:>8.2f}{run['machine_cpu']:>8.2f}")
             worst = max(kinds[k]["p99_ms"] for k in WORKER_READS)
-            print(f"  {run['workers']} worker(s), {mode}: reads p99 {worst:.0f} ms (aim < "
+            print(f"  {run['workers']} worker(s): reads p99 {worst:.0f} ms (aim < "
                   f"{AIM_READ_P99_MS:.0f}): {'MET' if worst < AIM_READ_P99_MS else 'NOT MET'}; "
                   f"errors {errors}, server log tracebacks {run['server_log_tracebacks']}")
 
