@@ -31,7 +31,7 @@ from tracker.reporting.model import ReportData
 from tracker.reporting.worker import (
     RenderLimits,
     lane_of,
-    render_archival_pdf,
+    render_report_pdf,
     render_word,
     run_limited,
 )
@@ -211,7 +211,7 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
         drawn = await draw_charts(data, figures.report_charts(data), ("svg",),
                                   in_process or charts_here, limits)
         step(2)
-        pdf = await _run(in_process, limits, render_archival_pdf, data, drawn)
+        pdf = await _run(in_process, limits, render_report_pdf, data, drawn)
         step(3)
         report = await archive(request, data, pdf, content, user_id)
     if word:

@@ -72,23 +72,19 @@ def lane_of(data: ReportData) -> str:
 # function does not import the database layer into the child (reporting.archive: ~0.35 s).
 
 
-def render_archival_pdf(data: ReportData, charts_drawn: dict | None = None) -> bytes:
-    """The archived PDF/A of `data` (with charts already drawn, or drawn here)."""
+def render_report_pdf(data: ReportData, charts_drawn: dict | None = None,
+                      archival: bool = True) -> bytes:
+    """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
-    return render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=charts_drawn)
+    return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None,
+                         charts_drawn=charts_drawn)
 
 
 def render_word(data: ReportData, charts_drawn: dict) -> bytes:
     from tracker.reporting.docx_render import render_docx
 
     return render_docx(data, charts_drawn)
-
-
-def _render_pdf(data: ReportData, archival: bool) -> bytes:
-    from tracker.reporting.render import ARCHIVE_VARIANT, render_report
-
-    return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None)
 
 
 def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> None:
@@ -205,4 +201,5 @@ async def render_pdf(data: ReportData, archival: bool = False,
                      limits: RenderLimits | None = None) -> bytes:
     """The PDF of `data` (PDF/A when `archival`), rendered in a limited child process in its
     lane."""
-    return await run_limited(_render_pdf, data, archival, lane=lane_of(data), limits=limits)
+    return await run_limited(render_report_pdf, data, None, archival, lane=lane_of(data),
+                             limits=limits)
