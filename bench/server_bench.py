@@ -692,48 +692,63 @@ def run_backend(backend: str, args) -> dict:
             "probe": probe, "workers": workers, "paced_workers": paced_workers, "work_dir": str(work) if args.keep else None}
 
 
+def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, reads: tuple[str, ...],
+                     loads: list[Load], seconds: float) -> dict:
+    """One run against `workers` server processes: warm every worker up, drive `loads`, and
+    return the run's figures: per kind requests, req/s, p50/p99 and errors; the server's, the
+    load generator's and the whole machine's CPU (the load generator shares the machine's
+    cores, so a run where it crowds the server out shows as such); the load average."""
+    with running_server(env, log_path, workers) as (base_url, server):
+        # Every worker process reads the plan once and compiles its templates first.
+        warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
+        warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers) for kind in reads]
+        _run(drive(base_url, warm, max_seconds=120))
+        cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
+        client_before, busy_before = time.process_time(), _machine_busy()
+        load_before = os.getloadavg()[0]
+        measured = _run(drive(base_url, loads, seconds, seed=workers))
+        wall = time.perf_counter() - wall
+        cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
+        client = (time.process_time() - client_before) / wall
+        busy_after = _machine_busy()
+        machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+                   * (os.cpu_count() or 1))
+        load_after = os.getloadavg()[0]
+    kinds = {kind: {"requests": r.requests, "rps": round(r.requests / wall, 2),
+                    "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
+                    "errors": dict(r.errors), "first_error": r.first_error}
+             for kind, r in measured.items()}
+    total = sum(r.requests for r in measured.values())
+    return {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
+            "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
+            "load_average": [round(load_before, 2), round(load_after, 2)],
+            "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
+            "rps": round(total / wall, 1), "kinds": kinds,
+            "server_log_tracebacks": log_path.read_text(errors="replace").count("Traceback")}
+
+
+def _print_workers_run(label: str, result: dict, reads: tuple[str, ...]) -> None:
+    kinds = result["kinds"]
+    low, high = result["load_average"]
+    print(f"    {label}, {result['workers']} worker(s): {result['rps']:.0f} req/s, submit "
+          f"{kinds['submit']['rps']:.1f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
+          f"max {max(kinds[k]['p99_ms'] for k in reads):.0f} ms, CPU: server "
+          f"{result['server_cpu']:.2f} cores ({result['server_ms_per_request']:.1f} ms/request), "
+          f"load generator {result['client_cpu']:.2f}, whole machine "
+          f"{result['machine_cpu']:.2f} of {os.cpu_count()}, load average {low:.1f}-{high:.1f}",
+          flush=True)
+
+
 def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:
     """40 reporters submitting as fast as they can while the coordinators read the pages
     (one request in flight per page kind), against 1, 2 and 4 server worker processes."""
     results = []
     for workers in WORKER_COUNTS:
-        log_path = work / f"server-{workers}-workers.log"
-        with running_server(env, log_path, workers) as (base_url, server):
-            # Every worker process reads the plan once and compiles its templates first.
-            warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
-            warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers)
-                     for kind in WORKER_READS]
-            _run(drive(base_url, warm, max_seconds=120))
-            loads = [Load("submit", submit_makers(actors), args.workers_submits)]
-            loads += [Load(kind, read_makers(actors, kind, 1), None) for kind in WORKER_READS]
-            cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
-            client_before, busy_before = time.process_time(), _machine_busy()
-            measured = _run(drive(base_url, loads, args.phase_seconds, seed=workers))
-            wall = time.perf_counter() - wall
-            cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
-            # The load generator shares the machine's cores: its own CPU is printed beside
-            # the server's, so a run where it crowds the server out shows as such.
-            client = (time.process_time() - client_before) / wall
-            busy_after = _machine_busy()
-            machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
-                       * (os.cpu_count() or 1))
-        log_text = log_path.read_text(errors="replace")
-        kinds = {kind: {"requests": r.requests, "rps": round(r.rate, 1),
-                        "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
-                        "errors": dict(r.errors), "first_error": r.first_error}
-                 for kind, r in measured.items()}
-        total = sum(r.requests for r in measured.values())
-        result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
-                  "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
-                  "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
-                  "rps": round(total / wall, 1), "kinds": kinds,
-                  "server_log_tracebacks": log_text.count("Traceback")}
-        reads = [kinds[k]["p99_ms"] for k in WORKER_READS]
-        print(f"    {workers} worker(s): {result['rps']:.0f} req/s, submit "
-              f"{kinds['submit']['rps']:.0f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
-              f"max {max(reads):.0f} ms, CPU: server {cpu:.2f} cores "
-              f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
-              f"whole machine {machine:.2f} of {os.cpu_count()}", flush=True)
+        loads = [Load("submit", submit_makers(actors), args.workers_submits)]
+        loads += [Load(kind, read_makers(actors, kind, 1), None) for kind in WORKER_READS]
+        result = _measure_workers(env, work / f"server-{workers}-workers.log", workers, actors,
+                                  WORKER_READS, loads, args.phase_seconds)
+        _print_workers_run("saturated", result, WORKER_READS)
         results.append(result)
     return results
 
@@ -746,49 +761,14 @@ def run_paced_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]
     reading = args.reader_interval
     results = []
     for workers in WORKER_COUNTS:
-        log_path = work / f"server-{workers}-workers-paced.log"
-        with running_server(env, log_path, workers) as (base_url, server):
-            # Every worker process reads the plan once and compiles its templates first.
-            warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
-            warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers)
-                     for kind in PACED_READS]
-            _run(drive(base_url, warm, max_seconds=120))
-            loads = [Load("submit", submit_makers(actors), None,
-                          pause=(0.5 * every, 1.5 * every))]
-            loads += [Load(kind, read_makers(actors, kind, len(actors.coordinator_cookies)), None,
-                           pause=(0.5 * reading, 1.5 * reading)) for kind in PACED_READS]
-            cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
-            client_before, busy_before = time.process_time(), _machine_busy()
-            load_before = os.getloadavg()[0]
-            measured = _run(drive(base_url, loads, args.paced_workers_seconds, seed=workers))
-            wall = time.perf_counter() - wall
-            cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
-            client = (time.process_time() - client_before) / wall
-            busy_after = _machine_busy()
-            machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
-                       * (os.cpu_count() or 1))
-            load_after = os.getloadavg()[0]
-        log_text = log_path.read_text(errors="replace")
-        kinds = {kind: {"requests": r.requests, "rps": round(r.requests / wall, 2),
-                        "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
-                        "errors": dict(r.errors), "first_error": r.first_error}
-                 for kind, r in measured.items()}
-        total = sum(r.requests for r in measured.values())
-        result = {"workers": workers, "seconds": round(wall, 1), "server_cpu": round(cpu, 2),
-                  "client_cpu": round(client, 2), "machine_cpu": round(machine, 2),
-                  "load_average": [round(load_before, 2), round(load_after, 2)],
-                  "reporters": len(actors.reporters), "interval_s": every,
-                  "reader_interval_s": reading,
-                  "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
-                  "rps": round(total / wall, 1), "kinds": kinds,
-                  "server_log_tracebacks": log_text.count("Traceback")}
-        worst = max(kinds[k]["p99_ms"] for k in PACED_READS)
-        print(f"    paced, {workers} worker(s): {result['rps']:.0f} req/s, submit "
-              f"{kinds['submit']['rps']:.1f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
-              f"max {worst:.0f} ms, CPU: server {cpu:.2f} cores "
-              f"({result['server_ms_per_request']:.1f} ms/request), load generator {client:.2f}, "
-              f"whole machine {machine:.2f} of {os.cpu_count()}, load average "
-              f"{load_before:.1f}-{load_after:.1f}", flush=True)
+        loads = [Load("submit", submit_makers(actors), None, pause=(0.5 * every, 1.5 * every))]
+        loads += [Load(kind, read_makers(actors, kind, len(actors.coordinator_cookies)), None,
+                       pause=(0.5 * reading, 1.5 * reading)) for kind in PACED_READS]
+        result = _measure_workers(env, work / f"server-{workers}-workers-paced.log", workers,
+                                  actors, PACED_READS, loads, args.paced_workers_seconds)
+        result.update({"reporters": len(actors.reporters), "interval_s": every,
+                       "reader_interval_s": reading})
+        _print_workers_run("paced", result, PACED_READS)
         results.append(result)
     return results
 
