@@ -208,8 +208,10 @@ def create_app() -> Litestar:
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         # Pages use the session cookie and need CSRF tokens; the API takes only bearer tokens.
+        # Probes and static files carry no form, so they get no token cookie either.
         csrf_config=CSRFConfig(secret=secret_key(), cookie_secure=settings.cookie_secure,
-                               cookie_httponly=True, exclude=["/api/"]),
+                               cookie_httponly=True,
+                               exclude=["/api/", "^/(healthz|readyz)$", "^/static/"]),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_before_request,
