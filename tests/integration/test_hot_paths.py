@@ -212,7 +212,7 @@ async def test_a_starting_server_fills_its_caches_before_the_first_page(database
         assert state.history.by_task[w.task_id]
         assert progress._pending_index.history is state.history
         facts = await tracking.load_plan_facts(w.plan_id)
-        assert any(key[0] == "snapshot" for key in facts.memo)
+        assert {key[0] for key in facts.memo} >= {"snapshot", "timeliness"}
         assert "plan.html" in {t.name for t in app.template_engine.engine.cache.values()}
         assert (await progress.review_queue_page()).total == 1
         with count_statements(current_engine()) as count:
