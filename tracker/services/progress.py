@@ -71,15 +71,19 @@ _REVIEW_COLUMNS = (Review.id, Review.update, Review.decision, Review.comment, Re
                    Review.reviewer.display_name)  # built once: joins are costly to rebuild
 
 
-async def _updates_out(rows: list[dict]) -> list[UpdateOut]:
-    """Attach reviews, attachments and names to update rows, in one query each."""
+async def _updates_out(rows: list[dict], undecided_latest: bool = False) -> list[UpdateOut]:
+    """Attach reviews, attachments and names to update rows, in one query each.
+    `undecided_latest`: the rows are the review queue's, each the latest version of its
+    period with no decision yet, so there are no reviews and no newer versions to look up."""
     ids = [row["id"] for row in rows] or [0]
     reviews = defaultdict(list)
-    for review in await Review.select(*_REVIEW_COLUMNS).where(Review.update.is_in(ids)).order_by(Review.decided_at).order_by(Review.id):
-        reviews[review["update"]].append(ReviewOut(
-            id=review["id"], decision=review["decision"], comment=review["comment"],
-            reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
-    latest_version = await _latest_versions(rows)
+    latest_version: dict[tuple[int, int, str], int] = defaultdict(int)
+    if not undecided_latest:
+        for review in await Review.select(*_REVIEW_COLUMNS).where(Review.update.is_in(ids)).order_by(Review.decided_at).order_by(Review.id):
+            reviews[review["update"]].append(ReviewOut(
+                id=review["id"], decision=review["decision"], comment=review["comment"],
+                reviewer=review["reviewer.display_name"], decided_at=_iso(review["decided_at"])))
+        latest_version = await _latest_versions(rows)
     files = defaultdict(list)
     for file in await Attachment.select(
         Attachment.id, Attachment.update, Attachment.original_name, Attachment.content_type,
@@ -395,7 +399,7 @@ async def _queue_rows(update_ids: list[int]) -> list[ReviewQueueRow]:
                        task_number=tasks[update.task_id]["number"],
                        plan_id=tasks[update.task_id]["plan"],
                        plan_title=tasks[update.task_id]["plan.title"])
-        for update in await _updates_out(ordered)
+        for update in await _updates_out(ordered, undecided_latest=True)
     ]
 
 
