@@ -15,6 +15,7 @@ from tests.support.world import PDF, build_world, form_body, update_body
 from tracker.db import count_statements
 from tracker.domain.progress_input import validate_update
 from tracker.http.pages import plans as plan_pages
+from tracker.http.pages import tracking as tracking_pages
 from tracker.services import chasing, progress
 from tracker.services.database import current_engine
 from tracker.tables import ProgressUpdate
@@ -220,3 +221,26 @@ async def test_a_starting_server_fills_its_caches_before_the_first_page(database
         # The structure check and the history's "anything new?" pair, nothing loaded in full.
         assert count.statements == 3, "\n".join(count.sql)
     assert warming.done()
+
+
+async def test_the_chasing_page_lists_a_few_unreported_tasks_per_unit_and_links_the_rest(
+        app_client, database, monkeypatch):
+    """A city unit can owe 30 tasks a month: the page lists the first few and links the unit's
+    tasks on the overview (the Excel export keeps every one)."""
+    w = await build_world()
+    full = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    owing = max(full.not_reported, key=lambda u: len(u.missing_tasks))
+    await make_user("coordinator", w.units["局办公室"], username="coord")
+    await login(app_client, "coord")
+    url = f"/plans/{w.plan_id}/chasing?period=2018-09&as_of=2018-10-06"
+    page = (await app_client.get(url)).text
+    assert all(task in page for task in owing.missing_tasks) and "more-missing" not in page
+    shown = len(owing.missing_tasks) - 1
+    monkeypatch.setattr(tracking_pages, "MISSING_SHOWN", shown)
+    page = (await app_client.get(url)).text
+    row = page.split(f'data-unit="{owing.unit}"')[1].split("</tr>")[0]
+    assert owing.missing_tasks[-1] not in row
+    assert all(task in row for task in owing.missing_tasks[:shown])
+    link = f'/plans/{w.plan_id}?unit={quote(owing.unit)}&amp;as_of=2018-10-06#tree'
+    assert f"等 {len(owing.missing_tasks)} 项" in row and link in row
+
