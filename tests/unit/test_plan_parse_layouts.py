@@ -185,3 +185,34 @@ def test_the_page_chrome_after_a_one_cell_per_line_table_is_not_a_cell():
         ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局"]),
         ("做好法律法规发布：提升规章发布质量。", ["综合处"]),
     ]
+
+
+def test_a_closing_remark_and_related_links_after_the_last_point_are_not_tasks():
+    """A plan page ends with the conclusion (下一步，我们将…) and the site's 相关文章 heading."""
+    text = "\n".join([
+        "某中心政务公开实施方案",
+        "一、工作要求",
+        "(一)加强组织领导。成立领导小组，统筹推进公开工作。",
+        "(二)加强队伍建设。各科室落实专人负责公开工作。",
+        "下一步，中心将严格按照任务分解表落实每项工作任务。",
+        "相关文章",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2] for t in _tasks(plan)] == ["成立领导小组，统筹推进公开工作。", "各科室落实专人负责公开工作。"]
+    # an item whose only paragraph opens so is still a task
+    only = parse_plan_text("一、工作任务\n(一)下步安排\n下一步，我局将做好公开工作。")
+    assert [t[2] for t in _tasks(only)] == ["下一步，我局将做好公开工作。"]
+
+
+def test_a_folded_section_heading_with_its_first_paragraph_run_onto_it():
+    """An article on one line: "一、工作目标紧紧围绕…" is the part name 工作目标 and a paragraph."""
+    body = "紧紧围绕全县重点任务和社会公众关切，进一步加大政务公开力度，拓宽公开范围和渠道，加强政策解读回应，提升政务服务水平。"
+    plan = parse_plan_text("\n".join([
+        "某县2018年政务公开实施方案",
+        f"一、工作目标{body}",
+        "二、以政务公开助力推进重点工作和民生实事项目建设，全面提升群众满意度和获得感",
+        "1.做好重点项目信息公开。",
+    ]))
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "工作目标"), ("二", "以政务公开助力推进重点工作和民生实事项目建设，全面提升群众满意度和获得感")]
+    assert [t[2] for t in _tasks(plan)] == [body, "做好重点项目信息公开。"]

@@ -58,6 +58,7 @@ from tracker.domain.plan_parsing.numbering import (
     item_heading,
     next_numeral,
     section_heading,
+    split_section_title,
     split_title,
     task_heading,
 )
@@ -427,7 +428,23 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+        self._drop_closing_remark()
         return self.sections
+
+    def _drop_closing_remark(self) -> None:
+        """"下一步，我们将…" / "总之，…" after the plan's last point: the plan's conclusion (like
+        the preamble before its first section), not a task of the last item. Only plain
+        paragraphs with no unit or deadline, and never an item's only task."""
+        item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
+        while (item is not None and len(item.tasks) > 1 and (last := item.tasks[-1]).number is None
+               and not last.lead_units and not last.cooperating_units and not last.deadline_text
+               and _CLOSING_REMARK.match(match_key(last.text))):
+            item.tasks.pop()
+
+
+# The openers of a plan's closing remark (its conclusion after the last point).
+_CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
+                             r".{0,6}(?:将|要|会)")
 
 
 def _numbered_task(cell: str) -> str | None:
@@ -510,7 +527,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 continue
         i += 1
         if (section := section_heading(line)) is not None:
-            title, rest = split_title(section[1])
+            title, rest = split_section_title(section[1])
             builder.section(section[0], title)
             if rest:
                 builder.prose(None, rest, line.no)
