@@ -216,3 +216,28 @@ def test_a_folded_section_heading_with_its_first_paragraph_run_onto_it():
     assert [(s.number, s.title) for s in plan.sections] == [
         ("一", "工作目标"), ("二", "以政务公开助力推进重点工作和民生实事项目建设，全面提升群众满意度和获得感")]
     assert [t[2] for t in _tasks(plan)] == [body, "做好重点项目信息公开。"]
+
+
+def test_a_shared_document_text_run_together_with_page_markers():
+    """A document-sharing site's copy of a .docx: a page marker "1、" before the title, the lead-in,
+    the first section and its first task run together on one line; the next page marker
+    takes the place of the next task's number, the dot of which ended up after the deadline."""
+    lead_in = ("1、某局关于做好当前政务公开重点工作的方案为贯彻落实市政府办公室关于做好当前政务公开重点工作的通知要求，"
+               "持续深化政务公开工作，进一步做好政策文件公开，推进决策公开、执行公开、管理公开、服务公开和结果公开，"
+               "切实保障人民群众的知情权、参与权、表达权和监督权，积极引导公众参与决策，更好发挥以公开促落实、助监督、"
+               "强监管的功能作用，以扎实有效的公开工作，助力实现全面振兴新突破，现将当前重点工作任务分解如下：")
+    first = ("全面公开现行有效行政规范性文件。要按照司法行政机关关于行政规范性文件认定的指导意见，做好行政规范性文件认定，"
+             "将现行有效行政规范性文件在政府网站信息公开专栏中集中公开。")
+    second = "完善行政规范性文件动态更新机制。根据立改废情况，在政府网站及时更新发布。"
+    text = "\n".join([
+        f"{lead_in}一、围绕经济高质量发展，推进政策文件公开1.{first}"
+        "牵头科室:局办公室,责任科室:局各科室。完成时限:2023年10月底前2,",
+        f"2、{second}(牵头科室:局办公室,责任科室:局各科室。完成时限:长期坚持)3切实落实政策解读工作规范。(牵",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "围绕经济高质量发展，推进政策文件公开")]
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units, t.deadline_text)
+            for t in plan.sections[0].items[0].tasks] == [
+        ("1", first, ["局办公室"], ["局各科室"], "2023年10月底前"),
+        ("2", second, ["局办公室"], ["局各科室"], "长期坚持"),
+    ]

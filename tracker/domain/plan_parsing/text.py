@@ -106,7 +106,7 @@ def unfold(text: str) -> str:
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole
             rows.append(row)
             continue
-        if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 3:
+        if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 2:
             row = unfolded
             cuts = [m.start() for m in _INLINE_HEADING.finditer(key)]
             pieces, start = [], 0

@@ -556,8 +556,13 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
 
 def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
-    if section_heading(line) or item_heading(line) or task_heading(line):
+    if section_heading(line) or item_heading(line):
         return True
+    if task_heading(line):
+        # "1、XX方案为贯彻…现将重点任务分解如下：" then "一、…": a page marker before the lead-in
+        # of a copied document, not a first task (a task does not introduce the sections)
+        return not (line.key.rstrip().endswith(":") and i + 1 < len(lines)
+                    and (section_heading(lines[i + 1]) or item_heading(lines[i + 1])))
     if is_table_line(line) and header_columns(row_cells(line)) is not None:
         # a header with no row under it is a line that names columns ("# source: … 工作任务 | …")
         return i + 1 < len(lines) and is_table_line(lines[i + 1])

@@ -312,8 +312,14 @@ def split_note(text: str) -> tuple[str, list[str]]:
     body_end = end
     label = _TRAILING_LABEL.search(key, 0, body_end)
     if label:
-        notes.insert(0, text[label.start(): body_end].strip(" ；;。"))
-        body_end = label.start()
+        start = label.start()
+        opened = key.rfind("(", 0, start)
+        if opened > key.rfind(")", 0, start) and is_note(key[opened + 1:start] or key[start:body_end]):
+            # "…发布。(牵头科室:A。完成时限:长期坚持)3切实…": a note whose bracket closes
+            # before text run on after it starts at its bracket
+            start = opened
+        notes.insert(0, text[start: body_end].strip(" ；;。()（）"))
+        body_end = start
     return text[:body_end].rstrip(), notes
 
 
