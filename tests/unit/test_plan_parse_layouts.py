@@ -241,3 +241,32 @@ def test_a_shared_document_text_run_together_with_page_markers():
         ("1", first, ["局办公室"], ["局各科室"], "2023年10月底前"),
         ("2", second, ["局办公室"], ["局各科室"], "长期坚持"),
     ]
+
+
+def test_a_web_table_copied_one_cell_per_line_with_rows_padded_by_empty_cells():
+    """Each cell ends with its bar; a row whose cells are merged from the rows above is padded
+    to the table's width with empty cells ("||||"); the 工作任务 header spans three group
+    columns given only in the first row they span: the outer group is a section, the next an
+    item (the third level is not kept), and the unit cell spans the rows below it."""
+    text = "\n".join([
+        "某区2023年政务公开常态化工作任务清单",
+        "工作任务 |", "具体要求 |", "责任单位 |", "||",
+        "主动公开 |", "基础信息公开 |", "行政规范 |",
+        "做好规范性文件的集中公开工作。 |",
+        "区司法局牵头区级文件集中公开工作,区各文件制定主体具体落实;各成员单位负责做好本单位文件公开工作 |",
+        "详细列明标题、文号、有效性等。 |", "||||",
+        "及时公开规范性文件的备案目录。 |", "各成员单位 |", "|||",
+        "依申请公开 |", "办理流程 |", "申请渠道 |",
+        "公开依申请公开的办理流程。 |", "区政府办公室 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title, [(i.number, i.title) for i in s.items]) for s in plan.sections] == [
+        ("一", "主动公开", [(None, "基础信息公开")]), ("二", "依申请公开", [(None, "办理流程")])]
+    assert plan.to_dict()["sections"][0]["number"] is None  # named, not numbered, by the document
+    shared = (["区司法局"], ["区各文件制定主体", "各成员单位"])
+    assert [(t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("做好规范性文件的集中公开工作。", *shared),
+        ("详细列明标题、文号、有效性等。", *shared),
+        ("及时公开规范性文件的备案目录。", ["各成员单位"], []),
+        ("公开依申请公开的办理流程。", ["区政府办公室"], []),
+    ]

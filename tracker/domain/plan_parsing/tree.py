@@ -135,8 +135,13 @@ class _Builder:
             section.items.append(ParsedItem(None, None, []))
         return section.items[-1]
 
-    def section(self, number: str, title: str) -> None:
-        self.sections.append(ParsedSection(number, title, []))
+    def section(self, number: str | None, title: str) -> None:
+        """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if number is None:
+            numbers = [s.number for s in self.sections if not s.implied]
+            self.sections.append(ParsedSection(next_numeral(numbers), title, [], unnumbered=True))
+        else:
+            self.sections.append(ParsedSection(number, title, []))
         self.last_task = None
 
     def item(self, number: str | None, title: str | None, line: int | None = None,
@@ -290,6 +295,7 @@ class _Builder:
         grouped = "task" in cols and "requirement" in cols
         previous: dict[str, str] = {}
         group: str | None = None
+        leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
         for no, cells in table.rows:
             filled = [c for c in cells if c]
@@ -317,6 +323,11 @@ class _Builder:
             if len(cells) > width:
                 while len(cells) > width and not cells[-1]:
                     cells = cells[:-1]
+            levels = _group_levels(cells, cols, width)
+            if levels:
+                cells = cells[len(levels):]
+                leveled = self.group_levels(levels, appended) or leveled
+                previous, group = {}, None
             values = align_row(cells if len(cells) == width else filled, cols, width)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
@@ -328,7 +339,7 @@ class _Builder:
                 values["task"] = f"{own_task}：{requirement}" if requirement else own_task
                 values["requirement"] = ""
                 task_value, requirement = values["task"], ""
-            if grouped and requirement and task_value and task_value != group:
+            if grouped and requirement and task_value and task_value != group and not leveled:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
                 if heading:
                     self.item(heading[0], heading[1] or None)
@@ -366,6 +377,25 @@ class _Builder:
             self.last_task = None
         if appended:
             self._drop_repeated_prose(table_section)
+
+    def group_levels(self, levels: list[str], appended: bool) -> bool:
+        """Group cells before a row's own cells (the header's task column spans several group
+        columns: 主动公开 / 基础信息公开 / …), outermost first: a section, then an item (below a
+        section the document numbered above the table: an item); deeper levels are not kept in
+        the tree. A level opens a new section/item only when its value changes. True when the
+        levels gave the item (the task column then names no item)."""
+        kinds = ["item"] if appended else ["section", "item"]
+        for kind, value in zip(kinds, levels, strict=False):
+            title = value.strip().rstrip("。")
+            if kind == "section":
+                current = self.sections[-1] if self.sections else None
+                if current is None or current.implied or current.title != title:
+                    self.section(None, title)
+            else:
+                section = self.current_section
+                if not section.items or section.items[-1].title != title:
+                    self.item(None, title)
+        return len(levels) >= len(kinds)
 
     def _drop_repeated_prose(self, table_section: int) -> None:
         """A prose plan followed by a task table of the same tasks: the tree follows the table
@@ -445,6 +475,25 @@ class _Builder:
 # The openers of a plan's closing remark (its conclusion after the last point).
 _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
                              r".{0,6}(?:将|要|会)")
+
+
+_GROUP_CELL_MAX = 20
+
+
+def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list[str]:
+    """The group cells a row opens with when it has more cells than the header has columns
+    (not counting a number cell the header does not name): short names ("主动公开",
+    "基础信息公开"), never a task, unit, number or deadline."""
+    extra = len(cells) - width
+    if "number" not in columns and any(cell_type(c) == "num" for c in cells):
+        extra -= 1
+    if extra <= 0:
+        return []
+    levels = cells[:extra]
+    if all(c and len(c) <= _GROUP_CELL_MAX and title_like(c) and cell_type(c) in ("text", "heading")
+           and not _numbered_task(c) for c in levels):
+        return levels
+    return []
 
 
 def _numbered_task(cell: str) -> str | None:
