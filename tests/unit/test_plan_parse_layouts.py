@@ -270,3 +270,13 @@ def test_a_web_table_copied_one_cell_per_line_with_rows_padded_by_empty_cells():
         ("及时公开规范性文件的备案目录。", ["各成员单位"], []),
         ("公开依申请公开的办理流程。", ["区政府办公室"], []),
     ]
+
+
+def test_a_long_paragraph_enumerating_two_points_inline_is_not_unfolded():
+    """Two inline （一）（二） of one level in a long paragraph are an enumeration, not a folded
+    article (a folded one with two breaks has a heading and its first point)."""
+    filler = "围绕重点领域推进信息公开，细化公开内容，规范公开流程，提升公开质量，" * 8
+    task = f"做好年度报告工作。{filler}年报内容主要包括（一）主动公开政府信息情况；（二）依申请公开情况。"
+    plan = parse_plan_text(f"一、工作任务\n1.{task}")
+    assert len(f"1.{task}") > 300
+    assert [t[2] for t in _tasks(plan)] == [task]
