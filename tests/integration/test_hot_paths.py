@@ -186,3 +186,37 @@ async def test_the_queue_kept_in_memory_is_the_one_the_database_gives(database):
         assert await progress._pending_updates(unit_id, period) == (
             await progress._pending_by_query(unit_id, period)), (unit_id, period)
     assert len(await progress._pending_updates()) == 29
+
+
+async def test_a_starting_server_fills_its_caches_before_the_first_page(database, monkeypatch):
+    """`tracker serve` (TRACKER_WARM_CACHES=1) warms each worker as it starts: the history,
+    the review queue, the recent plans' facts, trees and snapshots, the page templates. The
+    first overview then reads nothing but the checks every read makes."""
+    import asyncio
+    from dataclasses import replace
+
+    from tracker.http import app as http_app
+    from tracker.services import plan_cache, tracking
+    from tracker.settings import get_settings
+
+    w = await build_world()
+    await progress.submit_update(w.lead, w.task_id, validate_update(update_body(period="2018-03")))
+    plan_cache.clear()
+    monkeypatch.setattr(http_app, "get_settings", lambda: replace(get_settings(), warm_caches=True))
+    app = http_app.create_app()
+    async with app.lifespan():
+        warming = next(t for t in asyncio.all_tasks() if t.get_name() == "tracker-warm-up")
+        await asyncio.wait_for(warming, 30)
+        state = plan_cache.state()
+        assert state.history is not None and w.plan_id in state.facts and w.plan_id in state.trees
+        assert state.history.by_task[w.task_id]
+        assert progress._pending_index.history is state.history
+        facts = await tracking.load_plan_facts(w.plan_id)
+        assert {key[0] for key in facts.memo} >= {"snapshot", "timeliness"}
+        assert "plan.html" in {t.name for t in app.template_engine.engine.cache.values()}
+        assert (await progress.review_queue_page()).total == 1
+        with count_statements(current_engine()) as count:
+            await tracking.load_plan_facts(w.plan_id)
+        # The structure check and the history's "anything new?" pair, nothing loaded in full.
+        assert count.statements == 3, "\n".join(count.sql)
+    assert warming.done()
