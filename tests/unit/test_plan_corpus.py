@@ -6,7 +6,11 @@ its numbers are not pinned here, so nobody tunes the parser against them. It may
 while (its documents were retired into development on 2026-11-28 and a fresh hold-out is being
 collected): its test then skips. A second, separate hold-out (tests/data/plans/holdout_other_topics)
 holds whole work plans on other topics (普法, 林长制, 专利, 乡村振兴…) in the same layouts, added because
-few whole 政务公开 plans from new bodies are reachable; it is scored once and never tuned on either."""
+few whole 政务公开 plans from new bodies are reachable; it is scored once and never tuned on either.
+
+2026-11-29: the fresh hold-out h01-h11 joined development (41 -> 52 documents). Their untouched
+hold-out score, taken once before any tuning on them: sections 0.85 / items 0.96 / tasks 0.72 /
+units 0.76 / roles 0.76 / deadlines 0.92, none refused."""
 
 from __future__ import annotations
 
@@ -19,12 +23,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
-# (the one exception: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents).
+# (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
+# 2026-11-29 h01-h11 joined, 41 -> 52).
 DEV_FLOORS = {
-    "documents": 41,
+    "documents": 52,
     "sections_f1": 1.0,
     "items_f1": 1.0,
-    "tasks_f1": 0.99,
+    "tasks_f1": 1.0,
     "units": 0.99,
     "units_roles": 0.99,
     "deadlines": 1.0,

@@ -185,3 +185,98 @@ def test_the_page_chrome_after_a_one_cell_per_line_table_is_not_a_cell():
         ("全面公开权力清单：通过门户网站集中展示。", ["区行政审批局"]),
         ("做好法律法规发布：提升规章发布质量。", ["综合处"]),
     ]
+
+
+def test_a_closing_remark_and_related_links_after_the_last_point_are_not_tasks():
+    """A plan page ends with the conclusion (下一步，我们将…) and the site's 相关文章 heading."""
+    text = "\n".join([
+        "某中心政务公开实施方案",
+        "一、工作要求",
+        "(一)加强组织领导。成立领导小组，统筹推进公开工作。",
+        "(二)加强队伍建设。各科室落实专人负责公开工作。",
+        "下一步，中心将严格按照任务分解表落实每项工作任务。",
+        "相关文章",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2] for t in _tasks(plan)] == ["成立领导小组，统筹推进公开工作。", "各科室落实专人负责公开工作。"]
+    # an item whose only paragraph opens so is still a task
+    only = parse_plan_text("一、工作任务\n(一)下步安排\n下一步，我局将做好公开工作。")
+    assert [t[2] for t in _tasks(only)] == ["下一步，我局将做好公开工作。"]
+
+
+def test_a_folded_section_heading_with_its_first_paragraph_run_onto_it():
+    """An article on one line: "一、工作目标紧紧围绕…" is the part name 工作目标 and a paragraph."""
+    body = "紧紧围绕全县重点任务和社会公众关切，进一步加大政务公开力度，拓宽公开范围和渠道，加强政策解读回应，提升政务服务水平。"
+    plan = parse_plan_text("\n".join([
+        "某县2018年政务公开实施方案",
+        f"一、工作目标{body}",
+        "二、以政务公开助力推进重点工作和民生实事项目建设，全面提升群众满意度和获得感",
+        "1.做好重点项目信息公开。",
+    ]))
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "工作目标"), ("二", "以政务公开助力推进重点工作和民生实事项目建设，全面提升群众满意度和获得感")]
+    assert [t[2] for t in _tasks(plan)] == [body, "做好重点项目信息公开。"]
+
+
+def test_a_shared_document_text_run_together_with_page_markers():
+    """A document-sharing site's copy of a .docx: a page marker "1、" before the title, the lead-in,
+    the first section and its first task run together on one line; the next page marker
+    takes the place of the next task's number, the dot of which ended up after the deadline."""
+    lead_in = ("1、某局关于做好当前政务公开重点工作的方案为贯彻落实市政府办公室关于做好当前政务公开重点工作的通知要求，"
+               "持续深化政务公开工作，进一步做好政策文件公开，推进决策公开、执行公开、管理公开、服务公开和结果公开，"
+               "切实保障人民群众的知情权、参与权、表达权和监督权，积极引导公众参与决策，更好发挥以公开促落实、助监督、"
+               "强监管的功能作用，以扎实有效的公开工作，助力实现全面振兴新突破，现将当前重点工作任务分解如下：")
+    first = ("全面公开现行有效行政规范性文件。要按照司法行政机关关于行政规范性文件认定的指导意见，做好行政规范性文件认定，"
+             "将现行有效行政规范性文件在政府网站信息公开专栏中集中公开。")
+    second = "完善行政规范性文件动态更新机制。根据立改废情况，在政府网站及时更新发布。"
+    text = "\n".join([
+        f"{lead_in}一、围绕经济高质量发展，推进政策文件公开1.{first}"
+        "牵头科室:局办公室,责任科室:局各科室。完成时限:2023年10月底前2,",
+        f"2、{second}(牵头科室:局办公室,责任科室:局各科室。完成时限:长期坚持)3切实落实政策解读工作规范。(牵",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "围绕经济高质量发展，推进政策文件公开")]
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units, t.deadline_text)
+            for t in plan.sections[0].items[0].tasks] == [
+        ("1", first, ["局办公室"], ["局各科室"], "2023年10月底前"),
+        ("2", second, ["局办公室"], ["局各科室"], "长期坚持"),
+    ]
+
+
+def test_a_web_table_copied_one_cell_per_line_with_rows_padded_by_empty_cells():
+    """Each cell ends with its bar; a row whose cells are merged from the rows above is padded
+    to the table's width with empty cells ("||||"); the 工作任务 header spans three group
+    columns given only in the first row they span: the outer group is a section, the next an
+    item (the third level is not kept), and the unit cell spans the rows below it."""
+    text = "\n".join([
+        "某区2023年政务公开常态化工作任务清单",
+        "工作任务 |", "具体要求 |", "责任单位 |", "||",
+        "主动公开 |", "基础信息公开 |", "行政规范 |",
+        "做好规范性文件的集中公开工作。 |",
+        "区司法局牵头区级文件集中公开工作,区各文件制定主体具体落实;各成员单位负责做好本单位文件公开工作 |",
+        "详细列明标题、文号、有效性等。 |", "||||",
+        "及时公开规范性文件的备案目录。 |", "各成员单位 |", "|||",
+        "依申请公开 |", "办理流程 |", "申请渠道 |",
+        "公开依申请公开的办理流程。 |", "区政府办公室 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title, [(i.number, i.title) for i in s.items]) for s in plan.sections] == [
+        ("一", "主动公开", [(None, "基础信息公开")]), ("二", "依申请公开", [(None, "办理流程")])]
+    assert plan.to_dict()["sections"][0]["number"] is None  # named, not numbered, by the document
+    shared = (["区司法局"], ["区各文件制定主体", "各成员单位"])
+    assert [(t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("做好规范性文件的集中公开工作。", *shared),
+        ("详细列明标题、文号、有效性等。", *shared),
+        ("及时公开规范性文件的备案目录。", ["各成员单位"], []),
+        ("公开依申请公开的办理流程。", ["区政府办公室"], []),
+    ]
+
+
+def test_a_long_paragraph_enumerating_two_points_inline_is_not_unfolded():
+    """Two inline （一）（二） of one level in a long paragraph are an enumeration, not a folded
+    article (a folded one with two breaks has a heading and its first point)."""
+    filler = "围绕重点领域推进信息公开，细化公开内容，规范公开流程，提升公开质量，" * 8
+    task = f"做好年度报告工作。{filler}年报内容主要包括（一）主动公开政府信息情况；（二）依申请公开情况。"
+    plan = parse_plan_text(f"一、工作任务\n1.{task}")
+    assert len(f"1.{task}") > 300
+    assert [t[2] for t in _tasks(plan)] == [task]

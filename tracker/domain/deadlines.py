@@ -67,6 +67,9 @@ _SUFFIX = re.compile(r"\s*(以前|之前|前)")
 _ANCHOR_AFTER = re.compile(r"\s*(以前|之前|前|完成|内|截止)")
 _LABEL = re.compile(r"(?:完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限)\s*[:]\s*")
 _LABEL_END = re.compile(r"[);。\n]")  # a labelled phrase runs to the end of its note or sentence
+# What follows a labelled deadline and is not part of it: the next point's number or a page
+# marker run on after 前/底/止 (copied text: "完成时限：2023年10月底前2,"), and trailing commas.
+_RUN_ON_NUMBER = re.compile(r"(?:(?<=[前底止末])\s*\d{1,3})?[\s,，、]*$")
 _NOTE = re.compile(r"\(([^()]{1,200})\)")
 _SEGMENT_SPLIT = re.compile(r"[,;。、]")
 # Ongoing phrases in running text count only when they close a clause ("…，持续推进。").
@@ -189,7 +192,9 @@ def resolve_deadline(text: str | None, year: int | None) -> tuple[str | None, st
         start = labels[-1].end()
         end = _LABEL_END.search(key, start)
         stop = end.start() if end else len(key)
-        written, resolved = resolve_deadline_phrase(text[start:stop], year)
+        phrase = text[start:stop]
+        phrase = phrase[:_RUN_ON_NUMBER.search(key, start, stop).start() - start]
+        written, resolved = resolve_deadline_phrase(phrase, year)
         if written:
             return written, resolved
 

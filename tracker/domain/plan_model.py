@@ -96,10 +96,13 @@ class ParsedSection:
     # The document writes no section level: number and title are stand-ins ("一", the plan's
     # title) so the tree can be stored, and the JSON shows them as null.
     implied: bool = False
+    # The document names the section but does not number it (a table's group cell "主动公开"):
+    # the number is a stand-in, shown as null in the JSON.
+    unnumbered: bool = False
 
     def to_dict(self) -> dict:
         return {
-            "number": None if self.implied else self.number,
+            "number": None if self.implied or self.unnumbered else self.number,
             "title": None if self.implied else self.title,
             "items": [item.to_dict() for item in self.items],
         }

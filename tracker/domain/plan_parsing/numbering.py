@@ -66,6 +66,22 @@ def split_title(rest: str) -> tuple[str, str | None]:
     return title.strip(), (after.strip() or None) if stop else None
 
 
+# The standard names of a plan's parts (总体要求, 工作目标, 保障措施…): a section heading whose
+# text runs on far past a heading's length with no full stop is such a name with its first
+# paragraph run onto it (a folded article: "一、工作目标紧紧围绕…").
+_PART_NAME = re.compile(r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
+                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容)")
+_HEADING_MAX = 40
+
+
+def split_section_title(rest: str) -> tuple[str, str | None]:
+    """split_title for a section heading, also splitting a part name from a paragraph run onto it."""
+    title, after = split_title(rest)
+    if len(title) > _HEADING_MAX and (m := _PART_NAME.match(match_key(title))):
+        return title[:m.end()], rest[m.end():].strip()
+    return title, after
+
+
 def to_numeral(n: int) -> str:
     digits = "零一二三四五六七八九"
     if n >= 100:

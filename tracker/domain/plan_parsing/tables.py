@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -118,9 +119,69 @@ def is_bar_line(line: Line) -> bool:
     return bool(_LONE_BAR.fullmatch(line.key.strip()))
 
 
+def _bars(line: Line) -> int:
+    """How many bars a line holds when it holds nothing else ("|" 1, "||||" 4), else 0."""
+    key = line.key.strip()
+    return len(key) if key and not key.strip("|") else 0
+
+
+def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None:
+    """A web table copied one cell per line, each cell ended by its bar, where every row is
+    padded to the table's full width with empty cells ("||||" after a row whose other cells
+    are merged from the rows above): the header with its padding gives the width, and the
+    cells are cut into rows of that width. None unless the cells fit that layout exactly
+    (each row opens with a cell, its empty cells all at its end)."""
+    if not _header_cell(lines[start]):
+        return None
+    cells: list[tuple[int, str]] = []  # (line, text); "" an empty cell
+    pending: tuple[int, str] | None = None
+    i = start
+    padded = False
+    while i < len(lines):
+        if pending is not None and not padded and not _header_cell(Line(0, pending[1], match_key(pending[1]))):
+            return None  # the header's cells end with no padding after them: another layout
+        bars = _bars(lines[i])
+        if bars:
+            padded = padded or bars > 1
+            if pending is not None:
+                cells.append(pending)
+                pending, bars = None, bars - 1
+            cells.extend((lines[i].no, "") for _ in range(bars))
+        elif pending is not None or _ends_stream(lines[i]):
+            i -= pending is not None  # the table ended after its last bar
+            pending = None
+            break
+        else:
+            pending = (lines[i].no, lines[i].text)
+        i += 1
+    if pending is not None:  # the text stops inside the last cell
+        cells.append(pending)
+    names = []
+    for _, text in cells:
+        if text and not _header_cell(Line(0, text, match_key(text))):
+            break
+        names.append(text)
+    width = len(names)
+    while names and not names[-1]:
+        names.pop()
+    columns = header_columns(names) if len(names) >= 2 and "" not in names else None
+    if not padded or columns is None or width == len(names):
+        return None
+    rows = []
+    for at in range(width, len(cells), width):
+        row = [text for _, text in cells[at:at + width]]
+        filled = len(row) - len(list(itertools.takewhile(lambda t: not t, reversed(row))))
+        if not row[0] or "" in row[:filled]:
+            return None
+        rows.append((cells[at][0], row[:filled]))
+    return Table(columns, names, rows), i
+
+
 def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     """A table written one cell per line starting at lines[start] (its header's first cell):
     (table, index after it), or None when no header of at least two column names starts there."""
+    if padded := _read_padded_rows(lines, start):
+        return padded
     header: list[str] = []
     i = start
     barred = False

@@ -106,9 +106,12 @@ def unfold(text: str) -> str:
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole
             rows.append(row)
             continue
-        if len(row) > FOLDED_LINE and len(_INLINE_HEADING.findall(key)) + key.count("\n") >= 3:
+        cuts = [m.start() for m in _INLINE_HEADING.finditer(key)] if len(row) > FOLDED_LINE else []
+        # three breaks, or two headings of different levels ("…如下：一、…1.…": a section and
+        # its first point; two （一）（二） of one level may be an enumeration inside a paragraph)
+        levels = {"(" if key[c] in "(（" else "1" if key[c].isdigit() else "一" for c in cuts}
+        if len(row) > FOLDED_LINE and (len(cuts) + key.count("\n") >= 3 or len(cuts) == 2 and len(levels) == 2):
             row = unfolded
-            cuts = [m.start() for m in _INLINE_HEADING.finditer(key)]
             pieces, start = [], 0
             for cut in cuts:
                 pieces.append(row[start:cut])

@@ -58,6 +58,7 @@ from tracker.domain.plan_parsing.numbering import (
     item_heading,
     next_numeral,
     section_heading,
+    split_section_title,
     split_title,
     task_heading,
 )
@@ -134,8 +135,13 @@ class _Builder:
             section.items.append(ParsedItem(None, None, []))
         return section.items[-1]
 
-    def section(self, number: str, title: str) -> None:
-        self.sections.append(ParsedSection(number, title, []))
+    def section(self, number: str | None, title: str) -> None:
+        """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if number is None:
+            numbers = [s.number for s in self.sections if not s.implied]
+            self.sections.append(ParsedSection(next_numeral(numbers), title, [], unnumbered=True))
+        else:
+            self.sections.append(ParsedSection(number, title, []))
         self.last_task = None
 
     def item(self, number: str | None, title: str | None, line: int | None = None,
@@ -289,6 +295,7 @@ class _Builder:
         grouped = "task" in cols and "requirement" in cols
         previous: dict[str, str] = {}
         group: str | None = None
+        leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
         for no, cells in table.rows:
             filled = [c for c in cells if c]
@@ -316,6 +323,11 @@ class _Builder:
             if len(cells) > width:
                 while len(cells) > width and not cells[-1]:
                     cells = cells[:-1]
+            levels = _group_levels(cells, cols, width)
+            if levels:
+                cells = cells[len(levels):]
+                leveled = self.group_levels(levels, appended) or leveled
+                previous, group = {}, None
             values = align_row(cells if len(cells) == width else filled, cols, width)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
@@ -327,7 +339,7 @@ class _Builder:
                 values["task"] = f"{own_task}：{requirement}" if requirement else own_task
                 values["requirement"] = ""
                 task_value, requirement = values["task"], ""
-            if grouped and requirement and task_value and task_value != group:
+            if grouped and requirement and task_value and task_value != group and not leveled:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
                 if heading:
                     self.item(heading[0], heading[1] or None)
@@ -365,6 +377,25 @@ class _Builder:
             self.last_task = None
         if appended:
             self._drop_repeated_prose(table_section)
+
+    def group_levels(self, levels: list[str], appended: bool) -> bool:
+        """Group cells before a row's own cells (the header's task column spans several group
+        columns: 主动公开 / 基础信息公开 / …), outermost first: a section, then an item (below a
+        section the document numbered above the table: an item); deeper levels are not kept in
+        the tree. A level opens a new section/item only when its value changes. True when the
+        levels gave the item (the task column then names no item)."""
+        kinds = ["item"] if appended else ["section", "item"]
+        for kind, value in zip(kinds, levels, strict=False):
+            title = value.strip().rstrip("。")
+            if kind == "section":
+                current = self.sections[-1] if self.sections else None
+                if current is None or current.implied or current.title != title:
+                    self.section(None, title)
+            else:
+                section = self.current_section
+                if not section.items or section.items[-1].title != title:
+                    self.item(None, title)
+        return len(levels) >= len(kinds)
 
     def _drop_repeated_prose(self, table_section: int) -> None:
         """A prose plan followed by a task table of the same tasks: the tree follows the table
@@ -427,7 +458,42 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+        self._drop_closing_remark()
         return self.sections
+
+    def _drop_closing_remark(self) -> None:
+        """"下一步，我们将…" / "总之，…" after the plan's last point: the plan's conclusion (like
+        the preamble before its first section), not a task of the last item. Only plain
+        paragraphs with no unit or deadline, and never an item's only task."""
+        item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
+        while (item is not None and len(item.tasks) > 1 and (last := item.tasks[-1]).number is None
+               and not last.lead_units and not last.cooperating_units and not last.deadline_text
+               and _CLOSING_REMARK.match(match_key(last.text))):
+            item.tasks.pop()
+
+
+# The openers of a plan's closing remark (its conclusion after the last point).
+_CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
+                             r".{0,6}(?:将|要|会)")
+
+
+_GROUP_CELL_MAX = 20
+
+
+def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list[str]:
+    """The group cells a row opens with when it has more cells than the header has columns
+    (not counting a number cell the header does not name): short names ("主动公开",
+    "基础信息公开"), never a task, unit, number or deadline."""
+    extra = len(cells) - width
+    if "number" not in columns and any(cell_type(c) == "num" for c in cells):
+        extra -= 1
+    if extra <= 0:
+        return []
+    levels = cells[:extra]
+    if all(c and len(c) <= _GROUP_CELL_MAX and title_like(c) and cell_type(c) in ("text", "heading")
+           and not _numbered_task(c) for c in levels):
+        return levels
+    return []
 
 
 def _numbered_task(cell: str) -> str | None:
@@ -510,7 +576,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 continue
         i += 1
         if (section := section_heading(line)) is not None:
-            title, rest = split_title(section[1])
+            title, rest = split_section_title(section[1])
             builder.section(section[0], title)
             if rest:
                 builder.prose(None, rest, line.no)
@@ -539,8 +605,13 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
 
 def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
-    if section_heading(line) or item_heading(line) or task_heading(line):
+    if section_heading(line) or item_heading(line):
         return True
+    if task_heading(line):
+        # "1、XX方案为贯彻…现将重点任务分解如下：" then "一、…": a page marker before the lead-in
+        # of a copied document, not a first task (a task does not introduce the sections)
+        return not (line.key.rstrip().endswith(":") and i + 1 < len(lines)
+                    and (section_heading(lines[i + 1]) or item_heading(lines[i + 1])))
     if is_table_line(line) and header_columns(row_cells(line)) is not None:
         # a header with no row under it is a line that names columns ("# source: … 工作任务 | …")
         return i + 1 < len(lines) and is_table_line(lines[i + 1])

@@ -21,10 +21,14 @@ _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分别|共同)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
+    r"由?(.+?)(?:按职责分工|按职责|分别|共同|具体)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
-_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同)?(配合|参与|协办|协助|协同)")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同|具体)?(配合|参与|协办|协助|协同)")
+# "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
+# as sentences); the unit is the name before the role word.
+_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
+                            r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
 _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
@@ -33,7 +37,7 @@ UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
 _UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,4}?(?:单位|部门|处室|科室))?"
                         r"(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
-    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
+    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|主体|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
 )
 _VERB_RE = re.compile(
     r"解读|开展|做好|推进|组织|共同|进行|制定|建立|完善|落实|加强|研究|编制|发布|公开|举办|召开|实施|围绕|针对|通过"
@@ -175,6 +179,13 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
         elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
             pending = []
+        elif (sentence := _ROLE_SENTENCE.match(seg)) and _UNIT_END.fullmatch(sentence[1]):
+            units = pending + split_units(original[sentence.start(1): sentence.end(1)])
+            role = sentence[2]
+            target = coop if role in ("配合", "参与", "协助") or (
+                lead and role in ("负责", "负责落实", "落实")) else lead
+            target.extend(u for u in units if u not in lead and u not in coop)
+            pending = []
         elif plain is not None:
             merge_units(plain, split_units(original))
         elif len(seg) <= 40:
@@ -312,8 +323,14 @@ def split_note(text: str) -> tuple[str, list[str]]:
     body_end = end
     label = _TRAILING_LABEL.search(key, 0, body_end)
     if label:
-        notes.insert(0, text[label.start(): body_end].strip(" ；;。"))
-        body_end = label.start()
+        start = label.start()
+        opened = key.rfind("(", 0, start)
+        if opened > key.rfind(")", 0, start) and is_note(key[opened + 1:start] or key[start:body_end]):
+            # "…发布。(牵头科室:A。完成时限:长期坚持)3切实…": a note whose bracket closes
+            # before text run on after it starts at its bracket
+            start = opened
+        notes.insert(0, text[start: body_end].strip(" ；;。()（）"))
+        body_end = start
     return text[:body_end].rstrip(), notes
 
 
