@@ -19,9 +19,6 @@ from tracker.domain.status import (
     deadline_warning,
     done_period,
     expected_percent,
-    latest_counting,
-    latest_counting_by_day,
-    latest_first,
     milestone_state,
     plan_percent,
     plan_summary,
@@ -512,15 +509,6 @@ def test_later_submissions_do_not_change_the_past(task, history, as_of):
     assert status(task, [*history, future], as_of) == before
     assert before.code in STATUS_LABELS
     assert 0 <= before.percent <= 100
-
-
-@given(histories(), st.lists(as_of_days, max_size=14))
-def test_latest_counting_by_day_agrees_with_latest_counting(history, days):
-    # The trend's one-pass form and the per-day rule must not drift apart (any order of days,
-    # repeated days, reviews decided at the very moment of submission).
-    ordered = latest_first(history)
-    assert latest_counting_by_day(history, days) == [
-        latest_counting(ordered, day) for day in days]
 
 
 @given(tasks, as_of_days, as_of_days)

@@ -59,10 +59,9 @@ pre-group updates by task_id for speed, the results are the same.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -94,7 +93,6 @@ __all__ = [
     "expected_percent",
     "is_done",
     "latest_counting",
-    "latest_counting_by_day",
     "latest_first",
     "latest_update",
     "milestone_state",
@@ -235,8 +233,12 @@ def today(tz: tzinfo = DEFAULT_TZ) -> date:
 
 @lru_cache(maxsize=4096, typed=True)  # pure; asked for many tasks and the same few days
 def end_of_day(day: date, tz: tzinfo = DEFAULT_TZ) -> datetime:
-    """The first instant after ``day`` in ``tz``; something happened by ``day`` if before it."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    """The first instant after ``day`` in ``tz``; something happened by ``day`` if before it.
+
+    Given in UTC, the zone the database gives times in: comparing datetimes of one tzinfo
+    compares them directly, of two zones asks each for its offset (cut-offs are compared with
+    every update and review of a plan, many times over)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
 
 
 def current_period(plan_year: int | None, on: date | None = None) -> str:
@@ -323,36 +325,6 @@ def latest_counting(
         if update.submitted_at < cutoff and _review_state_before(update, cutoff) != "returned":
             return update
     return None
-
-
-def latest_counting_by_day(
-    updates: Iterable[UpdateFacts], days: list[date], tz: tzinfo = DEFAULT_TZ
-) -> list[UpdateFacts | None]:
-    """`latest_counting` at each of `days` (the report's trend asks every task at every month's
-    end), in one pass over the task's updates instead of one search per day.
-
-    The updates are taken latest first (rule 5); each one answers the days, from the first
-    cut-off after its submission, that no later update answered yet and at which it counts
-    (rule 3). An update never returned counts at every cut-off after its submission, so it
-    fills a run of days at once; one with a 返回 review is judged day by day."""
-    ordered_days = sorted(set(days))
-    cutoffs = [end_of_day(day, tz) for day in ordered_days]
-    found: list[UpdateFacts | None] = [None] * len(cutoffs)
-    open_below = len(cutoffs)  # every day from here on has its answer
-    for update in latest_first(updates):
-        if open_below == 0:
-            break
-        first = bisect_right(cutoffs, update.submitted_at)  # first cut-off after submission
-        returned = any(review.decision == "returned" for review in update.reviews)
-        for index in range(first, open_below):
-            if found[index] is None and (
-                not returned or _review_state_before(update, cutoffs[index]) != "returned"
-            ):
-                found[index] = update
-        while open_below > 0 and found[open_below - 1] is not None:
-            open_below -= 1
-    answer = dict(zip(ordered_days, found, strict=True))
-    return [answer[day] for day in days]
 
 
 def _progress_of(update: UpdateFacts | None) -> TaskProgress:

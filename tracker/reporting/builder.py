@@ -116,16 +116,14 @@ def _progress_trend(facts: PlanFacts, task_ids: set[int], points: list[tuple[str
                     ) -> list[tuple[str, float, int]]:
     """(period, plan completion %, tasks done) at each point: the same progress rules as the
     statuses (rules 3-6), without the schedule, which the trend does not show. Each point
-    counts the tasks the plan had by its day. Each task's history is walked once for all the
-    points (`status.latest_counting_by_day`), not searched again for every point."""
-    days = [day for _, day in points]
-    latest = {task.task_id: status.latest_counting_by_day(status.reporting_updates(
-        task, facts.updates_by_task.get(task.task_id, ())), days) for task in facts.tasks
+    counts the tasks the plan had by its day."""
+    mine = {task.task_id: status.latest_first(status.reporting_updates(
+        task, facts.updates_by_task.get(task.task_id, ()))) for task in facts.tasks
         if task.task_id in task_ids}
     trend = []
-    for index, (period, day) in enumerate(points):
+    for period, day in points:
         chosen = [task for task in tasks_as_of(facts, day) if task.task_id in task_ids]
-        progress = [latest[task.task_id][index] for task in chosen]
+        progress = [status.latest_counting(mine[task.task_id], day) for task in chosen]
         percents = [u.percent if u else 0 for u in progress]
         done = sum(1 for u in progress if u is not None and (u.state == "done" or u.percent >= 100))
         trend.append((period, round(sum(percents) / len(percents), 1) if percents else 0.0, done))
