@@ -346,8 +346,8 @@ def task_progress(
     return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
 
 
-def is_done(progress: TaskProgress) -> bool:
-    """Reported done: state "done" or 100 %."""
+def is_done(progress: TaskProgress | UpdateFacts) -> bool:
+    """Reported done: state "done" or 100 % (a task's progress, or the update it comes from)."""
     return progress.state == "done" or progress.percent >= 100
 
 
@@ -486,7 +486,7 @@ def done_period(updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAUL
             by_period[u.period] = u
     first_done = None
     for period in sorted(by_period, reverse=True):
-        if not is_done(_progress_of(by_period[period])):
+        if not is_done(by_period[period]):
             break
         first_done = period
     return first_done
