@@ -205,12 +205,11 @@ def _run_tracker(env: dict, *args: str, stdin: str | None = None, timeout: float
 @contextlib.contextmanager
 def running_server(env: dict, log_path: Path,
                    workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`tracker serve`; with several workers, uvicorn's own --workers on the same app."""
+    """`tracker serve --workers N`, as the README runs it (each worker warms its caches as it
+    starts: TRACKER_WARM_CACHES)."""
     port = _free_port()
-    command = [_tracker_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if workers > 1:
-        command = [sys.executable, "-m", "uvicorn", "tracker.http.app:create_app", "--factory",
-                   "--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
+    command = [_tracker_bin(), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

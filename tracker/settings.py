@@ -32,6 +32,7 @@ class Settings:
     smtp_starttls: bool = False
     public_url: str | None = None  # the tracker's address, for links in notices
     scheduler: bool = False  # reminders, outbox and evidence checks inside the server
+    warm_caches: bool = False  # fill the plan caches as the server starts (services/warm_up.py)
     remind_hour: int = 9  # local hour of the daily reminder run
     notify_timeout: float = 10.0  # seconds for one whole delivery
     notify_max_attempts: int = 8  # 1+2+4+… minutes: given up after about two hours
@@ -130,6 +131,7 @@ def _outreach_env() -> dict:
         "smtp_starttls": env("TRACKER_SMTP_STARTTLS", "") == "1",
         "public_url": (env("TRACKER_PUBLIC_URL") or "").rstrip("/") or None,
         "scheduler": env("TRACKER_SCHEDULER", "") == "1",
+        "warm_caches": env("TRACKER_WARM_CACHES", "") == "1",
         "remind_hour": number("TRACKER_REMIND_HOUR", "9"),
         "notify_timeout": number("TRACKER_NOTIFY_TIMEOUT", "10", float),
         "notify_max_attempts": number("TRACKER_NOTIFY_MAX_ATTEMPTS", "8"),

@@ -155,9 +155,12 @@ async def test_readiness_sees_the_database_and_liveness_does_not(app_client, dat
 
     from tracker.services.database import bind_engine, current_engine
 
-    assert (await app_client.get("/healthz")).status_code == 200
+    health = await app_client.get("/healthz")
+    assert health.status_code == 200
     ready = await app_client.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {"status": "ok"}
+    # Probes run every few seconds: no CSRF token cookie for a client that has no form.
+    assert "set-cookie" not in health.headers and "set-cookie" not in ready.headers
     working = current_engine()
     # A database server that accepts connections and never answers (an outage mid-flight).
     silent = socket.socket()

@@ -15,6 +15,7 @@ from tests.support.world import PDF, build_world, form_body, update_body
 from tracker.db import count_statements
 from tracker.domain.progress_input import validate_update
 from tracker.http.pages import plans as plan_pages
+from tracker.http.pages import tracking as tracking_pages
 from tracker.services import chasing, progress
 from tracker.services.database import current_engine
 from tracker.tables import ProgressUpdate
@@ -186,3 +187,60 @@ async def test_the_queue_kept_in_memory_is_the_one_the_database_gives(database):
         assert await progress._pending_updates(unit_id, period) == (
             await progress._pending_by_query(unit_id, period)), (unit_id, period)
     assert len(await progress._pending_updates()) == 29
+
+
+async def test_a_starting_server_fills_its_caches_before_the_first_page(database, monkeypatch):
+    """`tracker serve` (TRACKER_WARM_CACHES=1) warms each worker as it starts: the history,
+    the review queue, the recent plans' facts, trees and snapshots, the page templates. The
+    first overview then reads nothing but the checks every read makes."""
+    import asyncio
+    from dataclasses import replace
+
+    from tracker.http import app as http_app
+    from tracker.services import plan_cache, tracking
+    from tracker.settings import get_settings
+
+    w = await build_world()
+    await progress.submit_update(w.lead, w.task_id, validate_update(update_body(period="2018-03")))
+    plan_cache.clear()
+    monkeypatch.setattr(http_app, "get_settings", lambda: replace(get_settings(), warm_caches=True))
+    app = http_app.create_app()
+    async with app.lifespan():
+        warming = next(t for t in asyncio.all_tasks() if t.get_name() == "tracker-warm-up")
+        await asyncio.wait_for(warming, 30)
+        state = plan_cache.state()
+        assert state.history is not None and w.plan_id in state.facts and w.plan_id in state.trees
+        assert state.history.by_task[w.task_id]
+        assert progress._pending_index.history is state.history
+        facts = await tracking.load_plan_facts(w.plan_id)
+        assert {key[0] for key in facts.memo} >= {"snapshot", "timeliness"}
+        assert "plan.html" in {t.name for t in app.template_engine.engine.cache.values()}
+        assert (await progress.review_queue_page()).total == 1
+        with count_statements(current_engine()) as count:
+            await tracking.load_plan_facts(w.plan_id)
+        # The structure check and the history's "anything new?" pair, nothing loaded in full.
+        assert count.statements == 3, "\n".join(count.sql)
+    assert warming.done()
+
+
+async def test_the_chasing_page_lists_a_few_unreported_tasks_per_unit_and_links_the_rest(
+        app_client, database, monkeypatch):
+    """A city unit can owe 30 tasks a month: the page lists the first few and links the unit's
+    tasks on the overview (the Excel export keeps every one)."""
+    w = await build_world()
+    full = await chasing.chasing(w.plan_id, "2018-09", dt.date(2018, 10, 6))
+    owing = max(full.not_reported, key=lambda u: len(u.missing_tasks))
+    await make_user("coordinator", w.units["局办公室"], username="coord")
+    await login(app_client, "coord")
+    url = f"/plans/{w.plan_id}/chasing?period=2018-09&as_of=2018-10-06"
+    page = (await app_client.get(url)).text
+    assert all(task in page for task in owing.missing_tasks) and "more-missing" not in page
+    shown = len(owing.missing_tasks) - 1
+    monkeypatch.setattr(tracking_pages, "MISSING_SHOWN", shown)
+    page = (await app_client.get(url)).text
+    row = page.split(f'data-unit="{owing.unit}"')[1].split("</tr>")[0]
+    assert owing.missing_tasks[-1] not in row
+    assert all(task in row for task in owing.missing_tasks[:shown])
+    link = f'/plans/{w.plan_id}?unit={quote(owing.unit)}&amp;as_of=2018-10-06#tree'
+    assert f"等 {len(owing.missing_tasks)} 项" in row and link in row
+

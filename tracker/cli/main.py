@@ -424,6 +424,8 @@ def cmd_serve(args) -> int:
         os.environ.setdefault("TRACKER_COOKIE_SECURE", "0")
     # The in-process schedule (reminders, outbox, evidence checks) is on unless told otherwise.
     os.environ.setdefault("TRACKER_SCHEDULER", "1")
+    # Each worker fills its plan caches as it starts, not on a coordinator's first page.
+    os.environ.setdefault("TRACKER_WARM_CACHES", "1")
     get_settings()
     secret_key()  # refused here, in one line, rather than in every worker's traceback
     # proxy_headers: the client's address (login throttling) comes from X-Forwarded-For when

@@ -53,6 +53,7 @@ from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
 from tracker.jobs import dispatch
+from tracker.services import warm_up
 from tracker.services.database import close_pool, open_pool, require_current_schema
 from tracker.settings import get_settings, secret_key, use_package_piccolo_conf
 
@@ -151,18 +152,34 @@ async def _before_request(request: Request) -> None:
     await load_unread(request)
 
 
+async def _warm_up(app: Litestar) -> None:
+    """A new worker's caches (services/warm_up.py) and compiled page templates, in the
+    background, so that its first pages cost what later ones do."""
+    await warm_up.warm_in_background()
+    environment = app.template_engine.engine
+    for name in environment.list_templates(extensions=["html"]):
+        environment.get_template(name)
+        await asyncio.sleep(0)
+
+
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     """The database pool, the schema check and the background jobs for the app's life (the
     queue on PostgreSQL, the in-process schedule on SQLite: tracker/jobs/dispatch.py).
     What was started is stopped even if a later step fails."""
     await open_pool()
+    warming = None
     try:
         await require_current_schema()
         await dispatch.start()
+        if get_settings().warm_caches:
+            warming = asyncio.create_task(_warm_up(app), name="tracker-warm-up")
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
+                await asyncio.gather(warming, return_exceptions=True)
             await dispatch.stop()
     finally:
         await close_pool()
@@ -208,8 +225,10 @@ def create_app() -> Litestar:
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         # Pages use the session cookie and need CSRF tokens; the API takes only bearer tokens.
+        # Probes and static files carry no form, so they get no token cookie either.
         csrf_config=CSRFConfig(secret=secret_key(), cookie_secure=settings.cookie_secure,
-                               cookie_httponly=True, exclude=["/api/"]),
+                               cookie_httponly=True,
+                               exclude=["/api/", "^/(healthz|readyz)$", "^/static/"]),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_before_request,

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from dataclasses import dataclass, replace
 
 from tracker.domain import status
 from tracker.tables import Plan, ProgressUpdate
+
+log = logging.getLogger(__name__)
 
 MAX_GAPS = 2000
 VERIFY_SECONDS = 60.0
@@ -147,8 +150,10 @@ class History:
         update_rows = await ProgressUpdate.raw(_UPDATES_SQL.format(where=where), *args)
         if (update_rows[0]["top"] or 0) < self.updates.top or (
                 review_rows[0]["top"] or 0) < self.reviews.top:
-            return False  # rows disappeared: another database, or a reset one
+            log.warning("progress history reloaded: rows disappeared (another or a reset database)")
+            return False
         if time.monotonic() - self.verified_at > VERIFY_SECONDS and not await self._verify():
+            log.warning("progress history reloaded: the row counts differ from the rows seen")
             return False
         tasks: set[int] = set()
         units: set[int] = set()
