@@ -18,6 +18,7 @@ from tracker.domain.status import (
     counted,
     deadline_warning,
     done_period,
+    end_of_day,
     expected_percent,
     milestone_state,
     plan_percent,
@@ -101,6 +102,13 @@ def test_end_of_day_is_taken_in_shanghai_not_utc():
     late_update = upd("2018-09", 70, midnight)
     assert task_progress(task, [late_update], date(2018, 9, 30)).percent == 0
     assert task_progress(task, [late_update], date(2018, 9, 30), tz=UTC).percent == 70
+
+
+def test_end_of_day_is_shanghai_midnight_given_in_utc():
+    # In the zone stored times come in, so the many as-of comparisons need no offset look-up.
+    cutoff = end_of_day(date(2018, 9, 30))
+    assert cutoff == datetime(2018, 10, 1, tzinfo=SH) and cutoff.tzinfo is UTC
+    assert end_of_day(date(2018, 9, 30), tz=UTC) == datetime(2018, 10, 1, tzinfo=UTC)
 
 
 def test_naive_datetimes_are_refused():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 from tracker.domain.errors import InvalidInput
 
@@ -115,6 +116,7 @@ def _check_due_day(due_day: int) -> None:
         raise ValueError(f"报送截止日应为每月 1 到 28 日之间，收到 {due_day!r}")
 
 
+@lru_cache(maxsize=4096, typed=True)  # pure; asked for every (task, period) of a plan
 def due_date(period: str, due_day: int) -> date:
     """The day updates for ``period`` are due: ``due_day`` of the following month."""
     _check_due_day(due_day)

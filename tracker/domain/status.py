@@ -61,7 +61,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from tracker.domain.periods import (
@@ -230,9 +231,14 @@ def today(tz: tzinfo = DEFAULT_TZ) -> date:
     return datetime.now(tz).date()
 
 
+@lru_cache(maxsize=4096, typed=True)  # pure; asked for many tasks and the same few days
 def end_of_day(day: date, tz: tzinfo = DEFAULT_TZ) -> datetime:
-    """The first instant after ``day`` in ``tz``; something happened by ``day`` if before it."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    """The first instant after ``day`` in ``tz``; something happened by ``day`` if before it.
+
+    Given in UTC, the zone the database gives times in: comparing datetimes of one tzinfo
+    compares them directly, of two zones asks each for its offset (cut-offs are compared with
+    every update and review of a plan, many times over)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
 
 
 def current_period(plan_year: int | None, on: date | None = None) -> str:
@@ -340,8 +346,8 @@ def task_progress(
     return _progress_of(latest_update(counting_updates(mine, as_of, tz)))
 
 
-def is_done(progress: TaskProgress) -> bool:
-    """Reported done: state "done" or 100 %."""
+def is_done(progress: TaskProgress | UpdateFacts) -> bool:
+    """Reported done: state "done" or 100 % (a task's progress, or the update it comes from)."""
     return progress.state == "done" or progress.percent >= 100
 
 
@@ -480,7 +486,7 @@ def done_period(updates: Iterable[UpdateFacts], as_of: date, tz: tzinfo = DEFAUL
             by_period[u.period] = u
     first_done = None
     for period in sorted(by_period, reverse=True):
-        if not is_done(_progress_of(by_period[period])):
+        if not is_done(by_period[period]):
             break
         first_done = period
     return first_done
