@@ -20,7 +20,7 @@ median response size):
                  reading the overview and the chasing list (--mixed-page: the page too)
   paced N/s:*    the same, with submissions at a steady N per second (--paced-rate)
   workers        PostgreSQL only: 40 reporters submitting while coordinators read the pages,
-                 against 1, 2 and 4 server worker processes (uvicorn --workers), as fast as
+                 against 1, 2 and 4 server worker processes (tracker serve --workers), as fast as
                  they can (saturation)
   paced-workers  both backends: 40 reporters each submitting at a person's pace (one every
                  --reporter-interval seconds, seeded jitter 0.5-1.5x) while the coordinators
