@@ -642,7 +642,9 @@ def test_a_report_is_started_then_its_job_polled_until_done():
         job["done_steps"])) == report
     assert seen == [0, 2, 3]  # each running state shown once, before the next look
     assert calls == ["POST /api/plans/1/reports"] + ["GET /api/report-jobs/" + "a" * 32] * 3
-    assert waits == [0.25, 0.5, 1.0]  # growing pauses between looks
+    # A server that answers at once without the job moving on gets growing pauses between
+    # looks; none after the look that finds it done.
+    assert waits == [0.25, 0.5]
 
     answers[:] = [_report_job("running"), _report_job("failed", error="报告生成超过120秒，已停止")]
     with pytest.raises(ServerFailed, match="报告生成超过120秒") as failed:
@@ -651,6 +653,21 @@ def test_a_report_is_started_then_its_job_polled_until_done():
 
     def never_done(request: httpx.Request) -> httpx.Response:
         return httpx.Response(202 if request.method == "POST" else 200, json=_report_job("running"))
+
+    # A server that holds the look until the job moves on (?wait=): no pauses at all.
+    steps = iter(["读取数据", "绘制图表", "生成 PDF"])
+    looks: list[str] = []
+
+    def long_poll(request: httpx.Request) -> httpx.Response:
+        looks.append(request.url.params.get("wait", ""))
+        step = next(steps, None)
+        job = _report_job("running", step=1) if step else _report_job("done", 5, report=report)
+        return httpx.Response(202 if request.method == "POST" else 200,
+                              json={**job, "step": step or "完成"})
+
+    client, waits = _client(long_poll)
+    assert client.generate_report(1, "2018-09") == report
+    assert waits == [] and looks == ["", "20", "20", "20"]
 
     client, waits = _client(never_done)
     with pytest.raises(ServerUnreachable, match="报告仍在生成.*绘制图表"):

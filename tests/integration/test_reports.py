@@ -555,3 +555,36 @@ async def test_generated_city_plan_is_consistent(database):
     assert sum(counts.values()) == 60
     periods = sorted({row["period"] for row in await ProgressUpdate.select(ProgressUpdate.period)})
     assert periods == ["2025-01", "2025-02", "2025-03", "2025-04"]
+
+
+async def test_a_job_status_can_be_held_until_the_job_moves_on(app_client, monkeypatch):
+    """?wait=N (long poll): the answer comes as soon as the job's step or state changes, so a
+    client learns the report is ready at once instead of at its next look; bad values are
+    refused naming the parameter."""
+    from tracker.reporting import build as reports
+    from tracker.reporting import jobs as report_jobs
+
+    world = await build_world(monkeypatch)
+    request = await reports.resolve_request(world.plan_id, "2018-09", None, "monthly", None)
+    job_id, _ = await report_jobs.create(request, None)
+    url, h = f"/api/report-jobs/{job_id}", world.h["coordinator"]
+
+    async def move_on_later():
+        await asyncio.sleep(0.4)
+        await report_jobs._set_step(job_id, 2)
+
+    mover = asyncio.create_task(move_on_later())
+    started = asyncio.get_running_loop().time()
+    held = await app_client.get(url, params={"wait": "10"}, headers=h)
+    took = asyncio.get_running_loop().time() - started
+    await mover
+    assert held.status_code == 200 and held.json()["done_steps"] == 2, held.text
+    assert 0.3 < took < 3, took  # held until the step changed, not for the 10 s asked
+    await report_jobs.fail(job_id, "测试")
+    started = asyncio.get_running_loop().time()
+    done = await app_client.get(url, params={"wait": "10"}, headers=h)
+    assert done.json()["state"] == "failed"
+    assert asyncio.get_running_loop().time() - started < 1  # finished: answered at once
+    for bad in ("abc", "-1", "31", "1.5"):
+        refused = await app_client.get(url, params={"wait": bad}, headers=h)
+        assert (refused.status_code, refused.json()["field"]) == (400, "wait"), bad

@@ -39,6 +39,7 @@ CONNECT_TIMEOUT = 10.0
 REPORT_TIMEOUT = 600.0
 JOB_POLL_FIRST = 0.25  # seconds before the first look at a report job; doubled up to the max
 JOB_POLL_MAX = 2.0
+JOB_LONG_POLL = 20  # seconds the server may hold a status request until the job moves on
 RETRY_STATUSES = frozenset({502, 503, 504})
 # Paths every tracker publishes in its OpenAPI document: how a tracker is told from other servers.
 SIGNATURE_PATHS = ("/api/tokens", "/api/my/tasks", "/api/tasks/{task_id}/updates")
@@ -164,12 +165,14 @@ class TrackerClient:
 
     def __init__(self, server: str, token: str | None = None, *, timeout: float | None = None,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
         self.server = server
         self.token = token
         self.retry = retry or RetryPolicy.from_env()
         seconds = timeout if timeout is not None else timeout_from_env()
         self._sleep = sleep
+        self._clock = clock
         self._http = httpx.Client(
             base_url=server, transport=transport, follow_redirects=False,
             timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
@@ -254,10 +257,18 @@ class TrackerClient:
             if waited >= wait:
                 raise ServerUnreachable(f"报告仍在生成（已等待 {waited:.0f} 秒，进行到“{job.get('step')}”）；"
                                         "请稍后用同样的参数再次请求，将取回生成好的报告")
-            self._sleep(pause)
-            waited += pause
-            pause = min(pause * 2, JOB_POLL_MAX)
-            job = self._call("GET", job["status_url"])
+            # The server answers as soon as the job moves on (long poll); a server that
+            # answers at once anyway (an older one) is looked at again after a pause.
+            started = self._clock()
+            seen = (job.get("state"), job.get("step"))
+            job = self._call("GET", job["status_url"], params={"wait": JOB_LONG_POLL},
+                             timeout=JOB_LONG_POLL + 15)
+            held = self._clock() - started
+            waited += held
+            if (job.get("state"), job.get("step")) == seen and held < pause:
+                self._sleep(pause)
+                waited += pause
+                pause = min(pause * 2, JOB_POLL_MAX)
         if job.get("state") != "done" or not isinstance(job.get("report"), dict):
             raise ServerFailed(job.get("error") or "报告生成失败，请联系管理员", "report")
         return job["report"]

@@ -59,3 +59,15 @@ def filter_id(raw: str | None, field: str = "unit") -> int | None:
     if text and not (text.isascii() and text.isdigit()):
         raise InvalidInput("单位编号无效", field)
     return int(text) if text else None
+
+
+MAX_WAIT_SECONDS = 30  # a long poll's longest hold; proxies commonly cut idle requests at 60 s
+
+
+def wait_seconds(raw: str | int | None, field: str = "wait") -> int:
+    """?wait=N on a job's status: hold the answer up to N seconds (0-30) until the job moves."""
+    chosen = _whole_number(raw, field, "wait", 0) or 0
+    if chosen > MAX_WAIT_SECONDS:
+        raise InvalidInput(f"wait 不能超过 {MAX_WAIT_SECONDS} 秒（收到 {chosen}）", field)
+    return chosen
+

@@ -180,5 +180,18 @@ async def wait(job_id: str, timeout: float = 300.0, interval: float = 0.05) -> J
         await asyncio.sleep(interval)
 
 
+async def moved(job_id: str, seconds: float, interval: float = 0.1) -> JobView:
+    """The job as soon as its state or step differs from what it is now, or after `seconds`:
+    a client long-polls the status instead of sleeping between looks, so it learns that the
+    report is ready within a tenth of a second rather than up to its next look (the job's row
+    is read every `interval`, wherever the job runs)."""
+    first = job = await get(job_id)
+    deadline = loop_time() + seconds
+    while job.state == "running" and job.step == first.step and loop_time() < deadline:
+        await asyncio.sleep(interval)
+        job = await get(job_id)
+    return job
+
+
 def loop_time() -> float:
     return asyncio.get_running_loop().time()

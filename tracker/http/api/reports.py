@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
+from tracker.domain.paging import wait_seconds
 from tracker.domain.periods import parse_day
 from tracker.http.guards import reader_guard
 from tracker.jobs import dispatch
@@ -36,9 +37,14 @@ class ReportApi(Controller):
         return Response(job, status_code=202, headers={"Location": job.status_url})
 
     @get("/report-jobs/{job_id:str}", operation_id="getReportJob")
-    async def job_status(self, job_id: FromPath[str]) -> ReportJobOut:
-        """A report job's progress; once done, the archived report it made."""
-        return await report_jobs.api_status(await report_jobs.get(job_id))
+    async def job_status(self, job_id: FromPath[str],
+                         wait: FromQuery[str | None] = None) -> ReportJobOut:
+        """A report job's progress; once done, the archived report it made. wait=N (0-30):
+        answer as soon as the job moves on (a new step, done or failed), or after N seconds."""
+        seconds = wait_seconds(wait)
+        job = (await report_jobs.moved(job_id, seconds) if seconds
+               else await report_jobs.get(job_id))
+        return await report_jobs.api_status(job)
 
     @get("/plans/{plan_id:int}/reports", operation_id="listReports")
     async def list_reports(self, plan_id: FromPath[int]) -> list[ReportOut]:
