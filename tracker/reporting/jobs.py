@@ -170,16 +170,6 @@ async def reopen(job_id: str) -> None:
         ReportJob.token == job_id, ReportJob.state == "failed")
 
 
-async def wait(job_id: str, timeout: float = 300.0, interval: float = 0.05) -> JobView:
-    """The job once it has finished, whoever runs it (for tests and the API)."""
-    deadline = loop_time() + timeout
-    while True:
-        job = await get(job_id)
-        if job.state != "running" or loop_time() > deadline:
-            return job
-        await asyncio.sleep(interval)
-
-
 async def moved(job_id: str, seconds: float, interval: float = 0.1) -> JobView:
     """The job as soon as its state or step differs from what it is now, or after `seconds`:
     a client long-polls the status instead of sleeping between looks, so it learns that the

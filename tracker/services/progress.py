@@ -323,7 +323,6 @@ class _PendingIndex:
     def __init__(self) -> None:
         self.history = None
         self.version = -1
-        self.latest: dict[tuple[int, int, str], object] = {}
         self.keys_of_task: dict[int, set[tuple[int, int, str]]] = {}
         self.undecided: dict[tuple[int, int, str], object] = {}
         self.ordered: list = []
@@ -347,20 +346,17 @@ class _PendingIndex:
 
     def _redo_task(self, task_id: int, updates) -> None:
         for key in self.keys_of_task.pop(task_id, ()):
-            self.latest.pop(key, None)
             self.undecided.pop(key, None)
-        keys = set()
+        latest: dict[tuple[int, int, str], object] = {}  # a task's keys are all its own
         for update in updates:
             key = (update.task_id, update.unit_id, update.period)
-            known = self.latest.get(key)
+            known = latest.get(key)
             if known is None or update.version > known.version:
-                self.latest[key] = update
-            keys.add(key)
-        for key in keys:
-            if not self.latest[key].reviews:
-                self.undecided[key] = self.latest[key]
-        if keys:
-            self.keys_of_task[task_id] = keys
+                latest[key] = update
+        self.undecided.update((key, update) for key, update in latest.items()
+                              if not update.reviews)
+        if latest:
+            self.keys_of_task[task_id] = set(latest)
 
 
 _pending_index = _PendingIndex()
