@@ -51,6 +51,8 @@ class Plan(Table, tablename="plan"):
     # "own": a plan this body runs; "parent": a plan above it (上级), kept for reference only:
     # never assigned, chased or reported on.
     kind = Varchar(length=20, default="own")
+    # The table also has `structure_version`, bumped by triggers on every write to the plan's
+    # structure (see plan_cache.structure); left out here so the app never writes it.
 
 
 class PlanRelation(Table, tablename="plan_relation"):
