@@ -53,7 +53,7 @@ from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.http.rows import RowCache, chase_rows, plan_rows
+from tracker.http.rows import RowCache, chase_rows, plan_rows, review_card
 from tracker.jobs import dispatch
 from tracker.services import warm_up
 from tracker.services.database import close_pool, open_pool, require_current_schema
@@ -92,9 +92,10 @@ def _jinja_environment() -> Environment:
     environment.filters["local_time"] = local_time
     environment.globals["query_with"] = query_with
     # Long tables' rows, rendered once per set of values they show (tracker/http/rows.py).
-    plan_row, chase_row = RowCache(environment, "_plan_row.html"), RowCache(environment, "_chase_row.html")
-    environment.globals["plan_rows"] = partial(plan_rows, plan_row)
-    environment.globals["chase_rows"] = partial(chase_rows, chase_row)
+    environment.globals.update(
+        plan_rows=partial(plan_rows, RowCache(environment, "_plan_row.html")),
+        chase_rows=partial(chase_rows, RowCache(environment, "_chase_row.html")),
+        review_card=partial(review_card, RowCache(environment, "_review_card.html")))
     return environment
 
 

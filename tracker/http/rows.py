@@ -79,3 +79,8 @@ def chase_rows(cache: RowCache, rows: Iterable) -> Markup:
     """The 催报 page's task rows (tracker.schemas.ChaseTask: the struct is the key)."""
     template = cache.current()
     return Markup("".join(cache.render(template, row.task_id, (row,), {"r": row}) for row in rows))
+
+
+def review_card(cache: RowCache, row) -> Markup:
+    """A review page card's update (tracker.schemas.ReviewQueueRow: the struct is the key)."""
+    return cache.render(cache.current(), row.update.id, (row,), {"row": row})

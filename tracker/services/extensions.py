@@ -46,8 +46,9 @@ async def _plan_title(plan_id: int) -> str:
 
 
 async def _out(rows: list[dict]) -> list[ExtensionOut]:
-    deciders = {row["id"]: row["display_name"] for row in await User.select(User.id, User.display_name).where(
-        User.id.is_in([r["decided_by"] for r in rows if r["decided_by"]] or [0]))}
+    decided_by = [r["decided_by"] for r in rows if r["decided_by"]]
+    deciders = {row["id"]: row["display_name"] for row in await User.select(
+        User.id, User.display_name).where(User.id.is_in(decided_by))} if decided_by else {}
     return [
         ExtensionOut(
             id=row["id"], task_id=row["task"], unit_name=row["unit.name"],

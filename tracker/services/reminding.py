@@ -153,9 +153,9 @@ async def history(plan_id: int, period: str) -> list[ChaseEntry]:
         ChaseRecord.all_columns(), ChaseRecord.unit.name,
     ).where(ChaseRecord.plan == plan_id, ChaseRecord.period == period).order_by(
         ChaseRecord.unit.name).order_by(ChaseRecord.id, ascending=False)
+    by = [r["reminded_by"] for r in rows if r["reminded_by"]]
     people = {row["id"]: row["display_name"] for row in await User.select(
-        User.id, User.display_name).where(
-        User.id.is_in([r["reminded_by"] for r in rows if r["reminded_by"]] or [0]))}
+        User.id, User.display_name).where(User.id.is_in(by))} if by else {}
     return [ChaseEntry(
         unit_id=row["unit"], unit_name=row["unit.name"], period=row["period"], day=row["day"],
         sequence=row["sequence"], reminded_at=row["reminded_at"],

@@ -47,10 +47,11 @@ class TrackingPages(Controller):
                             as_of: str | None, results: list | None = None,
                             status_code: int = 200, page_no: str | None = None) -> Response:
         wanted_page = page_number(page_no)
-        detail = await plans.plan_tree(plan_id)  # shared and read only
+        shape = await plans.plan_shape(plan_id)  # one structure check for both
+        detail = await plans.plan_tree(plan_id, shape)  # shared and read only
         size = chasing.CHASE_PAGE_SIZE
         result = chasing.chasing_window(
-            await chasing.chasing(plan_id, period, parse_day(as_of, "as_of")),
+            await chasing.chasing(plan_id, period, parse_day(as_of, "as_of"), shape),
             (wanted_page - 1) * size, size)
         longest = max(result.totals.values())
         check_page(wanted_page, longest, size)
