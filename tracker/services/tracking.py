@@ -82,6 +82,8 @@ def _with_changes(facts: PlanFacts, by_task: dict[int, list[status.UpdateFacts]]
     for task_id in tasks & own:
         updates[task_id] = by_task[task_id]
     memo = {}
+    changed = tasks & own
+    earlier: dict[dt.date, tuple] = {}  # day -> (a snapshot before the changes, tasks changed since)
     for key, value in facts.memo.items():
         if key[0] == "statuses":
             memo[key] = {task_id: s for task_id, s in value.items() if task_id not in tasks}
@@ -91,10 +93,17 @@ def _with_changes(facts: PlanFacts, by_task: dict[int, list[status.UpdateFacts]]
         elif key[0] == "timeliness parts":
             memo[key] = {task_id: piece for task_id, piece in value.items() if task_id not in tasks}
         elif key[0] == "snapshot":
-            if not tasks & own:  # none of this plan's tasks changed
+            if not changed:  # none of this plan's tasks changed
                 memo[key] = value
+            else:  # the next snapshot redoes only the changed tasks' warnings
+                earlier[key[1]] = (value, changed)
+        elif key[0] == "snapshot before":
+            if ("snapshot", key[1]) not in facts.memo:
+                earlier[key[1]] = (value[0], value[1] | changed)
         else:  # depends on the structure only
             memo[key] = value
+    for day, value in earlier.items():
+        memo[("snapshot before", day)] = value
     return replace(facts, updates_by_task=updates, memo=memo)
 
 
@@ -219,10 +228,24 @@ def plan_snapshot(facts: PlanFacts, as_of: dt.date) -> PlanSnapshot:
     summary = dict.fromkeys(STATUS_LABELS, 0)
     for item in statuses.values():
         summary[item.code] += 1
+    before = facts.memo.pop(("snapshot before", as_of), None)
+    if before is None:
+        warnings = warnings_as_of(facts, statuses, as_of)
+        extended = extended_deadlines_as_of(facts, as_of)
+    else:
+        # Progress of a few tasks changed since `earlier` (the structure did not: that makes
+        # new facts with an empty memo). A warning depends on the task's deadline and on
+        # whether it is done, so only those tasks' warnings can differ; extended deadlines
+        # come from the structure alone.
+        earlier, changed = before
+        warnings = dict(earlier.warnings)
+        for task in tasks_as_of(facts, as_of):
+            if task.task_id in changed:
+                warnings[task.task_id] = _warning(task, statuses, as_of)
+        extended = earlier.extended
     return _remember(facts, key, PlanSnapshot(
         statuses=statuses, codes={task_id: s.code for task_id, s in statuses.items()},
-        summary=summary, warnings=warnings_as_of(facts, statuses, as_of),
-        extended=extended_deadlines_as_of(facts, as_of)))
+        summary=summary, warnings=warnings, extended=extended))
 
 
 def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
@@ -265,11 +288,13 @@ def unit_timeliness(facts: PlanFacts, unit_id: int, as_of: dt.date,
 def warnings_as_of(facts: PlanFacts, statuses: dict[int, status.TaskStatus],
                    as_of: dt.date) -> dict[int, str | None]:
     """blue / yellow / red per task as its deadline nears and passes."""
-    return {
-        task.task_id: status.deadline_warning(status.effective_deadline(task), as_of,
-                                              statuses[task.task_id].code == "done")
-        for task in tasks_as_of(facts, as_of)
-    }
+    return {task.task_id: _warning(task, statuses, as_of) for task in tasks_as_of(facts, as_of)}
+
+
+def _warning(task: status.TaskFacts, statuses: dict[int, status.TaskStatus],
+             as_of: dt.date) -> str | None:
+    return status.deadline_warning(status.effective_deadline(task), as_of,
+                                   statuses[task.task_id].code == "done")
 
 
 def default_as_of(year: int | None, due_day: int, today: dt.date | None = None) -> dt.date:

@@ -91,6 +91,28 @@ SECTIONS_ONLY_FROM = 300
 PLAN_PAGE_SIZE = 100
 
 
+# The tree filtered for (plan, filter), kept with the tree and status snapshot it came from
+# (cached objects, replaced when the plan's structure or its tasks' statuses change): paging
+# through a filter, or the next coordinator with the same one, does not filter 2,000 tasks again.
+_filters: dict[tuple, tuple] = {}
+FILTERS_KEPT = 64
+
+
+def _filtered(plan_id: int, detail, snapshot, wanted) -> tuple[list, int]:
+    """The sections to show and how many tasks they hold."""
+    if not wanted.active:
+        return detail.sections, len(snapshot.statuses)
+    known = _filters.get((plan_id, wanted))
+    if known is not None and known[0] is detail and known[1] is snapshot:
+        return known[2]
+    shown = filter_sections(detail.sections, snapshot.codes, wanted)
+    result = shown, sum(count_tasks(i.tasks) for s in shown for i in s.items)
+    if len(_filters) >= FILTERS_KEPT:
+        _filters.clear()
+    _filters[(plan_id, wanted)] = (detail, snapshot, result)
+    return result
+
+
 class PlanPages(Controller):
     path = "/plans"
     include_in_schema = False
@@ -117,9 +139,7 @@ class PlanPages(Controller):
         day = parse_day(as_of, "as_of") or tracking.default_as_of(detail.year, detail.reporting.due_day)
         snapshot = tracking.plan_snapshot(facts, day)  # shared: computed once per data version
         statuses = snapshot.statuses
-        shown = filter_sections(detail.sections, snapshot.codes, wanted)
-        shown_count = (sum(count_tasks(i.tasks) for s in shown for i in s.items)
-                       if wanted.active else len(statuses))
+        shown, shown_count = _filtered(plan_id, detail, snapshot, wanted)
         sections_only = not wanted.active and len(statuses) >= SECTIONS_ONLY_FROM
         shown, top_level = page_of_sections(shown, wanted_page, PLAN_PAGE_SIZE)
         check_page(wanted_page, 0 if sections_only else top_level, PLAN_PAGE_SIZE)
