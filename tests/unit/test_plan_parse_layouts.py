@@ -280,3 +280,39 @@ def test_a_long_paragraph_enumerating_two_points_inline_is_not_unfolded():
     plan = parse_plan_text(f"一、工作任务\n1.{task}")
     assert len(f"1.{task}") > 300
     assert [t[2] for t in _tasks(plan)] == [task]
+
+
+def test_numbered_points_each_run_into_their_unit_label_on_a_folded_line():
+    """A list folded onto one line: each numbered point runs straight into its `责任单位：` list
+    and the next number follows the last unit ("…区农业农村中心2.《宪法》…"), a point may open
+    with 《 or a space after its number."""
+    cover = "各相关处室：为进一步贯彻落实普法责任制，结合年度重点学法要求，现将普法责任清单印发给你们，请认真组织学习宣传。" * 3
+    text = (f"某局关于印发普法责任清单的通知 {cover}2022年普法责任清单一、重点宣传普及法律法规"
+            "1.习近平法治思想责任单位：局机关党委、乡村振兴处，区农业农村中心"
+            "2.《宪法》《民法典》责任单位：局乡村振兴处，区农业农村中心"
+            "二、与其他部门联合开展的普法活动（专题活动）1. 结合食品安全宣传周，开展普法宣传活动。责任单位：局农业处，区农业农村中心"
+            "2.结合宪法宣传周，联合省司法厅开展主题普法宣传活动。责任单位：局乡村振兴处")
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "重点宣传普及法律法规"), ("二", "与其他部门联合开展的普法活动（专题活动）")]
+    assert [(t[0], t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("一", "习近平法治思想", ["局机关党委", "乡村振兴处", "区农业农村中心"], []),
+        ("一", "《宪法》《民法典》", ["局乡村振兴处", "区农业农村中心"], []),
+        ("二", "结合食品安全宣传周，开展普法宣传活动。", ["局农业处", "区农业农村中心"], []),
+        ("二", "结合宪法宣传周，联合省司法厅开展主题普法宣传活动。", ["局乡村振兴处"], []),
+    ]
+
+
+def test_a_unit_label_with_a_bracketed_second_kind_follows_the_lead_units_unseparated():
+    """`责任处室：A、B配合处室（单位）：C、D`: the cooperating label's kind is given twice
+    (处室（单位）) and starts right after the last lead unit, with no separator."""
+    text = "\n".join([
+        "某片区2022年普法责任清单",
+        "一、重点工作",
+        "1.开展法律下乡活动。责任处室：党群工作处、政法综治处配合处室（单位）：各相关处室、机关党委",
+        "2.开展全民反诈宣传。责任处室：政法综治处配合处室(单位):各公安派出所",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("开展法律下乡活动。", ["党群工作处", "政法综治处"], ["各相关处室", "机关党委"]),
+        ("开展全民反诈宣传。", ["政法综治处"], ["各公安派出所"]),
+    ]
