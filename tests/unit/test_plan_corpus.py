@@ -103,3 +103,13 @@ def test_expected_files_follow_the_schema(bench, folder):
                     for key in ("lead_units", "cooperating_units"):
                         assert all(isinstance(u, str) and u.strip() for u in task[key]), (name, key)
                     assert task["deadline_text"] is None or task["deadline_text"].strip(), name
+
+
+def test_the_collectors_source_line_is_not_scored_as_the_documents_text(bench, tmp_path):
+    """The `# source: …` line is the corpus's note (it may describe the layout: "（一）…（五）");
+    the parser is scored on the document as found, its line numbers unchanged."""
+    document = tmp_path / "x.txt"
+    document.write_bytes("# source: https://example.org; items （一）…（五）, （六）\n一、工作任务\n".encode())
+    assert bench.document_bytes(document) == "\n一、工作任务\n".encode()
+    document.write_bytes("一、工作任务\n".encode("gb18030"))
+    assert bench.document_bytes(document) == "一、工作任务\n".encode("gb18030")
