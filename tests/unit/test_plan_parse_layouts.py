@@ -316,3 +316,24 @@ def test_a_unit_label_with_a_bracketed_second_kind_follows_the_lead_units_unsepa
         ("开展法律下乡活动。", ["党群工作处", "政法综治处"], ["各相关处室", "机关党委"]),
         ("开展全民反诈宣传。", ["政法综治处"], ["各公安派出所"]),
     ]
+
+
+def test_an_item_heading_ending_in_a_colon_or_a_stage_period_shares_its_paragraph():
+    """"（一）旅行社相关业务：未经许可…" (the heading ends at its colon) and "（一）动员部署（3月至4月）
+    根据…。4月底前，…" (at the bracketed stage period; the whole rest is one paragraph, and a date
+    in it is not a deadline)."""
+    text = "\n".join([
+        "某局2021年旅游市场秩序专项整治方案",
+        "一、工作重点",
+        "（一）旅行社相关业务：未经许可非法从事旅行社业务；售卖“不合理低价游”产品。",
+        "（二）在线旅游经营者：安全风险防范不到位。",
+        "二、实施步骤",
+        "（一）动员部署（3月至4月）根据通知要求，对专项整治行动进行部署安排。4月底前，集中发布典型案例。",
+        "（二）总结巩固（8月）总结专项行动开展情况。",
+    ])
+    assert [(t[1], t[2], t[5]) for t in _tasks(parse_plan_text(text))] == [
+        ("旅行社相关业务", "未经许可非法从事旅行社业务；售卖“不合理低价游”产品。", None),
+        ("在线旅游经营者", "安全风险防范不到位。", None),
+        ("动员部署（3月至4月）", "根据通知要求，对专项整治行动进行部署安排。4月底前，集中发布典型案例。", None),
+        ("总结巩固（8月）", "总结专项行动开展情况。", None),
+    ]

@@ -60,8 +60,16 @@ def is_heading_line(text: str) -> bool:
     return heading_level(text) is not None
 
 
+# A heading that ends before its first sentence's stop: at a colon ("旅行社相关业务：未经许可…")
+# or at a bracketed stage period ("动员部署（3月至4月）根据…"), the whole rest being the paragraph.
+_HEAD_STOP = re.compile(r"[^。,;:()]{2,20}(?::|\([^()]{0,12}[年月日季][^()]{0,12}\)(?=[^\s。,;:]))")
+
+
 def split_title(rest: str) -> tuple[str, str | None]:
     """"重大政策及时发布。各部门要…" → ("重大政策及时发布", "各部门要…")."""
+    key = match_key(rest)
+    if (head := _HEAD_STOP.match(key)) and key[head.end():].strip():
+        return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
     return title.strip(), (after.strip() or None) if stop else None
 
