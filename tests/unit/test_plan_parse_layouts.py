@@ -337,3 +337,29 @@ def test_an_item_heading_ending_in_a_colon_or_a_stage_period_shares_its_paragrap
         ("动员部署（3月至4月）", "根据通知要求，对专项整治行动进行部署安排。4月底前，集中发布典型案例。", None),
         ("总结巩固（8月）", "总结专项行动开展情况。", None),
     ]
+
+
+def test_an_attachment_list_after_the_tasks_ends_the_plan_unless_a_task_table_follows():
+    """"附件：1.X清单2.Y情况表" after the last section, then the attachments' own numbered lists
+    and forms: not tasks. A closing part name runs into its first labelled line (联系方式联系人：)."""
+    text = "\n".join([
+        "某局2022年淘汰落后产能工作方案",
+        "一、主要任务",
+        "（一）能耗方面。加强节能监察工作的统筹协调与指导。",
+        "二、联系方式联系人：张三，联系电话：0591-12345678。",
+        "附件：1.落后产能重点排查清单",
+        "2.落后产能企业摸底排查情况表",
+        "附件1",
+        "落后产能重点排查清单",
+        "一、船舶",
+        "1.废旧船舶滩涂拆解工艺",
+        "2.单壳油船",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "主要任务"), ("二", "联系方式")]
+    assert [t[2] for t in _tasks(plan)] == ["加强节能监察工作的统筹协调与指导。", "联系人：张三，联系电话：0591-12345678。"]
+    # the attachment that is the plan's task table is read
+    table = parse_plan_text("\n".join([
+        "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：任务分解表",
+        "序号 | 工作任务 | 责任单位 |", "1 | 做好信息报送。 | 局办公室 |"]))
+    assert [(t[2], t[3]) for t in _tasks(table)][-1] == ("做好信息报送。", ["局办公室"])
