@@ -363,3 +363,8 @@ def test_an_attachment_list_after_the_tasks_ends_the_plan_unless_a_task_table_fo
         "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：任务分解表",
         "序号 | 工作任务 | 责任单位 |", "1 | 做好信息报送。 | 局办公室 |"]))
     assert [(t[2], t[3]) for t in _tasks(table)][-1] == ("做好信息报送。", ["局办公室"])
+    # and so is an attachment named as the plan's task list, written as prose
+    prose = parse_plan_text("\n".join([
+        "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：重点任务分工",
+        "一、信息公开", "1.做好信息报送。（局办公室牵头）"]))
+    assert [(t[2], t[3]) for t in _tasks(prose)][-1] == ("做好信息报送。", ["局办公室"])

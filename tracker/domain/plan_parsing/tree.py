@@ -604,14 +604,17 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
         elif attachment := ATTACHMENT_RE.fullmatch(line.key):
             if last_table is None:  # looked for once: the last line that starts a table
                 last_table = next((k for k in range(len(lines) - 1, -1, -1) if _table_start(lines, k)), -1)
-            if attachment[1] and builder.has_tasks and last_table < i:
-                # "附件：1.X 2.Y" after the plan's tasks, and no task table after it: the
-                # attachments (lists, forms) are not the plan
+            if attachment[1] and builder.has_tasks and last_table < i and not _PLAN_ATTACHMENT.search(line.key):
+                # "附件：1.X清单2.Y情况表" after the plan's tasks, no task table after it and no
+                # attachment named as a plan or its task list: the attachments are not the plan
                 break
             if attachment[1]:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
         elif not is_footer(line):
             builder.paragraph(line)
+
+
+_PLAN_ATTACHMENT = re.compile(r"任务|分工|分解|要点|方案|计划")
 
 
 def _table_start(lines: list[Line], i: int) -> bool:
