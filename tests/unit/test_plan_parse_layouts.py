@@ -368,3 +368,19 @@ def test_an_attachment_list_after_the_tasks_ends_the_plan_unless_a_task_table_fo
         "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：重点任务分工",
         "一、信息公开", "1.做好信息报送。（局办公室牵头）"]))
     assert [(t[2], t[3]) for t in _tasks(prose)][-1] == ("做好信息报送。", ["局办公室"])
+
+
+def test_a_unit_name_holding_a_programmes_quoted_name_in_a_run_together_table():
+    """"省“互联网+政务服务”联席办" is one unit name (glued after the task title, before the
+    cooperating list), not the end of the task's text."""
+    cover = "各单位：现将分解表印发给你们，请认真组织实施。" + "各单位要认真对照工作任务，细化职责分工，确保落实到位。" * 8
+    row = (f"某省政务公开工作要点任务分解表的通知 {cover} 附件工作任务牵头单位责任单位工作要求"
+           "一、着力提升政务服务工作实效（一）推进网上办事服务公开"
+           "1.全面推广“互联网+政务服务”省“互联网+政务服务”联席办省政府各部门、各直属机构，各设区市政府大力推行网上审批。"
+           "2.推动网上办事服务事项标准化省质监局省审改办省政府各部门、各直属机构，各设区市政府编制标准化工作规程。")
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(row))] == [
+        ("全面推广“互联网+政务服务”：大力推行网上审批。", ["省“互联网+政务服务”联席办"],
+         ["省政府各部门", "各直属机构", "各设区市政府"]),
+        ("推动网上办事服务事项标准化：编制标准化工作规程。", ["省质监局", "省审改办"],
+         ["省政府各部门", "各直属机构", "各设区市政府"]),
+    ]

@@ -101,11 +101,17 @@ def _core(name: str) -> str:
     return name
 
 
+_QUOTED_PART = re.compile(r"“[^“”]{1,12}”")
+
+
 def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
     """Whether `name` reads as one unit name. `free_start`: it follows a separator, a space or
     the start of a cell, so it needs no place prefix."""
     core = _core(name)
     key = match_key(core)
+    # "省“互联网+政务服务”联席办": a programme's quoted name inside the unit's name
+    if (quoted := _QUOTED_PART.search(key)) and 0 < quoted.start() and quoted.end() < len(key):
+        return _is_name(key[:quoted.start()] + key[quoted.end():], free_start, check_inner)
     if not 3 <= len(key) <= 14 or key[-1] not in _SUFFIX_CHARS or _TEXT_WORDS.search(key):
         return False
     if not free_start and not _PREFIX.match(key):
