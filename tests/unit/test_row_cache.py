@@ -9,7 +9,7 @@ from msgspec.structs import replace
 
 from tracker.domain.status import TaskStatus
 from tracker.http.app import _jinja_environment
-from tracker.http.rows import RowCache, chase_rows, plan_rows, review_card
+from tracker.http.rows import RowCache, chase_rows, plan_rows, review_cards
 from tracker.schemas import (
     AttachmentOut,
     ChaseTask,
@@ -141,10 +141,10 @@ ROW_CHANGES = [
 def test_a_review_card_is_rendered_again_when_anything_it_shows_changes(changed):
     environment = _jinja_environment()
     cache = RowCache(environment, "_review_card.html")
-    before = review_card(cache, ROW)
-    after = review_card(cache, changed)
+    [before] = review_cards(cache, [ROW])
+    [after] = review_cards(cache, [changed])
     assert after != before
-    assert after == review_card(RowCache(environment, "_review_card.html"), changed)
+    assert [after] == review_cards(RowCache(environment, "_review_card.html"), [changed])
 
 
 def test_untrusted_text_in_a_cached_row_is_escaped():

@@ -54,7 +54,7 @@ from tracker.http.pages.plan_drafts import PlanDraftPages
 from tracker.http.pages.plans import PlanPages, TaskPages
 from tracker.http.pages.reports import ReportPages
 from tracker.http.pages.tracking import TrackingPages
-from tracker.http.rows import RowCache, chase_rows, plan_rows, review_card
+from tracker.http.rows import RowCache, chase_rows, plan_rows, review_cards
 from tracker.jobs import dispatch
 from tracker.services import warm_up
 from tracker.services.database import close_pool, open_pool, require_current_schema
@@ -98,7 +98,7 @@ def _jinja_environment() -> Environment:
     environment.globals.update(
         plan_rows=partial(plan_rows, RowCache(environment, "_plan_row.html")),
         chase_rows=partial(chase_rows, RowCache(environment, "_chase_row.html")),
-        review_card=partial(review_card, RowCache(environment, "_review_card.html")))
+        review_cards=partial(review_cards, RowCache(environment, "_review_card.html")))
     return environment
 
 

@@ -81,6 +81,8 @@ def chase_rows(cache: RowCache, rows: Iterable) -> Markup:
     return Markup("".join(cache.render(template, row.task_id, (row,), {"r": row}) for row in rows))
 
 
-def review_card(cache: RowCache, row) -> Markup:
-    """A review page card's update (tracker.schemas.ReviewQueueRow: the struct is the key)."""
-    return cache.render(cache.current(), row.update.id, (row,), {"row": row})
+def review_cards(cache: RowCache, rows: Iterable) -> list[Markup]:
+    """The review page's cards, one per queued update, without their forms
+    (tracker.schemas.ReviewQueueRow: the struct is the key)."""
+    template = cache.current()
+    return [cache.render(template, row.update.id, (row,), {"row": row}) for row in rows]
