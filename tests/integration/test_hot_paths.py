@@ -13,7 +13,7 @@ import httpx
 import pytest
 from piccolo.engine.postgres import PostgresEngine
 
-from tests.support.factories import login, make_user
+from tests.support.factories import csrf, login, make_user
 from tests.support.pg_wire import counting_proxy
 from tests.support.world import PDF, build_world, form_body, update_body
 from tracker.db import count_statements
@@ -87,6 +87,13 @@ async def test_a_submission_on_postgresql_is_three_round_trips(database, backend
                 third = await submit(30, "trips-key-0003")
                 assert trips.sent == ["S", "S", "S"], trips.queries
                 assert [second.json()["version"], third.json()["version"]] == [2, 3]
+                # The page's form: the session instead of the token, the same two after it.
+                await login(client, w.lead.username)
+                form = {**form_body(percent=40), "_submission": "trips-form-0001", **csrf(client)}
+                trips.reset()
+                page = await client.post(f"/tasks/{w.task_id}/updates", data=form)
+                assert page.status_code == 303, page.text
+                assert trips.sent == ["S", "S", "S"], trips.queries
         finally:
             await close_pool()
             bind_engine(engine)
@@ -95,7 +102,7 @@ async def test_a_submission_on_postgresql_is_three_round_trips(database, backend
     assert [entry["entity_id"] for entry in entries] == [
         row["id"] for row in await ProgressUpdate.select(ProgressUpdate.id).order_by(
             ProgressUpdate.id)]
-    assert json.loads(entries[-1]["after"])["percent"] == 30
+    assert json.loads(entries[-1]["after"])["percent"] == 40
 
 
 async def test_a_version_taken_meanwhile_is_retried_and_stored_once(app_client, monkeypatch):
