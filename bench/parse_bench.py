@@ -41,10 +41,23 @@ def documents(folder: Path) -> list[tuple[str, Path, Path]]:
     return pairs
 
 
+_SOURCE_COMMENT = b"# source:"
+
+
+def document_bytes(document: Path) -> bytes:
+    """The document as found: the corpus's own first line (`# source: …`, the collector's note on
+    where the text came from and what its layout is) is left out, keeping the line count."""
+    data = document.read_bytes()
+    if data.startswith(_SOURCE_COMMENT):  # ASCII-compatible encodings (UTF-8, GB18030)
+        end = data.find(b"\n")
+        return b"" if end < 0 else data[end:]
+    return data
+
+
 def score_file(name: str, document: Path, expected_path: Path) -> DocScore:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     try:
-        parsed = parse_plan_document(document.read_bytes(), document.name).to_dict()
+        parsed = parse_plan_document(document_bytes(document), document.name).to_dict()
     except PlanParseError as error:
         return score_document(name, expected, None, refused=str(error))
     return score_document(name, expected, parsed)

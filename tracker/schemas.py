@@ -176,6 +176,20 @@ class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
     comment: str = ""
 
 
+class AcceptManyIn(msgspec.Struct, forbid_unknown_fields=True):
+    update_ids: list[int]
+
+
+class SkippedReviewOut(msgspec.Struct):
+    update_id: int
+    reason: str  # why it was not accepted: decided or replaced meanwhile, or not found
+
+
+class AcceptManyOut(msgspec.Struct):
+    accepted: list[int]
+    skipped: list[SkippedReviewOut]
+
+
 class TaskContext(msgspec.Struct):
     plan_id: int
     plan_title: str

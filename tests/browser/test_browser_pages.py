@@ -237,3 +237,44 @@ def test_first_update_defaults_and_a_returned_update_comes_back_prefilled(server
     form.get_by_role("button", name="提交").click()
     expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
     expect(page.locator("p.returned-reason")).to_have_count(0)
+
+
+# --- the review queue's 通过所选 ----------------------------------------------------------------
+
+
+def test_ticked_updates_are_accepted_together(server, context):
+    """The coordinator ticks 全选本页 (the page's script), unticks one, and 通过所选 accepts the
+    rest in one post: the notice, the queue shorter by exactly that many, the unticked one
+    still waiting."""
+    page = context.new_page()
+    log_in(page, server, "policy")
+    texts = [f"第{n}批规范性文件清理初审完成。" for n in (1, 2, 3)]
+    for index, text in enumerate(texts):
+        page.goto(server + a_lead_task(page, server, period="2018-11", index=index))
+        form = page.locator("form.update-form")
+        form.locator("select[name=period]").select_option("2018-11")
+        form.locator("input[name=percent]").fill("60")
+        form.locator("textarea[name=work_done]").fill(text)
+        form.get_by_role("button", name="提交").click()
+        expect(page.locator("p.notice")).to_have_text("填报已提交，等待审核。")
+    page.locator("header.top").get_by_role("button", name="退出").click()
+
+    log_in(page, server, "office")
+    page.goto(f"{server}/reviews?period=2018-11")
+    heading = page.locator("h1").inner_text()
+    waiting = int(re.search(r"（(\d+)）", heading)[1])
+    assert waiting >= 3, heading
+    boxes = page.locator("input[name=update][form=batch-review]")
+    page.locator("label.select-all").get_by_role("checkbox").check()  # shown by the script
+    assert boxes.count() == min(waiting, 50)
+    for index in range(boxes.count()):
+        expect(boxes.nth(index)).to_be_checked()
+    kept = page.locator("section.card").filter(has_text=texts[0])
+    kept.locator("input[name=update]").uncheck()
+    ticked = boxes.count() - 1
+    page.locator("form.batch-bar").get_by_role("button", name="通过所选").click()
+    expect(page).to_have_url(re.compile(r"/reviews\?period=2018-11&page=1&notice=batch_reviewed$"))
+    expect(page.locator("p.notice")).to_have_text("所选填报已全部通过。")
+    expect(page.locator("h1")).to_have_text(f"审核（{waiting - ticked}）")
+    expect(page.locator("section.card").filter(has_text=texts[0])).to_have_count(1)
+    expect(page.locator("section.card").filter(has_text=texts[1])).to_have_count(0)

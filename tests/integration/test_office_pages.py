@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from tests.support.factories import csrf, login, make_unit, make_user
 from tests.support.world import build_world, update_body
+from tracker.domain.errors import Forbidden
 from tracker.domain.progress_input import validate_update
 from tracker.services import delivery, planning, progress
 from tracker.tables import NotificationChannel, Task, TaskUnit
@@ -164,3 +165,64 @@ async def _first_section(w) -> int:
     from tracker.tables import Section
 
     return (await Section.select(Section.id).where(Section.plan == w.plan_id).first())["id"]
+
+
+async def test_selected_updates_are_accepted_at_once(app_client, database):
+    """通过所选: the ticked updates are accepted in one post, each with its review and audit
+    entry; one its unit replaced meanwhile and one already decided are skipped with the reason
+    (the others still go through); the filters survive; bad input is refused, nothing stored."""
+    from tracker.tables import AuditEntry, Review
+
+    w = await build_world()
+    await _fill_queue(w)
+    await _coordinator(app_client, w)
+    queue = await progress.review_queue_page(unit_id=w.units["法规处"], per_page=100)
+    ids = [row.update.id for row in queue.rows]
+    assert len(ids) == 20
+    page = await app_client.get(f"/reviews?unit={w.units['法规处']}")
+    assert 'action="/reviews/accept"' in page.text and f'value="{ids[0]}" form="batch-review"' in page.text
+
+    # Refused, nothing stored: nothing ticked, an id that is not a number, a user who is not a
+    # coordinator (a reporter's session).
+    nothing = await app_client.post("/reviews/accept", data={**csrf(app_client)})
+    assert nothing.status_code == 400 and "请先勾选要通过的填报" in nothing.text
+    bad = await app_client.post("/reviews/accept", data={**csrf(app_client), "update": ["1", "x"]})
+    assert bad.status_code == 400 and "填报编号应为数字" in bad.text
+    assert await Review.count() == 0
+    with pytest.raises(Forbidden):
+        await progress.accept_many(w.coop, ids[:1])
+
+    # Meanwhile: the unit files a new version of one ticked update, and another is returned.
+    replaced, returned = ids[0], ids[1]
+    replaced_period = next(r.update.period for r in queue.rows if r.update.id == replaced)
+    await progress.submit_update(w.coop, next(r.update.task_id for r in queue.rows
+                                              if r.update.id == replaced),
+                                 validate_update(update_body(period=replaced_period, percent=60)))
+    await progress.review_update(w.coordinator, returned, "return", "请补充")
+    audits_before = await AuditEntry.count()
+
+    ticked = ids[:12]
+    answer = await app_client.post("/reviews/accept", data={
+        **csrf(app_client), "update": [str(i) for i in ticked], "unit": str(w.units["法规处"]),
+        "period": "", "page": "1"})
+    assert answer.status_code == 200, answer.text
+    assert "已通过 10 条填报；以下 2 条未处理" in answer.text
+    assert f"填报 {replaced}：该填报已有更新的版本" in answer.text
+    assert f"填报 {returned}：该填报已审核过" in answer.text
+    accepted = {row["update"] for row in await Review.select(Review.update).where(
+        Review.decision == progress.ACCEPTED)}
+    assert accepted == set(ticked[2:])
+    assert await AuditEntry.count() == audits_before + 10
+
+    # All still waiting: back to the same filtered queue with the notice; the queue shrank.
+    rest = [row.update.id for row in (await progress.review_queue_page(
+        unit_id=w.units["法规处"], per_page=100)).rows]
+    done = await app_client.post("/reviews/accept", data={
+        **csrf(app_client), "update": [str(i) for i in rest[:3]] * 2,  # a repeat counts once
+        "unit": str(w.units["法规处"]), "period": "", "page": "1"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/reviews?unit={w.units['法规处']}&page=1&notice=batch_reviewed"
+    shown = await app_client.get(done.headers["location"])
+    assert "所选填报已全部通过。" in shown.text
+    assert f"审核（{len(rest) - 3}）" in shown.text
+

@@ -709,3 +709,34 @@ async def test_an_account_with_a_chinese_display_name(app_client):
     app_client.cookies.clear()
     await login(app_client, "zhang.wei", "a-long-password-1")
     assert "张伟（填报人 · 法规处）" in (await app_client.get("/my")).text
+
+
+async def test_the_api_accepts_several_updates_at_once(app_client):
+    """POST /api/reviews/accept: the waiting ones accepted in one call, a decided one listed as
+    skipped with the reason; bad bodies 400 naming the field; a reporter 403; nothing stored
+    by a refusal."""
+    w = await build_world()
+    ids = []
+    for period in ("2018-03", "2018-04", "2018-05"):
+        made = await app_client.post(f"/api/tasks/{w.task_id}/updates",
+                                     json=update_body(period=period), headers=w.h["lead"])
+        ids.append(made.json()["id"])
+    url, h = "/api/reviews/accept", w.h["coordinator"]
+    for body, field in (({}, "update_ids"), ({"update_ids": "1"}, "update_ids"),
+                        ({"update_ids": []}, "update"), ({"update_ids": list(range(1, 202))},
+                                                         "update"),
+                        ({"update_ids": [ids[0]], "extra": 1}, "extra")):
+        refused = await app_client.post(url, json=body, headers=h)
+        assert refused.status_code == 400 and field in refused.json()["field"], (body, refused.text)
+    reporter = await app_client.post(url, json={"update_ids": ids}, headers=w.h["lead"])
+    assert reporter.status_code == 403
+    assert await Review.count() == 0
+
+    await app_client.post(f"/api/updates/{ids[0]}/review", json={"decision": "accept"}, headers=h)
+    answer = await app_client.post(url, json={"update_ids": [*ids, 999999]}, headers=h)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"accepted": ids[1:], "skipped": [
+        {"update_id": ids[0], "reason": "该填报已审核过"},
+        {"update_id": 999999, "reason": "填报 999999 不存在"}]}
+    states = {row["update"]: row["decision"] for row in await Review.select()}
+    assert states == dict.fromkeys(ids, progress.ACCEPTED)

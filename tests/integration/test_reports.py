@@ -34,7 +34,7 @@ import pytest
 from matplotlib.image import imread
 
 from tests.support.commands import run_tracker
-from tests.support.factories import bearer, make_user
+from tests.support.factories import bearer, login, make_user
 from tests.support.report_api import finished_job, generated_report
 from tracker.domain import status
 from tracker.domain.plan_parsing.plan_source import load_plan_source
@@ -557,17 +557,23 @@ async def test_generated_city_plan_is_consistent(database):
     assert periods == ["2025-01", "2025-02", "2025-03", "2025-04"]
 
 
-async def test_a_job_status_can_be_held_until_the_job_moves_on(app_client, monkeypatch):
-    """?wait=N (long poll): the answer comes as soon as the job's step or state changes, so a
-    client learns the report is ready at once instead of at its next look; bad values are
-    refused naming the parameter."""
+@pytest.mark.parametrize("status_url", ["/api/report-jobs/{}", "/report-jobs/{}"],
+                         ids=["api", "page"])
+async def test_a_job_status_can_be_held_until_the_job_moves_on(app_client, monkeypatch,
+                                                                status_url):
+    """?wait=N (long poll), for the API's clients and for the job page's script: the answer
+    comes as soon as the job's step or state changes, so a client learns the report is ready
+    at once instead of at its next look; bad values are refused naming the parameter."""
     from tracker.reporting import build as reports
     from tracker.reporting import jobs as report_jobs
 
     world = await build_world(monkeypatch)
     request = await reports.resolve_request(world.plan_id, "2018-09", None, "monthly", None)
     job_id, _ = await report_jobs.create(request, None)
-    url, h = f"/api/report-jobs/{job_id}", world.h["coordinator"]
+    url, h = status_url.format(job_id), world.h["coordinator"]
+    if not url.startswith("/api/"):  # the page's script: a logged-in browser session
+        assert (await login(app_client, world.coordinator.username)).status_code == 200
+        h = {"Accept": "application/json"}  # as report_job.js asks
 
     async def move_on_later():
         await asyncio.sleep(0.4)

@@ -10,7 +10,14 @@ few whole 政务公开 plans from new bodies are reachable; it is scored once an
 
 2026-11-29: the fresh hold-out h01-h11 joined development (41 -> 52 documents). Their untouched
 hold-out score, taken once before any tuning on them: sections 0.85 / items 0.96 / tasks 0.72 /
-units 0.76 / roles 0.76 / deadlines 0.92, none refused."""
+units 0.76 / roles 0.76 / deadlines 0.92, none refused.
+
+2026-11-29: the hold-out on other topics o01-o11 joined development too (52 -> 63 documents; their
+untouched score is in the README). Two of them are task tables flattened into one line whose cells
+run together with nothing between them (o04 工作措施|工作目标 glued, o05 考核评分细则|节点任务 glued and
+merged cells): no rule that is not about those two documents' words tells where a cell ends, so
+they stay misses and the floors below are the 63-document totals (o04 and o05 alone cost 0.07 of
+tasks F1)."""
 
 from __future__ import annotations
 
@@ -24,15 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
-# 2026-11-29 h01-h11 joined, 41 -> 52).
+# 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread: see above).
 DEV_FLOORS = {
-    "documents": 52,
-    "sections_f1": 1.0,
-    "items_f1": 1.0,
-    "tasks_f1": 1.0,
-    "units": 0.99,
-    "units_roles": 0.99,
-    "deadlines": 1.0,
+    "documents": 63,
+    "sections_f1": 0.9834,
+    "items_f1": 0.9757,
+    "tasks_f1": 0.9265,
+    "units": 0.9368,
+    "units_roles": 0.9368,
+    "deadlines": 0.9352,
 }
 
 
@@ -103,3 +110,13 @@ def test_expected_files_follow_the_schema(bench, folder):
                     for key in ("lead_units", "cooperating_units"):
                         assert all(isinstance(u, str) and u.strip() for u in task[key]), (name, key)
                     assert task["deadline_text"] is None or task["deadline_text"].strip(), name
+
+
+def test_the_collectors_source_line_is_not_scored_as_the_documents_text(bench, tmp_path):
+    """The `# source: …` line is the corpus's note (it may describe the layout: "（一）…（五）");
+    the parser is scored on the document as found, its line numbers unchanged."""
+    document = tmp_path / "x.txt"
+    document.write_bytes("# source: https://example.org; items （一）…（五）, （六）\n一、工作任务\n".encode())
+    assert bench.document_bytes(document) == "\n一、工作任务\n".encode()
+    document.write_bytes("一、工作任务\n".encode("gb18030"))
+    assert bench.document_bytes(document) == "一、工作任务\n".encode("gb18030")

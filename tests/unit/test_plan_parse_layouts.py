@@ -280,3 +280,107 @@ def test_a_long_paragraph_enumerating_two_points_inline_is_not_unfolded():
     plan = parse_plan_text(f"一、工作任务\n1.{task}")
     assert len(f"1.{task}") > 300
     assert [t[2] for t in _tasks(plan)] == [task]
+
+
+def test_numbered_points_each_run_into_their_unit_label_on_a_folded_line():
+    """A list folded onto one line: each numbered point runs straight into its `责任单位：` list
+    and the next number follows the last unit ("…区农业农村中心2.《宪法》…"), a point may open
+    with 《 or a space after its number."""
+    cover = "各相关处室：为进一步贯彻落实普法责任制，结合年度重点学法要求，现将普法责任清单印发给你们，请认真组织学习宣传。" * 3
+    text = (f"某局关于印发普法责任清单的通知 {cover}2022年普法责任清单一、重点宣传普及法律法规"
+            "1.习近平法治思想责任单位：局机关党委、乡村振兴处，区农业农村中心"
+            "2.《宪法》《民法典》责任单位：局乡村振兴处，区农业农村中心"
+            "二、与其他部门联合开展的普法活动（专题活动）1. 结合食品安全宣传周，开展普法宣传活动。责任单位：局农业处，区农业农村中心"
+            "2.结合宪法宣传周，联合省司法厅开展主题普法宣传活动。责任单位：局乡村振兴处")
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "重点宣传普及法律法规"), ("二", "与其他部门联合开展的普法活动（专题活动）")]
+    assert [(t[0], t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("一", "习近平法治思想", ["局机关党委", "乡村振兴处", "区农业农村中心"], []),
+        ("一", "《宪法》《民法典》", ["局乡村振兴处", "区农业农村中心"], []),
+        ("二", "结合食品安全宣传周，开展普法宣传活动。", ["局农业处", "区农业农村中心"], []),
+        ("二", "结合宪法宣传周，联合省司法厅开展主题普法宣传活动。", ["局乡村振兴处"], []),
+    ]
+
+
+def test_a_unit_label_with_a_bracketed_second_kind_follows_the_lead_units_unseparated():
+    """`责任处室：A、B配合处室（单位）：C、D`: the cooperating label's kind is given twice
+    (处室（单位）) and starts right after the last lead unit, with no separator."""
+    text = "\n".join([
+        "某片区2022年普法责任清单",
+        "一、重点工作",
+        "1.开展法律下乡活动。责任处室：党群工作处、政法综治处配合处室（单位）：各相关处室、机关党委",
+        "2.开展全民反诈宣传。责任处室：政法综治处配合处室(单位):各公安派出所",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("开展法律下乡活动。", ["党群工作处", "政法综治处"], ["各相关处室", "机关党委"]),
+        ("开展全民反诈宣传。", ["政法综治处"], ["各公安派出所"]),
+    ]
+
+
+def test_an_item_heading_ending_in_a_colon_or_a_stage_period_shares_its_paragraph():
+    """"（一）旅行社相关业务：未经许可…" (the heading ends at its colon) and "（一）动员部署（3月至4月）
+    根据…。4月底前，…" (at the bracketed stage period; the whole rest is one paragraph, and a date
+    in it is not a deadline)."""
+    text = "\n".join([
+        "某局2021年旅游市场秩序专项整治方案",
+        "一、工作重点",
+        "（一）旅行社相关业务：未经许可非法从事旅行社业务；售卖“不合理低价游”产品。",
+        "（二）在线旅游经营者：安全风险防范不到位。",
+        "二、实施步骤",
+        "（一）动员部署（3月至4月）根据通知要求，对专项整治行动进行部署安排。4月底前，集中发布典型案例。",
+        "（二）总结巩固（8月）总结专项行动开展情况。",
+    ])
+    assert [(t[1], t[2], t[5]) for t in _tasks(parse_plan_text(text))] == [
+        ("旅行社相关业务", "未经许可非法从事旅行社业务；售卖“不合理低价游”产品。", None),
+        ("在线旅游经营者", "安全风险防范不到位。", None),
+        ("动员部署（3月至4月）", "根据通知要求，对专项整治行动进行部署安排。4月底前，集中发布典型案例。", None),
+        ("总结巩固（8月）", "总结专项行动开展情况。", None),
+    ]
+
+
+def test_an_attachment_list_after_the_tasks_ends_the_plan_unless_a_task_table_follows():
+    """"附件：1.X清单2.Y情况表" after the last section, then the attachments' own numbered lists
+    and forms: not tasks. A closing part name runs into its first labelled line (联系方式联系人：)."""
+    text = "\n".join([
+        "某局2022年淘汰落后产能工作方案",
+        "一、主要任务",
+        "（一）能耗方面。加强节能监察工作的统筹协调与指导。",
+        "二、联系方式联系人：张三，联系电话：0591-12345678。",
+        "附件：1.落后产能重点排查清单",
+        "2.落后产能企业摸底排查情况表",
+        "附件1",
+        "落后产能重点排查清单",
+        "一、船舶",
+        "1.废旧船舶滩涂拆解工艺",
+        "2.单壳油船",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "主要任务"), ("二", "联系方式")]
+    assert [t[2] for t in _tasks(plan)] == ["加强节能监察工作的统筹协调与指导。", "联系人：张三，联系电话：0591-12345678。"]
+    # the attachment that is the plan's task table is read
+    table = parse_plan_text("\n".join([
+        "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：任务分解表",
+        "序号 | 工作任务 | 责任单位 |", "1 | 做好信息报送。 | 局办公室 |"]))
+    assert [(t[2], t[3]) for t in _tasks(table)][-1] == ("做好信息报送。", ["局办公室"])
+    # and so is an attachment named as the plan's task list, written as prose
+    prose = parse_plan_text("\n".join([
+        "某局2022年工作方案", "一、主要任务", "1.做好统筹协调。", "附件：重点任务分工",
+        "一、信息公开", "1.做好信息报送。（局办公室牵头）"]))
+    assert [(t[2], t[3]) for t in _tasks(prose)][-1] == ("做好信息报送。", ["局办公室"])
+
+
+def test_a_unit_name_holding_a_programmes_quoted_name_in_a_run_together_table():
+    """"省“互联网+政务服务”联席办" is one unit name (glued after the task title, before the
+    cooperating list), not the end of the task's text."""
+    cover = "各单位：现将分解表印发给你们，请认真组织实施。" + "各单位要认真对照工作任务，细化职责分工，确保落实到位。" * 8
+    row = (f"某省政务公开工作要点任务分解表的通知 {cover} 附件工作任务牵头单位责任单位工作要求"
+           "一、着力提升政务服务工作实效（一）推进网上办事服务公开"
+           "1.全面推广“互联网+政务服务”省“互联网+政务服务”联席办省政府各部门、各直属机构，各设区市政府大力推行网上审批。"
+           "2.推动网上办事服务事项标准化省质监局省审改办省政府各部门、各直属机构，各设区市政府编制标准化工作规程。")
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(row))] == [
+        ("全面推广“互联网+政务服务”：大力推行网上审批。", ["省“互联网+政务服务”联席办"],
+         ["省政府各部门", "各直属机构", "各设区市政府"]),
+        ("推动网上办事服务事项标准化：编制标准化工作规程。", ["省质监局", "省审改办"],
+         ["省政府各部门", "各直属机构", "各设区市政府"]),
+    ]

@@ -121,6 +121,7 @@ LABELS_ZH = {
 NOTICES = {
     "submitted": "填报已提交，等待审核。",
     "reviewed": "审核结果已保存。",
+    "batch_reviewed": "所选填报已全部通过。",
     "saved": "已保存。",
     "saved_deadline_before_issue": "已保存。注意：完成时限早于计划印发日期，请核对是否填错。",
     "imported": "计划已导入。",

@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from tracker.domain.messages import LABELS, REVIEW
+from tracker.domain.status import current_period
 from tracker.domain.vocabulary import (
     REVIEW_STATE_LABELS,
     STATUS_LABELS,
@@ -89,6 +90,8 @@ def _jinja_environment() -> Environment:
     environment.globals["local_time"] = local_time
     environment.filters["local_time"] = local_time
     environment.globals["query_with"] = query_with
+    # Placeholders show this year's shape (2026-10), not the demo's 2018.
+    environment.globals["last_period"] = lambda: current_period(None)
     return environment
 
 

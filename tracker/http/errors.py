@@ -35,7 +35,9 @@ log = logging.getLogger("tracker.errors")
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/schema"))
+    """The JSON API, or a page's script asking for JSON (the report job's status)."""
+    return (request.url.path.startswith(("/api/", "/schema"))
+            or request.headers.get("accept", "").startswith("application/json"))
 
 
 def _error_response(request: Request, status_code: int, detail: str, field: str | None,

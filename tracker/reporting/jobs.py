@@ -174,7 +174,7 @@ async def moved(job_id: str, seconds: float, interval: float = 0.1) -> JobView:
     """The job as soon as its state or step differs from what it is now, or after `seconds`:
     a client long-polls the status instead of sleeping between looks, so it learns that the
     report is ready within a tenth of a second rather than up to its next look (the job's row
-    is read every `interval`, wherever the job runs)."""
+    is read every `interval`, wherever the job runs). `seconds=0`: the job as it is now."""
     first = job = await get(job_id)
     deadline = loop_time() + seconds
     while job.state == "running" and job.step == first.step and loop_time() < deadline:

@@ -715,8 +715,7 @@ async def _plan_of(task_id: int) -> int | None:
 
 async def review_update(user: CurrentUser, update_id: int, decision: str, comment: str) -> UpdateOut:
     """Accept, or return with a comment. Only the latest, undecided version can be reviewed."""
-    if user.role not in PLANNERS:
-        raise Forbidden("只有协调人可以审核", "role")
+    _check_reviewer(user)
     if decision not in DECISIONS:
         raise InvalidInput(f"未知审核结果“{str(decision)[:20]}”（可用：accept、return）", "decision")
     # A browser sends a line break as CRLF but counts it as one character against maxlength.
@@ -726,29 +725,80 @@ async def review_update(user: CurrentUser, update_id: int, decision: str, commen
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(f"审核意见不能超过{MAX_COMMENT}字", "comment")
     async with write_transaction(Review._meta.db):
-        row = await ProgressUpdate.select(
-            ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.period, ProgressUpdate.version
-        ).where(ProgressUpdate.id == update_id).first()
-        if row is None:
-            raise NotFound(f"填报 {update_id} 不存在", "update_id")
-        newer = await ProgressUpdate.exists().where(
-            ProgressUpdate.task == row["task"], ProgressUpdate.unit == row["unit"],
-            ProgressUpdate.period == row["period"], ProgressUpdate.version > row["version"])
-        if newer:
-            raise Conflict("该填报已有更新的版本，请审核最新版本", "update_id")
-        if await Review.exists().where(Review.update == update_id):
-            raise Conflict("该填报已审核过", "update_id")
-        await Review.insert(Review(update=update_id, reviewer=user.id, decision=DECISIONS[decision],
-                                   comment=comment, decided_at=_now()))
-        await audit.record(user.id, "update.review", "progress_update", update_id,
-                           f"审核填报 {update_id}：{'通过' if decision == 'accept' else '退回'}",
-                           plan_id=await _plan_of(row["task"]),
-                           after={"decision": DECISIONS[decision], "comment": comment})
+        await _record_review(user, await _reviewable(update_id), DECISIONS[decision], comment)
         if DECISIONS[decision] == RETURNED:
             await note_update_returned(update_id)  # the unit's in-app notice, with the review
     if DECISIONS[decision] == RETURNED:
         await notify_update_returned(update_id)  # after the commit; never fails the review
     return await get_update(user, update_id)
+
+
+@dataclass(frozen=True)
+class BatchAccepted:
+    accepted: list[int]  # update ids
+    skipped: list[tuple[int, str]]  # (update id, why it was not accepted)
+
+
+async def accept_many(user: CurrentUser, update_ids: Sequence[int]) -> BatchAccepted:
+    """Accept several updates at once (the review page's 通过所选), in one transaction, each
+    under the same rules as one review. An update that someone decided on meanwhile, or that
+    its unit replaced with a newer version, is skipped with the reason instead of failing the
+    others: the coordinator ticked it when it was still waiting."""
+    _check_reviewer(user)
+    ids = list(dict.fromkeys(update_ids))  # a repeated id is one review
+    if not ids:
+        raise InvalidInput("请先勾选要通过的填报", "update")
+    if len(ids) > MAX_BATCH_REVIEW:
+        raise InvalidInput(f"一次最多通过 {MAX_BATCH_REVIEW} 条填报", "update")
+    accepted: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    async with write_transaction(Review._meta.db):
+        for update_id in ids:
+            try:
+                row = await _reviewable(update_id)
+            except (NotFound, Conflict) as error:
+                skipped.append((update_id, error.message))
+                continue
+            await _record_review(user, row, ACCEPTED, "")
+            accepted.append(update_id)
+    return BatchAccepted(accepted, skipped)
+
+
+MAX_BATCH_REVIEW = 200  # more than a page of the queue (REVIEW_PAGE_SIZE)
+
+
+def _check_reviewer(user: CurrentUser) -> None:
+    if user.role not in PLANNERS:
+        raise Forbidden("只有协调人可以审核", "role")
+
+
+async def _reviewable(update_id: int) -> dict:
+    """The update's row if it can be reviewed now: it exists, it is the latest version of its
+    (task, unit, period), and nobody has decided on it yet. Inside the review's transaction."""
+    row = await ProgressUpdate.select(
+        ProgressUpdate.id, ProgressUpdate.task, ProgressUpdate.unit, ProgressUpdate.period,
+        ProgressUpdate.version).where(ProgressUpdate.id == update_id).first()
+    if row is None:
+        raise NotFound(f"填报 {update_id} 不存在", "update_id")
+    newer = await ProgressUpdate.exists().where(
+        ProgressUpdate.task == row["task"], ProgressUpdate.unit == row["unit"],
+        ProgressUpdate.period == row["period"], ProgressUpdate.version > row["version"])
+    if newer:
+        raise Conflict("该填报已有更新的版本，请审核最新版本", "update_id")
+    if await Review.exists().where(Review.update == update_id):
+        raise Conflict("该填报已审核过", "update_id")
+    return row
+
+
+async def _record_review(user: CurrentUser, row: dict, decision: str, comment: str) -> None:
+    """The review and its audit entry (the caller's transaction)."""
+    update_id = row["id"]
+    await Review.insert(Review(update=update_id, reviewer=user.id, decision=decision,
+                               comment=comment, decided_at=_now()))
+    await audit.record(user.id, "update.review", "progress_update", update_id,
+                       f"审核填报 {update_id}：{'通过' if decision == ACCEPTED else '退回'}",
+                       plan_id=await _plan_of(row["task"]),
+                       after={"decision": decision, "comment": comment})
 
 
 async def attachment_file(user: CurrentUser, attachment_id: int) -> tuple[Path, str, str]:

@@ -60,8 +60,16 @@ def is_heading_line(text: str) -> bool:
     return heading_level(text) is not None
 
 
+# A heading that ends before its first sentence's stop: at a colon ("旅行社相关业务：未经许可…")
+# or at a bracketed stage period ("动员部署（3月至4月）根据…"), the whole rest being the paragraph.
+_HEAD_STOP = re.compile(r"[^。,;:()]{2,20}(?::|\([^()]{0,12}[年月日季][^()]{0,12}\)(?=[^\s。,;:]))")
+
+
 def split_title(rest: str) -> tuple[str, str | None]:
     """"重大政策及时发布。各部门要…" → ("重大政策及时发布", "各部门要…")."""
+    key = match_key(rest)
+    if (head := _HEAD_STOP.match(key)) and key[head.end():].strip():
+        return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
     return title.strip(), (after.strip() or None) if stop else None
 
@@ -70,12 +78,17 @@ def split_title(rest: str) -> tuple[str, str | None]:
 # text runs on far past a heading's length with no full stop is such a name with its first
 # paragraph run onto it (a folded article: "一、工作目标紧紧围绕…").
 _PART_NAME = re.compile(r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
-                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容)")
+                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容)|联系方式")
+# "四、联系方式联系人：张三": a part name with its first labelled line run onto it
+_LABEL_AFTER = re.compile(r"[\u4e00-\u9fff]{2,6}:")
 _HEADING_MAX = 40
 
 
 def split_section_title(rest: str) -> tuple[str, str | None]:
     """split_title for a section heading, also splitting a part name from a paragraph run onto it."""
+    key = match_key(rest)
+    if (m := _PART_NAME.match(key)) and _LABEL_AFTER.match(key, m.end()):
+        return rest[:m.end()], rest[m.end():].strip()
     title, after = split_title(rest)
     if len(title) > _HEADING_MAX and (m := _PART_NAME.match(match_key(title))):
         return title[:m.end()], rest[m.end():].strip()

@@ -38,18 +38,17 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tracker.domain.plan_parsing.tables import COLUMN_NAMES
 from tracker.domain.plan_parsing.text import match_key as _match_key
 
 __all__ = ["recover_runon_tables", "split_run_units"]
 
 RUNON_MIN = 300  # only long lines (a whole article on one line) are looked at
-_COLUMN_WORDS = (
-    "序号", "工作任务", "主要任务", "重点任务", "任务内容", "工作内容", "工作事项", "具体任务",
-    "工作要求", "具体要求", "工作措施", "具体措施", "任务要求", "主要措施", "具体内容", "工作目标",
-    "牵头单位", "牵头部门", "牵头处室", "牵头科室", "责任单位", "责任部门", "责任处室", "责任科室",
-    "配合单位", "配合部门", "配合处室", "配合科室", "协办单位", "参与单位", "责任主体",
-    "完成时限", "完成时间", "时间要求", "时限要求", "时间节点", "时间安排",
-)
+# The column names are the table reader's vocabulary (tables.COLUMN_NAMES); a run-together header
+# is recognised by its longer names only (序号 and the four-character ones: 工作任务, 负责部门…), as
+# short ones (任务, 要求) are everyday words of the text.
+_COLUMN_WORDS = tuple(sorted({name for names in COLUMN_NAMES.values() for name in names
+                              if len(name) >= 4 or name == "序号"}))
 _SPACED = "|".join(sorted(("[\\s\u3000]*".join(word) for word in _COLUMN_WORDS), key=len, reverse=True))
 _HEADER_RE = re.compile(
     rf"(?:(?:(?:配合|责任|牵头|协办)[/、])?(?:{_SPACED})(?:[/、](?:{_SPACED}|配合|责任))?[\s\u3000]*){{3,8}}")
@@ -102,11 +101,17 @@ def _core(name: str) -> str:
     return name
 
 
+_QUOTED_PART = re.compile(r"“[^“”]{1,12}”")
+
+
 def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
     """Whether `name` reads as one unit name. `free_start`: it follows a separator, a space or
     the start of a cell, so it needs no place prefix."""
     core = _core(name)
     key = match_key(core)
+    # "省“互联网+政务服务”联席办": a programme's quoted name inside the unit's name
+    if (quoted := _QUOTED_PART.search(key)) and 0 < quoted.start() and quoted.end() < len(key):
+        return _is_name(key[:quoted.start()] + key[quoted.end():], free_start, check_inner)
     if not 3 <= len(key) <= 14 or key[-1] not in _SUFFIX_CHARS or _TEXT_WORDS.search(key):
         return False
     if not free_start and not _PREFIX.match(key):

@@ -15,7 +15,7 @@ from tracker.domain.plan_parsing.units import (
     split_units,
 )
 
-_COLUMN_NAMES = {
+COLUMN_NAMES = {
     "number": {"序号", "编号", "序"},
     "task": {"工作任务", "任务", "主要任务", "重点任务", "任务内容", "工作内容", "工作事项", "事项",
              "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项"},
@@ -62,7 +62,7 @@ def column_role(cell: str) -> str | None:
     name = re.sub(r"\s+|\(.*?\)", "", match_key(cell))
     if not name or len(name) > 12:
         return None
-    for role, names in _COLUMN_NAMES.items():
+    for role, names in COLUMN_NAMES.items():
         if name in names:
             return role
     return next((role for role, hint in _COLUMN_HINTS if hint in name), None)

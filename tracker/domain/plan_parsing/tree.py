@@ -122,6 +122,10 @@ class _Builder:
     raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
 
     @property
+    def has_tasks(self) -> bool:
+        return any(item.tasks for section in self.sections for item in section.items)
+
+    @property
     def current_section(self) -> ParsedSection:
         if not self.sections:
             self.sections.append(ParsedSection("一", self.plan_title or DEFAULT_SECTION_TITLE, [],
@@ -557,6 +561,7 @@ def _only_note(text: str) -> str | None:
 
 def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
+    last_table: int | None = None
     while i < len(lines):
         line = lines[i]
         if (is_bar_line(line) or column_role(line.text)) and (stream := read_cell_lines(lines, i)):
@@ -597,10 +602,24 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             builder.signature(line.text, date)
             i += 1
         elif attachment := ATTACHMENT_RE.fullmatch(line.key):
+            if last_table is None:  # looked for once: the last line that starts a table
+                last_table = next((k for k in range(len(lines) - 1, -1, -1) if _table_start(lines, k)), -1)
+            if attachment[1] and builder.has_tasks and last_table < i and not _PLAN_ATTACHMENT.search(line.key):
+                # "附件：1.X清单2.Y情况表" after the plan's tasks, no task table after it and no
+                # attachment named as a plan or its task list: the attachments are not the plan
+                break
             if attachment[1]:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
         elif not is_footer(line):
             builder.paragraph(line)
+
+
+_PLAN_ATTACHMENT = re.compile(r"任务|分工|分解|要点|方案|计划")
+
+
+def _table_start(lines: list[Line], i: int) -> bool:
+    line = lines[i]
+    return is_table_line(line) or is_bar_line(line) or column_role(line.text) is not None
 
 
 def _is_structural(lines: list[Line], i: int) -> bool:

@@ -8,7 +8,7 @@ from tracker.domain.plan_parsing.text import match_key
 
 # A unit label is a role word and the kind of body it names: 牵头单位 / 责任科室 / 配合股室 (a
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
-_UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)"
+_UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
 _RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体"
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
@@ -226,8 +226,9 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
             continue
         if not _labelled_units(content, content_key, lead, coop):
             _note_units(content, content_key, lead, coop)
-    # Outside notes: mask the notes (same length) so their words are not read twice.
-    masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")", key)
+    # Outside notes: mask the notes (same length) so their words are not read twice; a bracket
+    # naming no unit stays (配合处室（单位）：A is a label with its kind given twice).
+    masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")" if _UNIT_WORDS.search(m[1]) else m[0], key)
     _labelled_units(text, masked, lead, coop)
     for m in _PROSE_LEAD.finditer(masked):
         merge_units(lead, split_units(text[m.start(1): m.end(1)]))
@@ -280,8 +281,11 @@ def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> N
 _DEADLINE_LABEL = re.compile(rf"(?:{_OTHER_LABELS})\s*:")
 _TRAILING_PUNCT = re.compile(r"[\s。;,，；.]*")
 # A labelled remark after the task's sentence: "…工作。牵头单位：X；完成时限：Y"
+# A unit label may also follow the task's last word with no separator ("…习近平法治思想责任单位：A");
+# a deadline word needs one ("办理时限：20个工作日" is part of a task).
 _TRAILING_LABEL = re.compile(
-    rf"(?:^|(?<=[。;.]))\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|{_OTHER_LABELS})\s*:")
+    rf"(?:(?:^|(?<=[。;.]))\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|{_OTHER_LABELS})"
+    rf"|(?<=[^\x00-\x7f])(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}))\s*:")
 
 
 def is_note(content_key: str) -> bool:

@@ -18,7 +18,16 @@ from tracker.http.forms import (
     refuse_unknown_fields,
 )
 from tracker.http.guards import planner_guard, reporter_guard
-from tracker.schemas import MyTaskRow, ReviewIn, ReviewQueueRow, UpdateIn, UpdateOut
+from tracker.schemas import (
+    AcceptManyIn,
+    AcceptManyOut,
+    MyTaskRow,
+    ReviewIn,
+    ReviewQueueRow,
+    SkippedReviewOut,
+    UpdateIn,
+    UpdateOut,
+)
 from tracker.services import progress
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
@@ -88,6 +97,15 @@ class ProgressApi(Controller):
         result = await progress.review_queue_slice(filter_id(unit), period, chosen.offset,
                                                    chosen.limit)
         return Response(result.rows, headers={"X-Total-Count": str(result.total)})
+
+    @post("/reviews/accept", operation_id="acceptUpdates", guards=[planner_guard], status_code=200)
+    async def accept_many(self, request: Request, data: JSONBody[AcceptManyIn]) -> AcceptManyOut:
+        """Accept several updates in one transaction (`update_ids`, at most 200); one decided
+        or replaced by a newer version meanwhile is listed under `skipped` with the reason."""
+        result = await progress.accept_many(request.user, data.update_ids)
+        return AcceptManyOut(accepted=result.accepted, skipped=[
+            SkippedReviewOut(update_id=update_id, reason=reason)
+            for update_id, reason in result.skipped])
 
     @post("/updates/{update_id:int}/review", operation_id="reviewUpdate", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: JSONBody[ReviewIn]) -> UpdateOut:

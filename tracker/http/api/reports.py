@@ -41,10 +41,7 @@ class ReportApi(Controller):
                          wait: FromQuery[str | None] = None) -> ReportJobOut:
         """A report job's progress; once done, the archived report it made. wait=N (0-30):
         answer as soon as the job moves on (a new step, done or failed), or after N seconds."""
-        seconds = wait_seconds(wait)
-        job = (await report_jobs.moved(job_id, seconds) if seconds
-               else await report_jobs.get(job_id))
-        return await report_jobs.api_status(job)
+        return await report_jobs.api_status(await report_jobs.moved(job_id, wait_seconds(wait)))
 
     @get("/plans/{plan_id:int}/reports", operation_id="listReports")
     async def list_reports(self, plan_id: FromPath[int]) -> list[ReportOut]:

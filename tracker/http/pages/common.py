@@ -75,7 +75,7 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     """303 to a local page, with one of the fixed notices; a #fragment stays last."""
     assert notice is None or notice in NOTICES
     path, _, fragment = path.partition("#")
-    query = f"?notice={notice}" if notice else ""
+    query = f"{'&' if '?' in path else '?'}notice={notice}" if notice else ""
     return Redirect(f"{path}{query}{'#' + fragment if fragment else ''}", status_code=303)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
@@ -272,7 +273,8 @@ class TaskPages(Controller):
 
     async def _reviews(self, request: Request, status_code: int = 200, error: dict | None = None,
                        unit: str | None = None, period: str | None = None,
-                       page_no: str | None = None) -> Response:
+                       page_no: str | None = None,
+                       batch: progress.BatchAccepted | None = None) -> Response:
         unit_id, wanted_page = filter_id(unit), page_number(page_no)
         result = await progress.review_queue_page(unit_id, period or None, wanted_page,
                                                   progress.REVIEW_PAGE_SIZE)
@@ -281,6 +283,7 @@ class TaskPages(Controller):
                     total=result.total, error=error,
                     units=await accounts.list_units(include_inactive=False),
                     filters={"unit": str(unit_id or ""), "period": period or ""},
+                    page_no=wanted_page, batch=batch,
                     pages=pager(wanted_page, result.total, progress.REVIEW_PAGE_SIZE))
 
     @get("/reviews", guards=[planner_guard])
@@ -289,6 +292,23 @@ class TaskPages(Controller):
                            page_no: Annotated[str | None, QueryParameter(name="page")] = None,
                            ) -> Response:
         return await self._reviews(request, unit=unit, period=period, page_no=page_no)
+
+    @post("/reviews/accept", guards=[planner_guard])
+    async def accept_selected(self, request: Request) -> Response:
+        """通过所选: the updates ticked on the review page, accepted in one transaction. All
+        accepted: back to the queue (same filters) with a notice; some skipped (decided or
+        replaced meanwhile): the queue with each skipped one and why."""
+        form = await request.form()
+        filters = {"unit": form.get("unit") or None, "period": form.get("period") or None,
+                   "page_no": form.get("page") or None}
+        try:
+            ids = [_update_id(raw) for raw in form.getall("update", [])]
+            result = await progress.accept_many(request.user, ids)
+        except InvalidInput as error:
+            return await self._reviews(request, 400, form_error(error), **filters)
+        if result.skipped:
+            return await self._reviews(request, batch=result, **filters)
+        return redirect(_reviews_path(filters), "batch_reviewed")
 
     @post("/updates/{update_id:int}/review", guards=[planner_guard])
     async def review(self, request: Request, update_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
@@ -312,3 +332,15 @@ class TaskPages(Controller):
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
+def _update_id(raw: str) -> int:
+    if not str(raw).isdigit():
+        raise InvalidInput(f"填报编号应为数字，收到“{str(raw)[:20]}”", "update")
+    return int(raw)
+
+
+def _reviews_path(filters: dict) -> str:
+    """The review queue with the filters the form was posted from (checked again on the GET)."""
+    query = urlencode({key: value for key, value in (("unit", filters["unit"]),
+                                                      ("period", filters["period"]),
+                                                      ("page", filters["page_no"])) if value})
+    return f"/reviews?{query}" if query else "/reviews"

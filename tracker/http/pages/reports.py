@@ -1,13 +1,14 @@
 """Report pages: 生成 starts a background job (tracker/jobs: a worker on PostgreSQL, this
-process on SQLite), its page shows the progress (polling a small
+process on SQLite), its page shows the progress (long-polling a small
 JSON status) and then offers the PDF and the Word copy; archived reports are downloaded here."""
 
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File
 
+from tracker.domain.paging import wait_seconds
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import EDITION_LABELS
 from tracker.http.guards import reader_guard
@@ -41,9 +42,9 @@ class ReportPages(Controller):
                     edition_names=EDITION_LABELS)
 
     @get("/report-jobs/{job_id:str}")
-    async def job_status(self, job_id: FromPath[str]) -> dict:
-        """The job's progress, polled by its page."""
-        return (await report_jobs.get(job_id)).status()
+    async def job_status(self, job_id: FromPath[str], wait: FromQuery[str | None] = None) -> dict:
+        """The job's progress, long-polled by its page (wait=N: held until the job moves on)."""
+        return (await report_jobs.moved(job_id, wait_seconds(wait))).status()
 
     @get("/reports/{report_id:int}/download")
     async def report_download(self, report_id: FromPath[int]) -> File:

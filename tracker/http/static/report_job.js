@@ -1,4 +1,6 @@
-// The report job page: poll the job's small JSON status until it is done, then offer the files.
+// The report job page: long-poll the job's small JSON status until it is done, then offer the
+// files. The server holds each look until the job moves on (a new step, done or failed) or for
+// WAIT seconds, so the page learns of each step at once with one request per step.
 (function () {
   "use strict";
   var box = document.getElementById("report-job");
@@ -6,6 +8,7 @@
   var url = box.getAttribute("data-status-url");
   var progress = box.querySelector("progress");
   var step = box.querySelector(".job-step");
+  var WAIT = 20;
 
   function show(status) {
     box.setAttribute("data-state", status.state);
@@ -32,12 +35,12 @@
   }
 
   function poll() {
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    fetch(url + "?wait=" + WAIT, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
-      .then(function (status) { if (!show(status)) { setTimeout(poll, 500); } })
+      .then(function (status) { if (!show(status)) { setTimeout(poll, 100); } })
       .catch(function () { setTimeout(poll, 2000); });
   }
 

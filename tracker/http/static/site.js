@@ -8,6 +8,15 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A "全选本页" box (data-select-all="FORM") ticks every checkbox belonging to that form; it is
+// shown only where this script runs (without it, each box is ticked by hand).
+document.querySelectorAll("[data-select-all]").forEach((all) => {
+  const boxes = () => document.querySelectorAll(
+    `input[type=checkbox][form="${all.dataset.selectAll}"]`);
+  all.closest("label").hidden = false;
+  all.addEventListener("change", () => boxes().forEach((box) => { box.checked = all.checked; }));
+});
+
 // What every page gets in the browser:
 // 1. the browser's own form checks say what is wrong in Chinese, naming the field;
 // 2. an update form marked data-draft keeps what is typed in this browser (localStorage) until
