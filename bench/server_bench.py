@@ -1012,7 +1012,7 @@ def print_table(result: dict) -> None:
               f"process CPU per request, median of {probe['submissions']}):")
         print(f"  server CPU {probe['cpu_ms_median']:.2f} ms (p90 {probe['cpu_ms_p90']:.2f}); "
               f"{probe['statements_median']:.0f} statements (max {probe['statements_max']}), "
-              f"{probe['transactions_median']:.0f} transaction; floor GET /healthz "
+              f"{probe['transactions_median']:.0f} transaction(s); floor GET /healthz "
               f"{probe['floor_ms_median']:.2f} ms; ratio {ratio:.1f}x the floor; aim <= "
               f"{AIM_SUBMIT_CPU_MS:.0f} ms: {'MET' if probe['cpu_ms_median'] <= AIM_SUBMIT_CPU_MS else 'NOT MET'}")
     if probe and probe.get("pages"):

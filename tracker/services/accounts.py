@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from tracker.db import write_transaction
+from tracker.db import Statement, write_transaction
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.roles import REPORTER, ROLE_LABELS, ROLES
 from tracker.schemas import TokenOut, UnitOut, UserOut
@@ -233,15 +233,17 @@ async def start_session(user: CurrentUser) -> str:
     return session_id
 
 
-# Raw SQL for the two lookups every request makes: Piccolo rebuilds a select with two joins
-# each time (about a millisecond of CPU, more than the rest of a submission; issue 14).
+# Prebuilt SQL for the two lookups every request makes: Piccolo rebuilds a select with two
+# joins each time (about a millisecond of CPU, more than the rest of a submission; issue 14).
 _WHO_SQL = (
     "SELECT {stamp}, u.id, u.username, u.display_name, u.role, u.unit, u.active, "
     "n.name AS unit_name FROM {table} s JOIN app_user u ON u.id = s.\"user\" "
     "LEFT JOIN unit n ON n.id = u.unit WHERE s.{key} = {{}}"
 )
-_SESSION_SQL = _WHO_SQL.format(stamp="s.created_at", table="user_session", key="session_hash")
-_TOKEN_SQL = _WHO_SQL.format(stamp="s.expires_at, s.revoked", table="api_token", key="token_hash")
+_SESSION_SQL = Statement(_WHO_SQL.format(stamp="s.created_at", table="user_session",
+                                         key="session_hash"))
+_TOKEN_SQL = Statement(_WHO_SQL.format(stamp="s.expires_at, s.revoked", table="api_token",
+                                       key="token_hash"))
 
 
 def _current_user(row: dict) -> CurrentUser:
@@ -252,7 +254,7 @@ def _current_user(row: dict) -> CurrentUser:
 async def user_for_session(session_id: str) -> CurrentUser | None:
     """The user of a live session, or None (logged out, expired, or the user changed since).
     One indexed query with the user and unit joined: this runs on every page request."""
-    rows = await UserSession.raw(_SESSION_SQL, token_digest(session_id))
+    rows = await _SESSION_SQL.fetch(UserSession._meta.db, token_digest(session_id))
     row = rows[0] if rows else None
     if row is None or not row["active"] or _aware(row["created_at"]) <= _now() - SESSION_LIFETIME:
         return None
@@ -297,7 +299,7 @@ async def issue_token(user: CurrentUser, name: str = "") -> TokenOut:
 # Built once: Piccolo rebuilds a join chain (ApiToken.user.unit.name) on every attribute access.
 async def user_for_token(token: str) -> CurrentUser | None:
     # One query with the user and unit joined: this runs on every API request.
-    rows = await ApiToken.raw(_TOKEN_SQL, token_digest(token))
+    rows = await _TOKEN_SQL.fetch(ApiToken._meta.db, token_digest(token))
     row = rows[0] if rows else None
     if row is None or row["revoked"] or _aware(row["expires_at"]) <= _now() or not row["active"]:
         return None

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
+from tracker.db import Statement
 from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import ONGOING
 from tracker.domain.status import DEFAULT_TZ
@@ -32,19 +33,45 @@ def _json(value: Any) -> str | None:
     return msgspec.json.encode(value, enc_hook=str).decode()
 
 
+class EntryValues(NamedTuple):
+    """An entry's columns as written (the JSON and the summary's cut made here, once)."""
+
+    at: dt.datetime
+    user: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    plan_id: int | None
+    before: str | None
+    after: str | None
+    summary: str
+
+
+COLUMNS = 'at, "user", action, entity, entity_id, plan_id, "before", "after", summary'
 # One plain INSERT: entries are written inside hot transactions (every submission), where
 # building a Piccolo row object and its query cost more than the statement itself.
-_INSERT_SQL = (
-    'INSERT INTO audit_entry (at, "user", action, entity, entity_id, plan_id, "before", '
-    '"after", summary) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})'
-)
+_INSERT = Statement(f"INSERT INTO audit_entry ({COLUMNS}) VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, "
+                    "{}, {}, {}, {})")
+
+
+def entry_values(actor: int | None, action: str, entity: str, entity_id: int | None,
+                 summary: str, *, plan_id: int | None = None, before: Any = None,
+                 after: Any = None, at: dt.datetime | None = None) -> EntryValues:
+    """What `record` writes; a statement that writes the entry itself (a submission on
+    PostgreSQL, in the same statement as the update) takes it from here."""
+    return EntryValues(at or dt.datetime.now(dt.UTC), actor, action, entity, entity_id, plan_id,
+                       _json(before), _json(after), summary[:300])
 
 
 async def record(actor: int | None, action: str, entity: str, entity_id: int | None,
                  summary: str, *, plan_id: int | None = None, before: Any = None,
                  after: Any = None, at: dt.datetime | None = None) -> None:
-    await AuditEntry.raw(_INSERT_SQL, at or dt.datetime.now(dt.UTC), actor, action, entity,
-                         entity_id, plan_id, _json(before), _json(after), summary[:300])
+    await write(entry_values(actor, action, entity, entity_id, summary, plan_id=plan_id,
+                             before=before, after=after, at=at))
+
+
+async def write(entry: EntryValues) -> None:
+    await _INSERT.fetch(AuditEntry._meta.db, *entry)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.db import is_unique_violation, sent_with_commit, write_transaction
+from tracker.db import (
+    Statement,
+    is_sqlite,
+    is_unique_violation,
+    sent_with_commit,
+    write_transaction,
+)
 from tracker.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.domain.periods import check_period_in_year, due_date, parse_period, period_start
 from tracker.domain.plan_model import COOPERATING, LEAD
@@ -518,15 +524,20 @@ _KEYED_SQL = (
 )
 
 
+_EARLIER = {keyed: Statement(_LATEST_SQL + (_KEYED_SQL if keyed else "")) for keyed in (False, True)}
+# The context joined with the earlier rows (see _submission_reads), with and without a key.
+_SUBMISSION_READS = {keyed: Statement(
+    f"SELECT c.plan_id, c.plan_year, c.my_role, e.* FROM ({_CONTEXT_SQL}) c "
+    f"LEFT JOIN ({_LATEST_SQL + (_KEYED_SQL if keyed else '')}) e ON 1 = 1") for keyed in (False, True)}
+
+
 async def _earlier_rows(user: CurrentUser, task_id: int, period: str,
                         idempotency_key: str | None) -> tuple[dict | None, dict | None]:
     """(the update stored with this key, this unit's latest version for the period), in one
     query. The latest version read here is checked again by the unique key on (task, unit,
     period, version) when the next one is inserted."""
-    sql, args = _LATEST_SQL, [task_id, user.unit_id, period]
-    if idempotency_key:
-        sql, args = sql + _KEYED_SQL, [*args, idempotency_key]
-    return _split_earlier(await ProgressUpdate.raw(sql, *args))
+    args = [task_id, user.unit_id, period] + ([idempotency_key] if idempotency_key else [])
+    return _split_earlier(await _EARLIER[bool(idempotency_key)].fetch(ProgressUpdate._meta.db, *args))
 
 
 async def _submission_reads(user: CurrentUser, task_id: int, period: str,
@@ -536,11 +547,9 @@ async def _submission_reads(user: CurrentUser, task_id: int, period: str,
     key, this unit's latest version for the period), in one statement: the context joined
     with the earlier rows. No context: the task does not exist (for a reporter, no part in it
     is checked by the caller, the same answer as `task_access`)."""
-    earlier, args = _LATEST_SQL, [task_id, user.unit_id, period]
-    if idempotency_key:
-        earlier, args = earlier + _KEYED_SQL, [*args, idempotency_key]
-    rows = await Task.raw(f"SELECT c.plan_id, c.plan_year, c.my_role, e.* FROM ({_CONTEXT_SQL}) c "
-                          f"LEFT JOIN ({earlier}) e ON 1 = 1", user.unit_id, task_id, *args)
+    args = [user.unit_id, task_id, task_id, user.unit_id, period] + (
+        [idempotency_key] if idempotency_key else [])
+    rows = await _SUBMISSION_READS[bool(idempotency_key)].fetch(Task._meta.db, *args)
     if not rows:
         return None, None, None
     return rows[0], *_split_earlier(rows)
@@ -600,14 +609,31 @@ _INSERT_UPDATE_SQL = (
     "request_fingerprint) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
     "RETURNING id"
 )
+_INSERT_UPDATE = Statement(_INSERT_UPDATE_SQL)
+# PostgreSQL: the update, its files and its audit entry in one statement (data-modifying
+# WITH queries all run, in the statement's own transaction: no BEGIN and COMMIT trips, and no
+# read back, the ids come with the answer). The files come as arrays, one per column; their
+# ids are matched to them by stored name (the order of RETURNING rows is not promised).
+_WRITE_SUBMISSION = Statement(
+    f"WITH new_update AS ({_INSERT_UPDATE_SQL}, submitted_at), "
+    'new_files AS (INSERT INTO attachment ("update", original_name, stored_name, content_type, '
+    "size, sha256, uploaded_at) SELECT new_update.id, f.original_name, f.stored_name, "
+    "f.content_type, f.size, f.sha256, new_update.submitted_at FROM new_update, "
+    "unnest({}::text[], {}::text[], {}::text[], {}::integer[], {}::text[]) "
+    "AS f(original_name, stored_name, content_type, size, sha256) RETURNING id, stored_name), "
+    f"new_entry AS (INSERT INTO audit_entry ({audit.COLUMNS}) SELECT new_update.submitted_at, "
+    "{}, {}, {}, new_update.id, {}, {}, {}, {} FROM new_update) "
+    "SELECT new_update.id, new_files.id AS file_id, new_files.stored_name "
+    "FROM new_update LEFT JOIN new_files ON true"
+)
 
 
 async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempotency_key,
                          fingerprint: str | None, plan_id: int,
                          latest: dict | None) -> UpdateOut | int:
-    """The update, its files and its audit entry in one transaction, one statement per
-    table. Returns what was stored, or the id of the update a concurrent retry with the same
-    key stored first."""
+    """The update, its files and its audit entry, whole or not at all: on PostgreSQL in one
+    statement, on SQLite in one transaction of one statement per table. Returns what was
+    stored, or the id of the update a concurrent retry with the same key stored first."""
     engine = ProgressUpdate._meta.db
     for attempt in range(5):
         if attempt:  # the version read before was taken meanwhile: read the latest again
@@ -616,36 +642,24 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
                 return _by_idempotency_key(user, keyed, task_id, fingerprint)
         version = latest["version"] + 1 if latest else 1
         now = _now()
-        links = json.dumps(data.evidence_links, ensure_ascii=False)
+        update = (task_id, user.unit_id, data.period, version, role, data.percent, data.state,
+                  data.work_done, data.problems, data.next_steps,
+                  json.dumps(data.evidence_links, ensure_ascii=False), user.id, now,
+                  idempotency_key, fingerprint)
+        files = [(file.name, name, file.content_type, len(file.content),
+                  hashlib.sha256(file.content).hexdigest()) for file, name, _ in stored]
+        entry = audit.entry_values(
+            user.id, "update.submit", "progress_update", None,
+            f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
+            plan_id=plan_id,
+            # The version it corrects, so the trail reads 状态：推进中 → 已完成.
+            before={"percent": latest["percent"], "state": latest["state"]} if latest else None,
+            after={"task": task_id, "period": data.period, "percent": data.percent,
+                   "state": data.state, "attachments": [f.name for f, _, _ in stored]},
+            at=now)
+        write = _write_in_transaction if is_sqlite(engine) else _write_in_one_statement
         try:
-            async with write_transaction(engine):
-                update_id = (await ProgressUpdate.raw(
-                    _INSERT_UPDATE_SQL, task_id, user.unit_id, data.period, version, role,
-                    data.percent, data.state, data.work_done, data.problems, data.next_steps,
-                    links, user.id, now, idempotency_key, fingerprint))[0]["id"]
-                files = []
-                if stored:
-                    ids = await Attachment.insert(*[
-                        Attachment(update=update_id, original_name=file.name, stored_name=name,
-                                   content_type=file.content_type, size=len(file.content),
-                                   sha256=hashlib.sha256(file.content).hexdigest(),
-                                   uploaded_at=now)
-                        for file, name, _ in stored
-                    ])
-                    files = [AttachmentOut(id=row["id"], name=file.name,
-                                           content_type=file.content_type, size=len(file.content))
-                             for row, (file, _, _) in zip(ids, stored, strict=True)]
-                with sent_with_commit():  # SQLite: with the COMMIT, one trip for both
-                    await audit.record(
-                        user.id, "update.submit", "progress_update", update_id,
-                        f"{user.unit_name or ''}填报任务 {task_id} {data.period} 进展 {data.percent}%",
-                        plan_id=plan_id,
-                        # The version it corrects, so the trail reads 状态：推进中 → 已完成.
-                        before={"percent": latest["percent"], "state": latest["state"]}
-                        if latest else None,
-                        after={"task": task_id, "period": data.period, "percent": data.percent,
-                               "state": data.state, "attachments": [f.name for f, _, _ in stored]},
-                        at=now)
+            update_id, file_ids = await write(engine, update, files, entry)
         except Exception as error:  # a concurrent submission took the same version number
             if not is_unique_violation(error):
                 raise
@@ -656,8 +670,42 @@ async def _insert_update(user, task_id, role, data: UpdateInput, stored, idempot
             state=data.state, work_done=data.work_done, problems=data.problems,
             next_steps=data.next_steps, evidence_links=list(data.evidence_links),
             submitted_by=user.display_name, submitted_at=_iso(now), review_state=SUBMITTED,
-            reviews=[], attachments=files, superseded_by=None)
+            reviews=[], attachments=[
+                AttachmentOut(id=file_id, name=file.name, content_type=file.content_type,
+                              size=len(file.content))
+                for file_id, (file, _, _) in zip(file_ids, stored, strict=True)],
+            superseded_by=None)
     raise Conflict("同时有其他填报提交，请重试", "version")
+
+
+async def _write_in_one_statement(engine, update: tuple, files: list[tuple],
+                                  entry: audit.EntryValues) -> tuple[int, list[int]]:
+    """PostgreSQL: (the update's id, its files' ids in the order given)."""
+    columns = [list(column) for column in zip(*files, strict=True)] if files else [[]] * 5
+    rows = await _WRITE_SUBMISSION.fetch(
+        engine, *update, *columns, entry.user, entry.action, entry.entity, entry.plan_id,
+        entry.before, entry.after, entry.summary)
+    file_id = {row["stored_name"]: row["file_id"] for row in rows if row["file_id"] is not None}
+    return rows[0]["id"], [file_id[name] for _, name, _, _, _ in files]
+
+
+async def _write_in_transaction(engine, update: tuple, files: list[tuple],
+                                entry: audit.EntryValues) -> tuple[int, list[int]]:
+    """SQLite (no INSERT inside WITH): one statement per table in one transaction, BEGIN sent
+    with the update and the audit entry with the COMMIT (tracker.db: two trips)."""
+    async with write_transaction(engine):
+        update_id = (await _INSERT_UPDATE.fetch(engine, *update))[0]["id"]
+        file_ids = []
+        if files:
+            ids = await Attachment.insert(*[
+                Attachment(update=update_id, original_name=original_name, stored_name=name,
+                           content_type=content_type, size=size, sha256=sha256,
+                           uploaded_at=update[12])
+                for original_name, name, content_type, size, sha256 in files])
+            file_ids = [row["id"] for row in ids]
+        with sent_with_commit():  # with the COMMIT, one trip for both
+            await audit.write(entry._replace(entity_id=update_id))
+    return update_id, file_ids
 
 
 async def _plan_of(task_id: int) -> int | None:
