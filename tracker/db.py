@@ -37,6 +37,14 @@ _UNAVAILABLE_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED,
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
 
 
+def concurrent_conflict(error: BaseException) -> bool:
+    """PostgreSQL rolled the transaction back because of another one running at the same time
+    (a deadlock, or a serialization failure): nothing was stored and the same request may be
+    sent again. Two coordinators editing one plan's tasks at once can meet this: every
+    structure write also moves the plan's structure version (migration 2026-11-29T04:25)."""
+    return isinstance(error, asyncpg.exceptions.TransactionRollbackError)
+
+
 def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
                           asyncpg.exceptions.TooManyConnectionsError, ConnectionError, TimeoutError)):

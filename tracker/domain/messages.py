@@ -115,6 +115,7 @@ LABELS_ZH = {
     "job_failed_at": "失败时间",
     "job_retry": "重试",
     "unexpected_error": "系统内部错误，请稍后重试；如仍出错，请把请求编号告诉管理员",
+    "concurrent_conflict": "与同时进行的其他修改冲突，本次未保存，请重新提交",
 }
 
 # Notices after a redirect: only these fixed texts are ever shown, never text from the URL.

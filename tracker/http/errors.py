@@ -19,7 +19,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from tracker.db import DATABASE_ERRORS, database_unavailable
+from tracker.db import DATABASE_ERRORS, concurrent_conflict, database_unavailable
 from tracker.domain.errors import DomainError, TooManyRequests
 from tracker.domain.messages import LABELS
 from tracker.domain.plan_model import PlanParseError
@@ -91,7 +91,11 @@ _outage = {"logged_at": 0.0, "suppressed": 0}
 def _database_error(request: Request, error: Exception) -> Response:
     """The database away: 503 with Retry-After and a Chinese message, and one log line per
     minute of outage instead of a traceback per request. Anything else is a bug: logged with
-    its traceback, 500."""
+    its traceback, 500. A transaction the database rolled back for another running at the same
+    time is a 409: nothing was stored, sending it again is safe."""
+    if concurrent_conflict(error):
+        log.info("transaction rolled back by the database (%s); answering 409", type(error).__name__)
+        return _error_response(request, 409, LABELS.concurrent_conflict, None)
     if not database_unavailable(error):
         return _unexpected_error(request, error)
     now = time.monotonic()
