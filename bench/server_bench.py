@@ -691,6 +691,15 @@ def run_backend(backend: str, args) -> dict:
             "probe": probe, "workers": workers, "paced_workers": paced_workers, "work_dir": str(work) if args.keep else None}
 
 
+def _wait_for_log(log_path: Path, line: str, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while log_path.read_text(errors="replace").count(line) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server log has fewer than {count} '{line}' lines after "
+                               f"{timeout:g} s:\n" + log_path.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+
+
 def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, reads: tuple[str, ...],
                      loads: list[Load], seconds: float) -> dict:
     """One run against `workers` server processes: warm every worker up, drive `loads`, and
@@ -702,6 +711,9 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
         warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
         warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers) for kind in reads]
         _run(drive(base_url, warm, max_seconds=120))
+        # Each worker also warms its caches in the background as it starts (a few CPU seconds
+        # at city scale, once per start): measure the steady state after all of them are done.
+        _wait_for_log(log_path, "caches warmed", workers, timeout=180)
         cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
         client_before, busy_before = time.process_time(), _machine_busy()
         load_before = os.getloadavg()[0]
