@@ -186,8 +186,10 @@ async def test_selected_updates_are_accepted_at_once(app_client, database):
     # coordinator (a reporter's session).
     nothing = await app_client.post("/reviews/accept", data={**csrf(app_client)})
     assert nothing.status_code == 400 and "请先勾选要通过的填报" in nothing.text
-    bad = await app_client.post("/reviews/accept", data={**csrf(app_client), "update": ["1", "x"]})
-    assert bad.status_code == 400 and "填报编号应为数字" in bad.text
+    for odd in ("x", "²"):  # "²" passes str.isdigit but not int()
+        bad = await app_client.post("/reviews/accept",
+                                    data={**csrf(app_client), "update": ["1", odd]})
+        assert bad.status_code == 400 and "填报编号应为数字" in bad.text
     assert await Review.count() == 0
     with pytest.raises(Forbidden):
         await progress.accept_many(w.coop, ids[:1])

@@ -53,6 +53,7 @@ RETURNED = "returned"
 SUPERSEDED = "superseded"  # never decided, and a later version replaced it
 DECISIONS = {"accept": ACCEPTED, "return": RETURNED}
 MAX_COMMENT = 1000
+MAX_BATCH_REVIEW = 200  # accepted at once (通过所选): more than a page of the queue
 
 
 def attachments_dir() -> Path:
@@ -762,9 +763,6 @@ async def accept_many(user: CurrentUser, update_ids: Sequence[int]) -> BatchAcce
             await _record_review(user, row, ACCEPTED, "")
             accepted.append(update_id)
     return BatchAccepted(accepted, skipped)
-
-
-MAX_BATCH_REVIEW = 200  # more than a page of the queue (REVIEW_PAGE_SIZE)
 
 
 def _check_reviewer(user: CurrentUser) -> None:

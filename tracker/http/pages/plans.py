@@ -353,7 +353,7 @@ class TaskPages(Controller):
 
 
 def _update_id(raw: str) -> int:
-    if not str(raw).isdigit():
+    if not (str(raw).isascii() and str(raw).isdigit()):  # "²" is a digit int() refuses
         raise InvalidInput(f"填报编号应为数字，收到“{str(raw)[:20]}”", "update")
     return int(raw)
 
