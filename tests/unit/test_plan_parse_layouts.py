@@ -384,3 +384,24 @@ def test_a_unit_name_holding_a_programmes_quoted_name_in_a_run_together_table():
         ("推动网上办事服务事项标准化：编制标准化工作规程。", ["省质监局", "省审改办"],
          ["省政府各部门", "各直属机构", "各设区市政府"]),
     ]
+
+
+def test_a_note_of_units_sharing_their_work_by_duty_reads_its_units():
+    """"(A、B等相关部门按职责分工落实)" after a paragraph, half- or full-width: the units lead."""
+    assert extract_units("推进标准化生产。(区农发局、市场监管局等相关部门按职责分工落实)") == (
+        ["区农发局", "市场监管局"], [])
+    assert extract_units("推进标准化生产。（区办公室、经发局按职责落实）") == (["区办公室", "经发局"], [])
+
+
+def test_labelled_fields_after_an_activity_time_a_lead_office_and_the_offices_responsible():
+    """"活动时间：…牵头处室：…责任对象：…" run together after the activity's text: the time field is
+    its deadline (it ends where the next label starts), 责任对象 beside a 牵头处室 cooperates."""
+    text = "\n".join([
+        "某局系列活动方案",
+        "一、活动内容",
+        "（一）开展学习活动",
+        "1.组织专题学习会。活动时间：2021年4－5月牵头处室：局办公室责任对象：局各处室，各区属国企",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "开展学习活动", "组织专题学习会。", ["局办公室"], ["局各处室", "各区属国企"], "2021年4－5月"),
+    ]

@@ -10,16 +10,17 @@ from tracker.domain.plan_parsing.text import match_key
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
-_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体"
+_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体|责任对象"
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
-_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
+_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
     rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
 )
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
 _VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
-_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
+_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
+                         r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
     r"由?(.+?)(?:按职责分工|按职责|分别|共同|具体)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
