@@ -405,3 +405,12 @@ def test_labelled_fields_after_an_activity_time_a_lead_office_and_the_offices_re
     assert _tasks(parse_plan_text(text)) == [
         ("一", "开展学习活动", "组织专题学习会。", ["局办公室"], ["局各处室", "各区属国企"], "2021年4－5月"),
     ]
+
+
+def test_a_unit_line_naming_its_leads_then_the_units_working_beside_them():
+    """"责任单位：A、B（简称）牵头，C": C, with no role word of its own, works beside the leads; a
+    short bracket after a name is part of the name."""
+    assert extract_units("推行网上办理。 责任单位：区行政审批局、智慧岛服务管理中心（区数字办）牵头，区直相关部门") == (
+        ["区行政审批局", "智慧岛服务管理中心（区数字办）"], ["区直相关部门"])
+    assert extract_units("推行网上办理。 责任单位：区市场监督管理局牵头，区直相关部门") == (
+        ["区市场监督管理局"], ["区直相关部门"])

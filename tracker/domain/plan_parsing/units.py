@@ -18,7 +18,22 @@ _LABEL_RE = re.compile(
     rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
 )
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
-_VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
+# A labelled unit list ends at the sentence or note end; a short bracket naming a unit right
+# after a name is part of the name ("智慧岛服务管理中心（区数字办）"), unlike a remark ("（统筹）").
+_VALUE_STOP = re.compile(r"[。()]")
+_NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
+
+
+def _value_end(key: str, start: int, end: int) -> int:
+    """Where a labelled unit list that starts at key[start] ends (see _VALUE_STOP)."""
+    pos = start
+    while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
+        bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
+        if bracket and stop.start() > start and _UNIT_END.fullmatch(bracket[1]):
+            pos = bracket.end()
+            continue
+        return stop.start()
+    return end
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
                          r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
@@ -134,8 +149,7 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
         if m.lastgroup == "other":
             continue
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
-        stop = _VALUE_STOP.search(key, m.end(), end)
-        value_end = stop.start() if stop else end
+        value_end = _value_end(key, m.end(), end)
         # 责任单位 is the lead unless a 牵头单位 is named too.
         target = lead if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds) else coop
         value_key = key[m.end(): value_end]
@@ -157,6 +171,7 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
     role word without one of their own ("A，B、C负责落实") share that role."""
     pos = 0
     pending: list[str] = []
+    led = False  # a unit of this note was marked as leading: unmarked units listed after it cooperate
     for segment in re.split(r"([,;])", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
@@ -176,6 +191,7 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
+            led = led or lead_m[2].startswith("牵头")
             pending = []
         elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
@@ -188,7 +204,8 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             target.extend(u for u in units if u not in lead and u not in coop)
             pending = []
         elif plain is not None:
-            merge_units(plain, split_units(original))
+            # "责任单位：A牵头，B": B works beside the lead (a 责任单位 when a 牵头单位 is named)
+            merge_units(coop if led else plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
 
