@@ -414,3 +414,37 @@ def test_a_unit_line_naming_its_leads_then_the_units_working_beside_them():
         ["区行政审批局", "智慧岛服务管理中心（区数字办）"], ["区直相关部门"])
     assert extract_units("推行网上办理。 责任单位：区市场监督管理局牵头，区直相关部门") == (
         ["区市场监督管理局"], ["区直相关部门"])
+
+
+def test_a_folded_article_breaks_nothing_inside_quotation_marks_nor_at_a_list_inside_a_paragraph():
+    """On a page folded onto one line: a space or "一、" inside “…” is not a line break or a
+    heading, and points numbered again after each colon ("一是…：1.…；2.…二是…：1.…；2.…") stay
+    in their paragraph."""
+    filler = "为进一步深化改革，提升服务效能，结合实际，制定本措施，请各单位认真贯彻执行，确保各项工作落到实处。" * 6
+    text = " ".join([
+        "某区改革创新措施", filler,
+        "一、创新广告审批方式 打破“分散管理、标准不一、运作不规范”的现状，开展“阳光招标 服务品牌”创建。",
+        "牵头单位：区交通与建设局",
+        "二、开启智能服务模式 引进智能自助终端机。一是出入境业务：1.自助申请；2.自助缴费。"
+        "二是户籍业务：1.户籍证明；2.信息查询。",
+        "牵头单位：区公安局",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "创新广告审批方式"), ("二", "开启智能服务模式")]
+    assert _tasks(plan) == [
+        ("一", None, "打破“分散管理、标准不一、运作不规范”的现状，开展“阳光招标 服务品牌”创建。",
+         ["区交通与建设局"], [], None),
+        ("二", None, "引进智能自助终端机。一是出入境业务：1.自助申请；2.自助缴费。二是户籍业务：1.户籍证明；2.信息查询。",
+         ["区公安局"], [], None),
+    ]
+
+
+def test_an_item_heading_followed_by_its_bodys_field_label():
+    """"（一）开展征文活动活动内容：以…" — the label 活动内容 belongs to neither title nor task."""
+    text = "\n".join([
+        "某局系列活动方案",
+        "一、活动安排",
+        "（一）开展国资国企发展征文活动活动内容：以“百年辉煌路”为主题，组织征文。",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "开展国资国企发展征文活动", "以“百年辉煌路”为主题，组织征文。", [], [], None)]

@@ -65,9 +65,16 @@ def is_heading_line(text: str) -> bool:
 _HEAD_STOP = re.compile(r"[^。,;:()]{2,20}(?::|\([^()]{0,12}[年月日季][^()]{0,12}\)(?=[^\s。,;:]))")
 
 
+# A heading followed by its body's field label ("开展征文活动活动内容：以…为主题…"): the label
+# belongs to neither the title nor the body.
+_FIELD_LABEL_AFTER = re.compile(r"([^。;:()]{2,40}?)(?:活动|工作|具体|主要|实施)内容\s*:")
+
+
 def split_title(rest: str) -> tuple[str, str | None]:
     """"重大政策及时发布。各部门要…" → ("重大政策及时发布", "各部门要…")."""
     key = match_key(rest)
+    if (field := _FIELD_LABEL_AFTER.match(key)) and key[field.end():].strip():
+        return rest[:field.end(1)].strip(), rest[field.end():].strip()
     if (head := _HEAD_STOP.match(key)) and key[head.end():].strip():
         return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
