@@ -448,3 +448,27 @@ def test_an_item_heading_followed_by_its_bodys_field_label():
     ])
     assert _tasks(parse_plan_text(text)) == [
         ("一", "开展国资国企发展征文活动", "以“百年辉煌路”为主题，组织征文。", [], [], None)]
+
+
+def test_a_leading_group_name_list_is_the_body_of_its_section():
+    """"二、组织机构为…成立领导小组，名单如下。" then one name or title per line, then the line closing
+    the list: one task, the section titled with the part name."""
+    text = "\n".join([
+        "某局专项整治实施方案",
+        "一、工作目标",
+        "全面提升道路交通安全水平。",
+        "二、组织机构为全面推进片区道路交通安全综合整治工作，决定成立片区道路交通安全综合整治工作领导小组，名单如下。",
+        "组 长：张三",
+        "党委书记、局长",
+        "成 员：李四",
+        "党政办公室负责人王五",
+        "领导小组下设办公室，承担日常工作。",
+        "三、工作要求",
+        "各处室要加强协作。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "工作目标"), ("二", "组织机构"), ("三", "工作要求")]
+    assert [t.text.replace("\n", "") for t in plan.sections[1].items[0].tasks] == [
+        "为全面推进片区道路交通安全综合整治工作，决定成立片区道路交通安全综合整治工作领导小组，名单如下。组 长：张三党委书记、局长成 员：李四"
+        "党政办公室负责人王五领导小组下设办公室，承担日常工作。"]
+    assert len(plan.sections[2].items[0].tasks) == 1

@@ -215,7 +215,8 @@ class _Builder:
             return
         item = self.current_item if self.sections else None
         last = item.tasks[-1] if item and item.tasks else None
-        if last is not None and last.number is None and id(last) in self.raw and _ends_mid_sentence(self.raw[id(last)]):
+        if (last is not None and last.number is None and id(last) in self.raw
+                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text))):
             # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
             self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
             last.end_line = line.no
@@ -514,6 +515,22 @@ def _ends_mid_sentence(text: str) -> bool:
     comma, not in a full stop, a colon, a closing bracket or a quote."""
     key = match_key(text).rstrip()
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
+
+
+# "…领导小组，名单如下。" then "组长：张三" / "党委书记、局长" …: a list the paragraph announces.
+_ANNOUNCES_LIST = re.compile(r"(?:名单|成员|组成人员)?如下\s*[。:]$")
+_LIST_LINE_MAX = 25
+
+
+def _continues_list(raw: str, line: str) -> bool:
+    """Whether `line` is a line of the list that the paragraph `raw` announced (a 领导小组 name
+    list): short lines with no full stop, and the line that closes the list."""
+    last = match_key(raw.rsplit("\n", 1)[-1]).strip()
+    if _ANNOUNCES_LIST.search(last):
+        key = match_key(line).strip()
+        return len(key) <= _LIST_LINE_MAX and "。" not in key
+    return "\n" in raw and len(last) <= _LIST_LINE_MAX and "。" not in last and bool(
+        _ANNOUNCES_LIST.search(match_key(raw.split("\n", 1)[0]).strip()))
 
 
 def _plain(text: str) -> str:
