@@ -472,3 +472,22 @@ def test_a_leading_group_name_list_is_the_body_of_its_section():
         "为全面推进片区道路交通安全综合整治工作，决定成立片区道路交通安全综合整治工作领导小组，名单如下。组 长：张三党委书记、局长成 员：李四"
         "党政办公室负责人王五领导小组下设办公室，承担日常工作。"]
     assert len(plan.sections[2].items[0].tasks) == 1
+
+
+def test_fields_after_a_paragraph_and_a_numeral_ending_a_word_on_a_folded_page():
+    """"牵头单位：…" / "配合部门：…" / "完成时间：…" after a section's paragraph, and a field naming
+    units of another kind ("试点单位：…") that is neither a task nor its units; "标准不一、运作…"
+    inside a sentence is no section heading."""
+    filler = "为进一步深化改革，提升服务效能，结合实际，制定本措施，请各单位认真贯彻执行，确保各项工作落到实处。" * 6
+    text = " ".join([
+        "某区改革创新措施", filler,
+        "一、实施档案电子化 推进全区档案电子化，解决档案分散管理、标准不一、运作不规范的问题。",
+        "牵头单位：区行政审批局", "试点单位：第一批：区档案局，2017年12月底前完成；第二批：其他区直部门。",
+        "二、推进自助结算 建立独立的社保卡管理系统。",
+        "牵头单位：区社会事业局", "配合部门：区财政金融局", "完成时间：2018年3月底前完成",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", None, "推进全区档案电子化，解决档案分散管理、标准不一、运作不规范的问题。", ["区行政审批局"], [], None),
+        ("二", None, "建立独立的社保卡管理系统。", ["区社会事业局"], ["区财政金融局"], "2018年3月底前完成"),
+    ]

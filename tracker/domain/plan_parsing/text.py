@@ -79,7 +79,7 @@ FOLDED_LINE = 300  # a line this long with headings inside it is a folded articl
 _FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
                          r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)")  # "…(A牵头,B配合) 2.…": a half-width note's end
 _INLINE_HEADING = re.compile(
-    r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
+    r"(?<=[^\s一二三四五六七八九十第(（统唯逐之万周其初不])(?=[一二三四五六七八九十]{1,3}、)"  # not 统一、/不一、
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
     r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d) ?[\u4e00-\u9fff“《])")
 

@@ -120,6 +120,7 @@ class _Builder:
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
     raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
+    note_no: int = -1  # the line number of the last note line (牵头单位：…) read
 
     @property
     def has_tasks(self) -> bool:
@@ -212,6 +213,12 @@ class _Builder:
             task.end_line = line.no
             return
         if self.note_line(line):
+            self.note_no = line.no
+            return
+        if line.no == self.note_no + 1 and _FIELD_LINE.match(line.key):
+            # "试点单位：第一批：…" after "牵头单位：X" / "配合单位：Y": one more field of the
+            # note block (units of another kind than the task's own), not a task
+            self.note_no = line.no
             return
         item = self.current_item if self.sections else None
         last = item.tasks[-1] if item and item.tasks else None
@@ -517,6 +524,8 @@ def _ends_mid_sentence(text: str) -> bool:
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
+# A labelled field naming units of another kind ("试点单位：", "督办单位：", "联系部门：").
+_FIELD_LINE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:单位|部门|处室|科室|对象)\s*:")
 # "…领导小组，名单如下。" then "组长：张三" / "党委书记、局长" …: a list the paragraph announces.
 _ANNOUNCES_LIST = re.compile(r"(?:名单|成员|组成人员)?如下\s*[。:]$")
 _LIST_LINE_MAX = 25
