@@ -167,3 +167,22 @@ def test_a_name_inside_the_title_a_city_word_and_a_joint_lead():
         (["省公安厅"], ["省人社厅", "教育厅", "各设区市", "平潭综合实验区"]),
     ]
     assert tasks[3].text == "推进面向转移落户人员的服务公开：及时公开户口迁移政策。"
+
+
+def test_row_numbers_without_a_stop_and_one_unit_column_of_stacked_names():
+    """序号 | 重点工作任务 | 责任单位 | 工作落实情况 run together, each 序号 written with no stop
+    ("1认真…"), numbers that count something ("1次") left alone; the names stacked in the one
+    unit cell all lead (a name after a name's bracket, or after the task's full stop, needs no
+    place prefix)."""
+    row = (f"{COVER}附件：任务分解表 序号重点工作任务责任单位工作落实情况一、健全消防安全责任"
+           "1认真学习贯彻消防工作决策部署，每年开展1次培训，研究贯彻落实措施。各处室（中心）东庠办事处各行政村（社区） "
+           "2健全消防安全工作领导组织机构和管理制度。政法综治处各行政村（社区） 二、强化消防宣传教育"
+           "3建立消防宣传教育常态化工作机制。各处室（中心）各行政村 来源：XX片区管理局 附件下载")
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "健全消防安全责任"), ("二", "强化消防宣传教育")]
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units) for t in _tasks(row)] == [
+        ("1", "认真学习贯彻消防工作决策部署，每年开展1次培训，研究贯彻落实措施。",
+         ["各处室（中心）", "东庠办事处", "各行政村（社区）"], []),
+        ("2", "健全消防安全工作领导组织机构和管理制度。", ["政法综治处", "各行政村（社区）"], []),
+        ("3", "建立消防宣传教育常态化工作机制。", ["各处室（中心）", "各行政村"], []),
+    ]

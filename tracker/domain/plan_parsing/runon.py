@@ -47,8 +47,10 @@ RUNON_MIN = 300  # only long lines (a whole article on one line) are looked at
 # The column names are the table reader's vocabulary (tables.COLUMN_NAMES); a run-together header
 # is recognised by its longer names only (序号 and the four-character ones: 工作任务, 负责部门…), as
 # short ones (任务, 要求) are everyday words of the text.
+# Columns the tree does not keep (a remark or source column) are still part of a header.
+_OTHER_COLUMNS = {"工作落实情况", "落实情况", "完成情况", "备注"}
 _COLUMN_WORDS = tuple(sorted({name for names in COLUMN_NAMES.values() for name in names
-                              if len(name) >= 4 or name == "序号"}))
+                              if len(name) >= 4 or name == "序号"} | _OTHER_COLUMNS))
 _SPACED = "|".join(sorted(("[\\s\u3000]*".join(word) for word in _COLUMN_WORDS), key=len, reverse=True))
 _HEADER_RE = re.compile(
     rf"(?:(?:(?:配合|责任|牵头|协办)[/、])?(?:{_SPACED})(?:[/、](?:{_SPACED}|配合|责任))?[\s\u3000]*){{3,8}}")
@@ -66,7 +68,7 @@ _DEADLINE_TAIL = re.compile(
     rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)"
     rf"[\s。.]*$")
 _PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
-_SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企")
+_SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企村")
 # Words of a sentence, never of a unit name.
 _TEXT_WORDS = re.compile(
     r"的|情况|范围|力度|措施|政策|机制|清单|目录|要求|制度|方案|报告|通过|按照|利用|做好|加强|推进"
@@ -216,7 +218,8 @@ def _chain(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> _Run | Non
                 j += 1
         elif separated and j == pos:
             break
-        nxt = _name_at(text, j, sep or j > pos, lexicon) if j < len(text) else None
+        # after a name ending in its bracket ("各处室（中心）东庠办事处") the next name needs no prefix
+        nxt = _name_at(text, j, sep or j > pos or key[j - 1] == ")", lexicon) if j < len(text) else None
         if nxt is None:
             break
         run.names.append(text[j:nxt])
@@ -249,15 +252,21 @@ def split_run_units(names: list[str], glued: list[bool]) -> tuple[list[str], lis
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def _task_number(n: int) -> re.Pattern:
+def _task_number(n: int, bare: bool = False) -> re.Pattern:
+    if bare:  # "…措施。各处室 2对标…": a 序号 cell with no stop, before the task's first word
+        return re.compile(rf"{n}(?![\d.、)]|[{_COUNTED}])(?=[\u4e00-\u9fff“《])")
     return re.compile(rf"(?:{n}\s*[.、)](?!\d)|\(\s*{n}\s*\))")
+
+
+# What a number counts in a sentence ("1次", "3个月"): such a number is no bare 序号.
+_COUNTED = "年月日号次个名家项条份人万亿元天周批类台辆处所座户件倍期届岁分级层米亩吨"
 
 
 # a numeral that ends a word (统一、 / 之一、 / 第一、) is not a section heading
 _NOT_BEFORE_SECTION = set("统唯逐之第万周其初单")
 
 
-def _tokens(body: str) -> list[tuple[str, str, int, int]]:
+def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
     """(kind, number, start, end) of the headings and task numbers, each the next in sequence
     (task numbers may also start again at 1 right after a heading). A heading written again
     with the same title (a merged cell repeated on each row) is a "repeat"."""
@@ -282,9 +291,9 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
                 ("item", 1, re.compile(rf"\(\s*{_numeral(1)}\s*\)") if item and after_section else None),
                 ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
                  if item else None),
-                ("task", task + 1, _task_number(task + 1)),
-                ("task", task + 2, _task_number(task + 2) if task else None),  # a gap in the numbers
-                ("task", 1, _task_number(1) if after_heading and task else None),
+                ("task", task + 1, _task_number(task + 1, bare)),
+                ("task", task + 2, _task_number(task + 2, bare) if task else None),  # a gap in the numbers
+                ("task", 1, _task_number(1, bare) if after_heading and task else None),
             ]
         hit = None
         for kind, number, pattern in candidates:
@@ -329,7 +338,8 @@ def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str]
     if layout == "tail":
         stripped = segment.rstrip(" \u3000")
         for i in range(2, len(stripped)):
-            free = key[i - 1] in _SEPARATORS or key[i - 1].isspace()
+            # a unit cell right after the task's full stop needs no place prefix either
+            free = key[i - 1] in _SEPARATORS or key[i - 1].isspace() or key[i - 1] == "。"
             if not (free or _PREFIX.match(key, i)):
                 continue
             run = _chain(stripped, i, free, lexicon)
@@ -393,7 +403,12 @@ def _recover_line(row: str) -> str | None:
     body = row[header.end(): body_end]
     tokens = _tokens(body)
     if sum(1 for t in tokens if t[0] == "task") < 2:
+        # no "1." / "1、" numbers: a 序号 cell written with no stop ("1认真学习…"), each the next
+        tokens = _tokens(body, bare=True)
+    if sum(1 for t in tokens if t[0] == "task") < 2:
         return None
+    # one unit column (责任单位 only): every name of a row's unit cell is responsible, none cooperates
+    single_unit_column = len(_UNIT_COLUMN.findall(columns)) == 1
     layout = _layout(header[0])
     lexicon = _Lexicon(row)
     lines = [row[: header.start()].rstrip(), "序号\t工作任务\t牵头单位\t配合单位\t完成时限"]
@@ -419,6 +434,8 @@ def _recover_line(row: str) -> str | None:
                 deadline = deadline or last_deadline  # a merged deadline cell spans rows
                 last_deadline = deadline
             text, lead, coop = _cells(segment, layout, lexicon)
+            if single_unit_column:
+                lead, coop = lead + coop, []
             if lead or coop:
                 units = (lead, coop)
             lines.append("\t".join([number, text, "、".join(units[0]), "、".join(units[1]), deadline or ""]))
