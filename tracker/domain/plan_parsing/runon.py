@@ -48,7 +48,7 @@ RUNON_MIN = 300  # only long lines (a whole article on one line) are looked at
 # is recognised by its longer names only (序号 and the four-character ones: 工作任务, 负责部门…), as
 # short ones (任务, 要求) are everyday words of the text.
 # Columns the tree does not keep (a remark or source column) are still part of a header.
-_OTHER_COLUMNS = {"工作落实情况", "落实情况", "完成情况", "备注"}
+_OTHER_COLUMNS = {"工作落实情况", "落实情况", "完成情况", "任务来源", "备注"}
 _COLUMN_WORDS = tuple(sorted({name for names in COLUMN_NAMES.values() for name in names
                               if len(name) >= 4 or name == "序号"} | _OTHER_COLUMNS))
 _SPACED = "|".join(sorted(("[\\s\u3000]*".join(word) for word in _COLUMN_WORDS), key=len, reverse=True))
@@ -62,12 +62,18 @@ _DEADLINE_COLUMN = re.compile(r"时限|时间")
 _SEPARATORS = "，、；,;"
 _MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
 # A deadline cell at the end of a row (the header's last column is 完成时限 / 时间节点 …).
-_DEADLINE_TAIL = re.compile(
+_DEADLINE_CELL = (
     rf"(?:(?:\d{{4}}年)?(?:{_MONTH}(?:\d{{1,2}}日|底|末|中旬|上旬|下旬)?|年底|年末|年内|全年|上半年|下半年)"
     rf"(?:前|以前|之前)?(?:完成)?"
-    rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)"
-    rf"[\s。.]*$")
-_PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
+    rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)")
+_DEADLINE_TAIL = re.compile(rf"{_DEADLINE_CELL}[\s。.]*$")
+_DEADLINE_IN = re.compile(rf"(?<!\d){_DEADLINE_CELL}")
+# A row group's number and title in a 序号 column with no stop ("2分解推动…的落实"): the next group.
+_GROUP_NUMBER = re.compile(r"(?<![\d、.])(\d{1,2})(?![\d、.)])\s*(?=[\u4e00-\u9fff“《])")
+# The table's note that its unit cell lists the lead unit first ("主要责任单位第一个为牵头单位").
+_FIRST_LEADS = re.compile(r"第一(?:个|家|位)?(?:单位)?为牵头单位")
+_PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团"
+                     r"|相关(?=[\u4e00-\u9fff]{0,6}(?:政府|部门|单位))")
 _SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企村")
 # Words of a sentence, never of a unit name.
 _TEXT_WORDS = re.compile(
@@ -124,6 +130,8 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
         for k in range(3, len(core) - 2):
             if key.startswith("各", k) and key[:k].endswith("政府"):
                 continue  # "省政府各部门": the government's departments, one name
+            if key[k - 1:k + 1] in ("乡镇", "镇乡"):
+                continue  # "相关乡镇人民政府": 乡镇 is one word
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
     return True
@@ -174,6 +182,8 @@ def _name_at(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> int | No
             continue  # the bracketed tail belongs to the name
         if key.startswith(("政府", "人民政府"), j) or (after == "各" and key[i:j].endswith("政府")):
             continue  # "各设区市" + "政府" is the city's government; "省政府" + "各部门" its departments
+        if key[j - 1] + after in ("乡镇", "镇乡"):
+            continue  # "相关乡镇人民政府": 乡镇 is one word
         if not after or after in _SEPARATORS or after.isspace() or after.isdigit():
             return j
         if _PREFIX.match(key, j) and _name_at(text, j, False, lexicon) is not None:
@@ -304,6 +314,8 @@ def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
                 continue
             if kind == "task" and pos and key[pos - 1].isdigit():
                 continue
+            if kind == "task" and number > 1 and _continues_inner_list(key, found[-1][3] if found else 0, pos, number):
+                continue
             if kind == "section" and pos and key[pos - 1] in _NOT_BEFORE_SECTION:
                 continue
             hit = (kind, number, m)
@@ -322,6 +334,41 @@ def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
                       m.start(), m.end()))
         pos = m.end()
     return found
+
+
+_LIST_NUMBER = re.compile(r"(?<!\d)(\d{1,2})\s*[.、](?!\d)")
+
+
+def _continues_inner_list(key: str, start: int, pos: int, number: int) -> bool:
+    """Whether the number at key[pos] goes on a list numbered afresh inside the row since the
+    last token (a 任务来源 cell "1、《…》2、《…》"), rather than the rows' own numbers."""
+    inner = [int(m[1]) for m in _LIST_NUMBER.finditer(key, start, pos)]
+    return bool(inner) and inner[0] == 1 and inner == list(range(1, len(inner) + 1)) and number == len(inner) + 1
+
+
+def _deadline_then_units(segment: str, lexicon: _Lexicon) -> tuple[str, str, _Run, str] | None:
+    """A row whose deadline cell comes before its unit cell ("…领导小组3月区经发局区环土局1、…"):
+    (task text, deadline, the unit names, what follows them) at the last deadline phrase that a
+    run of unit names follows."""
+    key = match_key(segment)
+    # the last such phrase: one inside the task's sentence ("至少每季度召开…") comes before it
+    for m in reversed(list(_DEADLINE_IN.finditer(key))):
+        if m.start() == 0:
+            continue
+        run = _chain(segment, m.end(), True, lexicon)
+        if run is not None:
+            return segment[:m.start()].strip(), segment[m.start():m.end()].strip(), run, segment[run.end:]
+    return None
+
+
+def _group_title(text: str, number: int) -> tuple[int, str] | None:
+    """(where it starts, title) of group `number` written at the end of `text` ("2分解推动…")."""
+    key = match_key(text)
+    for m in _GROUP_NUMBER.finditer(key):
+        title = text[m.end():].strip()
+        if int(m[1]) == number and title and not _LIST_NUMBER.search(key, m.end()):
+            return m.start(), title
+    return None
 
 
 def split_deadline(segment: str) -> tuple[str, str | None]:
@@ -398,6 +445,9 @@ def _recover_line(row: str) -> str | None:
     # a deadline column after the unit columns: each row ends with its deadline cell
     deadline_last = bool((d := list(_DEADLINE_COLUMN.finditer(columns)))
                          and d[-1].start() > _UNIT_COLUMN.search(columns).start())
+    # … before them: each row is text, deadline, units, then what a column after them holds
+    deadline_first = bool(d) and d[0].start() < _UNIT_COLUMN.search(columns).start()
+    first_leads = bool(_FIRST_LEADS.search(key, header.end()))
     footer = _FOOTER.search(key, header.end())
     body_end = footer.start() if footer else len(row)
     body = row[header.end(): body_end]
@@ -414,8 +464,13 @@ def _recover_line(row: str) -> str | None:
     lines = [row[: header.start()].rstrip(), "序号\t工作任务\t牵头单位\t配合单位\t完成时限"]
     units: tuple[list[str], list[str]] = ([], [])
     last_deadline: str | None = None
-    if tokens[0][2] > 0 and body[: tokens[0][2]].strip():
-        lines.append(body[: tokens[0][2]].strip())
+    group = 0  # row groups numbered in the 序号 column with no stop (deadline_first tables)
+    before = body[: tokens[0][2]].strip()
+    if deadline_first and before and (first := _group_title(before, 1)):
+        lines.append(f"1 {first[1]}\t\t\t\t")
+        group, before = 1, before[: first[0]].strip()
+    if tokens[0][2] > 0 and before:
+        lines.append(before)
     for index, (kind, number, _start, end) in enumerate(tokens):
         nxt = tokens[index + 1][2] if index + 1 < len(tokens) else len(body)
         segment = body[end:nxt]
@@ -429,6 +484,17 @@ def _recover_line(row: str) -> str | None:
             units, last_deadline = ([], []), None
         else:
             deadline = None
+            if deadline_first and (cells := _deadline_then_units(segment, lexicon)) is not None:
+                text, deadline, run, rest = cells
+                lead, coop = (run.names[:1], run.names[1:]) if first_leads else _run_units(run)
+                if single_unit_column and not first_leads:
+                    lead, coop = lead + coop, []
+                units = (lead, coop)
+                lines.append("\t".join([number, text, "、".join(lead), "、".join(coop), deadline]))
+                if (next_group := _group_title(rest, group + 1)) is not None:
+                    group += 1
+                    lines.append(f"{group} {next_group[1]}\t\t\t\t")
+                continue
             if deadline_last:
                 segment, deadline = split_deadline(segment)
                 deadline = deadline or last_deadline  # a merged deadline cell spans rows

@@ -431,10 +431,14 @@ class _Builder:
             if filled and cell_type(filled[0]) == "heading" and section_heading(
                     Line(0, filled[0], match_key(filled[0]))):
                 return True
+            if len(filled) == 1 and _GROUP_ROW.fullmatch(match_key(filled[0])):
+                return True
         return False
 
     @staticmethod
     def is_table_heading(value: str, cells: list[str], width: int) -> bool:
+        if _GROUP_ROW.fullmatch(match_key(value)):
+            return True
         kind = cell_type(value)
         if kind == "heading":
             return True
@@ -447,7 +451,9 @@ class _Builder:
         line = Line(0, cell, match_key(cell))
         section = section_heading(line)
         item = item_heading(line)
-        if section and not appended:
+        if (group := _GROUP_ROW.fullmatch(line.key)) and not appended:
+            self.section(group[1], cell[group.start(2):].strip().rstrip("。"))
+        elif section and not appended:
             self.section(section[0], section[1].rstrip("。"))
         elif item:
             self.item(item[0], item[1].rstrip("。") or None)
@@ -524,6 +530,9 @@ def _ends_mid_sentence(text: str) -> bool:
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
+# A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the
+# run-together table reader writes a 序号 + 工作任务 group with no stop): a section numbered as written.
+_GROUP_ROW = re.compile(r"(\d{1,2}) ([^\s\d].{0,58})")
 # A labelled field naming units of another kind ("试点单位：", "督办单位：", "联系部门：").
 _FIELD_LINE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:单位|部门|处室|科室|对象)\s*:")
 # "…领导小组，名单如下。" then "组长：张三" / "党委书记、局长" …: a list the paragraph announces.
