@@ -491,3 +491,24 @@ def test_fields_after_a_paragraph_and_a_numeral_ending_a_word_on_a_folded_page()
         ("一", None, "推进全区档案电子化，解决档案分散管理、标准不一、运作不规范的问题。", ["区行政审批局"], [], None),
         ("二", None, "建立独立的社保卡管理系统。", ["区社会事业局"], ["区财政金融局"], "2018年3月底前完成"),
     ]
+
+
+def test_an_items_lead_in_its_points_after_a_colon_and_its_unit_line_on_a_folded_page():
+    """"（一）强化责任。我区是…主要职责是：1.…；2.…。责任单位：A，B。" on a folded line: the lead-in
+    ending in a colon is no task, the points are, and the unit line after the last point is
+    the item's (each point gets its units); "附件：1.…2.…" after a colon stays an attachment list."""
+    filler = "为贯彻落实粮食安全责任制，结合我区实际，提出如下实施意见，请各单位认真贯彻执行，确保各项工作落到实处。" * 5
+    text = " ".join([
+        "某区实施意见", filler,
+        "一、明确责任（一）强化政府责任。我区是粮食主销区，对外依存度高，主要职责是：1.严守耕地红线，稳定粮食产量；"
+        "2.完善储备粮管理制度；3.健全粮食质量安全保障体系。责任单位：区直各相关单位，各乡镇人民政府。"
+        "（二）强化部门职责。加强粮食行政管理机构建设。责任单位：区农村发展局。",
+        "附件：1.粮食清单2.考核表",
+    ])
+    units = (["区直各相关单位", "各乡镇人民政府"], [])
+    assert [(i, t[2], (t[3], t[4])) for i, t in enumerate(_tasks(parse_plan_text(text)))] == [
+        (0, "严守耕地红线，稳定粮食产量；", units),
+        (1, "完善储备粮管理制度；", units),
+        (2, "健全粮食质量安全保障体系。", units),
+        (3, "加强粮食行政管理机构建设。", (["区农村发展局"], [])),
+    ]

@@ -177,7 +177,12 @@ class _Builder:
     def numbered(self, line: Line, number: str, text: str, style: str) -> None:
         """A numbered line: a task, or a sub-point when the item numbers its tasks in another
         style ("1." tasks with "（1）" points under them), so nested lists are not duplicates."""
-        styles = self.styles.setdefault(id(self.current_item), style)
+        item = self.current_item
+        if (len(item.tasks) == 1 and (intro := item.tasks[0]).number is None and not intro.lead_units
+                and not intro.cooperating_units and match_key(intro.text).rstrip().endswith(":")):
+            # "我区是…主要职责是：" then "1.…": the item's lead-in to its points, not a task
+            item.tasks.pop()
+        styles = self.styles.setdefault(id(item), style)
         if styles != style and self.last_task is not None:
             self.paragraph(line)
         else:
@@ -476,8 +481,25 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+                self._item_unit_line(item)
         self._drop_closing_remark()
         return self.sections
+
+    def _item_unit_line(self, item: ParsedItem) -> None:
+        """"1.…；2.…；…8.…。责任单位：A、B。" — a unit line run on after an item's last numbered
+        point, none of the points naming a unit of its own: the line is the item's, so it
+        applies to each of its points."""
+        tasks = item.tasks
+        if len(tasks) < 2 or any(t.number is None for t in tasks):
+            return
+        last, others = tasks[-1], tasks[:-1]
+        if not (last.lead_units or last.cooperating_units) or any(
+                t.lead_units or t.cooperating_units or t.deadline_text for t in others):
+            return
+        if not _ITEM_UNIT_LINE.search(match_key(self.raw.get(id(last), ""))):
+            return
+        for task in others:
+            task.lead_units, task.cooperating_units = list(last.lead_units), list(last.cooperating_units)
 
     def _drop_closing_remark(self) -> None:
         """"下一步，我们将…" / "总之，…" after the plan's last point: the plan's conclusion (like
@@ -530,6 +552,8 @@ def _ends_mid_sentence(text: str) -> bool:
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
+# A unit line closing a paragraph: "…。责任单位：A、B。" (a label after the last full stop).
+_ITEM_UNIT_LINE = re.compile(r"[。;]\s*(?:责任|牵头)(?:单位|部门)\s*:[^。]*。?\s*$")
 # A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the
 # run-together table reader writes a 序号 + 工作任务 group with no stop): a section numbered as written.
 _GROUP_ROW = re.compile(r"(\d{1,2}) ([^\s\d].{0,58})")
