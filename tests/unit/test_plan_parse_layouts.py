@@ -512,3 +512,21 @@ def test_an_items_lead_in_its_points_after_a_colon_and_its_unit_line_on_a_folded
         (2, "健全粮食质量安全保障体系。", units),
         (3, "加强粮食行政管理机构建设。", (["区农村发展局"], [])),
     ]
+
+
+def test_an_unnumbered_paragraph_after_a_numbered_points_unit_line_is_a_task_of_its_own():
+    """"3.防治农业面源污染 …" then "责任单位：A牵头，B等参与" then a plain paragraph with its own
+    unit line: the paragraph is one more task (number null), not the end of point 3."""
+    text = "\n".join([
+        "某区土壤污染防治工作方案",
+        "一、主要任务",
+        "（一）严格监管各类污染源",
+        "3.防治农业面源污染 强化畜禽养殖污染防治。",
+        "责任单位：区农村发展局牵头，区环境与国土资源局等参与",
+        "鼓励农民增施有机肥，减少化肥使用量。",
+        "责任单位：区农村发展局负责",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("防治农业面源污染 强化畜禽养殖污染防治。", ["区农村发展局"], ["区环境与国土资源局"]),
+        ("鼓励农民增施有机肥，减少化肥使用量。", ["区农村发展局"], []),
+    ]

@@ -211,7 +211,10 @@ class _Builder:
         self.raw[id(task)] = raw
 
     def paragraph(self, line: Line) -> None:
-        if self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task:
+        if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
+                and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
+                         and not _UNIT_LINE_START.match(line.key))):
+            # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
             self._prose_task(task.number, f"{raw}\n{line.text}" if raw else line.text, task.line, task)
@@ -552,6 +555,8 @@ def _ends_mid_sentence(text: str) -> bool:
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
+# A line that is a unit label and its units ("责任单位：A牵头，B参与").
+_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责)(?:单位|部门|处室|科室)\s*:")
 # A unit line closing a paragraph: "…。责任单位：A、B。" (a label after the last full stop).
 _ITEM_UNIT_LINE = re.compile(r"[。;]\s*(?:责任|牵头)(?:单位|部门)\s*:[^。]*。?\s*$")
 # A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the
