@@ -530,3 +530,17 @@ def test_an_unnumbered_paragraph_after_a_numbered_points_unit_line_is_a_task_of_
         ("防治农业面源污染 强化畜禽养殖污染防治。", ["区农村发展局"], ["区环境与国土资源局"]),
         ("鼓励农民增施有机肥，减少化肥使用量。", ["区农村发展局"], []),
     ]
+
+
+def test_an_item_number_apart_from_its_paragraph_and_a_full_width_space_before_a_heading():
+    """On a folded page: "（六） 发动…" (a space after the number) is an item whose heading shares
+    its paragraph; "…（责任处室：A）\u3000四、…" — a full-width space before a heading breaks the line."""
+    filler = "为做好消防工作，结合实际，制定本要点，请各单位认真贯彻执行，确保各项工作落到实处，切实维护安全稳定。" * 5
+    text = " ".join([
+        "某片区消防工作要点", filler,
+        "三、落实消防经费保障 设立消防专项经费。（责任处室：党政办公室）\u3000四、做好火灾预防工作",
+        "（一） 定期开展专项督查检查。对发现损坏的应及时修复。（责任处室：政法综治处）",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("三", "落实消防经费保障"), ("四", "做好火灾预防工作")]
+    assert _tasks(plan)[-1] == ("四", "定期开展专项督查检查", "对发现损坏的应及时修复。", ["政法综治处"], [], None)

@@ -77,7 +77,9 @@ def split_lines(text: str) -> list[Line]:
 
 FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
 _FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
-                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)")  # "…(A牵头,B配合) 2.…": a half-width note's end
+                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)"  # "…(A牵头,B配合) 2.…": a half-width note's end
+                         # "…政法综治处）　四、…": a full-width space before a heading
+                         r"|(?<=\S)\u3000+(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
 _INLINE_HEADING = re.compile(
     r"(?<=[^\s一二三四五六七八九十第(（统唯逐之万周其初不])(?=[一二三四五六七八九十]{1,3}、)"  # not 统一、/不一、
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"

@@ -650,6 +650,10 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             if rest:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
+            if not item[1] and i < len(lines) and not _is_structural(lines, i) and not is_footer(lines[i]):
+                # "（六）" alone, its paragraph on the next line (a space after the number)
+                item = (item[0], lines[i].text)
+                i += 1
             title, rest = split_title(item[1])
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
