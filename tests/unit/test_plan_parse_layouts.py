@@ -544,3 +544,19 @@ def test_an_item_number_apart_from_its_paragraph_and_a_full_width_space_before_a
     plan = parse_plan_text(text)
     assert [(s.number, s.title) for s in plan.sections] == [("三", "落实消防经费保障"), ("四", "做好火灾预防工作")]
     assert _tasks(plan)[-1] == ("四", "定期开展专项督查检查", "对发现损坏的应及时修复。", ["政法综治处"], [], None)
+
+
+def test_a_bracketed_numeral_inside_a_sentence_is_no_item_on_a_folded_page():
+    """"…落实刑法修正案(十一)要求…" with no item (十) before it: part of the sentence."""
+    filler = "为做好安全生产工作，结合实际，制定本要点，请各处室认真贯彻执行，确保各项工作落到实处，切实维护安全稳定。" * 5
+    text = " ".join([
+        "某片区安全生产工作要点", filler,
+        "一、强化依法治理1.完善法规标准体系。严格落实刑法修正案(十一)要求，组织开展宣贯工作。(各处室按职责分工负责)"
+        "2.严格精准监管执法。开展执法检查。(政法综治处负责)",
+    ])
+    plan = parse_plan_text(text)
+    assert [i.number for s in plan.sections for i in s.items] == [None]
+    assert [(t[2], t[3]) for t in _tasks(plan)] == [
+        ("完善法规标准体系。严格落实刑法修正案(十一)要求，组织开展宣贯工作。", ["各处室"]),
+        ("严格精准监管执法。开展执法检查。", ["政法综治处"]),
+    ]

@@ -133,6 +133,28 @@ def _running_numbers(key: str, cuts: list[int]) -> list[int]:
     return sorted(kept)
 
 
+_ITEM_NUMBER = re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")
+
+
+def _follows_its_item(key: str, cut: int) -> bool:
+    """An inline "（十一）" is an item only after an item "（十）" ("…刑法修正案(十一)要求…" is not)."""
+    from tracker.domain.deadlines import chinese_number
+
+    m = _ITEM_NUMBER.match(key, cut)
+    if not m or (number := chinese_number(m[1])) is None or number <= 1:
+        return True
+    previous = _to_numeral(number - 1)
+    return f"({previous})" in key[:cut] or f"（{previous}）" in key[:cut]
+
+
+def _to_numeral(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
+
+
 _COLON_LIST = re.compile(r":\s*1\s*[.、]")
 _HEADING_AFTER_BREAK = re.compile(r"\n(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
 
@@ -155,7 +177,7 @@ def unfold(text: str) -> str:
         cuts = [m.start() for m in _INLINE_HEADING.finditer(key)] if len(row) > FOLDED_LINE else []
         if cuts:
             inside = _quoted(unfolded)
-            cuts = _running_numbers(key, [c for c in cuts if not inside[c]])
+            cuts = _running_numbers(key, [c for c in cuts if not inside[c] and _follows_its_item(key, c)])
         # three breaks, or two headings of different levels ("…如下：一、…1.…": a section and
         # its first point; two （一）（二） of one level may be an enumeration inside a paragraph)
         levels = {"(" if key[c] in "(（" else "1" if key[c].isdigit() else "一" for c in cuts}
