@@ -560,3 +560,16 @@ def test_a_bracketed_numeral_inside_a_sentence_is_no_item_on_a_folded_page():
         ("完善法规标准体系。严格落实刑法修正案(十一)要求，组织开展宣贯工作。", ["各处室"]),
         ("严格精准监管执法。开展执法检查。", ["政法综治处"]),
     ]
+
+
+def test_a_basic_situation_part_name_with_its_paragraph_run_onto_it():
+    """"一、基本情况君山片区现有52个行政村，…" — 基本情况 is a part name: the title, the rest a task."""
+    text = "\n".join([
+        "某片区人居环境年度工作计划",
+        "一、基本情况君山片区现有52个行政村，136个自然村，目前片区环境卫生保洁工作通过政府采购由第三方公司负责。",
+        "二、年度工作计划",
+        "（一）持续推进农村垃圾治理。构建垃圾治理常态化机制。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "基本情况"), ("二", "年度工作计划")]
+    assert _tasks(plan)[0][2] == "君山片区现有52个行政村，136个自然村，目前片区环境卫生保洁工作通过政府采购由第三方公司负责。"

@@ -85,7 +85,7 @@ def split_title(rest: str) -> tuple[str, str | None]:
 # text runs on far past a heading's length with no full stop is such a name with its first
 # paragraph run onto it (a folded article: "一、工作目标紧紧围绕…").
 _PART_NAME = re.compile(r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
-                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容|机构)|联系方式")
+                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容|机构|情况)|联系方式")
 # "四、联系方式联系人：张三": a part name with its first labelled line run onto it
 _LABEL_AFTER = re.compile(r"[\u4e00-\u9fff]{2,6}:")
 _HEADING_MAX = 40
