@@ -573,3 +573,9 @@ def test_a_basic_situation_part_name_with_its_paragraph_run_onto_it():
     plan = parse_plan_text(text)
     assert [(s.number, s.title) for s in plan.sections] == [("一", "基本情况"), ("二", "年度工作计划")]
     assert _tasks(plan)[0][2] == "君山片区现有52个行政村，136个自然村，目前片区环境卫生保洁工作通过政府采购由第三方公司负责。"
+
+
+def test_the_person_in_charge_is_no_unit_in_the_prose():
+    """"由创城工作领导小组约谈该单位负责人" names a person in charge, not a unit that 负责."""
+    assert extract_units("对问题较多的单位，由创城工作领导小组约谈该单位负责人。") == ([], [])
+    assert extract_units("由局办公室负责，各科室配合。") == (["局办公室"], ["各科室"])

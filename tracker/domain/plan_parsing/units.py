@@ -45,7 +45,7 @@ _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同|具体)?(
 # as sentences); the unit is the name before the role word.
 _ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
-_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
+_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人)|主办)")  # not 负责人 (the person in charge)
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
