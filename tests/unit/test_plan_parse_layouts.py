@@ -579,3 +579,11 @@ def test_the_person_in_charge_is_no_unit_in_the_prose():
     """"由创城工作领导小组约谈该单位负责人" names a person in charge, not a unit that 负责."""
     assert extract_units("对问题较多的单位，由创城工作领导小组约谈该单位负责人。") == ([], [])
     assert extract_units("由局办公室负责，各科室配合。") == (["局办公室"], ["各科室"])
+
+
+def test_a_bracketed_unit_note_names_the_units_not_the_prose_before_it():
+    """"…由区农业农村局牵头，各成员单位各司其职…（各有关部门分别负责）": the note names the task's
+    units; the prose describes how the work is organised (it stays in the text)."""
+    assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。（各有关部门分别负责）") == (
+        ["各有关部门"], [])
+    assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。") == (["区农业农村局"], [])

@@ -248,7 +248,8 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     # naming no unit stays (配合处室（单位）：A is a label with its kind given twice).
     masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")" if _UNIT_WORDS.search(m[1]) else m[0], key)
     _labelled_units(text, masked, lead, coop)
-    for m in _PROSE_LEAD.finditer(masked):
+    noted = bool(lead or coop)  # a bracketed note names the task's units: the prose only describes
+    for m in (() if noted else _PROSE_LEAD.finditer(masked)):
         merge_units(lead, split_units(text[m.start(1): m.end(1)]))
         sentence_end = masked.find("。", m.end())
         sentence_end = len(masked) if sentence_end < 0 else sentence_end
