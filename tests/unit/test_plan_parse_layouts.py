@@ -587,3 +587,16 @@ def test_a_bracketed_unit_note_names_the_units_not_the_prose_before_it():
     assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。（各有关部门分别负责）") == (
         ["各有关部门"], [])
     assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。") == (["区农业农村局"], [])
+
+
+def test_a_signature_and_its_date_on_one_line_with_the_pages_chrome_after_it():
+    """"流水镇人民政府2017年3月10日Power by YOZOSOFT 来源：流水镇" closes the plan: no task."""
+    text = "\n".join([
+        "某镇专项整治工作实施方案",
+        "一、工作要求",
+        "（一）加强组织领导。各村要高度重视。",
+        "流水镇人民政府2017年3月10日Power by YOZOSOFT 来源：流水镇",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2] for t in _tasks(plan)] == ["各村要高度重视。"]
+    assert plan.issued_on == "2017-03-10"

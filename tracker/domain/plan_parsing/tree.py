@@ -666,6 +666,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
             builder.signature(None, date)
+        elif (signed := _signature_line(line)) is not None:
+            builder.signature(*signed)
         elif i < len(lines) and issuer_like(line.text) and (date := date_only(lines[i].key)):
             builder.signature(line.text, date)
             i += 1
@@ -680,6 +682,20 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
         elif not is_footer(line):
             builder.paragraph(line)
+
+
+# "流水镇人民政府2017年3月10日Power by … 来源：流水镇": the signature and its date on one line,
+# then at most the page's chrome.
+_SIGNED = re.compile(r"(\S.{1,29}?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_CHROME_AFTER = re.compile(r"[^\u4e00-\u9fff]*(?:(?:文章)?来源\s*:.*)?")
+
+
+def _signature_line(line: Line) -> tuple[str, str] | None:
+    m = _SIGNED.match(line.key)
+    if not m or not _CHROME_AFTER.fullmatch(line.key, m.end()) or not issuer_like(line.text[:m.end(1)]):
+        return None
+    date = date_only(m[2])
+    return (line.text[:m.end(1)].strip(), date) if date else None
 
 
 _PLAN_ATTACHMENT = re.compile(r"任务|分工|分解|要点|方案|计划")
