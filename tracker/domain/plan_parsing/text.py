@@ -116,7 +116,7 @@ def _running_numbers(key: str, cuts: list[int]) -> list[int]:
     def close() -> None:
         numbers = [n for _, n in span]
         listed = span and _COLON_LIST.search(key, span[0][0] - 40 if span[0][0] > 40 else 0, span[-1][0])
-        if not listed or all(a < b for a, b in zip(numbers, numbers[1:])):
+        if not listed or all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
             kept.extend(c for c, _ in span)
         span.clear()
 
@@ -169,7 +169,7 @@ def unfold(text: str) -> str:
         if len(row) > FOLDED_LINE:
             row = join_letter_spaced(row)
         quoted = _quoted(row) if len(row) > FOLDED_LINE else []
-        unfolded = _FOLD_SPACE.sub(lambda m: m[0] if quoted and quoted[m.start()] else "\n", row)
+        unfolded = _FOLD_SPACE.sub(lambda m, quoted=quoted: m[0] if quoted and quoted[m.start()] else "\n", row)
         key = match_key(unfolded)
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole
             rows.append(row)
