@@ -600,3 +600,16 @@ def test_a_signature_and_its_date_on_one_line_with_the_pages_chrome_after_it():
     plan = parse_plan_text(text)
     assert [t[2] for t in _tasks(plan)] == ["各村要高度重视。"]
     assert plan.issued_on == "2017-03-10"
+
+
+def test_an_item_part_name_with_its_paragraph_run_onto_it():
+    """"（一）指导思想以习近平…，…。" — a part name (指导思想, 主要目标) as an item heading, its
+    paragraph run onto it with no stop: the part name is the title, the paragraph the task."""
+    text = "\n".join([
+        "某区质量提升行动实施意见",
+        "一、总体要求",
+        "（一）指导思想以新时代中国特色社会主义思想为指导，进一步贯彻落实关于质量工作的重要论述，牢固树立质量第一的强烈意识。",
+        "（二）主要目标到2021年，质量提升行动取得明显成效，质量总体水平显著提升，质量发展环境不断优化，群众质量获得感显著增强。",
+    ])
+    assert [(t[1], t[2][:6]) for t in _tasks(parse_plan_text(text))] == [
+        ("指导思想", "以新时代中国"), ("主要目标", "到2021年")]

@@ -654,7 +654,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 # "（六）" alone, its paragraph on the next line (a space after the number)
                 item = (item[0], lines[i].text)
                 i += 1
-            title, rest = split_title(item[1])
+            title, rest = split_section_title(item[1])
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
