@@ -613,3 +613,29 @@ def test_an_item_part_name_with_its_paragraph_run_onto_it():
     ])
     assert [(t[1], t[2][:6]) for t in _tasks(parse_plan_text(text))] == [
         ("指导思想", "以新时代中国"), ("主要目标", "到2021年")]
+
+
+def test_headings_run_into_a_paragraph_that_opens_with_a_sentence_word():
+    """A heading with no stop before its paragraph, the paragraph opening with a word that opens
+    a sentence (根据 / 严格按照 / 本次 / 各级各部门 / 以“…): the heading ends there. A section's
+    lead-in before its first item is no task; "指导思想和总体目标" is one part name."""
+    text = "\n".join([
+        "某片区专项整治工作方案",
+        "一、指导思想和总体目标深入贯彻落实科学发展观，坚持问题导向，坚持安全发展，坚守安全红线，确保安全形势持续稳定。",
+        "二、重点整治和分工严格按照有关法律法规明确的职责分工，持续加大专项整治力度。",
+        "（一）齐抓共管，强化监测预警根据省处非办工作要求，组织开展风险排查整治专项活动。",
+        "（二）开展庆祝建党100周年摄影活动以“迎建党百年”为主题，鼓励干部职工用镜头记录。",
+        "（三）创新方式，提升宣传效果各部门、各单位要负责本行业本领域的宣传工作。",
+        "三、专项整治实施步骤本次专项整治工作分四个阶段实施：",
+        "（一）动员准备阶段。广泛宣传发动。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "指导思想和总体目标"), ("二", "重点整治和分工"), ("三", "专项整治实施步骤")]
+    assert [(t[1], t[2][:4]) for t in _tasks(plan)] == [
+        (None, "深入贯彻"),
+        ("齐抓共管，强化监测预警", "根据省处"),
+        ("开展庆祝建党100周年摄影活动", "以“迎建"),
+        ("创新方式，提升宣传效果", "各部门、"),
+        ("动员准备阶段", "广泛宣传"),
+    ]

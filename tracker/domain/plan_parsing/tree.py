@@ -153,8 +153,15 @@ class _Builder:
              heading: str | None = None) -> None:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
+        section = self.current_section
+        if number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
+                and intro.title is None and intro.tasks and all(
+                    t.number is None and not t.lead_units and not t.cooperating_units and not t.deadline_text
+                    for t in intro.tasks):
+            # "三、重点整治和分工严格按照…" then "（一）…": the section's lead-in, not a task
+            section.items.pop()
         item = ParsedItem(number, title, [])
-        self.current_section.items.append(item)
+        section.items.append(item)
         if title and line is not None:
             self.headings[id(item)] = (heading or title, line)
         self.last_task = None
