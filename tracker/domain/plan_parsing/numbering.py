@@ -89,7 +89,8 @@ def split_title(rest: str) -> tuple[str, str | None]:
 # looked for only in a heading too long to be one.
 _RUN_ON_MIN = 20
 _RUN_ON_TITLE = 24
-_OPENER = re.compile(r"(?<![，,、紧])(?:根据|严格按照|按照|依据|围绕|结合(?!起来)|为了|本次|各级各部门|各部门|各单位|以(?=“))"
+_OPENER = re.compile(r"(?<![，,、紧要应须并和及将])(?:根据|严格按照|按照|依据|围绕|结合(?!起来)|为了|本次|各级各部门|各部门|各单位|以(?=“)"
+                     r"|大力|全力|切实|认真|积极|进一步)"
                      r"(?=[\u4e00-\u9fff“《、])")  # a word opening a clause, not ending one ("…同普法工作结合，")
 
 
