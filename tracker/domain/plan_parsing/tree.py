@@ -59,7 +59,6 @@ from tracker.domain.plan_parsing.numbering import (
     next_numeral,
     section_heading,
     split_section_title,
-    split_title,
     task_heading,
 )
 from tracker.domain.plan_parsing.runon import recover_runon_tables
