@@ -796,7 +796,8 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
             "server_log_tracebacks": log_path.read_text(errors="replace").count("Traceback")}
 
 
-_SLOW = re.compile(r"slow request (\S+) (\S+): (\d+) ms, this worker's CPU meanwhile (\d+) ms")
+_SLOW = re.compile(r"slow request (\S+) (\S+): (\d+) ms, this worker's CPU meanwhile (\d+) ms, "
+                   r"of it garbage collection (\d+) ms")
 
 
 def _slow_requests(log_text: str) -> dict:
@@ -805,12 +806,13 @@ def _slow_requests(log_text: str) -> dict:
     worker busy throughout was computing; one mostly idle waited for the database or for a
     core another process held."""
     lines = _SLOW.findall(log_text)
-    found = [(int(wall), int(cpu)) for _, _, wall, cpu in lines]
+    found = [(int(wall), int(cpu)) for _, _, wall, cpu, _ in lines]
     paths = defaultdict(int)
-    for method, path, _, _ in lines:
+    for method, path, *_ in lines:
         paths[f"{method} {re.sub(r'/[0-9]+', '/N', path)}"] += 1
     return {"count": len(found), "paths": dict(sorted(paths.items(), key=lambda i: -i[1])),
             "worst_ms": max((wall for wall, _ in found), default=0),
+            "worst_gc_ms": max((int(line[4]) for line in lines), default=0),
             "cpu_share_median": round(statistics.median(cpu / wall for wall, cpu in found), 2)
             if found else None}
 
@@ -831,7 +833,8 @@ def _print_workers_run(label: str, result: dict, reads: tuple[str, ...]) -> None
     if slow["count"]:
         print(f"      {slow['count']} request(s) took the app over {AIM_READ_P99_MS:.0f} ms (worst "
               f"{slow['worst_ms']} ms); their worker was on the CPU for a median "
-              f"{slow['cpu_share_median']:.0%} of that time; "
+              f"{slow['cpu_share_median']:.0%} of that time (garbage collection at most "
+              f"{slow['worst_gc_ms']} ms); "
               + ", ".join(f"{path} x{n}" for path, n in list(slow["paths"].items())[:4]),
               flush=True)
 

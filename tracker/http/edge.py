@@ -3,6 +3,7 @@ id, the browser security headers, the one rule for text input, and JSON only as 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import secrets
@@ -45,12 +46,32 @@ _OWN_HEADERS = {name for name, _ in _COMMON_HEADERS} | {
     SERVER_TIMING_HEADER.encode()}
 
 
+class _GcClock:
+    """Milliseconds this process has spent in the cyclic garbage collector (for the slow
+    request log: a full collection over a large heap is a pause every request in flight
+    shares)."""
+
+    def __init__(self) -> None:
+        self.total_ms = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.total_ms += (time.perf_counter() - self._started) * 1000
+
+
+_gc_clock = _GcClock()
+gc.callbacks.append(_gc_clock)
+
+
 def mark_arrival(scope) -> None:
-    """Note when the request reached the app (the outermost middleware calls this), on the
-    clock and in this process's CPU time."""
+    """Note when the request reached the app (the outermost middleware calls this): the clock,
+    this process's CPU time and its garbage-collection time."""
     state = scope.setdefault("state", {})
     if "arrived" not in state:
-        state["arrived"] = (time.perf_counter(), time.process_time())
+        state["arrived"] = (time.perf_counter(), time.process_time(), _gc_clock.total_ms)
 
 
 def _report_time(scope, path: str) -> bytes | None:
@@ -62,9 +83,10 @@ def _report_time(scope, path: str) -> bytes | None:
         return None
     elapsed_ms = (time.perf_counter() - arrived[0]) * 1000
     if elapsed_ms > get_settings().slow_request_ms:
-        log.warning("slow request %s %s: %.0f ms, this worker's CPU meanwhile %.0f ms (id %s)",
-                    scope.get("method", ""), path, elapsed_ms,
-                    (time.process_time() - arrived[1]) * 1000, request_id(scope))
+        log.warning("slow request %s %s: %.0f ms, this worker's CPU meanwhile %.0f ms, of it "
+                    "garbage collection %.0f ms (id %s)", scope.get("method", ""), path,
+                    elapsed_ms, (time.process_time() - arrived[1]) * 1000,
+                    _gc_clock.total_ms - arrived[2], request_id(scope))
     return f"app;dur={elapsed_ms:.1f}".encode()
 
 
