@@ -643,3 +643,11 @@ def test_headings_run_into_a_paragraph_that_opens_with_a_sentence_word():
         ("组织基层网格人员深入村内各家庭开展面对面宣传提示，各部门要积极配合开展工作", "组织基层"),
         ("动员准备阶段", "广泛宣传"),
     ]
+
+
+def test_a_long_clause_opening_with_each_is_no_unit_clause():
+    """"各相关部门要以强有力的督查促进改革落实" is a sentence about the departments, not a unit and
+    its role; "各村居、各处室按职责分工落实" / "各成员单位配合" still name units."""
+    assert extract_units("各相关部门要以强有力的督查促进改革落实，建立改革落实推进机制。") == ([], [])
+    assert extract_units("加强宣传。各村居、各处室按职责分工落实。") == (["各村居", "各处室"], [])
+    assert extract_units("加强宣传。各乡镇人民政府负责，各成员单位配合。") == (["各乡镇人民政府"], ["各成员单位"])

@@ -394,8 +394,13 @@ def looks_like_units(cell: str) -> bool:
 
 def _all_unit_names(parts: list[str]) -> bool:
     return bool(parts) and all(
-        len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各"))
+        len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各") and len(p.strip()) <= _EACH_MAX)
         for p in parts)
+
+
+# "各村" / "各成员单位" name units by their kind; a longer 各… with no unit word at its end is a
+# sentence ("各相关部门要以强有力的督查促进改革落实").
+_EACH_MAX = 10
 
 
 def _column_roles(columns: dict[str, int], width: int) -> list[str | None]:
