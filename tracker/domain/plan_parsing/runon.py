@@ -379,6 +379,24 @@ def split_deadline(segment: str) -> tuple[str, str | None]:
     return segment[: m.start()], segment[m.start(): m.end()].strip(" \u3000。.")
 
 
+def _glued_names(text: str) -> list[str] | None:
+    """`text` cut into unit names written one after the other ("政法综治处交通与建设处"), the
+    shortest names first, or None unless the whole text is such names."""
+    key = match_key(text)
+    if not key or key[-1] not in _SUFFIX_CHARS | {")"}:
+        return None
+
+    def cut(i: int) -> list[str] | None:
+        if i == len(text):
+            return []
+        for j in range(i + 3, min(len(text), i + 14) + 1):
+            if key[j - 1] in _SUFFIX_CHARS and _is_name(text[i:j], True, False) and (rest := cut(j)) is not None:
+                return [text[i:j], *rest]
+        return None
+
+    return cut(0)
+
+
 def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str], list[str]] | None:
     """(task text, lead, cooperating) of one row's text."""
     key = match_key(segment)
@@ -393,6 +411,10 @@ def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str]
             if run and run.end == len(stripped):
                 lead, coop = _run_units(run)
                 return stripped[:i].strip(), lead, coop
+        stop = key.rfind("。", 0, len(stripped))
+        if 0 < stop < len(stripped) - 1 and (names := _glued_names(stripped[stop + 1:])):
+            # "…措施。政法综治处交通与建设处": a unit cell of names stacked with no place prefix
+            return stripped[:stop + 1].strip(), names[:1], names[1:]
         return segment.strip(), [], []
     # middle: title, units, requirement. A lone name glued to text on both sides is weak
     # evidence ("消费市场运行情况"): a run with more names or a separator after it wins.
