@@ -195,10 +195,11 @@ def test_a_deadline_column_before_the_unit_column_and_a_source_column_after_it()
     """序号 | 主要工作任务 | 具体工作措施 | 完成时限 | 主要责任单位 | 任务来源 run together: groups
     numbered "1推进…" with no stop are sections numbered as written; each measure "N、" runs on
     across groups; its deadline cell comes before its units; the source cell's own list
-    ("1、《…》2、…") is neither a task nor a unit; the table's note says the first unit leads."""
+    ("1、《…》2、…") is neither a task nor a unit (a name glued on with no place prefix before it is);
+    the table's note says the first unit leads."""
     row = (f"{COVER}一、推进生态文明建设。建立领导机制。二、分解目标责任。细化目标。 附件：分工表 "
            "序号主要工作任务具体工作措施完成时限主要责任单位任务来源1推进生态文明建设"
-           "1、建立生态文明建设领导机制，至少每季度召开一次会议3月区经发局区环土局"
+           "1、建立生态文明建设领导机制，至少每季度召开一次会议3月区经发局区环土局三十六脚湖水库管理处"
            "1、全区2016年工作要点（岚综委〔2016〕5号）2、福建省生态文明体制改革实施方案3、全省生态环境保护工作会议 "
            "2、组织各乡镇开展生态文明建设创建工作12月区环土局区经发局相关乡镇人民政府2分解推动生态环保目标责任的落实"
            "3、分解细化生态环保目标责任到区直部门全年区环土局、区农发局1、生态环保目标责任书 "
@@ -206,7 +207,7 @@ def test_a_deadline_column_before_the_unit_column_and_a_source_column_after_it()
     plan = parse_plan_text(row)
     assert [(s.number, s.title) for s in plan.sections] == [("1", "推进生态文明建设"), ("2", "分解推动生态环保目标责任的落实")]
     assert [(t.number, t.text, t.lead_units, t.cooperating_units, t.deadline_text) for t in _tasks(row)] == [
-        ("1", "建立生态文明建设领导机制，至少每季度召开一次会议", ["区经发局"], ["区环土局"], "3月"),
+        ("1", "建立生态文明建设领导机制，至少每季度召开一次会议", ["区经发局"], ["区环土局", "三十六脚湖水库管理处"], "3月"),
         ("2", "组织各乡镇开展生态文明建设创建工作", ["区环土局"], ["区经发局", "相关乡镇人民政府"], "12月"),
         ("3", "分解细化生态环保目标责任到区直部门", ["区环土局"], ["区农发局"], "全年"),
     ]

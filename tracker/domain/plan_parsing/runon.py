@@ -508,7 +508,15 @@ def _recover_line(row: str) -> str | None:
             deadline = None
             if deadline_first and (cells := _deadline_then_units(segment, lexicon)) is not None:
                 text, deadline, run, rest = cells
-                lead, coop = (run.names[:1], run.names[1:]) if first_leads else _run_units(run)
+                names = list(run.names)
+                group_at = _group_title(rest, group + 1)
+                listed = _LIST_NUMBER.search(match_key(rest))
+                end = min(group_at[0] if group_at else len(rest), listed.start() if listed else len(rest))
+                if more := _glued_names(rest[:end].strip()):
+                    # "…区农发局三十六脚湖水库管理处4畜禽…": one more name with no place prefix
+                    names += more
+                    run = _Run(run.start, run.end, names, run.glued + [True] * len(more))
+                lead, coop = (names[:1], names[1:]) if first_leads else _run_units(run)
                 if single_unit_column and not first_leads:
                     lead, coop = lead + coop, []
                 units = (lead, coop)
