@@ -651,3 +651,28 @@ def test_a_long_clause_opening_with_each_is_no_unit_clause():
     assert extract_units("各相关部门要以强有力的督查促进改革落实，建立改革落实推进机制。") == ([], [])
     assert extract_units("加强宣传。各村居、各处室按职责分工落实。") == (["各村居", "各处室"], [])
     assert extract_units("加强宣传。各乡镇人民政府负责，各成员单位配合。") == (["各乡镇人民政府"], ["各成员单位"])
+
+
+def test_a_stated_first_listed_leads_rule_applies_to_the_following_notes():
+    """"（A、B负责。列第一位者为牵头单位，下同）": the rule's words name no unit; from there on the
+    first unit of a 负责 note leads and the others cooperate; a note marking roles itself
+    (A、B牵头负责) keeps them; a note before the rule is stated is read as before."""
+    text = "\n".join([
+        "某某意见",
+        "一、总体要求",
+        "（一）先行事项。做好前期准备。（甲部、乙部负责）",
+        "二、主要措施",
+        "（二）稳定就业。支持企业稳定岗位。（甲部、乙部负责。列第一位者为牵头单位，下同）",
+        "（三）鼓励创业。加大创业扶持。（丙部、甲部、丁部等负责）",
+        "（四）强化统筹。建立协调机制。（甲部、丙部牵头负责）",
+        "（五）压实责任。各地结合实际抓好落实。（各省级人民政府负责）",
+    ])
+    assert [(t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        (["甲部", "乙部"], []),
+        (["甲部"], ["乙部"]),
+        (["丙部"], ["甲部", "丁部"]),
+        (["甲部", "丙部"], []),
+        (["各省级人民政府"], []),
+    ]
+    assert extract_units("做好X。（税务总局、财政部负责，排在第一位的部门为牵头部门，下同）") == (
+        ["税务总局", "财政部"], [])

@@ -83,8 +83,10 @@ from tracker.domain.plan_parsing.tables import (
 )
 from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
+    FIRST_LISTED_LEADS,
     extract_units,
     is_note,
+    mask_first_listed_rule,
     merge_units,
     note_deadline,
     note_key,
@@ -485,14 +487,32 @@ class _Builder:
         item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
                                      deadline_text, deadline, line))
 
-    def finish(self) -> list[ParsedSection]:
+    def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
                 self._item_unit_line(item)
         self._drop_closing_remark()
+        if first_listed_from is not None:
+            self._first_listed_leads(first_listed_from)
         return self.sections
+
+    def _first_listed_leads(self, from_line: int) -> None:
+        """"（A、B负责。列第一位者为牵头单位，下同）": from the line stating the rule on, a task
+        whose units all lead only because the note says 负责 has its first unit lead and the
+        others cooperate; a note that marks roles itself (A、B牵头负责 / A牵头，B配合) keeps them."""
+        for section in self.sections:
+            for item in section.items:
+                for task in item.tasks:
+                    if task.line < from_line or task.cooperating_units or len(task.lead_units) < 2:
+                        continue
+                    raw = self.raw.get(id(task))
+                    notes = split_note(raw)[1] if raw else []
+                    marked = mask_first_listed_rule("；".join(notes) if notes else (raw or ""))
+                    if _MARKED_ROLE.search(note_key(marked)):
+                        continue
+                    task.lead_units, task.cooperating_units = task.lead_units[:1], task.lead_units[1:]
 
     def _item_unit_line(self, item: ParsedItem) -> None:
         """"1.…；2.…；…8.…。责任单位：A、B。" — a unit line run on after an item's last numbered
@@ -519,6 +539,10 @@ class _Builder:
                and not last.lead_units and not last.cooperating_units and not last.deadline_text
                and _CLOSING_REMARK.match(match_key(last.text))):
             item.tasks.pop()
+
+
+# A note that marks roles itself: its units keep them under a first-listed-leads rule.
+_MARKED_ROLE = re.compile(r"牵头|配合|协办|参与|协助|协同|会同|主办|主责")
 
 
 # The openers of a plan's closing remark (its conclusion after the last point).
@@ -757,7 +781,8 @@ def parse_plan_text(text: str) -> ParsedPlan:
     year = year_of(title, front.doc_number) or (int(front.issued_on[:4]) if front.issued_on else None)
     builder = _Builder(year=year, plan_title=title)
     _build_body(body, builder)
-    sections = builder.finish()
+    rule_line = next((ln.no for ln in lines if FIRST_LISTED_LEADS.search(ln.key)), None)
+    sections = builder.finish(rule_line)
     return ParsedPlan(
         title=title,
         issuer=front.issuer or builder.issuer or issuer_from_title(title),

@@ -229,12 +229,31 @@ def role_units(text: str) -> tuple[list[str], list[str]] | None:
     return lead, [u for u in coop if u not in lead]
 
 
+# A stated rule that the first unit of each note leads: "列第一位者为牵头单位，下同",
+# "排在第一位的部门为牵头部门", "排名第一的为牵头单位" (in a note or in the document's own words).
+FIRST_LISTED_LEADS = re.compile(
+    r"(?:列|排|排在|排名|位列|名列)?(?:第一位|第一|首位)(?:者|的)?(?:单位|部门)?(?:为|是)"
+    r"(?:牵头|主办|主责)(?:单位|部门)?")
+_FIRST_LISTED_CLAUSE = re.compile(
+    rf"[。.,;]?\s*(?:其中[,:]?)?(?:{FIRST_LISTED_LEADS.pattern})(?:[,;]?\s*下同)?")
+
+
+def mask_first_listed_rule(text: str) -> str:
+    """The text with a stated first-listed-leads rule blanked out (same length), so the rule's
+    words (牵头单位) are not read as a unit label or a unit."""
+    key = note_key(text)
+    for m in reversed(list(_FIRST_LISTED_CLAUSE.finditer(key))):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text
+
+
 def extract_units(text: str) -> tuple[list[str], list[str]]:
     """(lead_units, cooperating_units) written in a task's text; only what is written.
 
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
+    text = mask_first_listed_rule(text)
     key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
