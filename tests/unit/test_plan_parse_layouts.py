@@ -676,3 +676,11 @@ def test_a_stated_first_listed_leads_rule_applies_to_the_following_notes():
     ]
     assert extract_units("做好X。（税务总局、财政部负责，排在第一位的部门为牵头部门，下同）") == (
         ["税务总局", "财政部"], [])
+
+
+def test_another_field_of_a_note_ends_its_unit_list():
+    """"（负责部门：A、B；适用范围：…）": the field after the unit list (适用范围, 备注…) is neither a
+    unit nor part of one, whether it follows a ； or a ，."""
+    assert extract_units("放宽比例要求。（负责部门：甲部、乙部；适用范围：所有试验区，以下适用范围均为所有试验区）") == (
+        ["甲部", "乙部"], [])
+    assert extract_units("支持机场建设。（负责部门：丙局，适用范围：某试验区）") == (["丙局"], [])

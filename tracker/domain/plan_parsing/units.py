@@ -149,6 +149,8 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
         if m.lastgroup == "other":
             continue
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
+        if field := _FIELD_LABEL.search(key, m.end(), end):  # （负责部门：A；适用范围：…）
+            end = field.start()
         value_end = _value_end(key, m.end(), end)
         # 责任单位 is the lead unless a 牵头单位 is named too.
         target = lead if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds) else coop
@@ -158,6 +160,10 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
         else:
             merge_units(target, split_units(text[m.end(): value_end]))
     return any(kind != "other" for kind in kinds)
+
+
+# Any other field of a note after a unit list ("；适用范围：…", "，备注：…"): the list ends there.
+_FIELD_LABEL = re.compile(r"[,;]\s*[\u4e00-\u9fff]{2,6}\s*:")
 
 
 # A unit list before a role word in a note: long lists of 司局 / 处室 (a pasted page may also
