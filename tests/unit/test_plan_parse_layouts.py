@@ -684,3 +684,17 @@ def test_another_field_of_a_note_ends_its_unit_list():
     assert extract_units("放宽比例要求。（负责部门：甲部、乙部；适用范围：所有试验区，以下适用范围均为所有试验区）") == (
         ["甲部", "乙部"], [])
     assert extract_units("支持机场建设。（负责部门：丙局，适用范围：某试验区）") == (["丙局"], [])
+
+
+def test_a_note_naming_who_leads_makes_its_working_units_cooperate():
+    """"（X负责，A牵头，B配合）": where a note marks who leads, a unit it only gives the work to
+    (负责 / 落实 / 组织实施), even listed first, cooperates; 分工负责 / 分工落实 / 分工组织实施 are
+    roles, not part of a name; 组织实施 after a 负责 unit cooperates."""
+    assert extract_units("做好X。（各级人民政府负责，甲局牵头，乙局、丙局配合）") == (
+        ["甲局"], ["乙局", "丙局", "各级人民政府"])
+    assert extract_units("做好X。（各级人民政府负责，公安、交通等部门组织实施）") == (["各级人民政府"], ["公安", "交通"])
+    assert extract_units("做好X。（甲局、乙局分工负责）") == (["甲局", "乙局"], [])
+    assert extract_units("做好X。（丙局、丁局分工负责牵头，戊局配合）") == (["丙局", "丁局"], ["戊局"])
+    assert extract_units("做好X。（各级人民政府负责，甲办、乙办分工落实，丙部门配合）") == (
+        ["各级人民政府"], ["甲办", "乙办", "丙部门"])
+    assert extract_units("做好X。（甲局牵头，乙局负责，丙局配合）") == (["甲局"], ["乙局", "丙局"])

@@ -37,10 +37,13 @@ def _value_end(key: str, start: int, end: int) -> int:
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
                          r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分别|共同|具体)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
+    r"由?(.+?)(?:按职责分工|按职责|分工|分别|共同|具体)?"
+    r"(牵头组织实施|牵头负责|牵头落实|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责)")
+# Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
+_WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
-_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同|具体)?(配合|参与|协办|协助|协同)")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
 _ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
@@ -178,6 +181,7 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
     pos = 0
     pending: list[str] = []
     led = False  # a unit of this note was marked as leading: unmarked units listed after it cooperate
+    working: list[str] = []  # units this note gives a working role (负责/落实/组织实施), not 牵头
     for segment in re.split(r"([,;])", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
@@ -195,9 +199,12 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
         if lead_m and len(lead_m[1]) <= _NOTE_LIST_MAX:
             units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
-            (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
-                u for u in units if u not in lead and u not in coop)
-            led = led or lead_m[2].startswith("牵头")
+            new = [u for u in units if u not in lead and u not in coop]
+            (coop if lead and lead_m[2] in _WORK_ROLES else lead).extend(new)
+            if "牵头" in lead_m[2]:
+                led = True
+            else:
+                working.extend(new)
             pending = []
         elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
@@ -214,6 +221,12 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             merge_units(coop if led else plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
+    if led:
+        # "各级人民政府负责，A牵头，B配合": where the note marks who leads, a unit it only gives
+        # the work to (负责/落实/组织实施), even when listed first, works beside the lead.
+        moved = [u for u in working if u in lead]
+        lead[:] = [u for u in lead if u not in moved]
+        merge_units(coop, moved)
 
 
 _ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助")
