@@ -698,3 +698,16 @@ def test_a_note_naming_who_leads_makes_its_working_units_cooperate():
     assert extract_units("做好X。（各级人民政府负责，甲办、乙办分工落实，丙部门配合）") == (
         ["各级人民政府"], ["甲办", "乙办", "丙部门"])
     assert extract_units("做好X。（甲局牵头，乙局负责，丙局配合）") == (["甲局"], ["乙局", "丙局"])
+
+
+def test_and_between_two_unit_names_parts_them_a_bare_place_joins_the_next():
+    """"A局和B部门" / "A局及B公司": 和/及 between two whole unit names are two units; a name whose
+    first half is no unit (住房和城乡建设局) or a bare kind word after it (各有关部门和单位) stays
+    whole; "区、县交通与建设局" (a one-character place before a name) is one unit as written."""
+    from tracker.domain.plan_parsing.units import split_units
+
+    assert split_units("县交通与建设局、公路局和公安部门") == ["县交通与建设局", "公路局", "公安部门"]
+    assert split_units("安监局及保险公司") == ["安监局", "保险公司"]
+    assert split_units("各乡镇人民政府及各有关部门") == ["各乡镇人民政府", "各有关部门"]
+    assert split_units("住房和城乡建设局、各有关部门和单位") == ["住房和城乡建设局", "各有关部门和单位"]
+    assert split_units("区、县交通与建设局") == ["区、县交通与建设局"]

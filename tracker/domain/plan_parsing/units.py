@@ -79,6 +79,21 @@ def note_key(text: str) -> str:
 _FOR_WHAT = re.compile(r"(?:[\u4e00-\u9fff]{0,8}(?<![自理缘经]))?由(?![于此])")
 
 
+_PLACE_CHARS = "省市区县乡镇村"
+# "公路局和公安部门", "安监局及保险公司": 和/及 between two whole unit names (each ending in a
+# unit word) parts them; "住房和城乡建设局" (住房 is no unit) and "各有关部门和单位" (a bare kind
+# word after it) stay whole.
+_BARE_KIND = re.compile(r"(?:有关|相关|其他)?(?:单位|部门|处室|科室|机构)")
+
+
+def _joins_two_units(before: str, after: str) -> bool:
+    before = re.split(r"[、,;/\n]", before)[-1].strip()
+    after = re.split(r"[、,;/\n和及(]", after)[0].strip()
+    return (len(before) >= 3 and len(after) >= 3 and _UNIT_END.fullmatch(before) is not None
+            and _UNIT_END.fullmatch(after) is not None and not _BARE_KIND.fullmatch(after)
+            and not _VERB_RE.search(before + after))
+
+
 def split_outside_brackets(text: str) -> list[str]:
     """Split a unit list at 、，；/ but not inside brackets: "各市、县(市、区)教育局" is one unit."""
     key = match_key(text)
@@ -88,16 +103,19 @@ def split_outside_brackets(text: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and (UNIT_SPLIT.match(ch) or (ch == "和" and key[index + 1: index + 2] == "各")):
+        elif depth == 0 and (UNIT_SPLIT.match(ch) or (ch == "和" and key[index + 1: index + 2] == "各")
+                             or (ch in "和及" and _joins_two_units(key[start:index], key[index + 1:]))):
             parts.append(text[start:index])
             start = index + 1
     parts.append(text[start:])
-    # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name.
+    # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name;
+    # "区、县交通与建设局": a one-character place before a name is one name with it.
     joined: list[str] = []
     for part in parts:
         place = joined[-1].strip() if joined else ""
         if (0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
-                and "(" in match_key(part) and "(" not in match_key(place)):
+                and ("(" in match_key(part) or (len(place) == 1 and place in _PLACE_CHARS and part.strip()))
+                and "(" not in match_key(place)):
             joined[-1] = f"{joined[-1]}、{part}"
         else:
             joined.append(part)
