@@ -711,3 +711,26 @@ def test_and_between_two_unit_names_parts_them_a_bare_place_joins_the_next():
     assert split_units("各乡镇人民政府及各有关部门") == ["各乡镇人民政府", "各有关部门"]
     assert split_units("住房和城乡建设局、各有关部门和单位") == ["住房和城乡建设局", "各有关部门和单位"]
     assert split_units("区、县交通与建设局") == ["区、县交通与建设局"]
+
+
+def test_a_web_table_whose_rows_name_their_own_measure():
+    """序号 | 改革举措 | 主要内容 | 指导部门 | 推广范围 in a page's <table>, group rows merged across:
+    each numbered row with its own measure is one task "举措：内容" (the measure names no group
+    of rows), 指导部门 are its units, 推广范围 is neither a unit nor a deadline."""
+    from tracker.domain.plan_parsing import parse_plan_document
+
+    html = """<html><body><p>某某改革举措推广清单</p><table>
+    <tr><td>序号</td><td>改革举措</td><td>主要内容</td><td>指导部门</td><td>推广范围</td></tr>
+    <tr><td colspan="5">一、甲方面（共2项）</td></tr>
+    <tr><td>1</td><td>甲举措</td><td>整合审判资源，提高审判效率。</td><td>甲院、乙局</td><td>全国</td></tr>
+    <tr><td>2</td><td>乙举措</td><td>开发保险产品，降低侵权损失。</td><td>乙局</td><td>全国</td></tr>
+    <tr><td colspan="5">二、乙方面（共1项）</td></tr>
+    <tr><td>3</td><td>丙举措</td><td>建立容错机制。</td><td>丙委</td><td>试验区域</td></tr>
+    </table></body></html>""".encode()
+    plan = parse_plan_document(html, "list.html")
+    assert [(s.number, [i.title for i in s.items]) for s in plan.sections] == [("一", [None]), ("二", [None])]
+    assert [(t[2], t[3], t[4], t[5]) for t in _tasks(plan)] == [
+        ("甲举措：整合审判资源，提高审判效率。", ["甲院", "乙局"], [], None),
+        ("乙举措：开发保险产品，降低侵权损失。", ["乙局"], [], None),
+        ("丙举措：建立容错机制。", ["丙委"], [], None),
+    ]

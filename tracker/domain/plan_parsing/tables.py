@@ -25,7 +25,8 @@ COLUMN_NAMES = {
     "lead": {"牵头单位", "牵头部门", "牵头处室", "牵头科室", "主责单位", "主办单位", "牵头",
              "牵头责任单位", "主要责任单位"},
     "responsible": {"责任单位", "责任部门", "责任处室", "责任科室", "负责单位", "负责部门",
-                    "承办单位", "责任主体", "实施单位", "落实单位"},
+                    "承办单位", "责任主体", "实施单位", "落实单位", "指导部门", "指导单位",
+                    "主管部门", "主管单位"},
     "cooperating": {"配合单位", "配合部门", "配合处室", "配合科室", "协办单位", "参与单位",
                     "协同单位", "参加单位", "配合"},
     "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
@@ -58,6 +59,9 @@ def _closing_border(cells: list[str]) -> list[str]:
     return cells[:-1] if len(cells) > 1 and not cells[-1] else cells
 
 
+_CONTENT_NAMES = {"主要内容", "内容", "具体内容", "工作内容"}
+
+
 def column_role(cell: str) -> str | None:
     name = re.sub(r"\s+|\(.*?\)", "", match_key(cell))
     if not name or len(name) > 12:
@@ -78,6 +82,11 @@ def header_columns(cells: list[str]) -> dict[str, int] | None:
             role = "requirement"  # a second task-like column holds the details
         if role and role not in columns:
             columns[role] = index
+    if (columns.get("requirement", len(cells)) < columns.get("task", -1)
+            and match_key(cells[columns["task"]]).replace(" ", "") in _CONTENT_NAMES):
+        # "改革举措 | 主要内容": the column before the contents names the work, the contents
+        # column describes it (the task is "名称：内容")
+        columns["task"], columns["requirement"] = columns["requirement"], columns["task"]
     if len(columns) >= 2 and ("task" in columns or "requirement" in columns):
         return columns
     return None

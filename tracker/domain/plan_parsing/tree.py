@@ -321,6 +321,7 @@ class _Builder:
                          caption or table.caption or DEFAULT_TABLE_TITLE)
         table_section = len(self.sections) - 1
         grouped = "task" in cols and "requirement" in cols
+        self_named = grouped and _rows_name_themselves(table)
         previous: dict[str, str] = {}
         group: str | None = None
         leveled = False  # the items come from group cells before the task column
@@ -361,6 +362,8 @@ class _Builder:
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
             own_task = _numbered_task(task_value) if grouped else None
+            if self_named and task_value and requirement:
+                own_task = task_value
             if own_task:
                 # "1.全面公开…清单" + "通过门户网站集中展示": a numbered task cell is the row's
                 # task, not a group; its details follow it ("工作任务：具体内容")
@@ -567,6 +570,30 @@ def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list
            and not _numbered_task(c) for c in levels):
         return levels
     return []
+
+
+def _rows_name_themselves(table: Table) -> bool:
+    """A table whose every task row has its own number and its own, different value in the task
+    column (序号 | 改革举措 | 主要内容): the task column names that row's task, not a group of rows,
+    so the task is "名称：内容". A row continuing a group (an empty or repeated task cell, a
+    short row) means the column names groups."""
+    cols, width = table.columns, len(table.header)
+    if "number" not in cols:
+        return False
+    seen: set[str] = set()
+    for _no, cells in table.rows:
+        filled = [c for c in cells if c]
+        if len(set(filled)) <= 1:
+            continue  # an empty row or a heading merged across the row
+        if len(cells) != width:
+            return False
+        task, number = cells[cols["task"]].strip(), cells[cols["number"]].strip()
+        if match_key(task) == match_key(table.header[cols["task"]]):
+            continue  # the header repeated
+        if not task or task in seen or not re.fullmatch(r"\d{1,3}\.?", match_key(number)):
+            return False
+        seen.add(task)
+    return len(seen) >= 2
 
 
 def _numbered_task(cell: str) -> str | None:
