@@ -59,7 +59,7 @@ def _closing_border(cells: list[str]) -> list[str]:
     return cells[:-1] if len(cells) > 1 and not cells[-1] else cells
 
 
-_CONTENT_NAMES = {"主要内容", "内容", "具体内容", "工作内容"}
+CONTENT_NAMES = {"主要内容", "内容", "具体内容", "工作内容"}
 
 
 def column_role(cell: str) -> str | None:
@@ -83,7 +83,7 @@ def header_columns(cells: list[str]) -> dict[str, int] | None:
         if role and role not in columns:
             columns[role] = index
     if (columns.get("requirement", len(cells)) < columns.get("task", -1)
-            and match_key(cells[columns["task"]]).replace(" ", "") in _CONTENT_NAMES):
+            and match_key(cells[columns["task"]]).replace(" ", "") in CONTENT_NAMES):
         # "改革举措 | 主要内容": the column before the contents names the work, the contents
         # column describes it (the task is "名称：内容")
         columns["task"], columns["requirement"] = columns["requirement"], columns["task"]

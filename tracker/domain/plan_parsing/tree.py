@@ -63,6 +63,7 @@ from tracker.domain.plan_parsing.numbering import (
 )
 from tracker.domain.plan_parsing.runon import recover_runon_tables
 from tracker.domain.plan_parsing.tables import (
+    CONTENT_NAMES,
     INHERITED,
     SEPARATOR_CELL,
     UNIT_ROLES,
@@ -573,13 +574,13 @@ def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list
 
 
 def _rows_name_themselves(table: Table) -> bool:
-    """A table whose every task row has its own number and its own, different value in the task
-    column (序号 | 改革举措 | 主要内容): the task column names that row's task, not a group of rows,
+    """A table whose details column is the contents (主要内容 / 具体内容) and whose every task row
+    has its own number and its own, different value in the task column (序号 | 改革举措 | 主要内容): the task column names that row's task, not a group of rows,
     so the task is "名称：内容". A row continuing a group (an empty or repeated task cell, a
     short row) means the column names groups."""
     cols, width = table.columns, len(table.header)
-    if "number" not in cols:
-        return False
+    if "number" not in cols or match_key(table.header[cols["requirement"]]).replace(" ", "") not in CONTENT_NAMES:
+        return False  # 主要任务 | 具体要求: the task column names groups, however many rows each has
     seen: set[str] = set()
     for _no, cells in table.rows:
         filled = [c for c in cells if c]
