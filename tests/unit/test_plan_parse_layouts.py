@@ -734,3 +734,11 @@ def test_a_web_table_whose_rows_name_their_own_measure():
         ("乙举措：开发保险产品，降低侵权损失。", ["乙局"], [], None),
         ("丙举措：建立容错机制。", ["丙委"], [], None),
     ]
+
+
+def test_people_in_charge_in_the_prose_are_no_units():
+    """"成员由A、B等部门负责同志组成" names the officials of a group, "由校长全盘负责" a person;
+    neither is a unit that 负责. "由局办公室负责" still is."""
+    assert extract_units("成立工作小组，成员由甲部、乙部等部门负责同志组成。") == ([], [])
+    assert extract_units("建立由校长全盘负责，班主任专人联系的帮扶机制。") == ([], [])
+    assert extract_units("年度报告由局办公室负责编制。") == (["局办公室"], [])

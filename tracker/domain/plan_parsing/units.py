@@ -48,7 +48,8 @@ _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|�
 # as sentences); the unit is the name before the role word.
 _ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
-_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人)|主办)")  # not 负责人 (the person in charge)
+# not 负责人 / 负责同志 (the person in charge: "成员由A、B等部门负责同志组成")
+_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人|同志)|主办)")
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
@@ -306,7 +307,10 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     _labelled_units(text, masked, lead, coop)
     noted = bool(lead or coop)  # a bracketed note names the task's units: the prose only describes
     for m in (() if noted else _PROSE_LEAD.finditer(masked)):
-        merge_units(lead, split_units(text[m.start(1): m.end(1)]))
+        named = split_units(text[m.start(1): m.end(1)])
+        if not any(_UNIT_END.fullmatch(match_key(u)) for u in named):
+            continue  # "由校长全盘负责": a person and how they answer for it, not a unit
+        merge_units(lead, named)
         sentence_end = masked.find("。", m.end())
         sentence_end = len(masked) if sentence_end < 0 else sentence_end
         with_m = _PROSE_WITH.search(masked, m.end(), sentence_end)
