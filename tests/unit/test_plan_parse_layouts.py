@@ -742,3 +742,16 @@ def test_people_in_charge_in_the_prose_are_no_units():
     assert extract_units("成立工作小组，成员由甲部、乙部等部门负责同志组成。") == ([], [])
     assert extract_units("建立由校长全盘负责，班主任专人联系的帮扶机制。") == ([], [])
     assert extract_units("年度报告由局办公室负责编制。") == (["局办公室"], [])
+
+
+def test_a_number_set_off_by_spaces_in_a_folded_article_breaks_no_line():
+    """A whole article on one line, its line breaks turned into spaces: "到 2025 年，…" (a number
+    typeset with a space on each side, its measure word after it) is inside the sentence, not a
+    line break followed by a task number."""
+    filler = "坚持规划引领、因地制宜、城乡统筹、生态优先，巩固拓展整治行动成果，着力改善农民生活品质。" * 6
+    text = ("某片区人居环境行动方案 一、总体要求 " + filler + "到 2025 年，农村人居环境显著提升，生活垃圾得到有效治理。"
+            " 二、重点任务 （一）农村改厕质量提升 1.改造农村户用厕所。在充分尊重农民意愿的基础上推进改厕。"
+            " 2.提升公厕档次。因地制宜继续推进农村公厕建设。")
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[0], t[2][:6]) for t in tasks] == [("一", filler[:6]), ("二", "改造农村户用"), ("二", "提升公厕档次")]
+    assert tasks[0][2].endswith("到 2025 年，农村人居环境显著提升，生活垃圾得到有效治理。")

@@ -76,7 +76,11 @@ def split_lines(text: str) -> list[Line]:
 # a line break, and a heading written inline (…公开（一）做好… / …。2.做好…) starts a line.
 
 FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
-_FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
+# "到 2025 年，…": a number set off by spaces inside a sentence (a year, a count, a percentage
+# with its measure word after it) breaks no line.
+_MEASURE = "[年月日号%％万亿个家所项次余多元吨]"
+_FOLD_SPACE = re.compile(rf"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)(?!\d+(?:\.\d+)? +{_MEASURE})"
+                         rf"|(?<=\d) +(?=[^\x00-\x7f])(?!{_MEASURE})"
                          r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)"  # "…(A牵头,B配合) 2.…": a half-width note's end
                          # "…政法综治处）　四、…": a full-width space before a heading
                          r"|(?<=\S)\u3000+(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
