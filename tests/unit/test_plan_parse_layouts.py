@@ -755,3 +755,20 @@ def test_a_number_set_off_by_spaces_in_a_folded_article_breaks_no_line():
     tasks = _tasks(parse_plan_text(text))
     assert [(t[0], t[2][:6]) for t in tasks] == [("一", filler[:6]), ("二", "改造农村户用"), ("二", "提升公厕档次")]
     assert tasks[0][2].endswith("到 2025 年，农村人居环境显著提升，生活垃圾得到有效治理。")
+
+
+def test_a_paragraph_of_one_sentence_and_its_note_is_no_heading_run_on():
+    """"（二）支持…个人按照规定开展…。（负责部门：X）": a paragraph of one sentence with only its note
+    after it is the item's title and task whole, even with a sentence-opening word (按照) inside;
+    with more sentences after it, the run-on heading is still split there."""
+    text = "\n".join([
+        "某某若干措施",
+        "一、措施",
+        "（一）支持自贸试验区内符合条件的个人按照规定开展境外证券投资。（负责部门：甲会、乙行）",
+        "（二）齐抓共管，强化监测预警根据省处非办工作要求，组织开展风险排查整治专项活动。做好宣传。",
+    ])
+    assert [(t[1], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("支持自贸试验区内符合条件的个人按照规定开展境外证券投资", "支持自贸试验区内符合条件的个人按照规定开展境外证券投资。",
+         ["甲会", "乙行"]),
+        ("齐抓共管，强化监测预警", "根据省处非办工作要求，组织开展风险排查整治专项活动。做好宣传。", []),
+    ]

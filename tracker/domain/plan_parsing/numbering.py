@@ -78,11 +78,17 @@ def split_title(rest: str) -> tuple[str, str | None]:
     if (head := _HEAD_STOP.match(key)) and key[head.end():].strip():
         return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
-    if len(title) > _RUN_ON_MIN and (opener := _OPENER.search(match_key(title), 4, _RUN_ON_TITLE)):
+    if (len(title) > _RUN_ON_MIN and not _ONE_SENTENCE_AFTER.fullmatch(match_key(after))
+            and (opener := _OPENER.search(match_key(title), 4, _RUN_ON_TITLE))):
         # "齐抓共管，强化监测预警根据省处非办工作要求，…": a heading run into its paragraph with
         # no stop; the paragraph starts with a word that opens a sentence, never ends a heading
         return rest[:opener.start()].strip(), rest[opener.start():].strip()
     return title.strip(), (after.strip() or None) if stop else None
+
+
+# What may follow a paragraph of one sentence: nothing but its bracketed note. Such a paragraph
+# ("（四十二）支持…个人按照规定开展…。（负责部门：X）") is one sentence, not a heading run into a paragraph.
+_ONE_SENTENCE_AFTER = re.compile(r"\s*\([^()]*\)\s*")
 
 
 # Words that open a paragraph's sentence in official prose (根据…要求 / 严格按照… / 各级各部门要…),
