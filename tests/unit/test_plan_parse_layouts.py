@@ -772,3 +772,21 @@ def test_a_paragraph_of_one_sentence_and_its_note_is_no_heading_run_on():
          ["甲会", "乙行"]),
         ("齐抓共管，强化监测预警", "根据省处非办工作要求，组织开展风险排查整治专项活动。做好宣传。", []),
     ]
+
+
+def test_a_short_heading_run_into_a_paragraph_opening_with_a_verb():
+    """"（一）加强组织领导落实五级书记…": a short heading with no comma run into a paragraph that
+    opens with 落实/开展 ends there; 贯彻落实 / 集中开展 and a heading with a comma stay whole."""
+    text = "\n".join([
+        "某片区行动方案",
+        "一、保障措施",
+        "（一）加强组织领导落实五级书记抓乡村振兴的要求，把改善农村人居环境作为一把手工程。定期研究工作。",
+        "（二）强化技术支撑开展农村人居环境整治提升关键技术、工艺和装备研发。加强集成应用。",
+        "（三）认真学习宣传贯彻落实习近平总书记重要讲话精神，紧扣推动高质量发展这一主题。组织学习。",
+        "（四）发动村居委会集中开展敲门行动，点对点提醒群众查改身边火灾隐患。做好记录。",
+    ])
+    assert [t[1] for t in _tasks(parse_plan_text(text))] == [
+        "加强组织领导", "强化技术支撑",
+        "认真学习宣传贯彻落实习近平总书记重要讲话精神，紧扣推动高质量发展这一主题",
+        "发动村居委会集中开展敲门行动，点对点提醒群众查改身边火灾隐患",
+    ]

@@ -83,12 +83,23 @@ def split_title(rest: str) -> tuple[str, str | None]:
         # "齐抓共管，强化监测预警根据省处非办工作要求，…": a heading run into its paragraph with
         # no stop; the paragraph starts with a word that opens a sentence, never ends a heading
         return rest[:opener.start()].strip(), rest[opener.start():].strip()
+    if (len(title) > _RUN_ON_TITLE and not _ONE_SENTENCE_AFTER.fullmatch(match_key(after))
+            and (verb := _VERB_OPENER.match(match_key(title)))):
+        # "加强组织领导落实五级书记抓乡村振兴的要求，…": a short heading with no comma run into a
+        # paragraph that opens with 落实/开展
+        return rest[:verb.end(1)].strip(), rest[verb.end(1):].strip()
     return title.strip(), (after.strip() or None) if stop else None
 
 
 # What may follow a paragraph of one sentence: nothing but its bracketed note. Such a paragraph
 # ("（四十二）支持…个人按照规定开展…。（负责部门：X）") is one sentence, not a heading run into a paragraph.
 _ONE_SENTENCE_AFTER = re.compile(r"\s*\([^()]*\)\s*")
+
+
+# A short heading (4-10 characters, no comma) and a paragraph opening with the verb 落实/开展
+# (not the second half of 贯彻落实 / 抓好落实 / 深入开展 / 组织开展…), long past a heading's length.
+_VERB_OPENER = re.compile(r"([^,;:、()“”《》\d]{4,10}?)(?<![贯彻抓好督促动保确面入泛织极续真实中期步一时要])(?:落实|开展)"
+                          r"(?!工作|机制|情况|责任)[^。]{12,}")
 
 
 # Words that open a paragraph's sentence in official prose (根据…要求 / 严格按照… / 各级各部门要…),
