@@ -790,3 +790,23 @@ def test_a_short_heading_run_into_a_paragraph_opening_with_a_verb():
         "认真学习宣传贯彻落实习近平总书记重要讲话精神，紧扣推动高质量发展这一主题",
         "发动村居委会集中开展敲门行动，点对点提醒群众查改身边火灾隐患",
     ]
+
+
+def test_a_plans_closing_words_after_its_last_point_are_no_task():
+    """A plain paragraph after the last point addressed to everyone ("各地区、各有关部门要…"), or
+    with no unit where every other task (five or more) names its units, closes the plan."""
+    text = "\n".join([
+        "某某指导意见",
+        "一、主要任务",
+        "（一）丰富赛事活动。培育品牌赛事。",
+        "（二）发展场馆服务。提高场馆利用率。",
+        "各地区、各有关部门要充分认识重要意义，加强组织领导，务求取得实效。",
+    ])
+    assert [t[2][:6] for t in _tasks(parse_plan_text(text))] == ["培育品牌赛事", "提高场馆利用"]
+    noted = "\n".join([
+        "某某若干意见",
+        "一、稳定就业",
+        *(f"（{n}）措施{n}。做好工作{n}。（甲部、乙部负责）" for n in "一二三四五"),
+        "从专项资金中安排部分资金，专项用于当前稳就业工作。",
+    ])
+    assert len(_tasks(parse_plan_text(noted))) == 5

@@ -541,8 +541,14 @@ class _Builder:
         item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
         while (item is not None and len(item.tasks) > 1 and (last := item.tasks[-1]).number is None
                and not last.lead_units and not last.cooperating_units and not last.deadline_text
-               and _CLOSING_REMARK.match(match_key(last.text))):
+               and (_CLOSING_REMARK.match(match_key(last.text)) or self._all_others_noted(last))):
             item.tasks.pop()
+
+    def _all_others_noted(self, last: ParsedTask) -> bool:
+        """A plain paragraph after the last point of a plan whose every other task (five or more)
+        names its units: the plan's closing words, not a task that alone names none."""
+        others = [t for s in self.sections for i in s.items for t in i.tasks if t is not last]
+        return len(others) >= 5 and all(t.lead_units or t.cooperating_units for t in others)
 
 
 # A note that marks roles itself: its units keep them under a first-listed-leads rule.
@@ -551,7 +557,9 @@ _MARKED_ROLE = re.compile(r"牵头|配合|协办|参与|协助|协同|会同|主
 
 # The openers of a plan's closing remark (its conclusion after the last point).
 _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
-                             r".{0,6}(?:将|要|会)")
+                             r".{0,6}(?:将|要|会)"
+                             # "各地区、各有关部门要…": the plan's last words to everyone it addresses
+                             r"|各地区[、,]?各(?:有关)?部门(?:和单位)?(?:要|应)")
 
 
 _GROUP_CELL_MAX = 20
