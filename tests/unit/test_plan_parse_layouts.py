@@ -810,3 +810,22 @@ def test_a_plans_closing_words_after_its_last_point_are_no_task():
         "从专项资金中安排部分资金，专项用于当前稳就业工作。",
     ])
     assert len(_tasks(parse_plan_text(noted))) == 5
+
+
+def test_an_items_lead_in_naming_its_points_is_no_task():
+    """"…办公室下设监督组、专家组、采购小组。" then "1.监督组。…": the lead-in names the points that
+    follow, so it is no task; a paragraph before points it does not name stays a task."""
+    text = "\n".join([
+        "某某试点方案",
+        "一、组织实施",
+        "（一）成立联合采购办公室。",
+        "在工作小组领导下成立联合采购办公室，开展集中采购。办公室下设监督组、专家组、采购小组。",
+        "1.监督组。负责监督采购工作。",
+        "2.专家组。负责评审。",
+        "（二）加强宣传。",
+        "做好政策宣传解读。",
+        "1.编写问答。及时发布。",
+    ])
+    assert [(t[1], t[2][:5]) for t in _tasks(parse_plan_text(text))] == [
+        ("成立联合采购办公室", "监督组。负"), ("成立联合采购办公室", "专家组。负"),
+        ("加强宣传", "做好政策宣"), ("加强宣传", "编写问答。")]

@@ -188,7 +188,8 @@ class _Builder:
         style ("1." tasks with "（1）" points under them), so nested lists are not duplicates."""
         item = self.current_item
         if (len(item.tasks) == 1 and (intro := item.tasks[0]).number is None and not intro.lead_units
-                and not intro.cooperating_units and match_key(intro.text).rstrip().endswith(":")):
+                and not intro.cooperating_units and (match_key(intro.text).rstrip().endswith(":") or (
+                    number == "1" and not intro.deadline_text and self._names_its_points(intro.text, text)))):
             # "我区是…主要职责是：" then "1.…": the item's lead-in to its points, not a task
             item.tasks.pop()
         styles = self.styles.setdefault(id(item), style)
@@ -196,6 +197,14 @@ class _Builder:
             self.paragraph(line)
         else:
             self.prose(number, text, line.no)
+
+    @staticmethod
+    def _names_its_points(intro: str, first_point: str) -> bool:
+        """"…联合采购办公室下设监督组、专家组、集中采购小组。" then "1.监督组。…": the item's
+        lead-in names the points that follow (the first point opens with a name it lists)."""
+        head = re.split(r"[。,;:]", match_key(first_point).strip(), maxsplit=1)[0].strip()
+        sentences = [s for s in match_key(intro).split("。") if s.strip()]
+        return 2 <= len(head) <= 12 and bool(sentences) and head in sentences[-1]
 
     def prose(self, number: str | None, text: str, line: int) -> None:
         """A task written as a paragraph: its trailing unit/deadline notes are read and left out
