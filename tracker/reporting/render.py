@@ -194,15 +194,14 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
 
 
 def warm_up() -> None:
-    """Check the environment, compile the report templates and render a small page in the
-    report's fonts and weights, so a process forked after this (the render worker's children)
-    finds them compiled and fontconfig's and Pango's font data loaded instead of paying for
-    them on its first report (~0.3 CPU s)."""
+    """Check the environment and compile the report templates, so that a process forked after
+    this (the render worker's children) finds them checked and compiled. It renders nothing:
+    a warm-up PDF (~0.5 CPU s, paid by the render worker while the report command drew its
+    charts on the other core) made the next report's render no faster, since WeasyPrint loads
+    its fonts again for every document (measured: bench/README.md)."""
+    check_environment()
     for template in (LEADERSHIP_TEMPLATE, TEMPLATE):
         _environment().get_template(template)
-    render_pdf("<h1>政务公开工作月报</h1><p>完成率 100% <strong>滞后</strong> — 一</p>"
-               "<table><tr><th>序号</th><td>任务</td></tr></table>",
-               pdf_variant=ARCHIVE_VARIANT)
 
 
 def render_report(data: ReportData, *, pdf_variant: str | None = None,
