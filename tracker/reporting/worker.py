@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -234,6 +235,8 @@ def start_chart_drawer() -> None:
     global _drawer
     if _drawer is not None:
         return
+    for stream in (sys.stdout, sys.stderr):  # else the child would write their buffers again
+        stream.flush()
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
     process = context.Process(target=_draw_when_asked, args=(theirs,), daemon=True,
