@@ -366,6 +366,10 @@ try:
     worker.draw_beside({})
 except RuntimeError as error:
     print("none:", error)
+worker.start_chart_drawer()
+process = worker._drawer[0]
+asyncio.run(archive.draw_charts(data, names, ("svg",), in_process=True))  # all in the cache
+assert not worker.has_chart_drawer() and not process.is_alive(), "an unused drawer lives on"
 print("ok", len(drawn))
 """
 
@@ -374,7 +378,8 @@ def test_the_report_commands_chart_drawer_draws_what_would_be_drawn_here(tmp_pat
     """worker.start_chart_drawer (the report commands, before their event loop): a forked
     process imports matplotlib while the command reads the database, then draws the charts
     archive.draw_charts(in_process=True) asks for, the same bytes as drawn here; a failure
-    comes back as an error, and without a drawer there is nothing to ask."""
+    comes back as an error, without a drawer there is nothing to ask, and a drawer is ended
+    unused when every chart is in the cache."""
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", _DRAWER], capture_output=True, text=True,
                             timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)

@@ -87,6 +87,8 @@ async def draw_charts(data: ReportData, names: list[str], formats: tuple[str, ..
     found, wanted = figures.look_up(data, names, formats)
     if not wanted:
         drawn = {}
+        if in_process:
+            worker.stop_chart_drawer()
     elif in_process and worker.has_chart_drawer():
         drawn = await asyncio.to_thread(worker.draw_beside, wanted)
     else:

@@ -262,6 +262,17 @@ def has_chart_drawer() -> bool:
     return _drawer is not None
 
 
+def stop_chart_drawer() -> None:
+    """End the chart drawer unused (every chart was in the cache): its import would only take
+    CPU from the fork server loading WeasyPrint."""
+    global _drawer
+    if _drawer is not None:
+        (process, connection), _drawer = _drawer, None
+        process.kill()
+        process.join(5)
+        connection.close()
+
+
 def draw_beside(wanted: dict) -> dict[str, dict[str, bytes]]:
     """figures.draw_many(wanted), done by the chart drawer (start_chart_drawer), which then
     ends: it draws one set of charts. Blocks until they are drawn."""
