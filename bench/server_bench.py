@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import glob
 import json
 import os
@@ -189,7 +190,7 @@ def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
         env["TRACKER_DATABASE_URL"] = database_url
     env.update(TRACKER_DATA_DIR=str(data_dir), TRACKER_SECRET_KEY="bench-secret-" + "x" * 32,
                TRACKER_COOKIE_SECURE="0", TRACKER_SCHEDULER="0",
-               MPLCONFIGDIR=str(data_dir / "mplconfig"))
+               TRACKER_SLOW_REQUEST_MS=str(AIM_READ_P99_MS), MPLCONFIGDIR=str(data_dir / "mplconfig"))
     return env
 
 
@@ -270,6 +271,9 @@ class KindResult:
     kind: str
     concurrency: int
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    # The app's own milliseconds per successful request (its Server-Timing header): what the
+    # latency was apart from queueing in the kernel, in a busy worker's event loop or here.
+    server_ms: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)  # response bytes, successful requests
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_error: str = ""
@@ -286,10 +290,23 @@ class KindResult:
         return self.requests / elapsed if elapsed > 0 else 0.0
 
     def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))] * 1000
+        return _percentile(self.latencies, q) * 1000
+
+    def server_percentile(self, q: float) -> float:
+        return _percentile(self.server_ms, q)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def _server_ms(response: httpx.Response) -> float | None:
+    timing = response.headers.get("server-timing", "")
+    match = re.search(r"\bapp;dur=([\d.]+)", timing)
+    return float(match.group(1)) if match else None
 
 
 RequestMaker = Callable[[httpx.AsyncClient, random.Random], "asyncio.Future[httpx.Response]"]
@@ -327,8 +344,12 @@ def _classify(response: httpx.Response) -> str | None:
 
 
 async def drive(base_url: str, loads: list[Load], max_seconds: float,
-                seed: int = 1) -> dict[str, KindResult]:
-    """Run the loads at once until every limited load has issued its requests (or time)."""
+                seed: int = 1, loop_lags: list[float] | None = None) -> dict[str, KindResult]:
+    """Run the loads at once until every limited load has issued its requests (or time).
+
+    `loop_lags`, when given, receives how late (ms) this load generator's own event loop woke
+    up for a 10 ms sleep, throughout the run: a late wake-up delays every answer it reads, and
+    must not be mistaken for a slow server."""
     results = {load.kind: KindResult(load.kind, load.concurrency) for load in loads}
     issued = defaultdict(int)
     stop = asyncio.Event()
@@ -379,6 +400,9 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
                 result.finished = max(result.finished, end)
                 if category is None:
                     result.latencies.append(end - begin)
+                    server_ms = _server_ms(response)
+                    if server_ms is not None:
+                        result.server_ms.append(server_ms)
                     result.sizes.append(len(response.content))
                 else:
                     result.errors[category] += 1
@@ -390,6 +414,26 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
             await asyncio.sleep(max_seconds)
             stop.set()
 
+        def gc_timer(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            elif loop_lags is not None:
+                gc_pauses.append(((time.perf_counter() - gc_started[0]) * 1000, info["generation"]))
+
+        gc_started, gc_pauses = [0.0], []
+
+        async def lag_meter() -> None:
+            while not stop.is_set():
+                asked = time.perf_counter()
+                await asyncio.sleep(0.01)
+                loop_lags.append((time.perf_counter() - asked - 0.01) * 1000)
+
+        # Everything built so far (the city's actors, the clients) is kept out of the cyclic
+        # garbage collector's way: a full collection over it stalled this loop for 300-400 ms
+        # at city scale, which showed as that much extra latency on every request in flight.
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(gc_timer)
         start = time.perf_counter()
         for result in results.values():
             result.started = start
@@ -398,13 +442,20 @@ async def drive(base_url: str, loads: list[Load], max_seconds: float,
         open_ended = [asyncio.create_task(worker(load, i)) for load in loads if load.limit is None
                       for i in range(load.concurrency)]
         timer = asyncio.create_task(watchdog())
+        meter = asyncio.create_task(lag_meter()) if loop_lags is not None else None
         if limited:
             await asyncio.gather(*limited)
         else:
             await timer
         stop.set()
         timer.cancel()
-        await asyncio.gather(*open_ended, return_exceptions=True)
+        await asyncio.gather(*open_ended, *([meter] if meter else []), return_exceptions=True)
+        gc.callbacks.remove(gc_timer)
+        gc.unfreeze()
+        if gc_pauses:
+            worst = max(gc_pauses)
+            print(f"      load generator GC: {len(gc_pauses)} collections, worst {worst[0]:.0f} ms "
+                  f"(generation {worst[1]})", flush=True)
     return results
 
 
@@ -717,7 +768,9 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
         cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
         client_before, busy_before = time.process_time(), _machine_busy()
         load_before = os.getloadavg()[0]
-        measured = _run(drive(base_url, loads, seconds, seed=workers))
+        log_start = len(log_path.read_bytes())
+        loop_lags: list[float] = []
+        measured = _run(drive(base_url, loads, seconds, seed=workers, loop_lags=loop_lags))
         wall = time.perf_counter() - wall
         cpu = (_cpu_seconds(server.pid) - cpu_before) / wall
         client = (time.process_time() - client_before) / wall
@@ -725,8 +778,10 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
         machine = ((busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
                    * (os.cpu_count() or 1))
         load_after = os.getloadavg()[0]
+    slow = _slow_requests(log_path.read_bytes()[log_start:].decode(errors="replace"))
     kinds = {kind: {"requests": r.requests, "rps": round(r.requests / wall, 2),
                     "p50_ms": round(r.percentile(0.5), 1), "p99_ms": round(r.percentile(0.99), 1),
+                    "server_p99_ms": round(r.server_percentile(0.99), 1),
                     "errors": dict(r.errors), "first_error": r.first_error}
              for kind, r in measured.items()}
     total = sum(r.requests for r in measured.values())
@@ -735,7 +790,31 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
             "load_average": [round(load_before, 2), round(load_after, 2)],
             "server_ms_per_request": round(cpu * wall / max(1, total) * 1000, 2),
             "rps": round(total / wall, 1), "kinds": kinds,
+            "slow_requests": slow,
+            "loop_lag_ms": {"p99": round(_percentile(loop_lags, 0.99), 1),
+                            "max": round(max(loop_lags, default=float("nan")), 1)},
             "server_log_tracebacks": log_path.read_text(errors="replace").count("Traceback")}
+
+
+_SLOW = re.compile(r"slow request (\S+) (\S+): (\d+) ms, this worker's CPU meanwhile (\d+) ms, "
+                   r"of it garbage collection (\d+) ms")
+
+
+def _slow_requests(log_text: str) -> dict:
+    """The server's "slow request" lines (over AIM_READ_P99_MS of the app's own time): how
+    many, and how much of their time their worker spent on the CPU (on them or on others). A
+    worker busy throughout was computing; one mostly idle waited for the database or for a
+    core another process held."""
+    lines = _SLOW.findall(log_text)
+    found = [(int(wall), int(cpu)) for _, _, wall, cpu, _ in lines]
+    paths = defaultdict(int)
+    for method, path, *_ in lines:
+        paths[f"{method} {re.sub(r'/[0-9]+', '/N', path)}"] += 1
+    return {"count": len(found), "paths": dict(sorted(paths.items(), key=lambda i: -i[1])),
+            "worst_ms": max((wall for wall, _ in found), default=0),
+            "worst_gc_ms": max((int(line[4]) for line in lines), default=0),
+            "cpu_share_median": round(statistics.median(cpu / wall for wall, cpu in found), 2)
+            if found else None}
 
 
 def _print_workers_run(label: str, result: dict, reads: tuple[str, ...]) -> None:
@@ -743,11 +822,21 @@ def _print_workers_run(label: str, result: dict, reads: tuple[str, ...]) -> None
     low, high = result["load_average"]
     print(f"    {label}, {result['workers']} worker(s): {result['rps']:.0f} req/s, submit "
           f"{kinds['submit']['rps']:.1f}/s p99 {kinds['submit']['p99_ms']:.0f} ms, reads p99 "
-          f"max {max(kinds[k]['p99_ms'] for k in reads):.0f} ms, CPU: server "
+          f"max {max(kinds[k]['p99_ms'] for k in reads):.0f} ms (the app's own time: "
+          f"{max(kinds[k]['server_p99_ms'] for k in reads):.0f} ms; the load generator's loop "
+          f"late by up to {result['loop_lag_ms']['max']:.0f} ms), CPU: server "
           f"{result['server_cpu']:.2f} cores ({result['server_ms_per_request']:.1f} ms/request), "
           f"load generator {result['client_cpu']:.2f}, whole machine "
           f"{result['machine_cpu']:.2f} of {os.cpu_count()}, load average {low:.1f}-{high:.1f}",
           flush=True)
+    slow = result["slow_requests"]
+    if slow["count"]:
+        print(f"      {slow['count']} request(s) took the app over {AIM_READ_P99_MS:.0f} ms (worst "
+              f"{slow['worst_ms']} ms); their worker was on the CPU for a median "
+              f"{slow['cpu_share_median']:.0%} of that time (garbage collection at most "
+              f"{slow['worst_gc_ms']} ms); "
+              + ", ".join(f"{path} x{n}" for path, n in list(slow["paths"].items())[:4]),
+              flush=True)
 
 
 def run_workers(env: dict, work: Path, args, actors: Actors) -> list[dict]:

@@ -40,6 +40,8 @@ class Settings:
     evidence_allow_loopback: bool = False  # only for tests that check pages on 127.0.0.1
     # Webhook hosts that may resolve to private (intranet) or loopback addresses.
     webhook_private_hosts: frozenset[str] = frozenset()
+    # A request that takes longer is logged with this worker's CPU meanwhile (tracker/http/edge.py).
+    slow_request_ms: float = 1000.0
 
     sqlite_file: Path | None = None  # from TRACKER_DATABASE_URL=sqlite:///…
 
@@ -136,6 +138,7 @@ def _outreach_env() -> dict:
         "notify_timeout": number("TRACKER_NOTIFY_TIMEOUT", "10", float),
         "notify_max_attempts": number("TRACKER_NOTIFY_MAX_ATTEMPTS", "8"),
         "notify_backoff": number("TRACKER_NOTIFY_BACKOFF", "60", float),
+        "slow_request_ms": number("TRACKER_SLOW_REQUEST_MS", "1000", float),
         "evidence_allow_loopback": env("TRACKER_EVIDENCE_ALLOW_LOOPBACK", "") == "1",
         "webhook_private_hosts": frozenset(
             host.strip().lower().rstrip(".") for host in

@@ -39,7 +39,7 @@ from tracker.http.api.plans import PlanApi
 from tracker.http.api.progress import ProgressApi
 from tracker.http.api.reports import ReportApi
 from tracker.http.api.tracking import TrackingApi
-from tracker.http.edge import add_security_headers, check_request_input
+from tracker.http.edge import add_security_headers, check_request_input, mark_arrival
 from tracker.http.errors import EXCEPTION_HANDLERS
 from tracker.http.guards import PUBLIC_PATHS, AuthenticationMiddleware, session_config
 from tracker.http.json_body import check_json_body
@@ -123,6 +123,8 @@ class SubmissionAdmission:
         self._loop = None
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            mark_arrival(scope)
         if scope["type"] != "http" or scope["method"] != "POST" or not SUBMISSION_PATH.match(
                 scope["path"]):
             await self.app(scope, receive, send)

@@ -3,8 +3,11 @@ id, the browser security headers, the one rule for text input, and JSON only as 
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import secrets
+import time
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -12,8 +15,15 @@ from litestar.enums import RequestEncodingType
 
 from tracker.domain.errors import UnsupportedMediaType
 from tracker.domain.text_rules import check_all_text, check_text
+from tracker.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
+# How long the app worked on a request (from its arrival at the outermost middleware to the
+# start of its answer), so a slow answer seen by a client or a load balancer can be told apart
+# from time spent queueing in front of the app (a standard header browsers' tools show).
+SERVER_TIMING_HEADER = "server-timing"
 
 # Only the app's own scripts and styles (the templates carry no inline ones); nothing may frame
 # a page (clickjacking on the review buttons); forms post only back to the app.
@@ -32,7 +42,52 @@ _COMMON_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 _OWN_HEADERS = {name for name, _ in _COMMON_HEADERS} | {
-    b"cache-control", b"content-security-policy", REQUEST_ID_HEADER.encode()}
+    b"cache-control", b"content-security-policy", REQUEST_ID_HEADER.encode(),
+    SERVER_TIMING_HEADER.encode()}
+
+
+class _GcClock:
+    """Milliseconds this process has spent in the cyclic garbage collector (for the slow
+    request log: a full collection over a large heap is a pause every request in flight
+    shares)."""
+
+    def __init__(self) -> None:
+        self.total_ms = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.total_ms += (time.perf_counter() - self._started) * 1000
+
+
+_gc_clock = _GcClock()
+gc.callbacks.append(_gc_clock)
+
+
+def mark_arrival(scope) -> None:
+    """Note when the request reached the app (the outermost middleware calls this): the clock,
+    this process's CPU time and its garbage-collection time."""
+    state = scope.setdefault("state", {})
+    if "arrived" not in state:
+        state["arrived"] = (time.perf_counter(), time.process_time(), _gc_clock.total_ms)
+
+
+def _report_time(scope, path: str) -> bytes | None:
+    """The Server-Timing value; a request slower than TRACKER_SLOW_REQUEST_MS is logged with
+    the CPU this worker spent meanwhile (on it or on others): near the wall time, the worker
+    was busy; far below it, it waited (the database, another process holding the core)."""
+    arrived = scope.get("state", {}).get("arrived")
+    if arrived is None:
+        return None
+    elapsed_ms = (time.perf_counter() - arrived[0]) * 1000
+    if elapsed_ms > get_settings().slow_request_ms:
+        log.warning("slow request %s %s: %.0f ms, this worker's CPU meanwhile %.0f ms, of it "
+                    "garbage collection %.0f ms (id %s)", scope.get("method", ""), path,
+                    elapsed_ms, (time.process_time() - arrived[1]) * 1000,
+                    _gc_clock.total_ms - arrived[2], request_id(scope))
+    return f"app;dur={elapsed_ms:.1f}".encode()
 
 
 def request_id(scope) -> str:
@@ -59,6 +114,9 @@ async def add_security_headers(message, scope) -> None:
     headers += _COMMON_HEADERS
     headers.append((b"content-security-policy", policy.encode()))
     headers.append((REQUEST_ID_HEADER.encode(), request_id(scope).encode()))
+    timing = _report_time(scope, path)
+    if timing is not None:
+        headers.append((SERVER_TIMING_HEADER.encode(), timing))
     if not static:
         headers.append((b"cache-control", b"no-store"))
     message["headers"] = headers
