@@ -260,9 +260,19 @@ async def test_a_render_over_its_time_is_stopped():
     assert time.monotonic() - started < 10
 
 
+def _fontconfig_caches() -> dict[str, tuple[int, int]]:
+    caches = [*Path("/var/cache/fontconfig").glob("*"),
+              *(Path.home() / ".cache" / "fontconfig").glob("*")]
+    return {str(path): (path.stat().st_mtime_ns, path.stat().st_size) for path in caches}
+
+
 async def test_a_render_over_its_memory_is_stopped():
+    """…and leaves fontconfig's caches alone: a child that mapped them under its limit could
+    not, and fontconfig wrote empty caches for the whole machine (render.warm_up)."""
+    caches = _fontconfig_caches()
     with pytest.raises(worker.ReportStopped, match=r"报告生成所需内存超过64 MB，已停止"):
         await worker.render_pdf(sample_report_data(), limits=worker.RenderLimits(60, 64))
+    assert _fontconfig_caches() == caches
 
 
 async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
@@ -332,6 +342,7 @@ def test_warm_up_checks_and_compiles_but_renders_nothing(monkeypatch):
     finally:
         report_render._environment.cache_clear()
     assert {report_render.LEADERSHIP_TEMPLATE, report_render.TEMPLATE} <= compiled
+    assert report_render._fontconfig_loaded is not None  # its caches mapped before any fork
 
 
 def test_the_fork_server_preloads_what_each_render_child_would_import():
