@@ -17,7 +17,11 @@ untouched score is in the README). Two of them are task tables flattened into on
 run together with nothing between them (o04 工作措施|工作目标 glued, o05 考核评分细则|节点任务 glued and
 merged cells): no rule that is not about those two documents' words tells where a cell ends, so
 they stay misses and the floors below are the 63-document totals (o04 and o05 alone cost 0.07 of
-tasks F1)."""
+tasks F1).
+
+2026-11-29: the hold-out on other topics r01-r18 joined development as well (63 -> 81 documents; their
+untouched score is in the README), then the parser was tuned on their layouts. The floors are the
+81-document totals after that tuning."""
 
 from __future__ import annotations
 
@@ -31,15 +35,16 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
-# 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread: see above).
+# 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
+# 63 -> 81: see above).
 DEV_FLOORS = {
-    "documents": 63,
-    "sections_f1": 0.9834,
-    "items_f1": 0.9757,
-    "tasks_f1": 0.9265,
-    "units": 0.9368,
-    "units_roles": 0.9368,
-    "deadlines": 0.9352,
+    "documents": 81,
+    "sections_f1": 0.9893,
+    "items_f1": 0.9627,
+    "tasks_f1": 0.9522,
+    "units": 0.9583,
+    "units_roles": 0.9583,
+    "deadlines": 0.9583,
 }
 
 

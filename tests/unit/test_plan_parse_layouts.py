@@ -384,3 +384,270 @@ def test_a_unit_name_holding_a_programmes_quoted_name_in_a_run_together_table():
         ("推动网上办事服务事项标准化：编制标准化工作规程。", ["省质监局", "省审改办"],
          ["省政府各部门", "各直属机构", "各设区市政府"]),
     ]
+
+
+def test_a_note_of_units_sharing_their_work_by_duty_reads_its_units():
+    """"(A、B等相关部门按职责分工落实)" after a paragraph, half- or full-width: the units lead."""
+    assert extract_units("推进标准化生产。(区农发局、市场监管局等相关部门按职责分工落实)") == (
+        ["区农发局", "市场监管局"], [])
+    assert extract_units("推进标准化生产。（区办公室、经发局按职责落实）") == (["区办公室", "经发局"], [])
+
+
+def test_labelled_fields_after_an_activity_time_a_lead_office_and_the_offices_responsible():
+    """"活动时间：…牵头处室：…责任对象：…" run together after the activity's text: the time field is
+    its deadline (it ends where the next label starts), 责任对象 beside a 牵头处室 cooperates."""
+    text = "\n".join([
+        "某局系列活动方案",
+        "一、活动内容",
+        "（一）开展学习活动",
+        "1.组织专题学习会。活动时间：2021年4－5月牵头处室：局办公室责任对象：局各处室，各区属国企",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "开展学习活动", "组织专题学习会。", ["局办公室"], ["局各处室", "各区属国企"], "2021年4－5月"),
+    ]
+
+
+def test_a_unit_line_naming_its_leads_then_the_units_working_beside_them():
+    """"责任单位：A、B（简称）牵头，C": C, with no role word of its own, works beside the leads; a
+    short bracket after a name is part of the name."""
+    assert extract_units("推行网上办理。 责任单位：区行政审批局、智慧岛服务管理中心（区数字办）牵头，区直相关部门") == (
+        ["区行政审批局", "智慧岛服务管理中心（区数字办）"], ["区直相关部门"])
+    assert extract_units("推行网上办理。 责任单位：区市场监督管理局牵头，区直相关部门") == (
+        ["区市场监督管理局"], ["区直相关部门"])
+
+
+def test_a_folded_article_breaks_nothing_inside_quotation_marks_nor_at_a_list_inside_a_paragraph():
+    """On a page folded onto one line: a space or "一、" inside “…” is not a line break or a
+    heading, and points numbered again after each colon ("一是…：1.…；2.…二是…：1.…；2.…") stay
+    in their paragraph."""
+    filler = "为进一步深化改革，提升服务效能，结合实际，制定本措施，请各单位认真贯彻执行，确保各项工作落到实处。" * 6
+    text = " ".join([
+        "某区改革创新措施", filler,
+        "一、创新广告审批方式 打破“分散管理、标准不一、运作不规范”的现状，开展“阳光招标 服务品牌”创建。",
+        "牵头单位：区交通与建设局",
+        "二、开启智能服务模式 引进智能自助终端机。一是出入境业务：1.自助申请；2.自助缴费。"
+        "二是户籍业务：1.户籍证明；2.信息查询。",
+        "牵头单位：区公安局",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "创新广告审批方式"), ("二", "开启智能服务模式")]
+    assert _tasks(plan) == [
+        ("一", None, "打破“分散管理、标准不一、运作不规范”的现状，开展“阳光招标 服务品牌”创建。",
+         ["区交通与建设局"], [], None),
+        ("二", None, "引进智能自助终端机。一是出入境业务：1.自助申请；2.自助缴费。二是户籍业务：1.户籍证明；2.信息查询。",
+         ["区公安局"], [], None),
+    ]
+
+
+def test_an_item_heading_followed_by_its_bodys_field_label():
+    """"（一）开展征文活动活动内容：以…" — the label 活动内容 belongs to neither title nor task."""
+    text = "\n".join([
+        "某局系列活动方案",
+        "一、活动安排",
+        "（一）开展国资国企发展征文活动活动内容：以“百年辉煌路”为主题，组织征文。",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "开展国资国企发展征文活动", "以“百年辉煌路”为主题，组织征文。", [], [], None)]
+
+
+def test_a_leading_group_name_list_is_the_body_of_its_section():
+    """"二、组织机构为…成立领导小组，名单如下。" then one name or title per line, then the line closing
+    the list: one task, the section titled with the part name."""
+    text = "\n".join([
+        "某局专项整治实施方案",
+        "一、工作目标",
+        "全面提升道路交通安全水平。",
+        "二、组织机构为全面推进片区道路交通安全综合整治工作，决定成立片区道路交通安全综合整治工作领导小组，名单如下。",
+        "组 长：张三",
+        "党委书记、局长",
+        "成 员：李四",
+        "党政办公室负责人王五",
+        "领导小组下设办公室，承担日常工作。",
+        "三、工作要求",
+        "各处室要加强协作。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "工作目标"), ("二", "组织机构"), ("三", "工作要求")]
+    assert [t.text.replace("\n", "") for t in plan.sections[1].items[0].tasks] == [
+        "为全面推进片区道路交通安全综合整治工作，决定成立片区道路交通安全综合整治工作领导小组，名单如下。组 长：张三党委书记、局长成 员：李四"
+        "党政办公室负责人王五领导小组下设办公室，承担日常工作。"]
+    assert len(plan.sections[2].items[0].tasks) == 1
+
+
+def test_fields_after_a_paragraph_and_a_numeral_ending_a_word_on_a_folded_page():
+    """"牵头单位：…" / "配合部门：…" / "完成时间：…" after a section's paragraph, and a field naming
+    units of another kind ("试点单位：…") that is neither a task nor its units; "标准不一、运作…"
+    inside a sentence is no section heading."""
+    filler = "为进一步深化改革，提升服务效能，结合实际，制定本措施，请各单位认真贯彻执行，确保各项工作落到实处。" * 6
+    text = " ".join([
+        "某区改革创新措施", filler,
+        "一、实施档案电子化 推进全区档案电子化，解决档案分散管理、标准不一、运作不规范的问题。",
+        "牵头单位：区行政审批局", "试点单位：第一批：区档案局，2017年12月底前完成；第二批：其他区直部门。",
+        "二、推进自助结算 建立独立的社保卡管理系统。",
+        "牵头单位：区社会事业局", "配合部门：区财政金融局", "完成时间：2018年3月底前完成",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", None, "推进全区档案电子化，解决档案分散管理、标准不一、运作不规范的问题。", ["区行政审批局"], [], None),
+        ("二", None, "建立独立的社保卡管理系统。", ["区社会事业局"], ["区财政金融局"], "2018年3月底前完成"),
+    ]
+
+
+def test_an_items_lead_in_its_points_after_a_colon_and_its_unit_line_on_a_folded_page():
+    """"（一）强化责任。我区是…主要职责是：1.…；2.…。责任单位：A，B。" on a folded line: the lead-in
+    ending in a colon is no task, the points are, and the unit line after the last point is
+    the item's (each point gets its units); "附件：1.…2.…" after a colon stays an attachment list."""
+    filler = "为贯彻落实粮食安全责任制，结合我区实际，提出如下实施意见，请各单位认真贯彻执行，确保各项工作落到实处。" * 5
+    text = " ".join([
+        "某区实施意见", filler,
+        "一、明确责任（一）强化政府责任。我区是粮食主销区，对外依存度高，主要职责是：1.严守耕地红线，稳定粮食产量；"
+        "2.完善储备粮管理制度；3.健全粮食质量安全保障体系。责任单位：区直各相关单位，各乡镇人民政府。"
+        "（二）强化部门职责。加强粮食行政管理机构建设。责任单位：区农村发展局。",
+        "附件：1.粮食清单2.考核表",
+    ])
+    units = (["区直各相关单位", "各乡镇人民政府"], [])
+    assert [(i, t[2], (t[3], t[4])) for i, t in enumerate(_tasks(parse_plan_text(text)))] == [
+        (0, "严守耕地红线，稳定粮食产量；", units),
+        (1, "完善储备粮管理制度；", units),
+        (2, "健全粮食质量安全保障体系。", units),
+        (3, "加强粮食行政管理机构建设。", (["区农村发展局"], [])),
+    ]
+
+
+def test_an_unnumbered_paragraph_after_a_numbered_points_unit_line_is_a_task_of_its_own():
+    """"3.防治农业面源污染 …" then "责任单位：A牵头，B等参与" then a plain paragraph with its own
+    unit line: the paragraph is one more task (number null), not the end of point 3."""
+    text = "\n".join([
+        "某区土壤污染防治工作方案",
+        "一、主要任务",
+        "（一）严格监管各类污染源",
+        "3.防治农业面源污染 强化畜禽养殖污染防治。",
+        "责任单位：区农村发展局牵头，区环境与国土资源局等参与",
+        "鼓励农民增施有机肥，减少化肥使用量。",
+        "责任单位：区农村发展局负责",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("防治农业面源污染 强化畜禽养殖污染防治。", ["区农村发展局"], ["区环境与国土资源局"]),
+        ("鼓励农民增施有机肥，减少化肥使用量。", ["区农村发展局"], []),
+    ]
+
+
+def test_an_item_number_apart_from_its_paragraph_and_a_full_width_space_before_a_heading():
+    """On a folded page: "（六） 发动…" (a space after the number) is an item whose heading shares
+    its paragraph; "…（责任处室：A）\u3000四、…" — a full-width space before a heading breaks the line."""
+    filler = "为做好消防工作，结合实际，制定本要点，请各单位认真贯彻执行，确保各项工作落到实处，切实维护安全稳定。" * 5
+    text = " ".join([
+        "某片区消防工作要点", filler,
+        "三、落实消防经费保障 设立消防专项经费。（责任处室：党政办公室）\u3000四、做好火灾预防工作",
+        "（一） 定期开展专项督查检查。对发现损坏的应及时修复。（责任处室：政法综治处）",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("三", "落实消防经费保障"), ("四", "做好火灾预防工作")]
+    assert _tasks(plan)[-1] == ("四", "定期开展专项督查检查", "对发现损坏的应及时修复。", ["政法综治处"], [], None)
+
+
+def test_a_bracketed_numeral_inside_a_sentence_is_no_item_on_a_folded_page():
+    """"…落实刑法修正案(十一)要求…" with no item (十) before it: part of the sentence."""
+    filler = "为做好安全生产工作，结合实际，制定本要点，请各处室认真贯彻执行，确保各项工作落到实处，切实维护安全稳定。" * 5
+    text = " ".join([
+        "某片区安全生产工作要点", filler,
+        "一、强化依法治理1.完善法规标准体系。严格落实刑法修正案(十一)要求，组织开展宣贯工作。(各处室按职责分工负责)"
+        "2.严格精准监管执法。开展执法检查。(政法综治处负责)",
+    ])
+    plan = parse_plan_text(text)
+    assert [i.number for s in plan.sections for i in s.items] == [None]
+    assert [(t[2], t[3]) for t in _tasks(plan)] == [
+        ("完善法规标准体系。严格落实刑法修正案(十一)要求，组织开展宣贯工作。", ["各处室"]),
+        ("严格精准监管执法。开展执法检查。", ["政法综治处"]),
+    ]
+
+
+def test_a_basic_situation_part_name_with_its_paragraph_run_onto_it():
+    """"一、基本情况君山片区现有52个行政村，…" — 基本情况 is a part name: the title, the rest a task."""
+    text = "\n".join([
+        "某片区人居环境年度工作计划",
+        "一、基本情况君山片区现有52个行政村，136个自然村，目前片区环境卫生保洁工作通过政府采购由第三方公司负责。",
+        "二、年度工作计划",
+        "（一）持续推进农村垃圾治理。构建垃圾治理常态化机制。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "基本情况"), ("二", "年度工作计划")]
+    assert _tasks(plan)[0][2] == "君山片区现有52个行政村，136个自然村，目前片区环境卫生保洁工作通过政府采购由第三方公司负责。"
+
+
+def test_the_person_in_charge_is_no_unit_in_the_prose():
+    """"由创城工作领导小组约谈该单位负责人" names a person in charge, not a unit that 负责."""
+    assert extract_units("对问题较多的单位，由创城工作领导小组约谈该单位负责人。") == ([], [])
+    assert extract_units("由局办公室负责，各科室配合。") == (["局办公室"], ["各科室"])
+
+
+def test_a_bracketed_unit_note_names_the_units_not_the_prose_before_it():
+    """"…由区农业农村局牵头，各成员单位各司其职…（各有关部门分别负责）": the note names the task's
+    units; the prose describes how the work is organised (it stays in the text)."""
+    assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。（各有关部门分别负责）") == (
+        ["各有关部门"], [])
+    assert extract_units("健全工作机制，由区农业农村局牵头，各成员单位各司其职。") == (["区农业农村局"], [])
+
+
+def test_a_signature_and_its_date_on_one_line_with_the_pages_chrome_after_it():
+    """"流水镇人民政府2017年3月10日Power by YOZOSOFT 来源：流水镇" closes the plan: no task."""
+    text = "\n".join([
+        "某镇专项整治工作实施方案",
+        "一、工作要求",
+        "（一）加强组织领导。各村要高度重视。",
+        "流水镇人民政府2017年3月10日Power by YOZOSOFT 来源：流水镇",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2] for t in _tasks(plan)] == ["各村要高度重视。"]
+    assert plan.issued_on == "2017-03-10"
+
+
+def test_an_item_part_name_with_its_paragraph_run_onto_it():
+    """"（一）指导思想以习近平…，…。" — a part name (指导思想, 主要目标) as an item heading, its
+    paragraph run onto it with no stop: the part name is the title, the paragraph the task."""
+    text = "\n".join([
+        "某区质量提升行动实施意见",
+        "一、总体要求",
+        "（一）指导思想以新时代中国特色社会主义思想为指导，进一步贯彻落实关于质量工作的重要论述，牢固树立质量第一的强烈意识。",
+        "（二）主要目标到2021年，质量提升行动取得明显成效，质量总体水平显著提升，质量发展环境不断优化，群众质量获得感显著增强。",
+    ])
+    assert [(t[1], t[2][:6]) for t in _tasks(parse_plan_text(text))] == [
+        ("指导思想", "以新时代中国"), ("主要目标", "到2021年")]
+
+
+def test_headings_run_into_a_paragraph_that_opens_with_a_sentence_word():
+    """A heading with no stop before its paragraph, the paragraph opening with a word that opens
+    a sentence (根据 / 严格按照 / 本次 / 各级各部门 / 以“…): the heading ends there. A section's
+    lead-in before its first item is no task; "指导思想和总体目标" is one part name."""
+    text = "\n".join([
+        "某片区专项整治工作方案",
+        "一、指导思想和总体目标深入贯彻落实科学发展观，坚持问题导向，坚持安全发展，坚守安全红线，确保安全形势持续稳定。",
+        "二、重点整治和分工严格按照有关法律法规明确的职责分工，持续加大专项整治力度。",
+        "（一）齐抓共管，强化监测预警根据省处非办工作要求，组织开展风险排查整治专项活动。",
+        "（二）开展庆祝建党100周年摄影活动以“迎建党百年”为主题，鼓励干部职工用镜头记录。",
+        "（三）创新方式，提升宣传效果各部门、各单位要负责本行业本领域的宣传工作。",
+        "（四）推动服务业提质增效全力推进国际旅游岛建设，提升旅游产品体系和服务质量。",
+        "（五）组织基层网格人员深入村内各家庭开展面对面宣传提示，各部门要积极配合开展工作。",
+        "三、专项整治实施步骤本次专项整治工作分四个阶段实施：",
+        "（一）动员准备阶段。广泛宣传发动。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "指导思想和总体目标"), ("二", "重点整治和分工"), ("三", "专项整治实施步骤")]
+    assert [(t[1], t[2][:4]) for t in _tasks(plan)] == [
+        (None, "深入贯彻"),
+        ("齐抓共管，强化监测预警", "根据省处"),
+        ("开展庆祝建党100周年摄影活动", "以“迎建"),
+        ("创新方式，提升宣传效果", "各部门、"),
+        ("推动服务业提质增效", "全力推进"),
+        ("组织基层网格人员深入村内各家庭开展面对面宣传提示，各部门要积极配合开展工作", "组织基层"),
+        ("动员准备阶段", "广泛宣传"),
+    ]
+
+
+def test_a_long_clause_opening_with_each_is_no_unit_clause():
+    """"各相关部门要以强有力的督查促进改革落实" is a sentence about the departments, not a unit and
+    its role; "各村居、各处室按职责分工落实" / "各成员单位配合" still name units."""
+    assert extract_units("各相关部门要以强有力的督查促进改革落实，建立改革落实推进机制。") == ([], [])
+    assert extract_units("加强宣传。各村居、各处室按职责分工落实。") == (["各村居", "各处室"], [])
+    assert extract_units("加强宣传。各乡镇人民政府负责，各成员单位配合。") == (["各乡镇人民政府"], ["各成员单位"])

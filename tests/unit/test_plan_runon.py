@@ -167,3 +167,47 @@ def test_a_name_inside_the_title_a_city_word_and_a_joint_lead():
         (["省公安厅"], ["省人社厅", "教育厅", "各设区市", "平潭综合实验区"]),
     ]
     assert tasks[3].text == "推进面向转移落户人员的服务公开：及时公开户口迁移政策。"
+
+
+def test_row_numbers_without_a_stop_and_one_unit_column_of_stacked_names():
+    """序号 | 重点工作任务 | 责任单位 | 工作落实情况 run together, each 序号 written with no stop
+    ("1认真…"), numbers that count something ("1次") left alone; the names stacked in the one
+    unit cell all lead (a name after a name's bracket, or after the task's full stop, needs no
+    place prefix)."""
+    row = (f"{COVER}附件：任务分解表 序号重点工作任务责任单位工作落实情况一、健全消防安全责任"
+           "1认真学习贯彻消防工作决策部署，每年开展1次培训，研究贯彻落实措施。各处室（中心）东庠办事处各行政村（社区） "
+           "2健全消防安全工作领导组织机构和管理制度。政法综治处各行政村（社区） "
+           "3聚焦高层建筑等高风险场所，督促落实消防安全主体责任。政法综治处交通与建设处社会事业处 二、强化消防宣传教育"
+           "4建立消防宣传教育常态化工作机制。各处室（中心）各行政村 来源：XX片区管理局 附件下载")
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "健全消防安全责任"), ("二", "强化消防宣传教育")]
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units) for t in _tasks(row)] == [
+        ("1", "认真学习贯彻消防工作决策部署，每年开展1次培训，研究贯彻落实措施。",
+         ["各处室（中心）", "东庠办事处", "各行政村（社区）"], []),
+        ("2", "健全消防安全工作领导组织机构和管理制度。", ["政法综治处", "各行政村（社区）"], []),
+        # names stacked with no place prefix at all: the whole cell is cut into names
+        ("3", "聚焦高层建筑等高风险场所，督促落实消防安全主体责任。", ["政法综治处", "交通与建设处", "社会事业处"], []),
+        ("4", "建立消防宣传教育常态化工作机制。", ["各处室（中心）", "各行政村"], []),
+    ]
+
+
+def test_a_deadline_column_before_the_unit_column_and_a_source_column_after_it():
+    """序号 | 主要工作任务 | 具体工作措施 | 完成时限 | 主要责任单位 | 任务来源 run together: groups
+    numbered "1推进…" with no stop are sections numbered as written; each measure "N、" runs on
+    across groups; its deadline cell comes before its units; the source cell's own list
+    ("1、《…》2、…") is neither a task nor a unit (a name glued on with no place prefix before it is);
+    the table's note says the first unit leads."""
+    row = (f"{COVER}一、推进生态文明建设。建立领导机制。二、分解目标责任。细化目标。 附件：分工表 "
+           "序号主要工作任务具体工作措施完成时限主要责任单位任务来源1推进生态文明建设"
+           "1、建立生态文明建设领导机制，至少每季度召开一次会议3月区经发局区环土局三十六脚湖水库管理处"
+           "1、全区2016年工作要点（岚综委〔2016〕5号）2、福建省生态文明体制改革实施方案3、全省生态环境保护工作会议 "
+           "2、组织各乡镇开展生态文明建设创建工作12月区环土局区经发局相关乡镇人民政府2分解推动生态环保目标责任的落实"
+           "3、分解细化生态环保目标责任到区直部门全年区环土局、区农发局1、生态环保目标责任书 "
+           "注：主要责任单位第一个为牵头单位，其余为主要配合单位。 来源：XX区 附件下载")
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [("1", "推进生态文明建设"), ("2", "分解推动生态环保目标责任的落实")]
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units, t.deadline_text) for t in _tasks(row)] == [
+        ("1", "建立生态文明建设领导机制，至少每季度召开一次会议", ["区经发局"], ["区环土局", "三十六脚湖水库管理处"], "3月"),
+        ("2", "组织各乡镇开展生态文明建设创建工作", ["区环土局"], ["区经发局", "相关乡镇人民政府"], "12月"),
+        ("3", "分解细化生态环保目标责任到区直部门", ["区环土局"], ["区农发局"], "全年"),
+    ]

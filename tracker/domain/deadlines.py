@@ -65,8 +65,11 @@ _PATTERN = re.compile(
 )
 _SUFFIX = re.compile(r"\s*(以前|之前|前)")
 _ANCHOR_AFTER = re.compile(r"\s*(以前|之前|前|完成|内|截止)")
-_LABEL = re.compile(r"(?:完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限)\s*[:]\s*")
-_LABEL_END = re.compile(r"[);。\n]")  # a labelled phrase runs to the end of its note or sentence
+_LABEL = re.compile(r"(?:完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限)\s*[:]\s*")
+# a labelled phrase runs to the end of its note or sentence, or to the next field's label
+# ("活动时间：2021年3月开始牵头处室：…")
+_LABEL_END = re.compile(r"[);。\n]|(?:牵头|主责|主办|责任|负责|承办|配合|协办|参与|协同)"
+                        r"(?:单位|部门|处室|科室|股室|机构|对象|主体)\s*:")
 # What follows a labelled deadline and is not part of it: the next point's number or a page
 # marker run on after 前/底/止 (copied text: "完成时限：2023年10月底前2,"), and trailing commas.
 _RUN_ON_NUMBER = re.compile(r"(?:(?<=[前底止末])\s*\d{1,3})?[\s,，、]*$")

@@ -65,20 +65,41 @@ def is_heading_line(text: str) -> bool:
 _HEAD_STOP = re.compile(r"[^。,;:()]{2,20}(?::|\([^()]{0,12}[年月日季][^()]{0,12}\)(?=[^\s。,;:]))")
 
 
+# A heading followed by its body's field label ("开展征文活动活动内容：以…为主题…"): the label
+# belongs to neither the title nor the body.
+_FIELD_LABEL_AFTER = re.compile(r"([^。;:()]{2,40}?)(?:活动|工作|具体|主要|实施)内容\s*:")
+
+
 def split_title(rest: str) -> tuple[str, str | None]:
     """"重大政策及时发布。各部门要…" → ("重大政策及时发布", "各部门要…")."""
     key = match_key(rest)
+    if (field := _FIELD_LABEL_AFTER.match(key)) and key[field.end():].strip():
+        return rest[:field.end(1)].strip(), rest[field.end():].strip()
     if (head := _HEAD_STOP.match(key)) and key[head.end():].strip():
         return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
+    if len(title) > _RUN_ON_MIN and (opener := _OPENER.search(match_key(title), 4, _RUN_ON_TITLE)):
+        # "齐抓共管，强化监测预警根据省处非办工作要求，…": a heading run into its paragraph with
+        # no stop; the paragraph starts with a word that opens a sentence, never ends a heading
+        return rest[:opener.start()].strip(), rest[opener.start():].strip()
     return title.strip(), (after.strip() or None) if stop else None
+
+
+# Words that open a paragraph's sentence in official prose (根据…要求 / 严格按照… / 各级各部门要…),
+# looked for only in a heading too long to be one.
+_RUN_ON_MIN = 20
+_RUN_ON_TITLE = 24
+_OPENER = re.compile(r"(?<![，,、紧要应须并和及将])(?:根据|严格按照|按照|依据|围绕|结合(?!起来)|为了|本次|各级各部门|各部门|各单位|以(?=“)"
+                     r"|大力|全力|切实|认真|积极|进一步)"
+                     r"(?=[\u4e00-\u9fff“《、])")  # a word opening a clause, not ending one ("…同普法工作结合，")
 
 
 # The standard names of a plan's parts (总体要求, 工作目标, 保障措施…): a section heading whose
 # text runs on far past a heading's length with no full stop is such a name with its first
 # paragraph run onto it (a folded article: "一、工作目标紧紧围绕…").
-_PART_NAME = re.compile(r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
-                        r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容)|联系方式")
+_PART = (r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
+         r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容|机构|情况)")
+_PART_NAME = re.compile(rf"{_PART}(?:[和及与]{_PART})?|联系方式")  # "指导思想和总体目标" too
 # "四、联系方式联系人：张三": a part name with its first labelled line run onto it
 _LABEL_AFTER = re.compile(r"[\u4e00-\u9fff]{2,6}:")
 _HEADING_MAX = 40
@@ -89,10 +110,10 @@ def split_section_title(rest: str) -> tuple[str, str | None]:
     key = match_key(rest)
     if (m := _PART_NAME.match(key)) and _LABEL_AFTER.match(key, m.end()):
         return rest[:m.end()], rest[m.end():].strip()
-    title, after = split_title(rest)
-    if len(title) > _HEADING_MAX and (m := _PART_NAME.match(match_key(title))):
-        return title[:m.end()], rest[m.end():].strip()
-    return title, after
+    first = rest.partition("。")[0]
+    if len(first) > _HEADING_MAX and (m := _PART_NAME.match(key)):
+        return rest[:m.end()], rest[m.end():].strip()
+    return split_title(rest)
 
 
 def to_numeral(n: int) -> str:

@@ -47,8 +47,10 @@ RUNON_MIN = 300  # only long lines (a whole article on one line) are looked at
 # The column names are the table reader's vocabulary (tables.COLUMN_NAMES); a run-together header
 # is recognised by its longer names only (序号 and the four-character ones: 工作任务, 负责部门…), as
 # short ones (任务, 要求) are everyday words of the text.
+# Columns the tree does not keep (a remark or source column) are still part of a header.
+_OTHER_COLUMNS = {"工作落实情况", "落实情况", "完成情况", "任务来源", "备注"}
 _COLUMN_WORDS = tuple(sorted({name for names in COLUMN_NAMES.values() for name in names
-                              if len(name) >= 4 or name == "序号"}))
+                              if len(name) >= 4 or name == "序号"} | _OTHER_COLUMNS))
 _SPACED = "|".join(sorted(("[\\s\u3000]*".join(word) for word in _COLUMN_WORDS), key=len, reverse=True))
 _HEADER_RE = re.compile(
     rf"(?:(?:(?:配合|责任|牵头|协办)[/、])?(?:{_SPACED})(?:[/、](?:{_SPACED}|配合|责任))?[\s\u3000]*){{3,8}}")
@@ -60,13 +62,19 @@ _DEADLINE_COLUMN = re.compile(r"时限|时间")
 _SEPARATORS = "，、；,;"
 _MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
 # A deadline cell at the end of a row (the header's last column is 完成时限 / 时间节点 …).
-_DEADLINE_TAIL = re.compile(
+_DEADLINE_CELL = (
     rf"(?:(?:\d{{4}}年)?(?:{_MONTH}(?:\d{{1,2}}日|底|末|中旬|上旬|下旬)?|年底|年末|年内|全年|上半年|下半年)"
     rf"(?:前|以前|之前)?(?:完成)?"
-    rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)"
-    rf"[\s。.]*$")
-_PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团")
-_SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企")
+    rf"|持续推进|长期坚持|长期推进|持续开展|常态化推进|常态化|长期|持续|每季度|每月|每年|按季度|按月|按年度|定期|适时|及时)")
+_DEADLINE_TAIL = re.compile(rf"{_DEADLINE_CELL}[\s。.]*$")
+_DEADLINE_IN = re.compile(rf"(?<!\d){_DEADLINE_CELL}")
+# A row group's number and title in a 序号 column with no stop ("2分解推动…的落实"): the next group.
+_GROUP_NUMBER = re.compile(r"(?<![\d、.])(\d{1,2})(?![\d、.)])\s*(?=[\u4e00-\u9fff“《])")
+# The table's note that its unit cell lists the lead unit first ("主要责任单位第一个为牵头单位").
+_FIRST_LEADS = re.compile(r"第一(?:个|家|位)?(?:单位)?为牵头单位")
+_PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团"
+                     r"|相关(?=[\u4e00-\u9fff]{0,6}(?:政府|部门|单位))")
+_SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企村")
 # Words of a sentence, never of a unit name.
 _TEXT_WORDS = re.compile(
     r"的|情况|范围|力度|措施|政策|机制|清单|目录|要求|制度|方案|报告|通过|按照|利用|做好|加强|推进"
@@ -122,6 +130,8 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
         for k in range(3, len(core) - 2):
             if key.startswith("各", k) and key[:k].endswith("政府"):
                 continue  # "省政府各部门": the government's departments, one name
+            if key[k - 1:k + 1] in ("乡镇", "镇乡"):
+                continue  # "相关乡镇人民政府": 乡镇 is one word
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
     return True
@@ -172,6 +182,8 @@ def _name_at(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> int | No
             continue  # the bracketed tail belongs to the name
         if key.startswith(("政府", "人民政府"), j) or (after == "各" and key[i:j].endswith("政府")):
             continue  # "各设区市" + "政府" is the city's government; "省政府" + "各部门" its departments
+        if key[j - 1] + after in ("乡镇", "镇乡"):
+            continue  # "相关乡镇人民政府": 乡镇 is one word
         if not after or after in _SEPARATORS or after.isspace() or after.isdigit():
             return j
         if _PREFIX.match(key, j) and _name_at(text, j, False, lexicon) is not None:
@@ -216,7 +228,8 @@ def _chain(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> _Run | Non
                 j += 1
         elif separated and j == pos:
             break
-        nxt = _name_at(text, j, sep or j > pos, lexicon) if j < len(text) else None
+        # after a name ending in its bracket ("各处室（中心）东庠办事处") the next name needs no prefix
+        nxt = _name_at(text, j, sep or j > pos or key[j - 1] == ")", lexicon) if j < len(text) else None
         if nxt is None:
             break
         run.names.append(text[j:nxt])
@@ -249,15 +262,21 @@ def split_run_units(names: list[str], glued: list[bool]) -> tuple[list[str], lis
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def _task_number(n: int) -> re.Pattern:
+def _task_number(n: int, bare: bool = False) -> re.Pattern:
+    if bare:  # "…措施。各处室 2对标…": a 序号 cell with no stop, before the task's first word
+        return re.compile(rf"{n}(?![\d.、)]|[{_COUNTED}])(?=[\u4e00-\u9fff“《])")
     return re.compile(rf"(?:{n}\s*[.、)](?!\d)|\(\s*{n}\s*\))")
+
+
+# What a number counts in a sentence ("1次", "3个月"): such a number is no bare 序号.
+_COUNTED = "年月日号次个名家项条份人万亿元天周批类台辆处所座户件倍期届岁分级层米亩吨"
 
 
 # a numeral that ends a word (统一、 / 之一、 / 第一、) is not a section heading
 _NOT_BEFORE_SECTION = set("统唯逐之第万周其初单")
 
 
-def _tokens(body: str) -> list[tuple[str, str, int, int]]:
+def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
     """(kind, number, start, end) of the headings and task numbers, each the next in sequence
     (task numbers may also start again at 1 right after a heading). A heading written again
     with the same title (a merged cell repeated on each row) is a "repeat"."""
@@ -282,9 +301,9 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
                 ("item", 1, re.compile(rf"\(\s*{_numeral(1)}\s*\)") if item and after_section else None),
                 ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
                  if item else None),
-                ("task", task + 1, _task_number(task + 1)),
-                ("task", task + 2, _task_number(task + 2) if task else None),  # a gap in the numbers
-                ("task", 1, _task_number(1) if after_heading and task else None),
+                ("task", task + 1, _task_number(task + 1, bare)),
+                ("task", task + 2, _task_number(task + 2, bare) if task else None),  # a gap in the numbers
+                ("task", 1, _task_number(1, bare) if after_heading and task else None),
             ]
         hit = None
         for kind, number, pattern in candidates:
@@ -294,6 +313,8 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
             if not m:
                 continue
             if kind == "task" and pos and key[pos - 1].isdigit():
+                continue
+            if kind == "task" and number > 1 and _continues_inner_list(key, found[-1][3] if found else 0, pos, number):
                 continue
             if kind == "section" and pos and key[pos - 1] in _NOT_BEFORE_SECTION:
                 continue
@@ -315,6 +336,41 @@ def _tokens(body: str) -> list[tuple[str, str, int, int]]:
     return found
 
 
+_LIST_NUMBER = re.compile(r"(?<!\d)(\d{1,2})\s*[.、](?!\d)")
+
+
+def _continues_inner_list(key: str, start: int, pos: int, number: int) -> bool:
+    """Whether the number at key[pos] goes on a list numbered afresh inside the row since the
+    last token (a 任务来源 cell "1、《…》2、《…》"), rather than the rows' own numbers."""
+    inner = [int(m[1]) for m in _LIST_NUMBER.finditer(key, start, pos)]
+    return bool(inner) and inner[0] == 1 and inner == list(range(1, len(inner) + 1)) and number == len(inner) + 1
+
+
+def _deadline_then_units(segment: str, lexicon: _Lexicon) -> tuple[str, str, _Run, str] | None:
+    """A row whose deadline cell comes before its unit cell ("…领导小组3月区经发局区环土局1、…"):
+    (task text, deadline, the unit names, what follows them) at the last deadline phrase that a
+    run of unit names follows."""
+    key = match_key(segment)
+    # the last such phrase: one inside the task's sentence ("至少每季度召开…") comes before it
+    for m in reversed(list(_DEADLINE_IN.finditer(key))):
+        if m.start() == 0:
+            continue
+        run = _chain(segment, m.end(), True, lexicon)
+        if run is not None:
+            return segment[:m.start()].strip(), segment[m.start():m.end()].strip(), run, segment[run.end:]
+    return None
+
+
+def _group_title(text: str, number: int) -> tuple[int, str] | None:
+    """(where it starts, title) of group `number` written at the end of `text` ("2分解推动…")."""
+    key = match_key(text)
+    for m in _GROUP_NUMBER.finditer(key):
+        title = text[m.end():].strip()
+        if int(m[1]) == number and title and not _LIST_NUMBER.search(key, m.end()):
+            return m.start(), title
+    return None
+
+
 def split_deadline(segment: str) -> tuple[str, str | None]:
     """A row's text → (the text before its trailing deadline cell, the deadline as written)."""
     m = _DEADLINE_TAIL.search(match_key(segment.rstrip(" \u3000")))
@@ -323,19 +379,42 @@ def split_deadline(segment: str) -> tuple[str, str | None]:
     return segment[: m.start()], segment[m.start(): m.end()].strip(" \u3000。.")
 
 
+def _glued_names(text: str) -> list[str] | None:
+    """`text` cut into unit names written one after the other ("政法综治处交通与建设处"), the
+    shortest names first, or None unless the whole text is such names."""
+    key = match_key(text)
+    if not key or key[-1] not in _SUFFIX_CHARS | {")"}:
+        return None
+
+    def cut(i: int) -> list[str] | None:
+        if i == len(text):
+            return []
+        for j in range(i + 3, min(len(text), i + 14) + 1):
+            if key[j - 1] in _SUFFIX_CHARS and _is_name(text[i:j], True, False) and (rest := cut(j)) is not None:
+                return [text[i:j], *rest]
+        return None
+
+    return cut(0)
+
+
 def _cells(segment: str, layout: str, lexicon: _Lexicon) -> tuple[str, list[str], list[str]] | None:
     """(task text, lead, cooperating) of one row's text."""
     key = match_key(segment)
     if layout == "tail":
         stripped = segment.rstrip(" \u3000")
         for i in range(2, len(stripped)):
-            free = key[i - 1] in _SEPARATORS or key[i - 1].isspace()
+            # a unit cell right after the task's full stop needs no place prefix either
+            free = key[i - 1] in _SEPARATORS or key[i - 1].isspace() or key[i - 1] == "。"
             if not (free or _PREFIX.match(key, i)):
                 continue
             run = _chain(stripped, i, free, lexicon)
             if run and run.end == len(stripped):
                 lead, coop = _run_units(run)
                 return stripped[:i].strip(), lead, coop
+        stop = key.rfind("。", 0, len(stripped))
+        if 0 < stop < len(stripped) - 1 and (names := _glued_names(stripped[stop + 1:])):
+            # "…措施。政法综治处交通与建设处": a unit cell of names stacked with no place prefix
+            return stripped[:stop + 1].strip(), names[:1], names[1:]
         return segment.strip(), [], []
     # middle: title, units, requirement. A lone name glued to text on both sides is weak
     # evidence ("消费市场运行情况"): a run with more names or a separator after it wins.
@@ -388,19 +467,32 @@ def _recover_line(row: str) -> str | None:
     # a deadline column after the unit columns: each row ends with its deadline cell
     deadline_last = bool((d := list(_DEADLINE_COLUMN.finditer(columns)))
                          and d[-1].start() > _UNIT_COLUMN.search(columns).start())
+    # … before them: each row is text, deadline, units, then what a column after them holds
+    deadline_first = bool(d) and d[0].start() < _UNIT_COLUMN.search(columns).start()
+    first_leads = bool(_FIRST_LEADS.search(key, header.end()))
     footer = _FOOTER.search(key, header.end())
     body_end = footer.start() if footer else len(row)
     body = row[header.end(): body_end]
     tokens = _tokens(body)
     if sum(1 for t in tokens if t[0] == "task") < 2:
+        # no "1." / "1、" numbers: a 序号 cell written with no stop ("1认真学习…"), each the next
+        tokens = _tokens(body, bare=True)
+    if sum(1 for t in tokens if t[0] == "task") < 2:
         return None
+    # one unit column (责任单位 only): every name of a row's unit cell is responsible, none cooperates
+    single_unit_column = len(_UNIT_COLUMN.findall(columns)) == 1
     layout = _layout(header[0])
     lexicon = _Lexicon(row)
     lines = [row[: header.start()].rstrip(), "序号\t工作任务\t牵头单位\t配合单位\t完成时限"]
     units: tuple[list[str], list[str]] = ([], [])
     last_deadline: str | None = None
-    if tokens[0][2] > 0 and body[: tokens[0][2]].strip():
-        lines.append(body[: tokens[0][2]].strip())
+    group = 0  # row groups numbered in the 序号 column with no stop (deadline_first tables)
+    before = body[: tokens[0][2]].strip()
+    if deadline_first and before and (first := _group_title(before, 1)):
+        lines.append(f"1 {first[1]}\t\t\t\t")
+        group, before = 1, before[: first[0]].strip()
+    if tokens[0][2] > 0 and before:
+        lines.append(before)
     for index, (kind, number, _start, end) in enumerate(tokens):
         nxt = tokens[index + 1][2] if index + 1 < len(tokens) else len(body)
         segment = body[end:nxt]
@@ -414,11 +506,32 @@ def _recover_line(row: str) -> str | None:
             units, last_deadline = ([], []), None
         else:
             deadline = None
+            if deadline_first and (cells := _deadline_then_units(segment, lexicon)) is not None:
+                text, deadline, run, rest = cells
+                names = list(run.names)
+                group_at = _group_title(rest, group + 1)
+                listed = _LIST_NUMBER.search(match_key(rest))
+                end = min(group_at[0] if group_at else len(rest), listed.start() if listed else len(rest))
+                if more := _glued_names(rest[:end].strip()):
+                    # "…区农发局三十六脚湖水库管理处4畜禽…": one more name with no place prefix
+                    names += more
+                    run = _Run(run.start, run.end, names, run.glued + [True] * len(more))
+                lead, coop = (names[:1], names[1:]) if first_leads else _run_units(run)
+                if single_unit_column and not first_leads:
+                    lead, coop = lead + coop, []
+                units = (lead, coop)
+                lines.append("\t".join([number, text, "、".join(lead), "、".join(coop), deadline]))
+                if (next_group := _group_title(rest, group + 1)) is not None:
+                    group += 1
+                    lines.append(f"{group} {next_group[1]}\t\t\t\t")
+                continue
             if deadline_last:
                 segment, deadline = split_deadline(segment)
                 deadline = deadline or last_deadline  # a merged deadline cell spans rows
                 last_deadline = deadline
             text, lead, coop = _cells(segment, layout, lexicon)
+            if single_unit_column:
+                lead, coop = lead + coop, []
             if lead or coop:
                 units = (lead, coop)
             lines.append("\t".join([number, text, "、".join(units[0]), "、".join(units[1]), deadline or ""]))

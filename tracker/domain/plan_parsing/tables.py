@@ -17,7 +17,7 @@ from tracker.domain.plan_parsing.units import (
 
 COLUMN_NAMES = {
     "number": {"序号", "编号", "序"},
-    "task": {"工作任务", "任务", "主要任务", "重点任务", "任务内容", "工作内容", "工作事项", "事项",
+    "task": {"工作任务", "任务", "主要任务", "重点任务", "重点工作任务", "主要工作任务", "任务内容", "工作内容", "工作事项", "事项",
              "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项"},
     "requirement": {"工作要求", "具体要求", "工作措施", "具体措施", "任务要求", "主要措施", "措施",
                     "要求", "推进措施", "工作举措", "目标要求", "工作目标", "具体内容", "细化分工",
@@ -351,7 +351,7 @@ _DEADLINE_WORDS = re.compile(
 _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|季度|半年")
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
-    r"行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
+    r"(?<![运执进实推施试履通流])行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
 _ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同"
                          r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
@@ -394,8 +394,13 @@ def looks_like_units(cell: str) -> bool:
 
 def _all_unit_names(parts: list[str]) -> bool:
     return bool(parts) and all(
-        len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各"))
+        len(p.strip()) <= 20 and (_UNIT_NAME.search(p.strip()) or p.strip().startswith("各") and len(p.strip()) <= _EACH_MAX)
         for p in parts)
+
+
+# "各村" / "各成员单位" name units by their kind; a longer 各… with no unit word at its end is a
+# sentence ("各相关部门要以强有力的督查促进改革落实").
+_EACH_MAX = 10
 
 
 def _column_roles(columns: dict[str, int], width: int) -> list[str | None]:

@@ -77,11 +77,13 @@ def split_lines(text: str) -> list[Line]:
 
 FOLDED_LINE = 300  # a line this long with headings inside it is a folded article
 _FOLD_SPACE = re.compile(r"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f])"
-                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)")  # "…(A牵头,B配合) 2.…": a half-width note's end
+                         r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)"  # "…(A牵头,B配合) 2.…": a half-width note's end
+                         # "…政法综治处）　四、…": a full-width space before a heading
+                         r"|(?<=\S)\u3000+(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
 _INLINE_HEADING = re.compile(
-    r"(?<=[^\s一二三四五六七八九十第(（])(?=[一二三四五六七八九十]{1,3}、)"
+    r"(?<=[^\s一二三四五六七八九十第(（统唯逐之万周其初不])(?=[一二三四五六七八九十]{1,3}、)"  # not 统一、/不一、
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
-    r"|(?<=[。；;）)\u4e00-\u9fff])(?=\d{1,2}[.、．](?!\d) ?[\u4e00-\u9fff“《])")
+    r"|(?:(?<=[。；;）)\u4e00-\u9fff])|(?<=[:：])(?<!附件[:：]))(?=\d{1,2}[.、．](?!\d) ?[\u4e00-\u9fff“《])")
 
 
 # "工 作 任 务": a word typeset with a space between its characters (a table header) is one word,
@@ -93,20 +95,89 @@ def join_letter_spaced(row: str) -> str:
     return _LETTER_SPACED.sub(lambda m: m[0].replace(" ", ""), row)
 
 
+_QUOTE_MAX = 60  # a longer "quotation" is an unclosed quote mark, not a quoted name
+
+
+def _quoted(row: str) -> list[bool]:
+    """Which characters of `row` are inside a quotation “…” (a programme's or a slogan's name)."""
+    inside = [False] * len(row)
+    for m in re.finditer(rf"“[^“”\n]{{1,{_QUOTE_MAX}}}”", row):
+        inside[m.start() + 1:m.end() - 1] = [True] * (m.end() - m.start() - 2)
+    return inside
+
+
+def _running_numbers(key: str, cuts: list[int]) -> list[int]:
+    """The inline cuts without the task numbers of a list inside a paragraph: between two
+    section/item headings, "1." cuts whose numbers start again after a colon ("一是…：1.…；2.…
+    二是…：1.…；2.…") enumerate points inside one paragraph, not tasks."""
+    kept: list[int] = []
+    span: list[tuple[int, int]] = []  # (cut, number) of the digit cuts since the last heading
+
+    def close() -> None:
+        numbers = [n for _, n in span]
+        listed = span and _COLON_LIST.search(key, span[0][0] - 40 if span[0][0] > 40 else 0, span[-1][0])
+        if not listed or all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
+            kept.extend(c for c, _ in span)
+        span.clear()
+
+    headings = [m.start() + 1 for m in _HEADING_AFTER_BREAK.finditer(key)]
+    for cut in sorted({*cuts, *headings}):
+        if cut in headings and cut not in cuts:
+            close()  # a heading on a line of its own already
+        elif key[cut].isdigit():
+            span.append((cut, int(re.match(r"\d+", key[cut:])[0])))
+        else:
+            close()
+            kept.append(cut)
+    close()
+    return sorted(kept)
+
+
+_ITEM_NUMBER = re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")
+
+
+def _follows_its_item(key: str, cut: int) -> bool:
+    """An inline "（十一）" is an item only after an item "（十）" ("…刑法修正案(十一)要求…" is not)."""
+    from tracker.domain.deadlines import chinese_number
+
+    m = _ITEM_NUMBER.match(key, cut)
+    if not m or (number := chinese_number(m[1])) is None or number <= 1:
+        return True
+    previous = _to_numeral(number - 1)
+    return f"({previous})" in key[:cut] or f"（{previous}）" in key[:cut]
+
+
+def _to_numeral(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
+
+
+_COLON_LIST = re.compile(r":\s*1\s*[.、]")
+_HEADING_AFTER_BREAK = re.compile(r"\n(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
+
+
 def unfold(text: str) -> str:
-    """Break folded lines (see above); other lines are returned unchanged."""
+    """Break folded lines (see above); other lines are returned unchanged. A space or a heading
+    inside a quotation (“庆百年华诞 扬青年风采”, “…标准不一、运作不规范”) breaks nothing."""
     if not any(len(row) > FOLDED_LINE for row in text.splitlines()):
         return text
     rows = []
     for row in text.splitlines():
         if len(row) > FOLDED_LINE:
             row = join_letter_spaced(row)
-        unfolded = _FOLD_SPACE.sub("\n", row)
+        quoted = _quoted(row) if len(row) > FOLDED_LINE else []
+        unfolded = _FOLD_SPACE.sub(lambda m, quoted=quoted: m[0] if quoted and quoted[m.start()] else "\n", row)
         key = match_key(unfolded)
         if "\t" in row:  # a table row (a recovered run-together table among them) stays whole
             rows.append(row)
             continue
         cuts = [m.start() for m in _INLINE_HEADING.finditer(key)] if len(row) > FOLDED_LINE else []
+        if cuts:
+            inside = _quoted(unfolded)
+            cuts = _running_numbers(key, [c for c in cuts if not inside[c] and _follows_its_item(key, c)])
         # three breaks, or two headings of different levels ("…如下：一、…1.…": a section and
         # its first point; two （一）（二） of one level may be an enumeration inside a paragraph)
         levels = {"(" if key[c] in "(（" else "1" if key[c].isdigit() else "一" for c in cuts}

@@ -59,7 +59,6 @@ from tracker.domain.plan_parsing.numbering import (
     next_numeral,
     section_heading,
     split_section_title,
-    split_title,
     task_heading,
 )
 from tracker.domain.plan_parsing.runon import recover_runon_tables
@@ -120,6 +119,7 @@ class _Builder:
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
     raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
+    note_no: int = -1  # the line number of the last note line (牵头单位：…) read
 
     @property
     def has_tasks(self) -> bool:
@@ -152,8 +152,15 @@ class _Builder:
              heading: str | None = None) -> None:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
+        section = self.current_section
+        if number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
+                and intro.title is None and intro.tasks and all(
+                    t.number is None and not t.lead_units and not t.cooperating_units and not t.deadline_text
+                    for t in intro.tasks):
+            # "三、重点整治和分工严格按照…" then "（一）…": the section's lead-in, not a task
+            section.items.pop()
         item = ParsedItem(number, title, [])
-        self.current_section.items.append(item)
+        section.items.append(item)
         if title and line is not None:
             self.headings[id(item)] = (heading or title, line)
         self.last_task = None
@@ -176,7 +183,12 @@ class _Builder:
     def numbered(self, line: Line, number: str, text: str, style: str) -> None:
         """A numbered line: a task, or a sub-point when the item numbers its tasks in another
         style ("1." tasks with "（1）" points under them), so nested lists are not duplicates."""
-        styles = self.styles.setdefault(id(self.current_item), style)
+        item = self.current_item
+        if (len(item.tasks) == 1 and (intro := item.tasks[0]).number is None and not intro.lead_units
+                and not intro.cooperating_units and match_key(intro.text).rstrip().endswith(":")):
+            # "我区是…主要职责是：" then "1.…": the item's lead-in to its points, not a task
+            item.tasks.pop()
+        styles = self.styles.setdefault(id(item), style)
         if styles != style and self.last_task is not None:
             self.paragraph(line)
         else:
@@ -205,17 +217,27 @@ class _Builder:
         self.raw[id(task)] = raw
 
     def paragraph(self, line: Line) -> None:
-        if self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task:
+        if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
+                and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
+                         and not _UNIT_LINE_START.match(line.key))):
+            # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
             self._prose_task(task.number, f"{raw}\n{line.text}" if raw else line.text, task.line, task)
             task.end_line = line.no
             return
         if self.note_line(line):
+            self.note_no = line.no
+            return
+        if line.no == self.note_no + 1 and _FIELD_LINE.match(line.key):
+            # "试点单位：第一批：…" after "牵头单位：X" / "配合单位：Y": one more field of the
+            # note block (units of another kind than the task's own), not a task
+            self.note_no = line.no
             return
         item = self.current_item if self.sections else None
         last = item.tasks[-1] if item and item.tasks else None
-        if last is not None and last.number is None and id(last) in self.raw and _ends_mid_sentence(self.raw[id(last)]):
+        if (last is not None and last.number is None and id(last) in self.raw
+                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text))):
             # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
             self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
             last.end_line = line.no
@@ -423,10 +445,14 @@ class _Builder:
             if filled and cell_type(filled[0]) == "heading" and section_heading(
                     Line(0, filled[0], match_key(filled[0]))):
                 return True
+            if len(filled) == 1 and _GROUP_ROW.fullmatch(match_key(filled[0])):
+                return True
         return False
 
     @staticmethod
     def is_table_heading(value: str, cells: list[str], width: int) -> bool:
+        if _GROUP_ROW.fullmatch(match_key(value)):
+            return True
         kind = cell_type(value)
         if kind == "heading":
             return True
@@ -439,7 +465,9 @@ class _Builder:
         line = Line(0, cell, match_key(cell))
         section = section_heading(line)
         item = item_heading(line)
-        if section and not appended:
+        if (group := _GROUP_ROW.fullmatch(line.key)) and not appended:
+            self.section(group[1], cell[group.start(2):].strip().rstrip("。"))
+        elif section and not appended:
             self.section(section[0], section[1].rstrip("。"))
         elif item:
             self.item(item[0], item[1].rstrip("。") or None)
@@ -462,8 +490,25 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+                self._item_unit_line(item)
         self._drop_closing_remark()
         return self.sections
+
+    def _item_unit_line(self, item: ParsedItem) -> None:
+        """"1.…；2.…；…8.…。责任单位：A、B。" — a unit line run on after an item's last numbered
+        point, none of the points naming a unit of its own: the line is the item's, so it
+        applies to each of its points."""
+        tasks = item.tasks
+        if len(tasks) < 2 or any(t.number is None for t in tasks):
+            return
+        last, others = tasks[-1], tasks[:-1]
+        if not (last.lead_units or last.cooperating_units) or any(
+                t.lead_units or t.cooperating_units or t.deadline_text for t in others):
+            return
+        if not _ITEM_UNIT_LINE.search(match_key(self.raw.get(id(last), ""))):
+            return
+        for task in others:
+            task.lead_units, task.cooperating_units = list(last.lead_units), list(last.cooperating_units)
 
     def _drop_closing_remark(self) -> None:
         """"下一步，我们将…" / "总之，…" after the plan's last point: the plan's conclusion (like
@@ -514,6 +559,31 @@ def _ends_mid_sentence(text: str) -> bool:
     comma, not in a full stop, a colon, a closing bracket or a quote."""
     key = match_key(text).rstrip()
     return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
+
+
+# A line that is a unit label and its units ("责任单位：A牵头，B参与").
+_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责)(?:单位|部门|处室|科室)\s*:")
+# A unit line closing a paragraph: "…。责任单位：A、B。" (a label after the last full stop).
+_ITEM_UNIT_LINE = re.compile(r"[。;]\s*(?:责任|牵头)(?:单位|部门)\s*:[^。]*。?\s*$")
+# A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the
+# run-together table reader writes a 序号 + 工作任务 group with no stop): a section numbered as written.
+_GROUP_ROW = re.compile(r"(\d{1,2}) ([^\s\d].{0,58})")
+# A labelled field naming units of another kind ("试点单位：", "督办单位：", "联系部门：").
+_FIELD_LINE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:单位|部门|处室|科室|对象)\s*:")
+# "…领导小组，名单如下。" then "组长：张三" / "党委书记、局长" …: a list the paragraph announces.
+_ANNOUNCES_LIST = re.compile(r"(?:名单|成员|组成人员)?如下\s*[。:]$")
+_LIST_LINE_MAX = 25
+
+
+def _continues_list(raw: str, line: str) -> bool:
+    """Whether `line` is a line of the list that the paragraph `raw` announced (a 领导小组 name
+    list): short lines with no full stop, and the line that closes the list."""
+    last = match_key(raw.rsplit("\n", 1)[-1]).strip()
+    if _ANNOUNCES_LIST.search(last):
+        key = match_key(line).strip()
+        return len(key) <= _LIST_LINE_MAX and "。" not in key
+    return "\n" in raw and len(last) <= _LIST_LINE_MAX and "。" not in last and bool(
+        _ANNOUNCES_LIST.search(match_key(raw.split("\n", 1)[0]).strip()))
 
 
 def _plain(text: str) -> str:
@@ -586,7 +656,11 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             if rest:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
-            title, rest = split_title(item[1])
+            if not item[1] and i < len(lines) and not _is_structural(lines, i) and not is_footer(lines[i]):
+                # "（六）" alone, its paragraph on the next line (a space after the number)
+                item = (item[0], lines[i].text)
+                i += 1
+            title, rest = split_section_title(item[1])
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
@@ -598,6 +672,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
             builder.signature(None, date)
+        elif (signed := _signature_line(line)) is not None:
+            builder.signature(*signed)
         elif i < len(lines) and issuer_like(line.text) and (date := date_only(lines[i].key)):
             builder.signature(line.text, date)
             i += 1
@@ -612,6 +688,20 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
         elif not is_footer(line):
             builder.paragraph(line)
+
+
+# "流水镇人民政府2017年3月10日Power by … 来源：流水镇": the signature and its date on one line,
+# then at most the page's chrome.
+_SIGNED = re.compile(r"(\S.{1,29}?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_CHROME_AFTER = re.compile(r"[^\u4e00-\u9fff]*(?:(?:文章)?来源\s*:.*)?")
+
+
+def _signature_line(line: Line) -> tuple[str, str] | None:
+    m = _SIGNED.match(line.key)
+    if not m or not _CHROME_AFTER.fullmatch(line.key, m.end()) or not issuer_like(line.text[:m.end(1)]):
+        return None
+    date = date_only(m[2])
+    return (line.text[:m.end(1)].strip(), date) if date else None
 
 
 _PLAN_ATTACHMENT = re.compile(r"任务|分工|分解|要点|方案|计划")

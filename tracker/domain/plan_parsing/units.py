@@ -10,16 +10,32 @@ from tracker.domain.plan_parsing.text import match_key
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
-_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体"
+_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体|责任对象"
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
-_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|时限"
+_OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
     rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
 )
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
-_VALUE_STOP = re.compile(r"[。()]")  # a labelled unit list ends at the sentence or note end
-_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助")
+# A labelled unit list ends at the sentence or note end; a short bracket naming a unit right
+# after a name is part of the name ("智慧岛服务管理中心（区数字办）"), unlike a remark ("（统筹）").
+_VALUE_STOP = re.compile(r"[。()]")
+_NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
+
+
+def _value_end(key: str, start: int, end: int) -> int:
+    """Where a labelled unit list that starts at key[start] ends (see _VALUE_STOP)."""
+    pos = start
+    while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
+        bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
+        if bracket and stop.start() > start and _UNIT_END.fullmatch(bracket[1]):
+            pos = bracket.end()
+            continue
+        return stop.start()
+    return end
+_UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
+                         r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
     r"由?(.+?)(?:按职责分工|按职责|分别|共同|具体)?(牵头负责|牵头落实|牵头|负责落实|负责|落实|主办|主责)")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
@@ -29,7 +45,7 @@ _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|共同|具体)?(
 # as sentences); the unit is the name before the role word.
 _ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
-_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责|主办)")
+_PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人)|主办)")  # not 负责人 (the person in charge)
 _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
@@ -133,8 +149,7 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
         if m.lastgroup == "other":
             continue
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
-        stop = _VALUE_STOP.search(key, m.end(), end)
-        value_end = stop.start() if stop else end
+        value_end = _value_end(key, m.end(), end)
         # 责任单位 is the lead unless a 牵头单位 is named too.
         target = lead if m.lastgroup == "lead" or (m.lastgroup == "resp" and "lead" not in kinds) else coop
         value_key = key[m.end(): value_end]
@@ -156,6 +171,7 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
     role word without one of their own ("A，B、C负责落实") share that role."""
     pos = 0
     pending: list[str] = []
+    led = False  # a unit of this note was marked as leading: unmarked units listed after it cooperate
     for segment in re.split(r"([,;])", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
@@ -175,6 +191,7 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             (coop if lead and lead_m[2] in ("负责", "负责落实", "落实") else lead).extend(
                 u for u in units if u not in lead and u not in coop)
+            led = led or lead_m[2].startswith("牵头")
             pending = []
         elif coop_m and len(coop_m[1]) <= _NOTE_LIST_MAX:
             merge_units(coop, pending + split_units(original[coop_m.start(1): coop_m.end(1)]))
@@ -187,7 +204,8 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             target.extend(u for u in units if u not in lead and u not in coop)
             pending = []
         elif plain is not None:
-            merge_units(plain, split_units(original))
+            # "责任单位：A牵头，B": B works beside the lead (a 责任单位 when a 牵头单位 is named)
+            merge_units(coop if led else plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
 
@@ -230,7 +248,8 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     # naming no unit stays (配合处室（单位）：A is a label with its kind given twice).
     masked = _NOTE_RE.sub(lambda m: "(" + " " * (len(m[0]) - 2) + ")" if _UNIT_WORDS.search(m[1]) else m[0], key)
     _labelled_units(text, masked, lead, coop)
-    for m in _PROSE_LEAD.finditer(masked):
+    noted = bool(lead or coop)  # a bracketed note names the task's units: the prose only describes
+    for m in (() if noted else _PROSE_LEAD.finditer(masked)):
         merge_units(lead, split_units(text[m.start(1): m.end(1)]))
         sentence_end = masked.find("。", m.end())
         sentence_end = len(masked) if sentence_end < 0 else sentence_end
