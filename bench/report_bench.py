@@ -12,8 +12,9 @@ For each, in the same run and interleaved (so machine load hits both alike), N t
 
 - total: wall time, CPU time and peak memory of the real command
   `tracker report monthly --plan P --period YYYY-MM --out FILE.pdf`: start-up, imports, data
-  as of the date, charts, HTML, WeasyPrint, PDF/A, archive. The command renders in children
-  of its render worker (a fork server and a child per step), so CPU and memory are those of
+  as of the date, charts, HTML, WeasyPrint, PDF/A, archive. The command draws its charts in
+  a process it forks at once (the chart drawer) and renders in children of its render worker
+  (a fork server and a child per step), so CPU and memory are those of
   the whole process tree: the benchmark is the tree's subreaper and reaps every process of
   it (CPU from their rusage), and samples the tree every 50 ms for its memory: the sum of the
   processes' RSS (pages shared by a fork counted in each: an upper bound) and of their PSS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from matplotlib.image import imread
 
 from tests.support.report_samples import PLAN_TITLE, sample_report_data
-from tracker.reporting import NarrativeRow, worker
+from tracker.reporting import NarrativeRow, figures, worker
 from tracker.reporting import render as report_render
 from tracker.reporting.render import (
     ARCHIVE_VARIANT,
@@ -259,9 +260,19 @@ async def test_a_render_over_its_time_is_stopped():
     assert time.monotonic() - started < 10
 
 
+def _fontconfig_caches() -> dict[str, tuple[int, int]]:
+    caches = [*Path("/var/cache/fontconfig").glob("*"),
+              *(Path.home() / ".cache" / "fontconfig").glob("*")]
+    return {str(path): (path.stat().st_mtime_ns, path.stat().st_size) for path in caches}
+
+
 async def test_a_render_over_its_memory_is_stopped():
+    """…and leaves fontconfig's caches alone: a child that mapped them under its limit could
+    not, and fontconfig wrote empty caches for the whole machine (render.warm_up)."""
+    caches = _fontconfig_caches()
     with pytest.raises(worker.ReportStopped, match=r"报告生成所需内存超过64 MB，已停止"):
         await worker.render_pdf(sample_report_data(), limits=worker.RenderLimits(60, 64))
+    assert _fontconfig_caches() == caches
 
 
 async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
@@ -316,3 +327,75 @@ def test_weasyprint_is_imported_without_running_the_library_search():
                             timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_warm_up_checks_and_compiles_but_renders_nothing(monkeypatch):
+    """The fork server's warm-up: a warm-up PDF cost ~0.5 CPU s and made the next report no
+    faster (WeasyPrint loads its fonts again for every document), so it only checks the
+    environment and compiles the templates the render children use."""
+    monkeypatch.setattr(report_render, "render_pdf", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.setattr(report_render.HTML, "write_pdf", lambda *a, **k: pytest.fail("rendered"))
+    report_render._environment.cache_clear()
+    try:
+        report_render.warm_up()
+        compiled = {name for _, name in report_render._environment().cache}
+    finally:
+        report_render._environment.cache_clear()
+    assert {report_render.LEADERSHIP_TEMPLATE, report_render.TEMPLATE} <= compiled
+    assert report_render._fontconfig_loaded is not None  # its caches mapped before any fork
+
+
+def test_the_fork_server_preloads_what_each_render_child_would_import():
+    """Each child runs the `tracker` script again as __mp_main__ and imports the worker module
+    for its function: the fork server imports both first, so a child does not (~0.1 s of the
+    report's critical path). "__main__" imports nothing on Python 3.11 (the fork server is not
+    given the main module's path) and is not relied on."""
+    assert "__main__" not in worker._PRELOAD
+    assert {"tracker.cli.main", "tracker.reporting.worker"} <= set(worker._PRELOAD)
+    assert worker._PRELOAD.index("tracker.reporting.preload") == len(worker._PRELOAD) - 1
+
+
+_DRAWER = """
+import asyncio, sys
+from tests.support.report_samples import sample_report_data
+from tracker.reporting import archive, figures, worker
+
+data = sample_report_data()
+names = figures.report_charts(data)
+worker.start_chart_drawer()
+drawn = asyncio.run(archive.draw_charts(data, names, ("svg",), in_process=True))
+assert not worker.has_chart_drawer()  # one set of charts, then it is gone
+assert "matplotlib" not in sys.modules, "drawn in the command's own process"
+here = figures.draw_many({name: (figures.chart_inputs(data, name), ("svg",)) for name in names})
+assert drawn == here, "the drawer's charts differ from those drawn here"
+worker.start_chart_drawer()
+try:
+    worker.draw_beside({"status": (("not a dict",), ("svg",))})
+except RuntimeError as error:
+    print("refused:", error)
+try:
+    worker.draw_beside({})
+except RuntimeError as error:
+    print("none:", error)
+worker.start_chart_drawer()
+process = worker._drawer[0]
+asyncio.run(archive.draw_charts(data, names, ("svg",), in_process=True))  # all in the cache
+assert not worker.has_chart_drawer() and not process.is_alive(), "an unused drawer lives on"
+print("ok", len(drawn))
+"""
+
+
+def test_the_report_commands_chart_drawer_draws_what_would_be_drawn_here(tmp_path):
+    """worker.start_chart_drawer (the report commands, before their event loop): a forked
+    process imports matplotlib while the command reads the database, then draws the charts
+    archive.draw_charts(in_process=True) asks for, the same bytes as drawn here; a failure
+    comes back as an error, without a drawer there is nothing to ask, and a drawer is ended
+    unused when every chart is in the cache."""
+    env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", _DRAWER], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("refused: 报告渲染失败：AttributeError"), lines
+    assert lines[1] == "none: draw_beside: no chart drawer was started", lines
+    assert lines[2] == f"ok {len(figures.report_charts(sample_report_data()))}", lines

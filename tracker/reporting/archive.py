@@ -13,6 +13,7 @@ content: asking again for a report whose content is unchanged returns the archiv
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import functools
@@ -25,7 +26,7 @@ from pathlib import Path
 from tracker.domain.errors import NotFound
 from tracker.domain.periods import period_of
 from tracker.domain.vocabulary import EDITION_LABELS
-from tracker.reporting import figures
+from tracker.reporting import figures, worker
 from tracker.reporting.build import ReportRequest, build_report_data
 from tracker.reporting.model import ReportData
 from tracker.reporting.worker import (
@@ -81,9 +82,17 @@ async def draw_charts(data: ReportData, names: list[str], formats: tuple[str, ..
                       in_process: bool = False, limits: RenderLimits | None = None
                       ) -> dict[str, dict[str, bytes]]:
     """The charts, each drawn once per content (figures' cache); the missing ones all in one
-    render child."""
+    render child, or `in_process`: by this process's chart drawer if it started one (the
+    report commands: worker.start_chart_drawer), else here."""
     found, wanted = figures.look_up(data, names, formats)
-    drawn = await _run(in_process, limits, figures.draw_many, wanted) if wanted else {}
+    if not wanted:
+        drawn = {}
+        if in_process:
+            worker.stop_chart_drawer()
+    elif in_process and worker.has_chart_drawer():
+        drawn = await asyncio.to_thread(worker.draw_beside, wanted)
+    else:
+        drawn = await _run(in_process, limits, figures.draw_many, wanted)
     return figures.keep(found, wanted, drawn)
 
 

@@ -16,18 +16,22 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 
-import matplotlib
-from matplotlib import dates as mdates
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from tracker.reporting.plotting import load_matplotlib
 
-from tracker.domain.vocabulary import MILESTONE_STATE_LABELS
-from tracker.reporting.palette import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
+load_matplotlib()  # before the names below: without the parts the charts never use
+
+import matplotlib  # noqa: E402
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from tracker.domain.vocabulary import MILESTONE_STATE_LABELS  # noqa: E402
+from tracker.reporting.palette import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER  # noqa: E402
 
 LABELS = {
     "no_data": "暂无数据",

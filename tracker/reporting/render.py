@@ -20,6 +20,7 @@ from tracker.reporting.libraries import load_weasyprint
 load_weasyprint()  # before the names below: without the slow library search
 
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher  # noqa: E402
 
 from tracker.reporting import palette  # noqa: E402
@@ -193,16 +194,27 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         stylesheets=[stylesheet], pdf_variant=pdf_variant)
 
 
+# fontconfig's configuration with its font caches mapped, kept for the life of the process:
+# see warm_up().
+_fontconfig_loaded: FontConfiguration | None = None
+
+
 def warm_up() -> None:
-    """Check the environment, compile the report templates and render a small page in the
-    report's fonts and weights, so a process forked after this (the render worker's children)
-    finds them compiled and fontconfig's and Pango's font data loaded instead of paying for
-    them on its first report (~0.3 CPU s)."""
+    """Check the environment, compile the report templates and load fontconfig's configuration
+    and caches, so that a process forked after this (the render worker's children) finds them
+    checked, compiled and mapped. The fontconfig part is not about speed: a child under a tight
+    memory limit (RLIMIT_AS) that has to map the caches itself cannot, and fontconfig then
+    scans the font directories again, fails to open the fonts under the same limit and writes
+    empty caches to /var/cache/fontconfig, after which no process on the machine finds a CJK
+    font (seen once, and repaired with `fc-cache -f`). The warm-up renders nothing: a warm-up
+    PDF (~0.5 CPU s, paid by the render worker while the report command drew its charts) made
+    the next report's render no faster, since WeasyPrint loads its fonts for every document."""
+    global _fontconfig_loaded
+    check_environment()
     for template in (LEADERSHIP_TEMPLATE, TEMPLATE):
         _environment().get_template(template)
-    render_pdf("<h1>政务公开工作月报</h1><p>完成率 100% <strong>滞后</strong> — 一</p>"
-               "<table><tr><th>序号</th><td>任务</td></tr></table>",
-               pdf_variant=ARCHIVE_VARIANT)
+    if _fontconfig_loaded is None:
+        _fontconfig_loaded = FontConfiguration()
 
 
 def render_report(data: ReportData, *, pdf_variant: str | None = None,

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -31,11 +32,15 @@ from tracker.reporting.model import ReportData
 
 BIG_REPORT_TASKS = 300
 LANES = ("small", "big")
-# Imported once by the fork server, so no render child pays for them: the main module (which
-# every child would otherwise run again as __mp_main__: the `tracker` command's ~0.2 s),
-# matplotlib (charts) and WeasyPrint with its fonts warmed (reporting/preload.py), ~2 CPU s.
+# Imported once by the fork server, so no render child pays for them: the `tracker` command's
+# module and this one, matplotlib (charts) and WeasyPrint (reporting/preload.py). Every child
+# runs the `tracker` script again as __mp_main__ (multiprocessing's rule for the main module)
+# and imports this module to run its function: with both already imported that costs nothing,
+# else ~0.1 s on the report's critical path. ("__main__" in the list does not do it on Python
+# 3.11: the fork server is never given the main module's path, so it imports only its own.)
 _PRELOAD_CHARTS = "tracker.reporting.charts"
-_PRELOAD = ["__main__", _PRELOAD_CHARTS, "tracker.reporting.preload"]
+_PRELOAD = ["tracker.cli.main", "tracker.reporting.worker", _PRELOAD_CHARTS,
+            "tracker.reporting.preload"]
 
 
 class ReportStopped(DomainError):
@@ -95,6 +100,11 @@ def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> N
     if limits.seconds is not None:
         cpu = max(1, int(limits.seconds) + 1)  # the parent's wall clock usually acts first
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    _reply(connection, function, args)
+
+
+def _reply(connection, function, args: tuple) -> None:
+    """Run `function(*args)` and send ("ok", result) or ("error", kind, text)."""
     try:
         connection.send(("ok", function(*args)))
     except MemoryError:
@@ -155,6 +165,11 @@ def _run(function, args: tuple, limits: RenderLimits):
             child.kill()
         child.join(5)
         receiver.close()
+    return _outcome(result, limits)
+
+
+def _outcome(result: tuple, limits: RenderLimits):
+    """The child's result, or the exception its report says."""
     if result[0] == "ok":
         return result[1]
     if result[1] == "time":
@@ -203,3 +218,78 @@ async def render_pdf(data: ReportData, archival: bool = False,
     lane."""
     return await run_limited(render_report_pdf, data, None, archival, lane=lane_of(data),
                              limits=limits)
+
+
+# --- the report command's chart drawer -------------------------------------------------------
+
+_drawer: tuple | None = None  # (process, connection) started by start_chart_drawer()
+
+
+def start_chart_drawer() -> None:
+    """Fork a process that imports matplotlib now (the charts module, ~0.6 CPU s) and then
+    draws the charts it is sent (draw_beside): the report command's serial chain (start-up,
+    database, matplotlib, charts) becomes two chains, the import running on the other core
+    while the command reads the database, beside the fork server loading WeasyPrint. Only
+    before any thread or event loop exists (a fork copies the calling thread alone): the report
+    commands call it first thing (cli.common.starting_renderer)."""
+    global _drawer
+    if _drawer is not None:
+        return
+    for stream in (sys.stdout, sys.stderr):  # else the child would write their buffers again
+        stream.flush()
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_draw_when_asked, args=(theirs,), daemon=True,
+                              name="tracker-charts")
+    process.start()
+    theirs.close()
+    _drawer = (process, mine)
+
+
+def _draw_when_asked(connection) -> None:
+    """The chart drawer: import matplotlib, then draw the one set of charts it is sent."""
+    from tracker.reporting import figures
+    from tracker.reporting.charts import CHARTS  # noqa: F401 - imported before it is asked
+
+    try:
+        wanted = connection.recv()
+    except EOFError:  # the command needed no charts (all cached, or no report)
+        return
+    _reply(connection, figures.draw_many, (wanted,))
+
+
+def has_chart_drawer() -> bool:
+    return _drawer is not None
+
+
+def stop_chart_drawer() -> None:
+    """End the chart drawer unused (every chart was in the cache): its import would only take
+    CPU from the fork server loading WeasyPrint."""
+    global _drawer
+    if _drawer is not None:
+        (process, connection), _drawer = _drawer, None
+        process.kill()
+        process.join(5)
+        connection.close()
+
+
+def draw_beside(wanted: dict) -> dict[str, dict[str, bytes]]:
+    """figures.draw_many(wanted), done by the chart drawer (start_chart_drawer), which then
+    ends: it draws one set of charts. Blocks until they are drawn."""
+    global _drawer
+    if _drawer is None:
+        raise RuntimeError("draw_beside: no chart drawer was started")
+    (process, connection), _drawer = _drawer, None
+    try:
+        connection.send(wanted)
+        try:
+            result = connection.recv()
+        except EOFError:  # the drawer died without a word
+            process.join(5)
+            result = _death(process.exitcode)
+    finally:
+        connection.close()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+    return _outcome(result, NO_LIMITS)
