@@ -254,6 +254,8 @@ async def history() -> History:
         current.facts.clear()
         await current.history.sync()
         settle()
+    else:
+        settle_now_and_then()
     return current.history
 
 
@@ -266,3 +268,34 @@ def settle() -> None:
     cycles)."""
     gc.collect(1)
     gc.freeze()
+    _settling.last = time.monotonic()
+
+
+@dataclass
+class _Settling:
+    last: float = 0.0
+    count: int = 0
+
+
+_settling = _Settling()
+SETTLE_SECONDS = 30.0
+# Every this many settles (about an hour apart), one full collection with nothing frozen: a
+# cycle that became garbage after it was frozen is freed then, not kept for the process's life.
+SETTLES_PER_FULL_COLLECTION = 120
+
+
+def settle_now_and_then(now: float | None = None) -> bool:
+    """settle() at most every SETTLE_SECONDS, as the history is read. The caches keep
+    replacing entries as progress comes in (snapshots, rows, 催报 records): unfrozen, they grew
+    back into a heap whose full collections paused requests 30-45 ms under a city's load.
+    True if it settled."""
+    now = time.monotonic() if now is None else now
+    if now - _settling.last < SETTLE_SECONDS:
+        return False
+    _settling.count += 1
+    if _settling.count % SETTLES_PER_FULL_COLLECTION == 0:
+        gc.unfreeze()
+        gc.collect()
+    settle()
+    _settling.last = now
+    return True

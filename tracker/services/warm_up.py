@@ -14,7 +14,7 @@ import asyncio
 import logging
 
 from tracker.domain.status import today as local_today
-from tracker.services import chasing, progress, tracking
+from tracker.services import chasing, plan_cache, progress, tracking
 from tracker.services import plans as plan_service
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ async def warm_caches(limit: int = WARM_PLANS) -> int:
         # Each lead unit's reporting record as of today (the 催报 page's, ~0.6 s at city scale).
         await chasing.chasing(summary.id, None, today)
         await asyncio.sleep(0)  # requests that came in meanwhile go first
+    plan_cache.settle()  # what was just built stays out of the collector's full collections
     return len(summaries)
 
 
