@@ -155,17 +155,22 @@ def _run(function, args: tuple, limits: RenderLimits):
             raise ReportStopped(
                 f"报告生成超过{limits.seconds:g}秒，已停止。请缩小范围（如按单位生成），"
                 "或请管理员调大 TRACKER_REPORT_TIMEOUT", "report")
-        try:
-            result = receiver.recv()
-        except EOFError:  # the child died without a word
-            child.join(5)
-            result = _death(child.exitcode)
+        result = _receive(receiver, child)
     finally:
         if child.is_alive():
             child.kill()
         child.join(5)
         receiver.close()
     return _outcome(result, limits)
+
+
+def _receive(connection, process) -> tuple:
+    """The child's report, or what its exit code says when it died without a word."""
+    try:
+        return connection.recv()
+    except EOFError:
+        process.join(5)
+        return _death(process.exitcode)
 
 
 def _outcome(result: tuple, limits: RenderLimits):
@@ -282,11 +287,7 @@ def draw_beside(wanted: dict) -> dict[str, dict[str, bytes]]:
     (process, connection), _drawer = _drawer, None
     try:
         connection.send(wanted)
-        try:
-            result = connection.recv()
-        except EOFError:  # the drawer died without a word
-            process.join(5)
-            result = _death(process.exitcode)
+        result = _receive(connection, process)
     finally:
         connection.close()
         process.join(5)
