@@ -275,6 +275,17 @@ async def test_a_render_over_its_memory_is_stopped():
     assert _fontconfig_caches() == caches
 
 
+def _exit_at_once(code: int) -> None:
+    os._exit(code)
+
+
+def test_a_child_that_dies_without_a_word_is_reported_by_its_exit_code():
+    """worker._receive: a render child (or the chart drawer) that ends without sending its
+    result gives the reason its exit code says, not a hang or a pickling error."""
+    with pytest.raises(RuntimeError, match=r"渲染进程意外退出（退出码 3）"):
+        worker._run(_exit_at_once, (3,), worker.RenderLimits(30, 1536))
+
+
 async def test_a_small_report_does_not_wait_behind_a_big_one(monkeypatch):
     """The big lane busy (its render held open here), a small report still renders at once;
     a second big one waits its turn."""
