@@ -40,6 +40,7 @@ from functools import lru_cache
 
 from tracker.domain.plan_parsing.tables import COLUMN_NAMES
 from tracker.domain.plan_parsing.text import match_key as _match_key
+from tracker.domain.plan_parsing.units import FIRST_LISTED_LEADS
 
 __all__ = ["recover_runon_tables", "split_run_units"]
 
@@ -70,8 +71,6 @@ _DEADLINE_TAIL = re.compile(rf"{_DEADLINE_CELL}[\s。.]*$")
 _DEADLINE_IN = re.compile(rf"(?<!\d){_DEADLINE_CELL}")
 # A row group's number and title in a 序号 column with no stop ("2分解推动…的落实"): the next group.
 _GROUP_NUMBER = re.compile(r"(?<![\d、.])(\d{1,2})(?![\d、.)])\s*(?=[\u4e00-\u9fff“《])")
-# The table's note that its unit cell lists the lead unit first ("主要责任单位第一个为牵头单位").
-_FIRST_LEADS = re.compile(r"第一(?:个|家|位)?(?:单位)?为牵头单位")
 _PREFIX = re.compile(r"省(?!级|份|内|外)|(?<!城)市(?!场|民|级)|区(?!域|别|分)|县(?!域|级)|州|盟|旗|镇|乡|各(?!类|项|种|级)|人行|国家|中共|共青团"
                      r"|相关(?=[\u4e00-\u9fff]{0,6}(?:政府|部门|单位))")
 _SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府心行位门构司团道社馆组企村")
@@ -469,7 +468,7 @@ def _recover_line(row: str) -> str | None:
                          and d[-1].start() > _UNIT_COLUMN.search(columns).start())
     # … before them: each row is text, deadline, units, then what a column after them holds
     deadline_first = bool(d) and d[0].start() < _UNIT_COLUMN.search(columns).start()
-    first_leads = bool(_FIRST_LEADS.search(key, header.end()))
+    first_leads = bool(FIRST_LISTED_LEADS.search(key, header.end()))
     footer = _FOOTER.search(key, header.end())
     body_end = footer.start() if footer else len(row)
     body = row[header.end(): body_end]

@@ -268,9 +268,10 @@ def role_units(text: str) -> tuple[list[str], list[str]] | None:
 
 
 # A stated rule that the first unit of each note leads: "列第一位者为牵头单位，下同",
-# "排在第一位的部门为牵头部门", "排名第一的为牵头单位" (in a note or in the document's own words).
+# "排在第一位的部门为牵头部门", "排名第一的为牵头单位" (in a note or in the document's own words),
+# "主要责任单位第一个为牵头单位" (a task table's note on its unit column).
 FIRST_LISTED_LEADS = re.compile(
-    r"(?:列|排|排在|排名|位列|名列)?(?:第一位|第一|首位)(?:者|的)?(?:单位|部门)?(?:为|是)"
+    r"(?:列|排|排在|排名|位列|名列)?(?:第一位|第一个|第一家|第一|首位)(?:者|的)?(?:单位|部门)?(?:为|是)"
     r"(?:牵头|主办|主责)(?:单位|部门)?")
 _FIRST_LISTED_CLAUSE = re.compile(
     rf"[。.,;]?\s*(?:其中[,:]?)?(?:{FIRST_LISTED_LEADS.pattern})(?:[,;]?\s*下同)?")
