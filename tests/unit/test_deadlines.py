@@ -12,6 +12,7 @@ from tracker.domain.deadlines import (
     ONGOING,
     DeadlineError,
     chinese_number,
+    chinese_numeral,
     parse_deadline_input,
     resolve_deadline,
     resolve_deadline_phrase,
@@ -116,6 +117,12 @@ def test_resolve_deadline_phrase(phrase, year, expected):
 ])
 def test_chinese_number(text, value):
     assert chinese_number(text) == value
+
+
+def test_chinese_numeral_is_the_inverse_of_chinese_number():
+    assert [chinese_numeral(n) for n in (1, 10, 11, 20, 21, 99)] == [
+        "一", "十", "十一", "二十", "二十一", "九十九"]
+    assert all(chinese_number(chinese_numeral(n)) == n for n in range(1, 100))
 
 
 def _valid(result):

@@ -44,6 +44,18 @@ def chinese_number(text: str) -> int | None:
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
+def chinese_numeral(n: int) -> str:
+    """The inverse of chinese_number: 1 → "一", 12 → "十二", 21 → "二十一" (section and item
+    numbers); 100 and above as digits."""
+    digits = "零一二三四五六七八九"
+    if n >= 100:
+        return str(n)
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
+
+
 _Y = r"(?:(?P<{n}>\d{{4}})\s*年\s*)?"
 _N = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _PATTERN = re.compile(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tracker.db import write_transaction
 from tracker.domain import plan_links
+from tracker.domain.deadlines import chinese_numeral
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.plan_lineage import (
     CONFIRMED,
@@ -475,7 +476,7 @@ async def include_task(plan_id: int, old_task_id: int, actor: int | None = None)
         if section is None:
             position = await Section.count().where(Section.plan == plan_id)
             section = (await Section.insert(Section(plan=plan_id, position=position,
-                                                    number=_chinese_number(position + 1),
+                                                    number=chinese_numeral(position + 1),
                                                     title=CARRY_SECTION_TITLE)))[0]
             item = (await Item.insert(Item(section=section["id"], position=0)))[0]
         else:
@@ -498,15 +499,6 @@ async def include_task(plan_id: int, old_task_id: int, actor: int | None = None)
     return new_id
 
 
-_NUMERALS = "一二三四五六七八九十"
-
-
-def _chinese_number(n: int) -> str:
-    if n <= 10:
-        return _NUMERALS[n - 1]
-    if n < 20:
-        return "十" + _NUMERALS[n - 11]
-    return _NUMERALS[n // 10 - 1] + "十" + (_NUMERALS[n % 10 - 1] if n % 10 else "")
 
 
 async def history(task_id: int) -> list[YearEntry]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.domain.deadlines import chinese_number
+from tracker.domain.deadlines import chinese_number, chinese_numeral
 from tracker.domain.plan_parsing.text import FINANCIAL, Line, match_key
 
 _NUMERAL = "一二三四五六七八九十百〇零两壹贰叁参肆伍陆柒捌玖拾"
@@ -133,20 +133,10 @@ def split_section_title(rest: str) -> tuple[str, str | None]:
     return split_title(rest)
 
 
-def to_numeral(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n >= 100:
-        return str(n)
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
-
-
 
 def next_numeral(numbers: list[str]) -> str:
     """The numeral after the last of `numbers` ("三" after ["一", "二"])."""
     last = chinese_number(numbers[-1]) if numbers else 0
-    return to_numeral((last or len(numbers)) + 1)
+    return chinese_numeral((last or len(numbers)) + 1)
 
 

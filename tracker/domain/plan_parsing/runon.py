@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tracker.domain.deadlines import chinese_numeral
 from tracker.domain.plan_parsing.tables import COLUMN_NAMES
 from tracker.domain.plan_parsing.text import match_key as _match_key
 from tracker.domain.plan_parsing.units import FIRST_LISTED_LEADS
@@ -81,20 +82,12 @@ _TEXT_WORDS = re.compile(
     r"|规范|建立|完善|进一步|各项|以及|要|将|对|在|。|“|”|\d"
 )
 _FOOTER = re.compile(r"\s(?:来源[:：]|附件下载|相关附件|【打印|打印本页|关闭窗口|扫一扫|分享到|责任编辑)")
-_NUMERALS = "一二三四五六七八九十"
 
 
 @lru_cache(maxsize=4096)
 def match_key(text: str) -> str:
     """The text module's matching key, remembered: a row's text is looked at many times."""
     return _match_key(text)
-
-
-def _numeral(n: int) -> str:
-    if n <= 10:
-        return _NUMERALS[n - 1]
-    tens, ones = divmod(n, 10)
-    return f"{'' if tens == 1 else _NUMERALS[tens - 1]}十{_NUMERALS[ones - 1] if ones else ''}"
 
 
 # --- unit names ---------------------------------------------------------------------------------
@@ -292,13 +285,13 @@ def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
         if state != (section, item, task, after_heading, after_section):  # what is expected next has changed
             state = (section, item, task, after_heading, after_section)
             candidates = [
-                ("section", section + 1, re.compile(rf"{_numeral(section + 1)}\s*[、.]")),
-                ("repeat", section, re.compile(rf"{_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
+                ("section", section + 1, re.compile(rf"{chinese_numeral(section + 1)}\s*[、.]")),
+                ("repeat", section, re.compile(rf"{chinese_numeral(section)}\s*[、.]\s*{re.escape(key[section_at:section_at + 4])}")
                  if section else None),
-                ("item", item + 1, re.compile(rf"\(\s*{_numeral(item + 1)}\s*\)")),
+                ("item", item + 1, re.compile(rf"\(\s*{chinese_numeral(item + 1)}\s*\)")),
                 # items numbered afresh in each section, or running on across sections
-                ("item", 1, re.compile(rf"\(\s*{_numeral(1)}\s*\)") if item and after_section else None),
-                ("repeat", item, re.compile(rf"\(\s*{_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
+                ("item", 1, re.compile(rf"\(\s*{chinese_numeral(1)}\s*\)") if item and after_section else None),
+                ("repeat", item, re.compile(rf"\(\s*{chinese_numeral(item)}\s*\)\s*{re.escape(key[item_at:item_at + 4])}")
                  if item else None),
                 ("task", task + 1, _task_number(task + 1, bare)),
                 ("task", task + 2, _task_number(task + 2, bare) if task else None),  # a gap in the numbers
@@ -329,7 +322,7 @@ def _tokens(body: str, bare: bool = False) -> list[tuple[str, str, int, int]]:
             item, item_at = number, m.end()
         elif kind == "task":
             task = number
-        found.append((kind, _numeral(number) if kind in ("section", "repeat", "item") else str(number),
+        found.append((kind, chinese_numeral(number) if kind in ("section", "repeat", "item") else str(number),
                       m.start(), m.end()))
         pos = m.end()
     return found

@@ -142,21 +142,13 @@ _ITEM_NUMBER = re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]"
 
 def _follows_its_item(key: str, cut: int) -> bool:
     """An inline "（十一）" is an item only after an item "（十）" ("…刑法修正案(十一)要求…" is not)."""
-    from tracker.domain.deadlines import chinese_number
+    from tracker.domain.deadlines import chinese_number, chinese_numeral
 
     m = _ITEM_NUMBER.match(key, cut)
     if not m or (number := chinese_number(m[1])) is None or number <= 1:
         return True
-    previous = _to_numeral(number - 1)
+    previous = chinese_numeral(number - 1)
     return f"({previous})" in key[:cut] or f"（{previous}）" in key[:cut]
-
-
-def _to_numeral(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
 
 
 _COLON_LIST = re.compile(r":\s*1\s*[.、]")
