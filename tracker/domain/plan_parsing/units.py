@@ -34,6 +34,8 @@ def _value_end(key: str, start: int, end: int) -> int:
             continue
         return stop.start()
     return end
+
+
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
                          r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
