@@ -410,3 +410,44 @@ def test_the_report_commands_chart_drawer_draws_what_would_be_drawn_here(tmp_pat
     assert lines[0].startswith("refused: 报告渲染失败：AttributeError"), lines
     assert lines[1] == "none: draw_beside: no chart drawer was started", lines
     assert lines[2] == f"ok {len(figures.report_charts(sample_report_data()))}", lines
+
+
+_RENDERER = """
+import asyncio, sys
+from multiprocessing import forkserver
+from tests.support.report_samples import sample_report_data
+from tracker.reporting import figures, worker
+
+worker.start_renderer()
+data = sample_report_data()
+drawn = figures.chart_set(data, figures.report_charts(data), ("svg",))
+pdf = asyncio.run(worker.render_pdf(data, archival=True, limits=worker.NO_LIMITS))
+assert "weasyprint" not in sys.modules, "rendered in the command's own process"
+assert forkserver._forkserver._forkserver_pid is None, "a fork server was started"
+assert worker.has_renderer()
+try:
+    asyncio.run(worker.run_limited(worker.render_word, data, {}, limits=worker.NO_LIMITS))
+except RuntimeError as error:
+    print("refused:", error)
+again = asyncio.run(worker.run_limited(worker.render_report_pdf, data, drawn, True,
+                                       limits=worker.NO_LIMITS))
+sys.stdout.flush()
+sys.stdout.buffer.write(b"".join([pdf, b"\\n--\\n", again]))
+"""
+
+
+def test_the_report_commands_renderer_renders_what_would_be_rendered_here(tmp_path):
+    """worker.start_renderer (the report commands, before their event loop): a forked process
+    loads WeasyPrint while the command reads the database, then renders, one after the other,
+    what the command asks without limits; no fork server (and no interpreter) is started, the
+    PDF is the one rendered here byte for byte, and a failure comes back as an error while the
+    renderer goes on serving."""
+    env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", _RENDERER], capture_output=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    refused, _, pdfs = result.stdout.partition(b"\n")
+    assert refused.decode().startswith("refused: 报告渲染失败：KeyError"), refused
+    pdf, again = pdfs.split(b"\n--\n")
+    here = render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)
+    assert pdf == here and again == here

@@ -36,17 +36,18 @@ def read_file(path: str) -> bytes:
 
 
 def starting_renderer(handler):
-    """Start the render worker's fork server and the chart drawer before `handler` (a report
-    command): the fork server loads WeasyPrint (~0.7 CPU s) and the chart drawer, forked from
-    this process, matplotlib (~0.6 CPU s), while the handler reads the database; the handler
-    then has the charts drawn by the drawer (report_archive.produce(charts_here=True)) and the
-    PDF rendered in a child of the fork server. The start-up is spread over both cores."""
+    """Fork the chart drawer and the renderer before `handler` (a report command): the chart
+    drawer loads matplotlib (~0.6 CPU s) and the renderer WeasyPrint (~0.7 CPU s) while the
+    handler reads the database; the handler then has the charts drawn by the drawer
+    (report_archive.produce(charts_here=True)) and the PDF rendered by the renderer (renders
+    without limits: worker.run_limited). The start-up is spread over both cores, and the
+    drawer, whose lane (matplotlib, then the charts) ends last, is forked first."""
 
     def run(args) -> int:
         from tracker.reporting import worker
 
-        worker.start(with_charts=False)
-        worker.start_chart_drawer()  # before the event loop and its threads: a fork
+        worker.start_chart_drawer()  # before the event loop and its threads: forks
+        worker.start_renderer()
         exit_without_teardown(handler(args))
 
     return run

@@ -203,8 +203,9 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     content is unchanged, else charts, PDF/A, archive; then the Word copy (`word=False`
     leaves it to its first download). `publish` also queues the report_published notice.
     Charts, PDF and Word render in children of the render worker with `limits` (None: the
-    environment's), or here with `in_process`; `charts_here` draws the charts here (the
-    command line, while its fork server loads WeasyPrint: worker.start(with_charts=False)).
+    environment's), or here with `in_process`; `charts_here` draws the charts here or by this
+    process's chart drawer (the command line: worker.start_chart_drawer), whose renders without
+    limits go to its own renderer (worker.start_renderer).
     Returns (report, whether it was already archived)."""
     def step(index: int) -> None:
         if progress is not None:

@@ -3,9 +3,8 @@ limit, in two lanes by size so a small report never waits behind a big one.
 
 - Each render is its own process, forked from a fork server that has already imported
   WeasyPrint and matplotlib (a fork costs milliseconds; a fresh interpreter would cost
-  seconds). `start()` launches the fork server early: it imports them on the other core while
-  the caller reads the database (the `tracker report` command does this). The child sets RLIMIT_AS (memory) and RLIMIT_CPU before rendering; the parent
-  kills it when the wall-clock limit passes. A stopped render raises ReportStopped with the
+  seconds), started at the first render. The child sets RLIMIT_AS (memory) and RLIMIT_CPU
+  before rendering; the parent kills it when the wall-clock limit passes. A stopped render raises ReportStopped with the
   reason in Chinese, which the pages and the API show to the user.
 - Lanes: reports with more than BIG_REPORT_TASKS task rows render in the "big" lane, the rest
   in the "small" lane; each lane renders one report at a time (two cores: one each), so a
@@ -13,7 +12,9 @@ limit, in two lanes by size so a small report never waits behind a big one.
 
 Limits come from the environment: TRACKER_REPORT_TIMEOUT (seconds, default 120) and
 TRACKER_REPORT_MEMORY_MB (default 1536); the command line renders without limits
-(`NO_LIMITS`), as it always has.
+(`NO_LIMITS`), as it always has, and without the fork server: the report command forks, at its
+first line, a chart drawer that imports matplotlib and a renderer that imports WeasyPrint, both
+while it reads the database (start_chart_drawer, start_renderer).
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ LANES = ("small", "big")
 # and imports this module to run its function: with both already imported that costs nothing,
 # else ~0.1 s on the report's critical path. ("__main__" in the list does not do it on Python
 # 3.11: the fork server is never given the main module's path, so it imports only its own.)
-_PRELOAD_CHARTS = "tracker.reporting.charts"
-_PRELOAD = ["tracker.cli.main", "tracker.reporting.worker", _PRELOAD_CHARTS,
+_PRELOAD = ["tracker.cli.main", "tracker.reporting.worker", "tracker.reporting.charts",
             "tracker.reporting.preload"]
 
 
@@ -106,40 +106,33 @@ def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> N
 def _reply(connection, function, args: tuple) -> None:
     """Run `function(*args)` and send ("ok", result) or ("error", kind, text)."""
     try:
-        connection.send(("ok", function(*args)))
-    except MemoryError:
-        connection.send(("error", "memory", ""))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises
-        connection.send(("error", "failed", f"{type(error).__name__}: {error}"))
+        connection.send(_result(function, args))
     finally:
         connection.close()
+
+
+def _result(function, args: tuple) -> tuple:
+    """("ok", function(*args)) or ("error", kind, text)."""
+    try:
+        return "ok", function(*args)
+    except MemoryError:
+        return "error", "memory", ""
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises
+        return "error", "failed", f"{type(error).__name__}: {error}"
 
 
 _context = None
 _context_lock = threading.Lock()
 
 
-def _fork_server(with_charts: bool = True):
+def _fork_server():
     global _context
     with _context_lock:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(
-                _PRELOAD if with_charts else [m for m in _PRELOAD if m != _PRELOAD_CHARTS])
+            context.set_forkserver_preload(_PRELOAD)
             _context = context
     return _context
-
-
-def start(with_charts: bool = True) -> None:
-    """Launch the fork server now (it imports _PRELOAD in its own process, on another core),
-    so that the first render does not wait for WeasyPrint and matplotlib to load.
-    `with_charts=False`: a command that draws its charts in its own process while the fork
-    server loads WeasyPrint (the two cores each take half of the start-up); its children can
-    still draw charts, importing matplotlib themselves."""
-    from multiprocessing import forkserver
-
-    _fork_server(with_charts)
-    forkserver.ensure_running()
 
 
 def _run(function, args: tuple, limits: RenderLimits):
@@ -211,9 +204,12 @@ def _lane(name: str) -> asyncio.Semaphore:
 async def run_limited(function, *args, lane: str = "small",
                       limits: RenderLimits | None = None):
     """`function(*args)` (a module-level function: charts, PDF, Word) in a limited child
-    process, in its lane."""
+    process, in its lane; without limits, by the command's own renderer if it started one
+    (start_renderer)."""
     limits = limits or RenderLimits.from_environment()
     async with _lane(lane):
+        if limits == NO_LIMITS and _renderer is not None:
+            return await asyncio.to_thread(_run_in_renderer, function, args)
         return await asyncio.to_thread(_run, function, args, limits)
 
 
@@ -223,6 +219,65 @@ async def render_pdf(data: ReportData, archival: bool = False,
     lane."""
     return await run_limited(render_report_pdf, data, None, archival, lane=lane_of(data),
                              limits=limits)
+
+
+# --- the report command's renderer and chart drawer ---------------------------------------------
+
+_renderer: tuple | None = None  # (process, connection) started by start_renderer()
+_renderer_lock = threading.Lock()
+
+
+def _fork(target, name: str) -> tuple:
+    """(process, connection): `target(connection)` in a process forked from this one. Only
+    before any thread or event loop exists (a fork copies the calling thread alone)."""
+    for stream in (sys.stdout, sys.stderr):  # else the child would write their buffers again
+        stream.flush()
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=target, args=(theirs,), daemon=True, name=name)
+    process.start()
+    theirs.close()
+    return process, mine
+
+
+def start_renderer() -> None:
+    """Fork the report command's renderer: a process that imports WeasyPrint and loads
+    fontconfig now (render.warm_up, ~0.7 CPU s, while the command reads the database) and then
+    runs, one after the other, the renders the command sends it without limits (run_limited
+    with NO_LIMITS: the PDF, the Word copy). Forked from the command, it does not start an
+    interpreter, import the command's modules again or start multiprocessing's resource
+    tracker, as the fork server does (three interpreter start-ups became one). The command
+    line renders without limits; the server's renders keep their fork server and its limited
+    children (fontconfig is never loaded under RLIMIT_AS: the renderer sets no limit)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = _fork(_render_when_asked, "tracker-render")
+
+
+def _render_when_asked(connection) -> None:
+    """The renderer: load WeasyPrint, then run each (function, args) it is sent until the
+    command closes the connection."""
+    from tracker.reporting import preload  # noqa: F401 - WeasyPrint, its check, fontconfig
+
+    while True:
+        try:
+            function, args = connection.recv()
+        except EOFError:
+            return
+        connection.send(_result(function, args))
+
+
+def has_renderer() -> bool:
+    return _renderer is not None
+
+
+def _run_in_renderer(function, args: tuple):
+    """`function(*args)` in the command's renderer (start_renderer); blocks until done."""
+    with _renderer_lock:
+        process, connection = _renderer
+        connection.send((function, args))
+        result = _receive(connection, process)
+    return _outcome(result, NO_LIMITS)
 
 
 # --- the report command's chart drawer -------------------------------------------------------
@@ -238,17 +293,8 @@ def start_chart_drawer() -> None:
     before any thread or event loop exists (a fork copies the calling thread alone): the report
     commands call it first thing (cli.common.starting_renderer)."""
     global _drawer
-    if _drawer is not None:
-        return
-    for stream in (sys.stdout, sys.stderr):  # else the child would write their buffers again
-        stream.flush()
-    context = multiprocessing.get_context("fork")
-    mine, theirs = context.Pipe()
-    process = context.Process(target=_draw_when_asked, args=(theirs,), daemon=True,
-                              name="tracker-charts")
-    process.start()
-    theirs.close()
-    _drawer = (process, mine)
+    if _drawer is None:
+        _drawer = _fork(_draw_when_asked, "tracker-charts")
 
 
 def _draw_when_asked(connection) -> None:
