@@ -16,7 +16,7 @@ from matplotlib.image import imread
 
 from tests.support.report_samples import sample_report_data
 from tests.support.samples import PROJECT_ROOT
-from tracker.reporting import charts
+from tracker.reporting import chart_sizes, charts
 
 ROOT = PROJECT_ROOT
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -161,12 +161,12 @@ def test_global_rcparams_are_left_alone():
 
 
 def test_wrap_label():
-    label = charts.wrap_label("四、加强组织领导，推进决策、执行、管理、服务、结果公开和政务公开平台建设工作")
+    label = chart_sizes.wrap_label("四、加强组织领导，推进决策、执行、管理、服务、结果公开和政务公开平台建设工作")
     lines = label.split("\n")
-    assert 2 <= len(lines) <= charts.MAX_LABEL_LINES
-    assert all(charts._columns(line) <= charts.WRAP_COLUMNS + 2 for line in lines)
-    assert not any(line[0] in charts.NO_LINE_START for line in lines)
-    assert charts.wrap_label("局办公室") == "局办公室"
+    assert 2 <= len(lines) <= chart_sizes.MAX_LABEL_LINES
+    assert all(chart_sizes.display_columns(line) <= chart_sizes.WRAP_COLUMNS + 2 for line in lines)
+    assert not any(line[0] in chart_sizes.NO_LINE_START for line in lines)
+    assert chart_sizes.wrap_label("局办公室") == "局办公室"
 
 
 def test_no_pyplot():
@@ -220,3 +220,21 @@ def test_matplotlib_is_loaded_without_3d_toolkit_or_setter_docs_and_draws_the_sa
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 0, plain.stderr
     assert ours.stdout == plain.stdout and ours.stdout.count("\n") == len(charts.CHARTS)
+
+
+@pytest.mark.parametrize("empty", [False, True])
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_a_charts_outline_has_the_size_of_its_drawing(name, empty):
+    """chart_sizes.svg_outline (what a report is laid out with before its charts are drawn)
+    gives each chart's root element the width, height and viewBox matplotlib writes, for
+    data and for 暂无数据, with long wrapped labels too."""
+    cases = [chart_args(name, empty)]
+    if name in ("sections", "units", "milestones") and not empty:
+        long = "四、加强组织领导，推进决策、执行、管理、服务、结果公开和政务公开平台建设工作" * 2
+        first = [(long, *row[1:]) for row in cases[0][0]]
+        cases.append((first, *cases[0][1:]))
+    for args in cases:
+        drawn = ET.fromstring(charts.CHARTS[name](*args))
+        outline = ET.fromstring(chart_sizes.svg_outline(name, *args))
+        assert {key: drawn.get(key) for key in ("width", "height", "viewBox")} == {
+            key: outline.get(key) for key in ("width", "height", "viewBox")}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import io
-import math
-import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -31,6 +29,14 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from tracker.domain.vocabulary import MILESTONE_STATE_LABELS  # noqa: E402
+from tracker.reporting.chart_sizes import (  # noqa: E402
+    EMPTY_HEIGHT,
+    WIDTH,
+    display_columns,
+    height_of,
+    status_values,
+    wrap_label,
+)
 from tracker.reporting.palette import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER  # noqa: E402
 
 LABELS = {
@@ -80,11 +86,7 @@ _RC = {
 }
 FORMATS = ("svg", "png")
 PNG_DPI = 150
-WIDTH = 6.2  # inches: the text width of an A4 page with the report's margins
 FONT_PT = 9
-WRAP_COLUMNS = 28  # ~14 CJK characters per label line
-MAX_LABEL_LINES = 3
-NO_LINE_START = "，、。；：？！）》」』”’…,.;:?!)"  # punctuation that must not begin a line
 
 
 @functools.cache
@@ -102,36 +104,9 @@ def cjk_font_path() -> str:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _columns(text: str) -> int:
-    """Display width: CJK characters count two columns, others one."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrap_label(text: str, columns: int = WRAP_COLUMNS, max_lines: int = MAX_LABEL_LINES) -> str:
-    """Wrap a label into lines of at most `columns` display columns, of even length (no
-    one-character last line); cut with "…" past `max_lines`."""
-    text = " ".join(text.split())
-    lines_needed = max(1, math.ceil(_columns(text) / columns))
-    target = columns if lines_needed > max_lines else math.ceil(_columns(text) / lines_needed)
-    lines, line, width = [], "", 0
-    for ch in text:
-        w = _columns(ch)
-        full = width >= target or width + w > columns
-        if full and line and ch not in NO_LINE_START:
-            lines.append(line)
-            line, width = "", 0
-        line += ch
-        width += w
-    lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][:-1] + "…"
-    return "\n".join(lines)
-
-
 def _label_inches(labels: list[str]) -> float:
     """Width in inches of the widest wrapped label line at FONT_PT."""
-    widest = max((_columns(line) for label in labels for line in label.split("\n")), default=0)
+    widest = max((display_columns(line) for label in labels for line in label.split("\n")), default=0)
     return widest * FONT_PT / 2 / 72
 
 
@@ -153,7 +128,7 @@ def _save(fig: Figure, fmt: str | tuple[str, ...]) -> bytes | dict[str, bytes]:
     return buffer.getvalue()
 
 
-def _empty(fmt: str, height: float = 1.6) -> bytes:
+def _empty(fmt: str, height: float = EMPTY_HEIGHT) -> bytes:
     fig = _new_figure(height)
     fig.text(0.5, 0.5, LABELS["no_data"], ha="center", va="center", fontsize=12,
              color="#757575")
@@ -190,10 +165,6 @@ def _margins(fig: Figure, labels: list[str], height: float, *, bottom: float = 0
                         bottom=bottom / height, top=1 - top / height)
 
 
-def _row_height(labels: list[str], per_line: float = 0.17, minimum: float = 0.3) -> list[float]:
-    return [max(minimum, per_line * (label.count("\n") + 1) + 0.08) for label in labels]
-
-
 # --- charts --------------------------------------------------------------------------------
 
 
@@ -204,7 +175,7 @@ def completion_by_section(sections: list[tuple[str, float]], fmt: str = "svg") -
         return _empty(fmt)
     labels = [wrap_label(title) for title, _ in sections]
     values = [max(0.0, min(100.0, float(percent))) for _, percent in sections]
-    height = sum(_row_height(labels)) + 0.7
+    height = height_of("sections", sections)
     fig = _new_figure(height)
     _margins(fig, labels, height)
     ax = fig.add_subplot()
@@ -228,7 +199,7 @@ def completion_by_unit(units: list[tuple[str, float, float | None]], fmt: str = 
     if not units:
         return _empty(fmt)
     labels = [wrap_label(name) for name, _, _ in units]
-    height = sum(_row_height(labels, minimum=0.36)) + 0.85
+    height = height_of("units", units)
     fig = _new_figure(height)
     _margins(fig, labels, height, bottom=0.7)
     ax = fig.add_subplot()
@@ -263,7 +234,7 @@ def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> byt
     of the month labels."""
     if not points:
         return _empty(fmt)
-    height = 2.6
+    height = height_of("trend", points)
     fig = _new_figure(height)
     fig.subplots_adjust(left=0.7 / WIDTH, right=1 - 0.7 / WIDTH, bottom=0.45 / height,
                         top=1 - 0.5 / height)
@@ -310,11 +281,11 @@ def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> byt
 @_chart
 def status_mix(counts: dict[str, int], fmt: str = "svg") -> bytes:
     """One horizontal bar split by status, with a legend of labels and counts."""
-    values = [max(0, int(counts.get(status, 0))) for status in STATUS_ORDER]
+    values = status_values(counts)
     total = sum(values)
     if total == 0:
         return _empty(fmt)
-    height = 1.2
+    height = height_of("status", counts)
     fig = _new_figure(height)
     fig.subplots_adjust(left=0.15 / WIDTH, right=1 - 0.15 / WIDTH, bottom=0.5 / height,
                         top=1 - 0.1 / height)
@@ -346,7 +317,7 @@ def milestone_timeline(milestones: list[tuple[str, date, str]], as_of: date,
     if not milestones:
         return _empty(fmt)
     labels = [wrap_label(title) for title, _, _ in milestones]
-    height = sum(_row_height(labels)) + 0.85
+    height = height_of("milestones", milestones, as_of)
     fig = _new_figure(height)
     _margins(fig, labels, height, bottom=0.75, top=0.3, right=0.3)
     ax = fig.add_subplot()
