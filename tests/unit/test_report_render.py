@@ -451,3 +451,62 @@ def test_the_report_commands_renderer_renders_what_would_be_rendered_here(tmp_pa
     pdf, again = pdfs.split(b"\n--\n")
     here = render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)
     assert pdf == here and again == here
+
+
+def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatch):
+    """render.PendingCharts: charts not drawn yet (None) are laid out as their outlines and
+    waited for only when painted, after every page is laid out; the PDF is the same byte for
+    byte. A chart drawn at another size than its outline is rendered again with the chart."""
+    data = sample_report_data()
+    names = figures.report_charts(data)
+    drawn = figures.chart_set(data, names, ("svg",))
+    here = render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=drawn)
+    asked = []
+
+    def wait(name: str) -> bytes:
+        asked.append(name)
+        return drawn[name]["svg"]
+
+    pending = {**drawn, "status": None, "units": None, "trend": None}
+    assert render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=pending,
+                         wait=wait) == here
+    assert sorted(asked) == ["status", "trend", "units"]
+
+    outline = report_render.svg_outline
+    monkeypatch.setattr(report_render, "svg_outline", lambda name, *inputs: outline(
+        name, *inputs).replace(b'height="', b'height="1'))
+    asked.clear()
+    assert render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=pending,
+                         wait=wait) == here
+    assert "status" in asked
+    with pytest.raises(ValueError, match="nothing to wait"):
+        render_report(data, charts_drawn=pending)
+
+
+_DRAW_WHILE_RENDERING = """
+import asyncio, sys
+from tests.support.report_samples import sample_report_data
+from tracker.reporting import archive, figures, worker
+
+worker.start_report_processes()
+assert worker.renders_while_drawing()
+data = sample_report_data()
+pdf = asyncio.run(archive._draw_while_rendering(data, worker.NO_LIMITS, lambda: None))
+assert "matplotlib" not in sys.modules and "weasyprint" not in sys.modules
+assert not worker.has_chart_drawer()
+assert not figures.look_up(data, figures.report_charts(data), ("svg",))[1], "charts not kept"
+sys.stdout.flush()
+sys.stdout.buffer.write(pdf)
+"""
+
+
+def test_the_report_command_renders_while_its_charts_are_drawn(tmp_path):
+    """worker.start_report_processes and archive._draw_while_rendering (the report command):
+    the renderer starts on the report as soon as the model is built and gets each chart from
+    the chart drawer as it is drawn; the charts are kept in the cache and the PDF is the one
+    rendered here with the charts drawn first."""
+    env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", _DRAW_WHILE_RENDERING], capture_output=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)

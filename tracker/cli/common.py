@@ -46,8 +46,7 @@ def starting_renderer(handler):
     def run(args) -> int:
         from tracker.reporting import worker
 
-        worker.start_chart_drawer()  # before the event loop and its threads: forks
-        worker.start_renderer()
+        worker.start_report_processes()  # before the event loop and its threads: forks
         exit_without_teardown(handler(args))
 
     return run

@@ -96,6 +96,26 @@ async def draw_charts(data: ReportData, names: list[str], formats: tuple[str, ..
     return figures.keep(found, wanted, drawn)
 
 
+async def _draw_while_rendering(data: ReportData, limits: RenderLimits | None,
+                                 rendering: Callable[[], None]) -> bytes:
+    """The report command (worker.start_report_processes): the PDF, rendered by the renderer
+    from the moment the model is built while the chart drawer draws the charts not in the
+    cache; the renderer waits for a chart only when it paints it (render.PendingCharts). The
+    charts drawn are then kept in the cache. `rendering()` says the render has started."""
+    names = figures.report_charts(data)
+    found, wanted = figures.look_up(data, names, ("svg",))
+    if not wanted:
+        worker.stop_chart_drawer()
+    charts = {name: None if name in wanted else found[name] for name in names}
+    rendering()
+    render = _run(False, limits, render_report_pdf, data, charts)
+    if not wanted:
+        return await render
+    pdf, drawn = await asyncio.gather(render, asyncio.to_thread(worker.draw_beside, wanted))
+    figures.keep(found, wanted, drawn)
+    return pdf
+
+
 CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 _chart_models: dict[tuple, tuple[object, ReportData]] = {}  # (plan, as_of) -> (facts, model)
 
@@ -218,10 +238,13 @@ async def produce(request: ReportRequest, user_id: int | None = None, *,
     reused = report is not None
     if report is None:
         step(1)
-        drawn = await draw_charts(data, figures.report_charts(data), ("svg",),
-                                  in_process or charts_here, limits)
-        step(2)
-        pdf = await _run(in_process, limits, render_report_pdf, data, drawn)
+        if charts_here and not in_process and worker.renders_while_drawing():
+            pdf = await _draw_while_rendering(data, limits, lambda: step(2))
+        else:
+            drawn = await draw_charts(data, figures.report_charts(data), ("svg",),
+                                      in_process or charts_here, limits)
+            step(2)
+            pdf = await _run(in_process, limits, render_report_pdf, data, drawn)
         step(3)
         report = await archive(request, data, pdf, content, user_id)
     if word:

@@ -10,8 +10,10 @@ import base64
 import ctypes.util
 import functools
 import subprocess
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -20,11 +22,18 @@ from tracker.reporting.libraries import load_weasyprint
 load_weasyprint()  # before the names below: without the slow library search
 
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.images import SVGImage  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher  # noqa: E402
 
 from tracker.reporting import palette  # noqa: E402
-from tracker.reporting.figures import CHART_CAPTIONS, chart_set, report_charts  # noqa: E402
+from tracker.reporting.chart_sizes import svg_outline  # noqa: E402
+from tracker.reporting.figures import (  # noqa: E402
+    CHART_CAPTIONS,
+    chart_inputs,
+    chart_set,
+    report_charts,
+)
 from tracker.reporting.model import ReportData, TaskRow  # noqa: E402
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
@@ -183,15 +192,52 @@ def render_html(data: ReportData, charts_drawn: dict[str, dict[str, bytes]] | No
     )
 
 
-def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
+def render_pdf(html: str, *, pdf_variant: str | None = None,
+               images: dict | None = None) -> bytes:
     """PDF bytes of `html` with reports/print.css. `pdf_variant=ARCHIVE_VARIANT` ("pdf/a-3b")
-    for archived reports. Fonts are embedded as subsets (never full_fonts: 50 MB files)."""
+    for archived reports. Fonts are embedded as subsets (never full_fonts: 50 MB files).
+    `images`: WeasyPrint's image cache (its `cache` option; PendingCharts)."""
     check_environment()
     fetcher = DataOnlyFetcher()
     stylesheet = CSS(string=(REPORTS_DIR / STYLESHEET).read_text(encoding="utf-8"),
                      url_fetcher=fetcher)
     return HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet], pdf_variant=pdf_variant)
+        stylesheets=[stylesheet], pdf_variant=pdf_variant, cache=images)
+
+
+class ChartSizeChanged(RuntimeError):
+    """A chart drawn at another size than chart_sizes said: the layout made for the outline
+    does not fit it (render_report then renders again with the chart itself)."""
+
+
+class PendingCharts(dict):
+    """WeasyPrint's image cache for a render that starts before its charts are drawn.
+
+    Each chart still being drawn is in the HTML as its outline (chart_sizes.svg_outline: an
+    empty SVG of the chart's size), so WeasyPrint lays the pages out at once; when a chart is
+    painted (the last step but the PDF's fonts, ~60 % into a render), its image waits for the
+    drawing (`wait(name)` returns its SVG) and paints that instead, built as WeasyPrint builds
+    an <img>'s SVG image, with the same URL, fetcher and layout context (whose fonts its text
+    uses). The PDF is the same, byte for byte, as the one rendered with the drawn charts in
+    the HTML; a chart of another size than its outline raises ChartSizeChanged."""
+
+    def __init__(self, outlines: dict[str, str], wait: Callable[[str], bytes]) -> None:
+        super().__init__()
+        self._names = outlines  # the outline's data: URI -> chart name
+        self._wait = wait
+
+    def __setitem__(self, url, image) -> None:
+        name = self._names.get(url)
+        if name is not None and isinstance(image, SVGImage):
+            image.draw = functools.partial(self._draw, image, name, url)
+        super().__setitem__(url, image)
+
+    def _draw(self, outline: SVGImage, name: str, url: str, stream, width, height, style):
+        tree = ElementTree.fromstring(self._wait(name))
+        chart = SVGImage(tree, url, outline._url_fetcher, outline._context)
+        if chart.get_intrinsic_size(1, 16) != outline.get_intrinsic_size(1, 16):
+            raise ChartSizeChanged(name)
+        chart.draw(stream, width, height, style)
 
 
 # fontconfig's configuration with its font caches mapped, kept for the life of the process:
@@ -218,5 +264,22 @@ def warm_up() -> None:
 
 
 def render_report(data: ReportData, *, pdf_variant: str | None = None,
-                  charts_drawn: dict[str, dict[str, bytes]] | None = None) -> bytes:
-    return render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)
+                  charts_drawn: dict[str, dict[str, bytes] | None] | None = None,
+                  wait: Callable[[str], bytes] | None = None) -> bytes:
+    """The report's PDF. Charts not drawn yet are None in `charts_drawn`: the render starts
+    with their outlines and `wait(name)` gives each chart's SVG when it is painted
+    (PendingCharts); the same PDF as rendering after they are drawn."""
+    pending = [name for name, drawn in (charts_drawn or {}).items() if drawn is None]
+    if not pending:
+        return render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)
+    if wait is None:
+        raise ValueError("render_report: charts not drawn and nothing to wait for them")
+    outlines = {name: svg_outline(name, *chart_inputs(data, name)) for name in pending}
+    html = render_html(data, {**charts_drawn, **{name: {"svg": outline}
+                                                 for name, outline in outlines.items()}})
+    images = PendingCharts({_svg_uri(outline): name for name, outline in outlines.items()}, wait)
+    try:
+        return render_pdf(html, pdf_variant=pdf_variant, images=images)
+    except ChartSizeChanged:
+        drawn = {**charts_drawn, **{name: {"svg": wait(name)} for name in pending}}
+        return render_pdf(render_html(data, drawn), pdf_variant=pdf_variant)

@@ -79,11 +79,13 @@ def lane_of(data: ReportData) -> str:
 
 def render_report_pdf(data: ReportData, charts_drawn: dict | None = None,
                       archival: bool = True) -> bytes:
-    """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here."""
+    """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here;
+    in the report command's renderer, charts that are None come from the chart drawer while
+    the render runs (render.PendingCharts)."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
     return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None,
-                         charts_drawn=charts_drawn)
+                         charts_drawn=charts_drawn, wait=_fed_chart if _feed else None)
 
 
 def render_word(data: ReportData, charts_drawn: dict) -> bytes:
@@ -100,23 +102,29 @@ def _call_in_child(connection, function, args: tuple, limits: RenderLimits) -> N
     if limits.seconds is not None:
         cpu = max(1, int(limits.seconds) + 1)  # the parent's wall clock usually acts first
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    _reply(connection, function, args)
+    _reply(connection, function, args, memory_limited=limits.memory_mb is not None)
 
 
-def _reply(connection, function, args: tuple) -> None:
+def _reply(connection, function, args: tuple, memory_limited: bool = False) -> None:
     """Run `function(*args)` and send ("ok", result) or ("error", kind, text)."""
     try:
-        connection.send(_result(function, args))
+        connection.send(_result(function, args, memory_limited))
     finally:
         connection.close()
 
 
-def _result(function, args: tuple) -> tuple:
-    """("ok", function(*args)) or ("error", kind, text)."""
+def _result(function, args: tuple, memory_limited: bool = False) -> tuple:
+    """("ok", function(*args)) or ("error", kind, text). Under a memory limit a SystemError
+    is the limit too: C code whose allocation failed without raising MemoryError (seen in
+    the regular-expression compiler that cffi's C parser calls during a render at the limit)."""
     try:
         return "ok", function(*args)
     except MemoryError:
         return "error", "memory", ""
+    except SystemError as error:
+        if memory_limited:
+            return "error", "memory", ""
+        return "error", "failed", f"{type(error).__name__}: {error}"
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises
         return "error", "failed", f"{type(error).__name__}: {error}"
 
@@ -227,20 +235,35 @@ _renderer: tuple | None = None  # (process, connection) started by start_rendere
 _renderer_lock = threading.Lock()
 
 
-def _fork(target, name: str) -> tuple:
-    """(process, connection): `target(connection)` in a process forked from this one. Only
-    before any thread or event loop exists (a fork copies the calling thread alone)."""
+def _fork(target, name: str, *args) -> tuple:
+    """(process, connection): `target(connection, *args)` in a process forked from this one.
+    Only before any thread or event loop exists (a fork copies the calling thread alone)."""
     for stream in (sys.stdout, sys.stderr):  # else the child would write their buffers again
         stream.flush()
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
-    process = context.Process(target=target, args=(theirs,), daemon=True, name=name)
+    process = context.Process(target=target, args=(theirs, *args), daemon=True, name=name)
     process.start()
     theirs.close()
     return process, mine
 
 
-def start_renderer() -> None:
+def start_report_processes() -> None:
+    """The report command's helpers, forked at its first line (cli.common.starting_renderer):
+    the chart drawer first (its lane, matplotlib then the charts, is the longest), then the
+    renderer, and between them a pipe on which the drawer hands each chart to the renderer as
+    soon as it is drawn, so the renderer lays the report out while the charts are drawn and
+    waits only when it paints them (render.PendingCharts)."""
+    if _drawer is not None or _renderer is not None:
+        return
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    start_chart_drawer(feed=(sender, receiver))
+    start_renderer(feed=(receiver, sender))
+    sender.close()
+    receiver.close()
+
+
+def start_renderer(feed: tuple | None = None) -> None:
     """Fork the report command's renderer: a process that imports WeasyPrint and loads
     fontconfig now (render.warm_up, ~0.7 CPU s, while the command reads the database) and then
     runs, one after the other, the renders the command sends it without limits (run_limited
@@ -251,12 +274,17 @@ def start_renderer() -> None:
     children (fontconfig is never loaded under RLIMIT_AS: the renderer sets no limit)."""
     global _renderer
     if _renderer is None:
-        _renderer = _fork(_render_when_asked, "tracker-render")
+        _renderer = _fork(_render_when_asked, "tracker-render", feed)
 
 
-def _render_when_asked(connection) -> None:
+def _render_when_asked(connection, feed: tuple | None) -> None:
     """The renderer: load WeasyPrint, then run each (function, args) it is sent until the
-    command closes the connection."""
+    command closes the connection. `feed`: (the end the chart drawer's charts come from, the
+    drawer's end, closed here so that a drawer that dies is seen)."""
+    global _feed
+    if feed is not None:
+        _feed, theirs = feed
+        theirs.close()
     from tracker.reporting import preload  # noqa: F401 - WeasyPrint, its check, fontconfig
 
     while True:
@@ -271,6 +299,29 @@ def has_renderer() -> bool:
     return _renderer is not None
 
 
+_feed = None  # in the renderer: where the chart drawer's charts come from
+_fed: dict[str, bytes] = {}  # in the renderer: the charts come so far, by name
+
+
+def _fed_chart(name: str) -> bytes:
+    """In the renderer: chart `name`'s SVG, waiting for the chart drawer to draw it."""
+    while name not in _fed:
+        try:
+            got, content = _feed.recv()
+        except EOFError:
+            raise RuntimeError("图表绘制进程意外退出") from None
+        if got is None:
+            raise RuntimeError(f"图表绘制失败：{content}")
+        _fed[got] = content
+    return _fed[name]
+
+
+def renders_while_drawing() -> bool:
+    """Whether the command's renderer gets its charts from the chart drawer as they are drawn
+    (start_report_processes): archive.produce then starts the render before the charts."""
+    return _renderer is not None and _drawer is not None and _drawer[2]
+
+
 def _run_in_renderer(function, args: tuple):
     """`function(*args)` in the command's renderer (start_renderer); blocks until done."""
     with _renderer_lock:
@@ -282,10 +333,10 @@ def _run_in_renderer(function, args: tuple):
 
 # --- the report command's chart drawer -------------------------------------------------------
 
-_drawer: tuple | None = None  # (process, connection) started by start_chart_drawer()
+_drawer: tuple | None = None  # (process, connection, feeds the renderer): start_chart_drawer()
 
 
-def start_chart_drawer() -> None:
+def start_chart_drawer(feed: tuple | None = None) -> None:
     """Fork a process that imports matplotlib now (the charts module, ~0.6 CPU s) and then
     draws the charts it is sent (draw_beside): the report command's serial chain (start-up,
     database, matplotlib, charts) becomes two chains, the import running on the other core
@@ -294,11 +345,17 @@ def start_chart_drawer() -> None:
     commands call it first thing (cli.common.starting_renderer)."""
     global _drawer
     if _drawer is None:
-        _drawer = _fork(_draw_when_asked, "tracker-charts")
+        _drawer = (*_fork(_draw_when_asked, "tracker-charts", feed), feed is not None)
 
 
-def _draw_when_asked(connection) -> None:
-    """The chart drawer: import matplotlib, then draw the one set of charts it is sent."""
+def _draw_when_asked(connection, feed: tuple | None = None) -> None:
+    """The chart drawer: import matplotlib, then draw the one set of charts it is sent; with a
+    `feed` (the renderer's end to send each chart on as soon as it is drawn, the renderer's
+    end, closed here), the renderer gets them too."""
+    sender = None
+    if feed is not None:
+        sender, theirs = feed
+        theirs.close()
     from tracker.reporting import figures
     from tracker.reporting.charts import CHARTS  # noqa: F401 - imported before it is asked
 
@@ -306,7 +363,21 @@ def _draw_when_asked(connection) -> None:
         wanted = connection.recv()
     except EOFError:  # the command needed no charts (all cached, or no report)
         return
-    _reply(connection, figures.draw_many, (wanted,))
+
+    def draw_and_hand_on(wanted: figures.Wanted) -> dict[str, dict[str, bytes]]:
+        drawn = {}
+        try:
+            for name, (inputs, formats) in wanted.items():
+                drawn[name] = figures.draw(name, inputs, formats)
+                if sender is not None and "svg" in drawn[name]:
+                    sender.send((name, drawn[name]["svg"]))
+        except BaseException as error:
+            if sender is not None:
+                sender.send((None, f"{type(error).__name__}: {error}"))
+            raise
+        return drawn
+
+    _reply(connection, draw_and_hand_on, (wanted,))
 
 
 def has_chart_drawer() -> bool:
@@ -318,7 +389,7 @@ def stop_chart_drawer() -> None:
     CPU from the fork server loading WeasyPrint."""
     global _drawer
     if _drawer is not None:
-        (process, connection), _drawer = _drawer, None
+        (process, connection, _), _drawer = _drawer, None
         process.kill()
         process.join(5)
         connection.close()
@@ -330,7 +401,7 @@ def draw_beside(wanted: dict) -> dict[str, dict[str, bytes]]:
     global _drawer
     if _drawer is None:
         raise RuntimeError("draw_beside: no chart drawer was started")
-    (process, connection), _drawer = _drawer, None
+    (process, connection, _), _drawer = _drawer, None
     try:
         connection.send(wanted)
         result = _receive(connection, process)
