@@ -17,7 +17,7 @@ import pytest
 from matplotlib.image import imread
 
 from tests.support.report_samples import PLAN_TITLE, sample_report_data
-from tracker.reporting import NarrativeRow, figures, worker
+from tracker.reporting import NarrativeRow, figures, palette, worker
 from tracker.reporting import render as report_render
 from tracker.reporting.render import (
     ARCHIVE_VARIANT,
@@ -510,3 +510,23 @@ def test_the_report_command_renders_while_its_charts_are_drawn(tmp_path):
                             timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)
+
+
+def test_compiled_templates_are_kept_and_an_unwritable_cache_is_only_slower(tmp_path):
+    """render._TemplateCache: the report templates compiled once per source (the report
+    command's renderer would compile them before every render); a directory it cannot write
+    to does not stop a render."""
+    data = sample_report_data()
+    html = {}
+    for name, cache in (("none", None), ("kept", report_render._TemplateCache(str(tmp_path))),
+                        ("again", report_render._TemplateCache(str(tmp_path))),
+                        ("unwritable", report_render._TemplateCache(str(tmp_path / "gone")))):
+        env = report_render._environment().overlay(bytecode_cache=cache)
+        html[name] = env.get_template(report_render.TEMPLATE).render(
+            data=data, status_order=palette.STATUS_ORDER, status_labels=palette.STATUS_LABELS,
+            status_colours=palette.STATUS_COLOURS,
+            figures=[{"name": chart, "caption": chart, "uri": "data:,"}
+                     for chart in figures.report_charts(data)])
+    assert list(tmp_path.glob("__jinja2_*.cache")), "nothing kept"
+    assert html["kept"] == html["again"] == html["none"] == html["unwritable"]
+    assert report_render._environment().bytecode_cache is not None
