@@ -530,3 +530,24 @@ def test_compiled_templates_are_kept_and_an_unwritable_cache_is_only_slower(tmp_
     assert list(tmp_path.glob("__jinja2_*.cache")), "nothing kept"
     assert html["kept"] == html["again"] == html["none"] == html["unwritable"]
     assert report_render._environment().bytecode_cache is not None
+
+
+def test_the_charts_of_the_last_identical_command_are_known_before_the_data(tmp_path,
+                                                                              monkeypatch):
+    """figures.remember_last_charts / last_charts_cached: what lets the report command's chart
+    drawer skip importing matplotlib (worker._draw_when_asked): true only while every chart
+    the last command with the same arguments used is still in the cache."""
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(figures, "_cache", type(figures._cache)())
+    request = "as_of=None edition=monthly kind=monthly period=2018-09 plan=1 unit=None"
+    assert not figures.last_charts_cached(request)
+    keys = [figures.cache_key(name, "svg", (name,)) for name in ("status", "trend")]
+    figures.remember_last_charts(request, keys)
+    assert not figures.last_charts_cached(request)  # remembered, not drawn yet
+    for key in keys:
+        figures.remember(key, b"<svg/>")
+    assert figures.last_charts_cached(request)
+    assert not figures.last_charts_cached(request.replace("plan=1", "plan=2"))
+    figures._cache.clear()
+    figures._cache_file(keys[1]).unlink()
+    assert not figures.last_charts_cached(request)

@@ -41,12 +41,18 @@ def starting_renderer(handler):
     handler reads the database; the handler then has the charts drawn by the drawer
     (report_archive.produce(charts_here=True)) and the PDF rendered by the renderer (renders
     without limits: worker.run_limited). The start-up is spread over both cores, and the
-    drawer, whose lane (matplotlib, then the charts) ends last, is forked first."""
+    render starts as soon as the model is built, the charts reaching it while it lays the
+    pages out (worker.start_report_processes). The command's arguments (but --out) tell the
+    drawer whether the last identical command found every chart in the cache: then it does
+    not import matplotlib unless asked to draw after all."""
 
     def run(args) -> int:
         from tracker.reporting import worker
 
-        worker.start_report_processes()  # before the event loop and its threads: forks
+        # Before the event loop and its threads: forks.
+        worker.start_report_processes(" ".join(
+            f"{name}={value}" for name, value in sorted(vars(args).items())
+            if name not in ("out", "handler")))
         exit_without_teardown(handler(args))
 
     return run

@@ -106,6 +106,8 @@ async def _draw_while_rendering(data: ReportData, limits: RenderLimits | None,
     found, wanted = figures.look_up(data, names, ("svg",))
     if not wanted:
         worker.stop_chart_drawer()
+    worker.remember_charts([figures.cache_key(name, "svg", figures.chart_inputs(data, name))
+                            for name in names])
     charts = {name: None if name in wanted else found[name] for name in names}
     rendering()
     render = _run(False, limits, render_report_pdf, data, charts)

@@ -105,6 +105,36 @@ def remember(key: str, content: bytes) -> None:
         pass  # a read-only data directory: the memory cache still works
 
 
+def _last_charts_file(request: str) -> Path:
+    return get_settings().data_dir / "charts" / "last" / hashlib.sha256(
+        request.encode()).hexdigest()
+
+
+def remember_last_charts(request: str, keys: list[str]) -> None:
+    """Note the cache keys of the charts the report asked for as `request` printed (the report
+    command: its arguments), so the next identical command knows before reading the database
+    whether it will draw anything (last_charts_cached)."""
+    path = _last_charts_file(request)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text("\n".join(keys), encoding="ascii")
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only data directory: the command draws as if nothing were cached
+
+
+def last_charts_cached(request: str) -> bool:
+    """Whether every chart the last report asked for as `request` used is in the cache: then
+    this one most likely draws none (unless the data changed since, when it draws them after
+    all, later)."""
+    try:
+        keys = _last_charts_file(request).read_text(encoding="ascii").split()
+    except OSError:
+        return False
+    return bool(keys) and all(key in _cache or _cache_file(key).is_file() for key in keys)
+
+
 def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]:
     """Draw one chart in each of `formats` (one drawing); runs in the worker process.
     matplotlib is imported here, so a report whose charts are all cached never loads it."""

@@ -248,16 +248,23 @@ def _fork(target, name: str, *args) -> tuple:
     return process, mine
 
 
-def start_report_processes() -> None:
+_charts_request: str | None = None  # the report command's arguments (start_report_processes)
+
+
+def start_report_processes(request: str | None = None) -> None:
     """The report command's helpers, forked at its first line (cli.common.starting_renderer):
     the chart drawer first (its lane, matplotlib then the charts, is the longest), then the
     renderer, and between them a pipe on which the drawer hands each chart to the renderer as
     soon as it is drawn, so the renderer lays the report out while the charts are drawn and
-    waits only when it paints them (render.PendingCharts)."""
+    waits only when it paints them (render.PendingCharts). `request` (the command's
+    arguments) lets the drawer skip importing matplotlib when the last identical command's
+    charts are all in the cache (figures.last_charts_cached; remember_charts notes them)."""
+    global _charts_request
     if _drawer is not None or _renderer is not None:
         return
+    _charts_request = request
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    start_chart_drawer(feed=(sender, receiver))
+    start_chart_drawer(feed=(sender, receiver), request=request)
     start_renderer(feed=(receiver, sender))
     sender.close()
     receiver.close()
@@ -336,7 +343,16 @@ def _run_in_renderer(function, args: tuple):
 _drawer: tuple | None = None  # (process, connection, feeds the renderer): start_chart_drawer()
 
 
-def start_chart_drawer(feed: tuple | None = None) -> None:
+def remember_charts(keys: list[str]) -> None:
+    """The report command: note the chart cache keys its report used, for the next identical
+    command's drawer (start_report_processes)."""
+    if _charts_request is not None:
+        from tracker.reporting import figures
+
+        figures.remember_last_charts(_charts_request, keys)
+
+
+def start_chart_drawer(feed: tuple | None = None, request: str | None = None) -> None:
     """Fork a process that imports matplotlib now (the charts module, ~0.6 CPU s) and then
     draws the charts it is sent (draw_beside): the report command's serial chain (start-up,
     database, matplotlib, charts) becomes two chains, the import running on the other core
@@ -345,19 +361,24 @@ def start_chart_drawer(feed: tuple | None = None) -> None:
     commands call it first thing (cli.common.starting_renderer)."""
     global _drawer
     if _drawer is None:
-        _drawer = (*_fork(_draw_when_asked, "tracker-charts", feed), feed is not None)
+        _drawer = (*_fork(_draw_when_asked, "tracker-charts", feed, request),
+                   feed is not None)
 
 
-def _draw_when_asked(connection, feed: tuple | None = None) -> None:
+def _draw_when_asked(connection, feed: tuple | None = None, request: str | None = None) -> None:
     """The chart drawer: import matplotlib, then draw the one set of charts it is sent; with a
     `feed` (the renderer's end to send each chart on as soon as it is drawn, the renderer's
-    end, closed here), the renderer gets them too."""
+    end, closed here), the renderer gets them too. When the last command made as `request`
+    found its charts all in the cache, matplotlib is imported only if charts are asked for
+    after all (the CPU goes to the renderer and the command instead)."""
     sender = None
     if feed is not None:
         sender, theirs = feed
         theirs.close()
     from tracker.reporting import figures
-    from tracker.reporting.charts import CHARTS  # noqa: F401 - imported before it is asked
+
+    if request is None or not figures.last_charts_cached(request):
+        from tracker.reporting.charts import CHARTS  # noqa: F401 - imported before it is asked
 
     try:
         wanted = connection.recv()
