@@ -12,10 +12,10 @@ For each, in the same run and interleaved (so machine load hits both alike), N t
 
 - total: wall time, CPU time and peak memory of the real command
   `tracker report monthly --plan P --period YYYY-MM --out FILE.pdf`: start-up, imports, data
-  as of the date, charts, HTML, WeasyPrint, PDF/A, archive. The command draws its charts in
-  a process it forks at once (the chart drawer) and renders in children of its render worker
-  (a fork server and a child per step), so CPU and memory are those of
-  the whole process tree: the benchmark is the tree's subreaper and reaps every process of
+  as of the date, charts, HTML, WeasyPrint, PDF/A, archive. The command forks two processes
+  at once: the chart drawer (matplotlib, then the charts) and the renderer (WeasyPrint, then
+  the PDF, started as soon as the model is built: the charts reach it while it lays the pages
+  out), so CPU and memory are those of the whole process tree: the benchmark is the tree's subreaper and reaps every process of
   it (CPU from their rusage), and samples the tree every 50 ms for its memory: the sum of the
   processes' RSS (pages shared by a fork counted in each: an upper bound) and of their PSS
   (shared pages divided among the sharers: what the tree really occupies);
