@@ -118,6 +118,8 @@ class _Builder:
     styles: dict[int, str] = field(default_factory=dict)  # id(item) → numbering style of its tasks
     last_task: ParsedTask | None = None  # a numbered task that a plain paragraph may continue
     headings: dict[int, tuple[str, int]] = field(default_factory=dict)  # id(item) → (title, line)
+    # id(section) → (heading, line) of a section whose heading is one sentence and its note
+    section_headings: dict[int, tuple[str, int]] = field(default_factory=dict)
     issuer: str | None = None
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
@@ -156,7 +158,10 @@ class _Builder:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
         section = self.current_section
-        if number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
+        if id(section) in self.section_headings and len(section.items) == 1 and len(section.items[0].tasks) == 1:
+            # "一、指导思想（牵头单位：X）" then "（一）…": the note is the heading's, not a task
+            section.items.pop()
+        elif number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
                 and intro.title is None and intro.tasks and all(
                     t.number is None and not t.lead_units and not t.cooperating_units and not t.deadline_text
                     for t in intro.tasks):
@@ -321,6 +326,7 @@ class _Builder:
             self.last_task = None
             # their items are gone: forget what was kept by their id(), an id a new item may reuse
             self.headings.clear()
+            self.section_headings.clear()
             self.numbers.clear()
             self.styles.clear()
             self.raw.clear()
@@ -500,6 +506,17 @@ class _Builder:
         item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
                                      deadline_text, deadline, line))
 
+    def heading_section(self, number: str, heading: str, line: int) -> None:
+        """"一、对…的地区，优先支持…。（甲部负责）": a section heading that is one sentence and its
+        note is the section's one task (as an item heading is), unless items follow it."""
+        body, notes = split_note(heading)
+        self.section(number, body.strip().rstrip("。") or heading)
+        lead, coop = extract_units(heading)
+        self.current_item.tasks.append(ParsedTask(
+            None, body.strip() or heading, lead, [u for u in coop if u not in lead],
+            *note_deadline(notes, self.year), line))
+        self.section_headings[id(self.sections[-1])] = (heading, line)
+
     def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
             for item in section.items:
@@ -548,16 +565,26 @@ class _Builder:
         the preamble before its first section), not a task of the last item. Only plain
         paragraphs with no unit or deadline, and never an item's only task."""
         item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
-        while (item is not None and len(item.tasks) > 1 and (last := item.tasks[-1]).number is None
-               and not last.lead_units and not last.cooperating_units and not last.deadline_text
-               and (_CLOSING_REMARK.match(match_key(last.text)) or self._all_others_noted(last))):
+        while (item is not None and len(item.tasks) > 1 and _plain_paragraph(last := item.tasks[-1])
+               and (_CLOSING_REMARK.match(match_key(last.text)) or self._all_others_noted(item))):
             item.tasks.pop()
 
-    def _all_others_noted(self, last: ParsedTask) -> bool:
-        """A plain paragraph after the last point of a plan whose every other task (five or more)
-        names its units: the plan's closing words, not a task that alone names none."""
-        others = [t for s in self.sections for i in s.items for t in i.tasks if t is not last]
+    def _all_others_noted(self, item: ParsedItem) -> bool:
+        """Plain paragraphs right after a task that names its units, closing a plan whose every
+        other task (five or more) names its units: the plan's closing words, not tasks that alone
+        name none."""
+        start = len(item.tasks)
+        while start > 0 and _plain_paragraph(item.tasks[start - 1]):
+            start -= 1
+        closing = item.tasks[start:]
+        if start == 0 and len(closing) > 1:
+            return False
+        others = [t for s in self.sections for i in s.items for t in i.tasks if not any(t is c for c in closing)]
         return len(others) >= 5 and all(t.lead_units or t.cooperating_units for t in others)
+
+
+def _plain_paragraph(task: ParsedTask) -> bool:
+    return task.number is None and not task.lead_units and not task.cooperating_units and not task.deadline_text
 
 
 # A note that marks roles itself: its units keep them under a first-listed-leads rule.
@@ -721,6 +748,9 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
         i += 1
         if (section := section_heading(line)) is not None:
             title, rest = split_section_title(section[1])
+            if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
+                builder.heading_section(section[0], section[1], line.no)
+                continue
             builder.section(section[0], title)
             if rest:
                 builder.prose(None, rest, line.no)

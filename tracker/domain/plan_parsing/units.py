@@ -44,7 +44,9 @@ _NOTE_LEAD = re.compile(
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
 _WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
-_NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
+_NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
+# "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
+_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实)$")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
@@ -210,10 +212,12 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             continue
         original = text[start:pos].strip()
         joint = _NOTE_JOINT.fullmatch(seg)
-        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and "、" not in joint[1]
-                and not _ROLE_END.search(joint[2]) and joint[1][-1] not in "委员工协学商联总"):
+        explicit = bool(joint) and joint[2] != "会"
+        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and (explicit or (
+                "、" not in joint[1] and not _ROLE_END.search(joint[3]) and joint[1][-1] not in "委员工协学商联总"))):
+            role = _JOINT_ROLE.search(joint[3]) if explicit else None
             merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
-            merge_units(coop, split_units(original[joint.start(2): joint.end(2)]))
+            merge_units(coop, split_units(original[joint.start(3): role.start() + joint.start(3) if role else joint.end(3)]))
             pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
