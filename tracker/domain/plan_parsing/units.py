@@ -71,12 +71,12 @@ _NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详�
 MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
 
 
-_SQUARE_TO_ROUND = str.maketrans("[]", "()")
+_SQUARE_TO_ROUND = str.maketrans("[]〈〉", "()()")
 
 
 def note_key(text: str) -> str:
     """The matching key with square brackets read as round ones: a note may be written
-    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）."""
+    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）, or closed with a look-alike 〉."""
     return match_key(text).translate(_SQUARE_TO_ROUND)
 
 
@@ -331,6 +331,10 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
             merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
     if not lead and not coop:
         _role_clauses(text, masked, lead, coop)
+    if not lead and not coop:
+        # "…把好检疫关。（区经济发展局农业处）": a trailing note naming only units, no role: they lead
+        for note in split_note(text)[1]:
+            merge_units(lead, bare_units(note))
     return lead, [u for u in coop if u not in lead]
 
 
@@ -374,11 +378,29 @@ _TRAILING_LABEL = re.compile(
     rf"|(?<=[^\x00-\x7f])(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}))\s*:")
 
 
+# A bare note is nothing but unit names: no number, quotation, title mark, label or sentence.
+_NOT_BARE = re.compile(r"[\d“”\"《》<>:。]|简称|以下|包括|含|如")
+_BARE_NOTE_MAX = 80
+
+
+def bare_units(content: str) -> list[str]:
+    """The units of a bare note that names only units, "（区经济发展局农业处）" /
+    "（区社会事业局、区市场监管局）", with no label or role word; [] for any other remark
+    ("（试行）", "（场）", "（省、市、县）")."""
+    key = note_key(content).strip()
+    if not key or len(key) > _BARE_NOTE_MAX or _NOT_BARE.search(key):
+        return []
+    parts = [match_key(p).strip() for p in split_outside_brackets(content)]
+    if not parts or any(len(p) < 3 or not _UNIT_END.fullmatch(p) or _VERB_RE.search(p) for p in parts):
+        return []
+    return split_units(content)
+
+
 def is_note(content_key: str) -> bool:
     """Whether a bracketed remark names units or a deadline (not an aside such as （试行））."""
     from tracker.domain.deadlines import resolve_deadline_phrase
 
-    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key):
+    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key) or bare_units(content_key):
         return True
     if len(content_key) <= 25:
         written, resolved = resolve_deadline_phrase(content_key, 2000)
