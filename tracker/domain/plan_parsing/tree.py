@@ -651,10 +651,11 @@ _WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken
 
 
 def _ends_mid_sentence(text: str) -> bool:
-    """A paragraph broken off in the middle of a sentence: long, and ending in a character or a
-    comma, not in a full stop, a colon, a closing bracket or a quote."""
+    """A paragraph broken off in the middle of a sentence: long, and ending in a character, a
+    comma or a quoted name ("…创新跨境电商“O2O”" then "试点模式，…"), not in a full stop, a colon
+    or a closing bracket."""
     key = match_key(text).rstrip()
-    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
+    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
