@@ -726,9 +726,47 @@ def _only_note(text: str) -> str | None:
     return text[m.start(1):m.end(1)].strip() if m and is_note(m[1]) else None
 
 
+_ENDING_MIN = 2  # clean headings sharing an ending before it is the document's way of ending one
+_HEADING_WORDS = re.compile(r"[\u4e00-\u9fff“”]{4,24}")
+# Words that make a compound with a heading's last word ("…工作机制", "…工程建设"): no cut before them.
+_COMPOUND_AFTER = re.compile(r"机制|方案|制度|要求|任务|人员|职责|体系|格局|规范|水平|质量|成效|计划|措施|力度"
+                             r"|经费|台账|专班|会议|领导|小组|建设|项目|情况|进度|中|的|和|及|与|等")
+
+
+def _heading_endings(lines: list[Line]) -> set[str]:
+    """The last two characters that end two or more of the document's item headings written
+    alone (no paragraph run onto them): "工作" in "（一）启动…修复工作" / "（四）加强…监测工作"."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        if (item := item_heading(line)) and item[1]:
+            title, rest = split_section_title(item[1])
+            key = match_key(title).strip()
+            if rest is None and _HEADING_WORDS.fullmatch(key):
+                counts[key[-2:]] += 1
+    return {ending for ending, count in counts.items() if count >= _ENDING_MIN}
+
+
+def _cut_at_ending(text: str, endings: set[str]) -> int | None:
+    """Where an item heading run into its paragraph with no stop ("大范围开展保护区宣传工作发挥广播…")
+    ends: after the first of the document's own heading endings, before a new word."""
+    key = match_key(text)
+    first = key.split("。", 1)[0]
+    if len(first) <= _RUN_ON_TITLE_MAX or not endings:
+        return None
+    for end in range(4, _RUN_ON_TITLE_MAX + 1):
+        if (key[end - 2:end] in endings and re.match(r"[\u4e00-\u9fff“《]", key[end:end + 1])
+                and not _COMPOUND_AFTER.match(key, end) and "，" not in key[:end] and "," not in key[:end]):
+            return end
+    return None
+
+
+_RUN_ON_TITLE_MAX = 24
+
+
 def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
     last_table: int | None = None
+    endings = _heading_endings(lines)
     while i < len(lines):
         line = lines[i]
         if (is_bar_line(line) or column_role(line.text)) and (stream := read_cell_lines(lines, i)):
@@ -761,6 +799,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 item = (item[0], lines[i].text)
                 i += 1
             title, rest = split_section_title(item[1])
+            if (cut := _cut_at_ending(title, endings)) is not None:
+                title, rest = title[:cut], item[1][cut:].strip()
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
