@@ -927,3 +927,16 @@ def test_contact_lines_and_an_attached_files_name_closing_a_folded_page():
             "联 系 人：张三联系邮箱：a@b.cn联系电话：12345678 附件下载 某某关于印发实施方案的通知.pdf")
     tasks = _tasks(parse_plan_text(text))
     assert [t[2] for t in tasks] == ["各单位要明确责任。", "区财政部门要保障各项工作的顺利开展。"]
+
+
+def test_a_section_named_for_why_or_where_the_plan_applies_run_into_its_paragraph():
+    """"一、必要性和紧迫性某水库是…" / "二、整治范围保护区…": the standard names of why and where a plan
+    applies (重要意义, 必要性和紧迫性, 适用范围, 整治对象) run straight into the section's paragraph."""
+    text = "\n".join([
+        "某某实施意见",
+        "一、必要性和紧迫性某某水库是我区唯一的中型水库，是重要的水源保护区、自然保护区、风景名胜区。正常库容为两千万方。",
+        "二、整治范围保护区13.4平方公里范围内，重点是水库库区沿岸、居民生活的村庄、流入水库的上游溪流等。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.title, t[2][:6]) for s in plan.sections for t in _tasks(plan) if t[0] == s.number] == [
+        ("必要性和紧迫性", "某某水库是我"), ("整治范围", "保护区13.")]
