@@ -118,8 +118,8 @@ class _Builder:
     styles: dict[int, str] = field(default_factory=dict)  # id(item) → numbering style of its tasks
     last_task: ParsedTask | None = None  # a numbered task that a plain paragraph may continue
     headings: dict[int, tuple[str, int]] = field(default_factory=dict)  # id(item) → (title, line)
-    # id(section) → (heading, line) of a section whose heading is one sentence and its note
-    section_headings: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # id() of each section whose heading is one sentence and its note (the section's one task)
+    section_headings: set[int] = field(default_factory=set)
     issuer: str | None = None
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
@@ -515,7 +515,7 @@ class _Builder:
         self.current_item.tasks.append(ParsedTask(
             None, body.strip() or heading, lead, [u for u in coop if u not in lead],
             *note_deadline(notes, self.year), line))
-        self.section_headings[id(self.sections[-1])] = (heading, line)
+        self.section_headings.add(id(self.sections[-1]))
 
     def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
