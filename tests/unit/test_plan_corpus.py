@@ -36,15 +36,15 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
-# 63 -> 81; then s01-s16, 81 -> 97: see above).
+# 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104: see above).
 DEV_FLOORS = {
-    "documents": 97,
-    "sections_f1": 0.9920,
-    "items_f1": 0.9716,
-    "tasks_f1": 0.9634,
-    "units": 0.9678,
-    "units_roles": 0.9678,
-    "deadlines": 0.9685,
+    "documents": 104,
+    "sections_f1": 0.9933,
+    "items_f1": 0.9745,
+    "tasks_f1": 0.9669,
+    "units": 0.9711,
+    "units_roles": 0.9705,
+    "deadlines": 0.9711,
 }
 
 

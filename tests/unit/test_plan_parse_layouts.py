@@ -829,3 +829,114 @@ def test_an_items_lead_in_naming_its_points_is_no_task():
     assert [(t[1], t[2][:5]) for t in _tasks(parse_plan_text(text))] == [
         ("成立联合采购办公室", "监督组。负"), ("成立联合采购办公室", "专家组。负"),
         ("加强宣传", "做好政策宣"), ("加强宣传", "编写问答。")]
+
+
+# --- layouts of the fourth hold-out u01-u02 / v01-v05, retired into development -----------------
+
+
+def test_a_section_heading_that_is_one_sentence_and_its_note_is_the_sections_task():
+    """"一、对…的地区，优先支持…。（甲部负责）": measures numbered at section level, one sentence each
+    with its note: the section's title is the sentence, its one task the sentence; plain closing
+    paragraphs right after the last noted measure are the plan's closing words. A section heading
+    with a note and items under it keeps no task of its own."""
+    text = "\n".join([
+        "某某激励措施通知",
+        *(f"{n}、对工作成效明显的地区，在资金安排上给予倾斜支持{n}。（甲部{n}、乙部负责）" for n in "一二三四五"),
+        "六、对改革成效显著的地区，优先纳入试点。（丙部会同有关部门负责）",
+        "各有关部门要认真组织实施激励措施，及时制定实施办法。",
+        "自本通知印发之日起，原通知停止执行。",
+    ])
+    plan = parse_plan_text(text)
+    tasks = _tasks(plan)
+    assert [s.title for s in plan.sections][5] == "对改革成效显著的地区，优先纳入试点"
+    assert [(t[0], t[1], t[2][:8], t[3], t[4]) for t in tasks][4:] == [
+        ("五", None, "对工作成效明显的", ["甲部五", "乙部"], []),
+        ("六", None, "对改革成效显著的", ["丙部"], ["有关部门"])]
+    assert tasks[5][2] == "对改革成效显著的地区，优先纳入试点。"
+    headed = parse_plan_text("\n".join([
+        "某某方案", "一、加强组织领导（牵头单位：甲局）", "（一）成立领导小组。", "（二）建立例会制度。"]))
+    assert [(t[1], t[2]) for t in _tasks(headed)] == [("成立领导小组", "成立领导小组。"), ("建立例会制度", "建立例会制度。")]
+
+
+def test_a_note_naming_the_units_working_together_before_its_role_word():
+    """"（A、B会同有关部门负责）": the units before 会同 lead, those after it cooperate."""
+    assert extract_units("予以倾斜。（国家发展改革委、财政部会同有关部门负责）") == (
+        ["国家发展改革委", "财政部"], ["有关部门"])
+    assert extract_units("予以倾斜。（教育部会同有关部门负责）") == (["教育部"], ["有关部门"])
+
+
+def test_a_bare_trailing_note_of_unit_names_gives_the_lead_units():
+    """"…把好检疫关。（区经济发展局农业处）": a trailing note naming only units, no label or role word:
+    they lead and the note leaves the text; brackets inside the text ("屠宰厂（场）") and asides
+    ("（试行）", "（省、市、县）") are no units. A note closed with the look-alike 〉 is a note, and the
+    next task number run on after it starts a task."""
+    assert extract_units("严格执行定点屠宰厂（场）制度，把好检疫关。（区经济发展局农业处）") == (["区经济发展局农业处"], [])
+    assert extract_units("加强学校饮用水卫生监管。(区社会事业局、区市场监管局）") == (["区社会事业局", "区市场监管局"], [])
+    assert extract_units("制定管理办法（试行）") == ([], [])
+    assert extract_units("覆盖各级政府（省、市、县）") == ([], [])
+    folded = ("某某工作方案 一、目标任务（一）餐饮服务业治理" + "加强餐饮服务单位日常监管，提高食品安全水平。" * 12
+              + "1.加强学校食堂管理。定期培训食堂管理人员。（区市场监管局、区社会事业局）"
+              + "2.开展示范建设。创建示范街和示范店。（区市场监管局〉3.开展监督抽检。及时公布抽检结果。（区市场监管局）")
+    tasks = _tasks(parse_plan_text(folded))
+    assert [(t[2], t[3]) for t in tasks][-3:] == [
+        ("加强学校食堂管理。定期培训食堂管理人员。", ["区市场监管局", "区社会事业局"]),
+        ("开展示范建设。创建示范街和示范店。", ["区市场监管局"]),
+        ("开展监督抽检。及时公布抽检结果。", ["区市场监管局"])]
+
+
+def test_run_on_fields_with_an_implementing_unit_and_a_quoted_name_before_a_space():
+    """"牵头单位：A配合单位：B实施单位：C完成时限：…" run on after each measure: 实施单位 cooperates
+    beside a named lead (and leads when none is named); a folded line broken after a quoted name
+    ("…跨境电商“O2O” 试点模式") goes on in the next piece."""
+    text = ("某某任务分解方案 为推进落实，对有关任务分工如下：" + "按照工作分工和时限要求推进各项工作。" * 8
+            + "一、支持跨境电商发展。支持争取设立跨境电商综合试验区，试点跨境电商海关优惠监管政策。支持规范和创新跨境电商“O2O” 试点模式，推动业态多元化开展。"
+            "牵头单位：区经发局配合单位：平潭海关实施单位：区交通集团、跨境通公司完成时限：2019年底"
+            "二、支持口岸建设。加强监管设施建设。牵头单位：区口岸办配合单位：平潭海关完成时限：2019年11月底")
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[2], t[3], t[4], t[5]) for t in tasks] == [
+        ("支持争取设立跨境电商综合试验区，试点跨境电商海关优惠监管政策。支持规范和创新跨境电商“O2O”\n试点模式，推动业态多元化开展。",
+         ["区经发局"], ["平潭海关", "区交通集团", "跨境通公司"], "2019年底"),
+        ("加强监管设施建设。", ["区口岸办"], ["平潭海关"], "2019年11月底")]
+    assert extract_units("做好通关工作。实施单位：区交通集团") == (["区交通集团"], [])
+
+
+def test_a_part_name_or_the_documents_own_heading_ending_run_into_the_paragraph():
+    """"（二）资金保障区财政部门要…": a part name (组织保障, 资金保障…) run straight into its
+    paragraph ends the heading; "（六）大范围开展宣传工作发挥广播…": an item heading run into its
+    paragraph with no stop ends where two or more of the document's headings written alone end."""
+    text = "\n".join([
+        "某某实施意见",
+        "一、重点工作",
+        "（一）启动生态景观修复工作",
+        "1.恢复水土流失区域的植被。（牵头单位：甲局）",
+        "（二）加强水环境监测工作",
+        "1.对库区水资源进行实时监测。（牵头单位：乙局）",
+        "（三）大范围开展保护区宣传工作发挥广播、电视、报刊等新闻媒体的作用，向群众宣传保护水资源。（牵头单位：丙中心）",
+        "二、保障措施",
+        "（一）资金保障区财政部门要积极保障整治工作资金的投入力度，针对各单位提出的项目资金进行审查列支。",
+    ])
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[1], t[2][:8]) for t in tasks][2:] == [
+        ("大范围开展保护区宣传工作", "发挥广播、电视、"), ("资金保障", "区财政部门要积极")]
+
+
+def test_contact_lines_and_an_attached_files_name_closing_a_folded_page():
+    """"…顺利开展。联 系 人：张三联系电话：…" and "….pdf" after the page's 附件下载 are page chrome."""
+    text = ("某某实施方案 " + "为做好相关工作，结合实际，制定本方案。" * 10
+            + "一、工作任务（一）加强组织领导。各单位要明确责任。（二）加大资金投入。区财政部门要保障各项工作的顺利开展。"
+            "联 系 人：张三联系邮箱：a@b.cn联系电话：12345678 附件下载 某某关于印发实施方案的通知.pdf")
+    tasks = _tasks(parse_plan_text(text))
+    assert [t[2] for t in tasks] == ["各单位要明确责任。", "区财政部门要保障各项工作的顺利开展。"]
+
+
+def test_a_section_named_for_why_or_where_the_plan_applies_run_into_its_paragraph():
+    """"一、必要性和紧迫性某水库是…" / "二、整治范围保护区…": the standard names of why and where a plan
+    applies (重要意义, 必要性和紧迫性, 适用范围, 整治对象) run straight into the section's paragraph."""
+    text = "\n".join([
+        "某某实施意见",
+        "一、必要性和紧迫性某某水库是我区唯一的中型水库，是重要的水源保护区、自然保护区、风景名胜区。正常库容为两千万方。",
+        "二、整治范围保护区13.4平方公里范围内，重点是水库库区沿岸、居民生活的村庄、流入水库的上游溪流等。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.title, t[2][:6]) for s in plan.sections for t in _tasks(plan) if t[0] == s.number] == [
+        ("必要性和紧迫性", "某某水库是我"), ("整治范围", "保护区13.")]

@@ -211,3 +211,23 @@ def test_a_deadline_column_before_the_unit_column_and_a_source_column_after_it()
         ("2", "组织各乡镇开展生态文明建设创建工作", ["区环土局"], ["区经发局", "相关乡镇人民政府"], "12月"),
         ("3", "分解细化生态环保目标责任到区直部门", ["区环土局"], ["区农发局"], "全年"),
     ]
+
+
+def test_a_table_flattened_with_spaces_between_cells_and_its_header_written_again():
+    """工作任务 牵头单位 责任单位 工作要求 with a space between cells: a unit cell set off by spaces
+    is one name even with words that mark a sentence elsewhere (政策法规处, 重点办); a name never
+    holds a title mark (贯彻落实《福建省…》 is the requirement); the header written again at a page
+    break is no part of the group heading before it."""
+    row = (f"{COVER} 工作任务 牵头单位 责任单位 工 作 要 求 一、着力加强公开解读回应工作 （一）围绕法治政府推进政务公开 "
+           "1.推进政策执行阳光透明 政策法规处 各有关处室 制定出台涉及公共利益的政策文件，要对公开相关信息作出明确规定。 "
+           "2.推进重大建设项目信息公开 发改处 重点办 贯彻落实有关实施意见，突出做好项目批准和实施信息公开工作。 "
+           "3.推进社会公益事业信息公开 各有关处室 贯彻落实《福建省人民政府办公厅转发的意见》，进一步推进信息公开。 "
+           "二、着力提升政务服务工作实效 工作任务 牵头单位 责任单位 工 作 要 求 "
+           "4.完善政府网站反馈机制 综合协调办 构建完善网民留言的受理、转办和反馈机制，及时处理答复。 附件下载")
+    plan = parse_plan_text(row)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "着力加强公开解读回应工作"), ("二", "着力提升政务服务工作实效")]
+    tasks = [t for s in plan.sections for i in s.items for t in i.tasks]
+    assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
+        (["政策法规处"], ["各有关处室"]), (["发改处"], ["重点办"]), (["各有关处室"], []), (["综合协调办"], [])]
+    assert tasks[2].text == "推进社会公益事业信息公开：贯彻落实《福建省人民政府办公厅转发的意见》，进一步推进信息公开。"

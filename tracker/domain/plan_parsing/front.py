@@ -71,6 +71,8 @@ _FOOTER_RE = re.compile(
     # a web page's chrome after the article
     r"|(?:文章)?来源\s*:.*|.{0,80}附件下载.*|\[?(?:打印本页|打印|关闭窗口|关闭)\]?|分享到.*|扫一扫.*|责任编辑\s*:.*"
     r"|相关(?:文章|链接|阅读|新闻|文件|信息)\s*:?|上一篇\s*:.*|下一篇\s*:.*"
+    r"|联系人\s*:.{0,30}联系(?:电话|方式|邮箱)\s*:.*"  # the office's contact lines
+    r"|[^。;]{1,150}\.(?:[Pp][Dd][Ff]|[Dd][Oo][Cc][Xx]?|[Xx][Ll][Ss][Xx]?|[Ww][Pp][Ss]|[Oo][Ff][Dd])"  # an attached file's name
 )
 _RED_HEADER_RE = re.compile(r".{1,30}文件")  # "苏州市规划局文件" above the 文号
 ATTACHMENT_RE = re.compile(r"附件\s*\d*\s*(?::\s*(.*))?")

@@ -114,9 +114,12 @@ _OPENER = re.compile(r"(?<![，,、紧要应须并和及将])(?:根据|严格按
 # The standard names of a plan's parts (总体要求, 工作目标, 保障措施…): a section heading whose
 # text runs on far past a heading's length with no full stop is such a name with its first
 # paragraph run onto it (a folded article: "一、工作目标紧紧围绕…").
-_PART = (r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关)"
+_PART = (r"(?:总体|工作|主要|基本|指导|保障|组织|实施|重点|目标|进度|时间|有关|相关|资金|经费|制度|队伍|人才|技术)"
          r"(?:要求|目标|思想|原则|任务|措施|保障|领导|步骤|安排|内容|机构|情况)")
-_PART_NAME = re.compile(rf"{_PART}(?:[和及与]{_PART})?|联系方式")  # "指导思想和总体目标" too
+# Why and where a plan applies: "重要意义", "必要性和紧迫性", "适用范围", "重点整治对象".
+_WHY = r"(?:重要意义|必要性|重要性|紧迫性)(?:[和及与](?:必要性|重要性|紧迫性))?"
+_SCOPE = r"(?:[\u4e00-\u9fff]{2})?(?:适用|实施|整治|治理|保护|工作)(?:范围|对象)"
+_PART_NAME = re.compile(rf"{_PART}(?:[和及与]{_PART})?|{_WHY}|{_SCOPE}|联系方式")  # "指导思想和总体目标" too
 # "四、联系方式联系人：张三": a part name with its first labelled line run onto it
 _LABEL_AFTER = re.compile(r"[\u4e00-\u9fff]{2,6}:")
 _HEADING_MAX = 40
@@ -130,7 +133,14 @@ def split_section_title(rest: str) -> tuple[str, str | None]:
     first = rest.partition("。")[0]
     if len(first) > _HEADING_MAX and (m := _PART_NAME.match(key)):
         return rest[:m.end()], rest[m.end():].strip()
+    if len(first) > _RUN_ON_TITLE and (m := _PART_NAME.match(key)) and _RUNS_ON.match(key, m.end()):
+        # "（二）资金保障区财政部门要积极保障…": a part name run straight into its paragraph
+        return rest[:m.end()], rest[m.end():].strip()
     return split_title(rest)
+
+
+# What follows a part name run into its paragraph: a word, not a joining 和/及/与 or punctuation.
+_RUNS_ON = re.compile(r"(?![和及与的])[\u4e00-\u9fff“《]")
 
 
 

@@ -79,7 +79,7 @@ _SUFFIX_CHARS = set("局委办厅院所站队部处室科镇乡会市区县府�
 _TEXT_WORDS = re.compile(
     r"的|情况|范围|力度|措施|政策|机制|清单|目录|要求|制度|方案|报告|通过|按照|利用|做好|加强|推进"
     r"|及时|主动|实行|重点|加大|全面|围绕|提升|深入|密切|指导|继续|严格|深化|开展|确保|认真|明确"
-    r"|规范|建立|完善|进一步|各项|以及|要|将|对|在|。|“|”|\d"
+    r"|规范|建立|完善|进一步|各项|以及|要|将|对|在|。|“|”|《|》|\d"
 )
 _FOOTER = re.compile(r"\s(?:来源[:：]|附件下载|相关附件|【打印|打印本页|关闭窗口|扫一扫|分享到|责任编辑)")
 
@@ -154,9 +154,23 @@ class _Lexicon:
         return self.cache[candidate]
 
 
+# A whole cell of a table flattened with a space between its cells ("… 政策法规处 重点办 …").
+_SPACED_CELL = re.compile(r"[^\s的。,;:“”《》\d、]{2,10}(?=\s)")
+
+
+def _spaced_cell(key: str, i: int) -> int | None:
+    """The end of a unit name that is a whole space-delimited cell: written between spaces it
+    needs no place prefix and may hold words that elsewhere mark a sentence (政策法规处, 重点办)."""
+    if i == 0 or not key[i - 1].isspace() or not (m := _SPACED_CELL.match(key, i)):
+        return None
+    return m.end() if key[m.end() - 1] in _SUFFIX_CHARS else None
+
+
 def _name_at(text: str, i: int, free_start: bool, lexicon: _Lexicon) -> int | None:
     """The end of the unit name starting at text[i], or None."""
     key = match_key(text)
+    if free_start and (cell := _spaced_cell(key, i)) is not None:
+        return cell
     ends = []
     depth = 0
     for j in range(i + 1, min(len(text), i + 30) + 1):
@@ -449,10 +463,22 @@ def _layout(header: str) -> str:
     return "middle" if unit and requirement and requirement[-1] > unit.start() else "tail"
 
 
+def _table_header(key: str, start: int = 0) -> re.Match | None:
+    """The first run of column names from key[start] that names a task and a unit column."""
+    return next((m for m in _HEADER_RE.finditer(key, start)
+                 if _UNIT_COLUMN.search(_squeeze(m[0])) and _TASK_COLUMN.search(_squeeze(m[0]))), None)
+
+
+def _without_header(segment: str) -> str:
+    """A row's text without the table's header written again inside it (at a page break)."""
+    while (header := _table_header(match_key(segment))) is not None:
+        segment = f"{segment[:header.start()].rstrip()} {segment[header.end():].lstrip()}"
+    return segment
+
+
 def _recover_line(row: str) -> str | None:
     key = match_key(row)
-    header = next((m for m in _HEADER_RE.finditer(key)
-                   if _UNIT_COLUMN.search(_squeeze(m[0])) and _TASK_COLUMN.search(_squeeze(m[0]))), None)
+    header = _table_header(key)
     if header is None:
         return None
     columns = _squeeze(header[0])
@@ -487,7 +513,7 @@ def _recover_line(row: str) -> str | None:
         lines.append(before)
     for index, (kind, number, _start, end) in enumerate(tokens):
         nxt = tokens[index + 1][2] if index + 1 < len(tokens) else len(body)
-        segment = body[end:nxt]
+        segment = _without_header(body[end:nxt])
         if kind == "repeat":
             continue
         if kind == "section":

@@ -87,12 +87,15 @@ _FOLD_SPACE = re.compile(rf"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\
 _INLINE_HEADING = re.compile(
     r"(?<=[^\s一二三四五六七八九十第(（统唯逐之万周其初不])(?=[一二三四五六七八九十]{1,3}、)"  # not 统一、/不一、
     r"|(?<=\S)(?=[（(][一二三四五六七八九十]{1,3}[）)])"
-    r"|(?:(?<=[。；;）)\u4e00-\u9fff])|(?<=[:：])(?<!附件[:：]))(?=\d{1,2}[.、．](?!\d) ?[\u4e00-\u9fff“《])")
+    r"|(?:(?<=[。；;）)〉\u4e00-\u9fff])|(?<=[:：])(?<!附件[:：]))(?=\d{1,2}[.、．](?!\d) ?[\u4e00-\u9fff“《])"
+    # "…顺利开展。联系人：张三联系电话：…": the plan's contact lines after its last sentence
+    r"|(?<=[。；;])(?=联系人\s*:)")
 
 
 # "工 作 任 务": a word typeset with a space between its characters (a table header) is one word,
 # not four folded lines.
-_LETTER_SPACED = re.compile(r"(?<!\S)[\u4e00-\u9fff](?: [\u4e00-\u9fff](?!\S)){2,}")
+# "。联 系 人：": a spaced label right after a sentence is one word too.
+_LETTER_SPACED = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff](?![\u4e00-\u9fff])){2,}")
 
 
 def join_letter_spaced(row: str) -> str:

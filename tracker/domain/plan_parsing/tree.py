@@ -118,6 +118,8 @@ class _Builder:
     styles: dict[int, str] = field(default_factory=dict)  # id(item) → numbering style of its tasks
     last_task: ParsedTask | None = None  # a numbered task that a plain paragraph may continue
     headings: dict[int, tuple[str, int]] = field(default_factory=dict)  # id(item) → (title, line)
+    # id() of each section whose heading is one sentence and its note (the section's one task)
+    section_headings: set[int] = field(default_factory=set)
     issuer: str | None = None
     issued_on: str | None = None
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
@@ -156,7 +158,10 @@ class _Builder:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
         section = self.current_section
-        if number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
+        if id(section) in self.section_headings and len(section.items) == 1 and len(section.items[0].tasks) == 1:
+            # "一、指导思想（牵头单位：X）" then "（一）…": the note is the heading's, not a task
+            section.items.pop()
+        elif number is not None and len(section.items) == 1 and (intro := section.items[0]).number is None \
                 and intro.title is None and intro.tasks and all(
                     t.number is None and not t.lead_units and not t.cooperating_units and not t.deadline_text
                     for t in intro.tasks):
@@ -321,6 +326,7 @@ class _Builder:
             self.last_task = None
             # their items are gone: forget what was kept by their id(), an id a new item may reuse
             self.headings.clear()
+            self.section_headings.clear()
             self.numbers.clear()
             self.styles.clear()
             self.raw.clear()
@@ -500,6 +506,17 @@ class _Builder:
         item.tasks.append(ParsedTask(None, body or text, lead, [u for u in coop if u not in lead],
                                      deadline_text, deadline, line))
 
+    def heading_section(self, number: str, heading: str, line: int) -> None:
+        """"一、对…的地区，优先支持…。（甲部负责）": a section heading that is one sentence and its
+        note is the section's one task (as an item heading is), unless items follow it."""
+        body, notes = split_note(heading)
+        self.section(number, body.strip().rstrip("。") or heading)
+        lead, coop = extract_units(heading)
+        self.current_item.tasks.append(ParsedTask(
+            None, body.strip() or heading, lead, [u for u in coop if u not in lead],
+            *note_deadline(notes, self.year), line))
+        self.section_headings.add(id(self.sections[-1]))
+
     def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
             for item in section.items:
@@ -548,16 +565,26 @@ class _Builder:
         the preamble before its first section), not a task of the last item. Only plain
         paragraphs with no unit or deadline, and never an item's only task."""
         item = self.sections[-1].items[-1] if self.sections and self.sections[-1].items else None
-        while (item is not None and len(item.tasks) > 1 and (last := item.tasks[-1]).number is None
-               and not last.lead_units and not last.cooperating_units and not last.deadline_text
-               and (_CLOSING_REMARK.match(match_key(last.text)) or self._all_others_noted(last))):
+        while (item is not None and len(item.tasks) > 1 and _plain_paragraph(last := item.tasks[-1])
+               and (_CLOSING_REMARK.match(match_key(last.text)) or self._all_others_noted(item))):
             item.tasks.pop()
 
-    def _all_others_noted(self, last: ParsedTask) -> bool:
-        """A plain paragraph after the last point of a plan whose every other task (five or more)
-        names its units: the plan's closing words, not a task that alone names none."""
-        others = [t for s in self.sections for i in s.items for t in i.tasks if t is not last]
+    def _all_others_noted(self, item: ParsedItem) -> bool:
+        """Plain paragraphs right after a task that names its units, closing a plan whose every
+        other task (five or more) names its units: the plan's closing words, not tasks that alone
+        name none."""
+        start = len(item.tasks)
+        while start > 0 and _plain_paragraph(item.tasks[start - 1]):
+            start -= 1
+        closing = item.tasks[start:]
+        if start == 0 and len(closing) > 1:
+            return False
+        others = [t for s in self.sections for i in s.items for t in i.tasks if not any(t is c for c in closing)]
         return len(others) >= 5 and all(t.lead_units or t.cooperating_units for t in others)
+
+
+def _plain_paragraph(task: ParsedTask) -> bool:
+    return task.number is None and not task.lead_units and not task.cooperating_units and not task.deadline_text
 
 
 # A note that marks roles itself: its units keep them under a first-listed-leads rule.
@@ -624,10 +651,11 @@ _WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken
 
 
 def _ends_mid_sentence(text: str) -> bool:
-    """A paragraph broken off in the middle of a sentence: long, and ending in a character or a
-    comma, not in a full stop, a colon, a closing bracket or a quote."""
+    """A paragraph broken off in the middle of a sentence: long, and ending in a character, a
+    comma or a quoted name ("…创新跨境电商“O2O”" then "试点模式，…"), not in a full stop, a colon
+    or a closing bracket."""
     key = match_key(text).rstrip()
-    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、" or "\u4e00" <= key[-1] <= "\u9fff")
+    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
@@ -698,9 +726,47 @@ def _only_note(text: str) -> str | None:
     return text[m.start(1):m.end(1)].strip() if m and is_note(m[1]) else None
 
 
+_ENDING_MIN = 2  # clean headings sharing an ending before it is the document's way of ending one
+_HEADING_WORDS = re.compile(r"[\u4e00-\u9fff“”]{4,24}")
+# Words that make a compound with a heading's last word ("…工作机制", "…工程建设"): no cut before them.
+_COMPOUND_AFTER = re.compile(r"机制|方案|制度|要求|任务|人员|职责|体系|格局|规范|水平|质量|成效|计划|措施|力度"
+                             r"|经费|台账|专班|会议|领导|小组|建设|项目|情况|进度|中|的|和|及|与|等")
+
+
+def _heading_endings(lines: list[Line]) -> set[str]:
+    """The last two characters that end two or more of the document's item headings written
+    alone (no paragraph run onto them): "工作" in "（一）启动…修复工作" / "（四）加强…监测工作"."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        if (item := item_heading(line)) and item[1]:
+            title, rest = split_section_title(item[1])
+            key = match_key(title).strip()
+            if rest is None and _HEADING_WORDS.fullmatch(key):
+                counts[key[-2:]] += 1
+    return {ending for ending, count in counts.items() if count >= _ENDING_MIN}
+
+
+def _cut_at_ending(text: str, endings: set[str]) -> int | None:
+    """Where an item heading run into its paragraph with no stop ("大范围开展保护区宣传工作发挥广播…")
+    ends: after the first of the document's own heading endings, before a new word."""
+    key = match_key(text)
+    first = key.split("。", 1)[0]
+    if len(first) <= _RUN_ON_TITLE_MAX or not endings:
+        return None
+    for end in range(4, _RUN_ON_TITLE_MAX + 1):
+        if (key[end - 2:end] in endings and re.match(r"[\u4e00-\u9fff“《]", key[end:end + 1])
+                and not _COMPOUND_AFTER.match(key, end) and "，" not in key[:end] and "," not in key[:end]):
+            return end
+    return None
+
+
+_RUN_ON_TITLE_MAX = 24
+
+
 def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
     last_table: int | None = None
+    endings = _heading_endings(lines)
     while i < len(lines):
         line = lines[i]
         if (is_bar_line(line) or column_role(line.text)) and (stream := read_cell_lines(lines, i)):
@@ -721,6 +787,9 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
         i += 1
         if (section := section_heading(line)) is not None:
             title, rest = split_section_title(section[1])
+            if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
+                builder.heading_section(section[0], section[1], line.no)
+                continue
             builder.section(section[0], title)
             if rest:
                 builder.prose(None, rest, line.no)
@@ -730,6 +799,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 item = (item[0], lines[i].text)
                 i += 1
             title, rest = split_section_title(item[1])
+            if (cut := _cut_at_ending(title, endings)) is not None:
+                title, rest = title[:cut], item[1][cut:].strip()
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])

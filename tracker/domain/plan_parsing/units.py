@@ -10,7 +10,7 @@ from tracker.domain.plan_parsing.text import match_key
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
-_RESP_LABELS = f"(?:责任|负责|承办){_UNIT_KINDS}|责任主体|责任对象"
+_RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 _LABEL_RE = re.compile(
@@ -44,7 +44,9 @@ _NOTE_LEAD = re.compile(
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
 _WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施")
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
-_NOTE_JOINT = re.compile(r"(.+?)(?:会同|会商|会)(?!议|计|展|上|后)(.+)")
+_NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
+# "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
+_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实)$")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
@@ -69,12 +71,12 @@ _NOT_A_UNIT = re.compile(r"以下|不再|均需|逐一|列出|[^责]落实$|详�
 MARKED_LEAD = re.compile(r"\(\s*牵头\s*\)|牵头$")
 
 
-_SQUARE_TO_ROUND = str.maketrans("[]", "()")
+_SQUARE_TO_ROUND = str.maketrans("[]〈〉", "()()")
 
 
 def note_key(text: str) -> str:
     """The matching key with square brackets read as round ones: a note may be written
-    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）."""
+    〔A牵头，B配合〕 or 【牵头单位：A】 as well as （A牵头）, or closed with a look-alike 〉."""
     return match_key(text).translate(_SQUARE_TO_ROUND)
 
 
@@ -210,10 +212,12 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             continue
         original = text[start:pos].strip()
         joint = _NOTE_JOINT.fullmatch(seg)
-        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and "、" not in joint[1]
-                and not _ROLE_END.search(joint[2]) and joint[1][-1] not in "委员工协学商联总"):
+        explicit = bool(joint) and joint[2] != "会"
+        if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and (explicit or (
+                "、" not in joint[1] and not _ROLE_END.search(joint[3]) and joint[1][-1] not in "委员工协学商联总"))):
+            role = _JOINT_ROLE.search(joint[3]) if explicit else None
             merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
-            merge_units(coop, split_units(original[joint.start(2): joint.end(2)]))
+            merge_units(coop, split_units(original[joint.start(3): role.start() + joint.start(3) if role else joint.end(3)]))
             pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
@@ -327,6 +331,10 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
             merge_units(coop, split_units(text[coop_m.start(1): coop_m.end(1)]))
     if not lead and not coop:
         _role_clauses(text, masked, lead, coop)
+    if not lead and not coop:
+        # "…把好检疫关。（区经济发展局农业处）": a trailing note naming only units, no role: they lead
+        for note in split_note(text)[1]:
+            merge_units(lead, bare_units(note))
     return lead, [u for u in coop if u not in lead]
 
 
@@ -370,11 +378,29 @@ _TRAILING_LABEL = re.compile(
     rf"|(?<=[^\x00-\x7f])(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}))\s*:")
 
 
+# A bare note is nothing but unit names: no number, quotation, title mark, label or sentence.
+_NOT_BARE = re.compile(r"[\d“”\"《》<>:。]|简称|以下|包括|含|如")
+_BARE_NOTE_MAX = 80
+
+
+def bare_units(content: str) -> list[str]:
+    """The units of a bare note that names only units, "（区经济发展局农业处）" /
+    "（区社会事业局、区市场监管局）", with no label or role word; [] for any other remark
+    ("（试行）", "（场）", "（省、市、县）")."""
+    key = note_key(content).strip()
+    if not key or len(key) > _BARE_NOTE_MAX or _NOT_BARE.search(key):
+        return []
+    parts = [match_key(p).strip() for p in split_outside_brackets(content)]
+    if not parts or any(len(p) < 3 or not _UNIT_END.fullmatch(p) or _VERB_RE.search(p) for p in parts):
+        return []
+    return split_units(content)
+
+
 def is_note(content_key: str) -> bool:
     """Whether a bracketed remark names units or a deadline (not an aside such as （试行））."""
     from tracker.domain.deadlines import resolve_deadline_phrase
 
-    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key):
+    if _UNIT_WORDS.search(content_key) or _DEADLINE_LABEL.search(content_key) or bare_units(content_key):
         return True
     if len(content_key) <= 25:
         written, resolved = resolve_deadline_phrase(content_key, 2000)
