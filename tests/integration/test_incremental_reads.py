@@ -156,3 +156,56 @@ async def test_a_structure_change_works_the_lists_out_anew(database):
     assert "（改）" in row.text
     fresh, _ = await from_scratch(plan_id, period, day)
     assert msgspec.to_builtins(after) == msgspec.to_builtins(fresh)
+
+
+async def test_the_review_queue_kept_between_pages_is_the_one_read_from_the_database(app_client):
+    """The queue's cards are kept by update id while the update waits (nothing they show can
+    change), the task and plan they name are read on every page: after submissions, a
+    correction, reviews, a task edit and a plan's new title, every page and filter equals the
+    rows read from the database alone."""
+    from tests.support.world import build_world, update_body
+    from tracker.domain.progress_input import validate_update
+    from tracker.tables import Plan
+
+    w = await build_world()
+    coordinator = await make_user("coordinator", w.units["局办公室"], username="coord")
+
+    async def check(what: str) -> None:
+        for unit_id, period in ((None, None), (w.units["法规处"], None), (None, "2018-04")):
+            kept = await progress.review_queue_page(unit_id, period, 1, 50)
+            ids = await progress._pending_by_query(unit_id, period)
+            fresh = await progress._queue_rows(ids)  # no history: nothing kept, all read
+            assert kept.total == len(ids), (what, unit_id, period)
+            assert msgspec.to_builtins(kept.rows) == msgspec.to_builtins(fresh), (what, unit_id)
+        api = await app_client.get("/api/reviews/queue", headers=w.h["coordinator"])
+        assert api.json() == msgspec.to_builtins(await progress._queue_rows(
+            await progress._pending_by_query(None, None))), what
+
+    async def submit(user, task_id: int, period: str, percent: int) -> int:
+        return (await progress.submit_update(user, task_id, validate_update(
+            update_body(period=period, percent=percent)))).id
+
+    await check("empty")
+    first = await submit(w.lead, w.task_id, "2018-03", 10)
+    await submit(w.coop, w.task_id, "2018-03", 20)
+    await submit(w.coop, w.subtask_id, "2018-04", 30)
+    await check("three updates")
+    page = await progress.review_queue_page()
+    again = await progress.review_queue_page()
+    assert all(a.update is b.update for a, b in zip(page.rows, again.rows, strict=True))
+    await submit(w.lead, w.task_id, "2018-03", 15)  # a correction replaces the first
+    await check("a correction")
+    assert first not in [row.update.id for row in (await progress.review_queue_page()).rows]
+    queued = [row.update.id for row in (await progress.review_queue_page()).rows]
+    await progress.review_update(coordinator, queued[0], "accept", "")
+    await progress.review_update(coordinator, queued[1], "return", "请补充佐证")
+    await check("reviews")
+    await submit(w.coop, w.task_id, "2018-03", 25)  # after its return: undecided again
+    await submit(w.coop, w.subtask_id, "2018-05", 35)
+    await check("a returned update corrected")
+    version = (await Task.select(Task.version).where(Task.id == w.subtask_id).first())["version"]
+    await planning.edit_task(w.subtask_id, planning.TaskEdit(text="子任务（改）"), version)
+    await Plan.update({Plan.title: "测试计划（修订）"}).where(Plan.id == w.plan_id)
+    await check("a task's text and the plan's title")
+    titles = {row.task_text for row in (await progress.review_queue_page()).rows}
+    assert "子任务（改）" in titles
