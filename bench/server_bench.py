@@ -762,9 +762,10 @@ def _measure_workers(env: dict, log_path: Path, workers: int, actors: Actors, re
         warm = [Load("submit", submit_makers(actors)[:8], 8 * workers)]
         warm += [Load(kind, read_makers(actors, kind, 2 * workers), 4 * workers) for kind in reads]
         _run(drive(base_url, warm, max_seconds=120))
-        # Each worker also warms its caches in the background as it starts (a few CPU seconds
-        # at city scale, once per start): measure the steady state after all of them are done.
-        _wait_for_log(log_path, "caches warmed", workers, timeout=180)
+        # Each worker also warms its caches and draws the overview charts in the background as
+        # it starts (a few CPU seconds at city scale, once per start): measure the steady state
+        # after all of them are done.
+        _wait_for_log(log_path, "warm-up done", workers, timeout=180)
         cpu_before, wall = _cpu_seconds(server.pid), time.perf_counter()
         client_before, busy_before = time.process_time(), _machine_busy()
         load_before = os.getloadavg()[0]

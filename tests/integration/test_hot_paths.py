@@ -278,12 +278,14 @@ async def test_the_queue_kept_in_memory_is_the_one_the_database_gives(database):
 
 async def test_a_starting_server_fills_its_caches_before_the_first_page(database, monkeypatch):
     """`tracker serve` (TRACKER_WARM_CACHES=1) warms each worker as it starts: the history,
-    the review queue, the recent plans' facts, trees and snapshots, the page templates. The
-    first overview then reads nothing but the checks every read makes."""
+    the review queue, the recent plans' facts, trees and snapshots, the page templates, the
+    overview's charts. The first overview then reads nothing but the checks every read makes,
+    and its charts are there without a render child."""
     import asyncio
     from dataclasses import replace
 
     from tracker.http import app as http_app
+    from tracker.reporting import archive, figures
     from tracker.services import plan_cache, tracking
     from tracker.settings import get_settings
 
@@ -307,6 +309,14 @@ async def test_a_starting_server_fills_its_caches_before_the_first_page(database
             await tracking.load_plan_facts(w.plan_id)
         # The structure check and the history's "anything new?" pair, nothing loaded in full.
         assert count.statements == 3, "\n".join(count.sql)
+
+        def no_child(*args, **kwargs):
+            raise AssertionError("the overview's charts were drawn again")
+
+        monkeypatch.setattr(archive, "run_limited", no_child)
+        for name in figures.OVERVIEW_CHARTS:
+            content, media_type = await archive.plan_chart(w.plan_id, f"{name}.svg", None)
+            assert media_type == "image/svg+xml" and content.startswith(b"<?xml")
     assert warming.done()
 
 

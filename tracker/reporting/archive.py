@@ -18,7 +18,9 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import logging
 import pickle
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -102,13 +104,19 @@ _chart_models: dict[tuple, tuple[object, ReportData]] = {}  # (plan, as_of) -> (
 
 async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[bytes, str]:
     """One chart of a plan as of a date, e.g. chart="status.svg". Returns (bytes, media type).
-    The model behind the page's charts is kept while the plan's facts are the same object
-    (load_plan_facts returns a new one when anything changed), and each chart is drawn once
-    per content, in the worker process."""
+    Each chart is drawn once per content, in the worker process."""
     name, _, fmt = chart.partition(".")
     if name not in figures.CHART_NAMES or fmt not in CHART_MEDIA_TYPES:
         raise NotFound(f"图表“{chart[:40]}”不存在（可用：{'、'.join(figures.CHART_NAMES)}，"
                        ".svg 或 .png）", "chart")
+    drawn = await draw_charts(await _chart_model(plan_id, as_of), [name], (fmt,))
+    return drawn[name][fmt], CHART_MEDIA_TYPES[fmt]
+
+
+async def _chart_model(plan_id: int, as_of: dt.date | None) -> ReportData:
+    """The model behind a plan's charts as of a date (None: the overview's default date),
+    kept while the plan's facts are the same object (load_plan_facts returns a new one when
+    anything changed)."""
     plan = await get_plan(plan_id)
     as_of = as_of or default_as_of(plan.year, plan.reporting.due_day)
     period = period_of(as_of)
@@ -118,15 +126,33 @@ async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[b
     key = (plan_id, as_of, period)
     known = _chart_models.get(key)
     if known is not None and known[0] is facts:
-        data = known[1]
-    else:
-        data = await build_report_data(ReportRequest(plan_id=plan_id, period=period,
-                                                     as_of=as_of), words=False)
-        if len(_chart_models) > 64:
-            _chart_models.clear()
-        _chart_models[key] = (facts, data)
-    drawn = await draw_charts(data, [name], (fmt,))
-    return drawn[name][fmt], CHART_MEDIA_TYPES[fmt]
+        return known[1]
+    data = await build_report_data(ReportRequest(plan_id=plan_id, period=period, as_of=as_of),
+                                   words=False)
+    if len(_chart_models) > 64:
+        _chart_models.clear()
+    _chart_models[key] = (facts, data)
+    return data
+
+
+async def warm_overview_charts(plan_ids: list[int]) -> None:
+    """Each plan's overview charts as of its default date, drawn as a server worker starts
+    (after its caches: services/warm_up.py). The first chart request otherwise waits for the
+    fork server to load WeasyPrint and matplotlib and then draws (10 s on a busy machine);
+    this moves both out of the first visitor's way. A failure costs only that wait."""
+    log = logging.getLogger(__name__)
+    started = time.monotonic()
+    try:
+        for plan_id in plan_ids:
+            await draw_charts(await _chart_model(plan_id, None), list(figures.OVERVIEW_CHARTS),
+                              ("svg",))
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # noqa: BLE001 - the page draws what is missing itself
+        log.exception("drawing the overview charts failed; pages will draw them on first use")
+        return
+    log.info("overview charts drawn: %d plan(s) in %.1f s", len(plan_ids),
+             time.monotonic() - started)
 
 
 async def find_archived(request: ReportRequest, content: str) -> ReportOut | None:

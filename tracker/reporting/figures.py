@@ -19,6 +19,7 @@ from tracker.reporting.model import ReportData
 from tracker.settings import get_settings
 
 CHART_NAMES = ("sections", "units", "trend", "status", "milestones")
+OVERVIEW_CHARTS = ("status", "sections", "trend", "units")  # the plan page's, in its order
 CHART_CAPTIONS = {
     "status": "任务状态分布",
     "sections": "各部分完成率",

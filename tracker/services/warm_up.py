@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 WARM_PLANS = 12  # the most recent plans: last year's and this year's, with room to spare
 
 
-async def warm_caches(limit: int = WARM_PLANS) -> int:
+async def warm_caches(limit: int = WARM_PLANS) -> list[int]:
     """Load the history, the review queue and the most recent plans' facts, trees, today's
     and the default date's status snapshots and the units' reporting records as of today.
-    Returns the number of plans warmed."""
+    Returns the warmed plans' ids, the most recent first."""
     summaries = sorted(await plan_service.list_plans(), key=lambda p: (p.year or 0, p.id),
                        reverse=True)[:limit]
     await progress.review_queue_page()
@@ -39,19 +39,21 @@ async def warm_caches(limit: int = WARM_PLANS) -> int:
         await chasing.chasing(summary.id, None, today)
         await asyncio.sleep(0)  # requests that came in meanwhile go first
     plan_cache.settle()  # what was just built stays out of the collector's full collections
-    return len(summaries)
+    return [summary.id for summary in summaries]
 
 
-async def warm_in_background() -> None:
-    """warm_caches, logged; a failure only costs the first pages their speed."""
+async def warm_in_background() -> list[int]:
+    """warm_caches, logged; a failure only costs the first pages their speed. Returns the
+    warmed plans' ids (none after a failure)."""
     started = asyncio.get_running_loop().time()
     try:
-        count = await warm_caches()
+        plan_ids = await warm_caches()
     except asyncio.CancelledError:
         raise
     except Exception:  # noqa: BLE001 - the pages build what is missing themselves
         log.exception("warming the caches failed; pages will build them on first use")
-        return
-    log.info("caches warmed: %d plan(s) in %.1f s", count,
+        return []
+    log.info("caches warmed: %d plan(s) in %.1f s", len(plan_ids),
              asyncio.get_running_loop().time() - started)
+    return plan_ids
 

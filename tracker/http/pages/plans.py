@@ -37,6 +37,7 @@ from tracker.http.forms import (
 from tracker.http.guards import planner_guard, reader_guard, reporter_guard
 from tracker.http.pages.common import form_error, page, pager, redirect
 from tracker.reporting import archive as report_archive
+from tracker.reporting import figures
 from tracker.services import (
     accounts,
     evidence,
@@ -155,6 +156,7 @@ class PlanPages(Controller):
                     default_period=current_period(detail.year, day),
                     warnings=snapshot.warnings, summary=snapshot.summary,
                     extended=snapshot.extended,
+                    charts=[(name, figures.CHART_CAPTIONS[name]) for name in figures.OVERVIEW_CHARTS],
                     can_plan=request.user.role in PLANNERS)
 
     @get("/{plan_id:int}/export.yaml")
