@@ -209,3 +209,41 @@ async def test_the_review_queue_kept_between_pages_is_the_one_read_from_the_data
     await check("a task's text and the plan's title")
     titles = {row.task_text for row in (await progress.review_queue_page()).rows}
     assert "子任务（改）" in titles
+
+
+async def test_the_compiled_page_reads_give_what_the_orm_queries_gave(database):
+    """The 催报 page's pending extensions and reminders and every page's unread badge are
+    compiled statements now; they give the rows, types and order the ORM queries gave."""
+    from tests.support.world import build_world
+    from tracker.services import inbox, reminding
+    from tracker.tables import ChaseRecord, ExtensionRequest, InboxNotice
+
+    w = await build_world()
+    version = (await Task.select(Task.version).where(Task.id == w.subtask_id).first())["version"]
+    await planning.edit_task(w.subtask_id, planning.TaskEdit(deadline="2018-12-31"), version)
+    first = await extensions.request_extension(w.lead, w.task_id, "2019-03-31", "需要协调")
+    await extensions.decide(w.coordinator, first.id, "approve", "")
+    await extensions.request_extension(w.coop, w.subtask_id, "2019-02-28", "等材料")
+    await extensions.request_extension(w.lead, w.task_id, "2019-04-30", "再延")
+    for unit in ("局办公室", "法规处"):
+        await reminding.remind(w.coordinator, w.plan_id, "2018-09", [w.units[unit]],
+                               today=dt.date(2018, 10, 8))
+    await reminding.remind(w.coordinator, w.plan_id, "2018-09", [w.units["局办公室"]], again=True,
+                           today=dt.date(2018, 10, 8))
+
+    orm = await extensions._out(await ExtensionRequest.select(*extensions._COLUMNS).where(
+        ExtensionRequest.decision.is_null()).order_by(ExtensionRequest.id))
+    assert len(orm) == 2 and await extensions.pending() == orm
+    assert await extensions.pending(w.plan_id) == orm and await extensions.pending(w.plan_id + 1) == []
+    rows = await ChaseRecord.select(ChaseRecord.all_columns(), ChaseRecord.unit.name).where(
+        ChaseRecord.plan == w.plan_id, ChaseRecord.period == "2018-09").order_by(
+        ChaseRecord.unit.name).order_by(ChaseRecord.id, ascending=False)
+    entries = await reminding.history(w.plan_id, "2018-09")
+    assert len(entries) == len(rows) == 3
+    assert [(e.unit_id, e.sequence, e.day, e.reminded_at) for e in entries] == [
+        (r["unit"], r["sequence"], r["day"], r["reminded_at"]) for r in rows]
+    assert isinstance(entries[0].day, dt.date) and entries[0].reminded_at.tzinfo is not None
+    for user in (w.lead, w.coop, w.other):
+        assert await inbox.unread_count(user.id) == await InboxNotice.count().where(
+            InboxNotice.recipient == user.id, InboxNotice.read_at.is_null())
+    assert await inbox.unread_count(w.lead.id) >= 2
