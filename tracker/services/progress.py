@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -311,14 +312,16 @@ async def _pending_updates(unit_id: int | None = None, period: str | None = None
     oldest first. From the in-memory history the plan pages keep up to date
     (services/plan_cache.py: a city's 38,000 updates are a few milliseconds of Python there,
     against 60-500 ms for the query); inside a transaction, from the database."""
+    return (await _pending(unit_id, period))[0]
+
+
+async def _pending(unit_id: int | None, period: str | None) -> tuple[list[int], object | None]:
+    """_pending_updates, with the history it came from (None: from the database)."""
     if plan_cache.in_transaction():
-        return await _pending_by_query(unit_id, period)
+        return await _pending_by_query(unit_id, period), None
     async with plan_cache.lock():
         history = await plan_cache.history()
-        pending = _pending_in(history)
-    return [update.update_id for update in pending
-            if (unit_id is None or update.unit_id == unit_id)
-            and (period is None or update.period == period)]
+        return _pending_index.ids(history, unit_id, period), history
 
 
 class _PendingIndex:
@@ -333,6 +336,9 @@ class _PendingIndex:
         self.keys_of_task: dict[int, set[tuple[int, int, str]]] = {}
         self.undecided: dict[tuple[int, int, str], object] = {}
         self.ordered: list = []
+        # (unit, period) filter -> the ids of `ordered` it keeps, while `ordered` is the same
+        # list (a page of a city's queue asked for them all again: ~1 ms of Python a page)
+        self.filtered: tuple[list | None, dict] = (None, {})
 
     def of(self, history) -> list:
         """The undecided latest versions, oldest first."""
@@ -341,29 +347,62 @@ class _PendingIndex:
         changed = (history.changes_since(self.version) if self.history is history else None)
         if changed is None:
             self.__init__()
-            tasks = history.by_task.keys()
+            for task_id in history.by_task:
+                self._redo_task(task_id, history.by_task[task_id])
+            self.ordered = sorted(self.undecided.values(), key=_queue_order)
         else:
-            tasks = changed[0]
-        for task_id in tasks:
-            self._redo_task(task_id, history.by_task.get(task_id, ()))
+            # The changed tasks' entries leave the list and come back where they now belong
+            # (a city's queue is ~2,650 updates: sorting it all again after every submission
+            # was ~2 ms). A new list: the one handed out before stays as it was.
+            left, came = [], []
+            for task_id in changed[0]:
+                gone, new = self._redo_task(task_id, history.by_task.get(task_id, ()))
+                left.extend(gone)
+                came.extend(new)
+            leaving = {update.update_id for update in left}
+            ordered = [update for update in self.ordered if update.update_id not in leaving]
+            for update in came:
+                insort(ordered, update, key=_queue_order)
+            self.ordered = ordered
         self.history, self.version = history, history.version
-        self.ordered = sorted(self.undecided.values(),
-                              key=lambda update: (update.submitted_at, update.update_id))
         return self.ordered
 
-    def _redo_task(self, task_id: int, updates) -> None:
-        for key in self.keys_of_task.pop(task_id, ()):
-            self.undecided.pop(key, None)
+    def ids(self, history, unit_id: int | None = None, period: str | None = None) -> list[int]:
+        """The ids of the undecided latest versions of the unit and period (None: any),
+        oldest first (read only: shared with the next reads)."""
+        ordered = self.of(history)
+        if self.filtered[0] is not ordered:
+            self.filtered = (ordered, {})
+        known = self.filtered[1].get((unit_id, period))
+        if known is None:
+            known = self.filtered[1][(unit_id, period)] = [
+                update.update_id for update in ordered
+                if (unit_id is None or update.unit_id == unit_id)
+                and (period is None or update.period == period)]
+            if len(self.filtered[1]) > 256:  # a filter per unit and period at most, normally
+                self.filtered = (ordered, {(unit_id, period): known})
+        return known
+
+    def _redo_task(self, task_id: int, updates) -> tuple[list, list]:
+        """The task's undecided latest versions worked out again: (those it had, those it
+        has now)."""
+        gone = [self.undecided.pop(key) for key in self.keys_of_task.pop(task_id, ())
+                if key in self.undecided]
         latest: dict[tuple[int, int, str], object] = {}  # a task's keys are all its own
         for update in updates:
             key = (update.task_id, update.unit_id, update.period)
             known = latest.get(key)
             if known is None or update.version > known.version:
                 latest[key] = update
-        self.undecided.update((key, update) for key, update in latest.items()
-                              if not update.reviews)
+        new = [(key, update) for key, update in latest.items() if not update.reviews]
+        self.undecided.update(new)
         if latest:
             self.keys_of_task[task_id] = set(latest)
+        return gone, [update for _, update in new]
+
+
+def _queue_order(update) -> tuple:
+    return (update.submitted_at, update.update_id)
 
 
 _pending_index = _PendingIndex()
@@ -388,27 +427,78 @@ async def _pending_by_query(unit_id: int | None = None, period: str | None = Non
     return [row["id"] for row in rows]
 
 
-async def _queue_rows(update_ids: list[int]) -> list[ReviewQueueRow]:
-    rows = {row["id"]: row for row in await _select_updates().where(
-        ProgressUpdate.id.is_in(update_ids or [0]))}
-    ordered = [rows[update_id] for update_id in update_ids if update_id in rows]
-    tasks = {
-        t["id"]: t for t in await Task.select(Task.id, Task.number, Task.text, Task.plan,
-                                              Task.plan.title).where(
-            Task.id.is_in([row["task"] for row in ordered] or [0]))
-    }
+class _QueuedUpdates:
+    """The review queue's updates as the page shows them, by id, kept between pages.
+
+    A queued update is the latest, undecided version of its period, and everything its card
+    shows comes from rows nobody changes: the update and its evidence files (history: the
+    database refuses UPDATE and DELETE), its unit's name and its submitter's name (units are
+    never renamed, users' names never changed). While it stays in the queue its card is what
+    it was; once decided or replaced it leaves the queue and is not asked for again. Only the
+    task's text and number and the plan's title can change: they are read on every page.
+    Kept per history object (a reloaded history, another database: start over), filled only
+    outside transactions (an update read inside one could still be rolled back)."""
+
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        self.history = None
+        self.updates: dict[int, UpdateOut] = {}
+
+    def kept(self, history) -> dict[int, UpdateOut]:
+        if history is not self.history or len(self.updates) > self.LIMIT:
+            self.history, self.updates = history, {}
+        return self.updates
+
+
+_queued_updates = _QueuedUpdates()
+
+
+async def _queue_rows(update_ids: list[int], history=None) -> list[ReviewQueueRow]:
+    """The queue's rows for `update_ids` (undecided latest versions); `history`: the history
+    the ids came from, None when they came from the database (nothing is kept then)."""
+    kept = _queued_updates.kept(history) if history is not None else {}
+    missing = [update_id for update_id in update_ids if update_id not in kept]
+    if missing:
+        rows = {row["id"]: row for row in await _select_updates().where(
+            ProgressUpdate.id.is_in(missing))}
+        read = await _updates_out([rows[i] for i in missing if i in rows], undecided_latest=True)
+        if history is not None:
+            kept.update((update.id, update) for update in read)
+        else:
+            kept = {update.id: update for update in read}
+    updates = [kept[update_id] for update_id in update_ids if update_id in kept]
+    tasks = await _queue_tasks(sorted({update.task_id for update in updates}))
     return [
         ReviewQueueRow(update=update, task_text=tasks[update.task_id]["text"],
                        task_number=tasks[update.task_id]["number"],
                        plan_id=tasks[update.task_id]["plan"],
-                       plan_title=tasks[update.task_id]["plan.title"])
-        for update in await _updates_out(ordered, undecided_latest=True)
+                       plan_title=tasks[update.task_id]["plan_title"])
+        for update in updates
     ]
+
+
+_QUEUE_TASKS_SQL = ("SELECT t.id, t.number, t.text, t.plan, p.title AS plan_title FROM task t "
+                    "JOIN plan p ON p.id = t.plan WHERE t.id IN ({ids})")
+_queue_tasks_statements: dict[int, Statement] = {}
+
+
+async def _queue_tasks(task_ids: list[int]) -> dict[int, dict]:
+    """Task id -> its number, text, plan and plan title, in one statement (compiled once per
+    number of tasks: a page asks for up to 50, the API for up to 500)."""
+    if not task_ids:
+        return {}
+    statement = _queue_tasks_statements.get(len(task_ids))
+    if statement is None:
+        statement = Statement(_QUEUE_TASKS_SQL.format(ids=", ".join(["{}"] * len(task_ids))))
+        if len(_queue_tasks_statements) < 600:
+            _queue_tasks_statements[len(task_ids)] = statement
+    return {row["id"]: row for row in await statement.fetch(Task._meta.db, *task_ids)}
 
 
 async def review_queue() -> list[ReviewQueueRow]:
     """The latest version of each (task, unit, period) that nobody has decided on yet."""
-    return await _queue_rows(await _pending_updates())
+    return await _queue_rows(*await _pending(None, None))
 
 
 @dataclass(frozen=True)
@@ -421,18 +511,18 @@ async def review_queue_page(unit_id: int | None = None, period: str | None = Non
                             page: int = 1, per_page: int = REVIEW_PAGE_SIZE) -> ReviewPage:
     """One page of the queue, filtered by unit and period: a city's queue is thousands of
     updates, and only the page's own are loaded in full. A page past the end shows the last."""
-    pending = await _pending_updates(unit_id, _checked_period(period))
+    pending, history = await _pending(unit_id, _checked_period(period))
     pages = max(1, -(-len(pending) // per_page))
     page = min(max(page, 1), pages)
-    return ReviewPage(await _queue_rows(pending[(page - 1) * per_page:page * per_page]),
+    return ReviewPage(await _queue_rows(pending[(page - 1) * per_page:page * per_page], history),
                       len(pending))
 
 
 async def review_queue_slice(unit_id: int | None = None, period: str | None = None,
                              offset: int = 0, limit: int = REVIEW_PAGE_SIZE) -> ReviewPage:
     """The API's window on the queue (limit and offset), with the queue's total."""
-    pending = await _pending_updates(unit_id, _checked_period(period))
-    return ReviewPage(await _queue_rows(pending[offset:offset + limit]), len(pending))
+    pending, history = await _pending(unit_id, _checked_period(period))
+    return ReviewPage(await _queue_rows(pending[offset:offset + limit], history), len(pending))
 
 
 def _checked_period(period: str | None) -> str | None:
