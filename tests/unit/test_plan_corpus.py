@@ -21,7 +21,10 @@ tasks F1).
 
 2026-11-29: the hold-out on other topics r01-r18 joined development as well (63 -> 81 documents; their
 untouched score is in the README), then the parser was tuned on their layouts. The floors are the
-81-document totals after that tuning."""
+81-document totals after that tuning.
+
+2026-11-29: the hold-out on other topics x01-x08 (the 广州 2012 实施意见, 成都/丽水 分解方案, 咸阳 要点) joined
+development (104 -> 112 documents; their untouched score is in the README, "A fifth fresh hold-out")."""
 
 from __future__ import annotations
 
@@ -36,15 +39,16 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
-# 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104: see above).
+# 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112:
+# see above).
 DEV_FLOORS = {
-    "documents": 104,
-    "sections_f1": 0.9933,
-    "items_f1": 0.9745,
-    "tasks_f1": 0.9669,
-    "units": 0.9711,
-    "units_roles": 0.9705,
-    "deadlines": 0.9711,
+    "documents": 112,
+    "sections_f1": 0.9939,
+    "items_f1": 0.9758,
+    "tasks_f1": 0.9677,
+    "units": 0.9267,
+    "units_roles": 0.9255,
+    "deadlines": 0.9698,
 }
 
 
