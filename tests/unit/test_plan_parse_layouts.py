@@ -940,3 +940,23 @@ def test_a_section_named_for_why_or_where_the_plan_applies_run_into_its_paragrap
     plan = parse_plan_text(text)
     assert [(s.title, t[2][:6]) for s in plan.sections for t in _tasks(plan) if t[0] == s.number] == [
         ("必要性和紧迫性", "某某水库是我"), ("整治范围", "保护区13.")]
+
+
+def test_each_spanning_two_bare_levels_of_government_is_one_unit():
+    """"各区、县级市" / "各有关区、县级市政府": the 各 spans both levels, so the pair is one unit; a
+    whole name after "各区、" ("各区、市人社局") stays a unit of its own."""
+    assert extract_units("做好人才引进。（牵头单位：甲局，配合单位：乙局，各区、县级市）") == (
+        ["甲局"], ["乙局", "各区、县级市"])
+    assert extract_units("做好就业服务。（牵头单位：甲局，配合单位：各有关区、县级市政府、丙局）") == (
+        ["甲局"], ["各有关区、县级市政府", "丙局"])
+    assert extract_units("做好就业服务。（牵头单位：甲局，配合单位：各区、市人社局）") == (
+        ["甲局"], ["各区", "市人社局"])
+
+
+def test_a_note_field_naming_units_for_another_role_beside_a_lead():
+    """(牵头单位:A;责任单位:B;数据提供单位:C): a unit field with any other role word takes part, so
+    beside a lead it cooperates; a label with a lead word in it still leads; alone it names no unit."""
+    assert extract_units("地区生产总值增长7%左右。(牵头单位:甲委;数据提供单位:乙局)") == (["甲委"], ["乙局"])
+    assert extract_units("增加值增长2%。(牵头单位:甲局;责任单位:乙局;督办部门:丙办)") == (
+        ["甲局"], ["乙局", "丙办"])
+    assert extract_units("做好发布。（主要牵头单位：甲局；配合单位：乙局）") == (["甲局"], ["乙局"])

@@ -13,9 +13,13 @@ _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}
 _RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
+# Any other role a note names a unit for (数据提供单位, 督办单位, 支持部门): it takes part, so beside a
+# 牵头/责任 label it cooperates; it starts a field (after the note's start or a separator).
+_SIDE_LABELS = (rf"(?<![\u4e00-\u9fff])(?![\u4e00-\u9fff]{{0,3}}(?:牵头|主责|主办|主要|责任|负责|承办|实施|配合|协办|参与|协同|参加))"
+                rf"[\u4e00-\u9fff]{{2,4}}?{_UNIT_KINDS}")
 _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
-    rf"|(?P<other>{_OTHER_LABELS}))\s*:\s*"
+    rf"|(?P<other>{_OTHER_LABELS})|(?P<side>{_SIDE_LABELS}))\s*:\s*"
 )
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
 # A labelled unit list ends at the sentence or note end; a short bracket naming a unit right
@@ -99,6 +103,10 @@ def _joins_two_units(before: str, after: str) -> bool:
             and not _VERB_RE.search(before + after))
 
 
+_EACH_LEVEL = re.compile(r"各(?:有关|相关)?(?:区|县|市|镇|乡|街道)")
+_LEVEL_GOVERNMENT = re.compile(r"(?:县级市|县|区|市|镇|乡|街道)(?:人民政府|政府)?")
+
+
 def split_outside_brackets(text: str) -> list[str]:
     """Split a unit list at 、，；/ but not inside brackets: "各市、县(市、区)教育局" is one unit."""
     key = match_key(text)
@@ -114,13 +122,15 @@ def split_outside_brackets(text: str) -> list[str]:
             start = index + 1
     parts.append(text[start:])
     # "各市、县(市、区)教育局": a bare place before a bracketed list belongs to the next name;
-    # "区、县交通与建设局": a one-character place before a name is one name with it.
+    # "区、县交通与建设局": a one-character place before a name is one name with it;
+    # "各区、县级市(政府)": 各 (各有关) spans two bare levels of government, one unit.
     joined: list[str] = []
     for part in parts:
         place = joined[-1].strip() if joined else ""
-        if (0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
+        if ((0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
                 and ("(" in match_key(part) or (len(place) == 1 and place in _PLACE_CHARS and part.strip()))
-                and "(" not in match_key(place)):
+                and "(" not in match_key(place))
+                or (_EACH_LEVEL.fullmatch(place) and _LEVEL_GOVERNMENT.fullmatch(part.strip()))):
             joined[-1] = f"{joined[-1]}、{part}"
         else:
             joined.append(part)
@@ -172,7 +182,7 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
     labels = list(_LABEL_RE.finditer(key))
     kinds = [m.lastgroup for m in labels]
     for index, m in enumerate(labels):
-        if m.lastgroup == "other":
+        if m.lastgroup == "other" or (m.lastgroup == "side" and not {"lead", "resp"} & set(kinds)):
             continue
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
         if field := _FIELD_LABEL.search(key, m.end(), end):  # （负责部门：A；适用范围：…）
@@ -185,7 +195,7 @@ def _labelled_units(text: str, key: str, lead: list[str], coop: list[str]) -> bo
             _note_units(text[m.end(): value_end], value_key, lead, coop, plain=target)
         else:
             merge_units(target, split_units(text[m.end(): value_end]))
-    return any(kind != "other" for kind in kinds)
+    return any(kind not in ("other", "side") for kind in kinds)
 
 
 # Any other field of a note after a unit list ("；适用范围：…", "，备注：…"): the list ends there.
