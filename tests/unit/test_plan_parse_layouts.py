@@ -960,3 +960,23 @@ def test_a_note_field_naming_units_for_another_role_beside_a_lead():
     assert extract_units("增加值增长2%。(牵头单位:甲局;责任单位:乙局;督办部门:丙办)") == (
         ["甲局"], ["乙局", "丙办"])
     assert extract_units("做好发布。（主要牵头单位：甲局；配合单位：乙局）") == (["甲局"], ["乙局"])
+
+
+def test_unnumbered_points_with_heading_sentences_after_a_whole_numbered_task():
+    """"1.实施某战略，…。…。" then "平台建设取得新突破。构建…" / "企业集群发展壮大。…": a paragraph that
+    opens with a short heading sentence of its own, after a numbered task that is a whole paragraph,
+    is a task beside it (number null); after a task that is only a heading line it is its body."""
+    text = "\n".join([
+        "某市推进科技创新工程实施意见",
+        "一、发展目标",
+        "1.实施创新驱动战略，把创新作为城市发展的核心动力。到2015年建设成为国家创新型城市。",
+        "创新平台建设取得新突破。构建具有国际先进水平的科技园区。",
+        "创新型企业集群发展壮大。大中型工业企业设立研发机构的比例达35%。",
+        "二、主要任务",
+        "2.强化工矿企业环境监管",
+        "加强日常环境监管。确定重点监管企业名单，并按要求开展监测监管。（牵头单位：甲局）",
+    ])
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[0], t[2][:6], t[3]) for t in tasks] == [
+        ("一", "实施创新驱动", []), ("一", "创新平台建设", []), ("一", "创新型企业集", []),
+        ("二", "强化工矿企业", ["甲局"])]

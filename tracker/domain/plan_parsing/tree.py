@@ -236,7 +236,8 @@ class _Builder:
     def paragraph(self, line: Line) -> None:
         if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
-                         and not _UNIT_LINE_START.match(line.key))):
+                         and not _UNIT_LINE_START.match(line.key))
+                and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)):
             # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
@@ -670,6 +671,20 @@ _FIELD_LINE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:单位|部门|处室|科室|�
 # "…领导小组，名单如下。" then "组长：张三" / "党委书记、局长" …: a list the paragraph announces.
 _ANNOUNCES_LIST = re.compile(r"(?:名单|成员|组成人员)?如下\s*[。:]$")
 _LIST_LINE_MAX = 25
+
+
+# "创新平台建设取得新突破。构建…": a paragraph opening with a short heading sentence of its own,
+# after a numbered task that is one whole paragraph of sentences, is a point beside that task (an
+# unnumbered goal or measure), not more of its text; after a task that is only a heading line
+# ("1.强化工矿企业环境监管") or that broke off mid-sentence, it is still the task's body.
+_POINT_HEADING = re.compile(r"\s*[^\s,;:。()!?]{4,16}。(?=\S)")
+_WHOLE_PARAGRAPH_MIN = 30
+
+
+def _opens_a_point(raw: str, key: str) -> bool:
+    task = match_key(raw).strip()
+    return (_POINT_HEADING.match(key) is not None and "\n" not in task and len(task) >= _WHOLE_PARAGRAPH_MIN
+            and task.endswith("。") and "。" in task[:-1])
 
 
 def _continues_list(raw: str, line: str) -> bool:
