@@ -980,3 +980,19 @@ def test_unnumbered_points_with_heading_sentences_after_a_whole_numbered_task():
     assert [(t[0], t[2][:6], t[3]) for t in tasks] == [
         ("一", "实施创新驱动", []), ("一", "创新平台建设", []), ("一", "创新型企业集", []),
         ("二", "强化工矿企业", ["甲局"])]
+
+
+def test_a_task_number_whose_text_opens_with_digits():
+    """"11.121人才梯队项目。" after task 10 is task 11 (the next number), not a decimal; "1.5倍" that
+    does not follow in sequence stays part of the paragraph above."""
+    text = "\n".join([
+        "某市人才工程实施意见",
+        "一、重点项目",
+        "1.特聘岗位项目。设立50个特聘岗位。（牵头单位：甲部）",
+        "2.121人才梯队项目。重点培养不少于10名后备人才。（牵头单位：乙局）",
+        "3.5G网络建设项目。建成5G基站1000个。（牵头单位：丙局）",
+        "5.5倍增长目标不变。",
+    ])
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[2][:6], t[3]) for t in tasks] == [
+        ("特聘岗位项目", ["甲部"]), ("121人才梯", ["乙局"]), ("5G网络建设", ["丙局"])]

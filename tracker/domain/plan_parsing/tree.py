@@ -823,7 +823,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:
                     builder.prose(None, rest, line.no)
-        elif (task := task_heading(line)) is not None:
+        elif (task := task_heading(line)) is not None or (task := _next_number_before_digits(line, builder)):
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
             builder.signature(None, date)
@@ -865,6 +865,22 @@ _PLAN_ATTACHMENT = re.compile(r"任务|分工|分解|要点|方案|计划")
 def _table_start(lines: list[Line], i: int) -> bool:
     line = lines[i]
     return is_table_line(line) or is_bar_line(line) or column_role(line.text) is not None
+
+
+# "11.121人才梯队项目。" after task 10: a dot number whose text opens with digits reads like a
+# decimal ("1.5倍"), so it is a task number only when it is the next one after the last task's.
+_NUMBER_BEFORE_DIGITS = re.compile(r"\s*(\d{1,3})\.(?=\d)")
+
+
+def _next_number_before_digits(line: Line, builder: _Builder) -> tuple[str, str, str] | None:
+    m = _NUMBER_BEFORE_DIGITS.match(line.key)
+    if m is None:
+        return None
+    last = next((t.number for s in reversed(builder.sections) for i in reversed(s.items)
+                 for t in reversed(i.tasks) if t.number is not None), None)
+    if last is None or not last.isdigit() or int(m[1]) != int(last) + 1:
+        return None
+    return m[1], line.text[m.end():].strip(), "dot"
 
 
 def _is_structural(lines: list[Line], i: int) -> bool:
