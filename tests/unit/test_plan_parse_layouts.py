@@ -996,3 +996,11 @@ def test_a_task_number_whose_text_opens_with_digits():
     tasks = _tasks(parse_plan_text(text))
     assert [(t[2][:6], t[3]) for t in tasks] == [
         ("特聘岗位项目", ["甲部"]), ("121人才梯", ["乙局"]), ("5G网络建设", ["丙局"])]
+
+
+def test_a_bracket_explaining_a_term_names_no_unit():
+    """"推行“五民主工作法”（即村民民主提事、…和新村民民主参与）": a bracket opening with 即 / 包括 /
+    简称 glosses the sentence, even when its last word is a role word (参与)."""
+    assert extract_units("推行“五民主工作法”（即民主提事、民主监事和新村民民主参与），保证权利。"
+                         "（牵头单位：甲部，配合单位：乙局）") == (["甲部"], ["乙局"])
+    assert extract_units("完善各类平台（包括网站、政务新媒体等相关单位配合）。（丙局负责）") == (["丙局"], [])

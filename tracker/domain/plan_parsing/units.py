@@ -302,6 +302,11 @@ def mask_first_listed_rule(text: str) -> str:
     return text
 
 
+# "（即村民民主提事、…和新村民民主参与）" / "（包括…）": a bracket that explains a term of the sentence,
+# however its words end, names no unit.
+_GLOSS = re.compile(r"\s*(?:即|包括|含|如|指|简称|以下简称|下称)(?![\u4e00-\u9fff]{0,3}(?:牵头|负责|配合))")
+
+
 def extract_units(text: str) -> tuple[list[str], list[str]]:
     """(lead_units, cooperating_units) written in a task's text; only what is written.
 
@@ -314,7 +319,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     coop: list[str] = []
     for note in _NOTE_RE.finditer(key):
         content, content_key = text[note.start(1): note.end(1)], note[1]
-        if not _UNIT_WORDS.search(content_key):
+        if not _UNIT_WORDS.search(content_key) or _GLOSS.match(content_key):
             continue
         if not _labelled_units(content, content_key, lead, coop):
             _note_units(content, content_key, lead, coop)
