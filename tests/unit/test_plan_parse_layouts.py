@@ -1004,3 +1004,28 @@ def test_a_bracket_explaining_a_term_names_no_unit():
     assert extract_units("推行“五民主工作法”（即民主提事、民主监事和新村民民主参与），保证权利。"
                          "（牵头单位：甲部，配合单位：乙局）") == (["甲部"], ["乙局"])
     assert extract_units("完善各类平台（包括网站、政务新媒体等相关单位配合）。（丙局负责）") == (["丙局"], [])
+
+
+def test_a_first_listed_rule_stated_in_a_tasks_own_unit_line():
+    """"责任单位:A、B、C(除标注“分别牵头”外,列第一位为牵头或汇总单位,下同)" on the line under task 1:
+    the rule holds for that task too (its exception clause is part of the rule, not a role mark);
+    "各县(市、区)政府" is one unit (a bracket of levels of government inside a name)."""
+    text = "\n".join([
+        "某市政府工作报告重点工作责任分解",
+        "一、主要预期目标",
+        "1.固定资产投资增长10%。",
+        "",
+        "责任单位:市发改委、市经信局、市科技局(除标注“分别牵头”外,列第一位为牵头或汇总单位,下同)",
+        "",
+        "2.城乡居民收入增速保持领先。",
+        "",
+        "责任单位:市人社局、市农业局分别牵头",
+        "",
+        "3.实施招商引资行动。",
+        "",
+        "责任单位:市招商办、市发改委,各县(市、区)政府、开发区管委会",
+    ])
+    tasks = _tasks(parse_plan_text(text))
+    assert [(t[3], t[4]) for t in tasks] == [
+        (["市发改委"], ["市经信局", "市科技局"]), (["市人社局", "市农业局"], []),
+        (["市招商办"], ["市发改委", "各县(市、区)政府", "开发区管委会"])]

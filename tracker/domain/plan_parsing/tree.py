@@ -536,7 +536,9 @@ class _Builder:
         for section in self.sections:
             for item in section.items:
                 for task in item.tasks:
-                    if task.line < from_line or task.cooperating_units or len(task.lead_units) < 2:
+                    # (the rule may be stated in the task's own unit line below it: end_line)
+                    if (max(task.line, task.end_line or task.line) < from_line or task.cooperating_units
+                            or len(task.lead_units) < 2):
                         continue
                     raw = self.raw.get(id(task))
                     notes = split_note(raw)[1] if raw else []

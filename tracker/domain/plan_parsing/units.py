@@ -26,6 +26,8 @@ _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of
 # after a name is part of the name ("智慧岛服务管理中心（区数字办）"), unlike a remark ("（统筹）").
 _VALUE_STOP = re.compile(r"[。()]")
 _NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
+# "各县(市、区)政府": a bracket of levels of government inside a name.
+_PLACE_LEVELS = re.compile(r"[市区县乡镇街道办]{1,3}(?:、[市区县乡镇街道办]{1,3}){0,3}")
 
 
 def _value_end(key: str, start: int, end: int) -> int:
@@ -33,7 +35,7 @@ def _value_end(key: str, start: int, end: int) -> int:
     pos = start
     while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
         bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
-        if bracket and stop.start() > start and _UNIT_END.fullmatch(bracket[1]):
+        if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])):
             pos = bracket.end()
             continue
         return stop.start()
@@ -288,9 +290,10 @@ def role_units(text: str) -> tuple[list[str], list[str]] | None:
 # "主要责任单位第一个为牵头单位" (a task table's note on its unit column).
 FIRST_LISTED_LEADS = re.compile(
     r"(?:列|排|排在|排名|位列|名列)?(?:第一位|第一个|第一家|第一|首位)(?:者|的)?(?:单位|部门)?(?:为|是)"
-    r"(?:牵头|主办|主责)(?:单位|部门)?")
+    r"(?:牵头|主办|主责)(?:或[\u4e00-\u9fff]{2})?(?:单位|部门)?")  # 为牵头或汇总单位
 _FIRST_LISTED_CLAUSE = re.compile(
-    rf"[。.,;]?\s*(?:其中[,:]?)?(?:{FIRST_LISTED_LEADS.pattern})(?:[,;]?\s*下同)?")
+    rf"[。.,;]?\s*(?:其中[,:]?)?(?:除(?:标注|注明|标明|注有)?“[^”]{{1,10}}”(?:的|者)?外[,;]?)?"
+    rf"(?:{FIRST_LISTED_LEADS.pattern})(?:[,;]?\s*下同)?")  # 除标注“分别牵头”外，列第一位为牵头单位
 
 
 def mask_first_listed_rule(text: str) -> str:
