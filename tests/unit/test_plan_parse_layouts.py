@@ -1029,3 +1029,16 @@ def test_a_first_listed_rule_stated_in_a_tasks_own_unit_line():
     assert [(t[3], t[4]) for t in tasks] == [
         (["市发改委"], ["市经信局", "市科技局"]), (["市人社局", "市农业局"], []),
         (["市招商办"], ["市发改委", "各县(市、区)政府", "开发区管委会"])]
+
+
+def test_a_long_section_heading_ending_in_a_phrase_after_de():
+    """"八、发挥互联网等新兴媒体在推进民主法治建设中的积极作用": 积极 after 的 qualifies a noun, it
+    does not open a paragraph run into the heading, so the whole line is the section title."""
+    text = "\n".join([
+        "某市实施意见",
+        "一、发挥互联网等新兴媒体在推进民主法治建设中的积极作用",
+        "1.加快电子政务建设。完善政府网站。（牵头单位：甲办）",
+    ])
+    plan = parse_plan_text(text)
+    assert [s.title for s in plan.sections] == ["发挥互联网等新兴媒体在推进民主法治建设中的积极作用"]
+    assert [t[2] for t in _tasks(plan)] == ["加快电子政务建设。完善政府网站。"]

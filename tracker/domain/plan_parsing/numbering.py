@@ -106,9 +106,9 @@ _VERB_OPENER = re.compile(r"([^,;:、()“”《》\d]{4,10}?)(?<![贯彻抓好�
 # looked for only in a heading too long to be one.
 _RUN_ON_MIN = 20
 _RUN_ON_TITLE = 24
-_OPENER = re.compile(r"(?<![，,、紧要应须并和及将])(?:根据|严格按照|按照|依据|围绕|结合(?!起来)|为了|本次|各级各部门|各部门|各单位|以(?=“)"
+_OPENER = re.compile(r"(?<![，,、紧要应须并和及将的])(?:根据|严格按照|按照|依据|围绕|结合(?!起来)|为了|本次|各级各部门|各部门|各单位|以(?=“)"
                      r"|大力|全力|切实|认真|积极|进一步)"
-                     r"(?=[\u4e00-\u9fff“《、])")  # a word opening a clause, not ending one ("…同普法工作结合，")
+                     r"(?=[\u4e00-\u9fff“《、])")  # a word opening a clause, not ending one ("…同普法工作结合，") nor after 的 ("…中的积极作用")
 
 
 # The standard names of a plan's parts (总体要求, 工作目标, 保障措施…): a section heading whose
