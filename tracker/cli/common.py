@@ -35,24 +35,16 @@ def read_file(path: str) -> bytes:
     return file.read_bytes()
 
 
-def starting_renderer(handler):
-    """Fork the chart drawer and the renderer before `handler` (a report command): the chart
-    drawer loads matplotlib (~0.6 CPU s) and the renderer WeasyPrint (~0.7 CPU s) while the
-    handler reads the database; the handler then has the charts drawn by the drawer
-    (report_archive.produce(charts_here=True)) and the PDF rendered by the renderer (renders
-    without limits: worker.run_limited). The start-up is spread over both cores, and the
-    render starts as soon as the model is built, the charts reaching it while it lays the
-    pages out (worker.start_report_processes). The command's arguments (but --out) tell the
-    drawer whether the last identical command found every chart in the cache: then it does
-    not import matplotlib unless asked to draw after all."""
+def report_command(handler):
+    """A command that renders a report (`handler`), run with the chart drawer and the renderer
+    forked before it (cli.entry.start_report_helpers, at the command's first line): the chart
+    drawer loads matplotlib and the renderer WeasyPrint while the handler reads the database;
+    the handler then has the charts drawn by the drawer (report_archive.produce(charts_here=True))
+    and the PDF rendered by the renderer, which starts as soon as the model is built, the charts
+    reaching it while it lays the pages out (worker.start_report_processes). The command then
+    ends without the interpreter's teardown."""
 
     def run(args) -> int:
-        from tracker.reporting import worker
-
-        # Before the event loop and its threads: forks.
-        worker.start_report_processes(" ".join(
-            f"{name}={value}" for name, value in sorted(vars(args).items())
-            if name not in ("out", "handler")))
         exit_without_teardown(handler(args))
 
     return run

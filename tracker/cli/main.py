@@ -27,9 +27,10 @@ from tracker.cli.common import (
     EXIT_OK,
     CommandError,
     read_file,
-    starting_renderer,
+    report_command,
     with_database,
 )
+from tracker.cli.entry import start_report_helpers
 from tracker.domain.errors import Conflict, DomainError, NotFound
 from tracker.domain.periods import parse_day
 from tracker.domain.plan_model import PlanParseError
@@ -530,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--unit", help="单位名称：只含该单位任务的单位版")
         command.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
         command.add_argument("--out", required=True, help="输出文件：.pdf（PDF/A）或 .docx（可编辑的 Word 版）")
-        command.set_defaults(handler=starting_renderer(with_database(_report)))
+        command.set_defaults(handler=report_command(with_database(_report)))
     annual_report = report_kinds.add_parser(
         "annual", help="年度报告初稿：总体情况、存在的主要问题及改进情况（.docx 或 .txt）")
     annual_report.add_argument("--plan", type=int, required=True, help="计划编号")
@@ -584,6 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    start_report_helpers(argv)  # a no-op when cli.entry, the console script, has forked them
     use_package_piccolo_conf()
     args = build_parser().parse_args(argv)
     try:

@@ -12,7 +12,7 @@ each failure with its reason, so cron mails the coordinator what went wrong.
 
 from __future__ import annotations
 
-from tracker.cli.common import EXIT_OK, CommandError, starting_renderer
+from tracker.cli.common import EXIT_OK, CommandError, report_command
 from tracker.domain.periods import parse_day
 from tracker.domain.vocabulary import (
     CHANNEL_KIND_LABELS,
@@ -166,7 +166,7 @@ def add_commands(commands, report_kinds, with_database) -> None:
     cmd.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认：该周期的报送截止日）")
     cmd.add_argument("--queue", action="store_true",
                      help="放入任务队列，由 tracker worker 生成并通知（PostgreSQL；失败自动重试）")
-    cmd.set_defaults(handler=starting_renderer(with_database(report_publish)))
+    cmd.set_defaults(handler=report_command(with_database(report_publish)))
 
     notify = commands.add_parser("notify", help="通知发件箱").add_subparsers(
         dest="notify_command", required=True)

@@ -341,6 +341,7 @@ def _run_in_renderer(function, args: tuple):
 # --- the report command's chart drawer -------------------------------------------------------
 
 _drawer: tuple | None = None  # (process, connection, feeds the renderer): start_chart_drawer()
+DRAWER_NICENESS = 10  # the chart drawer's priority below the renderer's (_draw_when_asked)
 
 
 def remember_charts(keys: list[str]) -> None:
@@ -375,6 +376,10 @@ def _draw_when_asked(connection, feed: tuple | None = None, request: str | None 
     if feed is not None:
         sender, theirs = feed
         theirs.close()
+    # The renderer's lane (WeasyPrint's import, then the render) is the command's longest, and
+    # the charts are wanted only when it paints them, ~60 % into the render: with three
+    # processes on two cores, the drawer yields to the renderer and the command's own work.
+    os.nice(DRAWER_NICENESS)
     from tracker.reporting import figures
 
     if request is None or not figures.last_charts_cached(request):
