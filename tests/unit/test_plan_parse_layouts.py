@@ -1042,3 +1042,67 @@ def test_a_long_section_heading_ending_in_a_phrase_after_de():
     plan = parse_plan_text(text)
     assert [s.title for s in plan.sections] == ["发挥互联网等新兴媒体在推进民主法治建设中的积极作用"]
     assert [t[2] for t in _tasks(plan)] == ["加快电子政务建设。完善政府网站。"]
+
+
+def test_a_bar_table_whose_task_header_spans_a_group_cell_given_once():
+    """"工作任务 | 目标和要求 | 责任单位 | 备注 |" over rows whose first row opens with the merged group
+    cell (one cell more than the header, its 备注 empty): the group is a section, the 工作任务 cell
+    names its own row ("名称：目标和要求") as no row continues it (a last row short of its 备注 cell
+    still has its own name), and the units are read from the unit column."""
+    text = "\n".join([
+        "工作任务 | 目标和要求 | 责任单位 | 备注 |",
+        "深化公开内容 | 推进财政信息公开 | 重点推进预算、决算公开,逐步推进审计结果公开 | 市财政局、市审计局 | |",
+        "完善草案公开 | 完善重大决定草案的公开工作 | 市法制办 | |",
+        "推行解读服务 | 各机关编写配套的解读材料 | 各政府机关 | |",
+        "规范电话公开 | 做好办事电话号码公开的工作 | 市政府办公厅",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s["number"], s["title"]) for s in plan.to_dict()["sections"]] == [(None, "深化公开内容")]
+    assert [t[1:] for t in _tasks(plan)] == [
+        (None, "推进财政信息公开：重点推进预算、决算公开,逐步推进审计结果公开", ["市财政局", "市审计局"], [], None),
+        (None, "完善草案公开：完善重大决定草案的公开工作", ["市法制办"], [], None),
+        (None, "推行解读服务：各机关编写配套的解读材料", ["各政府机关"], [], None),
+        (None, "规范电话公开：做好办事电话号码公开的工作", ["市政府办公厅"], [], None),
+    ]
+
+
+def test_question_marks_for_lost_indentation_before_a_heading():
+    """"? ?二、重点任务": a mis-encoded copy turned the full-width spaces indenting the line into
+    question marks; the line is still the section heading, and 一's one paragraph is its task."""
+    text = "\n".join([
+        "某局2020年政务公开工作重点任务实施方案",
+        "一、总体要求",
+        "以习近平新时代中国特色社会主义思想为指导,持续提升政务公开的质量和效益。",
+        "? ?二、重点任务",
+        "(一)推进决策公开。做好信息公开工作,推动依法履职。(责任科室:各科室)",
+        "\ufffd\ufffd(二)推进执行公开。公布工作进展情况。(责任科室:综合科)",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "总体要求"), ("二", "重点任务")]
+    assert [(t[0], t[1], t[3]) for t in _tasks(plan)] == [
+        ("一", None, []), ("二", "推进决策公开", ["各科室"]), ("二", "推进执行公开", ["综合科"])]
+
+
+def test_a_noted_paragraph_after_a_one_sentence_numbered_target():
+    """"1.生产总值增长12%。" then the paragraph "全市生产总值…。(市发改委)": the note closes the paragraph
+    it ends, so that paragraph is a task of its own (number null) with the unit, and the numbered
+    target line names none; a paragraph with no note after such a line stays its body, and a
+    numbered heading line without a stop keeps its noted body."""
+    text = "\n".join([
+        "某市政府工作报告主要任务分解",
+        "一、主要调控预期目标",
+        "1.生产总值增长12%。",
+        "  ",
+        "全市生产总值增长12%,总量达到2790亿元。其中一产增长5%。(市发改委)",
+        "2.财政收入增长12%。",
+        "一般预算收入522.5亿元,比上年增长12%。",
+        "二、重点工作",
+        "1.强化企业环境监管",
+        "加强日常环境监管,开展监测。(市环保局)",
+    ])
+    assert [(t[0], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "生产总值增长12%。", []),
+        ("一", "全市生产总值增长12%,总量达到2790亿元。其中一产增长5%。", ["市发改委"]),
+        ("一", "财政收入增长12%。\n一般预算收入522.5亿元,比上年增长12%。", []),
+        ("二", "强化企业环境监管\n加强日常环境监管,开展监测。", ["市环保局"]),
+    ]

@@ -59,10 +59,16 @@ class Line:
     raw: str = ""  # stripped of spaces but not of tabs: a table row keeps its empty edge cells
 
 
+# "? ?二、重点任务": question marks standing for characters a mis-encoded copy lost (the full-width
+# spaces that indented the line), before the line's first word or bracket: indentation, not text.
+_LOST_INDENT = re.compile(r"^[ \t\u3000\xa0]*(?:[?\ufffd][ \u3000\xa0]*)+(?=[\u4e00-\u9fff(（])")
+
+
 def split_lines(text: str) -> list[Line]:
     raw = re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0c|\x0b|\x85", text)
     result = []
     for number, row in enumerate(raw, start=1):
+        row = _LOST_INDENT.sub("", row)
         stripped = row.strip()
         if stripped:
             result.append(Line(number, stripped, match_key(stripped), row.strip(" \u3000\xa0")))

@@ -237,7 +237,8 @@ class _Builder:
         if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
                          and not _UNIT_LINE_START.match(line.key))
-                and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)):
+                and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)
+                and not _noted_point_after_sentence(self.last_task, self.raw.get(id(self.last_task), ""), line)):
             # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
@@ -366,12 +367,8 @@ class _Builder:
                 self.table_heading(f"{number_cell}{'' if item_heading(Line(0, number_cell, match_key(number_cell))) else '、'}{title}", appended)
                 previous, group = {}, None
                 continue
-            if len(cells) > width:
-                while len(cells) > width and not cells[-1]:
-                    cells = cells[:-1]
-            levels = _group_levels(cells, cols, width)
+            levels, cells = _own_cells(cells, cols, width)
             if levels:
-                cells = cells[len(levels):]
                 leveled = self.group_levels(levels, appended) or leveled
                 previous, group = {}, None
             values = align_row(cells if len(cells) == width else filled, cols, width)
@@ -620,25 +617,55 @@ def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list
     return []
 
 
+def _own_cells(cells: list[str], columns: dict[str, int], width: int) -> tuple[list[str], list[str]]:
+    """(the group cells a row opens with, the row's own cells): a row longer than the header is
+    padded at its end ("||||", the padding dropped) or opens with group cells."""
+    if len(cells) > width and not _leads_with_group(cells, columns, width):
+        while len(cells) > width and not cells[-1]:
+            cells = cells[:-1]
+    levels = _group_levels(cells, columns, width)
+    return levels, cells[len(levels):]
+
+
+def _leads_with_group(cells: list[str], columns: dict[str, int], width: int) -> bool:
+    """A row with one cell more than the header because it opens with a group cell (the merged
+    group is written only in the first row it spans), not because it is padded at its end: after
+    the group cells, its unit column holds unit names ("… | 重点推进… | 市规划局、市教委 | |")."""
+    levels = _group_levels(cells, columns, width)
+    rest = cells[len(levels):]
+    return bool(levels) and len(rest) == width and any(
+        cell_type(rest[columns[role]]) == "unit" for role in UNIT_ROLES if role in columns)
+
+
 def _rows_name_themselves(table: Table) -> bool:
     """A table whose details column is the contents (主要内容 / 具体内容) and whose every task row
-    has its own number and its own, different value in the task column (序号 | 改革举措 | 主要内容): the task column names that row's task, not a group of rows,
-    so the task is "名称：内容". A row continuing a group (an empty or repeated task cell, a
-    short row) means the column names groups."""
+    has its own number and its own, different value in the task column (序号 | 改革举措 | 主要内容),
+    or whose rows open with group cells the task header spans and every row still has its own,
+    different task cell: the task column names that row's task, not a group of rows, so the task
+    is "名称：内容". A row continuing a group (an empty or repeated task cell, a short row) means
+    the column names groups."""
     cols, width = table.columns, len(table.header)
-    if "number" not in cols or match_key(table.header[cols["requirement"]]).replace(" ", "") not in CONTENT_NAMES:
+    # 工作任务 spanning the group cells a row opens with and the row's own name (深化…内容 | 推进… |
+    # 要求… | 单位): the groups are in the cells before it, so it may name its row
+    spanned = any(_leads_with_group(cells, cols, width) for _no, cells in table.rows)
+    if not spanned and ("number" not in cols
+                        or match_key(table.header[cols["requirement"]]).replace(" ", "") not in CONTENT_NAMES):
         return False  # 主要任务 | 具体要求: the task column names groups, however many rows each has
     seen: set[str] = set()
     for _no, cells in table.rows:
         filled = [c for c in cells if c]
         if len(set(filled)) <= 1:
             continue  # an empty row or a heading merged across the row
-        if len(cells) != width:
+        if spanned:
+            cells = _own_cells(cells, cols, width)[1]
+        if len(cells) != width and not spanned:
             return False
-        task, number = cells[cols["task"]].strip(), cells[cols["number"]].strip()
+        # a short row whose cells hold no task name continues the group above it
+        task = (cells[cols["task"]] if len(cells) == width else align_row(cells, cols, width).get("task", "")).strip()
+        number = cells[cols["number"]].strip() if "number" in cols else ""
         if match_key(task) == match_key(table.header[cols["task"]]):
             continue  # the header repeated
-        if not task or task in seen or not re.fullmatch(r"\d{1,3}\.?", match_key(number)):
+        if not task or task in seen or not (spanned or re.fullmatch(r"\d{1,3}\.?", match_key(number))):
             return False
         seen.add(task)
     return len(seen) >= 2
@@ -687,6 +714,18 @@ def _opens_a_point(raw: str, key: str) -> bool:
     task = match_key(raw).strip()
     return (_POINT_HEADING.match(key) is not None and "\n" not in task and len(task) >= _WHOLE_PARAGRAPH_MIN
             and task.endswith("。") and "。" in task[:-1])
+
+
+def _noted_point_after_sentence(task: ParsedTask, raw: str, line: Line) -> bool:
+    """"1.生产总值增长12%。" then "全市生产总值增长12%，总量达到…。（市发改委）": after a numbered
+    point that is one whole line ending in a full stop and names no unit, a paragraph closed by
+    its own unit note is a task of its own (the note belongs to the paragraph it ends), not more
+    of the point's text. A paragraph without a note after it stays the point's body."""
+    key = match_key(raw).strip()
+    if "\n" in key or not key.endswith("。") or task.lead_units or task.cooperating_units:
+        return False
+    body, notes = split_note(line.text)
+    return bool(body.strip(" 。；;") and notes and any(extract_units(line.text)))
 
 
 def _continues_list(raw: str, line: str) -> bool:
