@@ -1106,3 +1106,29 @@ def test_a_noted_paragraph_after_a_one_sentence_numbered_target():
         ("一", "财政收入增长12%。\n一般预算收入522.5亿元,比上年增长12%。", []),
         ("二", "强化企业环境监管\n加强日常环境监管,开展监测。", ["市环保局"]),
     ]
+
+
+def test_a_note_line_after_a_paragraph_below_an_item_heading_sentence():
+    """"（四）解决收费问题。重点抓住收费的清理工作。" then a paragraph, then its note on a line of its
+    own: the note is that paragraph's, not also the task left on the heading's line; a unit line
+    after an item's numbered points still gives its units to each of them."""
+    text = "\n".join([
+        "某区纠风工作实施意见",
+        "一、专项治理",
+        "（一）解决收费问题。重点抓住收费的清理工作，建立长效机制。",
+        "坚决纠正银行乱收费问题。开展收费专项检查。",
+        "（牵头单位：区银监办；参加单位：区物价局）",
+        "坚决纠正电信乱收费问题。清理电信资费文件。",
+        "（牵头单位：区经发局）",
+        "（二）加强粮食安全",
+        "1.深化粮食企业改革。",
+        "2.完善粮食市场调控机制。",
+        "责任单位：区经发局、区财政局",
+    ])
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("解决收费问题", "重点抓住收费的清理工作，建立长效机制。", [], []),
+        ("解决收费问题", "坚决纠正银行乱收费问题。开展收费专项检查。", ["区银监办"], ["区物价局"]),
+        ("解决收费问题", "坚决纠正电信乱收费问题。清理电信资费文件。", ["区经发局"], []),
+        ("加强粮食安全", "深化粮食企业改革。", ["区经发局", "区财政局"], []),
+        ("加强粮食安全", "完善粮食市场调控机制。", ["区经发局", "区财政局"], []),
+    ]

@@ -126,7 +126,15 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
                 continue  # "相关乡镇人民政府": 乡镇 is one word
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
+            # "社会事业处经济发展处": a 处 (科) of a body never holds another 处 (科), so two
+            # divisions' names stacked without a place prefix are two names
+            if (key[k - 1] == key[-1] and key[-1] in _DIVISION_CHARS and _is_name(core[:k], True, False)
+                    and _is_name(core[k:], True, False)):
+                return False
     return True
+
+
+_DIVISION_CHARS = "处科"
 
 
 @dataclass

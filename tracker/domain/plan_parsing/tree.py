@@ -282,6 +282,11 @@ class _Builder:
         deadline = note_deadline(notes, self.year)
         unassigned = [t for t in item.tasks if not t.lead_units and not t.cooperating_units]
         targets = unassigned if (lead or coop) and item.tasks[-1] in unassigned else [item.tasks[-1]]
+        heading_line = self.headings.get(id(item), ("", None))[1]
+        if len(targets) > 1 and heading_line is not None:
+            # "（四）解决…问题。重点抓住…机制。" then "坚决纠正…。" then "（牵头单位：X）": the note closes
+            # the paragraph above it, not the rest of the item's heading line
+            targets = [t for t in targets if t.line != heading_line] or targets
         for task in targets:
             merge_units(task.lead_units, lead)
             merge_units(task.cooperating_units, [u for u in coop if u not in task.lead_units])
