@@ -1132,3 +1132,38 @@ def test_a_note_line_after_a_paragraph_below_an_item_heading_sentence():
         ("加强粮食安全", "深化粮食企业改革。", ["区经发局", "区财政局"], []),
         ("加强粮食安全", "完善粮食市场调控机制。", ["区经发局", "区财政局"], []),
     ]
+
+
+def test_html_markup_left_in_a_page_text_ends_the_line():
+    """"…配合） <p style="margin: 0cm 0cm 0p</body> 附件下载": a tag (whole or cut off) left in a
+    page's text is markup: the last task keeps its note apart from its text, the chrome after it
+    is not read; a title in angle brackets inside a sentence is not a tag."""
+    text = "\n".join([
+        "某区道路交通安全工作任务分工方案",
+        "一、完善保障机制",
+        "1.落实《关于印发<2013年工作要点>的通知》要求，建立长效投入机制。（财政部门牵头，公安部门配合）",
+        "2.加强道路交通安全管理力量建设。（区党群工作部牵头，财政部门配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("落实《关于印发<2013年工作要点>的通知》要求，建立长效投入机制。", ["财政部门"], ["公安部门"]),
+        ("加强道路交通安全管理力量建设。", ["区党群工作部"], ["财政部门"]),
+    ]
+
+
+def test_a_supported_party_acting_according_to_rules_is_not_a_heading_run_on():
+    """"（四十七）支持“某服务平台”根据规定向协会申请登记，开展服务业务。…": after 支持/鼓励/允许
+    the one supported acts itself, so 根据 opens that act's clause and the item's title is the whole
+    first sentence; "强化监测预警根据省里要求，…" is still a heading run into its paragraph."""
+    text = "\n".join([
+        "某自贸试验区改革创新若干措施",
+        "一、推进金融领域开放创新",
+        "（四十七）支持“某基金业综合服务平台”根据规定向中国证券投资基金业协会申请登记，开展私募投资基金服务业务。"
+        "支持符合条件的台资保险机构在自贸试验区内设立保险营业机构。（负责部门：银保监会、证监会）",
+        "（四十八）齐抓共管，强化监测预警根据省里的工作要求，建立健全非法集资监测预警机制，及时发现风险隐患。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.title, [t.text for t in i.tasks]) for s in plan.sections for i in s.items] == [
+        ("支持“某基金业综合服务平台”根据规定向中国证券投资基金业协会申请登记，开展私募投资基金服务业务",
+         ["支持符合条件的台资保险机构在自贸试验区内设立保险营业机构。"]),
+        ("齐抓共管，强化监测预警", ["根据省里的工作要求，建立健全非法集资监测预警机制，及时发现风险隐患。"]),
+    ]

@@ -64,6 +64,17 @@ class Line:
 _LOST_INDENT = re.compile(r"^[ \t\u3000\xa0]*(?:[?\ufffd][ \u3000\xa0]*)+(?=[\u4e00-\u9fff(（])")
 
 
+# "…配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载": an HTML tag (whole or cut off) left in a
+# page's text is markup, not words: it ends the line, so what follows (the page's chrome) is a
+# line of its own. Only tag names of HTML, so "《关于印发<2020年工作要点>的通知》" stays text.
+_MARKUP = re.compile(r"[ \t\u3000]*</?(?:p|div|span|font|body|html|head|br|hr|table|tbody|tr|td|th|a|img|strong|b|em"
+                     r"|ul|ol|li|h[1-6]|section|article|script|style|meta|link|o:p)(?=[\s>/]|$)[^<>\n]*>?")
+
+
+def drop_markup(text: str) -> str:
+    return _MARKUP.sub("\n", text) if "<" in text else text
+
+
 def split_lines(text: str) -> list[Line]:
     raw = re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0c|\x0b|\x85", text)
     result = []

@@ -82,7 +82,7 @@ from tracker.domain.plan_parsing.tables import (
     split_bar_ended_cells,
     table_row_units,
 )
-from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
+from tracker.domain.plan_parsing.text import Line, drop_markup, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
     FIRST_LISTED_LEADS,
     extract_units,
@@ -951,7 +951,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or ""))))
+    text = unfold(drop_markup(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or "")))))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])
