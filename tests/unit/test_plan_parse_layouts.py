@@ -1167,3 +1167,28 @@ def test_a_supported_party_acting_according_to_rules_is_not_a_heading_run_on():
          ["支持符合条件的台资保险机构在自贸试验区内设立保险营业机构。"]),
         ("齐抓共管，强化监测预警", ["根据省里的工作要求，建立健全非法集资监测预警机制，及时发现风险隐患。"]),
     ]
+
+
+def test_a_paragraph_without_a_note_before_points_that_each_name_their_units():
+    """"（二）开展征迁工作" then a paragraph that names no unit, then points 1.-2. that each end with
+    their own note: the paragraph is the item's lead-in, not a task; before points without notes
+    a paragraph stays a task (see the test above on lead-ins naming their points)."""
+    text = "\n".join([
+        "某保护区整治实施意见",
+        "一、重点工作",
+        "（一）开展保护区内的移民征迁工作",
+        "保护区内现有的居民分布于13个行政村，其生活污水未能集中排放。应对保护区内的村庄分批整体搬迁。",
+        "1.编制保护区分步征迁实施方案。（牵头单位：区经济发展局）",
+        "2.分阶段组织实施移民征迁工作。（牵头单位：区国土局；配合单位：区经济发展局）",
+        "（二）实施保护区截污工程",
+        "加快建设截污管网。",
+        "1.对水库流域内的水沟进行清淤。",
+        "2.建设水沟护岸堤。",
+    ])
+    assert [(t[1], t[2][:6], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("开展保护区内的移民征迁工作", "编制保护区分", ["区经济发展局"]),
+        ("开展保护区内的移民征迁工作", "分阶段组织实", ["区国土局"]),
+        ("实施保护区截污工程", "加快建设截污", []),
+        ("实施保护区截污工程", "对水库流域内", []),
+        ("实施保护区截污工程", "建设水沟护岸", []),
+    ]

@@ -525,6 +525,7 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+                self._drop_lead_in(item)
                 self._item_unit_line(item)
         self._drop_closing_remark()
         if first_listed_from is not None:
@@ -548,6 +549,16 @@ class _Builder:
                     if _MARKED_ROLE.search(note_key(marked)):
                         continue
                     task.lead_units, task.cooperating_units = task.lead_units[:1], task.lead_units[1:]
+
+    @staticmethod
+    def _drop_lead_in(item: ParsedItem) -> None:
+        """"…现有的居民…应分期分批整体搬迁。" then "1.编制…。（牵头单位：X）" "2.…（…）": a paragraph
+        naming no unit before an item's numbered points that each name theirs is the item's
+        lead-in to them, not a task (a paragraph before points without notes stays a task)."""
+        tasks = item.tasks
+        if (len(tasks) >= 3 and _plain_paragraph(tasks[0]) and tasks[1].number == "1"
+                and all(t.number is not None and (t.lead_units or t.cooperating_units) for t in tasks[1:])):
+            tasks.pop(0)
 
     def _item_unit_line(self, item: ParsedItem) -> None:
         """"1.…；2.…；…8.…。责任单位：A、B。" — a unit line run on after an item's last numbered
