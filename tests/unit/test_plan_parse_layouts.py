@@ -1137,11 +1137,12 @@ def test_a_note_line_after_a_paragraph_below_an_item_heading_sentence():
 def test_html_markup_left_in_a_page_text_ends_the_line():
     """"…配合） <p style="margin: 0cm 0cm 0p</body> 附件下载": a tag (whole or cut off) left in a
     page's text is markup: the last task keeps its note apart from its text, the chrome after it
-    is not read; a title in angle brackets inside a sentence is not a tag."""
+    is not read; an inline tag inside a sentence is dropped, and a title in angle brackets is not a
+    tag."""
     text = "\n".join([
         "某区道路交通安全工作任务分工方案",
         "一、完善保障机制",
-        "1.落实《关于印发<2013年工作要点>的通知》要求，建立长效投入机制。（财政部门牵头，公安部门配合）",
+        "1.落实《关于印发<2013年工作要点>的通知》要求，建立<span style=\"font-size:16px\">长效投入</span>机制。（财政部门牵头，公安部门配合）",
         "2.加强道路交通安全管理力量建设。（区党群工作部牵头，财政部门配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载",
     ])
     assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [

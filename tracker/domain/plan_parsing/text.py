@@ -65,14 +65,19 @@ _LOST_INDENT = re.compile(r"^[ \t\u3000\xa0]*(?:[?\ufffd][ \u3000\xa0]*)+(?=[\u4
 
 
 # "…配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载": an HTML tag (whole or cut off) left in a
-# page's text is markup, not words: it ends the line, so what follows (the page's chrome) is a
-# line of its own. Only tag names of HTML, so "《关于印发<2020年工作要点>的通知》" stays text.
-_MARKUP = re.compile(r"[ \t\u3000]*</?(?:p|div|span|font|body|html|head|br|hr|table|tbody|tr|td|th|a|img|strong|b|em"
-                     r"|ul|ol|li|h[1-6]|section|article|script|style|meta|link|o:p)(?=[\s>/]|$)[^<>\n]*>?")
+# page's text is markup, not words. A block tag ends the line, so what follows (the page's chrome)
+# is a line of its own; an inline tag (<span>, <a>) is dropped. Only tag names of HTML, so
+# "《关于印发<2020年工作要点>的通知》" stays text.
+_TAG_END = r"(?=[\s>/]|$)[^<>\n]*>?"
+_BLOCK_MARKUP = re.compile(r"[ \t\u3000]*</?(?:p|div|body|html|head|br|hr|table|tbody|thead|tr|td|th|ul|ol|li|h[1-6]"
+                           r"|section|article|script|style|meta|link|o:p)" + _TAG_END)
+_INLINE_MARKUP = re.compile(r"</?(?:span|font|a|img|strong|b|em|i|u|sup|sub)" + _TAG_END)
 
 
 def drop_markup(text: str) -> str:
-    return _MARKUP.sub("\n", text) if "<" in text else text
+    if "<" not in text:
+        return text
+    return _INLINE_MARKUP.sub("", _BLOCK_MARKUP.sub("\n", text))
 
 
 def split_lines(text: str) -> list[Line]:
