@@ -51,7 +51,7 @@ DEV_FLOORS = {
     "items_f1": 0.9772,
     "tasks_f1": 0.9727,
     "units": 0.9769,
-    "units_roles": 0.9764,
+    "units_roles": 0.9769,
     "deadlines": 0.9759,
 }
 

@@ -246,3 +246,19 @@ def test_two_divisions_stacked_with_no_place_prefix_are_two_names():
         ("2", ["东庠办事处"], []),
         ("3", ["综合科", "安全监管科"], []),
     ]
+
+
+def test_three_spaced_names_for_two_unit_columns_keep_the_second_columns_names_apart():
+    """"4.推动…监管 政策法规处 办公室 各有关处室 要制定…": three names set off by spaces for the two
+    unit columns (the empty cell between them lost): the name the table's two-name rows put in the
+    second column (各有关处室) is that column's, the names before it share the lead cell; a row
+    whose names are never in the second column elsewhere keeps the first one leading."""
+    row = (f"{COVER} 工作任务 牵头单位 责任单位 工 作 要 求 一、着力加强公开解读回应工作 "
+           "1.推进政策执行阳光透明 政策法规处 各有关处室 制定出台涉及公共利益的政策文件，要对公开相关信息作出明确规定。 "
+           "2.推进决策公开 办公室 各有关处室 对重大决策草案向社会公开征求意见，及时反馈意见采纳情况。 "
+           "3.推动全面实施“双随机、一公开”监管 政策法规处 办公室 各有关处室 要制定并公布本部门随机抽查事项清单。 "
+           "4.推进重大建设项目信息公开 发改处 重点办 项目办 贯彻落实有关实施意见，突出做好项目信息公开工作。 附件下载")
+    tasks = _tasks(row)
+    assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
+        (["政策法规处"], ["各有关处室"]), (["办公室"], ["各有关处室"]),
+        (["政策法规处", "办公室"], ["各有关处室"]), (["发改处"], ["重点办", "项目办"])]
