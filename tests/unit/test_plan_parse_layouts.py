@@ -1193,3 +1193,20 @@ def test_a_paragraph_without_a_note_before_points_that_each_name_their_units():
         ("实施保护区截污工程", "对水库流域内", []),
         ("实施保护区截污工程", "建设水沟护岸", []),
     ]
+
+
+def test_closing_words_to_every_body_and_a_signature_dated_with_yinfa():
+    """"各部门、单位要进一步强化组织领导…" after the plan's last point is its closing word to every
+    body, and "某区管委会办公室" over "2013年5月30日印发" is the signature: neither is a task."""
+    text = "\n".join([
+        "某区纠风工作实施意见",
+        "一、坚决查处损害群众利益的不正之风",
+        "以查处典型案件为重点，加强纠风信访件的受理、办理，突出对重点案件跟踪督办。",
+        "各部门、单位要进一步强化组织领导，认真落实纠风工作责任制。区纠风办要加强组织协调和监督检查。",
+        "某区管委会办公室",
+        "2013年5月30日印发",
+        "附件下载",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2][:8] for t in _tasks(plan)] == ["以查处典型案件为"]
+    assert plan.issuer == "某区管委会办公室"

@@ -611,7 +611,9 @@ _MARKED_ROLE = re.compile(r"牵头|配合|协办|参与|协助|协同|会同|主
 _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
                              r".{0,6}(?:将|要|会)"
                              # "各地区、各有关部门要…": the plan's last words to everyone it addresses
-                             r"|各地区[、,]?各(?:有关)?部门(?:和单位)?(?:要|应)")
+                             r"|各地区[、,]?各(?:有关)?部门(?:和单位)?(?:要|应)"
+                             # "各部门、单位要进一步强化组织领导…": the same words to every body
+                             r"|各(?:有关)?部门[、,]?各?(?:有关)?单位(?:要|应)")
 
 
 _GROUP_CELL_MAX = 20
@@ -886,7 +888,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             builder.signature(None, date)
         elif (signed := _signature_line(line)) is not None:
             builder.signature(*signed)
-        elif i < len(lines) and issuer_like(line.text) and (date := date_only(lines[i].key)):
+        elif i < len(lines) and issuer_like(line.text) and (date := date_only(_ISSUED.sub("", lines[i].key))):
             builder.signature(line.text, date)
             i += 1
         elif attachment := ATTACHMENT_RE.fullmatch(line.key):
@@ -906,6 +908,10 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
 # then at most the page's chrome.
 _SIGNED = re.compile(r"(\S.{1,29}?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _CHROME_AFTER = re.compile(r"[^\u4e00-\u9fff]*(?:(?:文章)?来源\s*:.*)?")
+
+
+# "平潭综合实验区管委会办公室" then "2013年5月30日印发": the issuer and the date it issued the plan.
+_ISSUED = re.compile(r"\s*印发\s*$")
 
 
 def _signature_line(line: Line) -> tuple[str, str] | None:
