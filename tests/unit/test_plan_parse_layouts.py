@@ -1210,3 +1210,22 @@ def test_closing_words_to_every_body_and_a_signature_dated_with_yinfa():
     plan = parse_plan_text(text)
     assert [t[2][:8] for t in _tasks(plan)] == ["以查处典型案件为"]
     assert plan.issuer == "某区管委会办公室"
+
+
+def test_an_item_heading_with_a_note_and_no_stop():
+    """"（十五）加强农村道路交通安全监管（各级人民政府负责，…组织实施）" over numbered points: the note is
+    no part of the item's title; an item that is only such a heading is still its own task with
+    the note's units."""
+    text = "\n".join([
+        "某区道路交通安全工作任务分工方案",
+        "一、强化源头管理",
+        "（一）加强农村道路交通安全监管（各级人民政府负责，区交通与建设局组织实施）",
+        "1.完善农村道路交通安全管理体系。（区公安局牵头）",
+        "2.加强农村客运安全管理。（区交通与建设局负责）",
+        "（二）加强驾驶人培训考试管理（区公安局负责）",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.title, [(t.text[:6], t.lead_units) for t in i.tasks]) for s in plan.sections for i in s.items] == [
+        ("加强农村道路交通安全监管", [("完善农村道路", ["区公安局"]), ("加强农村客运", ["区交通与建设局"])]),
+        ("加强驾驶人培训考试管理", [("加强驾驶人培", ["区公安局"])]),
+    ]

@@ -875,6 +875,10 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             title, rest = split_section_title(item[1])
             if (cut := _cut_at_ending(title, endings)) is not None:
                 title, rest = title[:cut], item[1][cut:].strip()
+            if not rest and (noted := split_note(title))[1] and noted[0].strip(" 。；;"):
+                # "（十五）加强农村道路交通安全监管（各级人民政府负责，…组织实施）": the heading's note is
+                # no part of its title (it stays the heading's: a task of its own if none follows)
+                title = noted[0].strip().rstrip("。")
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
