@@ -1086,8 +1086,9 @@ def test_question_marks_for_lost_indentation_before_a_heading():
 def test_a_noted_paragraph_after_a_one_sentence_numbered_target():
     """"1.生产总值增长12%。" then the paragraph "全市生产总值…。(市发改委)": the note closes the paragraph
     it ends, so that paragraph is a task of its own (number null) with the unit, and the numbered
-    target line names none; a paragraph with no note after such a line stays its body, and a
-    numbered heading line without a stop keeps its noted body."""
+    target line names none; a paragraph with no note after such a line stays its body (unless two
+    points of the list were each followed by a paragraph of their own), and a numbered heading line
+    without a stop keeps its noted body."""
     text = "\n".join([
         "某市政府工作报告主要任务分解",
         "一、主要调控预期目标",
@@ -1099,12 +1100,27 @@ def test_a_noted_paragraph_after_a_one_sentence_numbered_target():
         "二、重点工作",
         "1.强化企业环境监管",
         "加强日常环境监管,开展监测。(市环保局)",
+        "三、民生目标",
+        "1.城镇居民收入增长7%。",
+        "城镇居民人均可支配收入达到18600元。(市发改委)",
+        "2.农民收入增长7.5%。",
+        "农民人均纯收入达到8400元。(市农业局)",
+        "3.新增就业岗位10万个。",
+        "全面落实再就业各项优惠政策,多渠道提供就业岗位",
     ])
     assert [(t[0], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
         ("一", "生产总值增长12%。", []),
         ("一", "全市生产总值增长12%,总量达到2790亿元。其中一产增长5%。", ["市发改委"]),
         ("一", "财政收入增长12%。\n一般预算收入522.5亿元,比上年增长12%。", []),
         ("二", "强化企业环境监管\n加强日常环境监管,开展监测。", ["市环保局"]),
+        ("三", "城镇居民收入增长7%。", []),
+        ("三", "城镇居民人均可支配收入达到18600元。", ["市发改委"]),
+        ("三", "农民收入增长7.5%。", []),
+        ("三", "农民人均纯收入达到8400元。", ["市农业局"]),
+        # two points of the list each followed by a paragraph of its own: the third reads the same,
+        # though its paragraph (here cut off by the page) has no note
+        ("三", "新增就业岗位10万个。", []),
+        ("三", "全面落实再就业各项优惠政策,多渠道提供就业岗位", []),
     ]
 
 

@@ -238,7 +238,8 @@ class _Builder:
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
                          and not _UNIT_LINE_START.match(line.key))
                 and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)
-                and not _noted_point_after_sentence(self.last_task, self.raw.get(id(self.last_task), ""), line)):
+                and not _noted_point_after_sentence(self.last_task, self.raw.get(id(self.last_task), ""), line,
+                                                    self.current_item.tasks)):
             # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
@@ -734,16 +735,23 @@ def _opens_a_point(raw: str, key: str) -> bool:
             and task.endswith("。") and "。" in task[:-1])
 
 
-def _noted_point_after_sentence(task: ParsedTask, raw: str, line: Line) -> bool:
+def _noted_point_after_sentence(task: ParsedTask, raw: str, line: Line, tasks: list[ParsedTask]) -> bool:
     """"1.生产总值增长12%。" then "全市生产总值增长12%，总量达到…。（市发改委）": after a numbered
     point that is one whole line ending in a full stop and names no unit, a paragraph closed by
     its own unit note is a task of its own (the note belongs to the paragraph it ends), not more
-    of the point's text. A paragraph without a note after it stays the point's body."""
+    of the point's text. Once two points of the item were each followed by such a paragraph, a
+    paragraph after the next point is read the same even without a note (a page cut before it).
+    Otherwise a paragraph without a note after such a point stays the point's body."""
     key = match_key(raw).strip()
     if "\n" in key or not key.endswith("。") or task.lead_units or task.cooperating_units:
         return False
     body, notes = split_note(line.text)
-    return bool(body.strip(" 。；;") and notes and any(extract_units(line.text)))
+    if body.strip(" 。；;") and notes and any(extract_units(line.text)):
+        return True
+    paired = sum(1 for point, after in zip(tasks, tasks[1:], strict=False)
+                 if point.number is not None and not (point.lead_units or point.cooperating_units)
+                 and after.number is None and (after.lead_units or after.cooperating_units))
+    return paired >= 2 and not _UNIT_LINE_START.match(line.key)
 
 
 def _continues_list(raw: str, line: str) -> bool:
