@@ -475,7 +475,8 @@ def monthly_trend_phone(points: list[tuple[str, float, int]], fmt: str = "svg") 
     ax.plot(x, percents, color=SERIES_COLOURS["completion"], marker="o", markersize=4)
     ax.annotate(f"{percents[-1]:.0f}%", (x[-1], percents[-1]), textcoords="offset points",
                 xytext=(0, 6), ha="center", fontsize=PHONE_SMALL_PT,
-                color=SERIES_COLOURS["completion"])
+                color=SERIES_COLOURS["completion"],
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
     ax.set_ylim(0, 110)
     ax.set_yticks(range(0, 101, 25))
     _percent_axis(ax.yaxis)
