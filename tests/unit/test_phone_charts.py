@@ -179,3 +179,7 @@ def test_the_shape_from_a_query():
         with pytest.raises(InvalidInput) as refused:
             figures.parse_shape(value, chart)
         assert refused.value.field == "shape"
+
+
+def test_every_overview_chart_has_a_phone_drawing():
+    assert set(charts.PHONE_CHARTS) == set(figures.PHONE_CHARTS) == set(figures.OVERVIEW_CHARTS)
