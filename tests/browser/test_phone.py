@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import log_in
 from tests.support.browser_world import PASSWORD, UNIT, USERNAME
+from tracker.reporting import figures
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 768}
@@ -248,3 +249,49 @@ def test_leaders_overview_fits_a_phone_and_prints_clean(people, tmp_path):
     for name, text in [("plan", plan_text), ("chasing", chasing_text), ("ranking", ranking_text)]:
         for word in NOT_ON_PAPER:
             assert word not in text, f"{word!r} printed on the {name} page"
+
+
+def _charts_as_shown(screen: Screen) -> list[dict]:
+    """Each overview chart once loaded: the picture chosen, its sizes, its figure's scrolling."""
+    p = screen.page
+    images = p.locator(".charts figure img")
+    expect(images).to_have_count(len(figures.OVERVIEW_CHARTS))
+    shown = []
+    for image in images.all():
+        image.scroll_into_view_if_needed()  # they load lazily
+        expect(image).to_have_js_property("complete", True, timeout=60_000)
+        shown.append(image.evaluate("""img => ({
+            src: img.currentSrc, natural: img.naturalWidth, width: img.getBoundingClientRect().width,
+            right: img.getBoundingClientRect().right,
+            scroll: img.closest('figure').scrollWidth - img.closest('figure').clientWidth})"""))
+    return shown
+
+
+def test_the_overview_charts_are_drawn_for_the_phone_and_the_desk_keeps_its_own(people):
+    """Issue 13 §2: on a phone each chart is the phone's (360 px, text 12 px and up), fits the
+    screen and its figure does not scroll sideways; a desk still gets the report's charts."""
+    phone, desk = people
+    p = phone.page
+    phone.log_in("leader")
+    phone.menu("年度计划")
+    p.locator("table.list tbody a").first.click()
+    expect(p.locator(".charts")).to_be_visible()
+    for name, chart in zip(figures.OVERVIEW_CHARTS, _charts_as_shown(phone), strict=True):
+        assert f"/charts/{name}.svg?" in chart["src"] and "shape=phone" in chart["src"], chart
+        assert chart["natural"] == 360, chart  # 270 pt: drawn for this screen, shown ~1:1
+        assert 300 <= chart["width"] <= PHONE["width"] and chart["right"] <= PHONE["width"], chart
+        assert chart["scroll"] <= 0, f"{name}: its figure scrolls sideways {chart}"
+    p.locator(".charts").screenshot(path=phone.folder / "phone-12-leader-charts.png")
+    phone.shot("13-leader-plan-charts")
+
+    plan_path = p.url.removeprefix(phone.base_url)
+    desk.log_in("leader")
+    desk.open(plan_path)
+    for name, chart in zip(figures.OVERVIEW_CHARTS, _charts_as_shown(desk), strict=True):
+        assert "shape=" not in chart["src"] and f"/charts/{name}.svg?as_of=" in chart["src"], chart
+        assert chart["natural"] == 595 and chart["width"] >= 560, chart  # 6.2 in, as before
+        assert chart["scroll"] <= 0, chart
+        # The wide chart, the report's size (its bytes are the report's: the PDF tests).
+        wide = desk.page.request.get(chart["src"]).body()
+        assert b'width="446.4pt"' in wide
+    desk.page.locator(".charts").screenshot(path=desk.folder / "desk-03-plan-charts.png")

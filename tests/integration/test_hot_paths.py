@@ -315,8 +315,10 @@ async def test_a_starting_server_fills_its_caches_before_the_first_page(database
 
         monkeypatch.setattr(archive, "run_limited", no_child)
         for name in figures.OVERVIEW_CHARTS:
-            content, media_type = await archive.plan_chart(w.plan_id, f"{name}.svg", None)
-            assert media_type == "image/svg+xml" and content.startswith(b"<?xml")
+            for shape in figures.SHAPES:  # the desk's and the phone's
+                content, media_type = await archive.plan_chart(w.plan_id, f"{name}.svg", None,
+                                                               shape)
+                assert media_type == "image/svg+xml" and content.startswith(b"<?xml")
     assert warming.done()
 
 

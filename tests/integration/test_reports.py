@@ -475,6 +475,55 @@ async def test_charts_api(app_client, monkeypatch):
     assert (await app_client.get(f"{base}/status.svg")).status_code == 401
 
 
+async def test_phone_charts_by_query_with_their_own_cache_and_refusals(app_client, monkeypatch):
+    """?shape=phone: the overview's charts drawn 360 px wide for a phone (plan.html's
+    <picture>), kept under a key of their own; a bad shape is a 400 naming the field."""
+    from tracker.reporting import chart_sizes, figures
+
+    world = await build_world(monkeypatch)
+    h = world.h["leader"]
+    base = f"/api/plans/{world.plan_id}/charts"
+    for name in figures.OVERVIEW_CHARTS:
+        wide = await app_client.get(f"{base}/{name}.svg?as_of=2018-10-05", headers=h)
+        phone = await app_client.get(f"{base}/{name}.svg?as_of=2018-10-05&shape=phone",
+                                     headers=h)
+        assert phone.status_code == 200, phone.text
+        assert phone.headers["content-type"].startswith("image/svg+xml")
+        assert b'width="270pt"' in phone.content and b'width="446.4pt"' in wide.content
+        explicit = await app_client.get(f"{base}/{name}.svg?as_of=2018-10-05&shape=wide",
+                                        headers=h)
+        assert explicit.content == wide.content
+    units = svg_text(phone.content)  # the last: units
+    assert all(unit in units for unit in ("局办公室", "法规处", "信息中心", "宣传处"))
+    png = await app_client.get(f"{base}/units.png?as_of=2018-10-05&shape=phone", headers=h)
+    assert imread(io.BytesIO(png.content), format="png").shape[1] == round(
+        chart_sizes.PHONE_WIDTH * 150)
+    data = await report_archive._chart_model(world.plan_id, dt.date(2018, 10, 5))
+    inputs = figures.chart_inputs(data, "units")
+    assert figures.cached(figures.cache_key("units@phone", "svg", inputs)) == phone.content
+    assert figures.cached(figures.cache_key("units", "svg", inputs)) == wide.content
+
+    for query, reason in [("shape=tablet", "图表版式“tablet”无效"), ("shape=Phone", "无效")]:
+        refused = await app_client.get(f"{base}/status.svg?{query}", headers=h)
+        assert refused.status_code == 400, (query, refused.status_code)
+        assert refused.json()["field"] == "shape" and reason in refused.json()["detail"], query
+    milestones = await app_client.get(f"{base}/milestones.svg?shape=phone", headers=h)
+    assert (milestones.status_code, milestones.json()["field"]) == (400, "shape")
+    assert "没有手机版" in milestones.json()["detail"]
+    # The page's own route (the <img> the overview shows) takes and refuses the same.
+    await login(app_client, world.leader.username)
+    page = f"/plans/{world.plan_id}/charts/trend.svg?as_of=2018-10-05"
+    assert (await app_client.get(page + "&shape=phone")).content == (
+        await app_client.get(f"{base}/trend.svg?as_of=2018-10-05&shape=phone", headers=h)).content
+    refused = await app_client.get(page + "&shape=x")
+    assert refused.status_code == 400 and "图表版式“x”无效" in refused.text
+    overview = (await app_client.get(f"/plans/{world.plan_id}?as_of=2018-10-05")).text
+    for name in figures.OVERVIEW_CHARTS:
+        src = f"/plans/{world.plan_id}/charts/{name}.svg?as_of=2018-10-05"
+        assert f'<source media="(max-width: 600px)" srcset="{src}&amp;shape=phone">' in overview
+        assert f'<img src="{src}"' in overview
+
+
 # --- the command -----------------------------------------------------------------------------
 
 

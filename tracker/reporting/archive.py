@@ -124,15 +124,18 @@ CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 _chart_models: dict[tuple, tuple[object, ReportData]] = {}  # (plan, as_of) -> (facts, model)
 
 
-async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None) -> tuple[bytes, str]:
-    """One chart of a plan as of a date, e.g. chart="status.svg". Returns (bytes, media type).
-    Each chart is drawn once per content, in the worker process."""
+async def plan_chart(plan_id: int, chart: str, as_of: dt.date | None,
+                     shape: str | None = None) -> tuple[bytes, str]:
+    """One chart of a plan as of a date, e.g. chart="status.svg", in a shape (the query's
+    text, checked by figures.parse_shape). Returns (bytes, media type). Each chart is drawn
+    once per content and shape, in the worker process."""
     name, _, fmt = chart.partition(".")
     if name not in figures.CHART_NAMES or fmt not in CHART_MEDIA_TYPES:
         raise NotFound(f"图表“{chart[:40]}”不存在（可用：{'、'.join(figures.CHART_NAMES)}，"
                        ".svg 或 .png）", "chart")
-    drawn = await draw_charts(await _chart_model(plan_id, as_of), [name], (fmt,))
-    return drawn[name][fmt], CHART_MEDIA_TYPES[fmt]
+    wanted = figures.variant(name, figures.parse_shape(shape, name))
+    drawn = await draw_charts(await _chart_model(plan_id, as_of), [wanted], (fmt,))
+    return drawn[wanted][fmt], CHART_MEDIA_TYPES[fmt]
 
 
 async def _chart_model(plan_id: int, as_of: dt.date | None) -> ReportData:
@@ -157,6 +160,11 @@ async def _chart_model(plan_id: int, as_of: dt.date | None) -> ReportData:
     return data
 
 
+# The overview page's charts, for a desk and for a phone (plan.html's <picture>).
+OVERVIEW_VARIANTS = [figures.variant(name, shape) for shape in figures.SHAPES
+                     for name in figures.OVERVIEW_CHARTS]
+
+
 async def warm_overview_charts(plan_ids: list[int]) -> None:
     """Each plan's overview charts as of its default date, drawn as a server worker starts
     (after its caches: services/warm_up.py). The first chart request otherwise waits for the
@@ -166,8 +174,7 @@ async def warm_overview_charts(plan_ids: list[int]) -> None:
     started = time.monotonic()
     try:
         for plan_id in plan_ids:
-            await draw_charts(await _chart_model(plan_id, None), list(figures.OVERVIEW_CHARTS),
-                              ("svg",))
+            await draw_charts(await _chart_model(plan_id, None), OVERVIEW_VARIANTS, ("svg",))
     except asyncio.CancelledError:
         raise
     except Exception:  # noqa: BLE001 - the page draws what is missing itself

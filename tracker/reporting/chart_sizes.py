@@ -14,6 +14,14 @@ import unicodedata
 from tracker.reporting.palette import STATUS_ORDER
 
 WIDTH = 6.2  # inches: the text width of an A4 page with the report's margins
+# A narrow screen's charts (figures.SHAPES "phone"): 3.75 in is 360 CSS px, the width a chart
+# gets on a 390 px phone, so shown at about its own size its 9-10 pt text reads at 12-13 px.
+PHONE_WIDTH = 3.75
+PHONE_WRAP_COLUMNS = 44  # a phone label has the whole width above its bar: ~22 CJK characters
+PHONE_LINE = 0.19  # inches per label line at 10 pt
+PHONE_EMPTY_HEIGHT = 1.2
+PHONE_BAR = 0.15  # inches per bar in a phone row (a 0.12 in bar and its gap)
+PHONE_MARGINS = {"sections": (0.12, 0.08), "units": (0.42, 0.08)}  # (top, bottom), inches
 EMPTY_HEIGHT = 1.6  # inches: a chart that only says 暂无数据
 WRAP_COLUMNS = 28  # ~14 CJK characters per label line
 MAX_LABEL_LINES = 3
@@ -56,10 +64,35 @@ def status_values(counts: dict[str, int]) -> list[int]:
     return [max(0, int(counts.get(status, 0))) for status in STATUS_ORDER]
 
 
-def height_of(name: str, *inputs) -> float:
+def width_of(shape: str) -> float:
+    return PHONE_WIDTH if shape == "phone" else WIDTH
+
+
+def phone_rows(labels: list[str], bars: int) -> list[float]:
+    """Each row's height in a phone chart: the label's lines above `bars` bars and a gap
+    (charts.completion_by_section_phone, completion_by_unit_phone)."""
+    return [PHONE_LINE * (label.count("\n") + 1) + PHONE_BAR * bars + 0.12 for label in labels]
+
+
+def _phone_height(name: str, first) -> float:
+    if name == "status":
+        return 1.45 if sum(status_values(first)) else PHONE_EMPTY_HEIGHT
+    if not first:
+        return PHONE_EMPTY_HEIGHT
+    if name == "trend":
+        return 2.7
+    labels = [wrap_label(row[0], PHONE_WRAP_COLUMNS) for row in first]
+    if name in PHONE_MARGINS:
+        return sum(phone_rows(labels, 1 if name == "sections" else 2)) + sum(PHONE_MARGINS[name])
+    raise ValueError(f"chart {name!r} has no phone shape")
+
+
+def height_of(name: str, *inputs, shape: str = "wide") -> float:
     """Chart `name`'s height in inches, from the inputs it is drawn from
-    (figures.chart_inputs)."""
+    (figures.chart_inputs), in `shape` (figures.SHAPES)."""
     first = inputs[0]
+    if shape == "phone":
+        return _phone_height(name, first)
     if name == "status":
         return 1.2 if sum(status_values(first)) else EMPTY_HEIGHT
     if not first:

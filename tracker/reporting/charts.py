@@ -31,9 +31,16 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from tracker.domain.vocabulary import MILESTONE_STATE_LABELS  # noqa: E402
 from tracker.reporting.chart_sizes import (  # noqa: E402
     EMPTY_HEIGHT,
+    PHONE_BAR,
+    PHONE_EMPTY_HEIGHT,
+    PHONE_LINE,
+    PHONE_MARGINS,
+    PHONE_WIDTH,
+    PHONE_WRAP_COLUMNS,
     WIDTH,
     display_columns,
     height_of,
+    phone_rows,
     status_values,
     wrap_label,
 )
@@ -110,8 +117,8 @@ def _label_inches(labels: list[str]) -> float:
     return widest * FONT_PT / 2 / 72
 
 
-def _new_figure(height: float) -> Figure:
-    fig = Figure(figsize=(WIDTH, height))
+def _new_figure(height: float, width: float = WIDTH) -> Figure:
+    fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig
 
@@ -128,8 +135,8 @@ def _save(fig: Figure, fmt: str | tuple[str, ...]) -> bytes | dict[str, bytes]:
     return buffer.getvalue()
 
 
-def _empty(fmt: str, height: float = EMPTY_HEIGHT) -> bytes:
-    fig = _new_figure(height)
+def _empty(fmt: str, height: float = EMPTY_HEIGHT, width: float = WIDTH) -> bytes:
+    fig = _new_figure(height, width)
     fig.text(0.5, 0.5, LABELS["no_data"], ha="center", va="center", fontsize=12,
              color="#757575")
     return _save(fig, fmt)
@@ -364,4 +371,169 @@ CHARTS: dict[str, Callable[..., bytes]] = {
     "trend": monthly_trend,
     "status": status_mix,
     "milestones": milestone_timeline,
+}
+
+
+# --- the phone's charts --------------------------------------------------------------------
+# The overview page's charts for a narrow screen (figures.SHAPES "phone"), drawn PHONE_WIDTH
+# (360 CSS px) wide to be shown at about their own size: no text under PHONE_SMALL_PT (12 px
+# there); each label on its own line(s) above its bars, using the whole width; no axes where
+# the bars carry their values.
+
+PHONE_PT = 10  # labels
+PHONE_SMALL_PT = 9  # values, ticks, legends
+TRACK = "#e3eaf3"  # the rest of a bar, up to 100%
+
+
+def _phone_empty(fmt: str) -> bytes:
+    return _empty(fmt, PHONE_EMPTY_HEIGHT, PHONE_WIDTH)
+
+
+def _phone_bars(fig: Figure, name: str, labels: list[str],
+                series: list[tuple[list[float | None], str]]) -> None:
+    """Rows of a label above one bar per series (values 0-100 or None, colour), the value
+    after each bar; laid out in inches from the top (chart_sizes.phone_rows)."""
+    rows = phone_rows(labels, len(series))
+    height = fig.get_figheight()
+    top, bottom = PHONE_MARGINS[name]
+    fig.subplots_adjust(left=0.1 / PHONE_WIDTH, right=1 - 0.1 / PHONE_WIDTH,
+                        bottom=bottom / height, top=1 - top / height)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_xlim(0, 116)  # bars to 100, their values after them
+    ax.set_ylim(sum(rows), 0)  # inches, from the top
+    y = 0.0
+    for i, (label, row) in enumerate(zip(labels, rows, strict=True)):
+        ax.text(0, y, label, va="top", ha="left", fontsize=PHONE_PT, linespacing=1.25)
+        bar_y = y + PHONE_LINE * (label.count("\n") + 1) + PHONE_BAR / 2
+        for values, colour in series:
+            value = values[i]
+            if value is None:
+                ax.barh(bar_y, 100, height=PHONE_BAR - 0.03, color=TRACK)
+                ax.text(101.5, bar_y, LABELS["no_value"], va="center", fontsize=PHONE_SMALL_PT)
+            else:
+                value = max(0.0, min(100.0, float(value)))
+                ax.barh(bar_y, value, height=PHONE_BAR - 0.03, color=colour)
+                ax.barh(bar_y, 100 - value, left=value, height=PHONE_BAR - 0.03, color=TRACK)
+                ax.text(101.5, bar_y, f"{value:.0f}%", va="center", fontsize=PHONE_SMALL_PT)
+            bar_y += PHONE_BAR
+        y += row
+
+
+@_chart
+def completion_by_section_phone(sections: list[tuple[str, float]], fmt: str = "svg") -> bytes:
+    """completion_by_section for a phone: each section's title above its bar."""
+    if not sections:
+        return _phone_empty(fmt)
+    fig = _new_figure(height_of("sections", sections, shape="phone"), PHONE_WIDTH)
+    _phone_bars(fig, "sections", [wrap_label(title, PHONE_WRAP_COLUMNS) for title, _ in sections],
+                [([percent for _, percent in sections], SERIES_COLOURS["completion"])])
+    return _save(fig, fmt)
+
+
+@_chart
+def completion_by_unit_phone(units: list[tuple[str, float, float | None]],
+                             fmt: str = "svg") -> bytes:
+    """completion_by_unit for a phone: each unit's name above its two bars, the legend on top."""
+    if not units:
+        return _phone_empty(fmt)
+    fig = _new_figure(height_of("units", units, shape="phone"), PHONE_WIDTH)
+    _phone_bars(fig, "units", [wrap_label(name, PHONE_WRAP_COLUMNS) for name, _, _ in units],
+                [([completion for _, completion, _ in units], SERIES_COLOURS["completion"]),
+                 ([timeliness for _, _, timeliness in units], SERIES_COLOURS["timeliness"])])
+    handles = [Patch(color=SERIES_COLOURS[key], label=LABELS[key])
+               for key in ("completion", "timeliness")]
+    fig.legend(handles=handles, loc="upper left", ncols=2, frameon=False,
+               bbox_to_anchor=(0.0, 1.0), fontsize=PHONE_SMALL_PT)
+    return _save(fig, fmt)
+
+
+@_chart
+def monthly_trend_phone(points: list[tuple[str, float, int]], fmt: str = "svg") -> bytes:
+    """monthly_trend for a phone: the legend above names the axes (no axis titles), at most
+    six month labels, the latest percent only."""
+    if not points:
+        return _phone_empty(fmt)
+    height = height_of("trend", points, shape="phone")
+    fig = _new_figure(height, PHONE_WIDTH)
+    fig.subplots_adjust(left=0.5 / PHONE_WIDTH, right=1 - 0.35 / PHONE_WIDTH,
+                        bottom=0.45 / height, top=1 - 0.45 / height)
+    ax = fig.add_subplot()
+    x = list(range(len(points)))
+    done_counts = [max(0, int(done)) for _, _, done in points]
+    bars = ax.twinx()
+    bars.bar(x, done_counts, width=0.55, color=SERIES_COLOURS["done"])
+    bars.set_ylim(0, max(1, max(done_counts, default=0)) * 1.15)
+    bars.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True, min_n_ticks=1))
+    bars.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}" if v >= 0 else ""))
+    bars.spines["right"].set_visible(True)
+    bars.spines["top"].set_visible(False)
+    bars.tick_params(labelsize=PHONE_SMALL_PT)
+    ax.set_zorder(bars.get_zorder() + 1)  # line over bars
+    ax.patch.set_visible(False)
+    percents = [percent for _, percent, _ in points]
+    ax.plot(x, percents, color=SERIES_COLOURS["completion"], marker="o", markersize=4)
+    ax.annotate(f"{percents[-1]:.0f}%", (x[-1], percents[-1]), textcoords="offset points",
+                xytext=(0, 6), ha="center", fontsize=PHONE_SMALL_PT,
+                color=SERIES_COLOURS["completion"],
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
+    ax.set_ylim(0, 110)
+    ax.set_yticks(range(0, 101, 25))
+    _percent_axis(ax.yaxis)
+    ax.tick_params(labelsize=PHONE_SMALL_PT)
+    every = -(-len(points) // 6)  # at most six labels: "9月", the year under the first and January
+    periods = [period for period, _, _ in points]
+    years = {period[:4] for period in periods}
+    labels = []
+    for i, period in enumerate(periods):
+        label = LABELS["month"].format(month=int(period[5:7])) if i % every == 0 else ""
+        if label and len(years) > 1 and (i == 0 or period[5:7] == "01"):
+            label += f"\n{period[:4]}"
+        labels.append(label)
+    ax.set_xticks(x, labels)
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    handles = [
+        Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
+               label=LABELS["plan_completion"]),
+        Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
+    ]
+    fig.legend(handles=handles, loc="upper left", ncols=2, frameon=False,
+               bbox_to_anchor=(0.0, 1.0), fontsize=PHONE_SMALL_PT)
+    return _save(fig, fmt)
+
+
+@_chart
+def status_mix_phone(counts: dict[str, int], fmt: str = "svg") -> bytes:
+    """status_mix for a phone: the legend in three columns under the bar."""
+    values = status_values(counts)
+    total = sum(values)
+    if total == 0:
+        return _phone_empty(fmt)
+    height = height_of("status", counts, shape="phone")
+    fig = _new_figure(height, PHONE_WIDTH)
+    fig.subplots_adjust(left=0.1 / PHONE_WIDTH, right=1 - 0.1 / PHONE_WIDTH,
+                        bottom=0.7 / height, top=1 - 0.1 / height)
+    ax = fig.add_subplot()
+    left = 0
+    for status, value in zip(STATUS_ORDER, values, strict=True):
+        if value:
+            ax.barh(0, value, left=left, height=0.8, color=STATUS_COLOURS[status])
+            if value / total >= 0.08:  # only where the number fits inside the segment
+                ax.text(left + value / 2, 0, str(value), ha="center", va="center",
+                        color="white", fontsize=PHONE_PT, fontweight="bold")
+        left += value
+    ax.set_xlim(0, total)
+    ax.set_axis_off()
+    handles = [Patch(color=STATUS_COLOURS[status], label=f"{STATUS_LABELS[status]} {value}")
+               for status, value in zip(STATUS_ORDER, values, strict=True)]
+    fig.legend(handles=handles, loc="lower center", ncols=3, frameon=False,
+               bbox_to_anchor=(0.5, 0.0), fontsize=PHONE_SMALL_PT + 0.5)
+    return _save(fig, fmt)
+
+
+PHONE_CHARTS: dict[str, Callable[..., bytes]] = {
+    "sections": completion_by_section_phone,
+    "units": completion_by_unit_phone,
+    "trend": monthly_trend_phone,
+    "status": status_mix_phone,
 }

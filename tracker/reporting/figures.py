@@ -15,6 +15,7 @@ import pickle
 from collections import OrderedDict
 from pathlib import Path
 
+from tracker.domain.errors import InvalidInput
 from tracker.reporting.model import ReportData
 from tracker.settings import get_settings
 
@@ -27,13 +28,41 @@ CHART_CAPTIONS = {
     "trend": "计划完成率月度趋势",
     "milestones": "关键节点",
 }
+# The shapes a chart is drawn in: "wide" for the report and a desk's screen, "phone" for a
+# narrow screen (the overview's charts only: PHONE_CHARTS). A chart in a shape other than wide
+# goes by the variant name "units@phone" through the cache and the drawing (variant()): the
+# shape is part of the cache key, and a wide chart's name and key are what they always were.
+SHAPES = ("wide", "phone")
+PHONE_CHARTS = OVERVIEW_CHARTS
 CACHE_SIZE = 256  # charts (a few KB of SVG, tens of KB of PNG each)
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
 
 
+def parse_shape(value: str | None, chart: str, field: str = "shape") -> str:
+    """A chart's shape from a query (None or "": wide); a bad one is refused naming `field`."""
+    shape = value or "wide"
+    if shape not in SHAPES:
+        raise InvalidInput(f"图表版式“{shape[:20]}”无效，应为 {' 或 '.join(SHAPES)}", field)
+    if shape == "phone" and chart not in PHONE_CHARTS:
+        raise InvalidInput(f"图表“{chart[:40]}”没有手机版（有：{'、'.join(PHONE_CHARTS)}）", field)
+    return shape
+
+
+def variant(name: str, shape: str = "wide") -> str:
+    """The name chart `name` in `shape` goes by in the cache and the drawing."""
+    return name if shape == "wide" else f"{name}@{shape}"
+
+
+def split_variant(chart: str) -> tuple[str, str]:
+    """(name, shape) of a variant name."""
+    name, _, shape = chart.partition("@")
+    return name, shape or "wide"
+
+
 def chart_inputs(data: ReportData, name: str) -> tuple:
-    """The plain values chart `name` is drawn from."""
+    """The plain values chart `name` (or a variant of it) is drawn from."""
+    name = split_variant(name)[0]
     if name == "sections":
         return (data.sections,)
     if name == "units":
@@ -137,11 +166,14 @@ def last_charts_cached(request: str) -> bool:
 
 
 def draw(name: str, inputs: tuple, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """Draw one chart in each of `formats` (one drawing); runs in the worker process.
-    matplotlib is imported here, so a report whose charts are all cached never loads it."""
+    """Draw one chart (or variant) in each of `formats` (one drawing); runs in the worker
+    process. matplotlib is imported here, so a report whose charts are all cached never
+    loads it."""
     from tracker.reporting import charts
 
-    return charts.CHARTS[name](*inputs, fmt=formats)
+    name, shape = split_variant(name)
+    drawers = charts.PHONE_CHARTS if shape == "phone" else charts.CHARTS
+    return drawers[name](*inputs, fmt=formats)
 
 
 Wanted = dict[str, tuple[tuple, tuple[str, ...]]]  # chart name -> (inputs, formats to draw)

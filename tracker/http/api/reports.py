@@ -70,7 +70,10 @@ class ReportApi(Controller):
     @get("/plans/{plan_id:int}/charts/{chart:str}", operation_id="getChart",
          media_type="image/svg+xml")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
-                    as_of: FromQuery[str | None] = None) -> Response[bytes]:
-        """A chart (sections, units, trend, status, milestones) as .svg or .png, as of a date."""
-        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+                    as_of: FromQuery[str | None] = None,
+                    shape: FromQuery[str | None] = None) -> Response[bytes]:
+        """A chart (sections, units, trend, status, milestones) as .svg or .png, as of a date;
+        shape=phone: drawn for a narrow screen (the overview's four, not milestones)."""
+        day = parse_day(as_of, "as_of")
+        content, media_type = await report_archive.plan_chart(plan_id, chart, day, shape)
         return Response(content, media_type=media_type)

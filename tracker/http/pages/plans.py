@@ -167,8 +167,10 @@ class PlanPages(Controller):
 
     @get("/{plan_id:int}/charts/{chart:str}")
     async def chart(self, plan_id: FromPath[int], chart: FromPath[str],
-                    as_of: FromQuery[str | None] = None) -> Response:
-        content, media_type = await report_archive.plan_chart(plan_id, chart, parse_day(as_of, "as_of"))
+                    as_of: FromQuery[str | None] = None,
+                    shape: FromQuery[str | None] = None) -> Response:
+        day = parse_day(as_of, "as_of")
+        content, media_type = await report_archive.plan_chart(plan_id, chart, day, shape)
         return Response(content, media_type=media_type)
 
     @post("/{plan_id:int}/reporting", guards=[planner_guard])
