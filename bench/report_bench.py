@@ -305,7 +305,8 @@ def child_floor(html_path: str) -> None:
     import weasyprint  # noqa: F401
 
     import_seconds = time.perf_counter() - started
-    from tracker.reporting.render import ARCHIVE_VARIANT, check_environment, render_pdf
+    from tracker.reporting.pdf import check_environment, render_pdf
+    from tracker.reporting.render import ARCHIVE_VARIANT
 
     html = Path(html_path).read_text(encoding="utf-8")
     check_environment()

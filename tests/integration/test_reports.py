@@ -42,7 +42,8 @@ from tracker.domain.progress_input import validate_update
 from tracker.domain.status import DEFAULT_TZ
 from tracker.domain.vocabulary import STATUS_LABELS
 from tracker.reporting import archive as report_archive
-from tracker.reporting.render import DataOnlyFetcher, percent
+from tracker.reporting.pdf import DataOnlyFetcher
+from tracker.reporting.render import percent
 from tracker.services import plans, progress
 from tracker.services.accounts import CurrentUser
 from tracker.services.tracking import load_plan_facts, statuses_as_of

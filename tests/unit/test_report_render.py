@@ -17,15 +17,12 @@ import pytest
 from matplotlib.image import imread
 
 from tests.support.report_samples import PLAN_TITLE, sample_report_data
-from tracker.reporting import NarrativeRow, figures, palette, worker
+from tracker.reporting import figures, palette, worker
+from tracker.reporting import pdf as report_pdf
 from tracker.reporting import render as report_render
-from tracker.reporting.render import (
-    ARCHIVE_VARIANT,
-    DataOnlyFetcher,
-    render_html,
-    render_pdf,
-    render_report,
-)
+from tracker.reporting.model import NarrativeRow
+from tracker.reporting.pdf import DataOnlyFetcher, render_pdf
+from tracker.reporting.render import ARCHIVE_VARIANT, render_html, render_report
 
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdfimages", "pdftoppm")
 if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
@@ -236,13 +233,13 @@ def test_empty_report_renders(tmp_path):
 
 
 def test_missing_harfbuzz_subset_is_reported(monkeypatch):
-    monkeypatch.setattr(report_render, "_harfbuzz_subset_loaded", lambda: False)
-    report_render.check_environment.cache_clear()
+    monkeypatch.setattr(report_pdf, "_harfbuzz_subset_loaded", lambda: False)
+    report_pdf.check_environment.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="libharfbuzz-subset0"):
-            report_render.check_environment()
+            report_pdf.check_environment()
     finally:
-        report_render.check_environment.cache_clear()
+        report_pdf.check_environment.cache_clear()
 
 
 # --- the render worker's limits (tracker/reporting/worker.py) --------------------------------
@@ -328,7 +325,7 @@ def test_weasyprint_is_imported_without_running_the_library_search():
         "    started.append(args[0] if isinstance(args, (list, tuple)) else args)\n"
         "    real(self, args, *a, **k)\n"
         "subprocess.Popen.__init__ = record\n"
-        "import tracker.reporting.render\n"
+        "import tracker.reporting.pdf\n"
         "from weasyprint.text import ffi\n"
         "assert ffi.harfbuzz_subset is not None and ffi.pango is not None\n"
         "assert ctypes.util.find_library is search\n"
@@ -344,8 +341,8 @@ def test_warm_up_checks_and_compiles_but_renders_nothing(monkeypatch):
     """The fork server's warm-up: a warm-up PDF cost ~0.5 CPU s and made the next report no
     faster (WeasyPrint loads its fonts again for every document), so it only checks the
     environment and compiles the templates the render children use."""
-    monkeypatch.setattr(report_render, "render_pdf", lambda *a, **k: pytest.fail("rendered"))
-    monkeypatch.setattr(report_render.HTML, "write_pdf", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.setattr(report_pdf, "render_pdf", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.setattr(report_pdf.HTML, "write_pdf", lambda *a, **k: pytest.fail("rendered"))
     report_render._environment.cache_clear()
     try:
         report_render.warm_up()
@@ -353,7 +350,7 @@ def test_warm_up_checks_and_compiles_but_renders_nothing(monkeypatch):
     finally:
         report_render._environment.cache_clear()
     assert {report_render.LEADERSHIP_TEMPLATE, report_render.TEMPLATE} <= compiled
-    assert report_render._fontconfig_loaded is not None  # its caches mapped before any fork
+    assert report_pdf._fontconfig_loaded is not None  # its caches mapped before any fork
 
 
 def test_the_fork_server_preloads_what_each_render_child_would_import():
@@ -461,7 +458,7 @@ def test_the_report_commands_renderer_renders_what_would_be_rendered_here(tmp_pa
 
 
 def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatch):
-    """render.PendingCharts: charts not drawn yet (None) are laid out as their outlines and
+    """pdf.PendingCharts: charts not drawn yet (None) are laid out as their outlines and
     waited for only when painted, after every page is laid out; the PDF is the same byte for
     byte. A chart drawn at another size than its outline is rendered again with the chart."""
     data = sample_report_data()
@@ -492,13 +489,32 @@ def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatc
 
 _DRAW_WHILE_RENDERING = """
 import asyncio, sys
-from tests.support.report_samples import sample_report_data
-from tracker.reporting import archive, figures, worker
+from tracker.reporting import worker
 
-worker.start_report_processes()
+def loaded(module):  # before the fork: the renderer has it too
+    return module in sys.modules
+
+worker.start_report_processes()  # as the command does: first thing (cli.entry)
+from tests.support.report_samples import sample_report_data
+from tracker.reporting import archive, figures, render
 assert worker.renders_while_drawing()
+if sys.argv[1:] == ["misfit"]:  # every outline a point taller than its chart will be
+    outline = render.svg_outline
+    render.svg_outline = lambda name, *inputs: outline(name, *inputs).replace(
+        b'height="', b'height="1')
+    renders = []
+    real_run = archive._run
+    async def counted(in_process, limits, function, *args):
+        renders.append(function.__name__)
+        return await real_run(in_process, limits, function, *args)
+    archive._run = counted
 data = sample_report_data()
 pdf = asyncio.run(archive._draw_while_rendering(data, worker.NO_LIMITS, lambda: None))
+if sys.argv[1:] == ["misfit"]:
+    assert renders == ["render_pending_pdf", "render_report_pdf"], renders
+else:  # the renderer loaded WeasyPrint only: the HTML was built here
+    assert [worker._run_in_renderer(loaded, (module,)) for module in
+            ("weasyprint", "jinja2", "tracker.reporting.model")] == [True, False, False]
 assert "matplotlib" not in sys.modules and "weasyprint" not in sys.modules
 assert not worker.has_chart_drawer()
 assert not figures.look_up(data, figures.report_charts(data), ("svg",))[1], "charts not kept"
@@ -507,14 +523,18 @@ sys.stdout.buffer.write(pdf)
 """
 
 
-def test_the_report_command_renders_while_its_charts_are_drawn(tmp_path):
+@pytest.mark.parametrize("outlines", ["fit", "misfit"])
+def test_the_report_command_renders_while_its_charts_are_drawn(tmp_path, outlines):
     """worker.start_report_processes and archive._draw_while_rendering (the report command):
-    the renderer starts on the report as soon as the model is built and gets each chart from
-    the chart drawer as it is drawn; the charts are kept in the cache and the PDF is the one
-    rendered here with the charts drawn first."""
+    the command builds the HTML with each chart's outline and the renderer, which loads only
+    WeasyPrint, starts on it as soon as the model is built and gets each chart from the chart
+    drawer as it is drawn; the charts are kept in the cache and the PDF is the one rendered
+    here with the charts drawn first. When a chart does not fit its outline ("misfit"), the
+    report is rendered again with the charts themselves: the same PDF."""
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", _DRAW_WHILE_RENDERING], capture_output=True,
-                            timeout=120, cwd=Path(__file__).resolve().parents[2], env=env)
+    result = subprocess.run([sys.executable, "-c", _DRAW_WHILE_RENDERING, outlines],
+                            capture_output=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2], env=env)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)
 

@@ -1,9 +1,6 @@
-"""Reports: report data (model) → Jinja HTML (reports/monthly.html) → WeasyPrint PDF (render).
+"""Reports: report data (model) → Jinja HTML (reports/monthly.html, render) → WeasyPrint PDF (pdf).
 
-Only the data classes are imported here, so services can fill them without loading
-WeasyPrint and matplotlib; the renderer is `tracker.reporting.render`.
+Nothing is imported here: the report command forks its chart drawer and renderer after importing
+only tracker.reporting.worker (cli.entry), and each process imports what it uses (the data classes
+are in tracker.reporting.model).
 """
-
-from tracker.reporting.model import ChangeRow, NarrativeRow, ReportData, TaskRow, UnitRow
-
-__all__ = ["ChangeRow", "NarrativeRow", "ReportData", "TaskRow", "UnitRow"]

@@ -102,8 +102,11 @@ async def _draw_while_rendering(data: ReportData, limits: RenderLimits | None,
                                  rendering: Callable[[], None]) -> bytes:
     """The report command (worker.start_report_processes): the PDF, rendered by the renderer
     from the moment the model is built while the chart drawer draws the charts not in the
-    cache; the renderer waits for a chart only when it paints it (render.PendingCharts). The
-    charts drawn are then kept in the cache. `rendering()` says the render has started."""
+    cache; the renderer waits for a chart only when it paints it (pdf.PendingCharts). The HTML
+    is built here (render.pending_html), so the renderer loads only WeasyPrint. The charts
+    drawn are then kept in the cache. `rendering()` says the render has started."""
+    from tracker.reporting import render
+
     names = figures.report_charts(data)
     found, wanted = figures.look_up(data, names, ("svg",))
     if not wanted:
@@ -111,12 +114,16 @@ async def _draw_while_rendering(data: ReportData, limits: RenderLimits | None,
     worker.remember_charts([figures.cache_key(name, "svg", figures.chart_inputs(data, name))
                             for name in names])
     charts = {name: None if name in wanted else found[name] for name in names}
+    html, outlines = render.pending_html(data, charts)
     rendering()
-    render = _run(False, limits, render_report_pdf, data, charts)
+    rendered = _run(False, limits, worker.render_pending_pdf, html, outlines,
+                    render.ARCHIVE_VARIANT)
     if not wanted:
-        return await render
-    pdf, drawn = await asyncio.gather(render, asyncio.to_thread(worker.draw_beside, wanted))
-    figures.keep(found, wanted, drawn)
+        return await rendered
+    pdf, drawn = await asyncio.gather(rendered, asyncio.to_thread(worker.draw_beside, wanted))
+    charts = figures.keep(found, wanted, drawn)
+    if pdf is None:  # a chart did not fit its outline: render with the charts themselves
+        pdf = await _run(False, limits, render_report_pdf, data, charts)
     return pdf
 
 

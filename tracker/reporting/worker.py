@@ -19,7 +19,6 @@ while it reads the database (start_chart_drawer, start_renderer).
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import os
 import resource
@@ -27,9 +26,17 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.domain.errors import DomainError
-from tracker.reporting.model import ReportData
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from tracker.reporting.model import ReportData
+
+# The report command imports this module first thing, to fork (cli.entry): what it imports here
+# delays that fork, so asyncio (~0.05 s) is imported where it is used, by the server's renders.
 
 BIG_REPORT_TASKS = 300
 LANES = ("small", "big")
@@ -81,11 +88,25 @@ def render_report_pdf(data: ReportData, charts_drawn: dict | None = None,
                       archival: bool = True) -> bytes:
     """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here;
     in the report command's renderer, charts that are None come from the chart drawer while
-    the render runs (render.PendingCharts)."""
+    the render runs (pdf.PendingCharts)."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
     return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None,
                          charts_drawn=charts_drawn, wait=_fed_chart if _feed else None)
+
+
+def render_pending_pdf(html: str, outlines: dict[str, str], pdf_variant: str | None
+                       ) -> bytes | None:
+    """In the report command's renderer: the PDF of `html` (render.pending_html, built by the
+    command), each chart still being drawn waited for from the chart drawer when it is painted
+    (pdf.render_pending); None when a chart came out at another size than its outline (the
+    command then renders the report again with the charts drawn)."""
+    from tracker.reporting import pdf
+
+    try:
+        return pdf.render_pending(html, outlines, _fed_chart, pdf_variant=pdf_variant)
+    except pdf.ChartSizeChanged:
+        return None
 
 
 def render_word(data: ReportData, charts_drawn: dict) -> bytes:
@@ -203,6 +224,8 @@ _lanes: dict[tuple[int, str], asyncio.Semaphore] = {}
 
 
 def _lane(name: str) -> asyncio.Semaphore:
+    import asyncio
+
     key = (id(asyncio.get_running_loop()), name)  # tests run several event loops
     if key not in _lanes:
         _lanes[key] = asyncio.Semaphore(1)
@@ -214,6 +237,8 @@ async def run_limited(function, *args, lane: str = "small",
     """`function(*args)` (a module-level function: charts, PDF, Word) in a limited child
     process, in its lane; without limits, by the command's own renderer if it started one
     (start_renderer)."""
+    import asyncio
+
     limits = limits or RenderLimits.from_environment()
     async with _lane(lane):
         if limits == NO_LIMITS and _renderer is not None:
@@ -256,7 +281,7 @@ def start_report_processes(request: str | None = None) -> None:
     the chart drawer first (its lane, matplotlib then the charts, is the longest), then the
     renderer, and between them a pipe on which the drawer hands each chart to the renderer as
     soon as it is drawn, so the renderer lays the report out while the charts are drawn and
-    waits only when it paints them (render.PendingCharts). `request` (the command's
+    waits only when it paints them (pdf.PendingCharts). `request` (the command's
     arguments) lets the drawer skip importing matplotlib when the last identical command's
     charts are all in the cache (figures.last_charts_cached; remember_charts notes them)."""
     global _charts_request
@@ -272,7 +297,7 @@ def start_report_processes(request: str | None = None) -> None:
 
 def start_renderer(feed: tuple | None = None) -> None:
     """Fork the report command's renderer: a process that imports WeasyPrint and loads
-    fontconfig now (render.warm_up, ~0.7 CPU s, while the command reads the database) and then
+    fontconfig now (pdf.warm_up, ~0.4 CPU s, while the command reads the database) and then
     runs, one after the other, the renders the command sends it without limits (run_limited
     with NO_LIMITS: the PDF, the Word copy). Forked from the command, it does not start an
     interpreter, import the command's modules again or start multiprocessing's resource
@@ -292,7 +317,14 @@ def _render_when_asked(connection, feed: tuple | None) -> None:
     if feed is not None:
         _feed, theirs = feed
         theirs.close()
-    from tracker.reporting import preload  # noqa: F401 - WeasyPrint, its check, fontconfig
+    # WeasyPrint, its check and fontconfig; not Jinja or the report model: the command sends
+    # the HTML (render_pending_pdf) and this lane is the command's longest.
+    from tracker.reporting import pdf
+
+    try:
+        pdf.warm_up()
+    except Exception:  # noqa: BLE001 - a broken set-up is reported by the render itself
+        pass
 
     while True:
         try:
