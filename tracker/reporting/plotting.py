@@ -1,7 +1,7 @@
 """Importing matplotlib without the parts the charts never use.
 
-Importing the figure machinery (~1 CPU s) is on the report command's critical path: the command
-draws the charts itself while its render worker loads WeasyPrint (cli.common.starting_renderer).
+Importing the figure machinery (~1 CPU s) is on the report command's critical path: its chart
+drawer imports it while its renderer loads WeasyPrint (cli.entry.start_report_helpers).
 Two parts of that import do nothing for a chart, measured on this machine:
 
 - ~0.25 CPU s: for every Artist subclass, matplotlib writes the docstring of its `set()` method

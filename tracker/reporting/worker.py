@@ -277,7 +277,7 @@ _charts_request: str | None = None  # the report command's arguments (start_repo
 
 
 def start_report_processes(request: str | None = None) -> None:
-    """The report command's helpers, forked at its first line (cli.common.starting_renderer):
+    """The report command's helpers, forked at its first line (cli.entry.start_report_helpers):
     the chart drawer first (its lane, matplotlib then the charts, is the longest), then the
     renderer, and between them a pipe on which the drawer hands each chart to the renderer as
     soon as it is drawn, so the renderer lays the report out while the charts are drawn and
@@ -391,7 +391,7 @@ def start_chart_drawer(feed: tuple | None = None, request: str | None = None) ->
     database, matplotlib, charts) becomes two chains, the import running on the other core
     while the command reads the database, beside the fork server loading WeasyPrint. Only
     before any thread or event loop exists (a fork copies the calling thread alone): the report
-    commands call it first thing (cli.common.starting_renderer)."""
+    commands call it first thing (cli.entry.start_report_helpers)."""
     global _drawer
     if _drawer is None:
         _drawer = (*_fork(_draw_when_asked, "tracker-charts", feed, request),
