@@ -24,7 +24,11 @@ untouched score is in the README), then the parser was tuned on their layouts. T
 81-document totals after that tuning.
 
 2026-11-29: the hold-out on other topics x01-x08 (the 广州 2012 实施意见, 成都/丽水 分解方案, 咸阳 要点) joined
-development (104 -> 112 documents; their untouched score is in the README, "A fifth fresh hold-out")."""
+development (104 -> 112 documents; their untouched score is in the README, "A fifth fresh hold-out").
+
+2026-11-29: the rest of that fifth hold-out, w01-w03 and y01-y02 (政务公开, from holdout/) and z01-z02 (other
+topics), joined development too (112 -> 119 documents; their untouched score is in the README), then the
+parser was tuned on their layouts. The floors are the 119-document totals after that tuning."""
 
 from __future__ import annotations
 
@@ -39,16 +43,16 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # Measured on the development set; raise a floor when the parser gets better, never lower it
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
-# 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112:
-# see above).
+# 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112; then w01-w03, y01-y02 and
+# z01-z02, 112 -> 119: see above).
 DEV_FLOORS = {
-    "documents": 112,
-    "sections_f1": 0.9939,
-    "items_f1": 0.9758,
-    "tasks_f1": 0.9711,
-    "units": 0.9748,
-    "units_roles": 0.9742,
-    "deadlines": 0.9748,
+    "documents": 119,
+    "sections_f1": 0.9941,
+    "items_f1": 0.9782,
+    "tasks_f1": 0.9735,
+    "units": 0.9775,
+    "units_roles": 0.9775,
+    "deadlines": 0.9764,
 }
 
 

@@ -1042,3 +1042,206 @@ def test_a_long_section_heading_ending_in_a_phrase_after_de():
     plan = parse_plan_text(text)
     assert [s.title for s in plan.sections] == ["发挥互联网等新兴媒体在推进民主法治建设中的积极作用"]
     assert [t[2] for t in _tasks(plan)] == ["加快电子政务建设。完善政府网站。"]
+
+
+def test_a_bar_table_whose_task_header_spans_a_group_cell_given_once():
+    """"工作任务 | 目标和要求 | 责任单位 | 备注 |" over rows whose first row opens with the merged group
+    cell (one cell more than the header, its 备注 empty): the group is a section, the 工作任务 cell
+    names its own row ("名称：目标和要求") as no row continues it (a last row short of its 备注 cell
+    still has its own name), and the units are read from the unit column."""
+    text = "\n".join([
+        "工作任务 | 目标和要求 | 责任单位 | 备注 |",
+        "深化公开内容 | 推进财政信息公开 | 重点推进预算、决算公开,逐步推进审计结果公开 | 市财政局、市审计局 | |",
+        "完善草案公开 | 完善重大决定草案的公开工作 | 市法制办 | |",
+        "推行解读服务 | 各机关编写配套的解读材料 | 各政府机关 | |",
+        "规范电话公开 | 做好办事电话号码公开的工作 | 市政府办公厅",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s["number"], s["title"]) for s in plan.to_dict()["sections"]] == [(None, "深化公开内容")]
+    assert [t[1:] for t in _tasks(plan)] == [
+        (None, "推进财政信息公开：重点推进预算、决算公开,逐步推进审计结果公开", ["市财政局", "市审计局"], [], None),
+        (None, "完善草案公开：完善重大决定草案的公开工作", ["市法制办"], [], None),
+        (None, "推行解读服务：各机关编写配套的解读材料", ["各政府机关"], [], None),
+        (None, "规范电话公开：做好办事电话号码公开的工作", ["市政府办公厅"], [], None),
+    ]
+
+
+def test_question_marks_for_lost_indentation_before_a_heading():
+    """"? ?二、重点任务": a mis-encoded copy turned the full-width spaces indenting the line into
+    question marks; the line is still the section heading, and 一's one paragraph is its task."""
+    text = "\n".join([
+        "某局2020年政务公开工作重点任务实施方案",
+        "一、总体要求",
+        "以习近平新时代中国特色社会主义思想为指导,持续提升政务公开的质量和效益。",
+        "? ?二、重点任务",
+        "(一)推进决策公开。做好信息公开工作,推动依法履职。(责任科室:各科室)",
+        "\ufffd\ufffd(二)推进执行公开。公布工作进展情况。(责任科室:综合科)",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "总体要求"), ("二", "重点任务")]
+    assert [(t[0], t[1], t[3]) for t in _tasks(plan)] == [
+        ("一", None, []), ("二", "推进决策公开", ["各科室"]), ("二", "推进执行公开", ["综合科"])]
+
+
+def test_a_noted_paragraph_after_a_one_sentence_numbered_target():
+    """"1.生产总值增长12%。" then the paragraph "全市生产总值…。(市发改委)": the note closes the paragraph
+    it ends, so that paragraph is a task of its own (number null) with the unit, and the numbered
+    target line names none; a paragraph with no note after such a line stays its body (unless two
+    points of the list were each followed by a paragraph of their own), and a numbered heading line
+    without a stop keeps its noted body."""
+    text = "\n".join([
+        "某市政府工作报告主要任务分解",
+        "一、主要调控预期目标",
+        "1.生产总值增长12%。",
+        "  ",
+        "全市生产总值增长12%,总量达到2790亿元。其中一产增长5%。(市发改委)",
+        "2.财政收入增长12%。",
+        "一般预算收入522.5亿元,比上年增长12%。",
+        "二、重点工作",
+        "1.强化企业环境监管",
+        "加强日常环境监管,开展监测。(市环保局)",
+        "三、民生目标",
+        "1.城镇居民收入增长7%。",
+        "城镇居民人均可支配收入达到18600元。(市发改委)",
+        "2.农民收入增长7.5%。",
+        "农民人均纯收入达到8400元。(市农业局)",
+        "3.新增就业岗位10万个。",
+        "全面落实再就业各项优惠政策,多渠道提供就业岗位",
+    ])
+    assert [(t[0], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "生产总值增长12%。", []),
+        ("一", "全市生产总值增长12%,总量达到2790亿元。其中一产增长5%。", ["市发改委"]),
+        ("一", "财政收入增长12%。\n一般预算收入522.5亿元,比上年增长12%。", []),
+        ("二", "强化企业环境监管\n加强日常环境监管,开展监测。", ["市环保局"]),
+        ("三", "城镇居民收入增长7%。", []),
+        ("三", "城镇居民人均可支配收入达到18600元。", ["市发改委"]),
+        ("三", "农民收入增长7.5%。", []),
+        ("三", "农民人均纯收入达到8400元。", ["市农业局"]),
+        # two points of the list each followed by a paragraph of its own: the third reads the same,
+        # though its paragraph (here cut off by the page) has no note
+        ("三", "新增就业岗位10万个。", []),
+        ("三", "全面落实再就业各项优惠政策,多渠道提供就业岗位", []),
+    ]
+
+
+def test_a_note_line_after_a_paragraph_below_an_item_heading_sentence():
+    """"（四）解决收费问题。重点抓住收费的清理工作。" then a paragraph, then its note on a line of its
+    own: the note is that paragraph's, not also the task left on the heading's line; a unit line
+    after an item's numbered points still gives its units to each of them."""
+    text = "\n".join([
+        "某区纠风工作实施意见",
+        "一、专项治理",
+        "（一）解决收费问题。重点抓住收费的清理工作，建立长效机制。",
+        "坚决纠正银行乱收费问题。开展收费专项检查。",
+        "（牵头单位：区银监办；参加单位：区物价局）",
+        "坚决纠正电信乱收费问题。清理电信资费文件。",
+        "（牵头单位：区经发局）",
+        "（二）加强粮食安全",
+        "1.深化粮食企业改革。",
+        "2.完善粮食市场调控机制。",
+        "责任单位：区经发局、区财政局",
+    ])
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("解决收费问题", "重点抓住收费的清理工作，建立长效机制。", [], []),
+        ("解决收费问题", "坚决纠正银行乱收费问题。开展收费专项检查。", ["区银监办"], ["区物价局"]),
+        ("解决收费问题", "坚决纠正电信乱收费问题。清理电信资费文件。", ["区经发局"], []),
+        ("加强粮食安全", "深化粮食企业改革。", ["区经发局", "区财政局"], []),
+        ("加强粮食安全", "完善粮食市场调控机制。", ["区经发局", "区财政局"], []),
+    ]
+
+
+def test_html_markup_left_in_a_page_text_ends_the_line():
+    """"…配合） <p style="margin: 0cm 0cm 0p</body> 附件下载": a tag (whole or cut off) left in a
+    page's text is markup: the last task keeps its note apart from its text, the chrome after it
+    is not read; an inline tag inside a sentence is dropped, and a title in angle brackets is not a
+    tag."""
+    text = "\n".join([
+        "某区道路交通安全工作任务分工方案",
+        "一、完善保障机制",
+        "1.落实《关于印发<2013年工作要点>的通知》要求，建立<span style=\"font-size:16px\">长效投入</span>机制。（财政部门牵头，公安部门配合）",
+        "2.加强道路交通安全管理力量建设。（区党群工作部牵头，财政部门配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("落实《关于印发<2013年工作要点>的通知》要求，建立长效投入机制。", ["财政部门"], ["公安部门"]),
+        ("加强道路交通安全管理力量建设。", ["区党群工作部"], ["财政部门"]),
+    ]
+
+
+def test_a_supported_party_acting_according_to_rules_is_not_a_heading_run_on():
+    """"（四十七）支持“某服务平台”根据规定向协会申请登记，开展服务业务。…": after 支持/鼓励/允许
+    the one supported acts itself, so 根据 opens that act's clause and the item's title is the whole
+    first sentence; "强化监测预警根据省里要求，…" is still a heading run into its paragraph."""
+    text = "\n".join([
+        "某自贸试验区改革创新若干措施",
+        "一、推进金融领域开放创新",
+        "（四十七）支持“某基金业综合服务平台”根据规定向中国证券投资基金业协会申请登记，开展私募投资基金服务业务。"
+        "支持符合条件的台资保险机构在自贸试验区内设立保险营业机构。（负责部门：银保监会、证监会）",
+        "（四十八）齐抓共管，强化监测预警根据省里的工作要求，建立健全非法集资监测预警机制，及时发现风险隐患。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.title, [t.text for t in i.tasks]) for s in plan.sections for i in s.items] == [
+        ("支持“某基金业综合服务平台”根据规定向中国证券投资基金业协会申请登记，开展私募投资基金服务业务",
+         ["支持符合条件的台资保险机构在自贸试验区内设立保险营业机构。"]),
+        ("齐抓共管，强化监测预警", ["根据省里的工作要求，建立健全非法集资监测预警机制，及时发现风险隐患。"]),
+    ]
+
+
+def test_a_paragraph_without_a_note_before_points_that_each_name_their_units():
+    """"（二）开展征迁工作" then a paragraph that names no unit, then points 1.-2. that each end with
+    their own note: the paragraph is the item's lead-in, not a task; before points without notes
+    a paragraph stays a task (see the test above on lead-ins naming their points)."""
+    text = "\n".join([
+        "某保护区整治实施意见",
+        "一、重点工作",
+        "（一）开展保护区内的移民征迁工作",
+        "保护区内现有的居民分布于13个行政村，其生活污水未能集中排放。应对保护区内的村庄分批整体搬迁。",
+        "1.编制保护区分步征迁实施方案。（牵头单位：区经济发展局）",
+        "2.分阶段组织实施移民征迁工作。（牵头单位：区国土局；配合单位：区经济发展局）",
+        "（二）实施保护区截污工程",
+        "加快建设截污管网。",
+        "1.对水库流域内的水沟进行清淤。",
+        "2.建设水沟护岸堤。",
+    ])
+    assert [(t[1], t[2][:6], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("开展保护区内的移民征迁工作", "编制保护区分", ["区经济发展局"]),
+        ("开展保护区内的移民征迁工作", "分阶段组织实", ["区国土局"]),
+        ("实施保护区截污工程", "加快建设截污", []),
+        ("实施保护区截污工程", "对水库流域内", []),
+        ("实施保护区截污工程", "建设水沟护岸", []),
+    ]
+
+
+def test_closing_words_to_every_body_and_a_signature_dated_with_yinfa():
+    """"各部门、单位要进一步强化组织领导…" after the plan's last point is its closing word to every
+    body, and "某区管委会办公室" over "2013年5月30日印发" is the signature: neither is a task."""
+    text = "\n".join([
+        "某区纠风工作实施意见",
+        "一、坚决查处损害群众利益的不正之风",
+        "以查处典型案件为重点，加强纠风信访件的受理、办理，突出对重点案件跟踪督办。",
+        "各部门、单位要进一步强化组织领导，认真落实纠风工作责任制。区纠风办要加强组织协调和监督检查。",
+        "某区管委会办公室",
+        "2013年5月30日印发",
+        "附件下载",
+    ])
+    plan = parse_plan_text(text)
+    assert [t[2][:8] for t in _tasks(plan)] == ["以查处典型案件为"]
+    assert plan.issuer == "某区管委会办公室"
+
+
+def test_an_item_heading_with_a_note_and_no_stop():
+    """"（十五）加强农村道路交通安全监管（各级人民政府负责，…组织实施）" over numbered points: the note is
+    no part of the item's title; an item that is only such a heading is still its own task with
+    the note's units."""
+    text = "\n".join([
+        "某区道路交通安全工作任务分工方案",
+        "一、强化源头管理",
+        "（一）加强农村道路交通安全监管（各级人民政府负责，区交通与建设局组织实施）",
+        "1.完善农村道路交通安全管理体系。（区公安局牵头）",
+        "2.加强农村客运安全管理。（区交通与建设局负责）",
+        "（二）加强驾驶人培训考试管理（区公安局负责）",
+    ])
+    plan = parse_plan_text(text)
+    assert [(i.title, [(t.text[:6], t.lead_units) for t in i.tasks]) for s in plan.sections for i in s.items] == [
+        ("加强农村道路交通安全监管", [("完善农村道路", ["区公安局"]), ("加强农村客运", ["区交通与建设局"])]),
+        ("加强驾驶人培训考试管理", [("加强驾驶人培", ["区公安局"])]),
+    ]

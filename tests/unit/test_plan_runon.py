@@ -231,3 +231,34 @@ def test_a_table_flattened_with_spaces_between_cells_and_its_header_written_agai
     assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
         (["政策法规处"], ["各有关处室"]), (["发改处"], ["重点办"]), (["各有关处室"], []), (["综合协调办"], [])]
     assert tasks[2].text == "推进社会公益事业信息公开：贯彻落实《福建省人民政府办公厅转发的意见》，进一步推进信息公开。"
+
+
+def test_two_divisions_stacked_with_no_place_prefix_are_two_names():
+    """"…成果。社会事业处经济发展处": a 处 (or 科) never holds another, so two division names stacked
+    in the one unit cell with nothing between them are two units, both leading (the one unit
+    column), while a lone name ending in 处 (东庠办事处) stays whole."""
+    row = (f"{COVER}附件：任务分解表 序号重点工作任务责任单位工作落实情况一、实施全链条消防治理"
+           "1巩固行业系统消防安全标准化管理达标创建成果。社会事业处经济发展处 "
+           "2针对小场所开展消防安全整治。东庠办事处 "
+           "3加强仓储场所的消防安全管理。综合科安全监管科 来源：XX片区管理局 附件下载")
+    assert [(t.number, t.lead_units, t.cooperating_units) for t in _tasks(row)] == [
+        ("1", ["社会事业处", "经济发展处"], []),
+        ("2", ["东庠办事处"], []),
+        ("3", ["综合科", "安全监管科"], []),
+    ]
+
+
+def test_three_spaced_names_for_two_unit_columns_keep_the_second_columns_names_apart():
+    """"4.推动…监管 政策法规处 办公室 各有关处室 要制定…": three names set off by spaces for the two
+    unit columns (the empty cell between them lost): the name the table's two-name rows put in the
+    second column (各有关处室) is that column's, the names before it share the lead cell; a row
+    whose names are never in the second column elsewhere keeps the first one leading."""
+    row = (f"{COVER} 工作任务 牵头单位 责任单位 工 作 要 求 一、着力加强公开解读回应工作 "
+           "1.推进政策执行阳光透明 政策法规处 各有关处室 制定出台涉及公共利益的政策文件，要对公开相关信息作出明确规定。 "
+           "2.推进决策公开 办公室 各有关处室 对重大决策草案向社会公开征求意见，及时反馈意见采纳情况。 "
+           "3.推动全面实施“双随机、一公开”监管 政策法规处 办公室 各有关处室 要制定并公布本部门随机抽查事项清单。 "
+           "4.推进重大建设项目信息公开 发改处 重点办 项目办 贯彻落实有关实施意见，突出做好项目信息公开工作。 附件下载")
+    tasks = _tasks(row)
+    assert [(t.lead_units, t.cooperating_units) for t in tasks] == [
+        (["政策法规处"], ["各有关处室"]), (["办公室"], ["各有关处室"]),
+        (["政策法规处", "办公室"], ["各有关处室"]), (["发改处"], ["重点办", "项目办"])]

@@ -79,7 +79,8 @@ def split_title(rest: str) -> tuple[str, str | None]:
         return rest[:head.end()].rstrip(":：").strip(), rest[head.end():].strip()
     title, stop, after = rest.partition("。")
     if (len(title) > _RUN_ON_MIN and not _ONE_SENTENCE_AFTER.fullmatch(match_key(after))
-            and (opener := _OPENER.search(match_key(title), 4, _RUN_ON_TITLE))):
+            and (opener := _OPENER.search(match_key(title), 4, _RUN_ON_TITLE))
+            and not _PIVOT.match(match_key(title)[:opener.start()])):
         # "齐抓共管，强化监测预警根据省处非办工作要求，…": a heading run into its paragraph with
         # no stop; the paragraph starts with a word that opens a sentence, never ends a heading
         return rest[:opener.start()].strip(), rest[opener.start():].strip()
@@ -89,6 +90,11 @@ def split_title(rest: str) -> tuple[str, str | None]:
         # paragraph that opens with 落实/开展
         return rest[:verb.end(1)].strip(), rest[verb.end(1):].strip()
     return title.strip(), (after.strip() or None) if stop else None
+
+
+# "支持“海峡基金业综合服务平台”根据规定向…申请登记": after 支持/鼓励/允许 the one supported acts
+# itself, so 根据/按照… open that act's clause, inside the sentence, not a paragraph after a heading.
+_PIVOT = re.compile(r"(?:支持|鼓励|允许)[^，,;:。]+$")
 
 
 # What may follow a paragraph of one sentence: nothing but its bracketed note. Such a paragraph

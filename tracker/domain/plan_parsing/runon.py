@@ -126,7 +126,15 @@ def _is_name(name: str, free_start: bool, check_inner: bool = True) -> bool:
                 continue  # "相关乡镇人民政府": 乡镇 is one word
             if _PREFIX.match(key, k) and _is_name(core[:k], free_start, False) and _is_name(core[k:], False, False):
                 return False
+            # "社会事业处经济发展处": a 处 (科) of a body never holds another 处 (科), so two
+            # divisions' names stacked without a place prefix are two names
+            if (key[k - 1] == key[-1] and key[-1] in _DIVISION_CHARS and _is_name(core[:k], True, False)
+                    and _is_name(core[k:], True, False)):
+                return False
     return True
+
+
+_DIVISION_CHARS = "处科"
 
 
 @dataclass
@@ -505,6 +513,7 @@ def _recover_line(row: str) -> str | None:
     units: tuple[list[str], list[str]] = ([], [])
     last_deadline: str | None = None
     group = 0  # row groups numbered in the 序号 column with no stop (deadline_first tables)
+    spaced_rows: list[int] = []  # rows whose unit names are set off by spaces, one lead and 2+ others
     before = body[: tokens[0][2]].strip()
     if deadline_first and before and (first := _group_title(before, 1)):
         lines.append(f"1 {first[1]}\t\t\t\t")
@@ -552,9 +561,27 @@ def _recover_line(row: str) -> str | None:
                 lead, coop = lead + coop, []
             if lead or coop:
                 units = (lead, coop)
+            if " ".join([*lead, *coop]) in segment and len(lead) == 1 and len(coop) >= 2:
+                spaced_rows.append(len(lines))
             lines.append("\t".join([number, text, "、".join(units[0]), "、".join(units[1]), deadline or ""]))
+    _second_column_names(lines, spaced_rows)
     lines.append(row[body_end:].strip())
     return "\n".join(line for line in lines if line)
+
+
+def _second_column_names(lines: list[str], spaced_rows: list[int]) -> None:
+    """"4.推动…监管 政策法规处 局办公司 各有关处室 要制定…": three names set off by spaces for the
+    two unit columns, the empty cell between them lost. The names the table's two-name rows put in
+    the second column (各有关处室) are that column's; the names before them share the lead cell."""
+    cells = [line.split("\t") for line in lines]
+    rows = [c for c in cells if len(c) == 5 and c[2]]
+    second = {c[3] for c in rows if c[3] and "、" not in c[2] and "、" not in c[3]}
+    for index in spaced_rows:
+        number, text, lead, coop, deadline = cells[index]
+        names = coop.split("、")
+        k = next((i for i, name in enumerate(names) if name in second), 0)
+        if k:
+            lines[index] = "\t".join([number, text, "、".join([lead, *names[:k]]), "、".join(names[k:]), deadline])
 
 
 def recover_runon_tables(text: str) -> str:

@@ -59,10 +59,32 @@ class Line:
     raw: str = ""  # stripped of spaces but not of tabs: a table row keeps its empty edge cells
 
 
+# "? ?二、重点任务": question marks standing for characters a mis-encoded copy lost (the full-width
+# spaces that indented the line), before the line's first word or bracket: indentation, not text.
+_LOST_INDENT = re.compile(r"^[ \t\u3000\xa0]*(?:[?\ufffd][ \u3000\xa0]*)+(?=[\u4e00-\u9fff(（])")
+
+
+# "…配合） <p style=\"margin: 0cm 0cm 0p</body> 附件下载": an HTML tag (whole or cut off) left in a
+# page's text is markup, not words. A block tag ends the line, so what follows (the page's chrome)
+# is a line of its own; an inline tag (<span>, <a>) is dropped. Only tag names of HTML, so
+# "《关于印发<2020年工作要点>的通知》" stays text.
+_TAG_END = r"(?=[\s>/]|$)[^<>\n]*>?"
+_BLOCK_MARKUP = re.compile(r"[ \t\u3000]*</?(?:p|div|body|html|head|br|hr|table|tbody|thead|tr|td|th|ul|ol|li|h[1-6]"
+                           r"|section|article|script|style|meta|link|o:p)" + _TAG_END)
+_INLINE_MARKUP = re.compile(r"</?(?:span|font|a|img|strong|b|em|i|u|sup|sub)" + _TAG_END)
+
+
+def drop_markup(text: str) -> str:
+    if "<" not in text:
+        return text
+    return _INLINE_MARKUP.sub("", _BLOCK_MARKUP.sub("\n", text))
+
+
 def split_lines(text: str) -> list[Line]:
     raw = re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0c|\x0b|\x85", text)
     result = []
     for number, row in enumerate(raw, start=1):
+        row = _LOST_INDENT.sub("", row)
         stripped = row.strip()
         if stripped:
             result.append(Line(number, stripped, match_key(stripped), row.strip(" \u3000\xa0")))

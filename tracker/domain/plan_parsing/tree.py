@@ -82,7 +82,7 @@ from tracker.domain.plan_parsing.tables import (
     split_bar_ended_cells,
     table_row_units,
 )
-from tracker.domain.plan_parsing.text import Line, match_key, split_lines, unfold
+from tracker.domain.plan_parsing.text import Line, drop_markup, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
     FIRST_LISTED_LEADS,
     extract_units,
@@ -237,7 +237,9 @@ class _Builder:
         if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
                          and not _UNIT_LINE_START.match(line.key))
-                and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)):
+                and not _opens_a_point(self.raw.get(id(self.last_task), ""), line.key)
+                and not _noted_point_after_sentence(self.last_task, self.raw.get(id(self.last_task), ""), line,
+                                                    self.current_item.tasks)):
             # (a paragraph after the task's own "责任单位：…" line is a task of its own)
             task = self.last_task
             raw = self.raw.get(id(task), task.text)
@@ -281,6 +283,11 @@ class _Builder:
         deadline = note_deadline(notes, self.year)
         unassigned = [t for t in item.tasks if not t.lead_units and not t.cooperating_units]
         targets = unassigned if (lead or coop) and item.tasks[-1] in unassigned else [item.tasks[-1]]
+        heading_line = self.headings.get(id(item), ("", None))[1]
+        if len(targets) > 1 and heading_line is not None:
+            # "（四）解决…问题。重点抓住…机制。" then "坚决纠正…。" then "（牵头单位：X）": the note closes
+            # the paragraph above it, not the rest of the item's heading line
+            targets = [t for t in targets if t.line != heading_line] or targets
         for task in targets:
             merge_units(task.lead_units, lead)
             merge_units(task.cooperating_units, [u for u in coop if u not in task.lead_units])
@@ -366,12 +373,8 @@ class _Builder:
                 self.table_heading(f"{number_cell}{'' if item_heading(Line(0, number_cell, match_key(number_cell))) else '、'}{title}", appended)
                 previous, group = {}, None
                 continue
-            if len(cells) > width:
-                while len(cells) > width and not cells[-1]:
-                    cells = cells[:-1]
-            levels = _group_levels(cells, cols, width)
+            levels, cells = _own_cells(cells, cols, width)
             if levels:
-                cells = cells[len(levels):]
                 leveled = self.group_levels(levels, appended) or leveled
                 previous, group = {}, None
             values = align_row(cells if len(cells) == width else filled, cols, width)
@@ -523,6 +526,7 @@ class _Builder:
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
+                self._drop_lead_in(item)
                 self._item_unit_line(item)
         self._drop_closing_remark()
         if first_listed_from is not None:
@@ -546,6 +550,16 @@ class _Builder:
                     if _MARKED_ROLE.search(note_key(marked)):
                         continue
                     task.lead_units, task.cooperating_units = task.lead_units[:1], task.lead_units[1:]
+
+    @staticmethod
+    def _drop_lead_in(item: ParsedItem) -> None:
+        """"…现有的居民…应分期分批整体搬迁。" then "1.编制…。（牵头单位：X）" "2.…（…）": a paragraph
+        naming no unit before an item's numbered points that each name theirs is the item's
+        lead-in to them, not a task (a paragraph before points without notes stays a task)."""
+        tasks = item.tasks
+        if (len(tasks) >= 3 and _plain_paragraph(tasks[0]) and tasks[1].number == "1"
+                and all(t.number is not None and (t.lead_units or t.cooperating_units) for t in tasks[1:])):
+            tasks.pop(0)
 
     def _item_unit_line(self, item: ParsedItem) -> None:
         """"1.…；2.…；…8.…。责任单位：A、B。" — a unit line run on after an item's last numbered
@@ -598,7 +612,9 @@ _MARKED_ROLE = re.compile(r"牵头|配合|协办|参与|协助|协同|会同|主
 _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,:：]?\s*(?:[我本该]|中心|局|单位|全[市县区镇])?"
                              r".{0,6}(?:将|要|会)"
                              # "各地区、各有关部门要…": the plan's last words to everyone it addresses
-                             r"|各地区[、,]?各(?:有关)?部门(?:和单位)?(?:要|应)")
+                             r"|各地区[、,]?各(?:有关)?部门(?:和单位)?(?:要|应)"
+                             # "各部门、单位要进一步强化组织领导…": the same words to every body
+                             r"|各(?:有关)?部门[、,]?各?(?:有关)?单位(?:要|应)")
 
 
 _GROUP_CELL_MAX = 20
@@ -620,25 +636,55 @@ def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list
     return []
 
 
+def _own_cells(cells: list[str], columns: dict[str, int], width: int) -> tuple[list[str], list[str]]:
+    """(the group cells a row opens with, the row's own cells): a row longer than the header is
+    padded at its end ("||||", the padding dropped) or opens with group cells."""
+    if len(cells) > width and not _leads_with_group(cells, columns, width):
+        while len(cells) > width and not cells[-1]:
+            cells = cells[:-1]
+    levels = _group_levels(cells, columns, width)
+    return levels, cells[len(levels):]
+
+
+def _leads_with_group(cells: list[str], columns: dict[str, int], width: int) -> bool:
+    """A row with one cell more than the header because it opens with a group cell (the merged
+    group is written only in the first row it spans), not because it is padded at its end: after
+    the group cells, its unit column holds unit names ("… | 重点推进… | 市规划局、市教委 | |")."""
+    levels = _group_levels(cells, columns, width)
+    rest = cells[len(levels):]
+    return bool(levels) and len(rest) == width and any(
+        cell_type(rest[columns[role]]) == "unit" for role in UNIT_ROLES if role in columns)
+
+
 def _rows_name_themselves(table: Table) -> bool:
     """A table whose details column is the contents (主要内容 / 具体内容) and whose every task row
-    has its own number and its own, different value in the task column (序号 | 改革举措 | 主要内容): the task column names that row's task, not a group of rows,
-    so the task is "名称：内容". A row continuing a group (an empty or repeated task cell, a
-    short row) means the column names groups."""
+    has its own number and its own, different value in the task column (序号 | 改革举措 | 主要内容),
+    or whose rows open with group cells the task header spans and every row still has its own,
+    different task cell: the task column names that row's task, not a group of rows, so the task
+    is "名称：内容". A row continuing a group (an empty or repeated task cell, a short row) means
+    the column names groups."""
     cols, width = table.columns, len(table.header)
-    if "number" not in cols or match_key(table.header[cols["requirement"]]).replace(" ", "") not in CONTENT_NAMES:
+    # 工作任务 spanning the group cells a row opens with and the row's own name (深化…内容 | 推进… |
+    # 要求… | 单位): the groups are in the cells before it, so it may name its row
+    spanned = any(_leads_with_group(cells, cols, width) for _no, cells in table.rows)
+    if not spanned and ("number" not in cols
+                        or match_key(table.header[cols["requirement"]]).replace(" ", "") not in CONTENT_NAMES):
         return False  # 主要任务 | 具体要求: the task column names groups, however many rows each has
     seen: set[str] = set()
     for _no, cells in table.rows:
         filled = [c for c in cells if c]
         if len(set(filled)) <= 1:
             continue  # an empty row or a heading merged across the row
-        if len(cells) != width:
+        if spanned:
+            cells = _own_cells(cells, cols, width)[1]
+        if len(cells) != width and not spanned:
             return False
-        task, number = cells[cols["task"]].strip(), cells[cols["number"]].strip()
+        # a short row whose cells hold no task name continues the group above it
+        task = (cells[cols["task"]] if len(cells) == width else align_row(cells, cols, width).get("task", "")).strip()
+        number = cells[cols["number"]].strip() if "number" in cols else ""
         if match_key(task) == match_key(table.header[cols["task"]]):
             continue  # the header repeated
-        if not task or task in seen or not re.fullmatch(r"\d{1,3}\.?", match_key(number)):
+        if not task or task in seen or not (spanned or re.fullmatch(r"\d{1,3}\.?", match_key(number))):
             return False
         seen.add(task)
     return len(seen) >= 2
@@ -687,6 +733,25 @@ def _opens_a_point(raw: str, key: str) -> bool:
     task = match_key(raw).strip()
     return (_POINT_HEADING.match(key) is not None and "\n" not in task and len(task) >= _WHOLE_PARAGRAPH_MIN
             and task.endswith("。") and "。" in task[:-1])
+
+
+def _noted_point_after_sentence(task: ParsedTask, raw: str, line: Line, tasks: list[ParsedTask]) -> bool:
+    """"1.生产总值增长12%。" then "全市生产总值增长12%，总量达到…。（市发改委）": after a numbered
+    point that is one whole line ending in a full stop and names no unit, a paragraph closed by
+    its own unit note is a task of its own (the note belongs to the paragraph it ends), not more
+    of the point's text. Once two points of the item were each followed by such a paragraph, a
+    paragraph after the next point is read the same even without a note (a page cut before it).
+    Otherwise a paragraph without a note after such a point stays the point's body."""
+    key = match_key(raw).strip()
+    if "\n" in key or not key.endswith("。") or task.lead_units or task.cooperating_units:
+        return False
+    body, notes = split_note(line.text)
+    if body.strip(" 。；;") and notes and any(extract_units(line.text)):
+        return True
+    paired = sum(1 for point, after in zip(tasks, tasks[1:], strict=False)
+                 if point.number is not None and not (point.lead_units or point.cooperating_units)
+                 and after.number is None and (after.lead_units or after.cooperating_units))
+    return paired >= 2 and not _UNIT_LINE_START.match(line.key)
 
 
 def _continues_list(raw: str, line: str) -> bool:
@@ -818,6 +883,10 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             title, rest = split_section_title(item[1])
             if (cut := _cut_at_ending(title, endings)) is not None:
                 title, rest = title[:cut], item[1][cut:].strip()
+            if not rest and (noted := split_note(title))[1] and noted[0].strip(" 。；;"):
+                # "（十五）加强农村道路交通安全监管（各级人民政府负责，…组织实施）": the heading's note is
+                # no part of its title (it stays the heading's: a task of its own if none follows)
+                title = noted[0].strip().rstrip("。")
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
@@ -831,7 +900,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             builder.signature(None, date)
         elif (signed := _signature_line(line)) is not None:
             builder.signature(*signed)
-        elif i < len(lines) and issuer_like(line.text) and (date := date_only(lines[i].key)):
+        elif i < len(lines) and issuer_like(line.text) and (date := date_only(_ISSUED.sub("", lines[i].key))):
             builder.signature(line.text, date)
             i += 1
         elif attachment := ATTACHMENT_RE.fullmatch(line.key):
@@ -851,6 +920,10 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
 # then at most the page's chrome.
 _SIGNED = re.compile(r"(\S.{1,29}?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _CHROME_AFTER = re.compile(r"[^\u4e00-\u9fff]*(?:(?:文章)?来源\s*:.*)?")
+
+
+# "平潭综合实验区管委会办公室" then "2013年5月30日印发": the issuer and the date it issued the plan.
+_ISSUED = re.compile(r"\s*印发\s*$")
 
 
 def _signature_line(line: Line) -> tuple[str, str] | None:
@@ -907,7 +980,7 @@ def parse_plan_text(text: str) -> ParsedPlan:
     """Parse a plan's text into a ParsedPlan; raise PlanParseError with a one-line reason.
 
     The tasks' line numbers refer to ``plan.source_text`` (the text, with folded lines unfolded)."""
-    text = unfold(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or ""))))
+    text = unfold(drop_markup(split_bar_ended_cells(spaced_tables_to_tabs(recover_runon_tables(text or "")))))
     lines = split_lines(text)
     if not lines:
         raise PlanParseError(MESSAGES["empty"])
