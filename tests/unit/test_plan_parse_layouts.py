@@ -1245,3 +1245,52 @@ def test_an_item_heading_with_a_note_and_no_stop():
         ("加强农村道路交通安全监管", [("完善农村道路", ["区公安局"]), ("加强农村客运", ["区交通与建设局"])]),
         ("加强驾驶人培训考试管理", [("加强驾驶人培", ["区公安局"])]),
     ]
+
+
+# --- a/g, b/j odd half (joined development 2026-11-29) -------------------------------------------
+
+
+def test_a_cell_per_line_table_whose_unit_cell_ends_in_a_stop():
+    """序号 / 重点工作任务 / 主要责任单位 / 协同配合单位 one cell per line: a unit list closed by its
+    "。" is still the unit cell, not a task of its own."""
+    text = "\n".join([
+        "某局重点工作任务分解表",
+        "序号", "重点工作任务", "主要责任单位", "协同配合单位",
+        "一、主要预期目标",
+        "3", "固定资产投资增长7.5%左右。", "区发改委", "区工信局、区住建局,各乡镇人民政府。",
+        "4", "深化与某集团合作。", "区教育局", "区投资促进中心。",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "固定资产投资增长7.5%左右。", ["区发改委"], ["区工信局", "区住建局", "各乡镇人民政府"], None),
+        ("一", None, "深化与某集团合作。", ["区教育局"], ["区投资促进中心"], None),
+    ]
+
+
+def test_a_unit_name_with_the_areas_it_covers_in_brackets():
+    """"各街办(新区)", "各街道(功能区)" in a labelled note: the bracket is part of the name."""
+    assert extract_units("做好防控。[牵头单位:区卫健局;责任单位:区防控指挥部成员单位、各街办(新区)]") == (
+        ["区卫健局"], ["区防控指挥部成员单位", "各街办(新区)"])
+    assert extract_units("做好评估。(牵头单位:区政府办公室,责任单位:各街道(功能区))") == (
+        ["区政府办公室"], ["各街道(功能区)"])
+
+
+def test_task_lines_with_a_leader_line_and_lead_and_partner_unit_lines():
+    """"1﹒…" (a small full stop) then lines 牵头负责领导:name / 牵头责任单位:X / 协同责任单位:Y、Z等:
+    the leader is a person (no unit, no task); the partner units cooperate."""
+    text = "\n".join([
+        "某省重点工作及责任分解",
+        "一、确保完成全年主要预期目标",
+        "1﹒全省生产总值增长7%以上。",
+        "牵头负责领导:张三。",
+        "牵头责任单位:省发展改革委。",
+        "协同责任单位:省财政厅、省税务局等。",
+        "2﹒进出口总额增长9%左右。",
+        "分管省领导:李四",
+        "牵头责任单位:省商务厅。",
+        "协同责任单位:合肥海关。",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("1", "全省生产总值增长7%以上。", ["省发展改革委"], ["省财政厅", "省税务局"]),
+        ("2", "进出口总额增长9%左右。", ["省商务厅"], ["合肥海关"]),
+    ]

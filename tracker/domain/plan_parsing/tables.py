@@ -393,6 +393,8 @@ def cell_type(cell: str) -> str:
 def looks_like_units(cell: str) -> bool:
     """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
     key = match_key(cell.strip())
+    if key.endswith("。") and "。" not in key[:-1]:  # "区投资促进中心。": a list closed by its stop
+        key = key[:-1]
     if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
     listed = _ROLE_WORDS.sub(",", key)

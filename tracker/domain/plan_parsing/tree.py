@@ -234,6 +234,8 @@ class _Builder:
         self.raw[id(task)] = raw
 
     def paragraph(self, line: Line) -> None:
+        if _LEADER_LINE.match(line.key) and self.sections and self.current_item.tasks:
+            return
         if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
                          and not _UNIT_LINE_START.match(line.key))
@@ -708,7 +710,10 @@ def _ends_mid_sentence(text: str) -> bool:
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
-_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责)(?:单位|部门|处室|科室)\s*:")
+_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责|协同)(?:责任)?(?:单位|部门|处室|科室)\s*:")
+# "分管省领导：张三" / "牵头负责领导：李四。" under a task: the leader in charge is a person, neither a
+# unit nor a task (the task's units are on the lines around it).
+_LEADER_LINE = re.compile(r"\s*[\u4e00-\u9fff]{0,6}领导\s*:[^:]{0,20}$")
 # A unit line closing a paragraph: "…。责任单位：A、B。" (a label after the last full stop).
 _ITEM_UNIT_LINE = re.compile(r"[。;]\s*(?:责任|牵头)(?:单位|部门)\s*:[^。]*。?\s*$")
 # A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the

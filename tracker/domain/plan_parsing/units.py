@@ -11,7 +11,7 @@ from tracker.domain.plan_parsing.text import match_key
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
 _RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
-_COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
+_COOP_LABELS = f"(?:配合|协办|参与|协同|参加)(?:责任)?{_UNIT_KINDS}"  # 协同责任单位
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 # Any other role a note names a unit for (数据提供单位, 督办单位, 支持部门): it takes part, so beside a
 # 牵头/责任 label it cooperates; it starts a field (after the note's start or a separator).
@@ -28,6 +28,8 @@ _VALUE_STOP = re.compile(r"[。()]")
 _NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
 # "各县(市、区)政府": a bracket of levels of government inside a name.
 _PLACE_LEVELS = re.compile(r"[市区县乡镇街道办]{1,3}(?:、[市区县乡镇街道办]{1,3}){0,3}")
+# "各街办(新区)", "各街道(功能区)": a bracket naming the areas a unit also covers.
+_AREA = re.compile(r"[\u4e00-\u9fff]{0,5}区")
 
 
 def _value_end(key: str, start: int, end: int) -> int:
@@ -35,7 +37,8 @@ def _value_end(key: str, start: int, end: int) -> int:
     pos = start
     while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
         bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
-        if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])):
+        if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])
+                                                 or _AREA.fullmatch(bracket[1])):
             pos = bracket.end()
             continue
         return stop.start()
