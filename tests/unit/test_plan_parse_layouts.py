@@ -1294,3 +1294,34 @@ def test_task_lines_with_a_leader_line_and_lead_and_partner_unit_lines():
         ("1", "全省生产总值增长7%以上。", ["省发展改革委"], ["省财政厅", "省税务局"]),
         ("2", "进出口总额增长9%左右。", ["省商务厅"], ["合肥海关"]),
     ]
+
+
+def test_clauses_closed_by_bare_notes_with_a_stop_inside():
+    """An item paragraph whose clauses each end in a bare note "（区金融办、区财政局。）": one task
+    per clause, the units (all leading) without the stop; a bracket inside a name is no note."""
+    text = "\n".join([
+        "某区2018年政务公开工作要点",
+        "一、着力加强重点工作信息公开",
+        "（一）围绕民生事项做好信息公开。协调发布金融领域政策措施。（区金融办、区财政局。）"
+        "坚持环境保护例行新闻发布制度。（区环保局、区水务局。）",
+    ])
+    assert [(t[1], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("围绕民生事项做好信息公开", "协调发布金融领域政策措施。", ["区金融办", "区财政局"]),
+        ("围绕民生事项做好信息公开", "坚持环境保护例行新闻发布制度。", ["区环保局", "区水务局"]),
+    ]
+    assert extract_units("支持台车入闽。牵头单位：区办公室（政策法规处）、区口岸办") == (
+        ["区办公室（政策法规处）", "区口岸办"], [])
+
+
+def test_a_closing_sentence_saying_who_does_the_work():
+    """"…作用。此项工作由A(A')负责,B、C及D配合。" closes each item paragraph: it is the item's unit
+    note (not task text); a bracketed gloss stays in the name, 及 parts two names."""
+    text = "\n".join([
+        "（二十四）规范行政服务中心建设。出台规范性文件,发挥其重要作用。此项工作由市政府办公室(市政务公开办)负责,"
+        "市编办、市法制局配合。",
+        "（二十五）加强新闻发布工作。及时发布相关政务信息。此项工作由市委宣传部负责,市有关部门及各县(市、区)政府配合。",
+    ])
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("规范行政服务中心建设", "出台规范性文件,发挥其重要作用。", ["市政府办公室(市政务公开办)"], ["市编办", "市法制局"]),
+        ("加强新闻发布工作", "及时发布相关政务信息。", ["市委宣传部"], ["市有关部门", "各县(市、区)政府"]),
+    ]

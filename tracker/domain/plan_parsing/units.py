@@ -102,7 +102,7 @@ _BARE_KIND = re.compile(r"(?:有关|相关|其他)?(?:单位|部门|处室|科�
 
 def _joins_two_units(before: str, after: str) -> bool:
     before = re.split(r"[、,;/\n]", before)[-1].strip()
-    after = re.split(r"[、,;/\n和及(]", after)[0].strip()
+    after = re.split(r"[、,;/\n和及(]", re.sub(r"\([^()]*\)", "", after))[0].strip()  # 各县(市、区)政府
     return (len(before) >= 3 and len(after) >= 3 and _UNIT_END.fullmatch(before) is not None
             and _UNIT_END.fullmatch(after) is not None and not _BARE_KIND.fullmatch(after)
             and not _VERB_RE.search(before + after))
@@ -313,6 +313,14 @@ def mask_first_listed_rule(text: str) -> str:
 _GLOSS = re.compile(r"\s*(?:即|包括|含|如|指|简称|以下简称|下称)(?![\u4e00-\u9fff]{0,3}(?:牵头|负责|配合))")
 
 
+# "…作用。此项工作由A(A')负责,B、C配合。": a closing sentence that only says who does the work
+# plays the part of a unit note (left out of the task's text, its units read as a note's).
+UNIT_SENTENCE = re.compile(
+    r"(?:(?<=[。;])|^)\s*(?:此项|该项|本项|这项|上述|以上)(?:工作|任务)由"
+    r"((?:[^。()]|\([^()]{0,30}\)){2,200}?(?:牵头负责|负责落实|负责|牵头)"
+    r"(?:[,;](?:[^。()]|\([^()]{0,30}\)){2,300}?(?:配合|参与|协助|协办))?)[。;]?\s*$")
+
+
 def extract_units(text: str) -> tuple[list[str], list[str]]:
     """(lead_units, cooperating_units) written in a task's text; only what is written.
 
@@ -323,6 +331,9 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
+    if sentence := UNIT_SENTENCE.search(key):
+        _note_units(text[sentence.start(1): sentence.end(1)], sentence[1], lead, coop)
+        text, key = text[: sentence.start()], key[: sentence.start()]
     for note in _NOTE_RE.finditer(key):
         content, content_key = text[note.start(1): note.end(1)], note[1]
         if not _UNIT_WORDS.search(content_key) or _GLOSS.match(content_key):
@@ -409,6 +420,8 @@ def bare_units(content: str) -> list[str]:
     "（区社会事业局、区市场监管局）", with no label or role word; [] for any other remark
     ("（试行）", "（场）", "（省、市、县）")."""
     key = note_key(content).strip()
+    if key.endswith("。"):  # "（区金融办、区财政局。）": the list closed by its stop inside the bracket
+        content, key = content.strip()[:-1], key[:-1]
     if not key or len(key) > _BARE_NOTE_MAX or _NOT_BARE.search(key):
         return []
     parts = [match_key(p).strip() for p in split_outside_brackets(content)]
@@ -454,6 +467,9 @@ def split_note(text: str) -> tuple[str, list[str]]:
         notes.insert(0, text[start + 1: tail - 1].strip())
         end = start
     body_end = end
+    if sentence := UNIT_SENTENCE.search(key, 0, body_end):
+        notes.insert(0, text[sentence.start(1): sentence.end(1)])
+        return text[: sentence.start()].rstrip(), notes
     label = _TRAILING_LABEL.search(key, 0, body_end)
     if label:
         start = label.start()
@@ -473,7 +489,11 @@ def split_clauses(text: str) -> list[str]:
     key = note_key(text)
     cuts = []
     for note in _NOTE_RE.finditer(key):
-        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):
+        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1]) or (
+                # a bare note closes a clause at its stop ("…名录。（区金融办、区财政局。）"), unlike
+                # a bracket inside a name ("区办公室（政策法规处）、区口岸办")
+                bare_units(note[1]) and (key[note.start() - 1: note.start()] in ("。", ";")
+                                         or key[note.end(): note.end() + 1] in ("。", ";")))):
             continue
         end = _TRAILING_PUNCT.match(key, note.end()).end()
         if end < len(key.rstrip()) and len(key[cuts[-1] if cuts else 0: note.start()].strip()) >= 4:
