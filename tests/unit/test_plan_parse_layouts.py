@@ -1325,3 +1325,26 @@ def test_a_closing_sentence_saying_who_does_the_work():
         ("规范行政服务中心建设", "出台规范性文件,发挥其重要作用。", ["市政府办公室(市政务公开办)"], ["市编办", "市法制局"]),
         ("加强新闻发布工作", "及时发布相关政务信息。", ["市委宣传部"], ["市有关部门", "各县(市、区)政府"]),
     ]
+
+
+def test_a_target_table_after_the_notice_listing_its_attachments():
+    """A notice "附件:1. X分解表" / "2. Y分解表", then the table one cell per paragraph under
+    序号 / 2022年预期目标 / 责任单位: the attachment list is no task, a column name may open with
+    the year, and a target "完成年度目标任务" is a task text, not a deadline."""
+    text = "\n".join([
+        "某区人民政府办公室关于印发2022年区政府工作报告目标任务的通知",
+        "各镇人民政府,区级各部门:",
+        "现印发给你们。",
+        "附件:1. 2022年区政府工作报告预期目标任务分解表",
+        "2. 2022年区政府工作报告重点工作任务分解表",
+        "某区人民政府办公室",
+        "附件1",
+        "序号", "2022年预期目标", "责任单位",
+        "1", "地区生产总值增长5.5%左右", "区发展改革委",
+        "2", "空气质量完成年度目标任务", "区生态环境局",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.deadline_text)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("1", "地区生产总值增长5.5%左右", ["区发展改革委"], None),
+        ("2", "空气质量完成年度目标任务", ["区生态环境局"], None),
+    ]

@@ -18,7 +18,8 @@ from tracker.domain.plan_parsing.units import (
 COLUMN_NAMES = {
     "number": {"序号", "编号", "序"},
     "task": {"工作任务", "任务", "主要任务", "重点任务", "重点工作任务", "主要工作任务", "任务内容", "工作内容", "工作事项", "事项",
-             "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项"},
+             "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项",
+             "预期目标", "主要目标", "发展目标"},  # a 政府工作报告's target table
     "requirement": {"工作要求", "具体要求", "工作措施", "具体措施", "任务要求", "主要措施", "措施",
                     "要求", "推进措施", "工作举措", "目标要求", "工作目标", "具体内容", "细化分工",
                     "具体工作", "工作安排", "任务分解", "细化任务", "具体举措", "主要举措"},
@@ -37,6 +38,8 @@ _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", 
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
                  ("requirement", "内容"), ("requirement", "分工"))
+# "2022年预期目标": a column name may open with the plan's year.
+_YEAR_PREFIX = re.compile(r"\d{4}\s*年度?")
 INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
 UNIT_ROLES = ("lead", "responsible", "cooperating")
 
@@ -63,7 +66,7 @@ CONTENT_NAMES = {"主要内容", "内容", "具体内容", "工作内容"}
 
 
 def column_role(cell: str) -> str | None:
-    name = re.sub(r"\s+|\(.*?\)", "", match_key(cell))
+    name = _YEAR_PREFIX.sub("", re.sub(r"\s+|\(.*?\)", "", match_key(cell)), count=1)
     if not name or len(name) > 12:
         return None
     for role, names in COLUMN_NAMES.items():
@@ -244,7 +247,7 @@ def split_bar_ended_cells(text: str) -> str:
 
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
-    key = line.key.strip()
+    key = _YEAR_PREFIX.sub("", line.key.strip(), count=1) if _YEAR_PREFIX.match(line.key.strip()) else line.key.strip()
     return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
             and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
@@ -383,6 +386,7 @@ def cell_type(cell: str) -> str:
     if _numbered_cell(text):  # "13.推动公共资源交易平台透明运行" ends like a bank (…行), is a task
         return "text"
     if ("。" not in key and not looks_like_units(text) and _DEADLINE_WORDS.search(key)
+            and not re.search(r"目标|任务", key)  # "空气质量完成年度目标任务" is a target, not a date
             and (len(text) <= 12 or (len(text) <= 40 and _DATE_WORDS.search(key)))):
         return "deadline"
     if looks_like_units(text):

@@ -899,6 +899,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:
                     builder.prose(None, rest, line.no)
+        elif _attachment_entry(lines, i - 1):
+            continue
         elif (task := task_heading(line)) is not None or (task := _next_number_before_digits(line, builder)):
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
@@ -963,10 +965,25 @@ def _next_number_before_digits(line: Line, builder: _Builder) -> tuple[str, str,
     return m[1], line.text[m.end():].strip(), "dot"
 
 
+# "附件：1. X分解表" then "2. Y任务分解表": the attachments' list, not numbered tasks.
+_LISTED_ATTACHMENT = re.compile(r".*(?:表|清单)\s*$")
+
+
+def _attachment_entry(lines: list[Line], i: int) -> bool:
+    j = i
+    while j > 0 and task_heading(lines[j]) and _LISTED_ATTACHMENT.fullmatch(lines[j].key):
+        j -= 1
+        if (m := ATTACHMENT_RE.fullmatch(lines[j].key)) and m[1] and _LISTED_ATTACHMENT.fullmatch(m[1]):
+            return True
+    return False
+
+
 def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
     if section_heading(line) or item_heading(line):
         return True
+    if _attachment_entry(lines, i):
+        return False
     if task_heading(line):
         # "1、XX方案为贯彻…现将重点任务分解如下：" then "一、…": a page marker before the lead-in
         # of a copied document, not a first task (a task does not introduce the sections)
