@@ -1348,3 +1348,37 @@ def test_a_target_table_after_the_notice_listing_its_attachments():
         ("1", "地区生产总值增长5.5%左右", ["区发展改革委"], None),
         ("2", "空气质量完成年度目标任务", ["区生态环境局"], None),
     ]
+
+
+def test_a_cell_per_line_table_with_a_leader_column():
+    """序号 / 目标与任务 / 分 管 县领导 / 牵头责任单位 / 责任单位, each cell on its line with a trailing
+    "|": the leader column holds people (no unit); the table is read, not refused."""
+    text = "\n".join([
+        "2024年重点工作目标任务分解表",
+        "序号 |", "目标与任务 |", "分 管 县领导 |", "牵头责任单位 |", "责任单位 |",
+        "80 |", "加大普惠性托育供给,新增托位数400个以上。 |", "张 三 |", "县教育局 |", "县各有关单位 |",
+        "81 |", "支持职业学校发展。 |", "李 四 |", "县教育局 |", "县人社局 |",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("80", "加大普惠性托育供给,新增托位数400个以上。", ["县教育局"], ["县各有关单位"]),
+        ("81", "支持职业学校发展。", ["县教育局"], ["县人社局"]),
+    ]
+
+
+def test_a_cell_per_line_table_whose_heading_rows_are_padded_with_bars():
+    """Each cell followed by a "|" line, a section or item row padded with "|||" (its empty
+    cells), task rows not padded: the padding ends the heading row only."""
+    text = "\n".join([
+        "某市政务公开工作任务分解方案",
+        "工作任务", "|", "工作要求", "|", "牵头单位", "|", "责任单位", "|",
+        "一、深化政务公开", "|", "|||",
+        "(一)做好各类规划主动公开", "|", "|||",
+        "1.主动公开规划纲要", "|", "设立专题集中展示", "|", "市发展改革委", "|", "市直有关单位", "|",
+        "2.归集整理历史规划", "|", "集中发布", "|", "市发展改革委、市自然资源局", "|", "各县(市、区)人民政府", "|",
+    ])
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "做好各类规划主动公开", "主动公开规划纲要：设立专题集中展示", ["市发展改革委"], ["市直有关单位"]),
+        ("一", "做好各类规划主动公开", "归集整理历史规划：集中发布", ["市发展改革委", "市自然资源局"],
+         ["各县(市、区)人民政府"]),
+    ]

@@ -32,12 +32,15 @@ COLUMN_NAMES = {
                     "协同单位", "参加单位", "配合"},
     "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
                  "时间安排", "进度安排"},
+    # 分管县领导 / 责任领导: the leader in charge, a person: a column of the table, no unit
+    "leader": {"分管领导", "责任领导", "牵头领导", "分管县领导", "分管市领导", "分管区领导", "分管省领导",
+               "牵头负责领导", "分管副县长", "分管副市长", "分管副区长", "责任人"},
 }
 _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", "协办"),
                  ("cooperating", "参与"), ("responsible", "责任"), ("responsible", "负责"), ("deadline", "时限"),
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
-                 ("requirement", "内容"), ("requirement", "分工"))
+                 ("requirement", "内容"), ("requirement", "分工"), ("leader", "领导"))
 # "2022年预期目标": a column name may open with the plan's year.
 _YEAR_PREFIX = re.compile(r"\d{4}\s*年度?")
 INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
@@ -219,6 +222,11 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
             previous_bar = True
             i += 1
             continue
+        if barred and previous_bar and _bars(line) > 1:
+            # "一、…" "|" "|||": a heading row padded with the empty cells of the other columns
+            # (the rows under it are not padded, so the padding marks no row end)
+            i += 1
+            continue
         if barred and not previous_bar and cells and cells[-1][1]:
             break  # two text lines without a bar between them: the table has ended
         if not barred and _ends_stream(line):
@@ -355,7 +363,7 @@ _FIT = {
     None: {"text": 0.2, "empty": 0.5, "unit": 0, "deadline": 0, "num": -1, "heading": -1},
 }
 _SKIP = {"number": -0.3, "task": -0.4, "requirement": -0.6, "lead": -1.0, "responsible": -1.0,
-         "cooperating": -1.0, "deadline": -1.0, None: -0.1}
+         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, None: -0.1}
 _EXTRA = {"num": -0.5, "heading": -0.2, "empty": -0.1}
 _DEADLINE_WORDS = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|年内|年度|全年|季度|半年|持续|长期|"
