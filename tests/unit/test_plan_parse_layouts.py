@@ -1382,3 +1382,44 @@ def test_a_cell_per_line_table_whose_heading_rows_are_padded_with_bars():
         ("一", "做好各类规划主动公开", "归集整理历史规划：集中发布", ["市发展改革委", "市自然资源局"],
          ["各县(市、区)人民政府"]),
     ]
+
+
+def test_a_unit_cell_printed_after_the_rows_it_spans():
+    """工作任务 / 具体要求 / 落实科室(部门) one cell per paragraph; a group's rows 3, 4, 5 and then one
+    unit cell: the merged cell spans the three rows (the group's first rows share it)."""
+    text = "\n".join([
+        "某局2021年政务公开工作要点分工方案",
+        "工作任务", "具体要求", "落实科室(部门)",
+        "做好各类规划主动公开",
+        "1.主动公开各类规划原文。", "各科室按职责分工落实",
+        "2.集中发布规划原文。", "办公室",
+        "做好监管执法信息公开",
+        "3.主动公开市场准入负面清单。",
+        "4.及时公开定点机构名单。",
+        "5.强化行政执法信息公开。",
+        "法规科、医药服务管理科按职责分工落实",
+    ])
+    got = [(t[1], t[2][:6], t[3]) for t in _tasks(parse_plan_text(text))]
+    assert got == [
+        ("做好各类规划主动公开", "主动公开各类", ["各科室"]),
+        ("做好各类规划主动公开", "集中发布规划", ["办公室"]),
+        ("做好监管执法信息公开", "主动公开市场", ["法规科", "医药服务管理科"]),
+        ("做好监管执法信息公开", "及时公开定点", ["法规科", "医药服务管理科"]),
+        ("做好监管执法信息公开", "强化行政执法", ["法规科", "医药服务管理科"]),
+    ]
+
+
+def test_page_metadata_as_a_numbered_list_of_bracketed_fields():
+    """"1. [主题分类] …" to "8. [有效性] …" above the plan: page furniture, not tasks."""
+    text = "\n".join([
+        "1. [主题分类] 综合政务/政务公开",
+        "2. [制发单位] 某区人民政府办公室",
+        "3. [发文字号] 〔〕",
+        "某区2019年政务公开工作要点",
+        "一、深化重点领域信息公开",
+        "(一)强化协同发展信息公开",
+        "1.做好总体规划实施的信息公开。(区发展改革委负责落实)",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, t[2], t[3]) for s in plan.sections for t in _tasks(plan)] == [
+        ("一", "做好总体规划实施的信息公开。", ["区发展改革委"])]

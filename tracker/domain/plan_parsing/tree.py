@@ -428,8 +428,24 @@ class _Builder:
                         if values.get("deadline") else (None, None))
             self.task(number, text, no, units, deadline)
             self.last_task = None
+        if {"lead", "responsible", "cooperating"} & cols.keys():
+            self._unit_cell_after_its_rows(table_section)
         if appended:
             self._drop_repeated_prose(table_section)
+
+    def _unit_cell_after_its_rows(self, table_section: int) -> None:
+        """"3.…" "4.…" "5.…" then one unit cell, at the start of a group: a merged unit cell the
+        copy printed after the rows it spans (not before, where a row would inherit it), so the
+        group's first rows without units share the first unit cell below them."""
+        for section in self.sections[table_section:]:
+            for item in section.items:
+                first = next((k for k, t in enumerate(item.tasks) if t.lead_units or t.cooperating_units), None)
+                if not first:
+                    continue
+                source = item.tasks[first]
+                for task in item.tasks[:first]:
+                    task.lead_units = list(source.lead_units)
+                    task.cooperating_units = list(source.cooperating_units)
 
     def group_levels(self, levels: list[str], appended: bool) -> bool:
         """Group cells before a row's own cells (the header's task column spans several group
@@ -899,7 +915,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:
                     builder.prose(None, rest, line.no)
-        elif _attachment_entry(lines, i - 1):
+        elif _attachment_entry(lines, i - 1) or _metadata_line(line):
             continue
         elif (task := task_heading(line)) is not None or (task := _next_number_before_digits(line, builder)):
             builder.numbered(line, *task)
@@ -969,6 +985,15 @@ def _next_number_before_digits(line: Line, builder: _Builder) -> tuple[str, str,
 _LISTED_ATTACHMENT = re.compile(r".*(?:表|清单)\s*$")
 
 
+# "1. [主题分类] 综合政务" … "8. [有效性] 现行有效": a page's metadata as a numbered list of
+# bracketed field names, page furniture, not tasks.
+_METADATA_FIELD = re.compile(r"\s*\d{1,2}\s*[.、]\s*\[[\u4e00-\u9fff]{2,6}\]")
+
+
+def _metadata_line(line: Line) -> bool:
+    return bool(_METADATA_FIELD.match(line.key))
+
+
 def _attachment_entry(lines: list[Line], i: int) -> bool:
     j = i
     while j > 0 and task_heading(lines[j]) and _LISTED_ATTACHMENT.fullmatch(lines[j].key):
@@ -982,7 +1007,7 @@ def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
     if section_heading(line) or item_heading(line):
         return True
-    if _attachment_entry(lines, i):
+    if _attachment_entry(lines, i) or _metadata_line(line):
         return False
     if task_heading(line):
         # "1、XX方案为贯彻…现将重点任务分解如下：" then "一、…": a page marker before the lead-in
