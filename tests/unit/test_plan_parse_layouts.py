@@ -1423,3 +1423,24 @@ def test_page_metadata_as_a_numbered_list_of_bracketed_fields():
     plan = parse_plan_text(text)
     assert [(s.number, t[2], t[3]) for s in plan.sections for t in _tasks(plan)] == [
         ("一", "做好总体规划实施的信息公开。", ["区发展改革委"])]
+
+
+def test_a_bar_table_whose_header_was_not_stored():
+    """A page stored from inside its task table: "一、… |", "（一）X。 | 1.Y | units |", "2.Y | units |"
+    with no header row: most rows end in a unit cell, so the block is the table (group / task /
+    units, read from the right); 办理 is a working role, "X牵头,会同Y办理" makes Y cooperate."""
+    text = "\n".join([
+        "一、紧扣“十四五”深化政务公开 |",
+        "(一)做好各类规划主动公开。 | 1.主动公开规划纲要。 | 区发展改革局,以及各镇(街)办理。 |",
+        "2.做好历史规划的归集整理。 | 区政府办会同各有关单位办理。 |",
+        "(二)做好监管执法信息公开。 | 3.主动公开负面清单。 | 区市场监管局牵头办理,在工作中加强沟通对接。 |",
+        "4.及时公开落实举措。 | 区发展改革局牵头,会同各有关单位、各镇(街)办理。 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "紧扣“十四五”深化政务公开")]
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("做好各类规划主动公开", "主动公开规划纲要。", ["区发展改革局", "各镇(街)"], []),
+        ("做好各类规划主动公开", "做好历史规划的归集整理。", ["区政府办"], ["各有关单位"]),
+        ("做好监管执法信息公开", "主动公开负面清单。", ["区市场监管局"], []),
+        ("做好监管执法信息公开", "及时公开落实举措。", ["区发展改革局"], ["各有关单位", "各镇(街)"]),
+    ]

@@ -104,6 +104,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (source line, cells)
     caption: str | None = None
+    positional: bool = False  # the cells are in their columns' places (no aligning by content)
 
 
 def read_table(block: list[Line]) -> Table | None:
@@ -120,6 +121,33 @@ def read_table(block: list[Line]) -> Table | None:
                 rows = [(no, _closing_border(row)) for no, row in rows]
             return Table(columns, cells, rows, caption)
     return None
+
+
+# A page whose stored part opens inside a task table has no header row: rows "（一）X | 1.Y | units |"
+# and "2.Y | units |". Such a block is a table when most of its rows end in a unit cell; its
+# columns are the usual ones (group / task / units), read from the right.
+_HEADERLESS_MIN_ROWS = 3
+
+
+def _unit_cell(cell: str) -> bool:
+    return cell_type(cell) == "unit" or role_units(cell) is not None
+
+
+def read_headerless_table(block: list[Line]) -> Table | None:
+    rows = [(ln.no, _closing_border(row_cells(ln))) for ln in block]
+    rows = [(no, row) for no, row in rows if any(row)]
+    width = max((len(row) for _, row in rows), default=0)
+    if len(rows) < _HEADERLESS_MIN_ROWS or width not in (2, 3):
+        return None
+    ended = sum(1 for _, row in rows if len(row) >= 2 and _unit_cell(row[-1]))
+    if ended * 2 < len(rows) or ended < 2:
+        return None
+    header = ["工作任务", "具体要求", "责任单位"] if width == 3 else ["工作任务", "责任单位"]
+    columns = header_columns(header)
+    # the table was found by its rows' last cells: each row's last cell is its unit cell, so a
+    # short row (a merged group cell not repeated) lacks its first cells
+    rows = [(no, [""] * (width - len(row)) + row if len(row) >= 2 else row) for no, row in rows]
+    return Table(columns, header, rows, positional=True) if columns else None
 
 
 # --- tables written one cell per line ---------------------------------------------------------
@@ -372,7 +400,7 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"(?<![运执进实推施试履通流])行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同"
+_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
                          r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
 

@@ -75,6 +75,7 @@ from tracker.domain.plan_parsing.tables import (
     is_bar_line,
     is_table_line,
     read_cell_lines,
+    read_headerless_table,
     read_table,
     row_cells,
     row_number,
@@ -379,7 +380,11 @@ class _Builder:
             if levels:
                 leveled = self.group_levels(levels, appended) or leveled
                 previous, group = {}, None
-            values = align_row(cells if len(cells) == width else filled, cols, width)
+            if table.positional and 2 <= len(cells) <= width:
+                cells = [""] * (width - len(cells)) + cells  # the row's last cell is its unit cell
+                values = {role: cells[index] for role, index in cols.items() if cells[index]}
+            else:
+                values = align_row(cells if len(cells) == width else filled, cols, width)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
@@ -866,6 +871,10 @@ def _cut_at_ending(text: str, endings: set[str]) -> int | None:
 _RUN_ON_TITLE_MAX = 24
 
 
+# "一、紧扣…深化政务公开 |": a heading row of a `|` table, its cell's closing border
+_CLOSING_BAR = re.compile(r"\s*[|｜]\s*$")
+
+
 def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
     last_table: int | None = None
@@ -882,14 +891,15 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])
                                       or (j > i and "|" in lines[j].key)):
                 j += 1
-            table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
+            block = [ln for ln in lines[i:j] if not is_bar_line(ln)]
+            table = read_table(block) or read_headerless_table(block)
             if table:
                 builder.table(table, builder.take_caption(line.no))
                 i = j
                 continue
         i += 1
         if (section := section_heading(line)) is not None:
-            title, rest = split_section_title(section[1])
+            title, rest = split_section_title(_CLOSING_BAR.sub("", section[1]))
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 builder.heading_section(section[0], section[1], line.no)
                 continue

@@ -49,13 +49,13 @@ _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|
                          r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
 _NOTE_LEAD = re.compile(
     r"由?(.+?)(?:按职责分工|按职责|分工|分别|共同|具体)?"
-    r"(牵头组织实施|牵头负责|牵头落实|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责)")
+    r"(牵头组织实施|牵头负责|牵头落实|牵头办理|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责|办理)")
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
-_WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施")
+_WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施", "办理")  # "A牵头,会同B办理"
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
 # "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
-_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实)$")
+_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实|办理)$")
 _NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
@@ -157,6 +157,8 @@ def split_units(text: str | None) -> list[str]:
     units: list[str] = []
     for part in split_outside_brackets(text or ""):
         part = part.strip(" \t\u3000\"'“”‘’。.")
+        if part.startswith("以及"):  # "A、B,以及C、D办理"
+            part = part[2:]
         if by := _FOR_WHAT.match(match_key(part)):
             part = part[by.end():]
         tail = _UNIT_TAIL.search(match_key(part))
@@ -226,6 +228,11 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
         if not seg or seg in ",;":
             continue
         original = text[start:pos].strip()
+        if (led or lead) and (with_m := re.fullmatch(r"(?:会同|协同)(.+?)(?:共同)?(?:办理|负责|落实|实施)?", seg)):
+            # "A牵头,会同B办理": the units A works with
+            merge_units(coop, pending + split_units(original[original.find(with_m[1]):][: len(with_m[1])]))
+            pending = []
+            continue
         joint = _NOTE_JOINT.fullmatch(seg)
         explicit = bool(joint) and joint[2] != "会"
         if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and (explicit or (
@@ -269,14 +276,16 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
         merge_units(coop, moved)
 
 
-_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助")
-_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助)$")
-_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
+_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|办理")
+_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助|办理)$")
+_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|办理|[^员]会[^议计展上后]")
 
 
 def role_units(text: str) -> tuple[list[str], list[str]] | None:
     """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
     "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
+    if match_key(text or "").rstrip().endswith("。"):  # "区财政局牵头办理。": the cell's closing stop
+        text = (text or "").rstrip()[:-1]
     key = match_key(text or "")
     if not _ROLE_MARK.search(key + " "):
         return None
