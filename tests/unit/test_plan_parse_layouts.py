@@ -1444,3 +1444,45 @@ def test_a_bar_table_whose_header_was_not_stored():
         ("做好监管执法信息公开", "主动公开负面清单。", ["区市场监管局"], []),
         ("做好监管执法信息公开", "及时公开落实举措。", ["区发展改革局"], ["各有关单位", "各镇(街)"]),
     ]
+
+
+def test_section_headings_that_name_the_units_of_their_tasks():
+    """"一、减免幼儿保教费（责任单位：县教育局）" over a body paragraph: the note is the section's
+    (title without it) and the paragraph's units; "一、县示范区管委会牵头工作（8项）" over tasks 1. 2.:
+    the named unit leads each task, the title kept whole."""
+    text = "\n".join([
+        "2021年全县民生实事实施方案",
+        "一、减免700名幼儿保教费（责任单位：县教育局）",
+        "减免普惠性幼儿园在园困难儿童保教费。计划安排资金70万元。",
+        "二、县示范区管委会牵头工作（2项）",
+        "1.建设养殖基地。",
+        "2.打造生产基地。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "减免700名幼儿保教费"), ("二", "县示范区管委会牵头工作（2项）")]
+    assert [(t[0], t[2][:6], t[3]) for t in _tasks(plan)] == [
+        ("一", "减免普惠性幼", ["县教育局"]), ("二", "建设养殖基地", ["县示范区管委会"]),
+        ("二", "打造生产基地", ["县示范区管委会"])]
+
+
+def test_a_cover_notice_with_its_own_numbered_points():
+    """The notice's "一、…二、…" points, its signature (or 附件 list), then the plan from "一、"
+    again: the notice's points are not sections of the plan; "附件:1.X清单" "2.Y分解" is no task."""
+    text = "\n".join([
+        "各街道办事处,区人民政府各部门:",
+        "现印发给你们,并就有关事项通知如下:",
+        "一、各责任单位要高度重视,制订工作方案。",
+        "二、区绩效考评机构要纳入绩效管理考核范围。",
+        "附件:1.2023年区政府工作报告任务清单",
+        "2.2023年民生实事任务分解",
+        "某区人民政府办公室",
+        "2023年1月3日",
+        "2023年区政府工作报告任务清单",
+        "一、主要预期目标",
+        "(一)地区生产总值增长7%以上",
+        "责任单位:区发展和改革局",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "主要预期目标")]
+    assert [(t[1], t[3]) for t in _tasks(plan)] == [("地区生产总值增长7%以上", ["区发展和改革局"])]

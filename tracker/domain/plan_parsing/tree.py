@@ -74,6 +74,7 @@ from tracker.domain.plan_parsing.tables import (
     header_columns,
     is_bar_line,
     is_table_line,
+    looks_like_units,
     read_cell_lines,
     read_headerless_table,
     read_table,
@@ -94,6 +95,7 @@ from tracker.domain.plan_parsing.units import (
     note_key,
     split_clauses,
     split_note,
+    split_units,
 )
 
 __all__ = ["parse_plan_text"]
@@ -126,6 +128,9 @@ class _Builder:
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
     raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
     note_no: int = -1  # the line number of the last note line (牵头单位：…) read
+    signed_since_section: bool = False  # a signature or 附件 line came after the last section
+    # id(section) → (lead, cooperating) its heading names for the tasks under it
+    section_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def has_tasks(self) -> bool:
@@ -145,8 +150,26 @@ class _Builder:
             section.items.append(ParsedItem(None, None, []))
         return section.items[-1]
 
+    def restart(self) -> None:
+        """Forget the sections read so far (the cover notice's points, not the plan's)."""
+        self.sections = []
+        self.last_task = None
+        # their items are gone: forget what was kept by their id(), an id a new item may reuse
+        self.headings.clear()
+        self.section_headings.clear()
+        self.numbers.clear()
+        self.styles.clear()
+        self.raw.clear()
+        self.section_units.clear()
+
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if (number == "一" and self.signed_since_section and self.sections
+                and any(not s.implied for s in self.sections)):
+            # "一、…二、…三、" in the cover notice, its signature or 附件 line, then the plan from
+            # "一、" again: the notice's points are not the plan's sections
+            self.restart()
+        self.signed_since_section = False
         if number is None:
             numbers = [s.number for s in self.sections if not s.implied]
             self.sections.append(ParsedSection(next_numeral(numbers), title, [], unnumbered=True))
@@ -303,6 +326,7 @@ class _Builder:
         """A signature in the body (issuer line and date line) closes the plan text."""
         self.issued_on = self.issued_on or date
         self.issuer = self.issuer or issuer
+        self.signed_since_section = True
 
     def take_caption(self, line_no: int) -> str | None:
         """The plain or 附件 line right above a table, when it reads like the table's caption."""
@@ -333,14 +357,7 @@ class _Builder:
         if self.sections and not self.sections[-1].implied and self._has_section_rows(table):
             # A task table with its own 一、 sections is the plan's task list: what came before
             # it is the cover notice's numbered points or a prose plan of the same tasks.
-            self.sections = []
-            self.last_task = None
-            # their items are gone: forget what was kept by their id(), an id a new item may reuse
-            self.headings.clear()
-            self.section_headings.clear()
-            self.numbers.clear()
-            self.styles.clear()
-            self.raw.clear()
+            self.restart()
         appended = bool(self.sections) and not self.sections[-1].implied
         # "二、重点工作任务分解" right above the table: the table is that section's content
         if appended and (self.sections[-1].items or caption or table.caption):
@@ -544,8 +561,17 @@ class _Builder:
             *note_deadline(notes, self.year), line))
         self.section_headings.add(id(self.sections[-1]))
 
+    def heading_units(self, lead: list[str], coop: list[str]) -> None:
+        """Units the current section's heading names for its tasks (see _section_heading_units)."""
+        self.section_units[id(self.current_section)] = (lead, coop)
+
     def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
+            lead, coop = self.section_units.get(id(section), ([], []))
+            for item in section.items:
+                for task in item.tasks:
+                    if (lead or coop) and not task.lead_units and not task.cooperating_units:
+                        task.lead_units, task.cooperating_units = list(lead), list(coop)
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
@@ -871,6 +897,25 @@ def _cut_at_ending(text: str, endings: set[str]) -> int | None:
 _RUN_ON_TITLE_MAX = 24
 
 
+# "一、县示范区管委会牵头工作（8项）": a section heading naming the unit that leads its tasks.
+_LEAD_HEADING = re.compile(r"(.{2,30}?)(?:牵头|负责)的?(?:工作|任务|事项)(?:\((?:共)?\d{1,3}项\))?")
+
+
+def _section_heading_units(title: str) -> tuple[str, tuple[list[str], list[str]] | None]:
+    """A section heading that names the units of the tasks under it: with a closing note
+    ("一、减免幼儿保教费（责任单位：县教育局）", the title without it) or as its words
+    ("一、县示范区管委会牵头工作（8项）", the title kept whole). (title, (lead, cooperating) or None)."""
+    body, notes = split_note(title)
+    if notes and body.strip(" 。；;"):
+        lead, coop = extract_units(title)
+        if lead or coop:
+            return body.strip().rstrip("。"), (lead, coop)
+    m = _LEAD_HEADING.fullmatch(note_key(title).strip())
+    if m and looks_like_units(title[m.start(1): m.end(1)]):
+        return title, (split_units(title[m.start(1): m.end(1)]), [])
+    return title, None
+
+
 # "一、紧扣…深化政务公开 |": a heading row of a `|` table, its cell's closing border
 _CLOSING_BAR = re.compile(r"\s*[|｜]\s*$")
 
@@ -903,7 +948,12 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 builder.heading_section(section[0], section[1], line.no)
                 continue
+            heading_units = None
+            if not rest:
+                title, heading_units = _section_heading_units(title)
             builder.section(section[0], title)
+            if heading_units:
+                builder.heading_units(*heading_units)
             if rest:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
@@ -945,6 +995,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 break
             if attachment[1]:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
+            builder.signed_since_section = True
         elif not is_footer(line):
             builder.paragraph(line)
 
@@ -992,7 +1043,7 @@ def _next_number_before_digits(line: Line, builder: _Builder) -> tuple[str, str,
 
 
 # "附件：1. X分解表" then "2. Y任务分解表": the attachments' list, not numbered tasks.
-_LISTED_ATTACHMENT = re.compile(r".*(?:表|清单)\s*$")
+_LISTED_ATTACHMENT = re.compile(r".*(?:表|清单|分解|方案|计划|要点|目录|名单)\s*$")
 
 
 # "1. [主题分类] 综合政务" … "8. [有效性] 现行有效": a page's metadata as a numbered list of
