@@ -1486,3 +1486,15 @@ def test_a_cover_notice_with_its_own_numbered_points():
     plan = parse_plan_text(text)
     assert [(s.number, s.title) for s in plan.sections] == [("一", "主要预期目标")]
     assert [(t[1], t[3]) for t in _tasks(plan)] == [("地区生产总值增长7%以上", ["区发展和改革局"])]
+
+
+def test_unit_notes_with_a_lead_before_a_list_mark_a_pointer_gloss_and_a_long_kind_tail():
+    """"（厅X处牵头、厅机关各处室配合）": the role word ends the lead's part even before 、;
+    "市有关单位（见附件1，下同）": the pointer names no unit; "…、区房管局等公共企事业单位行业主管部门":
+    the rest of the list named by its kind is no unit."""
+    assert extract_units("做好标准化管理。(厅政策法规处牵头、厅机关各处室配合)") == (
+        ["厅政策法规处"], ["厅机关各处室"])
+    assert extract_units("及时公开。(市政府办公室、市有关单位(见附件1,下同),各县(市、区)人民政府负责)") == (
+        ["市政府办公室", "市有关单位", "各县(市、区)人民政府"], [])
+    assert extract_units("完善服务指南。(责任单位:区教育局、区房管局等公共企事业单位行业主管部门)") == (
+        ["区教育局", "区房管局"], [])

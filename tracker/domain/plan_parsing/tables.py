@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.units import (
     MARKED_LEAD,
+    mask_pointer_glosses,
     merge_units,
     role_units,
     split_outside_brackets,
@@ -432,7 +433,7 @@ def cell_type(cell: str) -> str:
 
 def looks_like_units(cell: str) -> bool:
     """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
-    key = match_key(cell.strip())
+    key = match_key(mask_pointer_glosses(cell).strip())
     if key.endswith("。") and "。" not in key[:-1]:  # "区投资促进中心。": a list closed by its stop
         key = key[:-1]
     if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
@@ -520,6 +521,7 @@ def row_number(cell: str) -> str | None:
 
 def cell_units(cell: str) -> tuple[list[str], list[str]]:
     """A unit cell → (marked lead, others): "市发改委（牵头）、市财政局", "A牵头,B配合"."""
+    cell = mask_pointer_glosses(cell or "")
     if not MARKED_LEAD.search(match_key(cell or "")) or "," in match_key(cell or ""):
         roles = role_units(cell)
         if roles is not None:

@@ -67,7 +67,7 @@ _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
 # "…等" / "…等有关处室（单位）" / "…等相关区直部门": the rest of a list named by its kind, not a unit.
-_UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,4}?(?:单位|部门|处室|科室))?"
+_UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,12}?(?:单位|部门|处室|科室))?"  # 等公共企事业单位行业主管部门
                         r"(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
     r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|主体|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
@@ -222,10 +222,11 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
     pending: list[str] = []
     led = False  # a unit of this note was marked as leading: unmarked units listed after it cooperate
     working: list[str] = []  # units this note gives a working role (负责/落实/组织实施), not 牵头
-    for segment in re.split(r"([,;])", key):
+    # "A牵头、B配合": a role word ends its part of the list even before a 、
+    for segment in re.split(r"([,;]|(?<=牵头)、(?=.{2,60}(?:配合|参与|协办|协助)$))", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
-        if not seg or seg in ",;":
+        if not seg or seg in ",;、":
             continue
         original = text[start:pos].strip()
         if (led or lead) and (with_m := re.fullmatch(r"(?:会同|协同)(.+?)(?:共同)?(?:办理|负责|落实|实施)?", seg)):
@@ -281,9 +282,19 @@ _ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助|办
 _ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|办理|[^员]会[^议计展上后]")
 
 
+# "市有关单位（见附件1，下同）": a bracket pointing elsewhere names no unit and is no part of a name.
+_POINTER_GLOSS = re.compile(r"[(（][^()（）]{0,30}?(?:见附件|下同|详见|同上)[^()（）]{0,30}[)）]")
+
+
+def mask_pointer_glosses(text: str) -> str:
+    """The text with its pointer glosses blanked out (same length, so slices still match)."""
+    return _POINTER_GLOSS.sub(lambda m: " " * len(m[0]), text or "")
+
+
 def role_units(text: str) -> tuple[list[str], list[str]] | None:
     """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
     "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
+    text = mask_pointer_glosses(text)
     if match_key(text or "").rstrip().endswith("。"):  # "区财政局牵头办理。": the cell's closing stop
         text = (text or "").rstrip()[:-1]
     key = match_key(text or "")
@@ -336,7 +347,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
-    text = mask_first_listed_rule(text)
+    text = mask_pointer_glosses(mask_first_listed_rule(text))
     key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
