@@ -1498,3 +1498,22 @@ def test_unit_notes_with_a_lead_before_a_list_mark_a_pointer_gloss_and_a_long_ki
         ["市政府办公室", "市有关单位", "各县(市、区)人民政府"], [])
     assert extract_units("完善服务指南。(责任单位:区教育局、区房管局等公共企事业单位行业主管部门)") == (
         ["区教育局", "区房管局"], [])
+
+
+def test_a_table_of_first_and_second_level_points_one_cell_per_paragraph():
+    """工作要求 / 一级要点 / 二级要点 / 责任单位 one cell per paragraph: the 要点 columns are the task
+    columns; "X牵头,Y配合,Z按职能分工落实" makes Y and Z cooperate."""
+    text = "\n".join([
+        "某镇2022年政务公开工作要点分工方案",
+        "工作要求", "一级要点", "二级要点", "责任单位",
+        "一、优化政务公开工作基础",
+        "(一)深化规范性文件集中公开。",
+        "1.高质量发布现行有效规范性文件。", "司法所",
+        "2.规范行政法规使用。", "各有关单位",
+        "3.完善规范性文件的分类展示。", "司法所牵头,党政综合办配合,各有关单位按职能分工落实",
+    ])
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "深化规范性文件集中公开", "高质量发布现行有效规范性文件。", ["司法所"], []),
+        ("一", "深化规范性文件集中公开", "规范行政法规使用。", ["各有关单位"], []),
+        ("一", "深化规范性文件集中公开", "完善规范性文件的分类展示。", ["司法所"], ["党政综合办", "各有关单位"]),
+    ]

@@ -41,7 +41,8 @@ _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", 
                  ("cooperating", "参与"), ("responsible", "责任"), ("responsible", "负责"), ("deadline", "时限"),
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
-                 ("requirement", "内容"), ("requirement", "分工"), ("leader", "领导"))
+                 ("requirement", "内容"), ("requirement", "分工"), ("leader", "领导"),
+                 ("task", "要点"))  # 一级要点 / 二级要点
 # "2022年预期目标": a column name may open with the plan's year.
 _YEAR_PREFIX = re.compile(r"\d{4}\s*年度?")
 INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
@@ -339,7 +340,7 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
     return rows
 
 
-_ROLE_ONLY = re.compile(r"(?:分别|共同|按职责分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
+_ROLE_ONLY = re.compile(r"(?:分别|共同|按职[责能]分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
 
 
 def _numbered_cell(text: str) -> bool:
@@ -401,7 +402,7 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"(?<![运执进实推施试履通流])行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
+_ROLE_WORDS = re.compile(r"按职[责能]分工落实|按职[责能]分工|按职[责能]|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
                          r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
 

@@ -46,20 +46,20 @@ def _value_end(key: str, start: int, end: int) -> int:
 
 
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
-                         r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
+                         r"|按职[责能](?:分工)?落实")  # "（A、B按职责分工落实）", 按职能分工落实
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分工|分别|共同|具体)?"
+    r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|分别|共同|具体)?"
     r"(牵头组织实施|牵头负责|牵头落实|牵头办理|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责|办理)")
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
 _WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施", "办理")  # "A牵头,会同B办理"
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
 # "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
-_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实|办理)$")
-_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
+_JOINT_ROLE = re.compile(r"(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|负责落实|负责|落实|办理)$")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
-_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
+_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职[责能]分工|按职[责能]|分别|共同|具体)?"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
 # not 负责人 / 负责同志 (the person in charge: "成员由A、B等部门负责同志组成")
 _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人|同志)|主办)")
@@ -390,7 +390,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     return lead, [u for u in coop if u not in lead]
 
 
-_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职责分工|按职责|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
+_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
 
 
 def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> None:
