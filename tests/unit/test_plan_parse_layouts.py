@@ -1517,3 +1517,21 @@ def test_a_table_of_first_and_second_level_points_one_cell_per_paragraph():
         ("一", "深化规范性文件集中公开", "规范行政法规使用。", ["各有关单位"], []),
         ("一", "深化规范性文件集中公开", "完善规范性文件的分类展示。", ["司法所"], ["党政综合办", "各有关单位"]),
     ]
+
+
+def test_a_division_of_work_list_flattened_with_spaces():
+    """三、工作分工 with paragraphs "办公室  组织…" / "法规处  负责…": each opens with a unit name set off
+    by two spaces (a 处室 / 职责 list flattened): the unit leads that paragraph's work."""
+    text = "\n".join([
+        "某局政务公开工作规定",
+        "一、组织保障",
+        "设立政务公开工作领导小组,办公室和法规处主要负责人为小组副组长。",
+        "三、工作分工",
+        "办公室  组织、协调和管理主动公开政府信息的事宜;统一受理政府信息公开申请;",
+        "法规处  负责规范性文件的法律审核。",
+    ])
+    assert [(t[0], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "设立政务公开工作领导小组,办公室和法规处主要负责人为小组副组长。", []),
+        ("三", "组织、协调和管理主动公开政府信息的事宜;统一受理政府信息公开申请;", ["办公室"]),
+        ("三", "负责规范性文件的法律审核。", ["法规处"]),
+    ]

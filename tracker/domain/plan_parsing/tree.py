@@ -239,6 +239,14 @@ class _Builder:
         """A task written as a paragraph: its trailing unit/deadline notes are read and left out
         of its text; an unnumbered paragraph whose clauses carry their own notes is one task per
         clause. Units named in the prose itself (由A牵头…) are read but stay in the text."""
+        row = _UNIT_ROW.match(match_key(text)) if number is None else None
+        if row and _unit_name(text[: row.end(1)]):
+            # "办公室  组织、协调…": a 处室 / 职责 row flattened with spaces: the unit leads the work
+            self._prose_task(None, text[row.end():], line)
+            task = self.current_item.tasks[-1]
+            if not task.lead_units and not task.cooperating_units:
+                task.lead_units = split_units(text[: row.end(1)])
+            return
         for clause in ([text] if number is not None else split_clauses(text)):
             self._prose_task(number, clause, line)
 
@@ -895,6 +903,15 @@ def _cut_at_ending(text: str, endings: set[str]) -> int | None:
 
 
 _RUN_ON_TITLE_MAX = 24
+
+
+# "法规处  负责规范性文件的法律审核…": a paragraph opening with a unit name set off by two or more
+# spaces (a two-column 处室 / 职责 list flattened).
+_UNIT_ROW = re.compile(r"([\u4e00-\u9fff]{2,15})[ \t]{2,}(?=\S)")
+
+
+def _unit_name(text: str) -> bool:
+    return looks_like_units(text) and len(split_units(text)) == 1 and not re.search(r"[、,;]", text)
 
 
 # "一、县示范区管委会牵头工作（8项）": a section heading naming the unit that leads its tasks.
