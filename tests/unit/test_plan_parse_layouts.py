@@ -1535,3 +1535,23 @@ def test_a_division_of_work_list_flattened_with_spaces():
         ("三", "组织、协调和管理主动公开政府信息的事宜;统一受理政府信息公开申请;", ["办公室"]),
         ("三", "负责规范性文件的法律审核。", ["法规处"]),
     ]
+
+
+def test_bar_rows_whose_requirement_cells_are_numbered_items():
+    """工作任务 | 具体要求 | 责任单位 rows whose requirement cells are numbered （一）…, running on across
+    the groups, rows carrying only empty cells "||" under the unit cell of the row above: each
+    cell is an item (title = its first sentence) with one task (the rest, or the sentence)."""
+    text = "\n".join([
+        "某市2019年政务公开工作要点责任分工表",
+        "工作任务 | 具体要求 | 责任单位 |",
+        "一、深入解读重要政策措施 | (一)按照“谁起草、谁解读”原则,同步部署。解读材料应准确详尽。 | 各镇(街),市直各单位 |",
+        "(二)对关注度高的政府文件进行政策解读。 | ||",
+        "二、积极回应社会关切 | (三)牵头起草部门要做好舆情风险评估。 | 市委宣传部 |",
+        "(四)进一步强化舆情回应意识。 | 市政府办公室 | |",
+    ])
+    assert [(t[0], t[1], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "按照“谁起草、谁解读”原则,同步部署", "解读材料应准确详尽。", ["各镇(街)", "市直各单位"]),
+        ("一", "对关注度高的政府文件进行政策解读", "对关注度高的政府文件进行政策解读。", ["各镇(街)", "市直各单位"]),
+        ("二", "牵头起草部门要做好舆情风险评估", "牵头起草部门要做好舆情风险评估。", ["市委宣传部"]),
+        ("二", "进一步强化舆情回应意识", "进一步强化舆情回应意识。", ["市政府办公室"]),
+    ]

@@ -375,6 +375,7 @@ class _Builder:
         grouped = "task" in cols and "requirement" in cols
         self_named = grouped and _rows_name_themselves(table)
         previous: dict[str, str] = {}
+        spanned: tuple[list[str], list[str]] | None = None  # units of the last item row (_own_item_cell)
         group: str | None = None
         leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
@@ -385,11 +386,27 @@ class _Builder:
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
             while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
-                   and len(match_key(filled[0]).strip()) > 4):
+                   and len(match_key(filled[0]).strip()) > 4
+                   and _own_item_cell(cells) is None):  # an item row with its units: below
                 self.table_heading(filled[0], appended)
                 cells = cells[cells.index(filled[0]) + 1:]
                 filled = filled[1:]
                 previous, group = {}, None
+            own = _own_item_cell(cells) if {"lead", "responsible", "cooperating"} & cols.keys() else None
+            if own is not None and (spanned or any(cells[own + 1:])):
+                # "（一）A。B。 | units" / "（二）A。 | ||": a requirement cell numbered as an item, with
+                # no task cell of its own: the item (title = its first sentence) and its one task
+                # (the rest, or the sentence); no unit cell: the merged unit cell above
+                number, body = item_heading(Line(0, cells[own], match_key(cells[own])))
+                first, _, rest = body.partition("。")
+                self.item(number, first.strip() or None)
+                unit_cells = [c for c in cells[own + 1:] if c]
+                if unit_cells:
+                    roles = [r for r in sorted(cols, key=cols.get) if r in UNIT_ROLES]
+                    spanned = table_row_units(dict(zip(roles, unit_cells, strict=False)), cols)
+                self.task(None, rest.strip() or body, no, (list(spanned[0]), list(spanned[1])) if spanned else ([], []))
+                self.last_task = None
+                continue
             if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
                 self.table_heading(filled[0], appended)
                 previous, group = {}, None
@@ -903,6 +920,18 @@ def _cut_at_ending(text: str, endings: set[str]) -> int | None:
 
 
 _RUN_ON_TITLE_MAX = 24
+
+
+def _own_item_cell(cells: list[str]) -> int | None:
+    """The index of a row's first cell when it opens with an item number and is a whole sentence
+    ("（一）按照…同步部署。解读材料…。") and only unit cells or empty ones follow it."""
+    index = next((k for k, c in enumerate(cells) if c), None)
+    if index is None:
+        return None
+    key = match_key(cells[index]).strip()
+    if not (item_heading(Line(0, cells[index], key)) and key.endswith("。")):
+        return None
+    return index if all(not c or cell_type(c) == "unit" for c in cells[index + 1:]) else None
 
 
 # "法规处  负责规范性文件的法律审核…": a paragraph opening with a unit name set off by two or more
