@@ -1555,3 +1555,19 @@ def test_bar_rows_whose_requirement_cells_are_numbered_items():
         ("二", "牵头起草部门要做好舆情风险评估", "牵头起草部门要做好舆情风险评估。", ["市委宣传部"]),
         ("二", "进一步强化舆情回应意识", "进一步强化舆情回应意识。", ["市政府办公室"]),
     ]
+
+
+def test_a_unit_cell_giving_each_unit_its_duty():
+    """"各有关单位、各镇(街)做好发布工作,区数据局做好技术支持和指导。" in the unit cell of a bar table
+    (here one whose header was not stored) names no role word: every unit leads, each name
+    without the duty after it."""
+    text = "\n".join([
+        "(一)做好规划公开。 | 1.集中发布规划原文。 | 各有关单位、各镇(街)做好发布工作,区数据局做好技术支持和指导。 |",
+        "2.做好历史规划归集。 | 区政府办 |",
+        "3.公开负面清单。 | 区市场监管局牵头办理。 |",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("集中发布规划原文。", ["各有关单位", "各镇(街)", "区数据局"], []),
+        ("做好历史规划归集。", ["区政府办"], []),
+        ("公开负面清单。", ["区市场监管局"], []),
+    ]

@@ -534,8 +534,13 @@ def cell_units(cell: str) -> tuple[list[str], list[str]]:
         if m and m.start() > 0:
             merge_units(marked, split_units(part.strip()[: m.start()]))
         else:
-            merge_units(others, split_units(part))
+            merge_units(others, split_units(_CELL_DUTY.sub("", part)))
     return marked, [u for u in others if u not in marked]
+
+
+# "各镇(街)做好发布工作", "区政务服务数据管理局做好技术支持和指导。": a unit cell giving each unit its
+# duty: the unit is the name before the duty.
+_CELL_DUTY = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:做好|负责做好|提供)[^、,，;；]*$")
 
 
 
