@@ -1571,3 +1571,22 @@ def test_a_unit_cell_giving_each_unit_its_duty():
         ("做好历史规划归集。", ["区政府办"], []),
         ("公开负面清单。", ["区市场监管局"], []),
     ]
+
+
+def test_a_plan_with_units_before_its_signature_is_not_a_cover_notice():
+    """Sections whose tasks name units, a signature, then "附件" and a list from "一、" again: the
+    sections before were the plan's own, so they stay (only a notice's points are dropped)."""
+    text = "\n".join([
+        "某区2023年重点工作分工方案",
+        "一、稳定经济增长",
+        "1.地区生产总值增长7%。(区发改局负责)",
+        "二、改善民生",
+        "2.新增就业5000人。(区人社局负责)",
+        "某区人民政府办公室",
+        "2023年1月3日",
+        "附件:重点工作分工表",
+        "一、考核办法",
+        "1.按季度通报。",
+    ])
+    plan = parse_plan_text(text)
+    assert [s.title for s in plan.sections][:2] == ["稳定经济增长", "改善民生"]

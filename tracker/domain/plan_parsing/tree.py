@@ -165,9 +165,11 @@ class _Builder:
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
         if (number == "一" and self.signed_since_section and self.sections
-                and any(not s.implied for s in self.sections)):
-            # "一、…二、…三、" in the cover notice, its signature or 附件 line, then the plan from
-            # "一、" again: the notice's points are not the plan's sections
+                and any(not s.implied for s in self.sections)
+                and not any(t.lead_units or t.cooperating_units
+                            for s in self.sections for i in s.items for t in i.tasks)):
+            # "一、…二、…三、" in the cover notice (naming no units), its signature or 附件 line,
+            # then the plan from "一、" again: the notice's points are not the plan's sections
             self.restart()
         self.signed_since_section = False
         if number is None:
