@@ -28,7 +28,13 @@ development (104 -> 112 documents; their untouched score is in the README, "A fi
 
 2026-11-29: the rest of that fifth hold-out, w01-w03 and y01-y02 (政务公开, from holdout/) and z01-z02 (other
 topics), joined development too (112 -> 119 documents; their untouched score is in the README), then the
-parser was tuned on their layouts. The floors are the 119-document totals after that tuning."""
+parser was tuned on their layouts. The floors are the 119-document totals after that tuning.
+
+2026-11-29: the odd-numbered half of the a/g and b/j hold-out (a01-a29 and g01-g13 odd, 政务公开, from
+holdout/; b01-b13 odd and j01, j03, j05, j07, other topics) and j06 (refused untouched; no corpus
+document may be refused) joined development (119 -> 153 documents; their untouched score is in
+tests/data/plans/README.md), then the parser was tuned on their layouts (parser-ag). The floors are the
+153-document totals after that tuning; no development document scores lower than before it."""
 
 from __future__ import annotations
 
@@ -44,15 +50,15 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
 # 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112; then w01-w03, y01-y02 and
-# z01-z02, 112 -> 119: see above).
+# z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153: see above).
 DEV_FLOORS = {
-    "documents": 119,
-    "sections_f1": 0.9941,
-    "items_f1": 0.9782,
-    "tasks_f1": 0.9735,
-    "units": 0.9775,
-    "units_roles": 0.9775,
-    "deadlines": 0.9764,
+    "documents": 153,
+    "sections_f1": 0.9947,
+    "items_f1": 0.9797,
+    "tasks_f1": 0.9753,
+    "units": 0.979,
+    "units_roles": 0.979,
+    "deadlines": 0.978,
 }
 
 

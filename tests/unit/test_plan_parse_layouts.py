@@ -1245,3 +1245,348 @@ def test_an_item_heading_with_a_note_and_no_stop():
         ("加强农村道路交通安全监管", [("完善农村道路", ["区公安局"]), ("加强农村客运", ["区交通与建设局"])]),
         ("加强驾驶人培训考试管理", [("加强驾驶人培", ["区公安局"])]),
     ]
+
+
+# --- a/g, b/j odd half (joined development 2026-11-29) -------------------------------------------
+
+
+def test_a_cell_per_line_table_whose_unit_cell_ends_in_a_stop():
+    """序号 / 重点工作任务 / 主要责任单位 / 协同配合单位 one cell per line: a unit list closed by its
+    "。" is still the unit cell, not a task of its own."""
+    text = "\n".join([
+        "某局重点工作任务分解表",
+        "序号", "重点工作任务", "主要责任单位", "协同配合单位",
+        "一、主要预期目标",
+        "3", "固定资产投资增长7.5%左右。", "区发改委", "区工信局、区住建局,各乡镇人民政府。",
+        "4", "深化与某集团合作。", "区教育局", "区投资促进中心。",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", None, "固定资产投资增长7.5%左右。", ["区发改委"], ["区工信局", "区住建局", "各乡镇人民政府"], None),
+        ("一", None, "深化与某集团合作。", ["区教育局"], ["区投资促进中心"], None),
+    ]
+
+
+def test_a_unit_name_with_the_areas_it_covers_in_brackets():
+    """"各街办(新区)", "各街道(功能区)" in a labelled note: the bracket is part of the name."""
+    assert extract_units("做好防控。[牵头单位:区卫健局;责任单位:区防控指挥部成员单位、各街办(新区)]") == (
+        ["区卫健局"], ["区防控指挥部成员单位", "各街办(新区)"])
+    assert extract_units("做好评估。(牵头单位:区政府办公室,责任单位:各街道(功能区))") == (
+        ["区政府办公室"], ["各街道(功能区)"])
+
+
+def test_task_lines_with_a_leader_line_and_lead_and_partner_unit_lines():
+    """"1﹒…" (a small full stop) then lines 牵头负责领导:name / 牵头责任单位:X / 协同责任单位:Y、Z等:
+    the leader is a person (no unit, no task); the partner units cooperate."""
+    text = "\n".join([
+        "某省重点工作及责任分解",
+        "一、确保完成全年主要预期目标",
+        "1﹒全省生产总值增长7%以上。",
+        "牵头负责领导:张三。",
+        "牵头责任单位:省发展改革委。",
+        "协同责任单位:省财政厅、省税务局等。",
+        "2﹒进出口总额增长9%左右。",
+        "分管省领导:李四",
+        "牵头责任单位:省商务厅。",
+        "协同责任单位:合肥海关。",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("1", "全省生产总值增长7%以上。", ["省发展改革委"], ["省财政厅", "省税务局"]),
+        ("2", "进出口总额增长9%左右。", ["省商务厅"], ["合肥海关"]),
+    ]
+
+
+def test_clauses_closed_by_bare_notes_with_a_stop_inside():
+    """An item paragraph whose clauses each end in a bare note "（区金融办、区财政局。）": one task
+    per clause, the units (all leading) without the stop; a bracket inside a name is no note."""
+    text = "\n".join([
+        "某区2018年政务公开工作要点",
+        "一、着力加强重点工作信息公开",
+        "（一）围绕民生事项做好信息公开。协调发布金融领域政策措施。（区金融办、区财政局。）"
+        "坚持环境保护例行新闻发布制度。（区环保局、区水务局。）",
+    ])
+    assert [(t[1], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("围绕民生事项做好信息公开", "协调发布金融领域政策措施。", ["区金融办", "区财政局"]),
+        ("围绕民生事项做好信息公开", "坚持环境保护例行新闻发布制度。", ["区环保局", "区水务局"]),
+    ]
+    assert extract_units("支持台车入闽。牵头单位：区办公室（政策法规处）、区口岸办") == (
+        ["区办公室（政策法规处）", "区口岸办"], [])
+
+
+def test_a_closing_sentence_saying_who_does_the_work():
+    """"…作用。此项工作由A(A')负责,B、C及D配合。" closes each item paragraph: it is the item's unit
+    note (not task text); a bracketed gloss stays in the name, 及 parts two names."""
+    text = "\n".join([
+        "（二十四）规范行政服务中心建设。出台规范性文件,发挥其重要作用。此项工作由市政府办公室(市政务公开办)负责,"
+        "市编办、市法制局配合。",
+        "（二十五）加强新闻发布工作。及时发布相关政务信息。此项工作由市委宣传部负责,市有关部门及各县(市、区)政府配合。",
+    ])
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("规范行政服务中心建设", "出台规范性文件,发挥其重要作用。", ["市政府办公室(市政务公开办)"], ["市编办", "市法制局"]),
+        ("加强新闻发布工作", "及时发布相关政务信息。", ["市委宣传部"], ["市有关部门", "各县(市、区)政府"]),
+    ]
+
+
+def test_a_target_table_after_the_notice_listing_its_attachments():
+    """A notice "附件:1. X分解表" / "2. Y分解表", then the table one cell per paragraph under
+    序号 / 2022年预期目标 / 责任单位: the attachment list is no task, a column name may open with
+    the year, and a target "完成年度目标任务" is a task text, not a deadline."""
+    text = "\n".join([
+        "某区人民政府办公室关于印发2022年区政府工作报告目标任务的通知",
+        "各镇人民政府,区级各部门:",
+        "现印发给你们。",
+        "附件:1. 2022年区政府工作报告预期目标任务分解表",
+        "2. 2022年区政府工作报告重点工作任务分解表",
+        "某区人民政府办公室",
+        "附件1",
+        "序号", "2022年预期目标", "责任单位",
+        "1", "地区生产总值增长5.5%左右", "区发展改革委",
+        "2", "空气质量完成年度目标任务", "区生态环境局",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.deadline_text)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("1", "地区生产总值增长5.5%左右", ["区发展改革委"], None),
+        ("2", "空气质量完成年度目标任务", ["区生态环境局"], None),
+    ]
+
+
+def test_a_cell_per_line_table_with_a_leader_column():
+    """序号 / 目标与任务 / 分 管 县领导 / 牵头责任单位 / 责任单位, each cell on its line with a trailing
+    "|": the leader column holds people (no unit); the table is read, not refused."""
+    text = "\n".join([
+        "2024年重点工作目标任务分解表",
+        "序号 |", "目标与任务 |", "分 管 县领导 |", "牵头责任单位 |", "责任单位 |",
+        "80 |", "加大普惠性托育供给,新增托位数400个以上。 |", "张 三 |", "县教育局 |", "县各有关单位 |",
+        "81 |", "支持职业学校发展。 |", "李 四 |", "县教育局 |", "县人社局 |",
+    ])
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units)
+            for s in parse_plan_text(text).sections for i in s.items for t in i.tasks] == [
+        ("80", "加大普惠性托育供给,新增托位数400个以上。", ["县教育局"], ["县各有关单位"]),
+        ("81", "支持职业学校发展。", ["县教育局"], ["县人社局"]),
+    ]
+
+
+def test_a_cell_per_line_table_whose_heading_rows_are_padded_with_bars():
+    """Each cell followed by a "|" line, a section or item row padded with "|||" (its empty
+    cells), task rows not padded: the padding ends the heading row only."""
+    text = "\n".join([
+        "某市政务公开工作任务分解方案",
+        "工作任务", "|", "工作要求", "|", "牵头单位", "|", "责任单位", "|",
+        "一、深化政务公开", "|", "|||",
+        "(一)做好各类规划主动公开", "|", "|||",
+        "1.主动公开规划纲要", "|", "设立专题集中展示", "|", "市发展改革委", "|", "市直有关单位", "|",
+        "2.归集整理历史规划", "|", "集中发布", "|", "市发展改革委、市自然资源局", "|", "各县(市、区)人民政府", "|",
+    ])
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "做好各类规划主动公开", "主动公开规划纲要：设立专题集中展示", ["市发展改革委"], ["市直有关单位"]),
+        ("一", "做好各类规划主动公开", "归集整理历史规划：集中发布", ["市发展改革委", "市自然资源局"],
+         ["各县(市、区)人民政府"]),
+    ]
+
+
+def test_a_unit_cell_printed_after_the_rows_it_spans():
+    """工作任务 / 具体要求 / 落实科室(部门) one cell per paragraph; a group's rows 3, 4, 5 and then one
+    unit cell: the merged cell spans the three rows (the group's first rows share it)."""
+    text = "\n".join([
+        "某局2021年政务公开工作要点分工方案",
+        "工作任务", "具体要求", "落实科室(部门)",
+        "做好各类规划主动公开",
+        "1.主动公开各类规划原文。", "各科室按职责分工落实",
+        "2.集中发布规划原文。", "办公室",
+        "做好监管执法信息公开",
+        "3.主动公开市场准入负面清单。",
+        "4.及时公开定点机构名单。",
+        "5.强化行政执法信息公开。",
+        "法规科、医药服务管理科按职责分工落实",
+    ])
+    got = [(t[1], t[2][:6], t[3]) for t in _tasks(parse_plan_text(text))]
+    assert got == [
+        ("做好各类规划主动公开", "主动公开各类", ["各科室"]),
+        ("做好各类规划主动公开", "集中发布规划", ["办公室"]),
+        ("做好监管执法信息公开", "主动公开市场", ["法规科", "医药服务管理科"]),
+        ("做好监管执法信息公开", "及时公开定点", ["法规科", "医药服务管理科"]),
+        ("做好监管执法信息公开", "强化行政执法", ["法规科", "医药服务管理科"]),
+    ]
+
+
+def test_page_metadata_as_a_numbered_list_of_bracketed_fields():
+    """"1. [主题分类] …" to "8. [有效性] …" above the plan: page furniture, not tasks."""
+    text = "\n".join([
+        "1. [主题分类] 综合政务/政务公开",
+        "2. [制发单位] 某区人民政府办公室",
+        "3. [发文字号] 〔〕",
+        "某区2019年政务公开工作要点",
+        "一、深化重点领域信息公开",
+        "(一)强化协同发展信息公开",
+        "1.做好总体规划实施的信息公开。(区发展改革委负责落实)",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, t[2], t[3]) for s in plan.sections for t in _tasks(plan)] == [
+        ("一", "做好总体规划实施的信息公开。", ["区发展改革委"])]
+
+
+def test_a_bar_table_whose_header_was_not_stored():
+    """A page stored from inside its task table: "一、… |", "（一）X。 | 1.Y | units |", "2.Y | units |"
+    with no header row: most rows end in a unit cell, so the block is the table (group / task /
+    units, read from the right); 办理 is a working role, "X牵头,会同Y办理" makes Y cooperate."""
+    text = "\n".join([
+        "一、紧扣“十四五”深化政务公开 |",
+        "(一)做好各类规划主动公开。 | 1.主动公开规划纲要。 | 区发展改革局,以及各镇(街)办理。 |",
+        "2.做好历史规划的归集整理。 | 区政府办会同各有关单位办理。 |",
+        "(二)做好监管执法信息公开。 | 3.主动公开负面清单。 | 区市场监管局牵头办理,在工作中加强沟通对接。 |",
+        "4.及时公开落实举措。 | 区发展改革局牵头,会同各有关单位、各镇(街)办理。 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "紧扣“十四五”深化政务公开")]
+    assert [(t[1], t[2], t[3], t[4]) for t in _tasks(plan)] == [
+        ("做好各类规划主动公开", "主动公开规划纲要。", ["区发展改革局", "各镇(街)"], []),
+        ("做好各类规划主动公开", "做好历史规划的归集整理。", ["区政府办"], ["各有关单位"]),
+        ("做好监管执法信息公开", "主动公开负面清单。", ["区市场监管局"], []),
+        ("做好监管执法信息公开", "及时公开落实举措。", ["区发展改革局"], ["各有关单位", "各镇(街)"]),
+    ]
+
+
+def test_section_headings_that_name_the_units_of_their_tasks():
+    """"一、减免幼儿保教费（责任单位：县教育局）" over a body paragraph: the note is the section's
+    (title without it) and the paragraph's units; "一、县示范区管委会牵头工作（8项）" over tasks 1. 2.:
+    the named unit leads each task, the title kept whole."""
+    text = "\n".join([
+        "2021年全县民生实事实施方案",
+        "一、减免700名幼儿保教费（责任单位：县教育局）",
+        "减免普惠性幼儿园在园困难儿童保教费。计划安排资金70万元。",
+        "二、县示范区管委会牵头工作（2项）",
+        "1.建设养殖基地。",
+        "2.打造生产基地。",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [
+        ("一", "减免700名幼儿保教费"), ("二", "县示范区管委会牵头工作（2项）")]
+    assert [(t[0], t[2][:6], t[3]) for t in _tasks(plan)] == [
+        ("一", "减免普惠性幼", ["县教育局"]), ("二", "建设养殖基地", ["县示范区管委会"]),
+        ("二", "打造生产基地", ["县示范区管委会"])]
+
+
+def test_a_cover_notice_with_its_own_numbered_points():
+    """The notice's "一、…二、…" points, its signature (or 附件 list), then the plan from "一、"
+    again: the notice's points are not sections of the plan; "附件:1.X清单" "2.Y分解" is no task."""
+    text = "\n".join([
+        "各街道办事处,区人民政府各部门:",
+        "现印发给你们,并就有关事项通知如下:",
+        "一、各责任单位要高度重视,制订工作方案。",
+        "二、区绩效考评机构要纳入绩效管理考核范围。",
+        "附件:1.2023年区政府工作报告任务清单",
+        "2.2023年民生实事任务分解",
+        "某区人民政府办公室",
+        "2023年1月3日",
+        "2023年区政府工作报告任务清单",
+        "一、主要预期目标",
+        "(一)地区生产总值增长7%以上",
+        "责任单位:区发展和改革局",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "主要预期目标")]
+    assert [(t[1], t[3]) for t in _tasks(plan)] == [("地区生产总值增长7%以上", ["区发展和改革局"])]
+
+
+def test_unit_notes_with_a_lead_before_a_list_mark_a_pointer_gloss_and_a_long_kind_tail():
+    """"（厅X处牵头、厅机关各处室配合）": the role word ends the lead's part even before 、;
+    "市有关单位（见附件1，下同）": the pointer names no unit; "…、区房管局等公共企事业单位行业主管部门":
+    the rest of the list named by its kind is no unit."""
+    assert extract_units("做好标准化管理。(厅政策法规处牵头、厅机关各处室配合)") == (
+        ["厅政策法规处"], ["厅机关各处室"])
+    assert extract_units("及时公开。(市政府办公室、市有关单位(见附件1,下同),各县(市、区)人民政府负责)") == (
+        ["市政府办公室", "市有关单位", "各县(市、区)人民政府"], [])
+    assert extract_units("完善服务指南。(责任单位:区教育局、区房管局等公共企事业单位行业主管部门)") == (
+        ["区教育局", "区房管局"], [])
+
+
+def test_a_table_of_first_and_second_level_points_one_cell_per_paragraph():
+    """工作要求 / 一级要点 / 二级要点 / 责任单位 one cell per paragraph: the 要点 columns are the task
+    columns; "X牵头,Y配合,Z按职能分工落实" makes Y and Z cooperate."""
+    text = "\n".join([
+        "某镇2022年政务公开工作要点分工方案",
+        "工作要求", "一级要点", "二级要点", "责任单位",
+        "一、优化政务公开工作基础",
+        "(一)深化规范性文件集中公开。",
+        "1.高质量发布现行有效规范性文件。", "司法所",
+        "2.规范行政法规使用。", "各有关单位",
+        "3.完善规范性文件的分类展示。", "司法所牵头,党政综合办配合,各有关单位按职能分工落实",
+    ])
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "深化规范性文件集中公开", "高质量发布现行有效规范性文件。", ["司法所"], []),
+        ("一", "深化规范性文件集中公开", "规范行政法规使用。", ["各有关单位"], []),
+        ("一", "深化规范性文件集中公开", "完善规范性文件的分类展示。", ["司法所"], ["党政综合办", "各有关单位"]),
+    ]
+
+
+def test_a_division_of_work_list_flattened_with_spaces():
+    """三、工作分工 with paragraphs "办公室  组织…" / "法规处  负责…": each opens with a unit name set off
+    by two spaces (a 处室 / 职责 list flattened): the unit leads that paragraph's work."""
+    text = "\n".join([
+        "某局政务公开工作规定",
+        "一、组织保障",
+        "设立政务公开工作领导小组,办公室和法规处主要负责人为小组副组长。",
+        "三、工作分工",
+        "办公室  组织、协调和管理主动公开政府信息的事宜;统一受理政府信息公开申请;",
+        "法规处  负责规范性文件的法律审核。",
+    ])
+    assert [(t[0], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "设立政务公开工作领导小组,办公室和法规处主要负责人为小组副组长。", []),
+        ("三", "组织、协调和管理主动公开政府信息的事宜;统一受理政府信息公开申请;", ["办公室"]),
+        ("三", "负责规范性文件的法律审核。", ["法规处"]),
+    ]
+
+
+def test_bar_rows_whose_requirement_cells_are_numbered_items():
+    """工作任务 | 具体要求 | 责任单位 rows whose requirement cells are numbered （一）…, running on across
+    the groups, rows carrying only empty cells "||" under the unit cell of the row above: each
+    cell is an item (title = its first sentence) with one task (the rest, or the sentence)."""
+    text = "\n".join([
+        "某市2019年政务公开工作要点责任分工表",
+        "工作任务 | 具体要求 | 责任单位 |",
+        "一、深入解读重要政策措施 | (一)按照“谁起草、谁解读”原则,同步部署。解读材料应准确详尽。 | 各镇(街),市直各单位 |",
+        "(二)对关注度高的政府文件进行政策解读。 | ||",
+        "二、积极回应社会关切 | (三)牵头起草部门要做好舆情风险评估。 | 市委宣传部 |",
+        "(四)进一步强化舆情回应意识。 | 市政府办公室 | |",
+    ])
+    assert [(t[0], t[1], t[2], t[3]) for t in _tasks(parse_plan_text(text))] == [
+        ("一", "按照“谁起草、谁解读”原则,同步部署", "解读材料应准确详尽。", ["各镇(街)", "市直各单位"]),
+        ("一", "对关注度高的政府文件进行政策解读", "对关注度高的政府文件进行政策解读。", ["各镇(街)", "市直各单位"]),
+        ("二", "牵头起草部门要做好舆情风险评估", "牵头起草部门要做好舆情风险评估。", ["市委宣传部"]),
+        ("二", "进一步强化舆情回应意识", "进一步强化舆情回应意识。", ["市政府办公室"]),
+    ]
+
+
+def test_a_unit_cell_giving_each_unit_its_duty():
+    """"各有关单位、各镇(街)做好发布工作,区数据局做好技术支持和指导。" in the unit cell of a bar table
+    (here one whose header was not stored) names no role word: every unit leads, each name
+    without the duty after it."""
+    text = "\n".join([
+        "(一)做好规划公开。 | 1.集中发布规划原文。 | 各有关单位、各镇(街)做好发布工作,区数据局做好技术支持和指导。 |",
+        "2.做好历史规划归集。 | 区政府办 |",
+        "3.公开负面清单。 | 区市场监管局牵头办理。 |",
+    ])
+    assert [(t[2], t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        ("集中发布规划原文。", ["各有关单位", "各镇(街)", "区数据局"], []),
+        ("做好历史规划归集。", ["区政府办"], []),
+        ("公开负面清单。", ["区市场监管局"], []),
+    ]
+
+
+def test_a_plan_with_units_before_its_signature_is_not_a_cover_notice():
+    """Sections whose tasks name units, a signature, then "附件" and a list from "一、" again: the
+    sections before were the plan's own, so they stay (only a notice's points are dropped)."""
+    text = "\n".join([
+        "某区2023年重点工作分工方案",
+        "一、稳定经济增长",
+        "1.地区生产总值增长7%。(区发改局负责)",
+        "二、改善民生",
+        "2.新增就业5000人。(区人社局负责)",
+        "某区人民政府办公室",
+        "2023年1月3日",
+        "附件:重点工作分工表",
+        "一、考核办法",
+        "1.按季度通报。",
+    ])
+    plan = parse_plan_text(text)
+    assert [s.title for s in plan.sections][:2] == ["稳定经济增长", "改善民生"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.units import (
     MARKED_LEAD,
+    mask_pointer_glosses,
     merge_units,
     role_units,
     split_outside_brackets,
@@ -18,7 +19,8 @@ from tracker.domain.plan_parsing.units import (
 COLUMN_NAMES = {
     "number": {"序号", "编号", "序"},
     "task": {"工作任务", "任务", "主要任务", "重点任务", "重点工作任务", "主要工作任务", "任务内容", "工作内容", "工作事项", "事项",
-             "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项"},
+             "公开事项", "重点工作", "工作项目", "主要内容", "具体任务", "任务名称", "任务事项",
+             "预期目标", "主要目标", "发展目标"},  # a 政府工作报告's target table
     "requirement": {"工作要求", "具体要求", "工作措施", "具体措施", "任务要求", "主要措施", "措施",
                     "要求", "推进措施", "工作举措", "目标要求", "工作目标", "具体内容", "细化分工",
                     "具体工作", "工作安排", "任务分解", "细化任务", "具体举措", "主要举措"},
@@ -26,17 +28,23 @@ COLUMN_NAMES = {
              "牵头责任单位", "主要责任单位"},
     "responsible": {"责任单位", "责任部门", "责任处室", "责任科室", "负责单位", "负责部门",
                     "承办单位", "责任主体", "实施单位", "落实单位", "指导部门", "指导单位",
-                    "主管部门", "主管单位"},
+                    "主管部门", "主管单位", "落实科室", "落实部门", "落实处室", "落实股室", "责任股室"},
     "cooperating": {"配合单位", "配合部门", "配合处室", "配合科室", "协办单位", "参与单位",
                     "协同单位", "参加单位", "配合"},
     "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
                  "时间安排", "进度安排"},
+    # 分管县领导 / 责任领导: the leader in charge, a person: a column of the table, no unit
+    "leader": {"分管领导", "责任领导", "牵头领导", "分管县领导", "分管市领导", "分管区领导", "分管省领导",
+               "牵头负责领导", "分管副县长", "分管副市长", "分管副区长", "责任人"},
 }
 _COLUMN_HINTS = (("lead", "牵头"), ("cooperating", "配合"), ("cooperating", "协办"),
                  ("cooperating", "参与"), ("responsible", "责任"), ("responsible", "负责"), ("deadline", "时限"),
                  ("deadline", "时间"), ("number", "序号"), ("requirement", "要求"),
                  ("requirement", "措施"), ("requirement", "举措"), ("task", "任务"), ("task", "事项"),
-                 ("requirement", "内容"), ("requirement", "分工"))
+                 ("requirement", "内容"), ("requirement", "分工"), ("leader", "领导"),
+                 ("task", "要点"))  # 一级要点 / 二级要点
+# "2022年预期目标": a column name may open with the plan's year.
+_YEAR_PREFIX = re.compile(r"\d{4}\s*年度?")
 INHERITED = ("task", "lead", "responsible", "deadline")  # merged cells: empty → from the row above
 UNIT_ROLES = ("lead", "responsible", "cooperating")
 
@@ -63,7 +71,7 @@ CONTENT_NAMES = {"主要内容", "内容", "具体内容", "工作内容"}
 
 
 def column_role(cell: str) -> str | None:
-    name = re.sub(r"\s+|\(.*?\)", "", match_key(cell))
+    name = _YEAR_PREFIX.sub("", re.sub(r"\s+|\(.*?\)", "", match_key(cell)), count=1)
     if not name or len(name) > 12:
         return None
     for role, names in COLUMN_NAMES.items():
@@ -98,6 +106,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (source line, cells)
     caption: str | None = None
+    positional: bool = False  # the cells are in their columns' places (no aligning by content)
 
 
 def read_table(block: list[Line]) -> Table | None:
@@ -114,6 +123,33 @@ def read_table(block: list[Line]) -> Table | None:
                 rows = [(no, _closing_border(row)) for no, row in rows]
             return Table(columns, cells, rows, caption)
     return None
+
+
+# A page whose stored part opens inside a task table has no header row: rows "（一）X | 1.Y | units |"
+# and "2.Y | units |". Such a block is a table when most of its rows end in a unit cell; its
+# columns are the usual ones (group / task / units), read from the right.
+_HEADERLESS_MIN_ROWS = 3
+
+
+def _unit_cell(cell: str) -> bool:
+    return cell_type(cell) == "unit" or role_units(cell) is not None
+
+
+def read_headerless_table(block: list[Line]) -> Table | None:
+    rows = [(ln.no, _closing_border(row_cells(ln))) for ln in block]
+    rows = [(no, row) for no, row in rows if any(row)]
+    width = max((len(row) for _, row in rows), default=0)
+    if len(rows) < _HEADERLESS_MIN_ROWS or width not in (2, 3):
+        return None
+    ended = sum(1 for _, row in rows if len(row) >= 2 and _unit_cell(row[-1]))
+    if ended * 2 < len(rows) or ended < 2:
+        return None
+    header = ["工作任务", "具体要求", "责任单位"] if width == 3 else ["工作任务", "责任单位"]
+    columns = header_columns(header)
+    # the table was found by its rows' last cells: each row's last cell is its unit cell, so a
+    # short row (a merged group cell not repeated) lacks its first cells
+    rows = [(no, [""] * (width - len(row)) + row if len(row) >= 2 else row) for no, row in rows]
+    return Table(columns, header, rows, positional=True) if columns else None
 
 
 # --- tables written one cell per line ---------------------------------------------------------
@@ -216,6 +252,11 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
             previous_bar = True
             i += 1
             continue
+        if barred and previous_bar and _bars(line) > 1:
+            # "一、…" "|" "|||": a heading row padded with the empty cells of the other columns
+            # (the rows under it are not padded, so the padding marks no row end)
+            i += 1
+            continue
         if barred and not previous_bar and cells and cells[-1][1]:
             break  # two text lines without a bar between them: the table has ended
         if not barred and _ends_stream(line):
@@ -244,7 +285,7 @@ def split_bar_ended_cells(text: str) -> str:
 
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
-    key = line.key.strip()
+    key = _YEAR_PREFIX.sub("", line.key.strip(), count=1) if _YEAR_PREFIX.match(line.key.strip()) else line.key.strip()
     return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
             and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
@@ -299,7 +340,7 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
     return rows
 
 
-_ROLE_ONLY = re.compile(r"(?:分别|共同|按职责分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
+_ROLE_ONLY = re.compile(r"(?:分别|共同|按职[责能]分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
 
 
 def _numbered_cell(text: str) -> bool:
@@ -352,7 +393,7 @@ _FIT = {
     None: {"text": 0.2, "empty": 0.5, "unit": 0, "deadline": 0, "num": -1, "heading": -1},
 }
 _SKIP = {"number": -0.3, "task": -0.4, "requirement": -0.6, "lead": -1.0, "responsible": -1.0,
-         "cooperating": -1.0, "deadline": -1.0, None: -0.1}
+         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, None: -0.1}
 _EXTRA = {"num": -0.5, "heading": -0.2, "empty": -0.1}
 _DEADLINE_WORDS = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|年内|年度|全年|季度|半年|持续|长期|"
@@ -361,7 +402,7 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"(?<![运执进实推施试履通流])行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职责分工落实|按职责分工|按职责|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同"
+_ROLE_WORDS = re.compile(r"按职[责能]分工落实|按职[责能]分工|按职[责能]|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
                          r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
 
@@ -383,6 +424,7 @@ def cell_type(cell: str) -> str:
     if _numbered_cell(text):  # "13.推动公共资源交易平台透明运行" ends like a bank (…行), is a task
         return "text"
     if ("。" not in key and not looks_like_units(text) and _DEADLINE_WORDS.search(key)
+            and not re.search(r"目标|任务", key)  # "空气质量完成年度目标任务" is a target, not a date
             and (len(text) <= 12 or (len(text) <= 40 and _DATE_WORDS.search(key)))):
         return "deadline"
     if looks_like_units(text):
@@ -392,7 +434,9 @@ def cell_type(cell: str) -> str:
 
 def looks_like_units(cell: str) -> bool:
     """A short cell whose parts are unit names: "区发改局、区级其他有关部门,各街道办事处"."""
-    key = match_key(cell.strip())
+    key = match_key(mask_pointer_glosses(cell).strip())
+    if key.endswith("。") and "。" not in key[:-1]:  # "区投资促进中心。": a list closed by its stop
+        key = key[:-1]
     if len(key) > 400 or "。" in key:  # a long list of 处室 and 各市、县 is still a unit cell
         return False
     listed = _ROLE_WORDS.sub(",", key)
@@ -478,6 +522,7 @@ def row_number(cell: str) -> str | None:
 
 def cell_units(cell: str) -> tuple[list[str], list[str]]:
     """A unit cell → (marked lead, others): "市发改委（牵头）、市财政局", "A牵头,B配合"."""
+    cell = mask_pointer_glosses(cell or "")
     if not MARKED_LEAD.search(match_key(cell or "")) or "," in match_key(cell or ""):
         roles = role_units(cell)
         if roles is not None:
@@ -489,8 +534,13 @@ def cell_units(cell: str) -> tuple[list[str], list[str]]:
         if m and m.start() > 0:
             merge_units(marked, split_units(part.strip()[: m.start()]))
         else:
-            merge_units(others, split_units(part))
+            merge_units(others, split_units(_CELL_DUTY.sub("", part)))
     return marked, [u for u in others if u not in marked]
+
+
+# "各镇(街)做好发布工作", "区政务服务数据管理局做好技术支持和指导。": a unit cell giving each unit its
+# duty: the unit is the name before the duty.
+_CELL_DUTY = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:做好|负责做好|提供)[^、,，;；]*$")
 
 
 

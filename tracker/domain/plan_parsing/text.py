@@ -18,7 +18,9 @@ _TRADITIONAL = (
 )
 KEY_MAP = {0xFF01 + i: 0x21 + i for i in range(94)}  # full-width ASCII → ASCII
 KEY_MAP.update({0x3000: " ", 0x00A0: " ", 0x3014: "[", 0x3015: "]", 0x3010: "[", 0x3011: "]",
-                 0xFE5D: "[", 0xFE5E: "]"})
+                 0xFE5D: "[", 0xFE5E: "]",
+                 # small-form punctuation ("1﹒全省生产总值…"): the ordinary marks
+                 0xFE50: ",", 0xFE51: "、", 0xFE52: ".", 0xFE54: ";", 0xFE55: ":"})
 KEY_MAP.update({ord(_TRADITIONAL[i]): _TRADITIONAL[i + 1] for i in range(0, len(_TRADITIONAL), 2)})
 FINANCIAL = str.maketrans("壹贰叁参肆伍陆柒捌玖拾", "一二三三四五六七八九十")
 _traditional_loaded = False

@@ -74,7 +74,9 @@ from tracker.domain.plan_parsing.tables import (
     header_columns,
     is_bar_line,
     is_table_line,
+    looks_like_units,
     read_cell_lines,
+    read_headerless_table,
     read_table,
     row_cells,
     row_number,
@@ -93,6 +95,7 @@ from tracker.domain.plan_parsing.units import (
     note_key,
     split_clauses,
     split_note,
+    split_units,
 )
 
 __all__ = ["parse_plan_text"]
@@ -125,6 +128,9 @@ class _Builder:
     attachment: tuple[int, str] | None = None  # (line, name) of a "附件：…" line
     raw: dict[int, str] = field(default_factory=dict)  # id(task) → its paragraph as written
     note_no: int = -1  # the line number of the last note line (牵头单位：…) read
+    signed_since_section: bool = False  # a signature or 附件 line came after the last section
+    # id(section) → (lead, cooperating) its heading names for the tasks under it
+    section_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def has_tasks(self) -> bool:
@@ -144,8 +150,28 @@ class _Builder:
             section.items.append(ParsedItem(None, None, []))
         return section.items[-1]
 
+    def restart(self) -> None:
+        """Forget the sections read so far (the cover notice's points, not the plan's)."""
+        self.sections = []
+        self.last_task = None
+        # their items are gone: forget what was kept by their id(), an id a new item may reuse
+        self.headings.clear()
+        self.section_headings.clear()
+        self.numbers.clear()
+        self.styles.clear()
+        self.raw.clear()
+        self.section_units.clear()
+
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if (number == "一" and self.signed_since_section and self.sections
+                and any(not s.implied for s in self.sections)
+                and not any(t.lead_units or t.cooperating_units
+                            for s in self.sections for i in s.items for t in i.tasks)):
+            # "一、…二、…三、" in the cover notice (naming no units), its signature or 附件 line,
+            # then the plan from "一、" again: the notice's points are not the plan's sections
+            self.restart()
+        self.signed_since_section = False
         if number is None:
             numbers = [s.number for s in self.sections if not s.implied]
             self.sections.append(ParsedSection(next_numeral(numbers), title, [], unnumbered=True))
@@ -215,6 +241,14 @@ class _Builder:
         """A task written as a paragraph: its trailing unit/deadline notes are read and left out
         of its text; an unnumbered paragraph whose clauses carry their own notes is one task per
         clause. Units named in the prose itself (由A牵头…) are read but stay in the text."""
+        row = _UNIT_ROW.match(match_key(text)) if number is None else None
+        if row and _unit_name(text[: row.end(1)]):
+            # "办公室  组织、协调…": a 处室 / 职责 row flattened with spaces: the unit leads the work
+            self._prose_task(None, text[row.end():], line)
+            task = self.current_item.tasks[-1]
+            if not task.lead_units and not task.cooperating_units:
+                task.lead_units = split_units(text[: row.end(1)])
+            return
         for clause in ([text] if number is not None else split_clauses(text)):
             self._prose_task(number, clause, line)
 
@@ -234,6 +268,8 @@ class _Builder:
         self.raw[id(task)] = raw
 
     def paragraph(self, line: Line) -> None:
+        if _LEADER_LINE.match(line.key) and self.sections and self.current_item.tasks:
+            return
         if (self.last_task is not None and self.current_item.tasks and self.current_item.tasks[-1] is self.last_task
                 and not (_UNIT_LINE_START.match(match_key(self.raw.get(id(self.last_task), "").rsplit("\n", 1)[-1]))
                          and not _UNIT_LINE_START.match(line.key))
@@ -300,6 +336,7 @@ class _Builder:
         """A signature in the body (issuer line and date line) closes the plan text."""
         self.issued_on = self.issued_on or date
         self.issuer = self.issuer or issuer
+        self.signed_since_section = True
 
     def take_caption(self, line_no: int) -> str | None:
         """The plain or 附件 line right above a table, when it reads like the table's caption."""
@@ -330,14 +367,7 @@ class _Builder:
         if self.sections and not self.sections[-1].implied and self._has_section_rows(table):
             # A task table with its own 一、 sections is the plan's task list: what came before
             # it is the cover notice's numbered points or a prose plan of the same tasks.
-            self.sections = []
-            self.last_task = None
-            # their items are gone: forget what was kept by their id(), an id a new item may reuse
-            self.headings.clear()
-            self.section_headings.clear()
-            self.numbers.clear()
-            self.styles.clear()
-            self.raw.clear()
+            self.restart()
         appended = bool(self.sections) and not self.sections[-1].implied
         # "二、重点工作任务分解" right above the table: the table is that section's content
         if appended and (self.sections[-1].items or caption or table.caption):
@@ -347,6 +377,7 @@ class _Builder:
         grouped = "task" in cols and "requirement" in cols
         self_named = grouped and _rows_name_themselves(table)
         previous: dict[str, str] = {}
+        spanned: tuple[list[str], list[str]] | None = None  # units of the last item row (_own_item_cell)
         group: str | None = None
         leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
@@ -357,11 +388,27 @@ class _Builder:
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
             while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
-                   and len(match_key(filled[0]).strip()) > 4):
+                   and len(match_key(filled[0]).strip()) > 4
+                   and _own_item_cell(cells) is None):  # an item row with its units: below
                 self.table_heading(filled[0], appended)
                 cells = cells[cells.index(filled[0]) + 1:]
                 filled = filled[1:]
                 previous, group = {}, None
+            own = _own_item_cell(cells) if {"lead", "responsible", "cooperating"} & cols.keys() else None
+            if own is not None and (spanned or any(cells[own + 1:])):
+                # "（一）A。B。 | units" / "（二）A。 | ||": a requirement cell numbered as an item, with
+                # no task cell of its own: the item (title = its first sentence) and its one task
+                # (the rest, or the sentence); no unit cell: the merged unit cell above
+                number, body = item_heading(Line(0, cells[own], match_key(cells[own])))
+                first, _, rest = body.partition("。")
+                self.item(number, first.strip() or None)
+                unit_cells = [c for c in cells[own + 1:] if c]
+                if unit_cells:
+                    roles = [r for r in sorted(cols, key=cols.get) if r in UNIT_ROLES]
+                    spanned = table_row_units(dict(zip(roles, unit_cells, strict=False)), cols)
+                self.task(None, rest.strip() or body, no, (list(spanned[0]), list(spanned[1])) if spanned else ([], []))
+                self.last_task = None
+                continue
             if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
                 self.table_heading(filled[0], appended)
                 previous, group = {}, None
@@ -377,7 +424,11 @@ class _Builder:
             if levels:
                 leveled = self.group_levels(levels, appended) or leveled
                 previous, group = {}, None
-            values = align_row(cells if len(cells) == width else filled, cols, width)
+            if table.positional and 2 <= len(cells) <= width:
+                cells = [""] * (width - len(cells)) + cells  # the row's last cell is its unit cell
+                values = {role: cells[index] for role, index in cols.items() if cells[index]}
+            else:
+                values = align_row(cells if len(cells) == width else filled, cols, width)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
@@ -426,8 +477,24 @@ class _Builder:
                         if values.get("deadline") else (None, None))
             self.task(number, text, no, units, deadline)
             self.last_task = None
+        if {"lead", "responsible", "cooperating"} & cols.keys():
+            self._unit_cell_after_its_rows(table_section)
         if appended:
             self._drop_repeated_prose(table_section)
+
+    def _unit_cell_after_its_rows(self, table_section: int) -> None:
+        """"3.…" "4.…" "5.…" then one unit cell, at the start of a group: a merged unit cell the
+        copy printed after the rows it spans (not before, where a row would inherit it), so the
+        group's first rows without units share the first unit cell below them."""
+        for section in self.sections[table_section:]:
+            for item in section.items:
+                first = next((k for k, t in enumerate(item.tasks) if t.lead_units or t.cooperating_units), None)
+                if not first:
+                    continue
+                source = item.tasks[first]
+                for task in item.tasks[:first]:
+                    task.lead_units = list(source.lead_units)
+                    task.cooperating_units = list(source.cooperating_units)
 
     def group_levels(self, levels: list[str], appended: bool) -> bool:
         """Group cells before a row's own cells (the header's task column spans several group
@@ -521,8 +588,17 @@ class _Builder:
             *note_deadline(notes, self.year), line))
         self.section_headings.add(id(self.sections[-1]))
 
+    def heading_units(self, lead: list[str], coop: list[str]) -> None:
+        """Units the current section's heading names for its tasks (see _section_heading_units)."""
+        self.section_units[id(self.current_section)] = (lead, coop)
+
     def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
+            lead, coop = self.section_units.get(id(section), ([], []))
+            for item in section.items:
+                for task in item.tasks:
+                    if (lead or coop) and not task.lead_units and not task.cooperating_units:
+                        task.lead_units, task.cooperating_units = list(lead), list(coop)
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
@@ -708,7 +784,10 @@ def _ends_mid_sentence(text: str) -> bool:
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
-_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责)(?:单位|部门|处室|科室)\s*:")
+_UNIT_LINE_START = re.compile(r"\s*(?:责任|牵头|配合|主责|协同)(?:责任)?(?:单位|部门|处室|科室)\s*:")
+# "分管省领导：张三" / "牵头负责领导：李四。" under a task: the leader in charge is a person, neither a
+# unit nor a task (the task's units are on the lines around it).
+_LEADER_LINE = re.compile(r"\s*[\u4e00-\u9fff]{0,6}领导\s*:[^:]{0,20}$")
 # A unit line closing a paragraph: "…。责任单位：A、B。" (a label after the last full stop).
 _ITEM_UNIT_LINE = re.compile(r"[。;]\s*(?:责任|牵头)(?:单位|部门)\s*:[^。]*。?\s*$")
 # A row group numbered with a bare number in a one-cell row ("1 推进生态文明建设", as the
@@ -845,6 +924,50 @@ def _cut_at_ending(text: str, endings: set[str]) -> int | None:
 _RUN_ON_TITLE_MAX = 24
 
 
+def _own_item_cell(cells: list[str]) -> int | None:
+    """The index of a row's first cell when it opens with an item number and is a whole sentence
+    ("（一）按照…同步部署。解读材料…。") and only unit cells or empty ones follow it."""
+    index = next((k for k, c in enumerate(cells) if c), None)
+    if index is None:
+        return None
+    key = match_key(cells[index]).strip()
+    if not (item_heading(Line(0, cells[index], key)) and key.endswith("。")):
+        return None
+    return index if all(not c or cell_type(c) == "unit" for c in cells[index + 1:]) else None
+
+
+# "法规处  负责规范性文件的法律审核…": a paragraph opening with a unit name set off by two or more
+# spaces (a two-column 处室 / 职责 list flattened).
+_UNIT_ROW = re.compile(r"([\u4e00-\u9fff]{2,15})[ \t]{2,}(?=\S)")
+
+
+def _unit_name(text: str) -> bool:
+    return looks_like_units(text) and len(split_units(text)) == 1 and not re.search(r"[、,;]", text)
+
+
+# "一、县示范区管委会牵头工作（8项）": a section heading naming the unit that leads its tasks.
+_LEAD_HEADING = re.compile(r"(.{2,30}?)(?:牵头|负责)的?(?:工作|任务|事项)(?:\((?:共)?\d{1,3}项\))?")
+
+
+def _section_heading_units(title: str) -> tuple[str, tuple[list[str], list[str]] | None]:
+    """A section heading that names the units of the tasks under it: with a closing note
+    ("一、减免幼儿保教费（责任单位：县教育局）", the title without it) or as its words
+    ("一、县示范区管委会牵头工作（8项）", the title kept whole). (title, (lead, cooperating) or None)."""
+    body, notes = split_note(title)
+    if notes and body.strip(" 。；;"):
+        lead, coop = extract_units(title)
+        if lead or coop:
+            return body.strip().rstrip("。"), (lead, coop)
+    m = _LEAD_HEADING.fullmatch(note_key(title).strip())
+    if m and looks_like_units(title[m.start(1): m.end(1)]):
+        return title, (split_units(title[m.start(1): m.end(1)]), [])
+    return title, None
+
+
+# "一、紧扣…深化政务公开 |": a heading row of a `|` table, its cell's closing border
+_CLOSING_BAR = re.compile(r"\s*[|｜]\s*$")
+
+
 def _build_body(lines: list[Line], builder: _Builder) -> None:
     i = 0
     last_table: int | None = None
@@ -861,18 +984,24 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             while j < len(lines) and (is_table_line(lines[j]) or is_bar_line(lines[j])
                                       or (j > i and "|" in lines[j].key)):
                 j += 1
-            table = read_table([ln for ln in lines[i:j] if not is_bar_line(ln)])
+            block = [ln for ln in lines[i:j] if not is_bar_line(ln)]
+            table = read_table(block) or read_headerless_table(block)
             if table:
                 builder.table(table, builder.take_caption(line.no))
                 i = j
                 continue
         i += 1
         if (section := section_heading(line)) is not None:
-            title, rest = split_section_title(section[1])
+            title, rest = split_section_title(_CLOSING_BAR.sub("", section[1]))
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 builder.heading_section(section[0], section[1], line.no)
                 continue
+            heading_units = None
+            if not rest:
+                title, heading_units = _section_heading_units(title)
             builder.section(section[0], title)
+            if heading_units:
+                builder.heading_units(*heading_units)
             if rest:
                 builder.prose(None, rest, line.no)
         elif (item := item_heading(line)) is not None:
@@ -894,6 +1023,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:
                     builder.prose(None, rest, line.no)
+        elif _attachment_entry(lines, i - 1) or _metadata_line(line):
+            continue
         elif (task := task_heading(line)) is not None or (task := _next_number_before_digits(line, builder)):
             builder.numbered(line, *task)
         elif (date := date_only(line.key)) is not None:
@@ -912,6 +1043,7 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
                 break
             if attachment[1]:
                 builder.attachment = (line.no, line.text[attachment.start(1):].strip())
+            builder.signed_since_section = True
         elif not is_footer(line):
             builder.paragraph(line)
 
@@ -958,10 +1090,34 @@ def _next_number_before_digits(line: Line, builder: _Builder) -> tuple[str, str,
     return m[1], line.text[m.end():].strip(), "dot"
 
 
+# "附件：1. X分解表" then "2. Y任务分解表": the attachments' list, not numbered tasks.
+_LISTED_ATTACHMENT = re.compile(r".*(?:表|清单|分解|方案|计划|要点|目录|名单)\s*$")
+
+
+# "1. [主题分类] 综合政务" … "8. [有效性] 现行有效": a page's metadata as a numbered list of
+# bracketed field names, page furniture, not tasks.
+_METADATA_FIELD = re.compile(r"\s*\d{1,2}\s*[.、]\s*\[[\u4e00-\u9fff]{2,6}\]")
+
+
+def _metadata_line(line: Line) -> bool:
+    return bool(_METADATA_FIELD.match(line.key))
+
+
+def _attachment_entry(lines: list[Line], i: int) -> bool:
+    j = i
+    while j > 0 and task_heading(lines[j]) and _LISTED_ATTACHMENT.fullmatch(lines[j].key):
+        j -= 1
+        if (m := ATTACHMENT_RE.fullmatch(lines[j].key)) and m[1] and _LISTED_ATTACHMENT.fullmatch(m[1]):
+            return True
+    return False
+
+
 def _is_structural(lines: list[Line], i: int) -> bool:
     line = lines[i]
     if section_heading(line) or item_heading(line):
         return True
+    if _attachment_entry(lines, i) or _metadata_line(line):
+        return False
     if task_heading(line):
         # "1、XX方案为贯彻…现将重点任务分解如下：" then "一、…": a page marker before the lead-in
         # of a copied document, not a first task (a task does not introduce the sections)

@@ -11,7 +11,7 @@ from tracker.domain.plan_parsing.text import match_key
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
 _RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
-_COOP_LABELS = f"(?:配合|协办|参与|协同|参加){_UNIT_KINDS}"
+_COOP_LABELS = f"(?:配合|协办|参与|协同|参加)(?:责任)?{_UNIT_KINDS}"  # 协同责任单位
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 # Any other role a note names a unit for (数据提供单位, 督办单位, 支持部门): it takes part, so beside a
 # 牵头/责任 label it cooperates; it starts a field (after the note's start or a separator).
@@ -28,6 +28,8 @@ _VALUE_STOP = re.compile(r"[。()]")
 _NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
 # "各县(市、区)政府": a bracket of levels of government inside a name.
 _PLACE_LEVELS = re.compile(r"[市区县乡镇街道办]{1,3}(?:、[市区县乡镇街道办]{1,3}){0,3}")
+# "各街办(新区)", "各街道(功能区)": a bracket naming the areas a unit also covers.
+_AREA = re.compile(r"[\u4e00-\u9fff]{0,5}区")
 
 
 def _value_end(key: str, start: int, end: int) -> int:
@@ -35,7 +37,8 @@ def _value_end(key: str, start: int, end: int) -> int:
     pos = start
     while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
         bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
-        if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])):
+        if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])
+                                                 or _AREA.fullmatch(bracket[1])):
             pos = bracket.end()
             continue
         return stop.start()
@@ -43,20 +46,20 @@ def _value_end(key: str, start: int, end: int) -> int:
 
 
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
-                         r"|按职责(?:分工)?落实")  # "（A、B按职责分工落实）"
+                         r"|按职[责能](?:分工)?落实")  # "（A、B按职责分工落实）", 按职能分工落实
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职责分工|按职责|分工|分别|共同|具体)?"
-    r"(牵头组织实施|牵头负责|牵头落实|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责)")
+    r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|分别|共同|具体)?"
+    r"(牵头组织实施|牵头负责|牵头落实|牵头办理|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责|办理)")
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
-_WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施")
+_WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施", "办理")  # "A牵头,会同B办理"
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
 # "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
-_JOINT_ROLE = re.compile(r"(?:按职责分工|按职责|分别|共同)?(?:牵头负责|负责落实|负责|落实)$")
-_NOTE_COOP = re.compile(r"由?(.+?)(?:按职责分工|按职责|分工|共同|具体)?(配合|参与|协办|协助|协同)")
+_JOINT_ROLE = re.compile(r"(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|负责落实|负责|落实|办理)$")
+_NOTE_COOP = re.compile(r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|共同|具体)?(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
-_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职责分工|按职责|分别|共同|具体)?"
+_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职[责能]分工|按职[责能]|分别|共同|具体)?"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
 # not 负责人 / 负责同志 (the person in charge: "成员由A、B等部门负责同志组成")
 _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人|同志)|主办)")
@@ -64,7 +67,7 @@ _PROSE_WITH = re.compile(r"(?:联合|会同|协同|协调)([^,;。:()]{1,60})")
 _PROSE_COOP = re.compile(r"[,;]([^,;。:()]{1,40}?)(?:共同)?(配合|参与|协助)")
 UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
 # "…等" / "…等有关处室（单位）" / "…等相关区直部门": the rest of a list named by its kind, not a unit.
-_UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,4}?(?:单位|部门|处室|科室))?"
+_UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,12}?(?:单位|部门|处室|科室))?"  # 等公共企事业单位行业主管部门
                         r"(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
     r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|主体|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
@@ -99,7 +102,7 @@ _BARE_KIND = re.compile(r"(?:有关|相关|其他)?(?:单位|部门|处室|科�
 
 def _joins_two_units(before: str, after: str) -> bool:
     before = re.split(r"[、,;/\n]", before)[-1].strip()
-    after = re.split(r"[、,;/\n和及(]", after)[0].strip()
+    after = re.split(r"[、,;/\n和及(]", re.sub(r"\([^()]*\)", "", after))[0].strip()  # 各县(市、区)政府
     return (len(before) >= 3 and len(after) >= 3 and _UNIT_END.fullmatch(before) is not None
             and _UNIT_END.fullmatch(after) is not None and not _BARE_KIND.fullmatch(after)
             and not _VERB_RE.search(before + after))
@@ -154,6 +157,8 @@ def split_units(text: str | None) -> list[str]:
     units: list[str] = []
     for part in split_outside_brackets(text or ""):
         part = part.strip(" \t\u3000\"'“”‘’。.")
+        if part.startswith("以及"):  # "A、B,以及C、D办理"
+            part = part[2:]
         if by := _FOR_WHAT.match(match_key(part)):
             part = part[by.end():]
         tail = _UNIT_TAIL.search(match_key(part))
@@ -217,12 +222,18 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
     pending: list[str] = []
     led = False  # a unit of this note was marked as leading: unmarked units listed after it cooperate
     working: list[str] = []  # units this note gives a working role (负责/落实/组织实施), not 牵头
-    for segment in re.split(r"([,;])", key):
+    # "A牵头、B配合": a role word ends its part of the list even before a 、
+    for segment in re.split(r"([,;]|(?<=牵头)、(?=.{2,60}(?:配合|参与|协办|协助)$))", key):
         start, pos = pos, pos + len(segment)
         seg = segment.strip()
-        if not seg or seg in ",;":
+        if not seg or seg in ",;、":
             continue
         original = text[start:pos].strip()
+        if (led or lead) and (with_m := re.fullmatch(r"(?:会同|协同)(.+?)(?:共同)?(?:办理|负责|落实|实施)?", seg)):
+            # "A牵头,会同B办理": the units A works with
+            merge_units(coop, pending + split_units(original[original.find(with_m[1]):][: len(with_m[1])]))
+            pending = []
+            continue
         joint = _NOTE_JOINT.fullmatch(seg)
         explicit = bool(joint) and joint[2] != "会"
         if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and (explicit or (
@@ -266,14 +277,26 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
         merge_units(coop, moved)
 
 
-_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助")
-_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助)$")
-_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|[^员]会[^议计展上后]")
+_ROLE_VERB = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|办理")
+_ROLE_END = re.compile(r"(?:牵头|负责|落实|配合|参与|协办|协助|办理)$")
+_ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协同|会同|主办|主责|办理|[^员]会[^议计展上后]")
+
+
+# "市有关单位（见附件1，下同）": a bracket pointing elsewhere names no unit and is no part of a name.
+_POINTER_GLOSS = re.compile(r"[(（][^()（）]{0,30}?(?:见附件|下同|详见|同上)[^()（）]{0,30}[)）]")
+
+
+def mask_pointer_glosses(text: str) -> str:
+    """The text with its pointer glosses blanked out (same length, so slices still match)."""
+    return _POINTER_GLOSS.sub(lambda m: " " * len(m[0]), text or "")
 
 
 def role_units(text: str) -> tuple[list[str], list[str]] | None:
     """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
     "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
+    text = mask_pointer_glosses(text)
+    if match_key(text or "").rstrip().endswith("。"):  # "区财政局牵头办理。": the cell's closing stop
+        text = (text or "").rstrip()[:-1]
     key = match_key(text or "")
     if not _ROLE_MARK.search(key + " "):
         return None
@@ -310,16 +333,27 @@ def mask_first_listed_rule(text: str) -> str:
 _GLOSS = re.compile(r"\s*(?:即|包括|含|如|指|简称|以下简称|下称)(?![\u4e00-\u9fff]{0,3}(?:牵头|负责|配合))")
 
 
+# "…作用。此项工作由A(A')负责,B、C配合。": a closing sentence that only says who does the work
+# plays the part of a unit note (left out of the task's text, its units read as a note's).
+UNIT_SENTENCE = re.compile(
+    r"(?:(?<=[。;])|^)\s*(?:此项|该项|本项|这项|上述|以上)(?:工作|任务)由"
+    r"((?:[^。()]|\([^()]{0,30}\)){2,200}?(?:牵头负责|负责落实|负责|牵头)"
+    r"(?:[,;](?:[^。()]|\([^()]{0,30}\)){2,300}?(?:配合|参与|协助|协办))?)[。;]?\s*$")
+
+
 def extract_units(text: str) -> tuple[list[str], list[str]]:
     """(lead_units, cooperating_units) written in a task's text; only what is written.
 
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
-    text = mask_first_listed_rule(text)
+    text = mask_pointer_glosses(mask_first_listed_rule(text))
     key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
+    if sentence := UNIT_SENTENCE.search(key):
+        _note_units(text[sentence.start(1): sentence.end(1)], sentence[1], lead, coop)
+        text, key = text[: sentence.start()], key[: sentence.start()]
     for note in _NOTE_RE.finditer(key):
         content, content_key = text[note.start(1): note.end(1)], note[1]
         if not _UNIT_WORDS.search(content_key) or _GLOSS.match(content_key):
@@ -356,7 +390,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     return lead, [u for u in coop if u not in lead]
 
 
-_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职责分工|按职责|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
+_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
 
 
 def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> None:
@@ -406,6 +440,8 @@ def bare_units(content: str) -> list[str]:
     "（区社会事业局、区市场监管局）", with no label or role word; [] for any other remark
     ("（试行）", "（场）", "（省、市、县）")."""
     key = note_key(content).strip()
+    if key.endswith("。"):  # "（区金融办、区财政局。）": the list closed by its stop inside the bracket
+        content, key = content.strip()[:-1], key[:-1]
     if not key or len(key) > _BARE_NOTE_MAX or _NOT_BARE.search(key):
         return []
     parts = [match_key(p).strip() for p in split_outside_brackets(content)]
@@ -451,6 +487,9 @@ def split_note(text: str) -> tuple[str, list[str]]:
         notes.insert(0, text[start + 1: tail - 1].strip())
         end = start
     body_end = end
+    if sentence := UNIT_SENTENCE.search(key, 0, body_end):
+        notes.insert(0, text[sentence.start(1): sentence.end(1)])
+        return text[: sentence.start()].rstrip(), notes
     label = _TRAILING_LABEL.search(key, 0, body_end)
     if label:
         start = label.start()
@@ -470,7 +509,11 @@ def split_clauses(text: str) -> list[str]:
     key = note_key(text)
     cuts = []
     for note in _NOTE_RE.finditer(key):
-        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1])):
+        if not (_UNIT_WORDS.search(note[1]) or _DEADLINE_LABEL.search(note[1]) or (
+                # a bare note closes a clause at its stop ("…名录。（区金融办、区财政局。）"), unlike
+                # a bracket inside a name ("区办公室（政策法规处）、区口岸办")
+                bare_units(note[1]) and (key[note.start() - 1: note.start()] in ("。", ";")
+                                         or key[note.end(): note.end() + 1] in ("。", ";")))):
             continue
         end = _TRAILING_PUNCT.match(key, note.end()).end()
         if end < len(key.rstrip()) and len(key[cuts[-1] if cuts else 0: note.start()].strip()) >= 4:
