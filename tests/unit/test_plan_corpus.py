@@ -34,7 +34,11 @@ parser was tuned on their layouts. The floors are the 119-document totals after 
 holdout/; b01-b13 odd and j01, j03, j05, j07, other topics) and j06 (refused untouched; no corpus
 document may be refused) joined development (119 -> 153 documents; their untouched score is in
 tests/data/plans/README.md), then the parser was tuned on their layouts (parser-ag). The floors are the
-153-document totals after that tuning; no development document scores lower than before it."""
+153-document totals after that tuning; no development document scores lower than before it.
+
+2026-11-29: f01 of the fresh f/i hold-out, refused untouched (a page folded onto one line whose items
+are half-width "(一)" after a space), joined development and is read (153 -> 154 documents); the
+others of f/i stay unseen."""
 
 from __future__ import annotations
 
@@ -50,11 +54,11 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
 # 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112; then w01-w03, y01-y02 and
-# z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153: see above).
+# z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153; then f01, 153 -> 154: see above).
 DEV_FLOORS = {
-    "documents": 153,
+    "documents": 154,
     "sections_f1": 0.9947,
-    "items_f1": 0.9797,
+    "items_f1": 0.9798,
     "tasks_f1": 0.9753,
     "units": 0.979,
     "units_roles": 0.979,

@@ -1590,3 +1590,41 @@ def test_a_plan_with_units_before_its_signature_is_not_a_cover_notice():
     ])
     plan = parse_plan_text(text)
     assert [s.title for s in plan.sections][:2] == ["稳定经济增长", "改善民生"]
+
+
+def test_half_width_items_set_off_by_a_space_on_a_folded_page():
+    """A page folded onto one line whose items are half-width "(一)…" after a space (after a
+    sentence or after the last note): each starts a line, as "一、" and "（一）" do."""
+    filler = "为认真落实政府信息公开条例,深入贯彻全面推进政务公开工作的系列部署,制定本分工方案。" * 5
+    text = " ".join([
+        "某市2022年政务公开重点工作任务分工方案", filler,
+        "一、强化重点领域信息公开,促进政策措施阳光透明",
+        "(一)加强稳增长信息公开。及时发布重点项目实施情况。(责任单位:市发展改革委)",
+        "(二)加强调结构信息公开。及时发布相关规划。(责任单位:市商务局)",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "加强稳增长信息公开", "及时发布重点项目实施情况。", ["市发展改革委"], [], None),
+        ("一", "加强调结构信息公开", "及时发布相关规划。", ["市商务局"], [], None),
+    ]
+
+
+def test_a_note_stating_that_the_units_before_its_comma_lead():
+    """"（责任单位：A、B，C。逗号前为牵头单位，…下同）": from that note on, the units before a
+    note's first comma lead and those after it cooperate; a note marking roles keeps them, and
+    notes before the rule is stated are read as written."""
+    text = "\n".join([
+        "一、重点工作",
+        "1.做好甲项公开。(责任单位:市财政局、市税务局,各区县政府)",
+        "2.做好乙项公开。(责任单位:市发展改革委、市商务局,各区县政府、高新区管委会。"
+        "逗号前为牵头单位,多个牵头单位的按职责分别牵头,下同)",
+        "3.做好丙项公开。(责任单位:市教育局,各区县政府)",
+        "4.做好丁项公开。(市卫生健康委牵头,市医保局配合)",
+        "5.做好戊项公开。(责任单位:市民政局、市人力资源社会保障局)",
+    ])
+    assert [(t[3], t[4]) for t in _tasks(parse_plan_text(text))] == [
+        (["市财政局", "市税务局", "各区县政府"], []),
+        (["市发展改革委", "市商务局"], ["各区县政府", "高新区管委会"]),
+        (["市教育局"], ["各区县政府"]),
+        (["市卫生健康委"], ["市医保局"]),
+        (["市民政局", "市人力资源社会保障局"], []),
+    ]

@@ -106,6 +106,8 @@ _MEASURE = "[年月日号%％万亿个家所项次余多元吨]"
 _FOLD_SPACE = re.compile(rf"(?<=[^\x00-\x7f\d]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)(?!\d+(?:\.\d+)? +{_MEASURE})"
                          rf"|(?<=\d) +(?=[^\x00-\x7f])(?!{_MEASURE})"
                          r"|(?<=[)\]]) +(?=[^\x00-\x7f\s]|\d)"  # "…(A牵头,B配合) 2.…": a half-width note's end
+                         # "…阳光透明 (一)加强…": a half-width item heading after a space
+                         r"|(?<=[)\]\u0080-\uffff]) +(?=\([一二三四五六七八九十]{1,3}\)[^\x00-\x7f])"
                          # "…政法综治处）　四、…": a full-width space before a heading
                          r"|(?<=\S)\u3000+(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
 _INLINE_HEADING = re.compile(

@@ -86,6 +86,7 @@ from tracker.domain.plan_parsing.tables import (
 )
 from tracker.domain.plan_parsing.text import Line, drop_markup, match_key, split_lines, unfold
 from tracker.domain.plan_parsing.units import (
+    BEFORE_COMMA_LEADS,
     FIRST_LISTED_LEADS,
     extract_units,
     is_note,
@@ -592,7 +593,8 @@ class _Builder:
         """Units the current section's heading names for its tasks (see _section_heading_units)."""
         self.section_units[id(self.current_section)] = (lead, coop)
 
-    def finish(self, first_listed_from: int | None = None) -> list[ParsedSection]:
+    def finish(self, first_listed_from: int | None = None,
+               before_comma_from: int | None = None) -> list[ParsedSection]:
         for section in self.sections:
             lead, coop = self.section_units.get(id(section), ([], []))
             for item in section.items:
@@ -607,7 +609,33 @@ class _Builder:
         self._drop_closing_remark()
         if first_listed_from is not None:
             self._first_listed_leads(first_listed_from)
+        if before_comma_from is not None:
+            self._before_comma_leads(before_comma_from)
         return self.sections
+
+    def _before_comma_leads(self, from_line: int) -> None:
+        """"（责任单位：A、B，C、D。逗号前为牵头单位，…下同）": from the note stating the rule on, a
+        task whose units all lead only because its note lists them has the units before the
+        note's first comma lead and those after it cooperate; a note that marks roles itself
+        (A牵头，B配合) keeps them."""
+        for task in (t for section in self.sections for item in section.items for t in item.tasks):
+            if (max(task.line, task.end_line or task.line) < from_line or task.cooperating_units
+                    or len(task.lead_units) < 2):
+                continue
+            raw = self.raw.get(id(task))
+            note = next((n for n in (split_note(raw)[1] if raw else [])
+                         if all(unit in n for unit in task.lead_units)), None)
+            if note is None:
+                continue
+            rule = BEFORE_COMMA_LEADS.search(note)
+            listed = re.split(r"[。.]", note[:rule.start()] if rule else note)[0]
+            comma = re.search(r"[,，]", listed)
+            if comma is None or _MARKED_ROLE.search(note_key(listed)):
+                continue
+            lead = [unit for unit in task.lead_units if listed.find(unit) < comma.start()]
+            if lead and len(lead) < len(task.lead_units):
+                task.cooperating_units = [unit for unit in task.lead_units if unit not in lead]
+                task.lead_units = lead
 
     def _first_listed_leads(self, from_line: int) -> None:
         """"（A、B负责。列第一位者为牵头单位，下同）": from the line stating the rule on, a task
@@ -1160,7 +1188,8 @@ def parse_plan_text(text: str) -> ParsedPlan:
     builder = _Builder(year=year, plan_title=title)
     _build_body(body, builder)
     rule_line = next((ln.no for ln in lines if FIRST_LISTED_LEADS.search(ln.key)), None)
-    sections = builder.finish(rule_line)
+    comma_rule_line = next((ln.no for ln in lines if BEFORE_COMMA_LEADS.search(ln.key)), None)
+    sections = builder.finish(rule_line, comma_rule_line)
     return ParsedPlan(
         title=title,
         issuer=front.issuer or builder.issuer or issuer_from_title(title),

@@ -319,6 +319,11 @@ _FIRST_LISTED_CLAUSE = re.compile(
     rf"(?:{FIRST_LISTED_LEADS.pattern})(?:[,;]?\s*下同)?")  # 除标注“分别牵头”外，列第一位为牵头单位
 
 
+# A note's own rule that its units before the comma lead and those after it cooperate:
+# "（责任单位：A、B，C、D。逗号前为牵头单位，多个牵头单位的按职责分别牵头，下同）".
+BEFORE_COMMA_LEADS = re.compile(r"逗号(?:之)?前(?:的|者)?(?:单位|部门)?(?:为|是)牵头(?:单位|部门)")
+
+
 def mask_first_listed_rule(text: str) -> str:
     """The text with a stated first-listed-leads rule blanked out (same length), so the rule's
     words (牵头单位) are not read as a unit label or a unit."""
