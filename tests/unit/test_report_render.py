@@ -488,13 +488,25 @@ def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatc
 
 
 _DRAW_WHILE_RENDERING = """
-import asyncio, sys
+import asyncio, fcntl, os, sys
 from tracker.reporting import worker
 
 def loaded(module):  # before the fork: the renderer has it too
     return module in sys.modules
 
+def failing(html, outlines, pdf_variant):  # a render that fails before it paints a chart
+    raise RuntimeError("渲染失败（测试）")
+
+# The drawer hands each chart to the renderer on a pipe: made one page small, so that a chart
+# nobody reads blocks the drawer, as a city's charts (over the usual 64 KiB) do.
+real_pipe = os.pipe
+def small_pipe():
+    reading, writing = real_pipe()
+    fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, 4096)
+    return reading, writing
+os.pipe = small_pipe
 worker.start_report_processes()  # as the command does: first thing (cli.entry)
+os.pipe = real_pipe
 from tests.support.report_samples import sample_report_data
 from tracker.reporting import archive, figures, render
 assert worker.renders_while_drawing()
@@ -509,6 +521,14 @@ if sys.argv[1:] == ["misfit"]:  # every outline a point taller than its chart wi
         return await real_run(in_process, limits, function, *args)
     archive._run = counted
 data = sample_report_data()
+if sys.argv[1:] == ["fails"]:
+    worker.render_pending_pdf = failing
+    try:
+        asyncio.run(archive._draw_while_rendering(data, worker.NO_LIMITS, lambda: None))
+    except RuntimeError as error:
+        print("failed:", error)
+    assert not worker.has_chart_drawer() and worker._drawing is None
+    sys.exit(0)
 pdf = asyncio.run(archive._draw_while_rendering(data, worker.NO_LIMITS, lambda: None))
 if sys.argv[1:] == ["misfit"]:
     assert renders == ["render_pending_pdf", "render_report_pdf"], renders
@@ -523,19 +543,24 @@ sys.stdout.buffer.write(pdf)
 """
 
 
-@pytest.mark.parametrize("outlines", ["fit", "misfit"])
+@pytest.mark.parametrize("outlines", ["fit", "misfit", "fails"])
 def test_the_report_command_renders_while_its_charts_are_drawn(tmp_path, outlines):
     """worker.start_report_processes and archive._draw_while_rendering (the report command):
     the command builds the HTML with each chart's outline and the renderer, which loads only
     WeasyPrint, starts on it as soon as the model is built and gets each chart from the chart
     drawer as it is drawn; the charts are kept in the cache and the PDF is the one rendered
     here with the charts drawn first. When a chart does not fit its outline ("misfit"), the
-    report is rendered again with the charts themselves: the same PDF."""
+    renderer takes the other charts off the pipe and the report is rendered again with the
+    charts themselves: the same PDF. When the render fails ("fails"), the drawer, blocked on a
+    full pipe nobody reads, is ended and the command reports the error instead of waiting."""
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", _DRAW_WHILE_RENDERING, outlines],
-                            capture_output=True, timeout=120,
+                            capture_output=True, timeout=60,
                             cwd=Path(__file__).resolve().parents[2], env=env)
     assert result.returncode == 0, result.stderr.decode()
+    if outlines == "fails":
+        assert result.stdout.decode().startswith("failed: 报告渲染失败：RuntimeError: 渲染失败（测试）")
+        return
     assert result.stdout == render_report(sample_report_data(), pdf_variant=ARCHIVE_VARIANT)
 
 

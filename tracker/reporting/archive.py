@@ -120,7 +120,13 @@ async def _draw_while_rendering(data: ReportData, limits: RenderLimits | None,
                     render.ARCHIVE_VARIANT)
     if not wanted:
         return await rendered
-    pdf, drawn = await asyncio.gather(rendered, asyncio.to_thread(worker.draw_beside, wanted))
+    try:
+        pdf, drawn = await asyncio.gather(rendered, asyncio.to_thread(worker.draw_beside, wanted))
+    except BaseException:
+        # The render failed: nobody reads the charts the drawer hands on any more, and once
+        # their pipe is full it would wait for ever, and the command with it. End it.
+        worker.stop_chart_drawer()
+        raise
     charts = figures.keep(found, wanted, drawn)
     if pdf is None:  # a chart did not fit its outline: render with the charts themselves
         pdf = await _run(False, limits, render_report_pdf, data, charts)

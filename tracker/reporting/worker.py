@@ -100,12 +100,15 @@ def render_pending_pdf(html: str, outlines: dict[str, str], pdf_variant: str | N
     """In the report command's renderer: the PDF of `html` (render.pending_html, built by the
     command), each chart still being drawn waited for from the chart drawer when it is painted
     (pdf.render_pending); None when a chart came out at another size than its outline (the
-    command then renders the report again with the charts drawn)."""
+    command then renders the report again with the charts drawn). Every chart is taken off the
+    feed first: the drawer hands on each as it is drawn and blocks when the pipe is full."""
     from tracker.reporting import pdf
 
     try:
         return pdf.render_pending(html, outlines, _fed_chart, pdf_variant=pdf_variant)
     except pdf.ChartSizeChanged:
+        for name in outlines.values():
+            _fed_chart(name)
         return None
 
 
@@ -443,27 +446,35 @@ def has_chart_drawer() -> bool:
 
 
 def stop_chart_drawer() -> None:
-    """End the chart drawer unused (every chart was in the cache): its import would only take
-    CPU from the fork server loading WeasyPrint."""
+    """End the chart drawer: unused (every chart was in the cache: its import would only take
+    CPU from the renderer), or drawing for a render that failed (draw_beside then returns
+    with the error)."""
     global _drawer
     if _drawer is not None:
         (process, connection, _), _drawer = _drawer, None
         process.kill()
         process.join(5)
         connection.close()
+    elif _drawing is not None:
+        _drawing.kill()
+
+
+_drawing = None  # the drawer's process while draw_beside waits for its charts
 
 
 def draw_beside(wanted: dict) -> dict[str, dict[str, bytes]]:
     """figures.draw_many(wanted), done by the chart drawer (start_chart_drawer), which then
     ends: it draws one set of charts. Blocks until they are drawn."""
-    global _drawer
+    global _drawer, _drawing
     if _drawer is None:
         raise RuntimeError("draw_beside: no chart drawer was started")
-    (process, connection, _), _drawer = _drawer, None
+    process, connection, _ = _drawer
+    _drawing, _drawer = process, None  # in this order: stop_chart_drawer always finds it
     try:
         connection.send(wanted)
         result = _receive(connection, process)
     finally:
+        _drawing = None
         connection.close()
         process.join(5)
         if process.is_alive():
