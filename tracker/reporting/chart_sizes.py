@@ -1,6 +1,6 @@
 """The size of each chart, from its inputs, without matplotlib: the one place the figures'
 heights are decided (tracker/reporting/charts.py draws at these sizes) and what lets a report
-be laid out before its charts are drawn (render.pending_chart_uri: the page needs a chart's
+be laid out before its charts are drawn (render.pending_html: the page needs a chart's
 size, not its drawing, until the page is painted).
 
 Also the label wrapping the heights depend on (a wrapped label's lines make its row taller).

@@ -1,7 +1,7 @@
 """Imported only by the render worker's fork server (worker._PRELOAD): loads WeasyPrint, checks
 the environment and compiles the report templates once, so every render child forked from the
-server (or the report command's renderer, worker.start_renderer) starts with them instead of
-paying for them itself (the fork server preloads matplotlib beside it)."""
+server starts with them instead of paying for them itself (the fork server preloads matplotlib
+beside it). The report command's renderer loads only tracker.reporting.pdf (worker.start_renderer)."""
 
 from tracker.reporting import render
 
