@@ -1628,3 +1628,32 @@ def test_a_note_stating_that_the_units_before_its_comma_lead():
         (["市卫生健康委"], ["市医保局"]),
         (["市民政局", "市人力资源社会保障局"], []),
     ]
+
+
+def test_notes_saying_how_units_share_the_work():
+    """"按职责分工分别牵头落实", "按照职责分工负责", "按照职能分别落实": words on how the units share
+    the role, part of no unit name; with no 牵头 split all lead, after "X牵头;" the rest cooperate."""
+    assert extract_units("做好甲项公开。(各市政府和省民政厅、省农业厅等有关部门按職責分工分別牽頭落實)") == (
+        ["各市政府", "省民政厅", "省农业厅"], [])
+    assert extract_units("做好乙项公开。(省政府办公厅、省发展改革委牵头;省直有关部门,各地政府按照职责分工负责)") == (
+        ["省政府办公厅", "省发展改革委"], ["省直有关部门", "各地政府"])
+    assert extract_units("做好丙项公开。(市政府各部门,各开发区管委会按照职能分别落实)") == (
+        ["市政府各部门", "各开发区管委会"], [])
+
+
+def test_one_each_over_two_levels_and_square_bracket_glosses():
+    """"各州、市人民政府", "各乡镇、街道", "各市〔州〕、县〔市、区〕政府": one 各 over two bare levels of
+    government is one unit; a 〔…〕 gloss inside a name keeps its 、; a whole note may be in 〔…〕."""
+    assert extract_units("做好甲项公开。(省直有关部门,各州、市人民政府按照职责分工负责)") == (
+        ["省直有关部门", "各州、市人民政府"], [])
+    assert extract_units("做好乙项公开。(责任单位:市农业农村局,各乡镇、街道)") == (
+        ["市农业农村局", "各乡镇、街道"], [])
+    assert extract_units("做好丙项公开。(各市〔州〕、县〔市、区〕政府,各级政府各部门按照职能分别落实)") == (
+        ["各市〔州〕、县〔市、区〕政府", "各级政府各部门"], [])
+    assert extract_units("做好丁项公开。(责任单位:省直各部门,各市〔州〕政府,各县〔市、区、特区〕政府)") == (
+        ["省直各部门", "各市〔州〕政府", "各县〔市、区、特区〕政府"], [])
+    assert extract_units("做好戊项公开。〔各县(市)区人民政府,市政府各部门(单位)按照职能分别落实〕") == (
+        ["各县(市)区人民政府", "市政府各部门(单位)"], [])
+    # full names under one 各 stay apart, as do two 各
+    assert extract_units("做好己项公开。(责任单位:各乡镇政府、街道办事处,各乡镇、各街道)")[0] == [
+        "各乡镇政府", "街道办事处", "各乡镇", "各街道"]
