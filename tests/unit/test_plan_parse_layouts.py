@@ -1657,3 +1657,27 @@ def test_one_each_over_two_levels_and_square_bracket_glosses():
     # full names under one 各 stay apart, as do two 各
     assert extract_units("做好己项公开。(责任单位:各乡镇政府、街道办事处,各乡镇、各街道)")[0] == [
         "各乡镇政府", "街道办事处", "各乡镇", "各街道"]
+
+
+def test_cells_ended_by_their_bar_with_rows_padded_on_the_same_line():
+    """A web table copied one cell per line, each cell ended by " |", a row's empty cells
+    padded after its last cell on the same line ("一、… | ||"): rows of empty cells share the unit
+    cells above them, and a row printing one unit cell of two has the first merged from above
+    (the printed cell is its 责任单位)."""
+    text = "\n".join([
+        "某省2015年政府信息公开工作主要任务分解表",
+        "工 作 任 务 |", "牵头单位 |", "责 任 单 位 |",
+        "一、推进重点领域信息公开 | ||",
+        "(一)推进权力清单公开 | ||",
+        "1.甲项信息公开 |", "省编办 |", "省直各部门,各设区市 |",
+        "2.乙项信息公开 | ||",
+        "(二)推进财政资金信息公开 | ||",
+        "3.丙项信息公开 |", "省财政厅 |", "省直各部门 |",
+        "4.丁项信息公开 |", "各设区市 | |",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "推进权力清单公开", "甲项信息公开", ["省编办"], ["省直各部门", "各设区市"], None),
+        ("一", "推进权力清单公开", "乙项信息公开", ["省编办"], ["省直各部门", "各设区市"], None),
+        ("一", "推进财政资金信息公开", "丙项信息公开", ["省财政厅"], ["省直各部门"], None),
+        ("一", "推进财政资金信息公开", "丁项信息公开", ["省财政厅"], ["各设区市"], None),
+    ]

@@ -107,6 +107,9 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (source line, cells)
     caption: str | None = None
     positional: bool = False  # the cells are in their columns' places (no aligning by content)
+    # every row padded to the full width at its end: a short row's missing cells are merged from
+    # the rows above (the table's leftmost columns of their kind span, the later ones are the row's)
+    padded: bool = False
 
 
 def read_table(block: list[Line]) -> Table | None:
@@ -183,8 +186,6 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
     i = start
     padded = False
     while i < len(lines):
-        if pending is not None and not padded and not _header_cell(Line(0, pending[1], match_key(pending[1]))):
-            return None  # the header's cells end with no padding after them: another layout
         bars = _bars(lines[i])
         if bars:
             padded = padded or bars > 1
@@ -210,7 +211,7 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
     while names and not names[-1]:
         names.pop()
     columns = header_columns(names) if len(names) >= 2 and "" not in names else None
-    if not padded or columns is None or width == len(names):
+    if not padded or columns is None:
         return None
     rows = []
     for at in range(width, len(cells), width):
@@ -219,7 +220,7 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
         if not row[0] or "" in row[:filled]:
             return None
         rows.append((cells[at][0], row[:filled]))
-    return Table(columns, names, rows), i
+    return Table(columns, names, rows, padded=True), i
 
 
 def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
@@ -268,7 +269,8 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     return Table(columns, header, rows), i
 
 
-_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*[|｜][ \t\u3000]*$")
+# "工作任务 |", and "一、… | ||" (the row's other cells empty, padded after it)
+_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*([|｜](?:[ \t\u3000]*[|｜])*)[ \t\u3000]*$")
 _BAR_ENDED_MIN = 4  # a copy that ends every cell with its bar ends many lines so
 
 
@@ -279,8 +281,8 @@ def split_bar_ended_cells(text: str) -> str:
     rows = text.split("\n")
     if sum(1 for row in rows if _BAR_ENDED_CELL.fullmatch(row)) < _BAR_ENDED_MIN:
         return text
-    return "\n".join(_BAR_ENDED_CELL.sub(r"\1\n|", row) if _BAR_ENDED_CELL.fullmatch(row) else row
-                     for row in rows)
+    return "\n".join(_BAR_ENDED_CELL.sub(lambda m: m[1] + "\n" + re.sub(r"[ \t\u3000]", "", m[2]), row)
+                     if _BAR_ENDED_CELL.fullmatch(row) else row for row in rows)
 
 
 def _header_cell(line: Line) -> bool:

@@ -430,6 +430,8 @@ class _Builder:
                 values = {role: cells[index] for role, index in cols.items() if cells[index]}
             else:
                 values = align_row(cells if len(cells) == width else filled, cols, width)
+            if table.padded:
+                _right_align_units(values, cols)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
@@ -455,7 +457,7 @@ class _Builder:
             for role in INHERITED:
                 if role not in cols:
                     continue
-                if role in UNIT_ROLES and own_units and role in absent and not continuing:
+                if role in UNIT_ROLES and own_units and role in absent and not continuing and not table.padded:
                     # a short row naming its own units: which unit column it lacks is not known,
                     # so it continues no merged unit cell above it
                     previous[role] = values.get(role, "")
@@ -722,6 +724,18 @@ _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,
 
 
 _GROUP_CELL_MAX = 20
+
+
+def _right_align_units(values: dict[str, str], columns: dict[str, int]) -> None:
+    """A padded row printing fewer unit cells than the table has unit columns ("5.… | 乙 | |"
+    under "4.… | 甲 | 丙 |"): the first unit columns are merged from the row above, so the
+    printed cells are the last ones (乙 is row 5's 责任单位, 甲 still leads)."""
+    roles = sorted((r for r in UNIT_ROLES if r in columns), key=columns.get)
+    given = [values.pop(r) for r in roles if values.get(r)]
+    for role in roles:
+        values.pop(role, None)
+    for role, value in zip(roles[len(roles) - len(given):], given, strict=True):
+        values[role] = value
 
 
 def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list[str]:
