@@ -1681,3 +1681,29 @@ def test_cells_ended_by_their_bar_with_rows_padded_on_the_same_line():
         ("一", "推进财政资金信息公开", "丙项信息公开", ["省财政厅"], ["省直各部门"], None),
         ("一", "推进财政资金信息公开", "丁项信息公开", ["省财政厅"], ["各设区市"], None),
     ]
+
+
+def test_a_padded_table_with_status_and_remark_columns_and_points_in_one_cell():
+    """Cells ended by " |", the header padded ("||") and holding plain column names (完成情况,
+    备注); a numbered 工作任务 cell names the item of the numbered points in its 具体要求 cell,
+    each point a task with the row's units; a 备注 cell holding a deadline is the deadline (a
+    status is not); the row the stored text stops inside has no whole task."""
+    text = "\n".join([
+        "某市2022年政务公开重点工作任务清单",
+        "工作任务 |", "具 体 要 求 |", "责任单位 |", "完成情况 |", "备注 |", "||",
+        "一、年底前专项工作任务 |", "|", "|||||",
+        "1.文件集中公开 |",
+        "1.开展文件清理,形成目录。2.发布文件标准文本。3.建立专栏集中公开。 |",
+        "市政府各部门,各县市区政府 |", "推进中 |", "11月底前完成 |", "||",
+        "2.基层公开提升 |",
+        "1. 全面公开各领域政府信息。2.公开涉农补贴项目",
+    ])
+    plan = parse_plan_text(text)
+    units = ["市政府各部门", "各县市区政府"]
+    assert _tasks(plan) == [
+        ("一", "文件集中公开", "开展文件清理,形成目录。", units, [], "11月底前完成"),
+        ("一", "文件集中公开", "发布文件标准文本。", units, [], "11月底前完成"),
+        ("一", "文件集中公开", "建立专栏集中公开。", units, [], "11月底前完成"),
+    ]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [("1", "文件集中公开"), ("2", "基层公开提升")]
+    assert [t.number for t in plan.sections[0].items[0].tasks] == ["1", "2", "3"]

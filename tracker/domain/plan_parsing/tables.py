@@ -33,6 +33,8 @@ COLUMN_NAMES = {
                     "协同单位", "参加单位", "配合"},
     "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
                  "时间安排", "进度安排"},
+    # 备注: remarks; a deadline written there is the row's deadline when no column gives one
+    "remark": {"备注", "说明", "备注说明"},
     # 分管县领导 / 责任领导: the leader in charge, a person: a column of the table, no unit
     "leader": {"分管领导", "责任领导", "牵头领导", "分管县领导", "分管市领导", "分管区领导", "分管省领导",
                "牵头负责领导", "分管副县长", "分管副市长", "分管副区长", "责任人"},
@@ -110,6 +112,7 @@ class Table:
     # every row padded to the full width at its end: a short row's missing cells are merged from
     # the rows above (the table's leftmost columns of their kind span, the later ones are the row's)
     padded: bool = False
+    cut: bool = False  # the text stops inside the last row's last cell: that row is not whole
 
 
 def read_table(block: list[Line]) -> Table | None:
@@ -173,6 +176,10 @@ def _bars(line: Line) -> int:
     return len(key) if key and not key.strip("|") else 0
 
 
+# A column name that names no role of this parser ("完成情况", "备注"), as a header cell.
+_PLAIN_LABEL = re.compile(r"[\u4e00-\u9fff](?: ?[\u4e00-\u9fff]){1,5}")
+
+
 def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None:
     """A web table copied one cell per line, each cell ended by its bar, where every row is
     padded to the table's full width with empty cells ("||||" after a row whose other cells
@@ -200,13 +207,21 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
         else:
             pending = (lines[i].no, lines[i].text)
         i += 1
-    if pending is not None:  # the text stops inside the last cell
+    cut = pending is not None  # the text stops inside the last cell (no bar closes it)
+    if cut:
         cells.append(pending)
-    names = []
+    names: list[str] = []
+    plain_at = None  # the first header cell named by a plain label (完成情况, 备注)
     for _, text in cells:
+        if text and names and not names[-1]:
+            break  # the header's padding is over: the first row starts
         if text and not _header_cell(Line(0, text, match_key(text))):
-            break
+            if not (names and _PLAIN_LABEL.fullmatch(match_key(text).strip()) and cell_type(text) == "text"):
+                break
+            plain_at = len(names) if plain_at is None else plain_at
         names.append(text)
+    if plain_at is not None and names[-1]:
+        names = names[:plain_at]  # only a padded header shows where its plain labels end
     width = len(names)
     while names and not names[-1]:
         names.pop()
@@ -220,7 +235,7 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
         if not row[0] or "" in row[:filled]:
             return None
         rows.append((cells[at][0], row[:filled]))
-    return Table(columns, names, rows, padded=True), i
+    return Table(columns, names, rows, padded=True, cut=cut), i
 
 
 def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
@@ -395,7 +410,7 @@ _FIT = {
     None: {"text": 0.2, "empty": 0.5, "unit": 0, "deadline": 0, "num": -1, "heading": -1},
 }
 _SKIP = {"number": -0.3, "task": -0.4, "requirement": -0.6, "lead": -1.0, "responsible": -1.0,
-         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, None: -0.1}
+         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, "remark": -0.1, None: -0.1}
 _EXTRA = {"num": -0.5, "heading": -0.2, "empty": -0.1}
 _DEADLINE_WORDS = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|年内|年度|全年|季度|半年|持续|长期|"

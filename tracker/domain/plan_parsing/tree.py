@@ -382,7 +382,8 @@ class _Builder:
         group: str | None = None
         leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
-        for no, cells in table.rows:
+        for row_index, (no, cells) in enumerate(table.rows):
+            whole = not (table.cut and row_index == len(table.rows) - 1)
             filled = [c for c in cells if c]
             if not filled or [match_key(c) for c in cells] == header_key:
                 continue
@@ -436,6 +437,11 @@ class _Builder:
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
             own_task = _numbered_task(task_value) if grouped else None
+            # "1.文件集中公开" | "1.清理文件。2.发布文本。": the numbered task cell names the group of
+            # the numbered points its requirement cell holds
+            points = _inline_points(requirement) if grouped and task_value else []
+            if points:
+                own_task = None
             if self_named and task_value and requirement:
                 own_task = task_value
             if own_task:
@@ -446,8 +452,11 @@ class _Builder:
                 task_value, requirement = values["task"], ""
             if grouped and requirement and task_value and task_value != group and not leveled:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
+                numbered = task_heading(Line(0, task_value, match_key(task_value))) if points else None
                 if heading:
                     self.item(heading[0], heading[1] or None)
+                elif numbered and numbered[1]:
+                    self.item(numbered[0], numbered[1].rstrip("。"))
                 else:
                     self.item(None, task_value)
                 group = task_value
@@ -476,9 +485,13 @@ class _Builder:
             units = None
             if {"lead", "responsible", "cooperating"} & cols.keys():
                 units = table_row_units(values, cols)
-            deadline = (resolve_deadline_phrase(values.get("deadline"), self.year)
-                        if values.get("deadline") else (None, None))
-            self.task(number, text, no, units, deadline)
+            written = values.get("deadline") or (
+                values.get("remark") if cell_type(values.get("remark", "")) == "deadline" else None)
+            deadline = resolve_deadline_phrase(written, self.year) if written else (None, None)
+            if not whole:
+                continue  # the stored text stops inside this row: its task is not whole (a cut page)
+            for point_number, point in points or [(number, text)]:
+                self.task(point_number, point, no, units and (list(units[0]), list(units[1])), deadline)
             self.last_task = None
         if {"lead", "responsible", "cooperating"} & cols.keys():
             self._unit_cell_after_its_rows(table_section)
@@ -724,6 +737,25 @@ _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,
 
 
 _GROUP_CELL_MAX = 20
+
+
+_INLINE_POINT = re.compile(r"(?:^|(?<=[。;；]))\s*(\d{1,2})\s*[.、．](?!\d)\s*")
+
+
+def _inline_points(cell: str) -> list[tuple[str, str]]:
+    """"1.A。2.B。3.C。" in one cell → [("1", "A。"), ("2", "B。"), ("3", "C。")]: two or more
+    points numbered 1, 2, … in order, each after a stop; [] for any other cell."""
+    key = match_key(cell or "")
+    starts = [m for m in _INLINE_POINT.finditer(key)]
+    if len(starts) < 2 or starts[0].start() != 0:
+        return []
+    points = []
+    for index, m in enumerate(starts):
+        if int(m[1]) != index + 1:
+            return []
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(cell)
+        points.append((m[1], cell[m.end(): end].strip()))
+    return points if all(text for _, text in points) else []
 
 
 def _right_align_units(values: dict[str, str], columns: dict[str, int]) -> None:
