@@ -1707,3 +1707,22 @@ def test_a_padded_table_with_status_and_remark_columns_and_points_in_one_cell():
     ]
     assert [(i.number, i.title) for i in plan.sections[0].items] == [("1", "文件集中公开"), ("2", "基层公开提升")]
     assert [t.number for t in plan.sections[0].items[0].tasks] == ["1", "2", "3"]
+
+
+def test_a_padded_table_whose_task_column_holds_only_its_headings():
+    """Cells ended by " |": 工作任务 holds the 一、 and （三） heading cells of each row (its column
+    spans two), a glossed name "贯彻举措(市上统一要求)" and 工作要求 both describe the task ("A：B");
+    时限要求 gives the deadline; a unit cell captioned "牵头处室:财务处" takes its column's role."""
+    text = "\n".join([
+        "某委贯彻落实2021年政务公开工作要点任务分工",
+        "工作任务 |", "贯彻举措(市上统一要求) |", "工作要求 |", "时限要求 |", "市级牵头单位 |", "责任单位 | ||",
+        "一、深化政务公开 |", "(三)做好财政信息公开。 |", "及时公开本部门财政预决算信息。 |",
+        "每年度公开预决算信息 |", "每年度 |", "市财政局 |", "牵头处室:财务处 | |",
+        "(四)做好疫情防控信息公开。 |", "切实增强疫情防控信息发布的及时性",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "做好财政信息公开", "及时公开本部门财政预决算信息。：每年度公开预决算信息", ["市财政局"], ["财务处"], "每年度"),
+    ]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [("（三）", "做好财政信息公开"),
+                                                                    ("（四）", "做好疫情防控信息公开")]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.units import (
+    CELL_LABEL,
     MARKED_LEAD,
     mask_pointer_glosses,
     merge_units,
@@ -303,7 +304,8 @@ def split_bar_ended_cells(text: str) -> str:
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
     key = _YEAR_PREFIX.sub("", line.key.strip(), count=1) if _YEAR_PREFIX.match(line.key.strip()) else line.key.strip()
-    return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+    key = re.sub(r"\([^()]{1,12}\)", "", key)  # "贯彻举措(市上统一要求)": the name and its gloss
+    return (0 < len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
             and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
 
@@ -540,6 +542,8 @@ def row_number(cell: str) -> str | None:
 def cell_units(cell: str) -> tuple[list[str], list[str]]:
     """A unit cell → (marked lead, others): "市发改委（牵头）、市财政局", "A牵头,B配合"."""
     cell = mask_pointer_glosses(cell or "")
+    if (label := CELL_LABEL.match(match_key(cell))) and not CELL_LABEL.search(match_key(cell), label.end()):
+        cell = cell[label.end():]  # one caption opening the cell; several labels are a note
     if not MARKED_LEAD.search(match_key(cell or "")) or "," in match_key(cell or ""):
         roles = role_units(cell)
         if roles is not None:

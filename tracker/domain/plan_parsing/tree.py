@@ -389,6 +389,7 @@ class _Builder:
                 continue
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
+            headed = False
             while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
                    and len(match_key(filled[0]).strip()) > 4
                    and _own_item_cell(cells) is None):  # an item row with its units: below
@@ -396,6 +397,9 @@ class _Builder:
                 cells = cells[cells.index(filled[0]) + 1:]
                 filled = filled[1:]
                 previous, group = {}, None
+                headed = True
+            if headed and table.padded and (shifted := _after_heading_column(cells, table)):
+                cells = shifted
             own = _own_item_cell(cells) if {"lead", "responsible", "cooperating"} & cols.keys() else None
             if own is not None and (spanned or any(cells[own + 1:])):
                 # "（一）A。B。 | units" / "（二）A。 | ||": a requirement cell numbered as an item, with
@@ -411,6 +415,8 @@ class _Builder:
                 self.task(None, rest.strip() or body, no, (list(spanned[0]), list(spanned[1])) if spanned else ([], []))
                 self.last_task = None
                 continue
+            if not whole and len(set(filled)) == 1 and cell_type(filled[0]) != "heading":
+                continue  # a cell the stored text stops inside is neither a task nor a heading
             if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
                 self.table_heading(filled[0], appended)
                 previous, group = {}, None
@@ -737,6 +743,24 @@ _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,
 
 
 _GROUP_CELL_MAX = 20
+
+
+def _after_heading_column(cells: list[str], table: Table) -> list[str] | None:
+    """A padded row whose first column (工作任务) held only its 一、/（一） heading cells, the row's
+    own cells filling the other columns one for one: its first two text columns (贯彻举措 | 工作要求)
+    are both the task's description, so the row reads as "贯彻举措：工作要求" in the task column."""
+    header, cols = table.header, table.columns
+    if cols.get("task") != 0 or len(cells) != len(header) - 1 or not all(cells):
+        return None
+    texts = [j for j in range(1, len(header)) if column_role(header[j]) in ("task", "requirement")]
+    if not texts or texts[0] != 1:
+        return None
+    task = "：".join(cells[j - 1] for j in texts[:2])
+    row = ["", *cells]
+    row[0] = task
+    for j in texts:
+        row[j] = ""
+    return row
 
 
 _INLINE_POINT = re.compile(r"(?:^|(?<=[。;；]))\s*(\d{1,2})\s*[.、．](?!\d)\s*")

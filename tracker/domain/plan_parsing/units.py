@@ -21,6 +21,8 @@ _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
     rf"|(?P<other>{_OTHER_LABELS})|(?P<side>{_SIDE_LABELS}))\s*:\s*"
 )
+# "牵头处室:财务处" as a unit cell: the cell's own caption; the table's column gives the role.
+CELL_LABEL = re.compile(rf"\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS})\s*:\s*(?=\S)")
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
 # A labelled unit list ends at the sentence or note end; a short bracket naming a unit right
 # after a name is part of the name ("智慧岛服务管理中心（区数字办）"), unlike a remark ("（统筹）").
