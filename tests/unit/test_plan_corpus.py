@@ -38,7 +38,13 @@ tests/data/plans/README.md), then the parser was tuned on their layouts (parser-
 
 2026-11-29: f01 of the fresh f/i hold-out, refused untouched (a page folded onto one line whose items
 are half-width "(一)" after a space), joined development and is read (153 -> 154 documents); the
-others of f/i stay unseen."""
+others of f/i stay unseen.
+
+2026-11-29: f02-f17, the other 16 政务公开 documents of the f/i hold-out (cut pages, 39 tasks), joined
+development after their one untouched score (sections 0.91 / items 0.94 / tasks 0.85 / units 0.46 /
+roles 0.46 / deadlines 0.79, none refused; 154 -> 170 documents), then the parser was tuned on their
+layouts (parser-f). The floors are the 170-document totals after that tuning; no development document
+scores lower than before it. i01-i02 stay unseen."""
 
 from __future__ import annotations
 
@@ -54,15 +60,16 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # (the exceptions: 2026-11-28 the 14 hold-out documents joined the set, 27 -> 41 documents;
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
 # 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112; then w01-w03, y01-y02 and
-# z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153; then f01, 153 -> 154: see above).
+# z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153; then f01, 153 -> 154; then f02-f17,
+# 154 -> 170: see above).
 DEV_FLOORS = {
-    "documents": 154,
-    "sections_f1": 0.9947,
-    "items_f1": 0.9798,
-    "tasks_f1": 0.9753,
-    "units": 0.979,
-    "units_roles": 0.979,
-    "deadlines": 0.978,
+    "documents": 170,
+    "sections_f1": 0.9949,
+    "items_f1": 0.9803,
+    "tasks_f1": 0.9758,
+    "units": 0.9795,
+    "units_roles": 0.9795,
+    "deadlines": 0.9785,
 }
 
 

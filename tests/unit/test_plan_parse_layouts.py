@@ -1628,3 +1628,101 @@ def test_a_note_stating_that_the_units_before_its_comma_lead():
         (["市卫生健康委"], ["市医保局"]),
         (["市民政局", "市人力资源社会保障局"], []),
     ]
+
+
+def test_notes_saying_how_units_share_the_work():
+    """"按职责分工分别牵头落实", "按照职责分工负责", "按照职能分别落实": words on how the units share
+    the role, part of no unit name; with no 牵头 split all lead, after "X牵头;" the rest cooperate."""
+    assert extract_units("做好甲项公开。(各市政府和省民政厅、省农业厅等有关部门按職責分工分別牽頭落實)") == (
+        ["各市政府", "省民政厅", "省农业厅"], [])
+    assert extract_units("做好乙项公开。(省政府办公厅、省发展改革委牵头;省直有关部门,各地政府按照职责分工负责)") == (
+        ["省政府办公厅", "省发展改革委"], ["省直有关部门", "各地政府"])
+    assert extract_units("做好丙项公开。(市政府各部门,各开发区管委会按照职能分别落实)") == (
+        ["市政府各部门", "各开发区管委会"], [])
+
+
+def test_one_each_over_two_levels_and_square_bracket_glosses():
+    """"各州、市人民政府", "各乡镇、街道", "各市〔州〕、县〔市、区〕政府": one 各 over two bare levels of
+    government is one unit; a 〔…〕 gloss inside a name keeps its 、; a whole note may be in 〔…〕."""
+    assert extract_units("做好甲项公开。(省直有关部门,各州、市人民政府按照职责分工负责)") == (
+        ["省直有关部门", "各州、市人民政府"], [])
+    assert extract_units("做好乙项公开。(责任单位:市农业农村局,各乡镇、街道)") == (
+        ["市农业农村局", "各乡镇、街道"], [])
+    assert extract_units("做好丙项公开。(各市〔州〕、县〔市、区〕政府,各级政府各部门按照职能分别落实)") == (
+        ["各市〔州〕、县〔市、区〕政府", "各级政府各部门"], [])
+    assert extract_units("做好丁项公开。(责任单位:省直各部门,各市〔州〕政府,各县〔市、区、特区〕政府)") == (
+        ["省直各部门", "各市〔州〕政府", "各县〔市、区、特区〕政府"], [])
+    assert extract_units("做好戊项公开。〔各县(市)区人民政府,市政府各部门(单位)按照职能分别落实〕") == (
+        ["各县(市)区人民政府", "市政府各部门(单位)"], [])
+    # full names under one 各 stay apart, as do two 各
+    assert extract_units("做好己项公开。(责任单位:各乡镇政府、街道办事处,各乡镇、各街道)")[0] == [
+        "各乡镇政府", "街道办事处", "各乡镇", "各街道"]
+
+
+def test_cells_ended_by_their_bar_with_rows_padded_on_the_same_line():
+    """A web table copied one cell per line, each cell ended by " |", a row's empty cells
+    padded after its last cell on the same line ("一、… | ||"): rows of empty cells share the unit
+    cells above them, and a row printing one unit cell of two has the first merged from above
+    (the printed cell is its 责任单位)."""
+    text = "\n".join([
+        "某省2015年政府信息公开工作主要任务分解表",
+        "工 作 任 务 |", "牵头单位 |", "责 任 单 位 |",
+        "一、推进重点领域信息公开 | ||",
+        "(一)推进权力清单公开 | ||",
+        "1.甲项信息公开 |", "省编办 |", "省直各部门,各设区市 |",
+        "2.乙项信息公开 | ||",
+        "(二)推进财政资金信息公开 | ||",
+        "3.丙项信息公开 |", "省财政厅 |", "省直各部门 |",
+        "4.丁项信息公开 |", "各设区市 | |",
+    ])
+    assert _tasks(parse_plan_text(text)) == [
+        ("一", "推进权力清单公开", "甲项信息公开", ["省编办"], ["省直各部门", "各设区市"], None),
+        ("一", "推进权力清单公开", "乙项信息公开", ["省编办"], ["省直各部门", "各设区市"], None),
+        ("一", "推进财政资金信息公开", "丙项信息公开", ["省财政厅"], ["省直各部门"], None),
+        ("一", "推进财政资金信息公开", "丁项信息公开", ["省财政厅"], ["各设区市"], None),
+    ]
+
+
+def test_a_padded_table_with_status_and_remark_columns_and_points_in_one_cell():
+    """Cells ended by " |", the header padded ("||") and holding plain column names (完成情况,
+    备注); a numbered 工作任务 cell names the item of the numbered points in its 具体要求 cell,
+    each point a task with the row's units; a 备注 cell holding a deadline is the deadline (a
+    status is not); the row the stored text stops inside has no whole task."""
+    text = "\n".join([
+        "某市2022年政务公开重点工作任务清单",
+        "工作任务 |", "具 体 要 求 |", "责任单位 |", "完成情况 |", "备注 |", "||",
+        "一、年底前专项工作任务 |", "|", "|||||",
+        "1.文件集中公开 |",
+        "1.开展文件清理,形成目录。2.发布文件标准文本。3.建立专栏集中公开。 |",
+        "市政府各部门,各县市区政府 |", "推进中 |", "11月底前完成 |", "||",
+        "2.基层公开提升 |",
+        "1. 全面公开各领域政府信息。2.公开涉农补贴项目",
+    ])
+    plan = parse_plan_text(text)
+    units = ["市政府各部门", "各县市区政府"]
+    assert _tasks(plan) == [
+        ("一", "文件集中公开", "开展文件清理,形成目录。", units, [], "11月底前完成"),
+        ("一", "文件集中公开", "发布文件标准文本。", units, [], "11月底前完成"),
+        ("一", "文件集中公开", "建立专栏集中公开。", units, [], "11月底前完成"),
+    ]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [("1", "文件集中公开"), ("2", "基层公开提升")]
+    assert [t.number for t in plan.sections[0].items[0].tasks] == ["1", "2", "3"]
+
+
+def test_a_padded_table_whose_task_column_holds_only_its_headings():
+    """Cells ended by " |": 工作任务 holds the 一、 and （三） heading cells of each row (its column
+    spans two), a glossed name "贯彻举措(市上统一要求)" and 工作要求 both describe the task ("A：B");
+    时限要求 gives the deadline; a unit cell captioned "牵头处室:财务处" takes its column's role."""
+    text = "\n".join([
+        "某委贯彻落实2021年政务公开工作要点任务分工",
+        "工作任务 |", "贯彻举措(市上统一要求) |", "工作要求 |", "时限要求 |", "市级牵头单位 |", "责任单位 | ||",
+        "一、深化政务公开 |", "(三)做好财政信息公开。 |", "及时公开本部门财政预决算信息。 |",
+        "每年度公开预决算信息 |", "每年度 |", "市财政局 |", "牵头处室:财务处 | |",
+        "(四)做好疫情防控信息公开。 |", "切实增强疫情防控信息发布的及时性",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "做好财政信息公开", "及时公开本部门财政预决算信息。：每年度公开预决算信息", ["市财政局"], ["财务处"], "每年度"),
+    ]
+    assert [(i.number, i.title) for i in plan.sections[0].items] == [("（三）", "做好财政信息公开"),
+                                                                    ("（四）", "做好疫情防控信息公开")]

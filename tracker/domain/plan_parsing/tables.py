@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tracker.domain.plan_parsing.text import Line, match_key
 from tracker.domain.plan_parsing.units import (
+    CELL_LABEL,
     MARKED_LEAD,
     mask_pointer_glosses,
     merge_units,
@@ -33,6 +34,8 @@ COLUMN_NAMES = {
                     "协同单位", "参加单位", "配合"},
     "deadline": {"完成时限", "时间要求", "完成时间", "时限要求", "时限", "完成期限", "时间节点",
                  "时间安排", "进度安排"},
+    # 备注: remarks; a deadline written there is the row's deadline when no column gives one
+    "remark": {"备注", "说明", "备注说明"},
     # 分管县领导 / 责任领导: the leader in charge, a person: a column of the table, no unit
     "leader": {"分管领导", "责任领导", "牵头领导", "分管县领导", "分管市领导", "分管区领导", "分管省领导",
                "牵头负责领导", "分管副县长", "分管副市长", "分管副区长", "责任人"},
@@ -107,6 +110,10 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (source line, cells)
     caption: str | None = None
     positional: bool = False  # the cells are in their columns' places (no aligning by content)
+    # every row padded to the full width at its end: a short row's missing cells are merged from
+    # the rows above (the table's leftmost columns of their kind span, the later ones are the row's)
+    padded: bool = False
+    cut: bool = False  # the text stops inside the last row's last cell: that row is not whole
 
 
 def read_table(block: list[Line]) -> Table | None:
@@ -170,6 +177,10 @@ def _bars(line: Line) -> int:
     return len(key) if key and not key.strip("|") else 0
 
 
+# A column name that names no role of this parser ("完成情况", "备注"), as a header cell.
+_PLAIN_LABEL = re.compile(r"[\u4e00-\u9fff](?: ?[\u4e00-\u9fff]){1,5}")
+
+
 def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None:
     """A web table copied one cell per line, each cell ended by its bar, where every row is
     padded to the table's full width with empty cells ("||||" after a row whose other cells
@@ -183,8 +194,6 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
     i = start
     padded = False
     while i < len(lines):
-        if pending is not None and not padded and not _header_cell(Line(0, pending[1], match_key(pending[1]))):
-            return None  # the header's cells end with no padding after them: another layout
         bars = _bars(lines[i])
         if bars:
             padded = padded or bars > 1
@@ -199,18 +208,26 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
         else:
             pending = (lines[i].no, lines[i].text)
         i += 1
-    if pending is not None:  # the text stops inside the last cell
+    cut = pending is not None  # the text stops inside the last cell (no bar closes it)
+    if cut:
         cells.append(pending)
-    names = []
+    names: list[str] = []
+    plain_at = None  # the first header cell named by a plain label (完成情况, 备注)
     for _, text in cells:
+        if text and names and not names[-1]:
+            break  # the header's padding is over: the first row starts
         if text and not _header_cell(Line(0, text, match_key(text))):
-            break
+            if not (names and _PLAIN_LABEL.fullmatch(match_key(text).strip()) and cell_type(text) == "text"):
+                break
+            plain_at = len(names) if plain_at is None else plain_at
         names.append(text)
+    if plain_at is not None and names[-1]:
+        names = names[:plain_at]  # only a padded header shows where its plain labels end
     width = len(names)
     while names and not names[-1]:
         names.pop()
     columns = header_columns(names) if len(names) >= 2 and "" not in names else None
-    if not padded or columns is None or width == len(names):
+    if not padded or columns is None:
         return None
     rows = []
     for at in range(width, len(cells), width):
@@ -219,7 +236,7 @@ def _read_padded_rows(lines: list[Line], start: int) -> tuple[Table, int] | None
         if not row[0] or "" in row[:filled]:
             return None
         rows.append((cells[at][0], row[:filled]))
-    return Table(columns, names, rows), i
+    return Table(columns, names, rows, padded=True, cut=cut), i
 
 
 def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
@@ -268,7 +285,8 @@ def read_cell_lines(lines: list[Line], start: int) -> tuple[Table, int] | None:
     return Table(columns, header, rows), i
 
 
-_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*[|｜][ \t\u3000]*$")
+# "工作任务 |", and "一、… | ||" (the row's other cells empty, padded after it)
+_BAR_ENDED_CELL = re.compile(r"([^|｜\n]*[^|｜\s])[ \t\u3000]*([|｜](?:[ \t\u3000]*[|｜])*)[ \t\u3000]*$")
 _BAR_ENDED_MIN = 4  # a copy that ends every cell with its bar ends many lines so
 
 
@@ -279,14 +297,15 @@ def split_bar_ended_cells(text: str) -> str:
     rows = text.split("\n")
     if sum(1 for row in rows if _BAR_ENDED_CELL.fullmatch(row)) < _BAR_ENDED_MIN:
         return text
-    return "\n".join(_BAR_ENDED_CELL.sub(r"\1\n|", row) if _BAR_ENDED_CELL.fullmatch(row) else row
-                     for row in rows)
+    return "\n".join(_BAR_ENDED_CELL.sub(lambda m: m[1] + "\n" + re.sub(r"[ \t\u3000]", "", m[2]), row)
+                     if _BAR_ENDED_CELL.fullmatch(row) else row for row in rows)
 
 
 def _header_cell(line: Line) -> bool:
     """A line that is only a column name (a header cell of a table written one cell per line)."""
     key = _YEAR_PREFIX.sub("", line.key.strip(), count=1) if _YEAR_PREFIX.match(line.key.strip()) else line.key.strip()
-    return (len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
+    key = re.sub(r"\([^()]{1,12}\)", "", key)  # "贯彻举措(市上统一要求)": the name and its gloss
+    return (0 < len(key) <= 10 and not re.search(r"[\d\t|。;,:、.]", key.replace("/", ""))
             and not re.search(r"(?:表|清单|一览)$", key)  # "任务分解表" is the table's caption
             and column_role(key) is not None)
 
@@ -340,7 +359,7 @@ def _stream_rows(cells: list[tuple[int, str]], columns: dict[str, int], width: i
     return rows
 
 
-_ROLE_ONLY = re.compile(r"(?:分别|共同|按职[责能]分工)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
+_ROLE_ONLY = re.compile(r"(?:分别|共同|按照?职[责能]分工)?(?:分别)?(?:牵头落实|牵头负责|负责落实|牵头|负责|配合落实|配合|落实)")
 
 
 def _numbered_cell(text: str) -> bool:
@@ -393,7 +412,7 @@ _FIT = {
     None: {"text": 0.2, "empty": 0.5, "unit": 0, "deadline": 0, "num": -1, "heading": -1},
 }
 _SKIP = {"number": -0.3, "task": -0.4, "requirement": -0.6, "lead": -1.0, "responsible": -1.0,
-         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, None: -0.1}
+         "cooperating": -1.0, "deadline": -1.0, "leader": -0.5, "remark": -0.1, None: -0.1}
 _EXTRA = {"num": -0.5, "heading": -0.2, "empty": -0.1}
 _DEADLINE_WORDS = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|年底|年末|年内|年度|全年|季度|半年|持续|长期|"
@@ -402,7 +421,7 @@ _DATE_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八�
 _UNIT_NAME = re.compile(
     r"(?:局|委|办|处|室|科|所|院|站|队|部|中心|单位|部门|政府|街道|镇|乡|公司|集团|会|组|厅|署|馆|团|社|"
     r"(?<![运执进实推施试履通流])行|台|校|园|分局|支队|大队|办事处|机构|股|口|区|县|市|村|社区)(?:\([^()]{1,12}\))?$")
-_ROLE_WORDS = re.compile(r"按职[责能]分工落实|按职[责能]分工|按职[责能]|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
+_ROLE_WORDS = re.compile(r"按照?职[责能]分工落实|按照?职[责能]分工|按照?职[责能]|分别|共同|负责落实|牵头|配合|负责|落实|协办|参与|会同|办理|以及"
                          r"|(?<![员协学商联总大工委社理])会(?![议计展上后])|等$|等")  # "X会Y", not 委员会
 
 
@@ -523,6 +542,8 @@ def row_number(cell: str) -> str | None:
 def cell_units(cell: str) -> tuple[list[str], list[str]]:
     """A unit cell → (marked lead, others): "市发改委（牵头）、市财政局", "A牵头,B配合"."""
     cell = mask_pointer_glosses(cell or "")
+    if (label := CELL_LABEL.match(match_key(cell))) and not CELL_LABEL.search(match_key(cell), label.end()):
+        cell = cell[label.end():]  # one caption opening the cell; several labels are a note
     if not MARKED_LEAD.search(match_key(cell or "")) or "," in match_key(cell or ""):
         roles = role_units(cell)
         if roles is not None:

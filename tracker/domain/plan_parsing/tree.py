@@ -382,12 +382,14 @@ class _Builder:
         group: str | None = None
         leveled = False  # the items come from group cells before the task column
         header_key = [match_key(c) for c in table.header]
-        for no, cells in table.rows:
+        for row_index, (no, cells) in enumerate(table.rows):
+            whole = not (table.cut and row_index == len(table.rows) - 1)
             filled = [c for c in cells if c]
             if not filled or [match_key(c) for c in cells] == header_key:
                 continue
             if all(SEPARATOR_CELL.fullmatch(c) for c in filled):
                 continue
+            headed = False
             while (len(set(filled)) > 1 and cell_type(filled[0]) == "heading" and filled[0] in cells[:2]
                    and len(match_key(filled[0]).strip()) > 4
                    and _own_item_cell(cells) is None):  # an item row with its units: below
@@ -395,6 +397,9 @@ class _Builder:
                 cells = cells[cells.index(filled[0]) + 1:]
                 filled = filled[1:]
                 previous, group = {}, None
+                headed = True
+            if headed and table.padded and (shifted := _after_heading_column(cells, table)):
+                cells = shifted
             own = _own_item_cell(cells) if {"lead", "responsible", "cooperating"} & cols.keys() else None
             if own is not None and (spanned or any(cells[own + 1:])):
                 # "（一）A。B。 | units" / "（二）A。 | ||": a requirement cell numbered as an item, with
@@ -410,6 +415,8 @@ class _Builder:
                 self.task(None, rest.strip() or body, no, (list(spanned[0]), list(spanned[1])) if spanned else ([], []))
                 self.last_task = None
                 continue
+            if not whole and len(set(filled)) == 1 and cell_type(filled[0]) != "heading":
+                continue  # a cell the stored text stops inside is neither a task nor a heading
             if len(set(filled)) == 1 and self.is_table_heading(filled[0], cells, width):
                 self.table_heading(filled[0], appended)
                 previous, group = {}, None
@@ -430,10 +437,17 @@ class _Builder:
                 values = {role: cells[index] for role, index in cols.items() if cells[index]}
             else:
                 values = align_row(cells if len(cells) == width else filled, cols, width)
+            if table.padded:
+                _right_align_units(values, cols)
             absent = {role for role in cols if role not in values}
             task_value = values.get("task", "")
             requirement = values.get("requirement", "")
             own_task = _numbered_task(task_value) if grouped else None
+            # "1.文件集中公开" | "1.清理文件。2.发布文本。": the numbered task cell names the group of
+            # the numbered points its requirement cell holds
+            points = _inline_points(requirement) if grouped and task_value else []
+            if points:
+                own_task = None
             if self_named and task_value and requirement:
                 own_task = task_value
             if own_task:
@@ -444,8 +458,11 @@ class _Builder:
                 task_value, requirement = values["task"], ""
             if grouped and requirement and task_value and task_value != group and not leveled:
                 heading = item_heading(Line(0, task_value, match_key(task_value)))
+                numbered = task_heading(Line(0, task_value, match_key(task_value))) if points else None
                 if heading:
                     self.item(heading[0], heading[1] or None)
+                elif numbered and numbered[1]:
+                    self.item(numbered[0], numbered[1].rstrip("。"))
                 else:
                     self.item(None, task_value)
                 group = task_value
@@ -455,7 +472,7 @@ class _Builder:
             for role in INHERITED:
                 if role not in cols:
                     continue
-                if role in UNIT_ROLES and own_units and role in absent and not continuing:
+                if role in UNIT_ROLES and own_units and role in absent and not continuing and not table.padded:
                     # a short row naming its own units: which unit column it lacks is not known,
                     # so it continues no merged unit cell above it
                     previous[role] = values.get(role, "")
@@ -474,9 +491,13 @@ class _Builder:
             units = None
             if {"lead", "responsible", "cooperating"} & cols.keys():
                 units = table_row_units(values, cols)
-            deadline = (resolve_deadline_phrase(values.get("deadline"), self.year)
-                        if values.get("deadline") else (None, None))
-            self.task(number, text, no, units, deadline)
+            written = values.get("deadline") or (
+                values.get("remark") if cell_type(values.get("remark", "")) == "deadline" else None)
+            deadline = resolve_deadline_phrase(written, self.year) if written else (None, None)
+            if not whole:
+                continue  # the stored text stops inside this row: its task is not whole (a cut page)
+            for point_number, point in points or [(number, text)]:
+                self.task(point_number, point, no, units and (list(units[0]), list(units[1])), deadline)
             self.last_task = None
         if {"lead", "responsible", "cooperating"} & cols.keys():
             self._unit_cell_after_its_rows(table_section)
@@ -722,6 +743,55 @@ _CLOSING_REMARK = re.compile(r"(?:下一步|下阶段|今后|总之|综上)[，,
 
 
 _GROUP_CELL_MAX = 20
+
+
+def _after_heading_column(cells: list[str], table: Table) -> list[str] | None:
+    """A padded row whose first column (工作任务) held only its 一、/（一） heading cells, the row's
+    own cells filling the other columns one for one: its first two text columns (贯彻举措 | 工作要求)
+    are both the task's description, so the row reads as "贯彻举措：工作要求" in the task column."""
+    header, cols = table.header, table.columns
+    if cols.get("task") != 0 or len(cells) != len(header) - 1 or not all(cells):
+        return None
+    texts = [j for j in range(1, len(header)) if column_role(header[j]) in ("task", "requirement")]
+    if not texts or texts[0] != 1:
+        return None
+    task = "：".join(cells[j - 1] for j in texts[:2])
+    row = ["", *cells]
+    row[0] = task
+    for j in texts:
+        row[j] = ""
+    return row
+
+
+_INLINE_POINT = re.compile(r"(?:^|(?<=[。;；]))\s*(\d{1,2})\s*[.、．](?!\d)\s*")
+
+
+def _inline_points(cell: str) -> list[tuple[str, str]]:
+    """"1.A。2.B。3.C。" in one cell → [("1", "A。"), ("2", "B。"), ("3", "C。")]: two or more
+    points numbered 1, 2, … in order, each after a stop; [] for any other cell."""
+    key = match_key(cell or "")
+    starts = [m for m in _INLINE_POINT.finditer(key)]
+    if len(starts) < 2 or starts[0].start() != 0:
+        return []
+    points = []
+    for index, m in enumerate(starts):
+        if int(m[1]) != index + 1:
+            return []
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(cell)
+        points.append((m[1], cell[m.end(): end].strip()))
+    return points if all(text for _, text in points) else []
+
+
+def _right_align_units(values: dict[str, str], columns: dict[str, int]) -> None:
+    """A padded row printing fewer unit cells than the table has unit columns ("5.… | 乙 | |"
+    under "4.… | 甲 | 丙 |"): the first unit columns are merged from the row above, so the
+    printed cells are the last ones (乙 is row 5's 责任单位, 甲 still leads)."""
+    roles = sorted((r for r in UNIT_ROLES if r in columns), key=columns.get)
+    given = [values.pop(r) for r in roles if values.get(r)]
+    for role in roles:
+        values.pop(role, None)
+    for role, value in zip(roles[len(roles) - len(given):], given, strict=True):
+        values[role] = value
 
 
 def _group_levels(cells: list[str], columns: dict[str, int], width: int) -> list[str]:

@@ -21,13 +21,15 @@ _LABEL_RE = re.compile(
     rf"(?:(?P<lead>{_LEAD_LABELS})|(?P<resp>{_RESP_LABELS})|(?P<coop>{_COOP_LABELS})"
     rf"|(?P<other>{_OTHER_LABELS})|(?P<side>{_SIDE_LABELS}))\s*:\s*"
 )
+# "牵头处室:财务处" as a unit cell: the cell's own caption; the table's column gives the role.
+CELL_LABEL = re.compile(rf"\s*(?:{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS})\s*:\s*(?=\S)")
 _NOTE_RE = re.compile(r"\(((?:[^()]|\([^()]{0,30}\)){1,200})\)")  # one level of nesting: (A(B)牵头)
 # A labelled unit list ends at the sentence or note end; a short bracket naming a unit right
 # after a name is part of the name ("智慧岛服务管理中心（区数字办）"), unlike a remark ("（统筹）").
 _VALUE_STOP = re.compile(r"[。()]")
 _NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
 # "各县(市、区)政府": a bracket of levels of government inside a name.
-_PLACE_LEVELS = re.compile(r"[市区县乡镇街道办]{1,3}(?:、[市区县乡镇街道办]{1,3}){0,3}")
+_PLACE_LEVELS = re.compile(r"(?:特区|[市区县乡镇街道办州旗]){1,3}(?:、(?:特区|[市区县乡镇街道办州旗]){1,3}){0,3}")
 # "各街办(新区)", "各街道(功能区)": a bracket naming the areas a unit also covers.
 _AREA = re.compile(r"[\u4e00-\u9fff]{0,5}区")
 
@@ -45,21 +47,23 @@ def _value_end(key: str, start: int, end: int) -> int:
     return end
 
 
+# "按职责分工", "按照职责分工", "按照职能", then "分别"/"共同": how units share a role, no unit.
+_DUTY = r"(?:(?:按照?|根据)职[责能](?:分工)?|分工)?(?:分别|共同|具体)?"
 _UNIT_WORDS = re.compile(rf"{_LEAD_LABELS}|{_RESP_LABELS}|{_COOP_LABELS}|负责|配合|参与|协办|协助"
-                         r"|按职[责能](?:分工)?落实")  # "（A、B按职责分工落实）", 按职能分工落实
+                         r"|按照?职[责能](?:分工)?(?:分别)?落实")  # "（A、B按职责分工落实）", 按照职能分别落实
 _NOTE_LEAD = re.compile(
-    r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|分别|共同|具体)?"
+    rf"由?(.+?){_DUTY}"
     r"(牵头组织实施|牵头负责|牵头落实|牵头办理|负责牵头|牵头|负责组织实施|负责落实|组织实施|负责|落实|主办|主责|办理)")
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
 _WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施", "办理")  # "A牵头,会同B办理"
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
 _NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
 # "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
-_JOINT_ROLE = re.compile(r"(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|负责落实|负责|落实|办理)$")
-_NOTE_COOP = re.compile(r"由?(.+?)(?:按职[责能]分工|按职[责能]|分工|共同|具体)?(配合|参与|协办|协助|协同)")
+_JOINT_ROLE = re.compile(rf"{_DUTY}(?:牵头负责|负责落实|负责|落实|办理)$")
+_NOTE_COOP = re.compile(rf"由?(.+?){_DUTY}(配合|参与|协办|协助|协同)")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
-_ROLE_SENTENCE = re.compile(r"由?([^,;。:()、]{2,25}?)(?:按职[责能]分工|按职[责能]|分别|共同|具体)?"
+_ROLE_SENTENCE = re.compile(rf"由?([^,;。:()、]{{2,25}}?){_DUTY}"
                             r"(牵头负责|牵头落实|牵头|负责落实|负责|落实|配合|参与|协助)(?=.)")
 # not 负责人 / 负责同志 (the person in charge: "成员由A、B等部门负责同志组成")
 _PROSE_LEAD = re.compile(r"由(?!于)([^,;。:()由]{1,40}?)(牵头负责|牵头|负责(?!人|同志)|主办)")
@@ -108,8 +112,10 @@ def _joins_two_units(before: str, after: str) -> bool:
             and not _VERB_RE.search(before + after))
 
 
-_EACH_LEVEL = re.compile(r"各(?:有关|相关)?(?:区|县|市|镇|乡|街道)")
-_LEVEL_GOVERNMENT = re.compile(r"(?:县级市|县|区|市|镇|乡|街道)(?:人民政府|政府)?")
+# "各州、市人民政府", "各乡镇、街道", "各市〔州〕、县〔市、区〕政府": one 各 over two bare levels.
+_LEVEL_GLOSS = r"(?:[(\[][^()\[\]]{1,8}[)\]])?"
+_EACH_LEVEL = re.compile(rf"各(?:有关|相关)?(?:区|县|市|州|乡镇|镇|乡|街道){_LEVEL_GLOSS}")
+_LEVEL_GOVERNMENT = re.compile(rf"(?:县级市|县|区|市|州|乡镇|镇|乡|街道){_LEVEL_GLOSS}(?:人民政府|政府)?")
 
 
 def split_outside_brackets(text: str) -> list[str]:
@@ -117,9 +123,9 @@ def split_outside_brackets(text: str) -> list[str]:
     key = match_key(text)
     parts, start, depth = [], 0, 0
     for index, ch in enumerate(key):
-        if ch == "(":
+        if ch in "([":  # 〔〕 too: "各县〔市、区、特区〕政府"
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth = max(0, depth - 1)
         elif depth == 0 and (UNIT_SPLIT.match(ch) or (ch == "和" and key[index + 1: index + 2] == "各")
                              or (ch in "和及" and _joins_two_units(key[start:index], key[index + 1:]))):
@@ -135,7 +141,7 @@ def split_outside_brackets(text: str) -> list[str]:
         if ((0 < len(place) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", place)
                 and ("(" in match_key(part) or (len(place) == 1 and place in _PLACE_CHARS and part.strip()))
                 and "(" not in match_key(place))
-                or (_EACH_LEVEL.fullmatch(place) and _LEVEL_GOVERNMENT.fullmatch(part.strip()))):
+                or (_EACH_LEVEL.fullmatch(match_key(place)) and _LEVEL_GOVERNMENT.fullmatch(match_key(part.strip())))):
             joined[-1] = f"{joined[-1]}、{part}"
         else:
             joined.append(part)
@@ -395,7 +401,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     return lead, [u for u in coop if u not in lead]
 
 
-_ROLE_CLAUSE = re.compile(r"(.{2,60}?)(?:按职[责能]分工|按职[责能]|分别|共同)?(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
+_ROLE_CLAUSE = re.compile(rf"(.{{2,60}}?){_DUTY}(?:牵头负责|牵头|负责落实|负责|配合|落实|参与)")
 
 
 def _role_clauses(text: str, masked: str, lead: list[str], coop: list[str]) -> None:
