@@ -1726,3 +1726,62 @@ def test_a_padded_table_whose_task_column_holds_only_its_headings():
     ]
     assert [(i.number, i.title) for i in plan.sections[0].items] == [("（三）", "做好财政信息公开"),
                                                                     ("（四）", "做好疫情防控信息公开")]
+
+
+def test_units_following_by_reference_lead_joined_by_hui_and_broken_role_words():
+    """"各镇(街)参照落实" (units following the others' lead take part, no unit "各镇(街)参照");
+    "A牵头会B、C负责" (会 = 会同: A leads, B and C work with it); "牵 头" broken by a PDF's space."""
+    assert extract_units("做好甲项公开。(市政府办公室、市发改局牵头,市直有关部门配合;各镇(街)参照落实)") == (
+        ["市政府办公室", "市发改局"], ["市直有关部门", "各镇(街)"])
+    assert extract_units("做好乙项公开。(市财政局牵头,市直各部门落实;各乡镇参照执行)") == (
+        ["市财政局"], ["市直各部门", "各乡镇"])
+    assert extract_units("做好丙项公开。(区数据局牵头会区各单位、各镇街负责)") == (["区数据局"], ["区各单位", "各镇街"])
+    assert extract_units("做好丁项公开。(市司法局牵 头,各 有关部门配 合)") == (["市司法局"], ["各 有关部门"])
+
+
+def test_clauses_closed_by_bare_notes_naming_a_ministrys_si():
+    """A ministry's 司 (监测司, 大气司) is a unit: each clause of the paragraph closed by a bare note
+    "（监测司、大气司）", a space after some notes and none after others, is one task."""
+    text = "\n".join([
+        "某部落实2019年政务公开工作要点实施方案",
+        "一、加强重点信息公开",
+        "(一)环境质量信息",
+        "实时发布空气质量数据。公布最好的20个城市名单。(监测司、大气司) 公开近岸海域水质信息。(海洋司)"
+        "公布排放情况等信息。(气候司)",
+        "(二)许可信息",
+        "更新发布行政许可事项目录。(人事司、各相关部门) 公开行政处罚决定。(法规司)",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "环境质量信息", "实时发布空气质量数据。公布最好的20个城市名单。", ["监测司", "大气司"], [], None),
+        ("一", "环境质量信息", "公开近岸海域水质信息。", ["海洋司"], [], None),
+        ("一", "环境质量信息", "公布排放情况等信息。", ["气候司"], [], None),
+        ("一", "许可信息", "更新发布行政许可事项目录。", ["人事司", "各相关部门"], [], None),
+        ("一", "许可信息", "公开行政处罚决定。", ["法规司"], [], None),
+    ]
+
+
+def test_an_item_headings_own_note_over_its_numbered_tasks():
+    """"（一）推进X。（A牵头，有关单位负责）" then tasks 1. 2.: the heading's note names the units of
+    each task under it that names none of its own."""
+    text = "\n".join([
+        "2015年某部政府信息公开工作要点",
+        "一、推进重点领域信息公开",
+        "(一)推进行政权力运行信息公开。(法制司牵头,有关单位负责)",
+        "1.全面建立权力清单制度,依法公开行政职权。",
+        "2.建立行政审批动态调整机制。(办公厅负责)",
+        "(二)推进财政信息公开。",
+        "1.公开部门预算。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "推进行政权力运行信息公开", "全面建立权力清单制度,依法公开行政职权。", ["法制司"], ["有关单位"], None),
+        ("一", "推进行政权力运行信息公开", "建立行政审批动态调整机制。", ["办公厅"], [], None),
+        ("一", "推进财政信息公开", "公开部门预算。", [], [], None),
+    ]
+
+
+def test_pinyin_readings_inside_a_unit_name():
+    """A mirror's pinyin reading after some characters ("湘西經(jīng)開區(qū)管委會") is part of the name."""
+    assert extract_units("做好甲项。(牽頭單位:州行政審批服務局;責任單位:州司法局,湘西經(jīng)開區(qū)管委會)") == (
+        ["州行政審批服務局"], ["州司法局", "湘西經(jīng)開區(qū)管委會"])

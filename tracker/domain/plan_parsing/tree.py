@@ -132,6 +132,8 @@ class _Builder:
     signed_since_section: bool = False  # a signature or 附件 line came after the last section
     # id(section) → (lead, cooperating) its heading names for the tasks under it
     section_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # "（一）推进X。（A牵头，有关单位负责）" over tasks 1. 2.: the units the item's heading names
+    item_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def has_tasks(self) -> bool:
@@ -162,6 +164,7 @@ class _Builder:
         self.styles.clear()
         self.raw.clear()
         self.section_units.clear()
+        self.item_units.clear()
 
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
@@ -610,6 +613,12 @@ class _Builder:
             *note_deadline(notes, self.year), line))
         self.section_headings.add(id(self.sections[-1]))
 
+    def heading_item_units(self, note: str) -> None:
+        """Units the current item's heading note names for the tasks under it."""
+        lead, coop = extract_units(f"（{note}）")
+        if lead or coop:
+            self.item_units[id(self.current_item)] = (lead, coop)
+
     def heading_units(self, lead: list[str], coop: list[str]) -> None:
         """Units the current section's heading names for its tasks (see _section_heading_units)."""
         self.section_units[id(self.current_section)] = (lead, coop)
@@ -619,9 +628,10 @@ class _Builder:
         for section in self.sections:
             lead, coop = self.section_units.get(id(section), ([], []))
             for item in section.items:
+                item_lead, item_coop = self.item_units.get(id(item), (lead, coop))
                 for task in item.tasks:
-                    if (lead or coop) and not task.lead_units and not task.cooperating_units:
-                        task.lead_units, task.cooperating_units = list(lead), list(coop)
+                    if (item_lead or item_coop) and not task.lead_units and not task.cooperating_units:
+                        task.lead_units, task.cooperating_units = list(item_lead), list(item_coop)
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
@@ -1117,6 +1127,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
+                if (note := _only_note(rest)) is not None:  # and its tasks', when tasks follow
+                    builder.heading_item_units(note)
             else:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:
