@@ -1785,3 +1785,54 @@ def test_pinyin_readings_inside_a_unit_name():
     """A mirror's pinyin reading after some characters ("湘西經(jīng)開區(qū)管委會") is part of the name."""
     assert extract_units("做好甲项。(牽頭單位:州行政審批服務局;責任單位:州司法局,湘西經(jīng)開區(qū)管委會)") == (
         ["州行政審批服務局"], ["州司法局", "湘西經(jīng)開區(qū)管委會"])
+
+
+def test_bar_rows_broken_before_their_unit_cell_and_points_in_the_measures_cell():
+    """`|` rows 工作任务 / 具体要求 / 具体措施 / 牵头落实科室 padded `| ||`: a row broken after its
+    measures cell has its unit cell (then the padding) on the next line; a measures cell holding
+    "1.A。 2.B。" gives one task per point, each with the row's unit."""
+    text = "\n".join([
+        "全市工作任务 | 具体要求 | 具体措施 | 牵头落实科室 | |",
+        "一、加大主动公开力度 | (一)重大政策决策前公开草案。 | 1.重大决策预公开。广泛听取意见。 2.局制定的政策及时公开。 |",
+        "政策科 | |",
+        "(二)推进建议提案办理结果公开。 | 所有建议提案及时公开答复。 | 办公室 | ||",
+        "(三)纳入主动公开目录 | 1.纳入主动公开基本目录; 2.在年度报告中公布公开情况。 |",
+        "各科室、办公室 | ||",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "重大政策决策前公开草案", "重大决策预公开。广泛听取意见。", ["政策科"], [], None),
+        ("一", "重大政策决策前公开草案", "局制定的政策及时公开。", ["政策科"], [], None),
+        ("一", "推进建议提案办理结果公开", "所有建议提案及时公开答复。", ["办公室"], [], None),
+        ("一", "纳入主动公开目录", "纳入主动公开基本目录;", ["各科室", "办公室"], [], None),
+        ("一", "纳入主动公开目录", "在年度报告中公布公开情况。", ["各科室", "办公室"], [], None),
+    ]
+
+
+def test_a_division_of_work_line_under_each_task():
+    """"1.X。" then "分管省领导：name" (a person) and "部门分工：A牵头，各地、各部门配合。": the
+    部门分工 line gives the task's units with the roles it marks; it is no part of the text."""
+    text = "\n".join([
+        "2021年某省政府工作报告重点任务分工方案",
+        "一、主要预期目标",
+        "1.地区生产总值增长6%以上。",
+        "分管省领导:张三",
+        "部门分工:省发展改革委牵头,各地、各部门配合。",
+        "2.地方一般公共预算收入增长5%左右。",
+        "分管省领导:李四",
+        "部门分工:省财政厅牵头,各地、各部门配合。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", None, "地区生产总值增长6%以上。", ["省发展改革委"], ["各地", "各部门"], None),
+        ("一", None, "地方一般公共预算收入增长5%左右。", ["省财政厅"], ["各地", "各部门"], None),
+    ]
+
+
+def test_unit_names_after_the_last_role_word_of_a_note():
+    """"A、B按职能分工落实，各镇(街)": names after the note's last role word, with no role of their own,
+    lead beside the others; after "A牵头，B配合" they cooperate; a deadline there is no unit."""
+    assert extract_units("做好甲项。(区税务局、区财政局按职能分工落实,各镇(街))") == (
+        ["区税务局", "区财政局", "各镇(街)"], [])
+    assert extract_units("做好乙项。(市发改局牵头,市财政局配合,各镇)") == (["市发改局"], ["市财政局", "各镇"])
+    assert extract_units("做好丙项。(市发改局负责,2022年底前)") == (["市发改局"], [])

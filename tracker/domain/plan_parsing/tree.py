@@ -486,6 +486,9 @@ class _Builder:
             text = requirement if grouped and requirement else (values.get("task") or requirement)
             if not text:
                 continue
+            if not points and grouped and requirement:
+                # "(一)X" | "1.A。 2.B。 3.C。": the item's requirement cell holding its numbered tasks
+                points = _inline_points(text)
             number = row_number(values["number"]) if values.get("number") else None
             numbered = task_heading(Line(0, text, match_key(text)))
             if numbered and numbered[1]:

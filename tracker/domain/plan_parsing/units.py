@@ -10,7 +10,8 @@ from tracker.domain.plan_parsing.text import match_key
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
-_RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
+_RESP_LABELS = (f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
+                "|(?:部门|责任|任务|职责)分工")  # "部门分工：A牵头，各地、各部门配合": the roles are in the value
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加)(?:责任)?{_UNIT_KINDS}"  # 协同责任单位
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 # Any other role a note names a unit for (数据提供单位, 督办单位, 支持部门): it takes part, so beside a
@@ -284,6 +285,11 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             merge_units(coop if led else plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
+    if pending and (lead or coop) and all(_UNIT_END.fullmatch(re.sub(r"\([^()]*\)$", "", match_key(u).strip()))
+                                          and not _VERB_RE.search(u) for u in pending):
+        # "A、B按职能分工落实，各镇(街)": unit names after the last role word, with no role of their
+        # own, lead beside the others unless the note marks who leads
+        merge_units(coop if led else lead, [u for u in pending if u not in lead and u not in coop])
     if led:
         # "各级人民政府负责，A牵头，B配合": where the note marks who leads, a unit it only gives
         # the work to (负责/落实/组织实施), even when listed first, works beside the lead.
