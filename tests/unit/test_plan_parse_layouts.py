@@ -1836,3 +1836,35 @@ def test_unit_names_after_the_last_role_word_of_a_note():
         ["区税务局", "区财政局", "各镇(街)"], [])
     assert extract_units("做好乙项。(市发改局牵头,市财政局配合,各镇)") == (["市发改局"], ["市财政局", "各镇"])
     assert extract_units("做好丙项。(市发改局负责,2022年底前)") == (["市发改局"], [])
+
+
+def test_an_item_headings_sentence_running_on_past_a_line_break():
+    """"（四）编制年度报告。指导各地按照" then "《条例》要求编制报告。此项工作由A负责，B配合。": the prose after
+    the heading sentence breaks off mid-sentence, however short, and goes on on the next line."""
+    text = "\n".join([
+        "某省政务公开工作任务",
+        "一、工作任务",
+        "(四)编制并公布年度报告。指导各地、各部门按照",
+        "《条例》要求,编制并公布年度报告。此项工作由省府办公厅负责,省监察厅配合。",
+        "(五)规范服务中心建设。起草规范性文件。此项工作由省府办公厅负责,编办配合。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "编制并公布年度报告", "指导各地、各部门按照\n《条例》要求,编制并公布年度报告。", ["省府办公厅"], ["省监察厅"], None),
+        ("一", "规范服务中心建设", "起草规范性文件。", ["省府办公厅"], ["编办"], None),
+    ]
+
+
+def test_a_table_printing_its_section_and_item_cells_again():
+    """`|` rows 工作要求 / 工作任务 / 具体要求 / 责任单位 whose section and item cells are printed again
+    before a later row: the same section and item go on, none is opened twice."""
+    text = "\n".join([
+        "工作要求 | 工作任务 | 具体要求 | 责任单位 |",
+        "一、优化公开基础 | (一)深化文件集中公开。 | 1.推进文件库建设。 | 市司法局 |",
+        "(二)推进基层公开规范化。 | 2.动态更新公开目录。 | 市有关单位 |",
+        "一、优化公开基础 | (二)推进基层公开规范化。 | 3.加大惠民资金信息公开力度。 | 市财政局 |",
+        "(三)规范依申请公开。 | 4.规范使用依申请公开系统。 | 市政府办公室 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, [(i.number, len(i.tasks)) for i in s.items]) for s in plan.sections] == [
+        ("一", [("（一）", 1), ("（二）", 2), ("（三）", 1)])]

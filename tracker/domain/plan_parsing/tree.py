@@ -168,6 +168,10 @@ class _Builder:
 
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if number is not None and self.sections and (self.sections[-1].number, self.sections[-1].title) == (number, title):
+            # a table printing the current section's cell again (a new page, a merged cell repeated)
+            self.last_task = None
+            return
         if (number == "一" and self.signed_since_section and self.sections
                 and any(not s.implied for s in self.sections)
                 and not any(t.lead_units or t.cooperating_units
@@ -188,6 +192,9 @@ class _Builder:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
         section = self.current_section
+        if number is not None and section.items and (section.items[-1].number, section.items[-1].title) == (number, title):
+            self.last_task = None  # the current item's cell printed again
+            return
         if id(section) in self.section_headings and len(section.items) == 1 and len(section.items[0].tasks) == 1:
             # "一、指导思想（牵头单位：X）" then "（一）…": the note is the heading's, not a task
             section.items.pop()
@@ -297,7 +304,9 @@ class _Builder:
         item = self.current_item if self.sections else None
         last = item.tasks[-1] if item and item.tasks else None
         if (last is not None and last.number is None and id(last) in self.raw
-                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text))):
+                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text)
+                     or (self.headings.get(id(item), ("", None))[1] == last.line
+                         and _ends_mid_sentence(self.raw[id(last)], short=True)))):
             # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
             self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
             last.end_line = line.no
@@ -886,12 +895,13 @@ def _numbered_task(cell: str) -> str | None:
 _WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken-off paragraph
 
 
-def _ends_mid_sentence(text: str) -> bool:
+def _ends_mid_sentence(text: str, short: bool = False) -> bool:
     """A paragraph broken off in the middle of a sentence: long, and ending in a character, a
     comma or a quoted name ("…创新跨境电商“O2O”" then "试点模式，…"), not in a full stop, a colon
-    or a closing bracket."""
+    or a closing bracket. `short`: the text follows an item's heading sentence on its line
+    ("（四）编制年度报告。指导各地按照" then "《条例》要求…"), so it is prose however short."""
     key = match_key(text).rstrip()
-    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
+    return bool(key) and (short or len(key) >= _WRAPPED_MIN) and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
