@@ -44,7 +44,15 @@ others of f/i stay unseen.
 development after their one untouched score (sections 0.91 / items 0.94 / tasks 0.85 / units 0.46 /
 roles 0.46 / deadlines 0.79, none refused; 154 -> 170 documents), then the parser was tuned on their
 layouts (parser-f). The floors are the 170-document totals after that tuning; no development document
-scores lower than before it. i01-i02 stay unseen."""
+scores lower than before it. i01-i02 stay unseen.
+
+2026-11-29: the even-numbered half of the a/g and b/j hold-out (a02-a28 and g02-g12 even, 政务公开, from
+holdout/; b02-b14 even, j02, j04, other topics; 29 documents, 104 tasks), never tuned on, joined
+development after their scores were taken (untouched 政务公开 even half 1.00 / 0.99 / 0.77 / 0.57 /
+0.57 / 0.73, after the other tuning rounds 1.00 / 0.99 / 0.91 / 0.73 / 0.73 / 0.86; other topics even
+half 1.00 / 0.92 / 0.78 / 0.68 / 0.68 / 0.72 both times; 170 -> 199 documents), then the parser was
+tuned on their layouts (parser-even). The floors are the 199-document totals after that tuning; no
+development document scores lower than before it."""
 
 from __future__ import annotations
 
@@ -61,15 +69,15 @@ CORPUS = ROOT / "tests" / "data" / "plans"
 # 2026-11-29 h01-h11 joined, 41 -> 52; then o01-o11, 52 -> 63, with o04/o05 unread; then r01-r18,
 # 63 -> 81; then s01-s16, 81 -> 97; then u01-u02 and v01-v05, 97 -> 104; then x01-x08, 104 -> 112; then w01-w03, y01-y02 and
 # z01-z02, 112 -> 119; then the odd a/g, b/j half and j06, 119 -> 153; then f01, 153 -> 154; then f02-f17,
-# 154 -> 170: see above).
+# 154 -> 170; then the even a/g, b/j half, 170 -> 199: see above).
 DEV_FLOORS = {
-    "documents": 170,
-    "sections_f1": 0.9949,
-    "items_f1": 0.9803,
-    "tasks_f1": 0.9758,
+    "documents": 199,
+    "sections_f1": 0.9953,
+    "items_f1": 0.9809,
+    "tasks_f1": 0.9763,
     "units": 0.9795,
     "units_roles": 0.9795,
-    "deadlines": 0.9785,
+    "deadlines": 0.9781,
 }
 
 

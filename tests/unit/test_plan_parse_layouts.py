@@ -1726,3 +1726,145 @@ def test_a_padded_table_whose_task_column_holds_only_its_headings():
     ]
     assert [(i.number, i.title) for i in plan.sections[0].items] == [("（三）", "做好财政信息公开"),
                                                                     ("（四）", "做好疫情防控信息公开")]
+
+
+def test_units_following_by_reference_lead_joined_by_hui_and_broken_role_words():
+    """"各镇(街)参照落实" (units following the others' lead take part, no unit "各镇(街)参照");
+    "A牵头会B、C负责" (会 = 会同: A leads, B and C work with it); "牵 头" broken by a PDF's space."""
+    assert extract_units("做好甲项公开。(市政府办公室、市发改局牵头,市直有关部门配合;各镇(街)参照落实)") == (
+        ["市政府办公室", "市发改局"], ["市直有关部门", "各镇(街)"])
+    assert extract_units("做好乙项公开。(市财政局牵头,市直各部门落实;各乡镇参照执行)") == (
+        ["市财政局"], ["市直各部门", "各乡镇"])
+    assert extract_units("做好丙项公开。(区数据局牵头会区各单位、各镇街负责)") == (["区数据局"], ["区各单位", "各镇街"])
+    assert extract_units("做好丁项公开。(市司法局牵 头,各 有关部门配 合)") == (["市司法局"], ["各 有关部门"])
+
+
+def test_clauses_closed_by_bare_notes_naming_a_ministrys_si():
+    """A ministry's 司 (监测司, 大气司) is a unit: each clause of the paragraph closed by a bare note
+    "（监测司、大气司）", a space after some notes and none after others, is one task."""
+    text = "\n".join([
+        "某部落实2019年政务公开工作要点实施方案",
+        "一、加强重点信息公开",
+        "(一)环境质量信息",
+        "实时发布空气质量数据。公布最好的20个城市名单。(监测司、大气司) 公开近岸海域水质信息。(海洋司)"
+        "公布排放情况等信息。(气候司)",
+        "(二)许可信息",
+        "更新发布行政许可事项目录。(人事司、各相关部门) 公开行政处罚决定。(法规司)",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "环境质量信息", "实时发布空气质量数据。公布最好的20个城市名单。", ["监测司", "大气司"], [], None),
+        ("一", "环境质量信息", "公开近岸海域水质信息。", ["海洋司"], [], None),
+        ("一", "环境质量信息", "公布排放情况等信息。", ["气候司"], [], None),
+        ("一", "许可信息", "更新发布行政许可事项目录。", ["人事司", "各相关部门"], [], None),
+        ("一", "许可信息", "公开行政处罚决定。", ["法规司"], [], None),
+    ]
+
+
+def test_an_item_headings_own_note_over_its_numbered_tasks():
+    """"（一）推进X。（A牵头，有关单位负责）" then tasks 1. 2.: the heading's note names the units of
+    each task under it that names none of its own."""
+    text = "\n".join([
+        "2015年某部政府信息公开工作要点",
+        "一、推进重点领域信息公开",
+        "(一)推进行政权力运行信息公开。(法制司牵头,有关单位负责)",
+        "1.全面建立权力清单制度,依法公开行政职权。",
+        "2.建立行政审批动态调整机制。(办公厅负责)",
+        "(二)推进财政信息公开。",
+        "1.公开部门预算。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "推进行政权力运行信息公开", "全面建立权力清单制度,依法公开行政职权。", ["法制司"], ["有关单位"], None),
+        ("一", "推进行政权力运行信息公开", "建立行政审批动态调整机制。", ["办公厅"], [], None),
+        ("一", "推进财政信息公开", "公开部门预算。", [], [], None),
+    ]
+
+
+def test_pinyin_readings_inside_a_unit_name():
+    """A mirror's pinyin reading after some characters ("湘西經(jīng)開區(qū)管委會") is part of the name."""
+    assert extract_units("做好甲项。(牽頭單位:州行政審批服務局;責任單位:州司法局,湘西經(jīng)開區(qū)管委會)") == (
+        ["州行政審批服務局"], ["州司法局", "湘西經(jīng)開區(qū)管委會"])
+
+
+def test_bar_rows_broken_before_their_unit_cell_and_points_in_the_measures_cell():
+    """`|` rows 工作任务 / 具体要求 / 具体措施 / 牵头落实科室 padded `| ||`: a row broken after its
+    measures cell has its unit cell (then the padding) on the next line; a measures cell holding
+    "1.A。 2.B。" gives one task per point, each with the row's unit."""
+    text = "\n".join([
+        "全市工作任务 | 具体要求 | 具体措施 | 牵头落实科室 | |",
+        "一、加大主动公开力度 | (一)重大政策决策前公开草案。 | 1.重大决策预公开。广泛听取意见。 2.局制定的政策及时公开。 |",
+        "政策科 | |",
+        "(二)推进建议提案办理结果公开。 | 所有建议提案及时公开答复。 | 办公室 | ||",
+        "(三)纳入主动公开目录 | 1.纳入主动公开基本目录; 2.在年度报告中公布公开情况。 |",
+        "各科室、办公室 | ||",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "重大政策决策前公开草案", "重大决策预公开。广泛听取意见。", ["政策科"], [], None),
+        ("一", "重大政策决策前公开草案", "局制定的政策及时公开。", ["政策科"], [], None),
+        ("一", "推进建议提案办理结果公开", "所有建议提案及时公开答复。", ["办公室"], [], None),
+        ("一", "纳入主动公开目录", "纳入主动公开基本目录;", ["各科室", "办公室"], [], None),
+        ("一", "纳入主动公开目录", "在年度报告中公布公开情况。", ["各科室", "办公室"], [], None),
+    ]
+
+
+def test_a_division_of_work_line_under_each_task():
+    """"1.X。" then "分管省领导：name" (a person) and "部门分工：A牵头，各地、各部门配合。": the
+    部门分工 line gives the task's units with the roles it marks; it is no part of the text."""
+    text = "\n".join([
+        "2021年某省政府工作报告重点任务分工方案",
+        "一、主要预期目标",
+        "1.地区生产总值增长6%以上。",
+        "分管省领导:张三",
+        "部门分工:省发展改革委牵头,各地、各部门配合。",
+        "2.地方一般公共预算收入增长5%左右。",
+        "分管省领导:李四",
+        "部门分工:省财政厅牵头,各地、各部门配合。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", None, "地区生产总值增长6%以上。", ["省发展改革委"], ["各地", "各部门"], None),
+        ("一", None, "地方一般公共预算收入增长5%左右。", ["省财政厅"], ["各地", "各部门"], None),
+    ]
+
+
+def test_unit_names_after_the_last_role_word_of_a_note():
+    """"A、B按职能分工落实，各镇(街)": names after the note's last role word, with no role of their own,
+    lead beside the others; after "A牵头，B配合" they cooperate; a deadline there is no unit."""
+    assert extract_units("做好甲项。(区税务局、区财政局按职能分工落实,各镇(街))") == (
+        ["区税务局", "区财政局", "各镇(街)"], [])
+    assert extract_units("做好乙项。(市发改局牵头,市财政局配合,各镇)") == (["市发改局"], ["市财政局", "各镇"])
+    assert extract_units("做好丙项。(市发改局负责,2022年底前)") == (["市发改局"], [])
+
+
+def test_an_item_headings_sentence_running_on_past_a_line_break():
+    """"（四）编制年度报告。指导各地按照" then "《条例》要求编制报告。此项工作由A负责，B配合。": the prose after
+    the heading sentence breaks off mid-sentence, however short, and goes on on the next line."""
+    text = "\n".join([
+        "某省政务公开工作任务",
+        "一、工作任务",
+        "(四)编制并公布年度报告。指导各地、各部门按照",
+        "《条例》要求,编制并公布年度报告。此项工作由省府办公厅负责,省监察厅配合。",
+        "(五)规范服务中心建设。起草规范性文件。此项工作由省府办公厅负责,编办配合。",
+    ])
+    plan = parse_plan_text(text)
+    assert _tasks(plan) == [
+        ("一", "编制并公布年度报告", "指导各地、各部门按照\n《条例》要求,编制并公布年度报告。", ["省府办公厅"], ["省监察厅"], None),
+        ("一", "规范服务中心建设", "起草规范性文件。", ["省府办公厅"], ["编办"], None),
+    ]
+
+
+def test_a_table_printing_its_section_and_item_cells_again():
+    """`|` rows 工作要求 / 工作任务 / 具体要求 / 责任单位 whose section and item cells are printed again
+    before a later row: the same section and item go on, none is opened twice."""
+    text = "\n".join([
+        "工作要求 | 工作任务 | 具体要求 | 责任单位 |",
+        "一、优化公开基础 | (一)深化文件集中公开。 | 1.推进文件库建设。 | 市司法局 |",
+        "(二)推进基层公开规范化。 | 2.动态更新公开目录。 | 市有关单位 |",
+        "一、优化公开基础 | (二)推进基层公开规范化。 | 3.加大惠民资金信息公开力度。 | 市财政局 |",
+        "(三)规范依申请公开。 | 4.规范使用依申请公开系统。 | 市政府办公室 |",
+    ])
+    plan = parse_plan_text(text)
+    assert [(s.number, [(i.number, len(i.tasks)) for i in s.items]) for s in plan.sections] == [
+        ("一", [("（一）", 1), ("（二）", 2), ("（三）", 1)])]

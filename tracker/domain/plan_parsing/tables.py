@@ -128,8 +128,22 @@ def read_table(block: list[Line]) -> Table | None:
             if len(cells) > 2 and not cells[-1] and cells[0]:  # "a | b |": the header's closing border
                 cells = cells[:-1]
                 rows = [(no, _closing_border(row)) for no, row in rows]
-            return Table(columns, cells, rows, caption)
+            return Table(columns, cells, _join_wrapped_rows(rows, len(cells)), caption)
     return None
+
+
+def _join_wrapped_rows(rows: list[tuple[int, list[str]]], width: int) -> list[tuple[int, list[str]]]:
+    """"(五)X | 1.Y; 2.Z |" then "各科室、办公室 | ||": a row broken after its text cell, its unit
+    cell (then the row's empty padding) on the next line, is one row."""
+    joined: list[tuple[int, list[str]]] = []
+    for no, row in rows:
+        if (joined and row and len(row) >= 2 and row[0] and not any(row[1:]) and _unit_cell(row[0])
+                and (last := joined[-1][1]) and last[-1] and not _unit_cell(last[-1])
+                and len(last) + 1 <= width):
+            joined[-1] = (joined[-1][0], [*last, row[0]])
+            continue
+        joined.append((no, row))
+    return joined
 
 
 # A page whose stored part opens inside a task table has no header row: rows "（一）X | 1.Y | units |"

@@ -132,6 +132,8 @@ class _Builder:
     signed_since_section: bool = False  # a signature or 附件 line came after the last section
     # id(section) → (lead, cooperating) its heading names for the tasks under it
     section_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # "（一）推进X。（A牵头，有关单位负责）" over tasks 1. 2.: the units the item's heading names
+    item_units: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def has_tasks(self) -> bool:
@@ -162,9 +164,14 @@ class _Builder:
         self.styles.clear()
         self.raw.clear()
         self.section_units.clear()
+        self.item_units.clear()
 
     def section(self, number: str | None, title: str) -> None:
         """A new section; `number` None for a named but unnumbered one (a stand-in number)."""
+        if number is not None and self.sections and (self.sections[-1].number, self.sections[-1].title) == (number, title):
+            # a table printing the current section's cell again (a new page, a merged cell repeated)
+            self.last_task = None
+            return
         if (number == "一" and self.signed_since_section and self.sections
                 and any(not s.implied for s in self.sections)
                 and not any(t.lead_units or t.cooperating_units
@@ -185,6 +192,9 @@ class _Builder:
         """A new item; with a heading line, the heading (`heading`: the whole line after the
         number, when its note belongs to it) becomes a task if no task follows."""
         section = self.current_section
+        if number is not None and section.items and (section.items[-1].number, section.items[-1].title) == (number, title):
+            self.last_task = None  # the current item's cell printed again
+            return
         if id(section) in self.section_headings and len(section.items) == 1 and len(section.items[0].tasks) == 1:
             # "一、指导思想（牵头单位：X）" then "（一）…": the note is the heading's, not a task
             section.items.pop()
@@ -294,7 +304,9 @@ class _Builder:
         item = self.current_item if self.sections else None
         last = item.tasks[-1] if item and item.tasks else None
         if (last is not None and last.number is None and id(last) in self.raw
-                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text))):
+                and (_ends_mid_sentence(self.raw[id(last)]) or _continues_list(self.raw[id(last)], line.text)
+                     or (self.headings.get(id(item), ("", None))[1] == last.line
+                         and _ends_mid_sentence(self.raw[id(last)], short=True)))):
             # "…完善管" then "机制、创新…": a paragraph broken off mid-sentence goes on
             self._prose_task(None, f"{self.raw[id(last)]}\n{line.text}", last.line, last)
             last.end_line = line.no
@@ -483,6 +495,9 @@ class _Builder:
             text = requirement if grouped and requirement else (values.get("task") or requirement)
             if not text:
                 continue
+            if not points and grouped and requirement:
+                # "(一)X" | "1.A。 2.B。 3.C。": the item's requirement cell holding its numbered tasks
+                points = _inline_points(text)
             number = row_number(values["number"]) if values.get("number") else None
             numbered = task_heading(Line(0, text, match_key(text)))
             if numbered and numbered[1]:
@@ -610,6 +625,12 @@ class _Builder:
             *note_deadline(notes, self.year), line))
         self.section_headings.add(id(self.sections[-1]))
 
+    def heading_item_units(self, note: str) -> None:
+        """Units the current item's heading note names for the tasks under it."""
+        lead, coop = extract_units(f"（{note}）")
+        if lead or coop:
+            self.item_units[id(self.current_item)] = (lead, coop)
+
     def heading_units(self, lead: list[str], coop: list[str]) -> None:
         """Units the current section's heading names for its tasks (see _section_heading_units)."""
         self.section_units[id(self.current_section)] = (lead, coop)
@@ -619,9 +640,10 @@ class _Builder:
         for section in self.sections:
             lead, coop = self.section_units.get(id(section), ([], []))
             for item in section.items:
+                item_lead, item_coop = self.item_units.get(id(item), (lead, coop))
                 for task in item.tasks:
-                    if (lead or coop) and not task.lead_units and not task.cooperating_units:
-                        task.lead_units, task.cooperating_units = list(lead), list(coop)
+                    if (item_lead or item_coop) and not task.lead_units and not task.cooperating_units:
+                        task.lead_units, task.cooperating_units = list(item_lead), list(item_coop)
             for item in section.items:
                 if not item.tasks and id(item) in self.headings:
                     self._heading_task(item)
@@ -873,12 +895,13 @@ def _numbered_task(cell: str) -> str | None:
 _WRAPPED_MIN = 40  # a shorter line without a full stop is a title, not a broken-off paragraph
 
 
-def _ends_mid_sentence(text: str) -> bool:
+def _ends_mid_sentence(text: str, short: bool = False) -> bool:
     """A paragraph broken off in the middle of a sentence: long, and ending in a character, a
     comma or a quoted name ("…创新跨境电商“O2O”" then "试点模式，…"), not in a full stop, a colon
-    or a closing bracket."""
+    or a closing bracket. `short`: the text follows an item's heading sentence on its line
+    ("（四）编制年度报告。指导各地按照" then "《条例》要求…"), so it is prose however short."""
     key = match_key(text).rstrip()
-    return len(key) >= _WRAPPED_MIN and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
+    return bool(key) and (short or len(key) >= _WRAPPED_MIN) and (key[-1] in "，,、”’" or "\u4e00" <= key[-1] <= "\u9fff")
 
 
 # A line that is a unit label and its units ("责任单位：A牵头，B参与").
@@ -1117,6 +1140,8 @@ def _build_body(lines: list[Line], builder: _Builder) -> None:
             if rest and (_only_note(rest) is not None or not split_note(rest)[0].strip(" 。；;")):
                 # "（三）做好X工作。（X牵头落实）": a one-sentence item whose note is its own
                 builder.item(item[0], title or None, line.no, heading=item[1])
+                if (note := _only_note(rest)) is not None:  # and its tasks', when tasks follow
+                    builder.heading_item_units(note)
             else:
                 builder.item(item[0], title or None, line.no, heading=None if rest else item[1])
                 if rest:

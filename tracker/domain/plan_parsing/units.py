@@ -10,7 +10,8 @@ from tracker.domain.plan_parsing.text import match_key
 # county bureau's 股), so any office's own word for its sub-units reads the same way.
 _UNIT_KINDS = "(?:单位|部门|处室|科室|股室|机构)(?:\\((?:单位|部门|处室|科室)\\))?"  # 配合处室（单位）
 _LEAD_LABELS = f"(?:牵头|主责|主办|牵头责任|主要责任){_UNIT_KINDS}|牵头"
-_RESP_LABELS = f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
+_RESP_LABELS = (f"(?:责任|负责|承办|实施){_UNIT_KINDS}|责任主体|责任对象"  # 实施单位: lead unless a 牵头单位 is named
+                "|(?:部门|责任|任务|职责)分工")  # "部门分工：A牵头，各地、各部门配合": the roles are in the value
 _COOP_LABELS = f"(?:配合|协办|参与|协同|参加)(?:责任)?{_UNIT_KINDS}"  # 协同责任单位
 _OTHER_LABELS = "完成时限|完成时间|时间要求|时限要求|完成期限|时间节点|活动时间|时限"
 # Any other role a note names a unit for (数据提供单位, 督办单位, 支持部门): it takes part, so beside a
@@ -32,6 +33,8 @@ _NAME_BRACKET = re.compile(r"\(([^()\s][^()]{0,11})\)")
 _PLACE_LEVELS = re.compile(r"(?:特区|[市区县乡镇街道办州旗]){1,3}(?:、(?:特区|[市区县乡镇街道办州旗]){1,3}){0,3}")
 # "各街办(新区)", "各街道(功能区)": a bracket naming the areas a unit also covers.
 _AREA = re.compile(r"[\u4e00-\u9fff]{0,5}区")
+# "湘西經(jīng)開區(qū)管委會": a mirror's pinyin reading after a character is part of the name.
+_PINYIN = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}")
 
 
 def _value_end(key: str, start: int, end: int) -> int:
@@ -40,7 +43,7 @@ def _value_end(key: str, start: int, end: int) -> int:
     while (stop := _VALUE_STOP.search(key, pos, end)) is not None:
         bracket = _NAME_BRACKET.match(key, stop.start(), end) if key[stop.start()] == "(" else None
         if bracket and stop.start() > start and (_UNIT_END.fullmatch(bracket[1]) or _PLACE_LEVELS.fullmatch(bracket[1])
-                                                 or _AREA.fullmatch(bracket[1])):
+                                                 or _AREA.fullmatch(bracket[1]) or _PINYIN.fullmatch(bracket[1])):
             pos = bracket.end()
             continue
         return stop.start()
@@ -57,10 +60,12 @@ _NOTE_LEAD = re.compile(
 # Roles that lead only when no other unit of the note leads already ("A牵头，B负责组织实施").
 _WORK_ROLES = ("负责", "负责落实", "落实", "组织实施", "负责组织实施", "办理")  # "A牵头,会同B办理"
 # "宣传处会办公室", "市发改委会同市财政局": the first unit leads, the others work with it.
-_NOTE_JOINT = re.compile(r"(.+?)(会同|会商|会)(?!议|计|展|上|后)(.+)")
+# "A牵头会B、C负责": 牵头 before 会 marks the lead itself (会 = 会同/会办).
+_NOTE_JOINT = re.compile(r"(.+?)(?P<led>牵头)?(会同|会商|会)(?!议|计|展|上|后)(.+)")
 # "A会同有关部门负责": with the two-character 会同/会商 the note may still end in its role word.
 _JOINT_ROLE = re.compile(rf"{_DUTY}(?:牵头负责|负责落实|负责|落实|办理)$")
 _NOTE_COOP = re.compile(rf"由?(.+?){_DUTY}(配合|参与|协办|协助|协同)")
+_NOTE_BY_REFERENCE = re.compile(r"由?(.+?)参照(?:落实|执行|办理|实施)?")
 # "区司法局牵头区级文件集中公开工作": a unit, its role, then the work it does (a unit cell written
 # as sentences); the unit is the name before the role word.
 _ROLE_SENTENCE = re.compile(rf"由?([^,;。:()、]{{2,25}}?){_DUTY}"
@@ -74,7 +79,7 @@ UNIT_SPLIT = re.compile(r"[、，,；;/／\n]")
 _UNIT_TAIL = re.compile(r"等(?:相关|有关|其他)?(?:[\u4e00-\u9fff]{0,12}?(?:单位|部门|处室|科室))?"  # 等公共企事业单位行业主管部门
                         r"(?:\((?:单位|部门|处室|科室)\))?$|(?:牵头|负责|配合)$")
 _UNIT_END = re.compile(
-    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|主体|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡)"
+    r".*(?:部门|单位|处室|办公室|中心|分局|委员会|政府|公司|集团|街道|主体|局|委|办|厅|处|室|科|所|院|站|队|部|署|会|组|镇|乡|司)"
 )
 _VERB_RE = re.compile(
     r"解读|开展|做好|推进|组织|共同|进行|制定|建立|完善|落实|加强|研究|编制|发布|公开|举办|召开|实施|围绕|针对|通过"
@@ -241,16 +246,21 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             pending = []
             continue
         joint = _NOTE_JOINT.fullmatch(seg)
-        explicit = bool(joint) and joint[2] != "会"
+        explicit = bool(joint) and (joint[3] != "会" or bool(joint["led"]))
         if (joint and _UNIT_END.fullmatch(joint[1]) and len(seg) <= 60 and (explicit or (
-                "、" not in joint[1] and not _ROLE_END.search(joint[3]) and joint[1][-1] not in "委员工协学商联总"))):
-            role = _JOINT_ROLE.search(joint[3]) if explicit else None
+                "、" not in joint[1] and not _ROLE_END.search(joint[4]) and joint[1][-1] not in "委员工协学商联总"))):
+            role = _JOINT_ROLE.search(joint[4]) if explicit else None
             merge_units(lead, split_units(original[joint.start(1): joint.end(1)]))
-            merge_units(coop, split_units(original[joint.start(3): role.start() + joint.start(3) if role else joint.end(3)]))
+            merge_units(coop, split_units(original[joint.start(4): role.start() + joint.start(4) if role else joint.end(4)]))
             pending = []
             continue
         lead_m, coop_m = _NOTE_LEAD.fullmatch(seg), _NOTE_COOP.fullmatch(seg)
-        if lead_m and len(lead_m[1]) <= _NOTE_LIST_MAX:
+        if (by_reference := _NOTE_BY_REFERENCE.fullmatch(seg)) and len(by_reference[1]) <= _NOTE_LIST_MAX:
+            # "A牵头,B配合;各镇(街)参照落实": units following the others' lead take part
+            units = pending + split_units(original[by_reference.start(1): by_reference.end(1)])
+            (coop if lead or coop else lead).extend(u for u in units if u not in lead and u not in coop)
+            pending = []
+        elif lead_m and len(lead_m[1]) <= _NOTE_LIST_MAX:
             units = pending + split_units(original[lead_m.start(1): lead_m.end(1)])
             # "A牵头，B负责(落实)": B are the units doing the work alongside the lead.
             new = [u for u in units if u not in lead and u not in coop]
@@ -275,6 +285,11 @@ def _note_units(text: str, key: str, lead: list[str], coop: list[str],
             merge_units(coop if led else plain, split_units(original))
         elif len(seg) <= 40:
             pending.extend(split_units(original))
+    if pending and (lead or coop) and all(_UNIT_END.fullmatch(re.sub(r"\([^()]*\)$", "", match_key(u).strip()))
+                                          and not _VERB_RE.search(u) for u in pending):
+        # "A、B按职能分工落实，各镇(街)": unit names after the last role word, with no role of their
+        # own, lead beside the others unless the note marks who leads
+        merge_units(coop if led else lead, [u for u in pending if u not in lead and u not in coop])
     if led:
         # "各级人民政府负责，A牵头，B配合": where the note marks who leads, a unit it only gives
         # the work to (负责/落实/组织实施), even when listed first, works beside the lead.
@@ -292,6 +307,18 @@ _ROLE_MARK = re.compile(r"牵头|配合|负责|落实|协办|参与|协助|协�
 _POINTER_GLOSS = re.compile(r"[(（][^()（）]{0,30}?(?:见附件|下同|详见|同上)[^()（）]{0,30}[)）]")
 
 
+# "市司法局牵 头": a PDF's text layer may break a role word with a space; moving the space in
+# front of the word (same length, so slices still match) lets the word read as a role.
+_BROKEN_ROLE = re.compile(r"(牵|配|负|落|协)(\s+)(头|合|责|实|办|助)")
+
+
+def close_broken_role_words(text: str) -> str:
+    def close(m: re.Match[str]) -> str:
+        word = m[1] + m[3]
+        return m[2] + word if word in ("牵头", "配合", "负责", "落实", "协办", "协助") else m[0]
+    return _BROKEN_ROLE.sub(close, text or "")
+
+
 def mask_pointer_glosses(text: str) -> str:
     """The text with its pointer glosses blanked out (same length, so slices still match)."""
     return _POINTER_GLOSS.sub(lambda m: " " * len(m[0]), text or "")
@@ -300,7 +327,7 @@ def mask_pointer_glosses(text: str) -> str:
 def role_units(text: str) -> tuple[list[str], list[str]] | None:
     """A unit cell that marks roles itself ("办公室牵头,各科室配合", "宣传处会办公室",
     "A、B等按职责分工落实") → (lead, cooperating); None when it marks no role."""
-    text = mask_pointer_glosses(text)
+    text = close_broken_role_words(mask_pointer_glosses(text))
     if match_key(text or "").rstrip().endswith("。"):  # "区财政局牵头办理。": the cell's closing stop
         text = (text or "").rstrip()[:-1]
     key = match_key(text or "")
@@ -358,7 +385,7 @@ def extract_units(text: str) -> tuple[list[str], list[str]]:
     Reads bracketed notes （牵头单位：A；配合单位：B） / （A牵头，B配合） / （A负责）, the same
     labels outside brackets, and prose "由A牵头，联合B、C解读…" / "由A负责，B配合".
     """
-    text = mask_pointer_glosses(mask_first_listed_rule(text))
+    text = close_broken_role_words(mask_pointer_glosses(mask_first_listed_rule(text)))
     key = note_key(text)
     lead: list[str] = []
     coop: list[str] = []
