@@ -1868,3 +1868,22 @@ def test_a_table_printing_its_section_and_item_cells_again():
     plan = parse_plan_text(text)
     assert [(s.number, [(i.number, len(i.tasks)) for i in s.items]) for s in plan.sections] == [
         ("一", [("（一）", 1), ("（二）", 2), ("（三）", 1)])]
+
+
+def test_a_pages_field_lines_and_chrome_are_no_title():
+    """A crawled page's header: "标题: …关于印发…的通知" then field lines (发布时间: …, • 索引号:…,
+    栏目: …) and a "==== 正文 ====" rule before the article: the plan is named by the notice's
+    title, not by the last field line; the field lines are no part of the preamble."""
+    text = "\n".join([
+        "标题: 某省人民政府办公厅关于印发某省2019年政务公开工作主要任务的通知",
+        "发布时间: 2019-05-29 09:56",
+        "  • 索引号:SY002438160202400030",
+        "栏目: 政府信息公开制度",
+        "==================== 正文 ====================",
+        "为做好2019年政务公开工作，制定本任务。",
+        "一、推进决策公开",
+        "1.做好重大决策预公开。(责任单位:省发展改革委)",
+    ])
+    plan = parse_plan_text(text)
+    assert plan.title == "某省2019年政务公开工作主要任务"
+    assert "发布时间" not in (plan.preamble or "") and "索引号" not in (plan.preamble or "")

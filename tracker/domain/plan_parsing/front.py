@@ -81,6 +81,18 @@ _COVER_BODY_RE = re.compile(r".*(?:印发|转发)给你们.*|现将.{0,80}(?:印
 _ADDRESSEE_RE = re.compile(r"(?!.*(?:如下|做好|要求))[^。]{0,20}各[^。]{0,50}:")
 
 
+# A web page's or a crawler's field lines and chrome before the article, never its title:
+# "发布时间: 2019-05-29", "• 索引号:SY0024…", "7. [发布日期] 2019-08-09", "【浏览字号:-",
+# "首页 > 专题中心 > …", "==== 正文 ====".
+_FIELD_LINE_RE = re.compile(
+    r"[•·*-]?\s*(?:\d{1,2}\.\s*)?[\[【]?[\u4e00-\u9fff ]{1,8}[\]】]?\s*[:\]】].*"
+    r"|.{0,40}>.{0,60}>.*|[=\-—_*]{3,}.*|【.{1,6}】.*")
+
+
+def is_field_line(line: Line) -> bool:
+    return bool(_FIELD_LINE_RE.fullmatch(line.key))
+
+
 def is_footer(line: Line) -> bool:
     return bool(_FOOTER_RE.fullmatch(line.key)) and date_only(line.key) is None
 
@@ -129,7 +141,7 @@ def read_front(lines: list[Line]) -> Front:
             i += 1
             continue
         if (_ADDRESSEE_RE.fullmatch(key) or is_footer(line) or ATTACHMENT_RE.fullmatch(key)
-                or _RED_HEADER_RE.fullmatch(key)):
+                or _RED_HEADER_RE.fullmatch(key) or is_field_line(line)):
             i += 1
             continue
         date = date_only(key)

@@ -45,6 +45,7 @@ from tracker.domain.plan_model import (
 )
 from tracker.domain.plan_parsing.front import (
     ATTACHMENT_RE,
+    TITLE_WORDS,
     date_only,
     interpretation_heading,
     is_footer,
@@ -1278,7 +1279,10 @@ def parse_plan_text(text: str) -> ParsedPlan:
             body = body[:i]
             break
 
-    title = front.title or front.cover_title or ""
+    # A plan's title names what it is (方案, 要点…); a page's leftover line before the article
+    # does not, and then the cover notice's 《…》 names the plan.
+    title = (front.title if front.title and (TITLE_WORDS.search(front.title) or not front.cover_title)
+             else front.cover_title) or front.title or ""
     year = year_of(title, front.doc_number) or (int(front.issued_on[:4]) if front.issued_on else None)
     builder = _Builder(year=year, plan_title=title)
     _build_body(body, builder)
