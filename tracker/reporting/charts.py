@@ -232,6 +232,48 @@ def completion_by_unit(units: list[tuple[str, float, float | None]], fmt: str = 
     return _save(fig, fmt)
 
 
+def _done_bars(ax, x: list[int], done_counts: list[int], width: float, **ticks):
+    """The trend's tasks-done bars on a right-hand count axis of whole, non-negative numbers
+    (0-1 when nothing is done yet), under the completion line drawn on `ax`."""
+    bars = ax.twinx()
+    bars.bar(x, done_counts, width=width, color=SERIES_COLOURS["done"])
+    bars.set_ylim(0, max(1, max(done_counts, default=0)) * 1.15)
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1, **ticks))
+    bars.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}" if v >= 0 else ""))
+    bars.spines["right"].set_visible(True)
+    bars.spines["top"].set_visible(False)
+    ax.set_zorder(bars.get_zorder() + 1)  # line over bars
+    ax.patch.set_visible(False)
+    return bars
+
+
+def _trend_handles() -> list:
+    return [
+        Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
+               label=LABELS["plan_completion"]),
+        Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
+    ]
+
+
+def _status_segments(ax, values: list[int], fontsize: float, min_share: float) -> None:
+    """One bar split by status, each count inside its segment where it fits (`min_share`)."""
+    total, left = sum(values), 0
+    for status, value in zip(STATUS_ORDER, values, strict=True):
+        if value:
+            ax.barh(0, value, left=left, height=0.8, color=STATUS_COLOURS[status])
+            if value / total >= min_share:
+                ax.text(left + value / 2, 0, str(value), ha="center", va="center",
+                        color="white", fontsize=fontsize, fontweight="bold")
+        left += value
+    ax.set_xlim(0, total)
+    ax.set_axis_off()
+
+
+def _status_handles(values: list[int]) -> list:
+    return [Patch(color=STATUS_COLOURS[status], label=f"{STATUS_LABELS[status]} {value}")
+            for status, value in zip(STATUS_ORDER, values, strict=True)]
+
+
 @_chart
 def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> bytes:
     """Plan completion % per period (line, left axis) over tasks done (bars, right axis).
@@ -249,17 +291,8 @@ def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> byt
     x = list(range(len(points)))
     periods = [period for period, _, _ in points]
     done_counts = [max(0, int(done)) for _, _, done in points]
-    bars = ax.twinx()
-    bars.bar(x, done_counts, width=0.5, color=SERIES_COLOURS["done"])
-    top_count = max(done_counts, default=0)
-    bars.set_ylim(0, max(1, top_count) * 1.15)
-    bars.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    bars.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}" if v >= 0 else ""))
+    bars = _done_bars(ax, x, done_counts, width=0.5)
     bars.set_ylabel(LABELS["tasks_done"])
-    bars.spines["right"].set_visible(True)
-    bars.spines["top"].set_visible(False)
-    ax.set_zorder(bars.get_zorder() + 1)  # line over bars
-    ax.patch.set_visible(False)
     percents = [percent for _, percent, _ in points]
     ax.plot(x, percents, color=SERIES_COLOURS["completion"], marker="o", markersize=4)
     if len(points) <= 12:
@@ -275,12 +308,7 @@ def monthly_trend(points: list[tuple[str, float, int]], fmt: str = "svg") -> byt
     crowded = len(points) > 12 or (len(years) > 1 and len(points) > 8)
     ax.set_xticks(x, labels, rotation=45 if crowded else 0, ha="right" if crowded else "center")
     ax.set_xlim(-0.6, len(points) - 0.4)
-    handles = [
-        Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
-               label=LABELS["plan_completion"]),
-        Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
-    ]
-    fig.legend(handles=handles, loc="upper center", ncols=2, frameon=False,
+    fig.legend(handles=_trend_handles(), loc="upper center", ncols=2, frameon=False,
                bbox_to_anchor=(0.5, 1.0))
     return _save(fig, fmt)
 
@@ -296,23 +324,8 @@ def status_mix(counts: dict[str, int], fmt: str = "svg") -> bytes:
     fig = _new_figure(height)
     fig.subplots_adjust(left=0.15 / WIDTH, right=1 - 0.15 / WIDTH, bottom=0.5 / height,
                         top=1 - 0.1 / height)
-    ax = fig.add_subplot()
-    left = 0
-    for status, value in zip(STATUS_ORDER, values, strict=True):
-        if value:
-            ax.barh(0, value, left=left, height=0.8, color=STATUS_COLOURS[status])
-            if value / total >= 0.06:  # only where the number fits inside the segment
-                ax.text(left + value / 2, 0, str(value), ha="center", va="center",
-                        color="white", fontsize=9, fontweight="bold")
-        left += value
-    ax.set_xlim(0, total)
-    ax.set_axis_off()
-    handles = [
-        Patch(color=STATUS_COLOURS[status],
-                                 label=f"{STATUS_LABELS[status]} {value}")
-        for status, value in zip(STATUS_ORDER, values, strict=True)
-    ]
-    fig.legend(handles=handles, loc="lower center", ncols=5, frameon=False,
+    _status_segments(fig.add_subplot(), values, fontsize=9, min_share=0.06)
+    fig.legend(handles=_status_handles(values), loc="lower center", ncols=5, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
     return _save(fig, fmt)
 
@@ -461,16 +474,8 @@ def monthly_trend_phone(points: list[tuple[str, float, int]], fmt: str = "svg") 
     ax = fig.add_subplot()
     x = list(range(len(points)))
     done_counts = [max(0, int(done)) for _, _, done in points]
-    bars = ax.twinx()
-    bars.bar(x, done_counts, width=0.55, color=SERIES_COLOURS["done"])
-    bars.set_ylim(0, max(1, max(done_counts, default=0)) * 1.15)
-    bars.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True, min_n_ticks=1))
-    bars.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}" if v >= 0 else ""))
-    bars.spines["right"].set_visible(True)
-    bars.spines["top"].set_visible(False)
+    bars = _done_bars(ax, x, done_counts, width=0.55, nbins=4)
     bars.tick_params(labelsize=PHONE_SMALL_PT)
-    ax.set_zorder(bars.get_zorder() + 1)  # line over bars
-    ax.patch.set_visible(False)
     percents = [percent for _, percent, _ in points]
     ax.plot(x, percents, color=SERIES_COLOURS["completion"], marker="o", markersize=4)
     ax.annotate(f"{percents[-1]:.0f}%", (x[-1], percents[-1]), textcoords="offset points",
@@ -492,12 +497,7 @@ def monthly_trend_phone(points: list[tuple[str, float, int]], fmt: str = "svg") 
         labels.append(label)
     ax.set_xticks(x, labels)
     ax.set_xlim(-0.6, len(points) - 0.4)
-    handles = [
-        Line2D([], [], color=SERIES_COLOURS["completion"], marker="o",
-               label=LABELS["plan_completion"]),
-        Patch(color=SERIES_COLOURS["done"], label=LABELS["tasks_done"]),
-    ]
-    fig.legend(handles=handles, loc="upper left", ncols=2, frameon=False,
+    fig.legend(handles=_trend_handles(), loc="upper left", ncols=2, frameon=False,
                bbox_to_anchor=(0.0, 1.0), fontsize=PHONE_SMALL_PT)
     return _save(fig, fmt)
 
@@ -513,20 +513,8 @@ def status_mix_phone(counts: dict[str, int], fmt: str = "svg") -> bytes:
     fig = _new_figure(height, PHONE_WIDTH)
     fig.subplots_adjust(left=0.1 / PHONE_WIDTH, right=1 - 0.1 / PHONE_WIDTH,
                         bottom=0.7 / height, top=1 - 0.1 / height)
-    ax = fig.add_subplot()
-    left = 0
-    for status, value in zip(STATUS_ORDER, values, strict=True):
-        if value:
-            ax.barh(0, value, left=left, height=0.8, color=STATUS_COLOURS[status])
-            if value / total >= 0.08:  # only where the number fits inside the segment
-                ax.text(left + value / 2, 0, str(value), ha="center", va="center",
-                        color="white", fontsize=PHONE_PT, fontweight="bold")
-        left += value
-    ax.set_xlim(0, total)
-    ax.set_axis_off()
-    handles = [Patch(color=STATUS_COLOURS[status], label=f"{STATUS_LABELS[status]} {value}")
-               for status, value in zip(STATUS_ORDER, values, strict=True)]
-    fig.legend(handles=handles, loc="lower center", ncols=3, frameon=False,
+    _status_segments(fig.add_subplot(), values, fontsize=PHONE_PT, min_share=0.08)
+    fig.legend(handles=_status_handles(values), loc="lower center", ncols=3, frameon=False,
                bbox_to_anchor=(0.5, 0.0), fontsize=PHONE_SMALL_PT + 0.5)
     return _save(fig, fmt)
 
