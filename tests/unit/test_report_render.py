@@ -458,9 +458,11 @@ def test_the_report_commands_renderer_renders_what_would_be_rendered_here(tmp_pa
 
 
 def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatch):
-    """pdf.PendingCharts: charts not drawn yet (None) are laid out as their outlines and
-    waited for only when painted, after every page is laid out; the PDF is the same byte for
-    byte. A chart drawn at another size than its outline is rendered again with the chart."""
+    """render.pending_html + pdf.render_pending (pdf.PendingCharts): charts not drawn yet
+    (None) are laid out as their outlines and waited for only when painted, after every page
+    is laid out; the PDF is the same byte for byte. A chart drawn at another size than its
+    outline stops the render (ChartSizeChanged; the report command then renders again with
+    the charts: test_the_report_command_renders_while_its_charts_are_drawn[misfit])."""
     data = sample_report_data()
     names = figures.report_charts(data)
     drawn = figures.chart_set(data, names, ("svg",))
@@ -472,19 +474,19 @@ def test_a_render_started_before_its_charts_are_drawn_is_the_same_pdf(monkeypatc
         return drawn[name]["svg"]
 
     pending = {**drawn, "status": None, "units": None, "trend": None}
-    assert render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=pending,
-                         wait=wait) == here
+    html, outlines = report_render.pending_html(data, pending)
+    assert sorted(outlines.values()) == ["status", "trend", "units"]
+    assert report_pdf.render_pending(html, outlines, wait, pdf_variant=ARCHIVE_VARIANT) == here
     assert sorted(asked) == ["status", "trend", "units"]
 
     outline = report_render.svg_outline
     monkeypatch.setattr(report_render, "svg_outline", lambda name, *inputs: outline(
         name, *inputs).replace(b'height="', b'height="1'))
     asked.clear()
-    assert render_report(data, pdf_variant=ARCHIVE_VARIANT, charts_drawn=pending,
-                         wait=wait) == here
+    html, outlines = report_render.pending_html(data, pending)
+    with pytest.raises(report_pdf.ChartSizeChanged):
+        report_pdf.render_pending(html, outlines, wait, pdf_variant=ARCHIVE_VARIANT)
     assert "status" in asked
-    with pytest.raises(ValueError, match="nothing to wait"):
-        render_report(data, charts_drawn=pending)
 
 
 _DRAW_WHILE_RENDERING = """

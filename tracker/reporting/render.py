@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -165,21 +164,10 @@ def pending_html(data: ReportData, charts_drawn: dict[str, dict[str, bytes] | No
 
 
 def render_report(data: ReportData, *, pdf_variant: str | None = None,
-                  charts_drawn: dict[str, dict[str, bytes] | None] | None = None,
-                  wait: Callable[[str], bytes] | None = None) -> bytes:
-    """The report's PDF. Charts not drawn yet are None in `charts_drawn`: the render starts
-    with their outlines and `wait(name)` gives each chart's SVG when it is painted
-    (pdf.PendingCharts); the same PDF as rendering after they are drawn."""
+                  charts_drawn: dict[str, dict[str, bytes]] | None = None) -> bytes:
+    """The report's PDF, its charts drawn (`charts_drawn`, else drawn here). A render that
+    starts before its charts are drawn is pending_html + pdf.render_pending (the report
+    command's renderer: worker.render_pending_pdf)."""
     from tracker.reporting import pdf
 
-    pending = [name for name, drawn in (charts_drawn or {}).items() if drawn is None]
-    if not pending:
-        return pdf.render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)
-    if wait is None:
-        raise ValueError("render_report: charts not drawn and nothing to wait for them")
-    html, outlines = pending_html(data, charts_drawn)
-    try:
-        return pdf.render_pending(html, outlines, wait, pdf_variant=pdf_variant)
-    except pdf.ChartSizeChanged:
-        drawn = {**charts_drawn, **{name: {"svg": wait(name)} for name in pending}}
-        return pdf.render_pdf(render_html(data, drawn), pdf_variant=pdf_variant)
+    return pdf.render_pdf(render_html(data, charts_drawn), pdf_variant=pdf_variant)

@@ -86,13 +86,11 @@ def lane_of(data: ReportData) -> str:
 
 def render_report_pdf(data: ReportData, charts_drawn: dict | None = None,
                       archival: bool = True) -> bytes:
-    """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here;
-    in the report command's renderer, charts that are None come from the chart drawer while
-    the render runs (pdf.PendingCharts)."""
+    """The PDF of `data` (PDF/A when `archival`), with charts already drawn or drawn here."""
     from tracker.reporting.render import ARCHIVE_VARIANT, render_report
 
     return render_report(data, pdf_variant=ARCHIVE_VARIANT if archival else None,
-                         charts_drawn=charts_drawn, wait=_fed_chart if _feed else None)
+                         charts_drawn=charts_drawn)
 
 
 def render_pending_pdf(html: str, outlines: dict[str, str], pdf_variant: str | None
